@@ -1,0 +1,51 @@
+using TorchSharp;
+
+namespace PhaseScope.Runtime;
+
+/// <summary>
+/// The one entry point that makes TorchSharp usable: call <see cref="Initialize"/> before the first
+/// use of <c>torch</c>. It makes the native shim loadable (<see cref="NativeShim"/>), loads it, and sets
+/// the intra-op thread count.
+/// </summary>
+public static class TorchRuntime
+{
+    static readonly Lock Gate = new();
+    static NativeShimReport? report;
+
+    /// <summary>What the shim check found, once <see cref="Initialize"/> has run.</summary>
+    public static NativeShimReport? ShimReport => report;
+
+    /// <summary>
+    /// Prepares and loads TorchSharp's native backend. Idempotent and thread-safe.
+    /// </summary>
+    /// <param name="threads">Intra-op threads; null keeps the current setting after the first call
+    /// (the first call defaults to all cores).</param>
+    /// <exception cref="PhaseScopeRuntimeException">The backend cannot work here; the message says why and what to do.</exception>
+    public static void Initialize(int? threads = null)
+    {
+        if (threads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, "The thread count must be at least 1.");
+        bool first;
+        lock (Gate)
+        {
+            first = report is null;
+            if (first)
+            {
+                report = NativeShim.EnsureLoadable();
+                try
+                {
+                    _ = torch.get_num_threads();
+                }
+                catch (Exception e) when (e is NotSupportedException or TypeInitializationException or DllNotFoundException)
+                {
+                    report = null;
+                    throw new PhaseScopeRuntimeException(
+                        $"TorchSharp's native backend failed to load after the shim check ({e.GetBaseException().Message}). " +
+                        "Check that the application references TorchSharp-cpu 0.107.0 and that its runtimes/ folder was copied to the output.", e);
+                }
+            }
+        }
+        if (threads is int n) torch.set_num_threads(n);
+        else if (first) torch.set_num_threads(Environment.ProcessorCount);
+    }
+}
