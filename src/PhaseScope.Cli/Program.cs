@@ -1,1 +1,37 @@
-return 0;
+using System.CommandLine;
+using PhaseScope.Checkpoints;
+using PhaseScope.Cli;
+using PhaseScope.Cli.Commands;
+using PhaseScope.Reporting;
+using PhaseScope.Runtime;
+using PhaseScope.Training.Tasks;
+
+// Redirected output (CI, pipes, files) has no terminal width; do not wrap tables at 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
+
+var root = new RootCommand("PhaseScope: watch neural-network training for phase transitions (grokking, plateaus, forgetting, divergence).");
+root.Add(GrokCommand.Create());
+root.Add(RunsCommand.Create());
+root.Add(ExportCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"phasescope: {error.Message}");
+    Console.Error.WriteLine("Run 'phasescope --help' or 'phasescope COMMAND --help' for usage.");
+    return ExitCodes.BadInput;
+}
+try
+{
+    return parse.Invoke();
+}
+catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException)
+{
+    Console.Error.WriteLine($"phasescope: {e.Message}");
+    return ExitCodes.BadInput;
+}
+catch (PhaseScopeRuntimeException e)
+{
+    Console.Error.WriteLine($"phasescope: {e.Message}");
+    return ExitCodes.Environment;
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using PhaseScope.Reporting;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary><c>phasescope export RUN --csv</c>: writes a run's metrics and events as files.</summary>
+public static class ExportCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var run = new Argument<string>("RUN") { Description = "A run directory." };
+        var csv = new Option<bool>("--csv") { Description = "Write metrics.csv (step, name, value, wall_time) and events.csv." };
+        var outDir = new Option<string?>("--out") { Description = "Folder for the files (default: the run directory)." };
+        var cmd = new Command("export", "Export a run's metrics and events.") { run, csv, outDir };
+        cmd.SetAction(p =>
+        {
+            var dir = p.GetValue(run)!;
+            if (!p.GetValue(csv)) throw new UsageException("Choose an export format: --csv.");
+            using var reader = RunReader.Open(dir);
+            var target = p.GetValue(outDir) ?? dir;
+            OutputDirectory.EnsureWritable(target);
+            foreach (var path in CsvExport.Write(reader, target)) Console.WriteLine(path);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

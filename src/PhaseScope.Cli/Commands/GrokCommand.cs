@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Text.Json;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Reporting;
+using PhaseScope.Runtime;
+using PhaseScope.Training;
+using PhaseScope.Training.Models;
+using PhaseScope.Training.Tasks;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope grok</c>: trains a reference grokking task with the monitor attached, stores the run
+/// (metrics, events, checkpoints) and prints a summary (or one JSON object with <c>--json</c>).
+/// </summary>
+public static class GrokCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var task = new Option<string>("--task") { Description = "modular or dyck.", DefaultValueFactory = _ => "modular" };
+        var op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2.", DefaultValueFactory = _ => "add" };
+        var p = new Option<int>("--p") { Description = "Modulus.", DefaultValueFactory = _ => 97 };
+        var frac = new Option<double>("--train-fraction") { Description = "Share of the pairs used for training.", DefaultValueFactory = _ => 0.5 };
+        var seed = new Option<int>("--seed") { Description = "Seed for initialisation and batch order.", DefaultValueFactory = _ => 42 };
+        var dataSeed = new Option<int?>("--data-seed") { Description = "Seed for the dataset split (default: --seed)." };
+        var wd = new Option<double>("--weight-decay") { Description = "AdamW decoupled weight decay.", DefaultValueFactory = _ => 1.0 };
+        var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var beta1 = new Option<double>("--beta1") { DefaultValueFactory = _ => 0.9, Description = "AdamW beta1." };
+        var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => 0.98, Description = "AdamW beta2." };
+        var clip = new Option<double>("--clip") { Description = "Gradient-norm clip (0: off).", DefaultValueFactory = _ => 1.0 };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 6000 };
+        var batch = new Option<int?>("--batch-size") { Description = "Mini-batch size (default: 512 modular, 50 dyck = full batch)." };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every N steps.", DefaultValueFactory = _ => 100 };
+        var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 2, Description = "Transformer blocks." };
+        var dModel = new Option<int>("--d-model") { DefaultValueFactory = _ => 128, Description = "Residual width." };
+        var heads = new Option<int>("--heads") { DefaultValueFactory = _ => 4, Description = "Attention heads." };
+        var dFf = new Option<int>("--d-ff") { DefaultValueFactory = _ => 256, Description = "MLP width." };
+        var act = new Option<string?>("--activation") { Description = "relu or gelu (default: relu modular, gelu dyck)." };
+        var threads = new Option<int?>("--threads") { Description = "Intra-op CPU threads (default: all cores)." };
+        var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
+        var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the settings and time)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with the result on stdout, nothing else." };
+        var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
+        var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global norms only, not one per parameter tensor." };
+        var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+
+        var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
+        {
+            task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
+            threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery,
+        };
+        cmd.SetAction(r =>
+        {
+            var taskName = r.GetValue(task)!.ToLowerInvariant();
+            var s = new GrokSettings
+            {
+                Task = taskName,
+                Operation = taskName == "modular" ? ModularArithmetic.ParseOperation(r.GetValue(op)!) : ModularOperation.Add,
+                P = r.GetValue(p), TrainFraction = r.GetValue(frac), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
+                Trainer = new TrainerOptions
+                {
+                    Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? (taskName == "dyck" ? 50 : 512),
+                    LearningRate = r.GetValue(lr), Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd),
+                    GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
+                    CheckpointEvery = r.GetValue(ckptEvery),
+                },
+                Layers = r.GetValue(layers), DModel = r.GetValue(dModel), Heads = r.GetValue(heads), DFf = r.GetValue(dFf),
+                Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
+                ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor),
+            };
+            return Run(s, r.GetValue(json));
+        });
+        return cmd;
+    }
+
+    /// <summary>Validates, trains, stores and reports.</summary>
+    public static int Run(GrokSettings s, bool json)
+    {
+        s.Validate();
+        TorchRuntime.Initialize(s.Threads);
+
+        using var data = s.Task == "modular"
+            ? ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed)
+            : Dyck1.Create(s.DataSeed);
+        var runDir = Path.Combine(s.OutDirectory, s.RunName());
+        if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
+
+        using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", s.ToConfig());
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            manual_seed(s.Trainer.Seed);
+            using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
+            using var monitor = new PhaseMonitor(model, CheapProbes.Create(s.ProbeEvery, s.PerTensor), [store]);
+            foreach (var e in monitor.Events) store.Write(e);
+
+            var title = $"{data.Description}, seed {s.Trainer.Seed}, weight decay {s.Trainer.WeightDecay}, {s.Trainer.Steps} steps → {runDir}";
+            var result = TrainingView.Run(TrainingView.Choose(json), title, s.Trainer.Steps, (onStep, onEval) =>
+                new Trainer(data, model, s.Trainer)
+                {
+                    Monitor = monitor, Progress = onEval, StepCompleted = onStep, CheckpointDirectory = store.CheckpointDirectory,
+                }.Run(cancel.Token));
+
+            string status = cancel.IsCancellationRequested ? "cancelled" : "completed";
+            WriteTimings(store, monitor, result.Steps);
+            var summary = Summary(s, result, runDir, monitor, status);
+            store.Complete(status, JsonSerializer.Serialize(summary));
+            if (json) Console.WriteLine(JsonSerializer.Serialize(summary));
+            else PrintSummary(summary, monitor);
+            return status == "completed" ? ExitCodes.Ok : ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (e is not (UsageException or TaskConfigurationException))
+        {
+            store.Complete("failed", JsonSerializer.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
+            Console.Error.WriteLine($"phasescope: training failed: {e.Message}\nThe run so far is in {runDir}.");
+            Console.Error.WriteLine(e.StackTrace);
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    static void WriteTimings(RunStore store, PhaseMonitor monitor, int steps)
+    {
+        var records = monitor.Timings.SelectMany(t => new[]
+        {
+            new MetricRecord(steps, $"monitor/seconds/{t.Name}", t.TotalSeconds),
+            new MetricRecord(steps, $"monitor/calls/{t.Name}", t.Calls),
+        }).ToList();
+        store.Write(records);
+    }
+
+    static Dictionary<string, object?> Summary(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status) => new()
+    {
+        ["grokked"] = r.Grokked,
+        ["grok_step"] = r.GrokStep,
+        ["final_train_acc"] = r.Final.TrainAccuracy,
+        ["final_test_acc"] = r.Final.TestAccuracy,
+        ["final_train_loss"] = r.Final.TrainLoss,
+        ["final_test_loss"] = r.Final.TestLoss,
+        ["steps"] = r.Steps,
+        ["run_dir"] = runDir,
+        ["status"] = status,
+        ["task"] = s.Task,
+        ["op"] = s.Task == "modular" ? ModularArithmetic.NameOf(s.Operation) : null,
+        ["seed"] = s.Trainer.Seed,
+        ["weight_decay"] = s.Trainer.WeightDecay,
+        ["wall_seconds"] = r.WallSeconds,
+        ["steps_per_second"] = r.StepsPerSecond,
+        ["monitor_seconds"] = monitor.TotalSeconds,
+        ["monitor_fraction"] = r.WallSeconds > 0 ? monitor.TotalSeconds / r.WallSeconds : 0,
+        ["events"] = monitor.Events.Count,
+    };
+
+    static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
+    {
+        var table = new Table().Title("[bold]run summary[/]").AddColumns("", "");
+        foreach (var (k, v) in summary)
+            table.AddRow(Markup.Escape(k), Markup.Escape(v switch
+            {
+                null => "-",
+                double d => d.ToString("G5"),
+                bool b => b ? "yes" : "no",
+                _ => v.ToString()!,
+            }));
+        AnsiConsole.Write(table);
+        var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
+        foreach (var t in monitor.Timings)
+            probes.AddRow(Markup.Escape(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
+        AnsiConsole.Write(probes);
+        foreach (var e in monitor.Events)
+            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {Markup.Escape(e.Kind)} ({Markup.Escape(e.Source)}): {Markup.Escape(e.Message)}");
+    }
+}

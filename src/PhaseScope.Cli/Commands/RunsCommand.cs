@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text.Json;
+using PhaseScope.Reporting;
+using Spectre.Console;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary><c>phasescope runs [DIR]</c>: lists the runs under a directory.</summary>
+public static class RunsCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var dir = new Argument<string>("DIR") { Description = "Directory holding run directories.", DefaultValueFactory = _ => "runs" };
+        var cmd = new Command("runs", "List the runs under a directory (default: runs/).") { dir };
+        cmd.SetAction(p => Run(p.GetValue(dir)!));
+        return cmd;
+    }
+
+    static int Run(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new UsageException($"{dir} does not exist; pass the directory given as --out to 'phasescope grok'.");
+        var table = new Table().AddColumns("run", "kind", "status", "created (UTC)", "steps", "grokked", "grok step", "test acc");
+        int n = 0;
+        foreach (var sub in Directory.EnumerateDirectories(dir).Where(RunReader.IsRun).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                using var r = RunReader.Open(sub);
+                var info = r.Info();
+                string steps = "", grokked = "", grokStep = "", acc = "";
+                if (info.SummaryJson is not null)
+                {
+                    using var s = JsonDocument.Parse(info.SummaryJson);
+                    var o = s.RootElement;
+                    steps = Get(o, "steps");
+                    grokked = Get(o, "grokked");
+                    grokStep = Get(o, "grok_step");
+                    acc = o.TryGetProperty("final_test_acc", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble().ToString("F4") : "";
+                }
+                table.AddRow(Markup.Escape(Path.GetFileName(sub)), Markup.Escape(info.Kind), Markup.Escape(info.Status),
+                    Markup.Escape(info.CreatedUtc[..19]), steps, grokked, grokStep, acc);
+            }
+            catch (RunStoreException e)
+            {
+                table.AddRow(Markup.Escape(Path.GetFileName(sub)), "", "[red]unreadable[/]", Markup.Escape(e.Message), "", "", "", "");
+            }
+            n++;
+        }
+        if (n == 0) Console.WriteLine($"No runs in {dir}.");
+        else AnsiConsole.Write(table);
+        return ExitCodes.Ok;
+    }
+
+    static string Get(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.Null => "-",
+            JsonValueKind.True => "yes",
+            JsonValueKind.False => "no",
+            _ => v.ToString(),
+        } : "";
+}

@@ -1,0 +1,130 @@
+using Microsoft.Data.Sqlite;
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Reporting;
+
+/// <summary>Reads a run directory written by <see cref="RunStore"/> (also while it is being written, or after a crash).</summary>
+public sealed class RunReader : IDisposable
+{
+    readonly SqliteConnection connection;
+
+    RunReader(string directory, SqliteConnection connection)
+    {
+        Directory = directory;
+        this.connection = connection;
+    }
+
+    /// <summary>The run directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>True when <paramref name="directory"/> holds a run database.</summary>
+    public static bool IsRun(string directory) => File.Exists(Path.Combine(directory, RunSchema.DatabaseFile));
+
+    /// <summary>Opens <paramref name="directory"/> for reading.</summary>
+    /// <exception cref="RunStoreException">It is not a run directory or its database cannot be read.</exception>
+    public static RunReader Open(string directory)
+    {
+        var db = Path.Combine(directory, RunSchema.DatabaseFile);
+        if (!System.IO.Directory.Exists(directory)) throw new RunStoreException($"{directory} does not exist; pass a run directory (see 'phasescope runs').");
+        if (!File.Exists(db)) throw new RunStoreException($"{directory} is not a run directory: it has no {RunSchema.DatabaseFile}.");
+        SqliteConnection? c = null;
+        try
+        {
+            c = RunSchema.Connect(db, SqliteOpenMode.ReadWrite);
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM runs";
+            if ((long)cmd.ExecuteScalar()! != 1) throw new RunStoreException($"{db} has no run record; it is not a PhaseScope run database.");
+            return new RunReader(directory, c);
+        }
+        catch (SqliteException e)
+        {
+            c?.Dispose();
+            throw new RunStoreException($"{db} cannot be read as a PhaseScope run database: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The <c>runs</c> row.</summary>
+    public RunInfo Info()
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name, kind, created_utc, finished_utc, status, summary_json FROM runs WHERE id = 1";
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) throw new RunStoreException($"{Directory}: the run record is missing.");
+        return new RunInfo(Directory, r.GetString(0), r.GetString(1), r.GetString(2),
+            r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5));
+    }
+
+    /// <summary>The run's configuration.</summary>
+    public IReadOnlyDictionary<string, string> Config()
+    {
+        var d = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT key, value FROM config";
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) d[r.GetString(0)] = r.GetString(1);
+        return d;
+    }
+
+    /// <summary>Every metric name, sorted.</summary>
+    public IReadOnlyList<string> MetricNames()
+    {
+        var names = new List<string>();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name FROM metric_names ORDER BY name";
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) names.Add(r.GetString(0));
+        return names;
+    }
+
+    /// <summary>One metric's (step, value) series in step order.</summary>
+    public IReadOnlyList<(long Step, double Value)> Series(string name)
+    {
+        var list = new List<(long, double)>();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT m.step, m.value FROM metrics m JOIN metric_names n ON n.id = m.name_id WHERE n.name = $n ORDER BY m.step, m.rowid";
+        cmd.Parameters.AddWithValue("$n", name);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) list.Add((r.GetInt64(0), r.IsDBNull(1) ? double.NaN : r.GetDouble(1)));
+        return list;
+    }
+
+    /// <summary>All metrics in insertion order, with their Unix wall times.</summary>
+    public IEnumerable<(MetricRecord Metric, double WallTime)> Metrics()
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT m.step, n.name, m.value, m.wall_time FROM metrics m JOIN metric_names n ON n.id = m.name_id ORDER BY m.rowid";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            yield return (new MetricRecord(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? double.NaN : r.GetDouble(2)), r.GetDouble(3));
+    }
+
+    /// <summary>Number of metric rows.</summary>
+    public long MetricCount()
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM metrics";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>All events in order.</summary>
+    public IReadOnlyList<(MonitorEvent Event, double WallTime)> Events()
+    {
+        var list = new List<(MonitorEvent, double)>();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT step, kind, source, message, wall_time FROM events ORDER BY id";
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) list.Add((new MonitorEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3)), r.GetDouble(4)));
+        return list;
+    }
+
+    /// <summary>SQLite's own integrity check: "ok" for a sound file.</summary>
+    public string IntegrityCheck()
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA integrity_check";
+        return (string)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>Closes the database.</summary>
+    public void Dispose() => connection.Dispose();
+}

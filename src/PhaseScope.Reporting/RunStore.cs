@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Reporting;
+
+/// <summary>
+/// Writes one run's record: a directory holding <c>run.db</c> (SQLite, WAL) with config, metrics and
+/// events, and a <c>checkpoints/</c> folder. Metrics are buffered and written in batched transactions
+/// (every <see cref="FlushEveryRecords"/> records or <see cref="FlushEverySeconds"/> seconds, and on
+/// <see cref="Flush"/>), so a killed process loses at most the unflushed batch and the file is never
+/// corrupt. Use as an <see cref="IMonitorSink"/>.
+/// </summary>
+public sealed class RunStore : IMonitorSink, IDisposable
+{
+    readonly SqliteConnection connection;
+    readonly Dictionary<string, long> nameIds = new(StringComparer.Ordinal);
+    readonly List<(long Step, string Name, double Value, double Wall)> pendingMetrics = [];
+    readonly List<(MonitorEvent Event, double Wall)> pendingEvents = [];
+    readonly Lock gate = new();
+    long lastFlush = Stopwatch.GetTimestamp();
+
+    /// <summary>The run directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Flush after this many buffered records.</summary>
+    public int FlushEveryRecords { get; init; } = 5000;
+
+    /// <summary>Flush when this many seconds have passed since the last flush.</summary>
+    public double FlushEverySeconds { get; init; } = 2.0;
+
+    RunStore(string directory, SqliteConnection connection)
+    {
+        Directory = directory;
+        this.connection = connection;
+    }
+
+    /// <summary>The folder for a run's checkpoints.</summary>
+    public string CheckpointDirectory => Path.Combine(Directory, "checkpoints");
+
+    /// <summary>
+    /// Creates <paramref name="directory"/> (which must not exist or be empty) with a new database.
+    /// </summary>
+    public static RunStore Create(string directory, string name, string kind, IReadOnlyDictionary<string, string> config)
+    {
+        if (System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateFileSystemEntries(directory).Any())
+            throw new RunStoreException($"Run directory {directory} already exists and is not empty; choose another --name or --out.");
+        System.IO.Directory.CreateDirectory(directory);
+        var db = Path.Combine(directory, RunSchema.DatabaseFile);
+        SqliteConnection? c = null;
+        try
+        {
+            c = RunSchema.Connect(db, SqliteOpenMode.ReadWriteCreate);
+            RunSchema.Create(c);
+            using var tx = c.BeginTransaction();
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO runs (id, schema_version, name, kind, created_utc, status) VALUES (1, $v, $n, $k, $c, 'running')";
+                cmd.Parameters.AddWithValue("$v", RunSchema.Version);
+                cmd.Parameters.AddWithValue("$n", name);
+                cmd.Parameters.AddWithValue("$k", kind);
+                cmd.Parameters.AddWithValue("$c", DateTime.UtcNow.ToString("O"));
+                cmd.ExecuteNonQuery();
+            }
+            foreach (var (k, v) in config)
+            {
+                using var cmd = c.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO config (key, value) VALUES ($k, $v)";
+                cmd.Parameters.AddWithValue("$k", k);
+                cmd.Parameters.AddWithValue("$v", v);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return new RunStore(directory, c);
+        }
+        catch (SqliteException e)
+        {
+            c?.Dispose();
+            throw new RunStoreException($"Cannot create the run database {db}: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Write(IReadOnlyList<MetricRecord> metrics)
+    {
+        double wall = UnixNow();
+        lock (gate)
+        {
+            foreach (var m in metrics) pendingMetrics.Add((m.Step, m.Name, m.Value, wall));
+            MaybeFlush();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Write(MonitorEvent monitorEvent)
+    {
+        lock (gate)
+        {
+            pendingEvents.Add((monitorEvent, UnixNow()));
+            MaybeFlush();
+        }
+    }
+
+    void MaybeFlush()
+    {
+        if (pendingMetrics.Count + pendingEvents.Count >= FlushEveryRecords
+            || (double)(Stopwatch.GetTimestamp() - lastFlush) / Stopwatch.Frequency >= FlushEverySeconds)
+            Flush();
+    }
+
+    /// <summary>Writes everything buffered in one transaction.</summary>
+    public void Flush()
+    {
+        lock (gate)
+        {
+            lastFlush = Stopwatch.GetTimestamp();
+            if (pendingMetrics.Count == 0 && pendingEvents.Count == 0) return;
+            using var tx = connection.BeginTransaction();
+            using (var ins = connection.CreateCommand())
+            {
+                ins.Transaction = tx;
+                ins.CommandText = "INSERT INTO metrics (step, name_id, value, wall_time) VALUES ($s, $n, $v, $w)";
+                var ps = ins.Parameters.Add("$s", SqliteType.Integer);
+                var pn = ins.Parameters.Add("$n", SqliteType.Integer);
+                var pv = ins.Parameters.Add("$v", SqliteType.Real);
+                var pw = ins.Parameters.Add("$w", SqliteType.Real);
+                ins.Prepare();
+                foreach (var (step, name, value, wall) in pendingMetrics)
+                {
+                    ps.Value = step;
+                    pn.Value = NameId(name, tx);
+                    // SQLite turns NaN into NULL; readers map NULL back to NaN. ±∞ are stored as such.
+                    pv.Value = double.IsNaN(value) ? DBNull.Value : value;
+                    pw.Value = wall;
+                    ins.ExecuteNonQuery();
+                }
+            }
+            foreach (var (e, wall) in pendingEvents)
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO events (step, kind, source, message, wall_time) VALUES ($s, $k, $src, $m, $w)";
+                cmd.Parameters.AddWithValue("$s", e.Step);
+                cmd.Parameters.AddWithValue("$k", e.Kind);
+                cmd.Parameters.AddWithValue("$src", e.Source);
+                cmd.Parameters.AddWithValue("$m", e.Message);
+                cmd.Parameters.AddWithValue("$w", wall);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            pendingMetrics.Clear();
+            pendingEvents.Clear();
+        }
+    }
+
+    long NameId(string name, SqliteTransaction tx)
+    {
+        if (nameIds.TryGetValue(name, out long id)) return id;
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO metric_names (name) VALUES ($n) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id";
+        cmd.Parameters.AddWithValue("$n", name);
+        id = (long)cmd.ExecuteScalar()!;
+        nameIds[name] = id;
+        return id;
+    }
+
+    /// <summary>Flushes, records the final status and summary, and builds the read index.</summary>
+    /// <param name="status"><c>completed</c>, <c>cancelled</c> or <c>failed</c>.</param>
+    /// <param name="summaryJson">A JSON object summarising the run.</param>
+    public void Complete(string status, string summaryJson)
+    {
+        Flush();
+        lock (gate)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE runs SET status = $s, finished_utc = $f, summary_json = $j WHERE id = 1";
+            cmd.Parameters.AddWithValue("$s", status);
+            cmd.Parameters.AddWithValue("$f", DateTime.UtcNow.ToString("O"));
+            cmd.Parameters.AddWithValue("$j", summaryJson);
+            cmd.ExecuteNonQuery();
+            RunSchema.Index(connection);
+        }
+    }
+
+    static double UnixNow() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
+
+    /// <summary>Flushes and closes the database.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            Flush();
+        }
+        finally
+        {
+            connection.Dispose();
+        }
+    }
+}

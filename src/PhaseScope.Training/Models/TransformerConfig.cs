@@ -1,0 +1,31 @@
+using PhaseScope.Training.Tasks;
+
+namespace PhaseScope.Training.Models;
+
+/// <summary>Shape of a <see cref="PreNormTransformer"/>.</summary>
+/// <param name="VocabularySize">Input tokens.</param>
+/// <param name="ClassCount">Output classes.</param>
+/// <param name="ContextLength">Largest sequence length (learned positions).</param>
+/// <param name="Layers">Number of blocks.</param>
+/// <param name="DModel">Residual width.</param>
+/// <param name="Heads">Attention heads (must divide <paramref name="DModel"/>).</param>
+/// <param name="DFf">MLP hidden width.</param>
+/// <param name="Causal">Mask attention to the prefix.</param>
+/// <param name="Activation"><c>relu</c> or <c>gelu</c>.</param>
+public sealed record TransformerConfig(int VocabularySize, int ClassCount, int ContextLength, int Layers = 2, int DModel = 128,
+    int Heads = 4, int DFf = 256, bool Causal = false, string Activation = "relu")
+{
+    /// <summary>Checks the shape; throws <see cref="TaskConfigurationException"/> naming the problem.</summary>
+    public void Validate()
+    {
+        if (Layers < 1) throw new TaskConfigurationException($"--layers must be at least 1 (got {Layers}).");
+        if (DModel < 1 || Heads < 1 || DFf < 1) throw new TaskConfigurationException($"--d-model, --heads and --d-ff must be positive (got {DModel}, {Heads}, {DFf}).");
+        if (DModel % Heads != 0) throw new TaskConfigurationException($"--d-model {DModel} must be divisible by --heads {Heads}.");
+        if (Activation is not ("relu" or "gelu")) throw new TaskConfigurationException($"--activation must be relu or gelu (got '{Activation}').");
+        if (VocabularySize < 1 || ClassCount < 1 || ContextLength < 1) throw new TaskConfigurationException("The task has an empty vocabulary, class set or context.");
+    }
+
+    /// <summary>The reference model for a task (DESIGN.md): 2 layers, d_model 128, 4 heads, d_ff 256; GELU for causal tasks.</summary>
+    public static TransformerConfig For(TaskData task, int layers = 2, int dModel = 128, int heads = 4, int dFf = 256, string? activation = null) =>
+        new(task.VocabularySize, task.ClassCount, task.ContextLength, layers, dModel, heads, dFf, task.Causal, activation ?? (task.Causal ? "gelu" : "relu"));
+}

@@ -1,0 +1,58 @@
+using static TorchSharp.torch;
+
+namespace PhaseScope.Training.Tasks;
+
+/// <summary>
+/// A supervised sequence task as tensors: token inputs [N, T] (int64) and class targets, either one
+/// per sequence (predicted at the last position, shape [N]) or one per position (shape [N, T],
+/// with <see cref="IgnoreIndex"/> where no prediction is scored).
+/// </summary>
+public sealed class TaskData : IDisposable
+{
+    /// <summary>Target value that the loss and accuracy skip (padding).</summary>
+    public const long IgnoreIndex = -100;
+
+    /// <summary>A short description, e.g. <c>modular add p=97</c>.</summary>
+    public required string Description { get; init; }
+    /// <summary>Training inputs [N_train, T].</summary>
+    public required Tensor TrainInputs { get; init; }
+    /// <summary>Training targets [N_train] or [N_train, T].</summary>
+    public required Tensor TrainTargets { get; init; }
+    /// <summary>Test inputs [N_test, T].</summary>
+    public required Tensor TestInputs { get; init; }
+    /// <summary>Test targets, shaped like the training targets.</summary>
+    public required Tensor TestTargets { get; init; }
+    /// <summary>Input vocabulary size.</summary>
+    public required int VocabularySize { get; init; }
+    /// <summary>Number of output classes.</summary>
+    public required int ClassCount { get; init; }
+    /// <summary>Sequence length T.</summary>
+    public required int ContextLength { get; init; }
+    /// <summary>True when every position is scored (targets [N, T]); false for last-position classification.</summary>
+    public required bool PerPosition { get; init; }
+    /// <summary>True when the model must be causal (a position sees only its prefix).</summary>
+    public required bool Causal { get; init; }
+
+    /// <summary>Number of training examples.</summary>
+    public long TrainCount => TrainInputs.shape[0];
+    /// <summary>Number of test examples.</summary>
+    public long TestCount => TestInputs.shape[0];
+
+    /// <summary>Moves all tensors to <paramref name="device"/>.</summary>
+    public TaskData To(Device device) => new()
+    {
+        Description = Description, VocabularySize = VocabularySize, ClassCount = ClassCount, ContextLength = ContextLength,
+        PerPosition = PerPosition, Causal = Causal,
+        TrainInputs = TrainInputs.to(device), TrainTargets = TrainTargets.to(device),
+        TestInputs = TestInputs.to(device), TestTargets = TestTargets.to(device),
+    };
+
+    /// <summary>Releases the tensors.</summary>
+    public void Dispose()
+    {
+        TrainInputs.Dispose();
+        TrainTargets.Dispose();
+        TestInputs.Dispose();
+        TestTargets.Dispose();
+    }
+}

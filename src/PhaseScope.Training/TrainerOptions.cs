@@ -1,0 +1,43 @@
+using PhaseScope.Training.Tasks;
+
+namespace PhaseScope.Training;
+
+/// <summary>Optimisation settings of the built-in trainer (AdamW, DESIGN.md reference setups).</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Optimizer steps.</summary>
+    public int Steps { get; init; } = 6000;
+    /// <summary>Mini-batch size; ≥ the training set size means full batch.</summary>
+    public int BatchSize { get; init; } = 512;
+    /// <summary>AdamW learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>AdamW β₁.</summary>
+    public double Beta1 { get; init; } = 0.9;
+    /// <summary>AdamW β₂.</summary>
+    public double Beta2 { get; init; } = 0.98;
+    /// <summary>Decoupled weight decay (TorchSharp's default is 0, TORCHSHARP.md §3).</summary>
+    public double WeightDecay { get; init; } = 1.0;
+    /// <summary>Clip the global gradient norm to this value; 0 disables clipping.</summary>
+    public double GradientClip { get; init; } = 1.0;
+    /// <summary>Evaluate train/test loss and accuracy every this many steps (and at the last step).</summary>
+    public int EvaluateEvery { get; init; } = 100;
+    /// <summary>Seed for initialisation and batch order.</summary>
+    public int Seed { get; init; } = 42;
+    /// <summary>Write a safetensors checkpoint every this many steps (0: only at the end, when a folder is given).</summary>
+    public int CheckpointEvery { get; init; }
+    /// <summary>Test accuracy at which a run counts as grokked (DESIGN.md: 0.95).</summary>
+    public double GrokThreshold { get; init; } = 0.95;
+
+    /// <summary>Checks the options; throws <see cref="TaskConfigurationException"/> naming the problem.</summary>
+    public void Validate()
+    {
+        if (Steps < 1) throw new TaskConfigurationException($"--steps must be a positive number of steps (got {Steps}).");
+        if (BatchSize < 1) throw new TaskConfigurationException($"--batch-size must be positive (got {BatchSize}).");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new TaskConfigurationException($"--lr must be a positive finite number (got {LearningRate}).");
+        if (!(Beta1 is >= 0 and < 1) || !(Beta2 is >= 0 and < 1)) throw new TaskConfigurationException($"AdamW betas must lie in [0, 1) (got {Beta1}, {Beta2}).");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new TaskConfigurationException($"--weight-decay must be a non-negative finite number (got {WeightDecay}).");
+        if (!(GradientClip >= 0)) throw new TaskConfigurationException($"--clip must be ≥ 0 (got {GradientClip}); 0 disables clipping.");
+        if (EvaluateEvery < 1) throw new TaskConfigurationException($"--eval-every must be positive (got {EvaluateEvery}).");
+        if (CheckpointEvery < 0) throw new TaskConfigurationException($"--checkpoint-every must be ≥ 0 (got {CheckpointEvery}).");
+    }
+}

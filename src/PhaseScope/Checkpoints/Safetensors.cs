@@ -1,0 +1,100 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Checkpoints;
+
+/// <summary>
+/// Reads and writes the safetensors format (huggingface/safetensors), so checkpoints written here
+/// open in PyTorch (<c>safetensors.torch.load_file</c>) and checkpoints written by PyTorch can be
+/// analysed offline. Supported dtypes: <see cref="SafetensorsDType.Supported"/>.
+/// </summary>
+public static class Safetensors
+{
+    /// <summary>
+    /// Writes <paramref name="tensors"/> to <paramref name="path"/> atomically: a temporary file in the
+    /// same folder, flushed, then renamed, so a crash never leaves a half-written checkpoint.
+    /// </summary>
+    public static void Save(string path, IEnumerable<(string Name, Tensor Tensor)> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var list = tensors.ToList();
+        var dup = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new ArgumentException($"Tensor name '{dup.Key}' appears twice; safetensors names must be unique.");
+        if (list.Any(t => t.Name == "__metadata__")) throw new ArgumentException("'__metadata__' is reserved in safetensors and cannot name a tensor.");
+
+        var header = new Dictionary<string, object>();
+        if (metadata is { Count: > 0 }) header["__metadata__"] = metadata;
+        long offset = 0;
+        foreach (var (name, t) in list)
+        {
+            long bytes = t.numel() * t.ElementSize;
+            header[name] = new { dtype = SafetensorsDType.NameOf(t.dtype), shape = t.shape, data_offsets = new[] { offset, offset + bytes } };
+            offset += bytes;
+        }
+        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        int padded = (json.Length + 7) / 8 * 8; // the format pads the header with spaces to 8-byte alignment
+        var headerBytes = new byte[padded];
+        Array.Fill(headerBytes, (byte)' ');
+        json.CopyTo(headerBytes, 0);
+
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                Span<byte> len = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
+                fs.Write(len);
+                fs.Write(headerBytes);
+                foreach (var (_, t) in list)
+                {
+                    using var cpu = t.detach().cpu().contiguous();
+                    fs.Write(cpu.bytes);
+                }
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Loads every tensor of <paramref name="path"/> (on the CPU), after validating the whole header.</summary>
+    /// <exception cref="SafetensorsFormatException">The file is malformed or truncated.</exception>
+    public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
+
+    /// <summary>Loads every tensor and returns the header's metadata.</summary>
+    public static Dictionary<string, Tensor> Load(string path, out IReadOnlyDictionary<string, string> metadata)
+    {
+        using var fs = SafetensorsHeader.OpenRead(path);
+        var header = SafetensorsHeader.Read(fs, path);
+        metadata = header.Metadata;
+        var result = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var e in header.Entries)
+            {
+                fs.Position = header.DataOffset + e.Begin;
+                var t = empty(e.Shape, e.Type);
+                result[e.Name] = t;
+                var span = t.bytes;
+                if (span.Length != e.End - e.Begin)
+                    throw new SafetensorsFormatException($"{path}: tensor '{e.Name}' size mismatch while reading.");
+                fs.ReadExactly(span);
+            }
+            return result;
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
+    }
+}

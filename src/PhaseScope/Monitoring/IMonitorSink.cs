@@ -1,0 +1,11 @@
+namespace PhaseScope.Monitoring;
+
+/// <summary>Receives the monitor's output (run store, TensorBoard, console).</summary>
+public interface IMonitorSink
+{
+    /// <summary>Metrics of one monitor call, in order.</summary>
+    void Write(IReadOnlyList<MetricRecord> metrics);
+
+    /// <summary>One event.</summary>
+    void Write(MonitorEvent monitorEvent);
+}

@@ -1,0 +1,22 @@
+namespace PhaseScope.Monitoring;
+
+/// <summary>
+/// A measurement made during training: it declares what it needs (which decides the monitor
+/// call it runs in) and when it runs, and writes named metrics and events. This is the shape
+/// of Cockpit's "quantities" (DESIGN.md). Probes must not modify parameters or gradients.
+/// </summary>
+public interface IProbe
+{
+    /// <summary>A short unique name; used in timing reports and events.</summary>
+    string Name { get; }
+
+    /// <summary>What the probe needs from the step.</summary>
+    ProbeNeeds Needs { get; }
+
+    /// <summary>When the probe runs.</summary>
+    ProbeSchedule Schedule { get; }
+
+    /// <summary>Measures at <see cref="ProbeContext.Step"/> and writes to <paramref name="output"/>.
+    /// Any tensor it creates is disposed by the monitor's per-call dispose scope.</summary>
+    void Observe(ProbeContext context, ProbeOutput output);
+}

@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using PhaseScope.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Monitoring;
+
+/// <summary>
+/// Runs probes at the right moments of a training step and sends what they measure to sinks.
+/// In your own TorchSharp loop it takes two calls:
+/// <code>
+/// loss.backward();   monitor.AfterBackward(step, loss);
+/// optimizer.step();  monitor.AfterStep(step);
+/// </code>
+/// A probe that throws is reported (event <c>probe_failed</c>) and disabled; training goes on.
+/// The time each probe costs is measured (<see cref="Timings"/>), so the monitor's overhead is a
+/// figure users see.
+/// </summary>
+public sealed class PhaseMonitor : IDisposable
+{
+    /// <summary>Name under which the monitor's own bookkeeping (snapshots, sinks) is timed.</summary>
+    public const string BookkeepingName = "(monitor)";
+
+    sealed class Slot(IProbe probe)
+    {
+        public IProbe Probe { get; } = probe;
+        public MonitorPhase Phase { get; } = probe.Needs.Phase();
+        public long Calls;
+        public long Ticks;
+        public bool Disabled;
+    }
+
+    readonly IReadOnlyList<NamedParameter> parameters;
+    readonly List<Slot> slots;
+    readonly List<IMonitorSink> sinks;
+    readonly HashSet<IMonitorSink> failedSinks = [];
+    readonly List<MonitorEvent> events = [];
+    Tensor[]? previous;
+    long bookkeepingTicks, bookkeepingCalls;
+
+    /// <summary>Creates a monitor over <paramref name="module"/>'s trainable parameters.</summary>
+    public PhaseMonitor(nn.Module module, IEnumerable<IProbe> probes, IEnumerable<IMonitorSink>? sinks = null)
+        : this(module.named_parameters().Where(p => p.parameter.requires_grad)
+            .Select(p => new NamedParameter(p.name, p.parameter)), probes, sinks)
+    {
+    }
+
+    /// <summary>Creates a monitor over explicit named parameters.</summary>
+    public PhaseMonitor(IEnumerable<NamedParameter> parameters, IEnumerable<IProbe> probes, IEnumerable<IMonitorSink>? sinks = null)
+    {
+        TorchRuntime.Initialize();
+        this.parameters = parameters.ToList();
+        slots = probes.Select(p => new Slot(p)).ToList();
+        var dup = slots.GroupBy(s => s.Probe.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new ArgumentException($"Two probes are named '{dup.Key}'; probe names must be unique.", nameof(probes));
+        this.sinks = sinks?.ToList() ?? [];
+        foreach (var slot in slots)
+        {
+            if (slot.Probe is not IAttachableProbe attachable) continue;
+            try
+            {
+                attachable.Attach(this.parameters);
+            }
+            catch (Exception e)
+            {
+                slot.Disabled = true;
+                events.Add(new MonitorEvent(0, "probe_failed", slot.Probe.Name,
+                    $"Probe '{slot.Probe.Name}' failed to attach ({e.GetType().Name}: {e.Message}). It is disabled; training goes on."));
+            }
+        }
+    }
+
+    /// <summary>The trainer's evaluation interval, for <see cref="ProbeSchedule.OnEvaluation"/> (0: unknown).</summary>
+    public int EvaluationEvery { get; set; }
+
+    /// <summary>Evaluates the loss on other batches for probes that need it.</summary>
+    public ILossSource? LossSource { get; set; }
+
+    /// <summary>The watched parameters.</summary>
+    public IReadOnlyList<NamedParameter> Parameters => parameters;
+
+    /// <summary>Every event emitted so far (also sent to the sinks).</summary>
+    public IReadOnlyList<MonitorEvent> Events => events;
+
+    /// <summary>Adds a sink (e.g. the run store) after construction.</summary>
+    public void AddSink(IMonitorSink sink) => sinks.Add(sink);
+
+    /// <summary>Time spent per probe and in the monitor's own bookkeeping.</summary>
+    public IReadOnlyList<ProbeTiming> Timings =>
+        slots.Select(s => new ProbeTiming(s.Probe.Name, s.Calls, Seconds(s.Ticks), s.Disabled))
+            .Append(new ProbeTiming(BookkeepingName, bookkeepingCalls, Seconds(bookkeepingTicks), false)).ToList();
+
+    /// <summary>Total seconds the monitor has cost.</summary>
+    public double TotalSeconds => Timings.Sum(t => t.TotalSeconds);
+
+    /// <summary>Call after <c>loss.backward()</c> and before <c>optimizer.step()</c>.</summary>
+    /// <param name="step">The optimizer step about to be taken (1-based).</param>
+    /// <param name="loss">The step's loss (scalar), if probes should see it.</param>
+    public void AfterBackward(long step, Tensor? loss = null)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        DisposePrevious();
+        if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && s.Probe.Schedule.IsDue(step, EvaluationEvery)))
+        {
+            using var _ = no_grad();
+            previous = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
+        }
+        bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
+        bookkeepingCalls++;
+
+        double? lossValue = null;
+        bool lossRead = false;
+        Run(step, MonitorPhase.AfterBackward, () =>
+        {
+            if (!lossRead && loss is not null && !loss.IsInvalid) lossValue = loss.detach().cpu().to_type(ScalarType.Float64).item<double>();
+            lossRead = true;
+            return lossValue;
+        }, null);
+    }
+
+    /// <summary>Call after <c>optimizer.step()</c>.</summary>
+    public void AfterStep(long step)
+    {
+        Run(step, MonitorPhase.AfterStep, () => null, null);
+        DisposePrevious();
+    }
+
+    /// <summary>Call after a periodic evaluation: records the results and runs evaluation probes.</summary>
+    public void OnEvaluation(long step, EvaluationResult result)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        Send([
+            new MetricRecord(step, "eval/train_loss", result.TrainLoss),
+            new MetricRecord(step, "eval/train_acc", result.TrainAccuracy),
+            new MetricRecord(step, "eval/test_loss", result.TestLoss),
+            new MetricRecord(step, "eval/test_acc", result.TestAccuracy),
+        ]);
+        bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
+        Run(step, MonitorPhase.Evaluation, () => null, result);
+    }
+
+    /// <summary>Emits an event from outside the probes (e.g. the trainer's grok detection).</summary>
+    public void Emit(MonitorEvent monitorEvent)
+    {
+        events.Add(monitorEvent);
+        foreach (var sink in sinks) Guard(sink, () => sink.Write(monitorEvent));
+    }
+
+    void Run(long step, MonitorPhase phase, Func<double?> loss, EvaluationResult? evaluation)
+    {
+        List<Slot>? due = null;
+        foreach (var s in slots)
+            if (!s.Disabled && s.Phase == phase && (phase == MonitorPhase.Evaluation || s.Probe.Schedule.IsDue(step, EvaluationEvery)))
+                (due ??= []).Add(s);
+        if (due is null) return;
+
+        var grads = new Tensor?[parameters.Count];
+        var gradsRead = new bool[parameters.Count];
+        var updates = new Tensor?[parameters.Count];
+        Tensor? Gradient(int i)
+        {
+            if (!gradsRead[i]) { grads[i] = parameters[i].Value.grad; gradsRead[i] = true; }
+            return grads[i];
+        }
+        Tensor? Update(int i)
+        {
+            if (phase != MonitorPhase.AfterStep || previous is null) return null;
+            if (updates[i] is null)
+            {
+                using var _ = no_grad();
+                updates[i] = parameters[i].Value.detach().sub(previous[i]).DetachFromDisposeScope();
+            }
+            return updates[i];
+        }
+
+        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, LossSource, evaluation);
+        var metrics = new List<MetricRecord>();
+        try
+        {
+            foreach (var slot in due)
+            {
+                var output = new ProbeOutput(step, slot.Probe.Name);
+                long t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var scope = NewDisposeScope();
+                    slot.Probe.Observe(context, output);
+                    metrics.AddRange(output.Metrics);
+                    foreach (var e in output.Events) Emit(e);
+                }
+                catch (Exception e)
+                {
+                    slot.Disabled = true;
+                    Emit(new MonitorEvent(step, "probe_failed", slot.Probe.Name,
+                        $"Probe '{slot.Probe.Name}' threw {e.GetType().Name}: {e.Message}. It is disabled; training goes on."));
+                }
+                finally
+                {
+                    slot.Ticks += Stopwatch.GetTimestamp() - t0;
+                    slot.Calls++;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var g in grads) g?.Dispose();
+            foreach (var u in updates) u?.Dispose();
+        }
+
+        long tb = Stopwatch.GetTimestamp();
+        if (metrics.Count > 0) Send(metrics);
+        bookkeepingTicks += Stopwatch.GetTimestamp() - tb;
+    }
+
+    void Send(IReadOnlyList<MetricRecord> metrics)
+    {
+        foreach (var sink in sinks) Guard(sink, () => sink.Write(metrics));
+    }
+
+    void Guard(IMonitorSink sink, Action write)
+    {
+        if (failedSinks.Contains(sink)) return;
+        try
+        {
+            write();
+        }
+        catch (Exception e)
+        {
+            // A sink that fails is reported once, on stderr and to the other sinks, and skipped from then on.
+            failedSinks.Add(sink);
+            var ev = new MonitorEvent(-1, "sink_failed", sink.GetType().Name, $"Sink {sink.GetType().Name} failed: {e.Message}. It is skipped from now on.");
+            Console.Error.WriteLine($"phasescope: {ev.Message}");
+            events.Add(ev);
+            foreach (var other in sinks) if (!failedSinks.Contains(other)) Guard(other, () => other.Write(ev));
+        }
+    }
+
+    void DisposePrevious()
+    {
+        if (previous is null) return;
+        foreach (var t in previous) t.Dispose();
+        previous = null;
+    }
+
+    static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
+
+    /// <summary>Releases the parameter snapshot and disposable probes.</summary>
+    public void Dispose()
+    {
+        DisposePrevious();
+        foreach (var slot in slots) (slot.Probe as IDisposable)?.Dispose();
+    }
+}

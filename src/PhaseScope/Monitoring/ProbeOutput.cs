@@ -1,0 +1,29 @@
+namespace PhaseScope.Monitoring;
+
+/// <summary>Where a probe writes its metrics and events for one call.</summary>
+public sealed class ProbeOutput
+{
+    readonly List<MetricRecord> metrics = [];
+    readonly List<MonitorEvent> events = [];
+
+    internal ProbeOutput(long step, string source)
+    {
+        Step = step;
+        Source = source;
+    }
+
+    /// <summary>The step being observed.</summary>
+    public long Step { get; }
+
+    /// <summary>The probe writing.</summary>
+    public string Source { get; }
+
+    /// <summary>Records a metric at the current step.</summary>
+    public void Metric(string name, double value) => metrics.Add(new MetricRecord(Step, name, value));
+
+    /// <summary>Records an event at the current step.</summary>
+    public void Event(string kind, string message) => events.Add(new MonitorEvent(Step, kind, Source, message));
+
+    internal IReadOnlyList<MetricRecord> Metrics => metrics;
+    internal IReadOnlyList<MonitorEvent> Events => events;
+}

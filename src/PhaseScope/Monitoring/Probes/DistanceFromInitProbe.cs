@@ -1,0 +1,46 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Monitoring.Probes;
+
+/// <summary>
+/// Distance from initialisation ‖θ_t − θ_0‖, global (<c>dist_from_init</c>) and per tensor.
+/// θ_0 is copied when the monitor is created (before the first step); the copy costs one
+/// parameter set of memory on the parameters' device.
+/// </summary>
+public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool perTensor = true) : IAttachableProbe, IDisposable
+{
+    Tensor[]? initial;
+
+    /// <inheritdoc />
+    public string Name => "dist_from_init";
+    /// <inheritdoc />
+    public ProbeNeeds Needs => ProbeNeeds.None;
+    /// <inheritdoc />
+    public ProbeSchedule Schedule { get; } = schedule ?? ProbeSchedule.Every(1);
+
+    /// <inheritdoc />
+    public void Attach(IReadOnlyList<NamedParameter> parameters)
+    {
+        Dispose();
+        using var _ = no_grad();
+        initial = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Observe(ProbeContext context, ProbeOutput output)
+    {
+        if (initial is null || initial.Length != context.Parameters.Count)
+            throw new InvalidOperationException("The parameter set changed since the monitor was created; distance from initialisation is undefined.");
+        using var _ = no_grad();
+        Norms.Write(output, "dist_from_init", context.Parameters, i => context.Parameters[i].Value.detach() - initial[i], perTensor);
+    }
+
+    /// <summary>Releases θ_0.</summary>
+    public void Dispose()
+    {
+        if (initial is null) return;
+        foreach (var t in initial) t.Dispose();
+        initial = null;
+    }
+}
