@@ -13,6 +13,7 @@ var root = new RootCommand("PhaseScope: watch neural-network training for phase 
 root.Add(GrokCommand.Create());
 root.Add(RunsCommand.Create());
 root.Add(ExportCommand.Create());
+root.Add(InspectCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

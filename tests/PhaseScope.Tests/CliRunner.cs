@@ -1,0 +1,39 @@
+using System.Diagnostics;
+
+namespace PhaseScope.Tests;
+
+/// <summary>Runs the built <c>phasescope</c> CLI (src/PhaseScope.Cli's output for this configuration) as a child process.</summary>
+static class CliRunner
+{
+    public static string CliDll
+    {
+        get
+        {
+            // tests/PhaseScope.Tests/bin/<Configuration>/<tfm>/ → src/PhaseScope.Cli/bin/<Configuration>/<tfm>/
+            var testDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+            var tfm = testDir.Name;
+            var config = testDir.Parent!.Name;
+            var repo = testDir.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+            var dll = Path.Combine(repo, "src", "PhaseScope.Cli", "bin", config, tfm, "PhaseScope.Cli.dll");
+            if (!File.Exists(dll)) throw new FileNotFoundException($"The CLI is not built at {dll}; build the solution first.");
+            return dll;
+        }
+    }
+
+    public static Process Start(string workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, params string[] args)
+    {
+        using var p = Start(workingDirectory, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
