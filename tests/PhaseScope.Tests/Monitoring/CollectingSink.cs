@@ -1,0 +1,14 @@
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Tests.Monitoring;
+
+sealed class CollectingSink : IMonitorSink
+{
+    public List<MetricRecord> Metrics { get; } = [];
+    public List<MonitorEvent> Events { get; } = [];
+
+    public void Write(IReadOnlyList<MetricRecord> metrics) => Metrics.AddRange(metrics);
+    public void Write(MonitorEvent monitorEvent) => Events.Add(monitorEvent);
+
+    public double Value(long step, string name) => Metrics.Single(m => m.Step == step && m.Name == name).Value;
+}
