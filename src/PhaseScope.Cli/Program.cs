@@ -24,7 +24,8 @@ if (parse.Errors.Count > 0)
 }
 try
 {
-    return parse.Invoke();
+    // Our handlers below map exceptions to exit codes; System.CommandLine's default handler would print a stack trace and return 1.
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException)
 {
@@ -35,4 +36,10 @@ catch (PhaseScopeRuntimeException e)
 {
     Console.Error.WriteLine($"phasescope: {e.Message}");
     return ExitCodes.Environment;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"phasescope: unexpected error ({e.GetType().Name}): {e.Message}");
+    Console.Error.WriteLine(e.StackTrace);
+    return ExitCodes.Failed;
 }

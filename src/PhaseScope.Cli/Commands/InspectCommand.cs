@@ -29,7 +29,7 @@ public static class InspectCommand
                 foreach (var e in header.Entries)
                 {
                     using var t = tensors[e.Name].to_type(ScalarType.Float64);
-                    table.AddRow(Markup.Escape(e.Name), e.DType, $"[{string.Join(", ", e.Shape)}]", t.numel().ToString(),
+                    table.AddRow(Markup.Escape(e.Name), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), t.numel().ToString(),
                         t.numel() == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6"));
                 }
                 AnsiConsole.Write(table);

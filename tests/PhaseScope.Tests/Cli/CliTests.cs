@@ -1,0 +1,98 @@
+using System.Text.Json;
+
+namespace PhaseScope.Tests.Cli;
+
+public class CliTests
+{
+    [Theory]
+    [InlineData("unknown task", "Unknown task 'foo'", "--task", "foo")]
+    [InlineData("unknown op", "Unknown modular operation 'pow'", "--op", "pow")]
+    [InlineData("div non-prime", "96 is not prime", "--op", "div", "--p", "96")]
+    [InlineData("fraction", "strictly between 0 and 1", "--train-fraction", "1.5")]
+    [InlineData("zero steps", "--steps must be a positive", "--steps", "0")]
+    [InlineData("negative steps", "--steps must be a positive", "--steps", "-5")]
+    [InlineData("non-numeric steps", "abc", "--steps", "abc")]
+    [InlineData("heads", "divisible by --heads", "--d-model", "100", "--heads", "3")]
+    [InlineData("threads", "--threads must be at least 1", "--threads", "0")]
+    public void BadGrokOptionsExitWith2AndWriteNothing(string caseName, string expected, params string[] args)
+    {
+        using var dir = new TempDirectory();
+        var outDir = Path.Combine(dir.Path, "out");
+        string[] steps = args.Contains("--steps") ? [] : ["--steps", "5"];
+        var (code, stdout, stderr) = CliRunner.Run(dir.Path, ["grok", "--out", outDir, .. steps, .. args]);
+        Assert.True(code == 2, $"{caseName}: exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains(expected, stderr);
+        Assert.False(Directory.Exists(outDir), $"{caseName}: {outDir} was created");
+    }
+
+    [Fact]
+    public void UnwritableOutputDirectoriesAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("a-file");
+        File.WriteAllText(file, "x");
+        var (code, _, stderr) = CliRunner.Run(dir.Path, "grok", "--steps", "5", "--out", Path.Combine(file, "sub"));
+        Assert.Equal(2, code);
+        Assert.Contains("is a file", stderr);
+        // /proc refuses new files even for root.
+        (code, _, stderr) = CliRunner.Run(dir.Path, "grok", "--steps", "5", "--out", "/proc/phasescope-out");
+        Assert.Equal(2, code);
+        Assert.Contains("cannot be written", stderr);
+        Assert.False(Directory.Exists("/proc/phasescope-out"));
+    }
+
+    [Fact]
+    public void MalformedCheckpointsExitWith2()
+    {
+        using var dir = new TempDirectory();
+        var truncated = dir.File("t.safetensors");
+        File.WriteAllBytes(truncated, [0x10, 0, 0, 0]);
+        var (code, _, stderr) = CliRunner.Run(dir.Path, "inspect", truncated);
+        Assert.Equal(2, code);
+        Assert.Contains("truncated", stderr);
+        var badJson = dir.File("j.safetensors");
+        File.WriteAllBytes(badJson, [4, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'"', (byte)'a', (byte)'"']);
+        (code, _, stderr) = CliRunner.Run(dir.Path, "inspect", badJson);
+        Assert.Equal(2, code);
+        Assert.Contains("not valid UTF-8 JSON", stderr);
+        (code, _, stderr) = CliRunner.Run(dir.Path, "inspect", dir.File("missing.safetensors"));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", stderr);
+    }
+
+    [Fact]
+    public void AShortRunStoresEverythingAndTheOtherCommandsReadIt()
+    {
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = CliRunner.Run(dir.Path, "grok", "--task", "dyck", "--steps", "30", "--eval-every", "10",
+            "--checkpoint-every", "20", "--out", dir.Path, "--name", "short", "--json", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var o = json.RootElement;
+        Assert.Equal(30, o.GetProperty("steps").GetInt32());
+        Assert.Equal(JsonValueKind.False, o.GetProperty("grokked").ValueKind);
+        Assert.Equal(JsonValueKind.Null, o.GetProperty("grok_step").ValueKind);
+        Assert.InRange(o.GetProperty("final_train_acc").GetDouble(), 0, 1);
+        Assert.InRange(o.GetProperty("final_test_acc").GetDouble(), 0, 1);
+        var runDir = o.GetProperty("run_dir").GetString()!;
+        Assert.Equal(Path.Combine(dir.Path, "short"), runDir);
+        Assert.Equal(["step_0000020.safetensors", "step_0000030.safetensors"],
+            Directory.GetFiles(Path.Combine(runDir, "checkpoints")).Select(Path.GetFileName).Order());
+
+        (code, stdout, _) = CliRunner.Run(dir.Path, "runs", dir.Path);
+        Assert.Equal(0, code);
+        Assert.Contains("short", stdout);
+        Assert.Contains("completed", stdout);
+
+        (code, stdout, _) = CliRunner.Run(dir.Path, "inspect", Path.Combine(runDir, "checkpoints", "step_0000030.safetensors"));
+        Assert.Equal(0, code);
+        Assert.Contains("layers.0.attn.q_proj.weight", stdout);
+
+        (code, _, stderr) = CliRunner.Run(dir.Path, "export", runDir, "--csv");
+        Assert.True(code == 0, stderr);
+        var lines = File.ReadAllLines(Path.Combine(runDir, "metrics.csv"));
+        Assert.Equal("step,name,value,wall_time", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("30,eval/test_acc,"));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(runDir, "metrics.csv")).Count(l => l.Contains(",eval/train_acc,")));
+    }
+}

@@ -1,0 +1,67 @@
+using PhaseScope.Monitoring;
+using PhaseScope.Reporting;
+
+namespace PhaseScope.Tests.Reporting;
+
+public class RunStoreTests
+{
+    [Fact]
+    public void MetricsEventsAndConfigRoundTripIncludingNonFiniteValues()
+    {
+        using var dir = new TempDirectory();
+        var runDir = Path.Combine(dir.Path, "r1");
+        using (var store = RunStore.Create(runDir, "r1", "test", new Dictionary<string, string> { ["lr"] = "0.001", ["task"] = "modular" }))
+        {
+            store.Write([new MetricRecord(1, "loss", 2.5), new MetricRecord(1, "grad_norm", double.NaN)]);
+            store.Write([new MetricRecord(2, "loss", double.PositiveInfinity), new MetricRecord(2, "grad_norm", double.NegativeInfinity)]);
+            store.Write(new MonitorEvent(2, "grokked", "trainer", "done, with a \"quote\""));
+            store.Complete("completed", """{"grokked":true}""");
+        }
+        using var r = RunReader.Open(runDir);
+        var info = r.Info();
+        Assert.Equal(("r1", "test", "completed", """{"grokked":true}"""), (info.Name, info.Kind, info.Status, info.SummaryJson));
+        Assert.NotNull(info.FinishedUtc);
+        Assert.Equal("0.001", r.Config()["lr"]);
+        Assert.Equal(["grad_norm", "loss"], r.MetricNames());
+        Assert.Equal([(1L, 2.5), (2L, double.PositiveInfinity)], r.Series("loss"));
+        var g = r.Series("grad_norm");
+        Assert.True(double.IsNaN(g[0].Value));
+        Assert.Equal(double.NegativeInfinity, g[1].Value);
+        var e = Assert.Single(r.Events()).Event;
+        Assert.Equal(new MonitorEvent(2, "grokked", "trainer", "done, with a \"quote\""), e);
+        Assert.Equal("ok", r.IntegrityCheck());
+    }
+
+    [Fact]
+    public void BufferedRecordsAreInvisibleUntilFlushedThenCommittedWhole()
+    {
+        using var dir = new TempDirectory();
+        var runDir = Path.Combine(dir.Path, "r2");
+        using var store = new Func<RunStore>(() => RunStore.Create(runDir, "r2", "test", new Dictionary<string, string>()))();
+        var batched = RunStoreWithLargeBuffer(store);
+        batched.Write([new MetricRecord(1, "loss", 1.0)]);
+        using (var r = RunReader.Open(runDir)) Assert.Equal(0, r.MetricCount());
+        batched.Flush();
+        using (var r = RunReader.Open(runDir)) Assert.Equal(1, r.MetricCount());
+    }
+
+    static RunStore RunStoreWithLargeBuffer(RunStore s) => s; // defaults: 5000 records or 2 s per batch
+
+    [Fact]
+    public void CreatingOverANonEmptyDirectoryIsRefused()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("x"), "");
+        var e = Assert.Throws<RunStoreException>(() => RunStore.Create(dir.Path, "x", "test", new Dictionary<string, string>()));
+        Assert.Contains("not empty", e.Message);
+    }
+
+    [Fact]
+    public void OpeningSomethingElseSaysWhatIsWrong()
+    {
+        using var dir = new TempDirectory();
+        Assert.Contains("no run.db", Assert.Throws<RunStoreException>(() => RunReader.Open(dir.Path)).Message);
+        File.WriteAllText(dir.File("run.db"), "this is not SQLite");
+        Assert.Contains("cannot be read", Assert.Throws<RunStoreException>(() => RunReader.Open(dir.Path)).Message);
+    }
+}
