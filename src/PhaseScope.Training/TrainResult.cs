@@ -20,6 +20,8 @@ public sealed record TrainResult
     public EvaluationResult Final => Evaluations[^1].Result;
     /// <summary>Wall time of the loop, evaluation and monitoring included.</summary>
     public required double WallSeconds { get; init; }
+    /// <summary>Part of <see cref="WallSeconds"/> spent in periodic evaluations.</summary>
+    public required double EvaluationSeconds { get; init; }
     /// <summary>Steps per second of wall time.</summary>
     public double StepsPerSecond => Steps / WallSeconds;
     /// <summary>Seconds the monitor cost (0 without one).</summary>

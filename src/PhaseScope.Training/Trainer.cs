@@ -59,6 +59,7 @@ public sealed class Trainer
 
         var evaluations = new List<EvaluationPoint>();
         long? grokStep = null;
+        double evaluationSeconds = 0;
         var watch = Stopwatch.StartNew();
         int step = 0;
         model.train();
@@ -79,7 +80,9 @@ public sealed class Trainer
 
             if (step % options.EvaluateEvery == 0 || step == options.Steps)
             {
+                long evalStart = Stopwatch.GetTimestamp();
                 var result = Evaluate();
+                evaluationSeconds += Stopwatch.GetElapsedTime(evalStart).TotalSeconds;
                 evaluations.Add(new EvaluationPoint(step, result));
                 Monitor?.OnEvaluation(step, result);
                 if (grokStep is null && result.TestAccuracy >= options.GrokThreshold)
@@ -103,7 +106,7 @@ public sealed class Trainer
         return new TrainResult
         {
             Steps = taken, GrokStep = grokStep, Evaluations = evaluations,
-            WallSeconds = watch.Elapsed.TotalSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
+            WallSeconds = watch.Elapsed.TotalSeconds, EvaluationSeconds = evaluationSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
         };
     }
 

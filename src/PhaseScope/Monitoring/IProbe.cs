@@ -17,6 +17,8 @@ public interface IProbe
     ProbeSchedule Schedule { get; }
 
     /// <summary>Measures at <see cref="ProbeContext.Step"/> and writes to <paramref name="output"/>.
-    /// Any tensor it creates is disposed by the monitor's per-call dispose scope.</summary>
+    /// Runs under <c>torch.no_grad()</c>; a probe that needs autograd (e.g. Hessian-vector products)
+    /// opens <c>torch.enable_grad()</c> itself. Any tensor it creates is disposed by the monitor's
+    /// per-call dispose scope.</summary>
     void Observe(ProbeContext context, ProbeOutput output);
 }

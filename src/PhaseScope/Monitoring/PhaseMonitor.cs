@@ -36,6 +36,7 @@ public sealed class PhaseMonitor : IDisposable
     readonly HashSet<IMonitorSink> failedSinks = [];
     readonly List<MonitorEvent> events = [];
     Tensor[]? previous;
+    bool snapshotValid;
     long bookkeepingTicks, bookkeepingCalls;
 
     /// <summary>Creates a monitor over <paramref name="module"/>'s trainable parameters.</summary>
@@ -100,11 +101,9 @@ public sealed class PhaseMonitor : IDisposable
     {
         long t0 = Stopwatch.GetTimestamp();
         DisposePrevious();
+        snapshotValid = false;
         if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && s.Probe.Schedule.IsDue(step, EvaluationEvery)))
-        {
-            using var _ = no_grad();
-            previous = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
-        }
+            TakeSnapshot();
         bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
         bookkeepingCalls++;
 
@@ -122,7 +121,7 @@ public sealed class PhaseMonitor : IDisposable
     public void AfterStep(long step)
     {
         Run(step, MonitorPhase.AfterStep, () => null, null);
-        DisposePrevious();
+        snapshotValid = false;
     }
 
     /// <summary>Call after a periodic evaluation: records the results and runs evaluation probes.</summary>
@@ -164,16 +163,12 @@ public sealed class PhaseMonitor : IDisposable
         }
         Tensor? Update(int i)
         {
-            if (phase != MonitorPhase.AfterStep || previous is null) return null;
-            if (updates[i] is null)
-            {
-                using var _ = no_grad();
-                updates[i] = parameters[i].Value.detach().sub(previous[i]).DetachFromDisposeScope();
-            }
-            return updates[i];
+            if (Previous(i) is not { } before) return null;
+            return updates[i] ??= parameters[i].Value.detach().sub(before).DetachFromDisposeScope();
         }
+        Tensor? Previous(int i) => phase == MonitorPhase.AfterStep && snapshotValid ? previous![i] : null;
 
-        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, LossSource, evaluation);
+        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, Previous, LossSource, evaluation);
         var metrics = new List<MetricRecord>();
         try
         {
@@ -184,6 +179,7 @@ public sealed class PhaseMonitor : IDisposable
                 try
                 {
                     using var scope = NewDisposeScope();
+                    using var noGrad = no_grad();
                     slot.Probe.Observe(context, output);
                     metrics.AddRange(output.Metrics);
                     foreach (var e in output.Events) Emit(e);
@@ -235,8 +231,26 @@ public sealed class PhaseMonitor : IDisposable
         }
     }
 
+    /// <summary>Copies θ into buffers kept across steps (allocated once, refreshed with <c>copy_</c>).</summary>
+    void TakeSnapshot()
+    {
+        using var _ = no_grad();
+        if (previous is null || previous.Length != parameters.Count
+            || previous.Zip(parameters).Any(z => !z.First.shape.SequenceEqual(z.Second.Value.shape) || z.First.dtype != z.Second.Value.dtype))
+        {
+            DisposePrevious();
+            previous = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
+        }
+        else
+        {
+            for (int i = 0; i < previous.Length; i++) previous[i].copy_(parameters[i].Value);
+        }
+        snapshotValid = true;
+    }
+
     void DisposePrevious()
     {
+        snapshotValid = false;
         if (previous is null) return;
         foreach (var t in previous) t.Dispose();
         previous = null;

@@ -12,10 +12,11 @@ public sealed class ProbeContext
 {
     readonly Func<int, Tensor?> gradient;
     readonly Func<int, Tensor?> update;
+    readonly Func<int, Tensor?> previous;
     readonly Func<double?> loss;
 
     internal ProbeContext(long step, MonitorPhase phase, IReadOnlyList<NamedParameter> parameters,
-        Func<double?> loss, Func<int, Tensor?> gradient, Func<int, Tensor?> update,
+        Func<double?> loss, Func<int, Tensor?> gradient, Func<int, Tensor?> update, Func<int, Tensor?> previous,
         ILossSource? lossSource, EvaluationResult? evaluation)
     {
         Step = step;
@@ -24,6 +25,7 @@ public sealed class ProbeContext
         this.loss = loss;
         this.gradient = gradient;
         this.update = update;
+        this.previous = previous;
         LossSource = lossSource;
         Evaluation = evaluation;
     }
@@ -45,6 +47,10 @@ public sealed class ProbeContext
 
     /// <summary>The update θ_t − θ_{t−1} of parameter <paramref name="index"/> (AfterStep of a probe that needs it), else null.</summary>
     public Tensor? Update(int index) => update(index);
+
+    /// <summary>θ_{t−1} of parameter <paramref name="index"/> (AfterStep of a probe that needs the update), else null.
+    /// Lets a probe compute functions of the update without materialising it (e.g. <c>θ_t.dist(θ_{t−1})</c>).</summary>
+    public Tensor? Previous(int index) => previous(index);
 
     /// <summary>Loss on other batches at the current θ, when the trainer supplied one.</summary>
     public ILossSource? LossSource { get; }

@@ -32,8 +32,7 @@ public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool p
     {
         if (initial is null || initial.Length != context.Parameters.Count)
             throw new InvalidOperationException("The parameter set changed since the monitor was created; distance from initialisation is undefined.");
-        using var _ = no_grad();
-        Norms.Write(output, "dist_from_init", context.Parameters, i => context.Parameters[i].Value.detach() - initial[i], perTensor);
+        Norms.WriteDistances(output, "dist_from_init", context.Parameters, i => context.Parameters[i].Value, i => initial[i], perTensor);
     }
 
     /// <summary>Releases θ_0.</summary>

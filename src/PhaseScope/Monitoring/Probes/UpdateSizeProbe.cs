@@ -12,5 +12,5 @@ public sealed class UpdateSizeProbe(ProbeSchedule? schedule = null, bool perTens
 
     /// <inheritdoc />
     public void Observe(ProbeContext context, ProbeOutput output) =>
-        Norms.Write(output, "update_norm", context.Parameters, context.Update, perTensor);
+        Norms.WriteDistances(output, "update_norm", context.Parameters, i => context.Parameters[i].Value, context.Previous, perTensor);
 }

@@ -1,0 +1,94 @@
+using System.Globalization;
+using PhaseScope.Bench;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Runtime;
+using PhaseScope.Training;
+using PhaseScope.Training.Models;
+using PhaseScope.Training.Tasks;
+using static TorchSharp.torch;
+
+// Measures, in one run on the same model and data (modular addition p = 97, the reference transformer):
+//   trainer ratio   = built-in Trainer steps/s ÷ hand-written TorchSharp loop steps/s     (target ≥ 0.95)
+//   monitor ratio   = time/step with the cheap probes every step ÷ without monitor        (target ≤ 1.05)
+// Configurations are interleaved round by round and each figure is the median over rounds, so a
+// slow spell of this shared machine hits all configurations alike. Usage:
+//   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N]
+int steps = 100, rounds = 5;
+int? threads = null;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T"); return 2;
+    }
+}
+if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
+TorchRuntime.Initialize(threads);
+
+using var task = ModularArithmetic.Create(97, ModularOperation.Add, 0.5, 42);
+var options = new TrainerOptions { Steps = steps, BatchSize = 512, EvaluateEvery = int.MaxValue, Seed = 42 };
+
+PreNormTransformer NewModel()
+{
+    manual_seed(42);
+    return new PreNormTransformer(TransformerConfig.For(task));
+}
+
+var probeMs = new Dictionary<string, List<double>>();
+double Trainer(Func<PreNormTransformer, PhaseMonitor?> monitorFor)
+{
+    using var model = NewModel();
+    using var monitor = monitorFor(model);
+    var r = new Trainer(task, model, options) { Monitor = monitor }.Run();
+    foreach (var t in monitor?.Timings ?? [])
+        (probeMs.TryGetValue(t.Name, out var l) ? l : probeMs[t.Name] = []).Add(t.TotalSeconds * 1000 / r.Steps);
+    // The trainer evaluates once, at the last step; the hand-written loop does not, so leave it out.
+    return r.Steps / (r.WallSeconds - r.EvaluationSeconds);
+}
+
+var configs = new (string Name, Func<double> StepsPerSecond)[]
+{
+    ("hand-written loop", () => { using var m = NewModel(); return HandWrittenLoop.StepsPerSecond(task, m, options); }),
+    ("built-in trainer", () => Trainer(_ => null)),
+    ("trainer + cheap probes every step", () => Trainer(m => new PhaseMonitor(m, CheapProbes.Create(every: 1, perTensor: true)))),
+    ("trainer + cheap probes every step + run store", () =>
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "phasescope-bench", Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var store = PhaseScope.Reporting.RunStore.Create(dir, "bench", "bench", new Dictionary<string, string>());
+            return Trainer(m => new PhaseMonitor(m, CheapProbes.Create(every: 1, perTensor: true), [store]));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }),
+};
+
+Console.WriteLine($"PhaseScope bench: modular add p=97, d_model 128, batch 512, {steps} steps × {rounds} rounds (+1 warm-up), {get_num_threads()} threads");
+var samples = configs.Select(_ => new List<double>()).ToArray();
+for (int round = 0; round <= rounds; round++)
+    for (int c = 0; c < configs.Length; c++)
+    {
+        double sps = configs[c].StepsPerSecond();
+        if (round > 0) samples[c].Add(sps);
+    }
+
+static double Median(List<double> v)
+{
+    var s = v.Order().ToArray();
+    return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+}
+
+var med = samples.Select(Median).ToArray();
+for (int c = 0; c < configs.Length; c++)
+    Console.WriteLine($"  {configs[c].Name,-48} {med[c],8:F2} steps/s  (rounds: {string.Join(", ", samples[c].Select(x => x.ToString("F2")))})");
+Console.WriteLine("  monitor cost per step (median over monitored runs):");
+foreach (var (name, ms) in probeMs) Console.WriteLine($"    {name,-20} {Median(ms),7:F3} ms");
+Console.WriteLine($"  plain step: {1000 / med[1]:F2} ms");
+Console.WriteLine($"trainer ratio (built-in ÷ hand-written steps/s, target ≥ 0.95): {med[1] / med[0]:F3}");
+Console.WriteLine($"monitor ratio (cheap probes every step ÷ plain trainer, time per step, target ≤ 1.05): {med[1] / med[2]:F3}");
+Console.WriteLine($"monitor + store ratio (same, writing every metric to the run store): {med[1] / med[3]:F3}");
+return 0;
