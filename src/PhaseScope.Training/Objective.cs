@@ -20,10 +20,13 @@ public static class Objective
         return nn.functional.cross_entropy(last, targets);
     }
 
-    /// <summary>Mean loss and accuracy over a whole set, in chunks of <paramref name="chunk"/> rows.</summary>
-    public static (double Loss, double Accuracy) Measure(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets, bool perPosition, int chunk = 4096)
+    /// <summary>Mean loss, token accuracy and sequence accuracy over a whole set, in chunks.</summary>
+    /// <returns>Loss per scored target; the share of scored targets predicted right; the share of
+    /// sequences whose scored targets are all right (equal to the token accuracy for last-position tasks).</returns>
+    public static (double Loss, double TokenAccuracy, double SequenceAccuracy) Measure(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets,
+        bool perPosition, int chunk = 4096)
     {
-        double lossSum = 0, correct = 0, scored = 0;
+        double lossSum = 0, correct = 0, scored = 0, sequencesRight = 0;
         long n = inputs.shape[0];
         for (long start = 0; start < n; start += chunk)
         {
@@ -32,24 +35,22 @@ public static class Objective
             var x = inputs.narrow(0, start, len);
             var y = targets.narrow(0, start, len);
             var logits = model.call(x);
-            Tensor flatLogits, flatY;
-            if (perPosition)
+            if (!perPosition)
             {
-                flatLogits = logits.reshape(-1, logits.shape[^1]);
-                flatY = y.reshape(-1);
+                logits = logits.select(1, -1);
+                y = y.unsqueeze(1);
+                logits = logits.unsqueeze(1);
             }
-            else
-            {
-                flatLogits = logits.select(1, -1);
-                flatY = y;
-            }
-            var mask = flatY.ne(TaskData.IgnoreIndex);
+            // logits [B, T, C], y [B, T]
+            var mask = y.ne(TaskData.IgnoreIndex);
+            var right = logits.argmax(-1).eq(y).logical_and(mask);
             long count = mask.sum().item<long>();
-            if (count == 0) continue;
-            lossSum += nn.functional.cross_entropy(flatLogits, flatY, ignore_index: TaskData.IgnoreIndex, reduction: nn.Reduction.Sum).item<float>();
-            correct += flatLogits.argmax(-1).eq(flatY).logical_and(mask).sum().item<long>();
+            lossSum += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), y.reshape(-1),
+                ignore_index: TaskData.IgnoreIndex, reduction: nn.Reduction.Sum).item<float>();
+            correct += right.sum().item<long>();
             scored += count;
+            sequencesRight += right.logical_or(mask.logical_not()).all(1).sum().item<long>();
         }
-        return scored == 0 ? (double.NaN, double.NaN) : (lossSum / scored, correct / scored);
+        return scored == 0 ? (double.NaN, double.NaN, double.NaN) : (lossSum / scored, correct / scored, sequencesRight / n);
     }
 }

