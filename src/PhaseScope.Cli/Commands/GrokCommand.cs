@@ -162,7 +162,7 @@ public static class GrokCommand
 
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
     {
-        var table = new Table().Title("[bold]run summary[/]").AddColumns("", "");
+        var table = new Table().Title("[bold]run summary[/]").AddColumns("", "").HideHeaders();
         foreach (var (k, v) in summary)
             table.AddRow(Markup.Escape(k), Markup.Escape(v switch
             {
