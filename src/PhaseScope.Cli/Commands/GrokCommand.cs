@@ -142,10 +142,10 @@ public static class GrokCommand
     {
         ["grokked"] = r.Grokked,
         ["grok_step"] = r.GrokStep,
-        ["final_train_acc"] = r.Final.TrainAccuracy,
-        ["final_test_acc"] = r.Final.TestAccuracy,
-        ["final_train_loss"] = r.Final.TrainLoss,
-        ["final_test_loss"] = r.Final.TestLoss,
+        ["final_train_acc"] = Finite(r.Final.TrainAccuracy),
+        ["final_test_acc"] = Finite(r.Final.TestAccuracy),
+        ["final_train_loss"] = Finite(r.Final.TrainLoss),
+        ["final_test_loss"] = Finite(r.Final.TestLoss),
         ["steps"] = r.Steps,
         ["run_dir"] = runDir,
         ["status"] = status,
@@ -159,6 +159,9 @@ public static class GrokCommand
         ["monitor_fraction"] = r.WallSeconds > 0 ? monitor.TotalSeconds / r.WallSeconds : 0,
         ["events"] = monitor.Events.Count,
     };
+
+    /// <summary>JSON has no NaN or ∞: a diverged run reports null for those figures.</summary>
+    static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
     {
