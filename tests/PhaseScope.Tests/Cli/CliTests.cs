@@ -95,4 +95,18 @@ public class CliTests
         Assert.Contains(lines, l => l.StartsWith("30,eval/test_acc,"));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(runDir, "metrics.csv")).Count(l => l.Contains(",eval/train_acc,")));
     }
+
+    [Fact]
+    public void ADivergedRunCompletesWithNullLossesAndKeepsNaNInTheStore()
+    {
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = CliRunner.Run(dir.Path, "grok", "--p", "11", "--steps", "30", "--eval-every", "10", "--lr", "1e30",
+            "--d-model", "16", "--heads", "2", "--d-ff", "32", "--layers", "1", "--out", dir.Path, "--name", "diverged", "--json", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal("completed", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("final_train_loss").ValueKind);
+        using var run = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "diverged"));
+        Assert.Contains(run.Series("eval/train_loss"), p => !double.IsFinite(p.Value));
+    }
 }
