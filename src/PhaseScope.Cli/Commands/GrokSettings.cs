@@ -38,6 +38,8 @@ public sealed record GrokSettings
     public string? Name { get; init; }
     /// <summary>Interval of the cheap probes.</summary>
     public int ProbeEvery { get; init; }
+    /// <summary>Also write TensorBoard event files.</summary>
+    public bool TensorBoard { get; init; }
     /// <summary>Record per-tensor norms too.</summary>
     public bool PerTensor { get; init; }
 
@@ -72,6 +74,7 @@ public sealed record GrokSettings
             ["layers"] = Layers.ToString(), ["d_model"] = DModel.ToString(), ["heads"] = Heads.ToString(), ["d_ff"] = DFf.ToString(),
             ["probe_every"] = ProbeEvery.ToString(), ["per_tensor"] = PerTensor ? "true" : "false",
             ["threads"] = (Threads ?? Environment.ProcessorCount).ToString(),
+            ["tensorboard"] = TensorBoard ? "true" : "false",
         };
         if (Task == "modular")
         {

@@ -65,7 +65,7 @@ public class CliTests
     {
         using var dir = new TempDirectory();
         var (code, stdout, stderr) = CliRunner.Run(dir.Path, "grok", "--task", "dyck", "--steps", "30", "--eval-every", "10",
-            "--checkpoint-every", "20", "--out", dir.Path, "--name", "short", "--json", "--threads", "1");
+            "--checkpoint-every", "20", "--out", dir.Path, "--name", "short", "--json", "--threads", "1", "--tensorboard");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         var o = json.RootElement;
@@ -76,6 +76,7 @@ public class CliTests
         Assert.InRange(o.GetProperty("final_test_acc").GetDouble(), 0, 1);
         var runDir = o.GetProperty("run_dir").GetString()!;
         Assert.Equal(Path.Combine(dir.Path, "short"), runDir);
+        Assert.Single(Directory.GetFiles(Path.Combine(runDir, "tensorboard"), "events.out.tfevents.*"));
         Assert.Equal(["step_0000020.safetensors", "step_0000030.safetensors"],
             Directory.GetFiles(Path.Combine(runDir, "checkpoints")).Select(Path.GetFileName).Order());
 

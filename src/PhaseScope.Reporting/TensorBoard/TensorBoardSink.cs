@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Reporting.TensorBoard;
+
+/// <summary>
+/// Writes every scalar metric (and every event, as the scalar <c>events/KIND</c> = 1 at its step) to a
+/// TensorBoard event file <c>DIR/events.out.tfevents.UNIXTIME.HOST</c>, with Unix wall times in
+/// seconds (TORCHSHARP.md §5: TorchSharp's own SummaryWriter writes .NET ticks in its first event and
+/// whole seconds, so PhaseScope writes the format itself). Metrics of one monitor call share one
+/// event per step. The file is flushed every <see cref="FlushEverySeconds"/> and on dispose.
+/// </summary>
+public sealed class TensorBoardSink : IMonitorSink, IDisposable
+{
+    readonly TfRecordWriter writer;
+    readonly Lock gate = new();
+    long lastFlush = Stopwatch.GetTimestamp();
+
+    /// <summary>Creates <paramref name="directory"/> if needed and opens a new event file in it.</summary>
+    public TensorBoardSink(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        double now = UnixNow();
+        FilePath = Path.Combine(directory, $"events.out.tfevents.{(long)now}.{Environment.MachineName}.{Environment.ProcessId}");
+        writer = new TfRecordWriter(new FileStream(FilePath, FileMode.CreateNew, FileAccess.Write, FileShare.Read));
+        writer.Write(EventProto.FileVersion(now));
+        writer.Flush();
+    }
+
+    /// <summary>The event file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Flush at most this often (seconds).</summary>
+    public double FlushEverySeconds { get; init; } = 2.0;
+
+    /// <inheritdoc />
+    public void Write(IReadOnlyList<MetricRecord> metrics)
+    {
+        double now = UnixNow();
+        lock (gate)
+        {
+            foreach (var group in metrics.GroupBy(m => m.Step))
+                writer.Write(EventProto.Scalars(now, group.Key, group.Select(m => (m.Name, (float)m.Value))));
+            MaybeFlush();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Write(MonitorEvent monitorEvent)
+    {
+        lock (gate)
+        {
+            writer.Write(EventProto.Scalars(UnixNow(), monitorEvent.Step, [($"events/{monitorEvent.Kind}", 1f)]));
+            MaybeFlush();
+        }
+    }
+
+    void MaybeFlush()
+    {
+        if ((double)(Stopwatch.GetTimestamp() - lastFlush) / Stopwatch.Frequency < FlushEverySeconds) return;
+        writer.Flush();
+        lastFlush = Stopwatch.GetTimestamp();
+    }
+
+    static double UnixNow() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
+
+    /// <summary>Flushes and closes the file.</summary>
+    public void Dispose()
+    {
+        lock (gate) writer.Dispose();
+    }
+}
