@@ -1,8 +1,11 @@
 namespace PhaseScope.Monitoring.Probes;
 
-/// <summary>‖θ_t‖ after the step, global (<c>param_norm</c>) and per tensor.</summary>
+/// <summary>‖θ_t‖ after the step, global (<c>param_norm</c>) and per tensor; events
+/// <c>non_finite_parameters</c> / <c>finite_parameters</c> on transitions to and from NaN or infinity.</summary>
 public sealed class ParameterNormProbe(ProbeSchedule? schedule = null, bool perTensor = true) : IProbe
 {
+    readonly NonFiniteWatch watch = new("parameters");
+
     /// <inheritdoc />
     public string Name => "param_norm";
     /// <inheritdoc />
@@ -12,5 +15,5 @@ public sealed class ParameterNormProbe(ProbeSchedule? schedule = null, bool perT
 
     /// <inheritdoc />
     public void Observe(ProbeContext context, ProbeOutput output) =>
-        Norms.Write(output, "param_norm", context.Parameters, i => context.Parameters[i].Value, perTensor);
+        Norms.Write(output, "param_norm", context.Parameters, i => context.Parameters[i].Value, perTensor, watch);
 }
