@@ -24,10 +24,10 @@ public sealed class RunStore : IMonitorSink, IDisposable
     public string Directory { get; }
 
     /// <summary>Flush after this many buffered records.</summary>
-    public int FlushEveryRecords { get; init; } = 5000;
+    public int FlushEveryRecords { get; set; } = 5000;
 
     /// <summary>Flush when this many seconds have passed since the last flush.</summary>
-    public double FlushEverySeconds { get; init; } = 2.0;
+    public double FlushEverySeconds { get; set; } = 2.0;
 
     RunStore(string directory, SqliteConnection connection)
     {

@@ -37,15 +37,13 @@ public class RunStoreTests
     {
         using var dir = new TempDirectory();
         var runDir = Path.Combine(dir.Path, "r2");
-        using var store = new Func<RunStore>(() => RunStore.Create(runDir, "r2", "test", new Dictionary<string, string>()))();
-        var batched = RunStoreWithLargeBuffer(store);
-        batched.Write([new MetricRecord(1, "loss", 1.0)]);
+        using var store = RunStore.Create(runDir, "r2", "test", new Dictionary<string, string>());
+        store.FlushEverySeconds = 3600; // only the record count (5000) or an explicit Flush writes a batch
+        store.Write([new MetricRecord(1, "loss", 1.0)]);
         using (var r = RunReader.Open(runDir)) Assert.Equal(0, r.MetricCount());
-        batched.Flush();
+        store.Flush();
         using (var r = RunReader.Open(runDir)) Assert.Equal(1, r.MetricCount());
     }
-
-    static RunStore RunStoreWithLargeBuffer(RunStore s) => s; // defaults: 5000 records or 2 s per batch
 
     [Fact]
     public void CreatingOverANonEmptyDirectoryIsRefused()
