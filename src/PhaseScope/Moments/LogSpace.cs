@@ -1,0 +1,35 @@
+using static TorchSharp.torch;
+
+namespace PhaseScope.Moments;
+
+/// <summary>
+/// Log-space helpers for moments (DESIGN.md math notes): log|x| with log 0 = −∞, order scaling with
+/// the convention 0⁰ = 1 (order 0 contributes log 1 = 0 for every element, zeros included, instead of
+/// 0·(−∞) = NaN), and exact merging of log-sums.
+/// </summary>
+public static class LogSpace
+{
+    /// <summary>log|x| in float64, flattened; −∞ where x = 0. Out of place: for float64 input,
+    /// <c>flatten</c> and <c>to_type</c> return views of the caller's storage, which in-place ops would overwrite.</summary>
+    public static Tensor LogAbs(Tensor x) => x.detach().flatten().to_type(ScalarType.Float64).abs().log();
+
+    /// <summary>order · log|x| with 0⁰ = 1: zeros for order 0.</summary>
+    public static Tensor Scaled(Tensor logAbs, double order) => order == 0 ? zeros_like(logAbs) : logAbs * order;
+
+    /// <summary>log(eᵃ + eᵇ), exact for −∞ arguments.</summary>
+    public static double LogAddExp(double a, double b)
+    {
+        if (double.IsNegativeInfinity(a)) return b;
+        if (double.IsNegativeInfinity(b)) return a;
+        double m = Math.Max(a, b);
+        return m + Math.Log(Math.Exp(a - m) + Math.Exp(b - m));
+    }
+
+    /// <summary>Checks moment orders: finite and ≥ 0 (seed 000, eq. 1 and 12).</summary>
+    public static void ValidateOrders(IReadOnlyList<double> orders, string name)
+    {
+        if (orders.Count == 0) throw new ArgumentException($"{name}: give at least one order.", name);
+        foreach (var o in orders)
+            if (!double.IsFinite(o) || o < 0) throw new ArgumentOutOfRangeException(name, o, "Moment orders must be finite and ≥ 0 (seed 000, eq. 1).");
+    }
+}
