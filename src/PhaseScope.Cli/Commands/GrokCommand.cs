@@ -47,13 +47,14 @@ public static class GrokCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the result on stdout, nothing else." };
         var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
         var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global norms only, not one per parameter tensor." };
+        var moments = new Option<bool>("--moments") { Description = "Add seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
 
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
-            threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery, tensorboard,
+            threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery, tensorboard, moments,
         };
         cmd.SetAction(r =>
         {
@@ -73,6 +74,7 @@ public static class GrokCommand
                 Layers = r.GetValue(layers), DModel = r.GetValue(dModel), Heads = r.GetValue(heads), DFf = r.GetValue(dFf),
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), TensorBoard = r.GetValue(tensorboard),
+                Moments = r.GetValue(moments),
             };
             return Run(s, r.GetValue(json));
         });
@@ -101,7 +103,9 @@ public static class GrokCommand
             using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
             using var tensorboard = s.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
             IMonitorSink[] sinks = tensorboard is null ? [store] : [store, tensorboard];
-            using var monitor = new PhaseMonitor(model, CheapProbes.Create(s.ProbeEvery, s.PerTensor), sinks);
+            var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
+            if (s.Moments) probes.Add(new MomentsProbe());
+            using var monitor = new PhaseMonitor(model, probes, sinks);
             foreach (var e in monitor.Events) foreach (var sink in sinks) sink.Write(e);
 
             var title = $"{data.Description}, seed {s.Trainer.Seed}, weight decay {s.Trainer.WeightDecay}, {s.Trainer.Steps} steps → {runDir}";

@@ -38,6 +38,8 @@ public sealed record GrokSettings
     public string? Name { get; init; }
     /// <summary>Interval of the cheap probes.</summary>
     public int ProbeEvery { get; init; }
+    /// <summary>Add the moments probe (seed 000).</summary>
+    public bool Moments { get; init; }
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }
     /// <summary>Record per-tensor norms too.</summary>
@@ -75,6 +77,7 @@ public sealed record GrokSettings
             ["probe_every"] = ProbeEvery.ToString(), ["per_tensor"] = PerTensor ? "true" : "false",
             ["threads"] = (Threads ?? Environment.ProcessorCount).ToString(),
             ["tensorboard"] = TensorBoard ? "true" : "false",
+            ["moments"] = Moments ? "true" : "false",
         };
         if (Task == "modular")
         {

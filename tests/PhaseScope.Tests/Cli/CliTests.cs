@@ -65,7 +65,7 @@ public class CliTests
     {
         using var dir = new TempDirectory();
         var (code, stdout, stderr) = CliRunner.Run(dir.Path, "grok", "--task", "dyck", "--steps", "30", "--eval-every", "10",
-            "--checkpoint-every", "20", "--out", dir.Path, "--name", "short", "--json", "--threads", "1", "--tensorboard");
+            "--checkpoint-every", "20", "--out", dir.Path, "--name", "short", "--json", "--threads", "1", "--tensorboard", "--moments");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         var o = json.RootElement;
@@ -94,6 +94,7 @@ public class CliTests
         var lines = File.ReadAllLines(Path.Combine(runDir, "metrics.csv"));
         Assert.Equal("step,name,value,wall_time", lines[0]);
         Assert.Contains(lines, l => l.StartsWith("30,eval/test_acc,"));
+        Assert.Contains(lines, l => l.StartsWith("1,moments/m_cap,"));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(runDir, "metrics.csv")).Count(l => l.Contains(",eval/train_acc,")));
     }
 

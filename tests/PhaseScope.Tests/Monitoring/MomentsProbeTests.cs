@@ -1,0 +1,67 @@
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Tests.Monitoring;
+
+public class MomentsProbeTests
+{
+    /// <summary>C(K,K) for θ = [2, 1] and g = [g0, g1], straight from the definitions (seed 000, eq. 16).</summary>
+    static double Coupling(double k, double g0, double g1) =>
+        Math.Log((Math.Pow(2 * g0, k) + Math.Pow(g1, k)) / 2) - Math.Log((Math.Pow(2, k) + 1) / 2) - Math.Log((Math.Pow(g0, k) + Math.Pow(g1, k)) / 2);
+
+    [Fact]
+    public void OrderEventsFollowTheIntersectionOfExtremalSets()
+    {
+        // L = Σ θ⊙k_t gives g = k_t. θ = [2, 1] (J_max = {0}); g = [1, 3] puts I_max at 1 (m∩ = 0),
+        // g = [3, 1] at 0 (m∩ = 1). Steps: disordered, ordered, disordered.
+        var theta = new Parameter(tensor(new double[] { 2, 1 }));
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
+            [new MomentsProbe(ProbeSchedule.Every(1), orders: [32, 16], qHatJump: 0.5, perTensor: true)], [sink]);
+        double[][] grads = [[1, 3], [3, 1], [1, 3]];
+        for (int step = 1; step <= 3; step++)
+        {
+            theta.grad?.zero_();
+            using var k = tensor(grads[step - 1]);
+            using var loss = (theta * k).sum();
+            loss.backward();
+            monitor.AfterBackward(step, loss);
+            monitor.AfterStep(step);
+        }
+
+        Assert.Equal([0.0, 1.0, 0.0], sink.Metrics.Where(m => m.Name == "moments/m_cap").Select(m => m.Value));
+        Assert.Equal(
+            [(2L, "order_gained"), (2L, "q_hat_jump"), (3L, "order_lost"), (3L, "q_hat_jump")],
+            sink.Events.Select(e => (e.Step, e.Kind)));
+        Assert.Equal(-Coupling(32, 1, 3) / Math.Log(32), sink.Value(1, "moments/q_hat@32"), 9);
+        Assert.Equal(-Coupling(32, 3, 1) / Math.Log(32), sink.Value(2, "moments/q_hat@32"), 9);
+        Assert.Equal(Coupling(16, 1, 3), sink.Value(3, "moments/C_diag@16"), 9);
+        Assert.Equal(Math.Log(2), sink.Value(1, "moments/d0"), 12);   // log(2·3) − max(log 2, log 3)
+        Assert.Equal(0.0, sink.Value(2, "moments/d0"));
+        Assert.Equal(sink.Value(2, "moments/m_cap"), sink.Value(2, "moments/m_cap/w"));
+    }
+
+    [Fact]
+    public void GlobalStatisticsMergeAcrossTensors()
+    {
+        // θ_max = 4 lives in tensor b, g_max = 5 in tensor a: disjoint globally although each tensor alone is ordered.
+        var a = new Parameter(tensor(new double[] { 3, 1 }));
+        var b = new Parameter(tensor(new double[] { 4, 1 }));
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor([new NamedParameter("a", a), new NamedParameter("b", b)],
+            [new MomentsProbe(ProbeSchedule.Every(1), perTensor: true)], [sink]);
+        using var ka = tensor(new double[] { 5, 1 });
+        using var kb = tensor(new double[] { 2, 1 });
+        using var loss = (a * ka).sum() + (b * kb).sum();
+        loss.backward();
+        monitor.AfterBackward(1, loss);
+        Assert.Equal(1.0, sink.Value(1, "moments/m_cap/a"));
+        Assert.Equal(1.0, sink.Value(1, "moments/m_cap/b"));
+        Assert.Equal(0.0, sink.Value(1, "moments/m_cap"));
+        // d₀ = log(4·5) − max_i log(|θ_i||g_i|) = log 20 − log 15.
+        Assert.Equal(Math.Log(20.0 / 15), sink.Value(1, "moments/d0"), 12);
+    }
+}
