@@ -165,7 +165,9 @@ public sealed class PhaseMonitor : IDisposable
         var updates = new Tensor?[parameters.Count];
         Tensor? Gradient(int i)
         {
-            if (!gradsRead[i]) { grads[i] = parameters[i].Value.grad; gradsRead[i] = true; }
+            // The handle is shared by every probe of this call: keep it out of the calling probe's
+            // dispose scope (it is disposed below, after the last probe).
+            if (!gradsRead[i]) { grads[i] = parameters[i].Value.grad?.DetachFromDisposeScope(); gradsRead[i] = true; }
             return grads[i];
         }
         Tensor? Update(int i)

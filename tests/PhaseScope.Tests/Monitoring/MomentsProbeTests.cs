@@ -64,4 +64,32 @@ public class MomentsProbeTests
         // d₀ = log(4·5) − max_i log(|θ_i||g_i|) = log 20 − log 15.
         Assert.Equal(Math.Log(20.0 / 15), sink.Value(1, "moments/d0"), 12);
     }
+
+    [Fact]
+    public void ProbesSharingGradientsInOneCallAllSeeThem()
+    {
+        // Regression: the gradient handle read by the first probe must survive that probe's dispose scope.
+        var theta = new Parameter(tensor(new double[] { 2, 1 }));
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
+            [new GradientNormProbe(), new MomentsProbe(ProbeSchedule.Every(1)), new GradientSum()], [sink]);
+        using var k = tensor(new double[] { 4, 3 }); // g_max at index 0, with θ_max: m∩ = 1
+        using var loss = (theta * k).sum();
+        loss.backward();
+        monitor.AfterBackward(1, loss);
+        Assert.Empty(sink.Events);
+        Assert.Equal(5.0, sink.Value(1, "grad_norm"), 12);
+        Assert.Equal(7.0, sink.Value(1, "grad_sum"), 12);
+        Assert.Equal(1.0, sink.Value(1, "moments/m_cap"));
+    }
+
+    /// <summary>A third probe reading the same gradients.</summary>
+    sealed class GradientSum : IProbe
+    {
+        public string Name => "grad_sum";
+        public ProbeNeeds Needs => ProbeNeeds.Gradients;
+        public ProbeSchedule Schedule => ProbeSchedule.Every(1);
+        public void Observe(ProbeContext context, ProbeOutput output) =>
+            output.Metric("grad_sum", context.Gradient(0)!.sum().item<double>());
+    }
 }

@@ -10,8 +10,11 @@ namespace PhaseScope.Monitoring.Probes;
 /// <c>moments/topological</c>, the diagonal coupling <c>moments/C_diag@K</c> = C(K, K) and
 /// <c>moments/q_hat@K</c> = Q̂_α(K) = −C(K,K)/log K (Cor. 6.4) for each K &gt; 1 of <see cref="Orders"/>.
 /// Events: <c>order_gained</c> / <c>order_lost</c> when the global m∩ changes between 0 and ≥ 1 (the
-/// ordered/disordered phases of §5), and <c>q_hat_jump</c> when Q̂_α at the largest order changes by
-/// at least <see cref="QHatJump"/> between two calls (§6.3: a sudden increase signals phase reversal).
+/// ordered/disordered phases of §5), and <c>q_hat_jump</c> when Q̂_α at the largest order changes between
+/// two calls by at least <see cref="QHatJump"/> × max(1, |previous Q̂_α|) (§6.3: a sudden increase signals
+/// phase reversal). The seed gives no threshold; the relative form is PhaseScope's: in the disordered
+/// regime Q̂_α(K) ≈ K·d₀/log K is large and moves with d₀ (measured: 17.7–23.8 over the first 8 steps of
+/// the reference modular run), so an absolute threshold would fire at every call.
 /// Cost: one pass per order for each of M and G and one per diagonal point, per tensor (the exact
 /// reference; the full K×L surface is left to offline analysis).
 /// </summary>
@@ -23,7 +26,7 @@ public sealed class MomentsProbe : IProbe
     /// <summary>Creates the probe.</summary>
     /// <param name="schedule">When to run (default: log-spaced, 10 per decade, at most every 100 steps).</param>
     /// <param name="orders">Orders K of the diagonal C(K, K) (default 2, 4, 8, 16, 32; seed 000 uses K ∈ [10, 50] for Q̂_α).</param>
-    /// <param name="qHatJump">Smallest change of Q̂_α between calls reported as an event.</param>
+    /// <param name="qHatJump">Smallest change of Q̂_α between calls reported as an event, relative to max(1, |Q̂_α|).</param>
     /// <param name="perTensor">Also write per-tensor m∩, d₀ and Q̂_α.</param>
     public MomentsProbe(ProbeSchedule? schedule = null, IReadOnlyList<double>? orders = null, double qHatJump = 0.5, bool perTensor = false)
     {
@@ -72,7 +75,7 @@ public sealed class MomentsProbe : IProbe
             output.Event(x.Intersection > 0 ? "order_gained" : "order_lost", x.Intersection > 0
                 ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
                 : $"m∩ = 0: the largest parameters and the largest gradients are disjoint (disordered phase); d₀ = {x.D0:G4}.");
-        if (lastQHat is double q && double.IsFinite(q) && double.IsFinite(qHat) && Math.Abs(qHat - q) >= QHatJump)
+        if (lastQHat is double q && double.IsFinite(q) && double.IsFinite(qHat) && Math.Abs(qHat - q) >= QHatJump * Math.Max(1, Math.Abs(q)))
             output.Event("q_hat_jump", $"Q̂_α({Orders.Where(k => k > 1).DefaultIfEmpty(double.NaN).Max():G}) moved from {q:G4} to {qHat:G4} (threshold {QHatJump:G}).");
         lastIntersection = x.Intersection;
         lastQHat = qHat;
