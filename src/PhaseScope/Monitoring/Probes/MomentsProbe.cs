@@ -76,7 +76,7 @@ public sealed class MomentsProbe : IProbe
                 ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
                 : $"m∩ = 0: the largest parameters and the largest gradients are disjoint (disordered phase); d₀ = {x.D0:G4}.");
         if (lastQHat is double q && double.IsFinite(q) && double.IsFinite(qHat) && Math.Abs(qHat - q) >= QHatJump * Math.Max(1, Math.Abs(q)))
-            output.Event("q_hat_jump", $"Q̂_α({Orders.Where(k => k > 1).DefaultIfEmpty(double.NaN).Max():G}) moved from {q:G4} to {qHat:G4} (threshold {QHatJump:G}).");
+            output.Event("q_hat_jump", $"Q̂_α({Orders.Where(k => k > 1).DefaultIfEmpty(double.NaN).Max():G}) moved from {q:G4} to {qHat:G4} (threshold {QHatJump:G} × max(1, |Q̂_α|)).");
         lastIntersection = x.Intersection;
         lastQHat = qHat;
     }
