@@ -41,23 +41,30 @@ public sealed class CouplingPartial
         LogSpace.ValidateOrders(lOrders, nameof(lOrders));
         if (theta.numel() != gradient.numel())
             throw new ArgumentException($"θ has {theta.numel()} elements but g has {gradient.numel()}; moments pair them index by index (seed 000, eq. 15).");
+        if (theta.numel() == 0) return Empty(kOrders.ToArray(), lOrders.ToArray());
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return OfLogAbs(LogSpace.LogAbs(theta), LogSpace.LogAbs(gradient), kOrders, lOrders);
+    }
+
+    /// <summary>
+    /// The partial from precomputed log|θ| and log|g| (<see cref="LogSpace.LogAbs"/>, float64, equal
+    /// length), so callers that need several grids of the same shard take the logarithms once.
+    /// </summary>
+    public static CouplingPartial OfLogAbs(Tensor a, Tensor b, IReadOnlyList<double> kOrders, IReadOnlyList<double> lOrders)
+    {
+        LogSpace.ValidateOrders(kOrders, nameof(kOrders));
+        LogSpace.ValidateOrders(lOrders, nameof(lOrders));
+        if (a.numel() != b.numel()) throw new ArgumentException($"log|θ| has {a.numel()} elements but log|g| has {b.numel()}.");
+        if (a.numel() == 0) return Empty(kOrders.ToArray(), lOrders.ToArray());
         var ks = kOrders.ToArray();
         var ls = lOrders.ToArray();
         var m = new double[ks.Length];
         var g = new double[ls.Length];
         var z = new double[ks.Length, ls.Length];
-        long n = theta.numel();
-        if (n == 0)
-        {
-            Array.Fill(m, double.NegativeInfinity);
-            Array.Fill(g, double.NegativeInfinity);
-            for (int i = 0; i < ks.Length; i++) for (int j = 0; j < ls.Length; j++) z[i, j] = double.NegativeInfinity;
-            return new CouplingPartial(ks, ls, 0, m, g, z);
-        }
+        long n = a.numel();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var a = LogSpace.LogAbs(theta);
-        var b = LogSpace.LogAbs(gradient);
         var scaledA = ks.Select(k => LogSpace.Scaled(a, k)).ToArray();
         var scaledB = ls.Select(l => LogSpace.Scaled(b, l)).ToArray();
         var sums = new List<Tensor>(ks.Length + ls.Length + ks.Length * ls.Length);
@@ -73,6 +80,15 @@ public sealed class CouplingPartial
             for (int j = 0; j < ls.Length; j++)
                 z[i, j] = all[ks.Length + ls.Length + i * ls.Length + j];
         return new CouplingPartial(ks, ls, n, m, g, z);
+    }
+
+    static CouplingPartial Empty(double[] ks, double[] ls)
+    {
+        var m = Enumerable.Repeat(double.NegativeInfinity, ks.Length).ToArray();
+        var g = Enumerable.Repeat(double.NegativeInfinity, ls.Length).ToArray();
+        var z = new double[ks.Length, ls.Length];
+        for (int i = 0; i < ks.Length; i++) for (int j = 0; j < ls.Length; j++) z[i, j] = double.NegativeInfinity;
+        return new CouplingPartial(ks, ls, 0, m, g, z);
     }
 
     /// <summary>The partial of the union of two shards (same order grids).</summary>

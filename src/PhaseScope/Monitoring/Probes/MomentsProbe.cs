@@ -110,8 +110,13 @@ public sealed class MomentsProbe : IProbe
 
         DiagonalPartial(CouplingPartial[] perOrder) => this.perOrder = perOrder;
 
-        public static DiagonalPartial Of(TorchSharp.torch.Tensor theta, TorchSharp.torch.Tensor g, double[] orders) =>
-            new(orders.Select(k => CouplingPartial.Of(theta, g, [k], [k])).ToArray());
+        public static DiagonalPartial Of(TorchSharp.torch.Tensor theta, TorchSharp.torch.Tensor g, double[] orders)
+        {
+            // The logarithms once per tensor, then one pass per order for M, G and the diagonal Z.
+            var a = LogSpace.LogAbs(theta);
+            var b = LogSpace.LogAbs(g);
+            return new(orders.Select(k => CouplingPartial.OfLogAbs(a, b, [k], [k])).ToArray());
+        }
 
         public DiagonalPartial Merge(DiagonalPartial o) => new(perOrder.Zip(o.perOrder, (a, b) => a.Merge(b)).ToArray());
 
