@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PhaseScope.IO;
 
 namespace PhaseScope.Reporting;
 
@@ -36,19 +37,10 @@ public static class CsvExport
     static string Quote(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 
-    internal static void AtomicWrite(string path, Action<TextWriter> write)
-    {
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
-        try
+    static void AtomicWrite(string path, Action<TextWriter> write) =>
+        AtomicFile.Write(path, fs =>
         {
-            using (var w = new StreamWriter(temp, false, new UTF8Encoding(false)))
-                write(w);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
-    }
+            using var w = new StreamWriter(fs, new UTF8Encoding(false), leaveOpen: true);
+            write(w);
+        });
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using PhaseScope.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,8 +15,8 @@ namespace PhaseScope.Checkpoints;
 public static class Safetensors
 {
     /// <summary>
-    /// Writes <paramref name="tensors"/> to <paramref name="path"/> atomically: a temporary file in the
-    /// same folder, flushed, then renamed, so a crash never leaves a half-written checkpoint.
+    /// Writes <paramref name="tensors"/> to <paramref name="path"/> atomically (<see cref="AtomicFile"/>),
+    /// so a crash never leaves a half-written checkpoint.
     /// </summary>
     public static void Save(string path, IEnumerable<(string Name, Tensor Tensor)> tensors,
         IReadOnlyDictionary<string, string>? metadata = null)
@@ -40,30 +41,18 @@ public static class Safetensors
         Array.Fill(headerBytes, (byte)' ');
         json.CopyTo(headerBytes, 0);
 
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
+            fs.Write(len);
+            fs.Write(headerBytes);
+            foreach (var (_, t) in list)
             {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
-                fs.Write(len);
-                fs.Write(headerBytes);
-                foreach (var (_, t) in list)
-                {
-                    using var cpu = t.detach().cpu().contiguous();
-                    fs.Write(cpu.bytes);
-                }
-                fs.Flush(flushToDisk: true);
+                using var cpu = t.detach().cpu().contiguous();
+                fs.Write(cpu.bytes);
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
+        });
     }
 
     /// <summary>Loads every tensor of <paramref name="path"/> (on the CPU), after validating the whole header.</summary>

@@ -1,3 +1,5 @@
+using PhaseScope.IO;
+
 namespace PhaseScope.Runtime;
 
 /// <summary>What <see cref="NativeShim.EnsureLoadable()"/> found and did.</summary>
@@ -86,8 +88,6 @@ public static class NativeShim
 
     static void Patch(string shimPath, List<ElfSymbolVersions.VersionNeed> needs)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(shimPath))!;
-        var temp = Path.Combine(dir, $".{ShimFile}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             var bytes = File.ReadAllBytes(shimPath);
@@ -97,26 +97,14 @@ public static class NativeShim
                 bytes[n.FlagsFileOffset] = (byte)flags;
                 bytes[n.FlagsFileOffset + 1] = (byte)(flags >> 8);
             }
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, File.GetUnixFileMode(shimPath));
-            File.Move(temp, shimPath, overwrite: true);
+            AtomicFile.Write(shimPath, fs => fs.Write(bytes), OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(shimPath));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
             throw new PhaseScopeRuntimeException(
                 $"{shimPath} must be patched to load on this system (its libstdc++ lacks {PatchableVersion}) " +
                 $"but its folder cannot be written: {e.Message}. Run once from a writable build output, or rebuild the application.", e);
         }
-    }
-
-    static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Where the .NET host and TorchSharp look for the shim, in their order.</summary>

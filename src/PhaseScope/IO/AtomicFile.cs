@@ -1,0 +1,34 @@
+namespace PhaseScope.IO;
+
+/// <summary>
+/// Writes a file whole or not at all: the content goes to a temporary file in the same folder, is
+/// flushed to disk, and is renamed over the target (an atomic replace on one file system). A crash
+/// or an exception leaves the old file (or none) and no temporary file.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> with <paramref name="write"/>.</summary>
+    /// <param name="path">The file to create or replace.</param>
+    /// <param name="write">Writes the content; the stream is flushed and closed afterwards.</param>
+    /// <param name="mode">Unix permissions for the new file (ignored on Windows); null keeps the default.</param>
+    public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+            if (mode is { } m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, m);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+}
