@@ -106,7 +106,6 @@ public static class GrokCommand
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe());
             using var monitor = new PhaseMonitor(model, probes, sinks);
-            foreach (var e in monitor.Events) foreach (var sink in sinks) sink.Write(e);
 
             var title = $"{data.Description}, seed {s.Trainer.Seed}, weight decay {s.Trainer.WeightDecay}, {s.Trainer.Steps} steps → {runDir}";
             var result = TrainingView.Run(TrainingView.Choose(json), title, s.Trainer.Steps, (onStep, onEval) =>

@@ -66,7 +66,7 @@ public sealed class PhaseMonitor : IDisposable
             catch (Exception e)
             {
                 slot.Disabled = true;
-                events.Add(new MonitorEvent(0, "probe_failed", slot.Probe.Name,
+                Emit(new MonitorEvent(0, "probe_failed", slot.Probe.Name,
                     $"Probe '{slot.Probe.Name}' failed to attach ({e.GetType().Name}: {e.Message}). It is disabled; training goes on."));
             }
         }
