@@ -85,7 +85,7 @@ public sealed class RunStore : IMonitorSink, IDisposable
     /// <inheritdoc />
     public void Write(IReadOnlyList<MetricRecord> metrics)
     {
-        double wall = UnixNow();
+        double wall = UnixTime.Now();
         lock (gate)
         {
             foreach (var m in metrics) pendingMetrics.Add((m.Step, m.Name, m.Value, wall));
@@ -98,7 +98,7 @@ public sealed class RunStore : IMonitorSink, IDisposable
     {
         lock (gate)
         {
-            pendingEvents.Add((monitorEvent, UnixNow()));
+            pendingEvents.Add((monitorEvent, UnixTime.Now()));
             MaybeFlush();
         }
     }
@@ -185,7 +185,6 @@ public sealed class RunStore : IMonitorSink, IDisposable
         }
     }
 
-    static double UnixNow() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
 
     /// <summary>Flushes and closes the database.</summary>
     public void Dispose()

@@ -20,7 +20,7 @@ public sealed class TensorBoardSink : IMonitorSink, IDisposable
     public TensorBoardSink(string directory)
     {
         Directory.CreateDirectory(directory);
-        double now = UnixNow();
+        double now = UnixTime.Now();
         FilePath = Path.Combine(directory, $"events.out.tfevents.{(long)now}.{Environment.MachineName}.{Environment.ProcessId}");
         writer = new TfRecordWriter(new FileStream(FilePath, FileMode.CreateNew, FileAccess.Write, FileShare.Read));
         writer.Write(EventProto.FileVersion(now));
@@ -36,7 +36,7 @@ public sealed class TensorBoardSink : IMonitorSink, IDisposable
     /// <inheritdoc />
     public void Write(IReadOnlyList<MetricRecord> metrics)
     {
-        double now = UnixNow();
+        double now = UnixTime.Now();
         lock (gate)
         {
             foreach (var group in metrics.GroupBy(m => m.Step))
@@ -50,7 +50,7 @@ public sealed class TensorBoardSink : IMonitorSink, IDisposable
     {
         lock (gate)
         {
-            writer.Write(EventProto.Scalars(UnixNow(), monitorEvent.Step, [($"events/{monitorEvent.Kind}", 1f)]));
+            writer.Write(EventProto.Scalars(UnixTime.Now(), monitorEvent.Step, [($"events/{monitorEvent.Kind}", 1f)]));
             MaybeFlush();
         }
     }
@@ -62,7 +62,6 @@ public sealed class TensorBoardSink : IMonitorSink, IDisposable
         lastFlush = Stopwatch.GetTimestamp();
     }
 
-    static double UnixNow() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
 
     /// <summary>Flushes and closes the file.</summary>
     public void Dispose()
