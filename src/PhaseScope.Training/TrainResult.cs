@@ -24,6 +24,8 @@ public sealed record TrainResult
     public required double EvaluationSeconds { get; init; }
     /// <summary>Steps per second of wall time.</summary>
     public double StepsPerSecond => Steps / WallSeconds;
+    /// <summary>The early-stopping decision that ended the run, if one did.</summary>
+    public PhaseScope.Control.StopDecision? StoppedEarly { get; init; }
     /// <summary>Seconds the monitor cost (0 without one).</summary>
     public required double MonitorSeconds { get; init; }
 }

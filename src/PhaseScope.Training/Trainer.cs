@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using PhaseScope.Checkpoints;
+using PhaseScope.Control;
+using PhaseScope.Monitoring.Probes;
 using PhaseScope.Monitoring;
 using PhaseScope.Runtime;
 using PhaseScope.Training.Tasks;
@@ -41,13 +43,28 @@ public sealed class Trainer
     /// <summary>Called after every optimizer step (cheap; for progress bars).</summary>
     public Action<long>? StepCompleted { get; init; }
 
+    /// <summary>The consolidation probe whose readings drive <see cref="AdaptiveLearningRate"/> and <see cref="EarlyStopping"/>
+    /// (it must also be one of the monitor's probes).</summary>
+    public ConsolidationProbe? Consolidation { get; init; }
+
+    /// <summary>Seed 003 §11.3: sets the learning rate from p after each consolidation measurement (event <c>lr_changed</c>).</summary>
+    public AdaptiveLearningRate? AdaptiveLearningRate { get; init; }
+
+    /// <summary>Seed 003 §11.4: stops after the step at which a criterion fires (event <c>early_stop</c>).</summary>
+    public EarlyStopping? EarlyStopping { get; init; }
+
+    /// <summary>The learning rate in use (changes under <see cref="AdaptiveLearningRate"/>).</summary>
+    public double CurrentLearningRate { get; private set; }
+
     /// <summary>Folder for safetensors checkpoints (null: none).</summary>
     public string? CheckpointDirectory { get; init; }
 
     /// <summary>Runs the loop.</summary>
     public TrainResult Run(CancellationToken cancel = default)
     {
+        ValidateControl();
         var parameters = model.parameters().ToList();
+        CurrentLearningRate = options.LearningRate;
         using var optimizer = optim.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
         using var generator = new Generator((ulong)options.Seed);
         var sampler = new BatchSampler(task.TrainCount, options.BatchSize, generator);
@@ -55,7 +72,9 @@ public sealed class Trainer
         {
             Monitor.EvaluationEvery = options.EvaluateEvery;
             Monitor.LossSource ??= new TrainingLossSource(task, model, options.BatchSize);
+            Monitor.LearningRate = CurrentLearningRate;
         }
+        StopDecision? stop = null;
 
         var evaluations = new List<EvaluationPoint>();
         long? grokStep = null;
@@ -63,17 +82,17 @@ public sealed class Trainer
         var watch = Stopwatch.StartNew();
         int step = 0;
         model.train();
-        for (step = 1; step <= options.Steps && !cancel.IsCancellationRequested; step++)
+        for (step = 1; step <= options.Steps && stop is null && !cancel.IsCancellationRequested; step++)
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             using var idx = sampler.Next();
             using var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
             using var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
-            using var logits = model.call(x);
-            using var loss = Objective.Loss(logits, y, task.PerPosition);
-            loss.backward();
+            int microBatches = Monitor?.MicroBatchesDue(step) ?? 1;
+            using var loss = microBatches > 1 ? MicroBatchBackward(step, x, y, microBatches) : FullBackward(x, y);
             Monitor?.AfterBackward(step, loss);
+            stop = Control(step, optimizer);
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
             optimizer.step();
             Monitor?.AfterStep(step);
@@ -105,9 +124,79 @@ public sealed class Trainer
 
         return new TrainResult
         {
+            StoppedEarly = stop,
             Steps = taken, GrokStep = grokStep, Evaluations = evaluations,
             WallSeconds = watch.Elapsed.TotalSeconds, EvaluationSeconds = evaluationSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
         };
+    }
+
+    Tensor FullBackward(Tensor x, Tensor y)
+    {
+        using var logits = model.call(x);
+        var loss = Objective.Loss(logits, y, task.PerPosition);
+        loss.backward();
+        return loss;
+    }
+
+    /// <summary>
+    /// The step's batch in k equal parts, each part's loss scaled by 1/k and backpropagated into the same
+    /// <c>.grad</c>, so the accumulated gradient is the full batch's mean gradient (up to float rounding; exactly
+    /// so for last-position targets, and for per-position targets when every part scores as many positions).
+    /// Returns the mean of the parts' losses.
+    /// </summary>
+    Tensor MicroBatchBackward(long step, Tensor x, Tensor y, int k)
+    {
+        long b = x.shape[0];
+        // An indivisible batch is trained whole; the micro-batch probe then reports that it saw no parts and is disabled.
+        if (b % k != 0) return FullBackward(x, y);
+        long part = b / k;
+        double total = 0;
+        for (int j = 0; j < k; j++)
+        {
+            using var xs = x.narrow(0, j * part, part);
+            using var ys = y.narrow(0, j * part, part);
+            using var logits = model.call(xs);
+            using var loss = Objective.Loss(logits, ys, task.PerPosition);
+            using var scaled = loss / k;
+            scaled.backward();
+            total += loss.item<float>();
+            Monitor!.AfterMicroBatch(step, j);
+        }
+        return tensor(total / k, ScalarType.Float32);
+    }
+
+    void ValidateControl()
+    {
+        if ((AdaptiveLearningRate is not null || EarlyStopping is not null) && (Consolidation is null || Monitor is null))
+            throw new TaskConfigurationException("Adaptive learning rate and early stopping act on C_α and p: they need the consolidation probe (--consolidation) in the monitor.");
+        if (Monitor is not null && Consolidation is { Method: ConsolidationMethod.MicroBatches } c)
+        {
+            long batch = Math.Min(options.BatchSize, task.TrainCount);
+            if (batch % c.Samples != 0)
+                throw new TaskConfigurationException($"The consolidation probe splits each batch into {c.Samples} micro-batches, but the batch has {batch} examples; choose a batch size divisible by {c.Samples} or another --consolidation-samples.");
+        }
+        if (AdaptiveLearningRate is { } a && a.BaseLearningRate != options.LearningRate)
+            throw new TaskConfigurationException($"The adaptive learning rate's base ({a.BaseLearningRate}) differs from --lr ({options.LearningRate}).");
+    }
+
+    /// <summary>Feeds a fresh consolidation reading to the controllers; returns a stop decision when one fires.</summary>
+    StopDecision? Control(long step, optim.Optimizer optimizer)
+    {
+        if (Consolidation?.Latest is not { } reading || reading.Step != step) return null;
+        if (AdaptiveLearningRate?.Observe(step, reading.P) is { } change)
+        {
+            AdaptiveLearningRate.ApplyTo(optimizer);
+            CurrentLearningRate = change.To;
+            Monitor!.LearningRate = change.To;
+            Monitor.Emit(new MonitorEvent(step, "lr_changed", "adaptive_lr",
+                $"p = {change.P:F3} is in band '{change.Band}': learning rate {change.From:G4} → {change.To:G4}."));
+        }
+        if (EarlyStopping?.Observe(step, reading.P, reading.CAlpha, reading.Intelligence) is { } decision)
+        {
+            Monitor!.Emit(new MonitorEvent(step, "early_stop", "early_stopping", $"{decision.Criterion}: {decision.Reason} Training stops after step {step}."));
+            return decision;
+        }
+        return null;
     }
 
     /// <summary>Loss and accuracy on the whole train and test sets (no gradients).</summary>

@@ -49,12 +49,26 @@ public static class GrokCommand
         var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global norms only, not one per parameter tensor." };
         var moments = new Option<bool>("--moments") { Description = "Add seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
+        var consolidation = new Option<string?>("--consolidation") { Description = "Seed 003's C_α probe: micro (split each measured batch into k micro-batches) or batches (n extra mini-batches, the seed's way)." };
+        var consolidationSamples = new Option<int?>("--consolidation-samples") { Description = "k micro-batches (default 8) or n extra batches (default 20)." };
+        var consolidationEvery = new Option<int>("--consolidation-every") { Description = "Measure C_α every N steps.", DefaultValueFactory = _ => 10 };
+        var smoothing = new Option<int>("--p-smoothing") { Description = "Measurements of p averaged before a crossing of 0.5 is reported.", DefaultValueFactory = _ => 5 };
+        var curvature = new Option<bool>("--curvature") { Description = "Add the curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H." };
+        var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps.", DefaultValueFactory = _ => 100 };
+        var lanczos = new Option<int>("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
+        var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3: set the learning rate from p's band (implies --consolidation micro)." };
+        var lrBands = new Option<string?>("--lr-bands") { Description = "Band table upper_p:multiplier,... ending in inf (default the seed's 0.4:0.1,0.5:0.5,0.6:1,0.75:1.5,inf:2)." };
+        var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4: stop when p < 0.45 for a window, C_α falls for a window, or I < 0 (implies --consolidation micro)." };
+        var earlyStopWindow = new Option<int>("--early-stop-window") { Description = "C_α measurements per early-stopping window.", DefaultValueFactory = _ => 10 };
+        var earlyStopCriteria = new Option<string>("--early-stop-criteria") { Description = "Comma-separated subset of low-p, falling-c, negative-i.", DefaultValueFactory = _ => "low-p,falling-c,negative-i" };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
 
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
             threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery, tensorboard, moments,
+            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos,
+            adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria,
         };
         cmd.SetAction(r =>
         {
@@ -75,6 +89,11 @@ public static class GrokCommand
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), TensorBoard = r.GetValue(tensorboard),
                 Moments = r.GetValue(moments),
+                Consolidation = r.GetValue(consolidation)?.ToLowerInvariant(), ConsolidationSamples = r.GetValue(consolidationSamples),
+                ConsolidationEvery = r.GetValue(consolidationEvery), ConsolidationSmoothing = r.GetValue(smoothing),
+                Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), LanczosIterations = r.GetValue(lanczos),
+                AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands),
+                EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
             };
             return Run(s, r.GetValue(json));
         });
@@ -90,6 +109,9 @@ public static class GrokCommand
         using var data = s.Task == "modular"
             ? ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed)
             : Dyck1.Create(s.DataSeed);
+        long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
+        if (s.ConsolidationMethodName == "micro" && batch % s.ConsolidationSampleCount != 0)
+            throw new UsageException($"--consolidation micro splits each batch into {s.ConsolidationSampleCount} equal micro-batches, but a batch here has {batch} examples (the training set has {data.TrainCount}); choose a --batch-size or --consolidation-samples that divides it.");
         var runDir = Path.Combine(s.OutDirectory, s.RunName());
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
 
@@ -105,6 +127,14 @@ public static class GrokCommand
             IMonitorSink[] sinks = tensorboard is null ? [store] : [store, tensorboard];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe());
+            // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
+            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, seed: s.Trainer.Seed) : null;
+            if (curvature is not null) probes.Add(curvature);
+            ConsolidationProbe? consolidation = s.ConsolidationMethodName is { } method
+                ? new ConsolidationProbe(method == "micro" ? ConsolidationMethod.MicroBatches : ConsolidationMethod.ExtraBatches, s.ConsolidationSampleCount,
+                    ProbeSchedule.Every(s.ConsolidationEvery), smoothing: s.ConsolidationSmoothing, curvature: curvature, batchSize: (int)batch, seed: s.Trainer.Seed)
+                : null;
+            if (consolidation is not null) probes.Add(consolidation);
             using var monitor = new PhaseMonitor(model, probes, sinks);
 
             var title = $"{data.Description}, seed {s.Trainer.Seed}, weight decay {s.Trainer.WeightDecay}, {s.Trainer.Steps} steps → {runDir}";
@@ -112,6 +142,9 @@ public static class GrokCommand
                 new Trainer(data, model, s.Trainer)
                 {
                     Monitor = monitor, Progress = onEval, StepCompleted = onStep, CheckpointDirectory = store.CheckpointDirectory,
+                    Consolidation = consolidation,
+                    AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
+                    EarlyStopping = s.EarlyStopping(),
                 }.Run(cancel.Token));
 
             string status = cancel.IsCancellationRequested ? "cancelled" : "completed";
@@ -165,6 +198,8 @@ public static class GrokCommand
         ["monitor_seconds"] = monitor.TotalSeconds,
         ["monitor_fraction"] = r.WallSeconds > 0 ? monitor.TotalSeconds / r.WallSeconds : 0,
         ["events"] = monitor.Events.Count,
+        ["stopped_early"] = r.StoppedEarly is { } stop ? $"{stop.Criterion} at step {stop.Step}: {stop.Reason}" : null,
+        ["p_crossed_up"] = monitor.Events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
     };
 
     /// <summary>JSON has no NaN or ∞: a diverged run reports null for those figures.</summary>

@@ -44,6 +44,56 @@ public sealed record GrokSettings
     public bool TensorBoard { get; init; }
     /// <summary>Record per-tensor norms too.</summary>
     public bool PerTensor { get; init; }
+    /// <summary>Seed 003's consolidation probe: "micro" (split the batch), "batches" (extra batches) or null (off, unless a controller needs it).</summary>
+    public string? Consolidation { get; init; }
+    /// <summary>k micro-batches or n extra batches (null: 8 or 20).</summary>
+    public int? ConsolidationSamples { get; init; }
+    /// <summary>Interval of the consolidation probe.</summary>
+    public int ConsolidationEvery { get; init; } = 10;
+    /// <summary>Calls of the consolidation probe averaged before a p crossing counts.</summary>
+    public int ConsolidationSmoothing { get; init; } = 5;
+    /// <summary>Seed 003's curvature probe (Lanczos λ_max).</summary>
+    public bool Curvature { get; init; }
+    /// <summary>Interval of the curvature probe.</summary>
+    public int CurvatureEvery { get; init; } = 100;
+    /// <summary>Lanczos iteration cap.</summary>
+    public int LanczosIterations { get; init; } = 20;
+    /// <summary>Seed 003 §11.3 adaptive learning rate.</summary>
+    public bool AdaptiveLr { get; init; }
+    /// <summary>Band table for the adaptive learning rate (null: the seed's).</summary>
+    public string? LrBands { get; init; }
+    /// <summary>Seed 003 §11.4 early stopping.</summary>
+    public bool EarlyStop { get; init; }
+    /// <summary>Observations per early-stopping window.</summary>
+    public int EarlyStopWindow { get; init; } = 10;
+    /// <summary>Comma-separated criteria: low-p, falling-c, negative-i.</summary>
+    public string EarlyStopCriteria { get; init; } = "low-p,falling-c,negative-i";
+
+    /// <summary>The consolidation method in effect (a controller without an explicit method gets micro-batches).</summary>
+    public string? ConsolidationMethodName => Consolidation ?? (AdaptiveLr || EarlyStop ? "micro" : null);
+
+    /// <summary>k or n in effect.</summary>
+    public int ConsolidationSampleCount => ConsolidationSamples ?? (ConsolidationMethodName == "batches" ? 20 : 8);
+
+    /// <summary>The band table (parsed; throws UsageException when malformed).</summary>
+    public IReadOnlyList<PhaseScope.Control.LearningRateBand> Bands()
+    {
+        if (LrBands is null) return PhaseScope.Control.LearningRateBand.SeedDefaults;
+        try { return PhaseScope.Control.LearningRateBand.Parse(LrBands); }
+        catch (FormatException e) { throw new UsageException($"--lr-bands: {e.Message} Example: --lr-bands 0.4:0.1,0.5:0.5,0.6:1,0.75:1.5,inf:2"); }
+    }
+
+    /// <summary>The early-stopping policy asked for (null when off).</summary>
+    public PhaseScope.Control.EarlyStopping? EarlyStopping()
+    {
+        if (!EarlyStop) return null;
+        var names = EarlyStopCriteria.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var unknown = names.Except(["low-p", "falling-c", "negative-i"]).ToList();
+        if (unknown.Count > 0 || names.Length == 0)
+            throw new UsageException($"--early-stop-criteria: unknown criterion '{string.Join(", ", unknown)}'. Use a comma-separated subset of low-p, falling-c, negative-i.");
+        if (EarlyStopWindow < 2) throw new UsageException($"--early-stop-window must be at least 2 (got {EarlyStopWindow}).");
+        return new PhaseScope.Control.EarlyStopping(EarlyStopWindow, 0.45, names.Contains("low-p"), names.Contains("falling-c"), names.Contains("negative-i"));
+    }
 
     /// <summary>Throws <see cref="TaskConfigurationException"/> or <see cref="UsageException"/> naming the first problem.</summary>
     public void Validate()
@@ -55,6 +105,18 @@ public sealed record GrokSettings
         if (ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {ProbeEvery}).");
         if (Name is not null && (Name.Length == 0 || Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Name is "." or ".."))
             throw new UsageException($"--name '{Name}' is not a valid directory name.");
+        if (Consolidation is not (null or "micro" or "batches"))
+            throw new UsageException($"--consolidation '{Consolidation}' is not a method; use micro (split the batch) or batches (extra mini-batches).");
+        if (ConsolidationSamples is < 2) throw new UsageException($"--consolidation-samples must be at least 2 (got {ConsolidationSamples}).");
+        if (ConsolidationEvery < 1) throw new UsageException($"--consolidation-every must be at least 1 (got {ConsolidationEvery}).");
+        if (ConsolidationSmoothing < 1) throw new UsageException($"--p-smoothing must be at least 1 (got {ConsolidationSmoothing}).");
+        if (CurvatureEvery < 1) throw new UsageException($"--curvature-every must be at least 1 (got {CurvatureEvery}).");
+        if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
+        if (LrBands is not null && !AdaptiveLr) throw new UsageException("--lr-bands only applies with --adaptive-lr.");
+        Bands();
+        EarlyStopping();
+        if (ConsolidationMethodName == "micro" && Trainer.BatchSize % ConsolidationSampleCount != 0 && Trainer.BatchSize > 0)
+            throw new UsageException($"--consolidation micro splits each batch of {Trainer.BatchSize} into {ConsolidationSampleCount} equal micro-batches; choose a --batch-size divisible by {ConsolidationSampleCount} or another --consolidation-samples.");
         new TransformerConfig(1, 1, 1, Layers, DModel, Heads, DFf, false, Activation ?? "relu").Validate();
         OutputDirectory.EnsureWritable(OutDirectory);
     }
@@ -78,7 +140,18 @@ public sealed record GrokSettings
             ["threads"] = (Threads ?? Environment.ProcessorCount).ToString(),
             ["tensorboard"] = TensorBoard ? "true" : "false",
             ["moments"] = Moments ? "true" : "false",
+            ["consolidation"] = ConsolidationMethodName ?? "off",
+            ["curvature"] = Curvature ? "true" : "false",
+            ["adaptive_lr"] = AdaptiveLr ? "true" : "false",
+            ["early_stop"] = EarlyStop ? EarlyStopCriteria : "off",
         };
+        if (ConsolidationMethodName is not null)
+        {
+            c["consolidation_samples"] = ConsolidationSampleCount.ToString();
+            c["consolidation_every"] = ConsolidationEvery.ToString();
+        }
+        if (Curvature) c["curvature_every"] = CurvatureEvery.ToString();
+        if (AdaptiveLr) c["lr_bands"] = LrBands ?? "seed";
         if (Task == "modular")
         {
             c["op"] = ModularArithmetic.NameOf(Operation);

@@ -12,6 +12,9 @@ namespace PhaseScope.Monitoring;
 /// loss.backward();   monitor.AfterBackward(step, loss);
 /// optimizer.step();  monitor.AfterStep(step);
 /// </code>
+/// A loop that supports micro-batch probes (<see cref="IMicroBatchProbe"/>) also asks
+/// <see cref="MicroBatchesDue"/> and calls <see cref="AfterMicroBatch"/>; one that changes the learning rate sets
+/// <see cref="LearningRate"/>.
 /// A probe that throws is reported (event <c>probe_failed</c>) and disabled; training goes on.
 /// The time each probe costs is measured (<see cref="Timings"/>), so the monitor's overhead is a
 /// figure users see.
@@ -56,6 +59,9 @@ public sealed class PhaseMonitor : IDisposable
         var dup = slots.GroupBy(s => s.Probe.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Two probes are named '{dup.Key}'; probe names must be unique.", nameof(probes));
         this.sinks = sinks?.ToList() ?? [];
+        var micro = slots.Select(s => s.Probe).OfType<IMicroBatchProbe>().Select(p => p.MicroBatches).Distinct().ToList();
+        if (micro.Count > 1) throw new ArgumentException($"Micro-batch probes ask for different numbers of micro-batches ({string.Join(", ", micro)}); use one k.", nameof(probes));
+        if (micro.Count == 1 && micro[0] < 2) throw new ArgumentException($"A micro-batch probe needs k ≥ 2 micro-batches (got {micro[0]}).", nameof(probes));
         foreach (var slot in slots)
         {
             if (slot.Probe is not IAttachableProbe attachable) continue;
@@ -77,6 +83,9 @@ public sealed class PhaseMonitor : IDisposable
 
     /// <summary>Evaluates the loss on other batches for probes that need it.</summary>
     public ILossSource? LossSource { get; set; }
+
+    /// <summary>The optimizer's current learning rate (set by the training loop; probes read it from <see cref="ProbeContext.LearningRate"/>).</summary>
+    public double? LearningRate { get; set; }
 
     /// <summary>The watched parameters.</summary>
     public IReadOnlyList<NamedParameter> Parameters => parameters;
@@ -118,6 +127,26 @@ public sealed class PhaseMonitor : IDisposable
         }, null);
     }
 
+    /// <summary>
+    /// How many micro-batches step <paramref name="step"/> should be split into: k when a micro-batch probe is
+    /// due (then call <see cref="AfterMicroBatch"/> after each part's backward), else 1.
+    /// </summary>
+    public int MicroBatchesDue(long step)
+    {
+        foreach (var s in slots)
+            if (!s.Disabled && s.Probe is IMicroBatchProbe m && s.Probe.Schedule.IsDue(step, EvaluationEvery)) return m.MicroBatches;
+        return 1;
+    }
+
+    /// <summary>Call after the backward of micro-batch <paramref name="index"/> (0-based) of step <paramref name="step"/>.</summary>
+    public void AfterMicroBatch(long step, int index)
+    {
+        currentStep = step;
+        var due = slots.Where(s => !s.Disabled && s.Probe is IMicroBatchProbe && s.Probe.Schedule.IsDue(step, EvaluationEvery)).ToList();
+        if (due.Count > 0)
+            Run(step, MonitorPhase.AfterBackward, () => null, null, due, (probe, context, _) => ((IMicroBatchProbe)probe).ObserveMicroBatch(context, index));
+    }
+
     /// <summary>Call after <c>optimizer.step()</c>.</summary>
     public void AfterStep(long step)
     {
@@ -152,13 +181,15 @@ public sealed class PhaseMonitor : IDisposable
         foreach (var sink in sinks) Guard(sink, () => sink.Write(monitorEvent));
     }
 
-    void Run(long step, MonitorPhase phase, Func<double?> loss, EvaluationResult? evaluation)
+    void Run(long step, MonitorPhase phase, Func<double?> loss, EvaluationResult? evaluation,
+        List<Slot>? due = null, Action<IProbe, ProbeContext, ProbeOutput>? invoke = null)
     {
-        List<Slot>? due = null;
-        foreach (var s in slots)
-            if (!s.Disabled && s.Phase == phase && (phase == MonitorPhase.Evaluation || s.Probe.Schedule.IsDue(step, EvaluationEvery)))
-                (due ??= []).Add(s);
+        if (due is null)
+            foreach (var s in slots)
+                if (!s.Disabled && s.Phase == phase && (phase == MonitorPhase.Evaluation || s.Probe.Schedule.IsDue(step, EvaluationEvery)))
+                    (due ??= []).Add(s);
         if (due is null) return;
+        invoke ??= (probe, context, output) => probe.Observe(context, output);
 
         var grads = new Tensor?[parameters.Count];
         var gradsRead = new bool[parameters.Count];
@@ -177,7 +208,7 @@ public sealed class PhaseMonitor : IDisposable
         }
         Tensor? Previous(int i) => phase == MonitorPhase.AfterStep && snapshotValid ? previous![i] : null;
 
-        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, Previous, LossSource, evaluation);
+        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, Previous, LossSource, evaluation, LearningRate);
         var metrics = new List<MetricRecord>();
         try
         {
@@ -189,7 +220,7 @@ public sealed class PhaseMonitor : IDisposable
                 {
                     using var scope = NewDisposeScope();
                     using var noGrad = no_grad();
-                    slot.Probe.Observe(context, output);
+                    invoke(slot.Probe, context, output);
                     metrics.AddRange(output.Metrics);
                     foreach (var e in output.Events) Emit(e);
                 }

@@ -17,8 +17,9 @@ public sealed class ProbeContext
 
     internal ProbeContext(long step, MonitorPhase phase, IReadOnlyList<NamedParameter> parameters,
         Func<double?> loss, Func<int, Tensor?> gradient, Func<int, Tensor?> update, Func<int, Tensor?> previous,
-        ILossSource? lossSource, EvaluationResult? evaluation)
+        ILossSource? lossSource, EvaluationResult? evaluation, double? learningRate = null)
     {
+        LearningRate = learningRate;
         Step = step;
         Phase = phase;
         Parameters = parameters;
@@ -54,6 +55,9 @@ public sealed class ProbeContext
 
     /// <summary>Loss on other batches at the current θ, when the trainer supplied one.</summary>
     public ILossSource? LossSource { get; }
+
+    /// <summary>The optimizer's current learning rate, when the training loop told the monitor (<see cref="PhaseMonitor.LearningRate"/>).</summary>
+    public double? LearningRate { get; }
 
     /// <summary>The evaluation results (Evaluation phase only).</summary>
     public EvaluationResult? Evaluation { get; }

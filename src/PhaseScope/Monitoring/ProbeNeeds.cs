@@ -19,6 +19,9 @@ public enum ProbeNeeds
     LossOnOtherBatches = 8,
     /// <summary>The evaluation results (train/test loss and accuracy): runs in <see cref="PhaseMonitor.OnEvaluation"/>.</summary>
     Evaluation = 16,
+    /// <summary>The gradients after each of k micro-batches of the step's batch (<see cref="IMicroBatchProbe"/>); the trainer
+    /// splits the batch when such a probe is due (<see cref="PhaseMonitor.MicroBatchesDue"/>). Runs in <see cref="PhaseMonitor.AfterBackward"/>.</summary>
+    MicroBatchGradients = 32,
 }
 
 /// <summary>The monitor call a probe runs in.</summary>
@@ -38,6 +41,6 @@ public static class ProbeNeedsExtensions
     /// <summary>Evaluation wins, then anything needing the pre-step state, else after the step.</summary>
     public static MonitorPhase Phase(this ProbeNeeds needs) =>
         needs.HasFlag(ProbeNeeds.Evaluation) ? MonitorPhase.Evaluation
-        : (needs & (ProbeNeeds.Loss | ProbeNeeds.Gradients | ProbeNeeds.LossOnOtherBatches)) != 0 ? MonitorPhase.AfterBackward
+        : (needs & (ProbeNeeds.Loss | ProbeNeeds.Gradients | ProbeNeeds.LossOnOtherBatches | ProbeNeeds.MicroBatchGradients)) != 0 ? MonitorPhase.AfterBackward
         : MonitorPhase.AfterStep;
 }

@@ -1,0 +1,81 @@
+using static TorchSharp.torch;
+
+namespace PhaseScope.Consolidation;
+
+/// <summary>
+/// The Hessian of a scalar loss as a linear operator on flat vectors, by double backward (Pearlmutter):
+/// H v = ∇_θ (∇_θ L · v). The first gradient is taken once, with its graph kept, so every product after the
+/// first costs one extra backward pass (seed 003 §11.6 recomputes the loss for each product). Vectors are
+/// flat (length <see cref="Dimension"/>, the parameters concatenated in order), so the eigen-solvers work
+/// with a handful of kernels per iteration whatever the number of tensors. The loss and parameters are
+/// not modified and no <c>.grad</c> is touched.
+/// </summary>
+public sealed class HessianVectorProduct : IDisposable
+{
+    readonly Tensor[] parameters;
+    readonly Tensor[] gradients;
+    readonly long[] sizes;
+
+    /// <summary>Takes ∇L with its graph. <paramref name="loss"/> must be a scalar built with autograd enabled.</summary>
+    /// <exception cref="ArgumentException">The loss is not a scalar or has no graph, or no parameter requires grad.</exception>
+    public HessianVectorProduct(Tensor loss, IReadOnlyList<Tensor> parameters)
+    {
+        if (loss.numel() != 1) throw new ArgumentException($"The loss must be a scalar; it has {loss.numel()} elements.", nameof(loss));
+        if (!loss.requires_grad) throw new ArgumentException("The loss has no autograd graph (computed under no_grad?); Hessian-vector products need one.", nameof(loss));
+        if (parameters.Count == 0 || parameters.Any(p => !p.requires_grad))
+            throw new ArgumentException("Every parameter of a Hessian-vector product must require grad.", nameof(parameters));
+        this.parameters = parameters.ToArray();
+        sizes = this.parameters.Select(p => p.numel()).ToArray();
+        Dimension = sizes.Sum();
+        using var grad = enable_grad();
+        var g = autograd.grad([loss], this.parameters, create_graph: true, retain_graph: true, allow_unused: true);
+        gradients = new Tensor[this.parameters.Length];
+        for (int i = 0; i < gradients.Length; i++)
+            gradients[i] = (g[i] is { IsInvalid: false } gi ? gi : zeros_like(this.parameters[i])).DetachFromDisposeScope();
+    }
+
+    /// <summary>P, the length of the flat vectors.</summary>
+    public long Dimension { get; }
+
+    /// <summary>The data type products are computed in (the first parameter's).</summary>
+    public ScalarType DType => parameters[0].dtype;
+
+    /// <summary>The flat gradient ∇L (detached copy).</summary>
+    public Tensor Gradient()
+    {
+        using var noGrad = no_grad();
+        return cat(gradients.Select(g => g.detach().flatten()).ToArray());
+    }
+
+    /// <summary>H v for a flat vector v of length <see cref="Dimension"/> (any float dtype; the result has v's dtype).</summary>
+    public Tensor Apply(Tensor v)
+    {
+        if (v.ndim != 1 || v.shape[0] != Dimension)
+            throw new ArgumentException($"The vector must be flat with {Dimension} elements; it has shape [{string.Join(", ", v.shape)}].", nameof(v));
+        using var scope = NewDisposeScope();
+        Tensor[] hv;
+        using (enable_grad())
+        {
+            var vv = v.detach().to_type(DType);
+            Tensor? dot = null;
+            long offset = 0;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                var part = vv.narrow(0, offset, sizes[i]).view(parameters[i].shape);
+                var term = (gradients[i] * part).sum();
+                dot = dot is null ? term : dot + term;
+                offset += sizes[i];
+            }
+            hv = autograd.grad([dot!], parameters, retain_graph: true, allow_unused: true).ToArray();
+        }
+        using var noGrad = no_grad();
+        var flat = cat(hv.Select((h, i) => (h is { IsInvalid: false } ? h : zeros_like(parameters[i])).detach().flatten()).ToArray());
+        return flat.to_type(v.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Releases the kept gradient graph.</summary>
+    public void Dispose()
+    {
+        foreach (var g in gradients) g.Dispose();
+    }
+}

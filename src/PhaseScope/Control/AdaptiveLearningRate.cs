@@ -1,0 +1,64 @@
+using TorchSharp;
+
+namespace PhaseScope.Control;
+
+/// <summary>A learning-rate change made by <see cref="AdaptiveLearningRate"/>.</summary>
+/// <param name="Step">Step at which it was made.</param>
+/// <param name="P">The p that selected the band.</param>
+/// <param name="From">Learning rate before.</param>
+/// <param name="To">Learning rate after.</param>
+/// <param name="Band">The band's label.</param>
+public sealed record LearningRateChange(long Step, double P, double From, double To, string Band);
+
+/// <summary>
+/// Seed 003 §11.3 as a policy: the learning rate is the base rate times the multiplier of the band that
+/// the current p falls in (bands configurable, default the seed's). Works with any TorchSharp optimizer:
+/// it sets the rate of every parameter group. A change is returned (for an event) only when the band changes.
+/// The seed's rationale (larger steps when C_α ≫ 1) is a heuristic; doubling AdamW's rate can destabilise a
+/// run, which is exactly what the stability margin S reports.
+/// </summary>
+public sealed class AdaptiveLearningRate
+{
+    readonly IReadOnlyList<LearningRateBand> bands;
+    int? current;
+
+    /// <summary>Creates the policy.</summary>
+    /// <param name="baseLearningRate">The rate the multipliers apply to.</param>
+    /// <param name="bands">The band table (default <see cref="LearningRateBand.SeedDefaults"/>).</param>
+    public AdaptiveLearningRate(double baseLearningRate, IReadOnlyList<LearningRateBand>? bands = null)
+    {
+        if (!(baseLearningRate > 0) || double.IsInfinity(baseLearningRate))
+            throw new ArgumentOutOfRangeException(nameof(baseLearningRate), baseLearningRate, "The base learning rate must be positive and finite.");
+        this.bands = bands ?? LearningRateBand.SeedDefaults;
+        LearningRateBand.Validate(this.bands);
+        BaseLearningRate = baseLearningRate;
+        LearningRate = baseLearningRate;
+    }
+
+    /// <summary>The base rate.</summary>
+    public double BaseLearningRate { get; }
+
+    /// <summary>The rate the policy last set (the base rate before any p was seen).</summary>
+    public double LearningRate { get; private set; }
+
+    /// <summary>The band of <paramref name="p"/>.</summary>
+    public LearningRateBand BandOf(double p) => bands.First(b => p < b.UpperP);
+
+    /// <summary>Feeds one p; returns the change when the band differs from the last one (NaN p: no change).</summary>
+    public LearningRateChange? Observe(long step, double p)
+    {
+        if (double.IsNaN(p)) return null;
+        int index = bands.ToList().FindIndex(b => p < b.UpperP);
+        if (index == current) return null;
+        current = index;
+        double before = LearningRate;
+        LearningRate = BaseLearningRate * bands[index].Multiplier;
+        return before == LearningRate ? null : new LearningRateChange(step, p, before, LearningRate, bands[index].Label);
+    }
+
+    /// <summary>Sets <see cref="LearningRate"/> on every parameter group of <paramref name="optimizer"/>.</summary>
+    public void ApplyTo(torch.optim.Optimizer optimizer)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = LearningRate;
+    }
+}

@@ -1,0 +1,194 @@
+using PhaseScope.Consolidation;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Monitoring.Probes;
+
+/// <summary>
+/// Seed 003 during training: C_α, p, signal and noise (§3–4) from gradient samples at the step's θ, the
+/// Hill tail index of the step's gradient and d_H (§11.5, §6.2), and, when a <see cref="CurvatureProbe"/> has
+/// measured λ_max and the loop reports its learning rate, S = 2/η − λ_max and I = p·S/d_H (§6; see
+/// <see cref="IntelligenceCoefficient"/> for why S is not the seed's 2η − λ_max).
+/// Metrics (prefix <c>consolidation/</c>): <c>signal</c>, <c>noise</c>, <c>signal_unbiased</c>, <c>c_alpha</c>,
+/// <c>c_alpha_unbiased</c>, <c>p</c>, <c>p_unbiased</c>, <c>p_smoothed</c>, <c>state</c> (0 failing … 4 strong, §12.1),
+/// <c>tail_index</c>, <c>tail_index_clipped</c>, <c>d_h</c>, <c>stability_margin</c>, <c>intelligence</c>; with micro-batches
+/// also <c>c_alpha_step</c>, C_α with the noise rescaled to the training batch (the samples are micro-batches of B/k
+/// examples, whose noise is k times larger) and <c>p_step</c>. Per tensor (when asked): <c>c_alpha/NAME</c> and <c>p/NAME</c>.
+/// The p that decides — crossing events, <c>state</c>, <see cref="Latest"/> for the controllers — is p at the training
+/// batch size: <c>p_step</c> with micro-batches, <c>p</c> with extra batches (which have the training batch size, as in
+/// the seed's §11.1), so both methods estimate the same quantity.
+/// Events: <c>p_crossed_up</c> / <c>p_crossed_down</c> when that p, averaged over <c>smoothing</c> calls, crosses 0.5.
+/// </summary>
+public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
+{
+    readonly PhaseCrossing crossing;
+    readonly CurvatureProbe? curvature;
+    MicroBatchAccumulator? micro;
+    int microSeen;
+
+    /// <summary>Creates the probe.</summary>
+    /// <param name="method">How samples are drawn.</param>
+    /// <param name="samples">k micro-batches or n extra batches (≥ 2).</param>
+    /// <param name="schedule">When to run (default every 10 steps).</param>
+    /// <param name="tailOrder">k of the Hill estimator (seed: 100).</param>
+    /// <param name="smoothing">Calls averaged before a p crossing counts (1: the seed's raw comparison).</param>
+    /// <param name="curvature">Source of λ_max for S and I (optional).</param>
+    /// <param name="batchSize">The training batch size, for <c>c_alpha_step</c> and the sample batch size of extra batches.</param>
+    /// <param name="perTensor">Also write per-tensor C_α and p.</param>
+    /// <param name="seed">Seed of the extra batches' draws.</param>
+    public ConsolidationProbe(ConsolidationMethod method = ConsolidationMethod.MicroBatches, int samples = 8, ProbeSchedule? schedule = null,
+        int tailOrder = 100, int smoothing = 5, CurvatureProbe? curvature = null, int batchSize = 0, bool perTensor = false, long seed = 0)
+    {
+        if (samples < 2) throw new ArgumentOutOfRangeException(nameof(samples), samples, "C_α needs at least 2 gradient samples (micro-batches or extra batches).");
+        if (tailOrder < 1) throw new ArgumentOutOfRangeException(nameof(tailOrder), tailOrder, "The Hill estimator needs k ≥ 1 order statistics.");
+        if (batchSize < 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be ≥ 0 (0: unknown).");
+        Method = method;
+        Samples = samples;
+        Schedule = schedule ?? ProbeSchedule.Every(10);
+        TailOrder = tailOrder;
+        crossing = new PhaseCrossing(smoothing);
+        this.curvature = curvature;
+        BatchSize = batchSize;
+        PerTensor = perTensor;
+        Seed = seed;
+    }
+
+    /// <summary>How samples are drawn.</summary>
+    public ConsolidationMethod Method { get; }
+    /// <summary>k or n.</summary>
+    public int Samples { get; }
+    /// <summary>Hill k.</summary>
+    public int TailOrder { get; }
+    /// <summary>Training batch size (0: unknown).</summary>
+    public int BatchSize { get; }
+    /// <summary>Per-tensor metrics on.</summary>
+    public bool PerTensor { get; }
+    /// <summary>Seed of the extra batches.</summary>
+    public long Seed { get; }
+    /// <summary>The latest measurement (null before the first).</summary>
+    public ConsolidationReading? Latest { get; private set; }
+
+    /// <inheritdoc />
+    public string Name => "consolidation";
+    /// <inheritdoc />
+    public ProbeNeeds Needs => Method == ConsolidationMethod.MicroBatches
+        ? ProbeNeeds.Gradients | ProbeNeeds.MicroBatchGradients
+        : ProbeNeeds.Gradients | ProbeNeeds.LossOnOtherBatches;
+    /// <inheritdoc />
+    public ProbeSchedule Schedule { get; }
+    /// <inheritdoc />
+    public int MicroBatches => Method == ConsolidationMethod.MicroBatches ? Samples : 1;
+
+    /// <inheritdoc />
+    public void ObserveMicroBatch(ProbeContext context, int index)
+    {
+        if (Method != ConsolidationMethod.MicroBatches) return;
+        if (index == 0)
+        {
+            micro?.Dispose();
+            micro = new MicroBatchAccumulator(Samples, BatchSize > 0 ? BatchSize / Samples : 0);
+            microSeen = 0;
+        }
+        micro!.Observe(Gradients(context));
+        microSeen++;
+    }
+
+    /// <inheritdoc />
+    public void Observe(ProbeContext context, ProbeOutput output)
+    {
+        var gradients = Gradients(context);
+        ConsolidationPartial[] partials;
+        if (Method == ConsolidationMethod.MicroBatches)
+        {
+            if (micro is null || microSeen != Samples)
+                throw new InvalidOperationException($"The consolidation probe saw {microSeen} of {Samples} micro-batches at step {context.Step}: the training loop must split the batch when monitor.MicroBatchesDue(step) > 1 and call monitor.AfterMicroBatch after each part.");
+            partials = micro.Finish(gradients);
+            micro.Dispose();
+            micro = null;
+            microSeen = 0;
+        }
+        else partials = ExtraBatches(context);
+
+        var global = ConsolidationPartial.MergeAll(partials).Finish();
+        if (double.IsNaN(global.CAlpha))
+        {
+            output.Event("consolidation_undefined", $"The gradient samples are not finite (signal {global.Signal}, noise {global.Noise}); C_α is skipped at this step.");
+            return;
+        }
+        output.Metric("consolidation/signal", global.Signal);
+        output.Metric("consolidation/noise", global.Noise);
+        output.Metric("consolidation/signal_unbiased", global.SignalUnbiased);
+        output.Metric("consolidation/c_alpha", global.CAlpha);
+        output.Metric("consolidation/c_alpha_unbiased", global.CAlphaUnbiased);
+        output.Metric("consolidation/p", global.P);
+        output.Metric("consolidation/p_unbiased", global.PUnbiased);
+        var deciding = global;
+        if (Method == ConsolidationMethod.MicroBatches && BatchSize > 0 && global.SampleBatchSize > 0)
+        {
+            deciding = global.AtBatchSize(BatchSize);
+            output.Metric("consolidation/c_alpha_step", deciding.CAlpha);
+            output.Metric("consolidation/p_step", deciding.P);
+        }
+        output.Metric("consolidation/state", (int)deciding.State);
+        if (PerTensor)
+            for (int i = 0; i < partials.Length; i++)
+            {
+                var r = partials[i].Finish();
+                output.Metric($"consolidation/c_alpha/{context.Parameters[i].Name}", r.CAlpha);
+                output.Metric($"consolidation/p/{context.Parameters[i].Name}", r.P);
+            }
+
+        TailPartial? tail = null;
+        foreach (var g in gradients)
+        {
+            var t = TailPartial.Of(g, TailOrder);
+            tail = tail is null ? t : tail.Merge(t);
+        }
+        var tailIndex = tail!.Finish();
+        output.Metric("consolidation/tail_index", tailIndex.Alpha);
+        output.Metric("consolidation/tail_index_clipped", tailIndex.AlphaClipped);
+        output.Metric("consolidation/d_h", tailIndex.EffectiveDimension);
+
+        double intelligence = double.NaN;
+        if (curvature?.Latest is { } lambda && context.LearningRate is double lr)
+        {
+            double s = IntelligenceCoefficient.StabilityMargin(lr, lambda.LambdaMax);
+            intelligence = IntelligenceCoefficient.Of(deciding.P, s, tailIndex.EffectiveDimension);
+            output.Metric("consolidation/stability_margin", s);
+            output.Metric("consolidation/intelligence", intelligence);
+        }
+        Latest = new ConsolidationReading(context.Step, deciding.P, deciding.CAlpha, intelligence);
+
+        if (crossing.Observe(deciding.P) is { } ev)
+            output.Event(ev.Upward ? "p_crossed_up" : "p_crossed_down",
+                $"p (mean of the last {crossing.Window} measurements) crossed 0.5 {(ev.Upward ? "upward" : "downward")}: {ev.Before:F3} → {ev.Smoothed:F3} (C_α = {deciding.CAlpha:G4}).");
+        if (!double.IsNaN(crossing.Smoothed)) output.Metric("consolidation/p_smoothed", crossing.Smoothed);
+    }
+
+    /// <summary>Seed 003 §11.1: n gradients of extra batches at the current θ (the step's <c>.grad</c> is not touched).</summary>
+    ConsolidationPartial[] ExtraBatches(ProbeContext context)
+    {
+        if (context.LossSource is not { } source)
+            throw new InvalidOperationException("The consolidation probe (extra batches) needs a loss source: set monitor.LossSource (the built-in trainer does).");
+        var parameters = context.Parameters.Select(p => p.Value).ToArray();
+        using var accumulator = new GradientSampleAccumulator(BatchSize);
+        for (int j = 0; j < Samples; j++)
+        {
+            using var scope = NewDisposeScope();
+            Tensor[] grads;
+            using (enable_grad())
+            {
+                var loss = source.LossOnBatch(unchecked(Seed * 1_000_003 + context.Step * 1_009 + j));
+                grads = autograd.grad([loss], parameters, retain_graph: false, allow_unused: true).ToArray();
+            }
+            accumulator.Add(grads.Select((g, i) => g is { IsInvalid: false } ? g : zeros_like(parameters[i])).ToArray());
+        }
+        return accumulator.Finish();
+    }
+
+    static Tensor[] Gradients(ProbeContext context) =>
+        Enumerable.Range(0, context.Parameters.Count)
+            .Select(i => context.Gradient(i) ?? zeros_like(context.Parameters[i].Value)).ToArray();
+
+    /// <summary>Releases a half-finished micro-batch accumulator.</summary>
+    public void Dispose() => micro?.Dispose();
+}

@@ -1,0 +1,90 @@
+using PhaseScope.Consolidation;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Monitoring.Probes;
+
+/// <summary>
+/// Hessian curvature at the step's θ (seed 003 §6.1, §11.6): λ_max by <see cref="Lanczos"/> on Hessian-vector
+/// products of the loss on one training batch (drawn by the loss source with a seed from the step, and the
+/// same batch for every product of a call, so the operator is fixed), optionally power iteration on the same
+/// operator for comparison and Hutchinson's trace. With the loop's learning rate, S = 2/η − λ_max.
+/// Metrics (prefix <c>curvature/</c>): <c>lambda_max</c>, <c>lambda_min</c>, <c>lanczos_iterations</c>,
+/// <c>lanczos_converged</c> (0/1), <c>lanczos_residual</c>, <c>stability_margin</c>, and when asked
+/// <c>lambda_max_power</c>, <c>power_iterations</c>, <c>trace</c>, <c>trace_se</c>.
+/// It runs before the optimizer step on a separate loss with its own graph: the training graph, the
+/// parameters' <c>.grad</c>, the optimizer state and the global RNG are untouched.
+/// </summary>
+public sealed class CurvatureProbe : IProbe
+{
+    /// <summary>Creates the probe.</summary>
+    /// <param name="schedule">When to run (default every 100 steps).</param>
+    /// <param name="maxIterations">Lanczos iteration cap.</param>
+    /// <param name="tolerance">Lanczos relative residual tolerance.</param>
+    /// <param name="powerIterations">Power iteration cap (0: skip power iteration).</param>
+    /// <param name="hutchinsonSamples">Hutchinson probes (0: skip the trace).</param>
+    /// <param name="seed">Seed of batches and start vectors.</param>
+    public CurvatureProbe(ProbeSchedule? schedule = null, int maxIterations = 20, double tolerance = 1e-3, int powerIterations = 0, int hutchinsonSamples = 0, long seed = 0)
+    {
+        if (maxIterations < 1) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "Lanczos needs at least one iteration.");
+        if (!(tolerance > 0)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The Lanczos tolerance must be positive.");
+        if (powerIterations < 0 || hutchinsonSamples < 0) throw new ArgumentOutOfRangeException(nameof(powerIterations), "Iteration and sample counts must be ≥ 0.");
+        Schedule = schedule ?? ProbeSchedule.Every(100);
+        MaxIterations = maxIterations;
+        Tolerance = tolerance;
+        PowerIterations = powerIterations;
+        HutchinsonSamples = hutchinsonSamples;
+        Seed = seed;
+    }
+
+    /// <summary>Lanczos cap.</summary>
+    public int MaxIterations { get; }
+    /// <summary>Lanczos tolerance.</summary>
+    public double Tolerance { get; }
+    /// <summary>Power iteration cap (0: off).</summary>
+    public int PowerIterations { get; }
+    /// <summary>Hutchinson probes (0: off).</summary>
+    public int HutchinsonSamples { get; }
+    /// <summary>Seed of batches and start vectors.</summary>
+    public long Seed { get; }
+    /// <summary>The latest Lanczos result and its step (null before the first).</summary>
+    public (long Step, double LambdaMax)? Latest { get; private set; }
+
+    /// <inheritdoc />
+    public string Name => "curvature";
+    /// <inheritdoc />
+    public ProbeNeeds Needs => ProbeNeeds.LossOnOtherBatches;
+    /// <inheritdoc />
+    public ProbeSchedule Schedule { get; }
+
+    /// <inheritdoc />
+    public void Observe(ProbeContext context, ProbeOutput output)
+    {
+        if (context.LossSource is not { } source)
+            throw new InvalidOperationException("The curvature probe needs a loss source: set monitor.LossSource (the built-in trainer does).");
+        long seed = unchecked(Seed * 1_000_003 + context.Step);
+        Tensor loss;
+        using (enable_grad()) loss = source.LossOnBatch(seed);
+        using var hvp = new HessianVectorProduct(loss, context.Parameters.Select(p => p.Value).ToArray());
+        var lanczos = Lanczos.Run(hvp.Apply, hvp.Dimension, MaxIterations, Tolerance, seed);
+        output.Metric("curvature/lambda_max", lanczos.LambdaMax);
+        output.Metric("curvature/lambda_min", lanczos.LambdaMin);
+        output.Metric("curvature/lanczos_iterations", lanczos.Iterations);
+        output.Metric("curvature/lanczos_converged", lanczos.Converged ? 1 : 0);
+        output.Metric("curvature/lanczos_residual", lanczos.RelativeResidual);
+        if (context.LearningRate is double lr)
+            output.Metric("curvature/stability_margin", IntelligenceCoefficient.StabilityMargin(lr, lanczos.LambdaMax));
+        if (PowerIterations > 0)
+        {
+            var power = PowerIteration.Run(hvp.Apply, hvp.Dimension, PowerIterations, Tolerance, seed);
+            output.Metric("curvature/lambda_max_power", power.Eigenvalue);
+            output.Metric("curvature/power_iterations", power.Iterations);
+        }
+        if (HutchinsonSamples > 0)
+        {
+            var trace = HutchinsonTrace.Run(hvp.Apply, hvp.Dimension, HutchinsonSamples, seed);
+            output.Metric("curvature/trace", trace.Trace);
+            if (!double.IsNaN(trace.StandardError)) output.Metric("curvature/trace_se", trace.StandardError);
+        }
+        Latest = (context.Step, lanczos.LambdaMax);
+    }
+}
