@@ -14,6 +14,7 @@ root.Add(GrokCommand.Create());
 root.Add(RunsCommand.Create());
 root.Add(ExportCommand.Create());
 root.Add(InspectCommand.Create());
+root.Add(ConsolidationCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Text.Json;
+using PhaseScope.Checkpoints;
+using PhaseScope.Consolidation;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope consolidation --grads G.safetensors [--json]</c>: seed 003's C_α, p, signal, noise and Hill
+/// tail index from gradient samples written elsewhere (e.g. by PyTorch). Every tensor in the file has a
+/// leading sample dimension n (n gradient samples of that tensor, all tensors from the same n samples).
+/// The tail index is taken on the mean gradient ḡ, the gradient at θ that the samples estimate
+/// (the probe uses the step's gradient, which is the same thing for micro-batches).
+/// </summary>
+public static class ConsolidationCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var grads = new Option<string>("--grads") { Description = "A .safetensors file; every tensor has shape [n, ...] (n gradient samples).", Required = true };
+        var tailK = new Option<int>("--tail-k") { Description = "Order statistics of the Hill estimator (seed 003 §11.5: 100).", DefaultValueFactory = _ => 100 };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Examples behind one sample; with --at-batch-size, rescales the noise." };
+        var atBatch = new Option<int?>("--at-batch-size") { Description = "Also report C_α with the noise rescaled to gradients of this batch size (needs --batch-size)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var cmd = new Command("consolidation", "Seed 003's consolidation ratio C_α, p and tail index from gradient samples in a safetensors file.")
+        {
+            grads, tailK, batchSize, atBatch, json,
+        };
+        cmd.SetAction(r => Run(r.GetValue(grads)!, r.GetValue(tailK), r.GetValue(batchSize), r.GetValue(atBatch), r.GetValue(json)));
+        return cmd;
+    }
+
+    static int Run(string path, int tailK, int? batchSize, int? atBatch, bool json)
+    {
+        if (!File.Exists(path)) throw new UsageException($"--grads {path} does not exist; pass a .safetensors file of gradient samples.");
+        if (tailK < 1) throw new UsageException($"--tail-k must be at least 1 (got {tailK}).");
+        if (batchSize is < 1 || atBatch is < 1) throw new UsageException("--batch-size and --at-batch-size must be positive.");
+        if (atBatch is not null && batchSize is null) throw new UsageException("--at-batch-size needs --batch-size (the examples behind one sample in the file).");
+        var header = SafetensorsHeader.Read(path);
+        if (header.Entries.Count == 0) throw new UsageException($"{path} holds no tensors.");
+        long? n = null;
+        string? first = null;
+        foreach (var e in header.Entries)
+        {
+            if (e.Shape.Length < 1)
+                throw new UsageException($"Tensor '{e.Name}' in {path} is a scalar; every tensor needs a leading sample dimension n (shape [n, ...]).");
+            if (n is null) { n = e.Shape[0]; first = e.Name; }
+            else if (e.Shape[0] != n)
+                throw new UsageException($"Tensor '{e.Name}' in {path} has {e.Shape[0]} samples but '{first}' has {n}; all tensors must come from the same n samples.");
+            if (e.DType is not ("F16" or "BF16" or "F32" or "F64"))
+                throw new UsageException($"Tensor '{e.Name}' in {path} has dtype {e.DType}; gradients must be floating point (F16, BF16, F32, F64).");
+        }
+        if (n < 2) throw new UsageException($"The tensors in {path} hold {n} gradient sample(s); C_α needs at least 2 (the covariance of one sample is undefined).");
+
+        Runtime.TorchRuntime.Initialize();
+        var tensors = Safetensors.Load(path);
+        try
+        {
+            var names = header.Entries.Select(e => e.Name).ToArray();
+            var data = names.Select(k => tensors[k].to_type(ScalarType.Float64).DetachFromDisposeScope()).ToArray();
+            using var accumulator = new GradientSampleAccumulator(batchSize ?? 0);
+            for (long j = 0; j < n; j++)
+            {
+                using var scope = NewDisposeScope();
+                accumulator.Add(data.Select(t => t.select(0, j)).ToArray());
+            }
+            var partials = accumulator.Finish();
+            var global = ConsolidationPartial.MergeAll(partials).Finish();
+            TailPartial? tail = null;
+            foreach (var t in data)
+            {
+                using var mean = t.mean([0]);
+                var part = TailPartial.Of(mean, tailK);
+                tail = tail is null ? part : tail.Merge(part);
+            }
+            var tailIndex = tail!.Finish();
+            foreach (var t in data) t.Dispose();
+
+            var result = Describe(global, tailIndex, atBatch);
+            result["tensors"] = names.Select((k, i) =>
+            {
+                var r = partials[i].Finish();
+                return new Dictionary<string, object?>
+                {
+                    ["name"] = k, ["elements"] = partials[i].Elements, ["signal"] = r.Signal, ["noise"] = r.Noise,
+                    ["c_alpha"] = Finite(r.CAlpha), ["p"] = Finite(r.P),
+                };
+            }).ToList();
+            if (json) Console.WriteLine(JsonSerializer.Serialize(result));
+            else Print(result, path);
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    static Dictionary<string, object?> Describe(ConsolidationRatio r, TailIndex tail, int? atBatch)
+    {
+        var d = new Dictionary<string, object?>
+        {
+            ["n_samples"] = r.SampleCount,
+            ["signal"] = r.Signal,
+            ["signal_unbiased"] = r.SignalUnbiased,
+            ["noise"] = r.Noise,
+            ["c_alpha"] = Finite(r.CAlpha),
+            ["c_alpha_unbiased"] = Finite(r.CAlphaUnbiased),
+            ["c_alpha_infinite"] = double.IsPositiveInfinity(r.CAlpha),
+            ["p"] = Finite(r.P),
+            ["p_unbiased"] = Finite(r.PUnbiased),
+            ["state"] = double.IsNaN(r.P) ? null : r.State.Label(),
+            ["tail_k"] = tail.Order,
+            ["tail_index"] = Finite(tail.Alpha),
+            ["tail_index_clipped"] = Finite(tail.AlphaClipped),
+            ["d_h"] = Finite(tail.EffectiveDimension),
+        };
+        if (atBatch is int b)
+        {
+            var at = r.AtBatchSize(b);
+            d["at_batch_size"] = b;
+            d["c_alpha_at_batch"] = Finite(at.CAlpha);
+            d["p_at_batch"] = Finite(at.P);
+        }
+        return d;
+    }
+
+    /// <summary>JSON has no NaN or ∞: those become null (<c>c_alpha_infinite</c> tells +∞ from undefined).</summary>
+    static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    static void Print(Dictionary<string, object?> result, string path)
+    {
+        var table = new Table().Title($"[bold]consolidation of {Markup.Escape(Path.GetFileName(path))}[/]").AddColumns("", "").HideHeaders();
+        foreach (var (k, v) in result)
+        {
+            if (k == "tensors") continue;
+            table.AddRow(Markup.Escape(k), Markup.Escape(v switch { null => "-", double x => x.ToString("G6"), bool b => b ? "yes" : "no", _ => v.ToString()! }));
+        }
+        AnsiConsole.Write(table);
+        var per = new Table().AddColumns("tensor", "elements", "signal", "noise", "C_α", "p");
+        foreach (var t in (List<Dictionary<string, object?>>)result["tensors"]!)
+            per.AddRow(Markup.Escape((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),
+                t["c_alpha"] is double c ? c.ToString("G4") : "-", t["p"] is double p ? p.ToString("F3") : "-");
+        AnsiConsole.Write(per);
+    }
+}

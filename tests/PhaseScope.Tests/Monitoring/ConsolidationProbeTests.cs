@@ -1,0 +1,153 @@
+using PhaseScope.Consolidation;
+using PhaseScope.Control;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Training;
+using PhaseScope.Training.Models;
+using PhaseScope.Training.Tasks;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Tests.Monitoring;
+
+/// <summary>The consolidation and curvature probes inside real training.</summary>
+public class ConsolidationProbeTests
+{
+    sealed record Run(TrainResult Result, byte[] Parameters, CollectingSink Sink, double LearningRate);
+
+    static Run Train(Func<IProbe[]> probes, int steps = 30, Func<IProbe[], (ConsolidationProbe?, AdaptiveLearningRate?, EarlyStopping?)>? control = null)
+    {
+        using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 3);
+        manual_seed(3);
+        using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 32, heads: 2, dFf: 64));
+        var sink = new CollectingSink();
+        var list = probes();
+        using var monitor = new PhaseMonitor(model, list, [sink]);
+        var (c, a, e) = control?.Invoke(list) ?? (null, null, null);
+        var trainer = new Trainer(task, model, new TrainerOptions { Steps = steps, BatchSize = 32, EvaluateEvery = 10, Seed = 3 })
+        {
+            Monitor = monitor, Consolidation = c, AdaptiveLearningRate = a, EarlyStopping = e,
+        };
+        var result = trainer.Run();
+        var bytes = model.parameters().SelectMany(p => p.detach().cpu().bytes.ToArray()).ToArray();
+        return new Run(result, bytes, sink, trainer.CurrentLearningRate);
+    }
+
+    [Fact]
+    public void CurvatureProbeDoesNotDisturbTraining()
+    {
+        var plain = Train(() => []);
+        var probed = Train(() => [new CurvatureProbe(ProbeSchedule.Every(5), maxIterations: 5, powerIterations: 3, hutchinsonSamples: 2)]);
+        Assert.Equal(plain.Parameters, probed.Parameters);
+        Assert.Equal(6, probed.Sink.Metrics.Count(m => m.Name == "curvature/lambda_max"));
+        Assert.Empty(probed.Sink.Events.Where(e => e.Kind == "probe_failed"));
+        Assert.All(probed.Sink.Metrics.Where(m => m.Name == "curvature/lambda_max"), m => Assert.True(double.IsFinite(m.Value) && m.Value > 0));
+    }
+
+    [Fact]
+    public void ExtraBatchProbeDoesNotDisturbTraining()
+    {
+        var plain = Train(() => []);
+        var probed = Train(() => [new ConsolidationProbe(ConsolidationMethod.ExtraBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)]);
+        Assert.Equal(plain.Parameters, probed.Parameters);
+        var p = probed.Sink.Metrics.Where(m => m.Name == "consolidation/p").ToList();
+        Assert.Equal(6, p.Count);
+        Assert.All(p, m => Assert.InRange(m.Value, 0, 1));
+    }
+
+    [Fact]
+    public void MicroBatchSplitTrainsLikeTheFullBatch()
+    {
+        // The accumulated micro-batch gradient equals the full-batch gradient up to float rounding, so the runs agree closely.
+        var plain = Train(() => []);
+        var micro = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(1), tailOrder: 10, batchSize: 32)]);
+        var a = plain.Parameters; var b = micro.Parameters;
+        float maxDiff = 0;
+        for (int i = 0; i < a.Length; i += 4) maxDiff = Math.Max(maxDiff, Math.Abs(BitConverter.ToSingle(a, i) - BitConverter.ToSingle(b, i)));
+        Assert.True(maxDiff < 1e-3f, $"max parameter difference {maxDiff}");
+        Assert.Equal(30, micro.Sink.Metrics.Count(m => m.Name == "consolidation/c_alpha"));
+        Assert.Empty(micro.Sink.Events.Where(e => e.Kind == "probe_failed"));
+    }
+
+    [Fact]
+    public void MicroBatchProbeMatchesAHandComputedFloat64Reference()
+    {
+        using var scope = NewDisposeScope();
+        using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 4);
+        manual_seed(4);
+        using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 16, heads: 2, dFf: 32));
+        var parameters = model.parameters().ToArray();
+        int k = 4;
+        var x = task.TrainInputs.narrow(0, 0, 32);
+        var y = task.TrainTargets.narrow(0, 0, 32);
+
+        // Reference: each micro-batch's gradient by autograd, statistics in float64.
+        var samples = new List<Tensor>();
+        for (int j = 0; j < k; j++)
+        {
+            using var _ = enable_grad();
+            var loss = Objective.Loss(model.call(x.narrow(0, j * 8, 8)), y.narrow(0, j * 8, 8), task.PerPosition);
+            var g = autograd.grad([loss], parameters, retain_graph: false, allow_unused: true);
+            samples.Add(cat(g.Select(t => t.flatten()).ToArray()).to_type(ScalarType.Float64));
+        }
+        var stacked = stack(samples);
+        double signal = stacked.mean([0]).square().sum().item<double>();
+        double noise = stacked.var(0, unbiased: true).sum().item<double>();
+
+        // The monitor API as a hand-written loop would use it.
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(1), tailOrder: 5, batchSize: 32)], [sink]);
+        Assert.Equal(k, monitor.MicroBatchesDue(1));
+        foreach (var p in parameters) p.grad?.zero_();
+        for (int j = 0; j < k; j++)
+        {
+            using var _ = enable_grad();
+            var loss = Objective.Loss(model.call(x.narrow(0, j * 8, 8)), y.narrow(0, j * 8, 8), task.PerPosition) / k;
+            loss.backward();
+            monitor.AfterMicroBatch(1, j);
+        }
+        monitor.AfterBackward(1);
+        Assert.Empty(sink.Events.Where(e => e.Kind == "probe_failed"));
+        Assert.Equal(signal, sink.Value(1, "consolidation/signal"), signal * 1e-4);
+        Assert.Equal(noise, sink.Value(1, "consolidation/noise"), noise * 1e-4);
+        Assert.Equal(signal / (noise / 4), sink.Value(1, "consolidation/c_alpha_step"), signal / noise * 4e-4);
+    }
+
+    [Fact]
+    public void LoopWithoutMicroBatchesGetsAProbeFailureNotACrash()
+    {
+        using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 4);
+        using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 16, heads: 2, dFf: 32));
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4)], [sink]);
+        using (enable_grad()) Objective.Loss(model.call(task.TrainInputs), task.TrainTargets, false).backward();
+        monitor.AfterBackward(10);
+        var failure = Assert.Single(sink.Events, e => e.Kind == "probe_failed");
+        Assert.Contains("MicroBatchesDue", failure.Message);
+    }
+
+    [Fact]
+    public void AdaptiveLearningRateAndEarlyStoppingActOnTheProbe()
+    {
+        var adaptive = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)],
+            control: probes => ((ConsolidationProbe)probes[0], new AdaptiveLearningRate(1e-3, LearningRateBand.Parse("inf:0.25")), null));
+        var change = Assert.Single(adaptive.Sink.Events, e => e.Kind == "lr_changed");
+        Assert.Equal(5, change.Step);
+        Assert.Equal(2.5e-4, adaptive.LearningRate, 15);
+
+        // p < 0.9999 for 2 observations is certain for a finite C_α: stops after the second measurement (step 10).
+        var stopped = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)],
+            control: probes => ((ConsolidationProbe)probes[0], null, new EarlyStopping(window: 2, pThreshold: 0.9999, fallingC: false, negativeI: false)));
+        Assert.Equal(10, stopped.Result.Steps);
+        Assert.Equal(StopCriterion.PersistentlyLowP, stopped.Result.StoppedEarly!.Criterion);
+        Assert.Single(stopped.Sink.Events, e => e.Kind == "early_stop");
+    }
+
+    [Fact]
+    public void ControllersWithoutTheProbeAreAConfigurationError()
+    {
+        using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 4);
+        using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 16, heads: 2, dFf: 32));
+        var trainer = new Trainer(task, model, new TrainerOptions { Steps = 5, BatchSize = 32 }) { AdaptiveLearningRate = new AdaptiveLearningRate(1e-3) };
+        Assert.Throws<TaskConfigurationException>(() => trainer.Run());
+    }
+}
