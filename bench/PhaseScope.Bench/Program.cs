@@ -15,9 +15,11 @@ using static TorchSharp.torch;
 // so a slow spell of this shared machine hits both sides alike) and the median over rounds is
 // printed. The monitor's own stopwatch share (time inside the monitor ÷ training time without it)
 // is printed too: it does not depend on the machine's noise between runs. Usage:
-//   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N]
+//   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N] [--suite monitor|consolidation]
+// --suite consolidation runs ConsolidationBench (seed 003's costs) instead.
 int steps = 100, rounds = 5;
 int? threads = null;
+string suite = "monitor";
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -25,13 +27,20 @@ for (int i = 0; i < args.Length; i++)
         case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T"); return 2;
+        case "--suite": suite = args[++i]; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation"); return 2;
     }
 }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
+if (suite is not ("monitor" or "consolidation")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor or consolidation"); return 2; }
 TorchRuntime.Initialize(threads);
 
 using var task = ModularArithmetic.Create(97, ModularOperation.Add, 0.5, 42);
+if (suite == "consolidation")
+{
+    ConsolidationBench.Run(task, steps, rounds, trainedSteps: 1500);
+    return 0;
+}
 var options = new TrainerOptions { Steps = steps, BatchSize = 512, EvaluateEvery = int.MaxValue, Seed = 42 };
 
 PreNormTransformer NewModel()

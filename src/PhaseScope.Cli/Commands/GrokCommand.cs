@@ -46,7 +46,7 @@ public static class GrokCommand
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the settings and time)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the result on stdout, nothing else." };
         var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
-        var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global norms only, not one per parameter tensor." };
+        var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global metrics only, not one per parameter tensor (norms, and C_α and p with --consolidation)." };
         var moments = new Option<bool>("--moments") { Description = "Add seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
         var consolidation = new Option<string?>("--consolidation") { Description = "Seed 003's C_α probe: micro (split each measured batch into k micro-batches) or batches (n extra mini-batches, the seed's way)." };
@@ -56,6 +56,10 @@ public static class GrokCommand
         var curvature = new Option<bool>("--curvature") { Description = "Add the curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H." };
         var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps.", DefaultValueFactory = _ => 100 };
         var lanczos = new Option<int>("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
+        var lanczosTol = new Option<double>("--lanczos-tolerance") { Description = "Lanczos relative residual at which λ_max counts as converged.", DefaultValueFactory = _ => 1e-3 };
+        var power = new Option<int>("--power-iterations") { Description = "Also run power iteration (seed 003 §11.6) up to N products, for comparison (0: off).", DefaultValueFactory = _ => 0 };
+        var hutchinson = new Option<int>("--hutchinson") { Description = "Hutchinson probes for the Hessian trace (0: off).", DefaultValueFactory = _ => 0 };
+        var tailK = new Option<int>("--tail-k") { Description = "Order statistics of the Hill tail-index estimator (seed: 100).", DefaultValueFactory = _ => 100 };
         var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3: set the learning rate from p's band (implies --consolidation micro)." };
         var lrBands = new Option<string?>("--lr-bands") { Description = "Band table upper_p:multiplier,... ending in inf (default the seed's 0.4:0.1,0.5:0.5,0.6:1,0.75:1.5,inf:2)." };
         var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4: stop when p < 0.45 for a window, C_α falls for a window, or I < 0 (implies --consolidation micro)." };
@@ -67,7 +71,7 @@ public static class GrokCommand
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
             threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery, tensorboard, moments,
-            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos,
+            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria,
         };
         cmd.SetAction(r =>
@@ -92,6 +96,7 @@ public static class GrokCommand
                 Consolidation = r.GetValue(consolidation)?.ToLowerInvariant(), ConsolidationSamples = r.GetValue(consolidationSamples),
                 ConsolidationEvery = r.GetValue(consolidationEvery), ConsolidationSmoothing = r.GetValue(smoothing),
                 Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), LanczosIterations = r.GetValue(lanczos),
+                LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
             };
@@ -128,11 +133,11 @@ public static class GrokCommand
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe());
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
-            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, seed: s.Trainer.Seed) : null;
+            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed) : null;
             if (curvature is not null) probes.Add(curvature);
             ConsolidationProbe? consolidation = s.ConsolidationMethodName is { } method
                 ? new ConsolidationProbe(method == "micro" ? ConsolidationMethod.MicroBatches : ConsolidationMethod.ExtraBatches, s.ConsolidationSampleCount,
-                    ProbeSchedule.Every(s.ConsolidationEvery), smoothing: s.ConsolidationSmoothing, curvature: curvature, batchSize: (int)batch, seed: s.Trainer.Seed)
+                    ProbeSchedule.Every(s.ConsolidationEvery), s.TailK, s.ConsolidationSmoothing, curvature, (int)batch, s.PerTensor, s.Trainer.Seed)
                 : null;
             if (consolidation is not null) probes.Add(consolidation);
             using var monitor = new PhaseMonitor(model, probes, sinks);

@@ -58,6 +58,14 @@ public sealed record GrokSettings
     public int CurvatureEvery { get; init; } = 100;
     /// <summary>Lanczos iteration cap.</summary>
     public int LanczosIterations { get; init; } = 20;
+    /// <summary>Lanczos relative residual tolerance.</summary>
+    public double LanczosTolerance { get; init; } = 1e-3;
+    /// <summary>Power-iteration cap for comparison with Lanczos (0: off).</summary>
+    public int PowerIterations { get; init; }
+    /// <summary>Hutchinson probes for the Hessian trace (0: off).</summary>
+    public int HutchinsonSamples { get; init; }
+    /// <summary>Order statistics of the Hill estimator.</summary>
+    public int TailK { get; init; } = 100;
     /// <summary>Seed 003 §11.3 adaptive learning rate.</summary>
     public bool AdaptiveLr { get; init; }
     /// <summary>Band table for the adaptive learning rate (null: the seed's).</summary>
@@ -112,6 +120,10 @@ public sealed record GrokSettings
         if (ConsolidationSmoothing < 1) throw new UsageException($"--p-smoothing must be at least 1 (got {ConsolidationSmoothing}).");
         if (CurvatureEvery < 1) throw new UsageException($"--curvature-every must be at least 1 (got {CurvatureEvery}).");
         if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
+        if (!(LanczosTolerance > 0) || LanczosTolerance >= 1) throw new UsageException($"--lanczos-tolerance must lie in (0, 1) (got {LanczosTolerance}).");
+        if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");
+        if (HutchinsonSamples < 0) throw new UsageException($"--hutchinson must be ≥ 0 (got {HutchinsonSamples}).");
+        if (TailK < 1) throw new UsageException($"--tail-k must be at least 1 (got {TailK}).");
         if (LrBands is not null && !AdaptiveLr) throw new UsageException("--lr-bands only applies with --adaptive-lr.");
         Bands();
         EarlyStopping();
@@ -150,7 +162,13 @@ public sealed record GrokSettings
             c["consolidation_samples"] = ConsolidationSampleCount.ToString();
             c["consolidation_every"] = ConsolidationEvery.ToString();
         }
-        if (Curvature) c["curvature_every"] = CurvatureEvery.ToString();
+        if (Curvature)
+        {
+            c["curvature_every"] = CurvatureEvery.ToString();
+            c["lanczos_iterations"] = LanczosIterations.ToString();
+            c["lanczos_tolerance"] = F(LanczosTolerance);
+        }
+        if (ConsolidationMethodName is not null) c["tail_k"] = TailK.ToString();
         if (AdaptiveLr) c["lr_bands"] = LrBands ?? "seed";
         if (Task == "modular")
         {

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using PhaseScope.Consolidation;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Training;
+using PhaseScope.Training.Models;
+using PhaseScope.Training.Tasks;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Bench;
+
+/// <summary>
+/// Seed 003's costs on the reference modular model (p = 97, d_model 128, batch 512), in one run:
+///   micro ratio  = time per step with C_α by k = 8 micro-batches every step ÷ plain step (target ≤ 1.3)
+///   extra ratio  = time per step with C_α by n = 20 extra batches every step ÷ plain step
+///   Lanczos      = time per Lanczos iteration ÷ plain step, and iterations to 1e-3 relative residual,
+///                  at initialisation and after <c>trainedSteps</c> steps of training.
+/// Configurations alternate within each round; ratios are taken within a round and the median printed.
+/// </summary>
+static class ConsolidationBench
+{
+    public static void Run(TaskData task, int steps, int rounds, int trainedSteps)
+    {
+        var options = new TrainerOptions { Steps = steps, BatchSize = 512, EvaluateEvery = int.MaxValue, Seed = 42 };
+        PreNormTransformer NewModel()
+        {
+            manual_seed(42);
+            return new PreNormTransformer(TransformerConfig.For(task));
+        }
+        double MsPerStep(Func<PreNormTransformer, PhaseMonitor?> monitorFor, int n)
+        {
+            using var model = NewModel();
+            using var monitor = monitorFor(model);
+            var r = new Trainer(task, model, options with { Steps = n }) { Monitor = monitor }.Run();
+            return 1000 * (r.WallSeconds - r.EvaluationSeconds) / r.Steps;
+        }
+
+        Console.WriteLine($"consolidation bench: modular add p=97, d_model 128, batch 512, {steps} steps × {rounds} rounds (+1 warm-up), {get_num_threads()} threads");
+        var micro = new List<double>();
+        var extra = new List<double>();
+        var plainMs = new List<double>();
+        for (int round = 0; round <= rounds; round++)
+        {
+            double plain = MsPerStep(_ => null, steps);
+            double m = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: 512)]), steps);
+            double e = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.ExtraBatches, 20, ProbeSchedule.Every(1), batchSize: 512)]), Math.Max(2, steps / 10));
+            double plain2 = MsPerStep(_ => null, steps);
+            if (round == 0) continue;
+            double p = (plain + plain2) / 2;
+            plainMs.Add(p);
+            micro.Add(m / p);
+            extra.Add(e / p);
+        }
+        double plainStep = Median(plainMs);
+        Console.WriteLine($"  plain step: {plainStep:F2} ms (rounds: {string.Join(", ", plainMs.Select(x => x.ToString("F2")))})");
+        Console.WriteLine($"micro-batch C_α ratio (step with k = 8 micro-batches + probe ÷ plain step, target ≤ 1.3): {Median(micro):F3}  (rounds: {string.Join(", ", micro.Select(x => x.ToString("F3")))})");
+        Console.WriteLine($"extra-batch C_α ratio (step with n = 20 extra batches + probe ÷ plain step): {Median(extra):F3}  (one estimate ≈ {Median(extra) - 1:F1} plain steps)");
+
+        foreach (int trained in new[] { 0, trainedSteps })
+        {
+            using var model = NewModel();
+            if (trained > 0) new Trainer(task, model, options with { Steps = trained }).Run();
+            var source = new TrainingLossSource(task, model, 512);
+            var perIteration = new List<double>();
+            int iterations = 0;
+            bool converged = false;
+            double lambda = 0, build = 0;
+            for (int round = 0; round <= rounds; round++)
+            {
+                using var scope = NewDisposeScope();
+                var sw = Stopwatch.StartNew();
+                Tensor loss;
+                using (enable_grad()) loss = source.LossOnBatch(7);
+                using var hvp = new HessianVectorProduct(loss, model.parameters().ToArray());
+                double b = sw.Elapsed.TotalMilliseconds;
+                sw.Restart();
+                var r = Lanczos.Run(hvp.Apply, hvp.Dimension, maxIterations: 100, tolerance: 1e-3, seed: 7);
+                double ms = sw.Elapsed.TotalMilliseconds;
+                if (round == 0) continue;
+                perIteration.Add(ms / r.Iterations / plainStep);
+                (iterations, converged, lambda, build) = (r.Iterations, r.Converged, r.LambdaMax, b);
+            }
+            Console.WriteLine($"Lanczos after {trained} training steps: {iterations} iterations to 1e-3 relative residual (converged: {converged}), λ_max = {lambda:G5}; "
+                + $"one iteration = {Median(perIteration):F2} plain steps; gradient with graph = {build / plainStep:F2} plain steps");
+        }
+    }
+
+    static double Median(List<double> v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}

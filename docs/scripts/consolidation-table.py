@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Prints the markdown table of docs/CONSOLIDATION.md from the runs of consolidation-grok.sh.
+
+Usage: python3 docs/scripts/consolidation-table.py [OUT]   (default OUT=runs/consolidation)
+Reads each run's run.db (SQLite) directly; needs only the Python standard library.
+"""
+import glob
+import os
+import sqlite3
+import sys
+
+out = sys.argv[1] if len(sys.argv) > 1 else "runs/consolidation"
+
+
+def series(db, name):
+    row = db.execute("select id from metric_names where name = ?", (name,)).fetchone()
+    if row is None:
+        return []
+    return db.execute("select step, value from metrics where name_id = ? order by step", (row[0],)).fetchall()
+
+
+def at(s, step):
+    """Value at the last measurement at or before step (None if none)."""
+    best = None
+    for st, v in s:
+        if st <= step:
+            best = v
+        else:
+            break
+    return best
+
+
+def mean_between(s, lo, hi):
+    v = [x for st, x in s if lo <= st <= hi]
+    return sum(v) / len(v) if v else None
+
+
+def f(x, fmt="{:.3g}"):
+    return "–" if x is None else fmt.format(x)
+
+
+print("| run | grok step | first p↑ (smoothed) | p↑ − grok | p_step mean 0–200 | p_step mean [grok−500, grok) | p_step mean (grok, grok+500] | C_α,step at grok | λ_max at 100 / grok / end | S = 2/η − λ_max at grok | tail index (raw) at grok | p↓ events |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for run in sorted(glob.glob(os.path.join(out, "*", "run.db"))):
+    name = os.path.basename(os.path.dirname(run))
+    db = sqlite3.connect(f"file:{run}?mode=ro", uri=True)
+    events = db.execute("select step, kind from events order by step").fetchall()
+    grok = next((st for st, k in events if k == "grokked"), None)
+    up = next((st for st, k in events if k == "p_crossed_up"), None)
+    downs = [st for st, k in events if k == "p_crossed_down"]
+    p = series(db, "consolidation/p_step")
+    c = series(db, "consolidation/c_alpha_step")
+    lam = series(db, "curvature/lambda_max")
+    margin = series(db, "curvature/stability_margin")
+    tail = series(db, "consolidation/tail_index")
+    last = p[-1][0] if p else 0
+    ref = grok if grok is not None else last
+    print("| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} / {} | {} | {} | {} |".format(
+        name, f(grok, "{}"), f(up, "{}"), f(None if grok is None or up is None else up - grok, "{:+d}"),
+        f(mean_between(p, 0, 200), "{:.3f}"),
+        f(mean_between(p, ref - 500, ref - 1) if grok else None, "{:.3f}"),
+        f(mean_between(p, ref + 1, ref + 500) if grok else None, "{:.3f}"),
+        f(at(c, ref) if grok else None), f(at(lam, 100)), f(at(lam, ref) if grok else None), f(at(lam, last)),
+        f(at(margin, ref) if grok else None, "{:.0f}"), f(at(tail, ref) if grok else None, "{:.2f}"),
+        ", ".join(str(s) for s in downs) or "none"))
