@@ -40,13 +40,6 @@ public sealed class HessianVectorProduct : IDisposable
     /// <summary>The data type products are computed in (the first parameter's).</summary>
     public ScalarType DType => parameters[0].dtype;
 
-    /// <summary>The flat gradient ∇L (detached copy).</summary>
-    public Tensor Gradient()
-    {
-        using var noGrad = no_grad();
-        return cat(gradients.Select(g => g.detach().flatten()).ToArray());
-    }
-
     /// <summary>H v for a flat vector v of length <see cref="Dimension"/> (any float dtype; the result has v's dtype).</summary>
     public Tensor Apply(Tensor v)
     {

@@ -49,10 +49,12 @@ public sealed class MicroBatchAccumulator : IDisposable
         {
             if (cumulative.Count != shiftOverK.Length)
                 throw new ArgumentException($"Micro-batch gradients have {cumulative.Count} tensors but the first had {shiftOverK.Length}.", nameof(cumulative));
+            // Gradients reach here as leaves without graph: no detach, and the distances stay float32
+            // until Finish (2 kernels per tensor besides the distance; this runs k times per step).
             for (int i = 0; i < cumulative.Count; i++)
             {
-                var g = cumulative[i].detach();
-                distances.Add(g.dist(lagged![i]).to_type(ScalarType.Float64).DetachFromDisposeScope());
+                var g = cumulative[i];
+                distances.Add(g.dist(lagged![i]).DetachFromDisposeScope());
                 lagged[i].copy_(g).add_(shiftOverK[i]);
             }
         }
@@ -70,16 +72,15 @@ public sealed class MicroBatchAccumulator : IDisposable
         var values = new List<Tensor>(2 * t);
         for (int i = 0; i < t; i++)
         {
-            var g = final[i].detach().to_type(ScalarType.Float64);
-            var c = shiftOverK[i].to_type(ScalarType.Float64) * k;
-            values.Add(g.square().sum());
-            values.Add(g.dist(c).square());
+            var g = final[i].detach();
+            values.Add(g.square().sum(ScalarType.Float64));
+            values.Add(g.dist(shiftOverK[i] * k).to_type(ScalarType.Float64).square());
         }
         var v = stack(values).cpu().data<double>().ToArray();
         var q = new double[t];
         if (distances.Count > 0)
         {
-            var d = stack(distances).cpu().data<double>().ToArray();
+            var d = stack(distances).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
             for (int j = 0; j < d.Length; j++) q[j % t] += d[j] * d[j] * k * k;
         }
         return Enumerable.Range(0, t).Select(i =>

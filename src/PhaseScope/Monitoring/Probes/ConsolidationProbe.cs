@@ -137,13 +137,8 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
                 output.Metric($"consolidation/p/{context.Parameters[i].Name}", r.P);
             }
 
-        TailPartial? tail = null;
-        foreach (var g in gradients)
-        {
-            var t = TailPartial.Of(g, TailOrder);
-            tail = tail is null ? t : tail.Merge(t);
-        }
-        var tailIndex = tail!.Finish();
+        // One top-k over the concatenated gradient (a handful of kernels) instead of one per tensor.
+        var tailIndex = TailPartial.Of(cat(gradients.Select(g => g.flatten()).ToArray()), TailOrder).Finish();
         output.Metric("consolidation/tail_index", tailIndex.Alpha);
         output.Metric("consolidation/tail_index_clipped", tailIndex.AlphaClipped);
         output.Metric("consolidation/d_h", tailIndex.EffectiveDimension);
