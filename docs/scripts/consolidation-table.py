@@ -39,7 +39,7 @@ def f(x, fmt="{:.3g}"):
     return "–" if x is None else fmt.format(x)
 
 
-print("| run | grok step | first p↑ (smoothed) | p↑ − grok | p mean 0–200 | p mean [grok−500, grok) | p mean (grok, grok+500] | p mean last 500 | unbiased C_α mean [grok−500, grok) | micro-batch p (b = 64) mean [grok−500, grok) / after | λ_max at 100 / peak (step) / grok / end | S = 2/η − λ_max at grok | Hill α̂ at grok | p↓ events |")
+print("| run | grok step | first p↑ (smoothed) | p↑ − grok | p mean 0–200 | p mean [grok−500, grok) | p mean (grok, grok+500] | p mean last 500 | seed-formula p at the training batch, mean [grok−500, grok) (biased) | micro-batch p (b = 64) mean [grok−500, grok) / after | λ_max at 100 / peak (step) / grok / end | S = 2/η − λ_max at grok | Hill α̂ at grok | p↓ events |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for run in sorted(glob.glob(os.path.join(out, "*", "run.db"))):
     name = os.path.basename(os.path.dirname(run))
@@ -48,14 +48,14 @@ for run in sorted(glob.glob(os.path.join(out, "*", "run.db"))):
     grok = next((st for st, k in events if k == "grokked"), None)
     up = next((st for st, k in events if k == "p_crossed_up"), None)
     downs = [st for st, k in events if k == "p_crossed_down"]
-    p = series(db, "consolidation/p_step")
+    # The deciding p of the micro-batch method: bias-corrected, at the training batch.
+    p = series(db, "consolidation/p_step_unbiased")
+    pseed = series(db, "consolidation/p_step")
     c = series(db, "consolidation/c_alpha_step")
     lam = series(db, "curvature/lambda_max")
     margin = series(db, "curvature/stability_margin")
     tail = series(db, "consolidation/tail_index")
     pm = series(db, "consolidation/p")
-    k = int(dict(db.execute("select key, value from config").fetchall()).get("consolidation_samples", "8"))
-    cu = [(st, v * k) for st, v in series(db, "consolidation/c_alpha_unbiased")]
     peak = max(lam, key=lambda sv: sv[1]) if lam else (None, None)
     last = p[-1][0] if p else 0
     ref = grok if grok is not None else last
@@ -65,7 +65,7 @@ for run in sorted(glob.glob(os.path.join(out, "*", "run.db"))):
         f(mean_between(p, ref - 500, ref - 1) if grok else None, "{:.3f}"),
         f(mean_between(p, ref + 1, ref + 500) if grok else None, "{:.3f}"),
         f(mean_between(p, last - 499, last), "{:.3f}"),
-        f(mean_between(cu, ref - 500, ref - 1) if grok else None),
+        f(mean_between(pseed, ref - 500, ref - 1) if grok else None, "{:.3f}"),
         f(mean_between(pm, ref - 500, ref - 1) if grok else None, "{:.3f}"), f(mean_between(pm, ref + 1, ref + 500) if grok else None, "{:.3f}"),
         f(at(lam, 100)), f(peak[1]), f(peak[0], "{}"), f(at(lam, ref) if grok else None), f(at(lam, last)),
         f(at(margin, ref) if grok else None, "{:.0f}"), f(at(tail, ref) if grok else None, "{:.2f}"),

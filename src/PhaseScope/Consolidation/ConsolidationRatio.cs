@@ -18,13 +18,32 @@ namespace PhaseScope.Consolidation;
 /// reparametrisations as §3.3 claims (its own proof sketch shows why); PhaseScope does not repeat the claim.
 /// The noise depends on the batch size b of one sample (Tr Σ ∝ 1/b for batch means), so C_α of micro-batches
 /// of size B/k is about k times smaller than C_α at the training batch B: <see cref="AtBatchSize"/> rescales.
+/// Beware the bias there: with k micro-batches the signal's bias Tr Σ_{B/k}/k equals the whole noise at the
+/// training batch, so the seed's C_α rescaled to B is C_true + 1 in expectation (p ≥ 0.5 by construction);
+/// only the bias-corrected ratio is meaningful after rescaling (measured in docs/CONSOLIDATION.md).
 /// </summary>
-/// <param name="SampleCount">n.</param>
-/// <param name="Signal">‖ḡ‖².</param>
-/// <param name="Noise">Tr Σ̂.</param>
-/// <param name="SampleBatchSize">Examples behind one sample (0 when unknown).</param>
-public sealed record ConsolidationRatio(int SampleCount, double Signal, double Noise, int SampleBatchSize)
+public sealed record ConsolidationRatio
 {
+    ConsolidationRatio(int sampleCount, double signal, double noise, int sampleBatchSize)
+    {
+        SampleCount = sampleCount;
+        Signal = signal;
+        Noise = noise;
+        SampleBatchSize = sampleBatchSize;
+        SignalBias = noise / sampleCount;
+    }
+
+    /// <summary>n.</summary>
+    public int SampleCount { get; init; }
+    /// <summary>‖ḡ‖².</summary>
+    public double Signal { get; init; }
+    /// <summary>Tr Σ̂ (at <see cref="SampleBatchSize"/>).</summary>
+    public double Noise { get; init; }
+    /// <summary>Examples behind one sample (0 when unknown).</summary>
+    public int SampleBatchSize { get; init; }
+    /// <summary>The bias of <see cref="Signal"/>, Tr Σ̂/n of the samples as drawn (kept by <see cref="AtBatchSize"/>).</summary>
+    public double SignalBias { get; init; }
+
     /// <summary>Builds the ratio; validates n ≥ 2 and non-negative finite sums.</summary>
     public static ConsolidationRatio From(int sampleCount, double signal, double noise, int sampleBatchSize = 0)
     {
@@ -34,7 +53,7 @@ public sealed record ConsolidationRatio(int SampleCount, double Signal, double N
     }
 
     /// <summary>‖ḡ‖² − Tr Σ̂ / n, unbiased for ‖μ‖².</summary>
-    public double SignalUnbiased => Signal - Noise / SampleCount;
+    public double SignalUnbiased => Signal - SignalBias;
 
     /// <summary>C_α = ‖ḡ‖² / Tr Σ̂ (§3.1), with the zero-noise convention of the type's remarks.</summary>
     public double CAlpha => Ratio(Signal, Noise);
@@ -53,7 +72,8 @@ public sealed record ConsolidationRatio(int SampleCount, double Signal, double N
 
     /// <summary>
     /// The same estimate with the noise rescaled to gradients of batch size <paramref name="batchSize"/>
-    /// (Tr Σ_b = Tr Σ_{b₀}·b₀/b for means of i.i.d. examples); the signal is kept. Requires a known sample batch size.
+    /// (Tr Σ_b = Tr Σ_{b₀}·b₀/b for means of i.i.d. examples); the signal and its bias (that of the samples as
+    /// drawn) are kept. Requires a known sample batch size.
     /// </summary>
     public ConsolidationRatio AtBatchSize(int batchSize)
     {

@@ -160,6 +160,10 @@ public class ConsolidationRatioTests
         Assert.Equal(2.0, step.Noise, 12);
         Assert.Equal(1.0, step.CAlpha, 12);
         Assert.Equal(0.5, step.P, 12);
+        // The signal's bias is that of the 8 samples as drawn (16/8 = 2), not the rescaled noise over 8:
+        // here the whole seed-estimator C_α of 1 is bias.
+        Assert.Equal(0.0, step.SignalUnbiased, 12);
+        Assert.Equal(0.0, step.CAlphaUnbiased, 12);
         Assert.Throws<InvalidOperationException>(() => ConsolidationRatio.From(8, 1, 1).AtBatchSize(10));
     }
 

@@ -12,10 +12,12 @@ namespace PhaseScope.Monitoring.Probes;
 /// <c>c_alpha_unbiased</c>, <c>p</c>, <c>p_unbiased</c>, <c>p_smoothed</c>, <c>state</c> (0 failing … 4 strong, §12.1),
 /// <c>tail_index</c>, <c>tail_index_clipped</c>, <c>d_h</c>, <c>stability_margin</c>, <c>intelligence</c>; with micro-batches
 /// also <c>c_alpha_step</c>, C_α with the noise rescaled to the training batch (the samples are micro-batches of B/k
-/// examples, whose noise is k times larger) and <c>p_step</c>. Per tensor (when asked): <c>c_alpha/NAME</c> and <c>p/NAME</c>.
+/// examples, whose noise is k times larger), <c>p_step</c>, and their bias-corrected versions <c>c_alpha_step_unbiased</c>,
+/// <c>p_step_unbiased</c>. Per tensor (when asked): <c>c_alpha/NAME</c> and <c>p/NAME</c>.
 /// The p that decides — crossing events, <c>state</c>, <see cref="Latest"/> for the controllers — is p at the training
-/// batch size: <c>p_step</c> with micro-batches, <c>p</c> with extra batches (which have the training batch size, as in
-/// the seed's §11.1), so both methods estimate the same quantity.
+/// batch size: with extra batches (which have the training batch size, as in the seed's §11.1) the seed's <c>p</c>;
+/// with micro-batches <c>p_step_unbiased</c>, because there the seed's signal is biased by Tr Σ_{B/k}/k, which is the
+/// whole noise at the training batch: the seed's formula would give C_α ≈ C_true + 1, p ≥ 0.5 by construction.
 /// Events: <c>p_crossed_up</c> / <c>p_crossed_down</c> when that p, averaged over <c>smoothing</c> calls, crosses 0.5.
 /// </summary>
 public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
@@ -121,14 +123,17 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
         output.Metric("consolidation/c_alpha_unbiased", global.CAlphaUnbiased);
         output.Metric("consolidation/p", global.P);
         output.Metric("consolidation/p_unbiased", global.PUnbiased);
-        var deciding = global;
+        double decidingP = global.P, decidingC = global.CAlpha;
         if (Method == ConsolidationMethod.MicroBatches && BatchSize > 0 && global.SampleBatchSize > 0)
         {
-            deciding = global.AtBatchSize(BatchSize);
-            output.Metric("consolidation/c_alpha_step", deciding.CAlpha);
-            output.Metric("consolidation/p_step", deciding.P);
+            var step = global.AtBatchSize(BatchSize);
+            output.Metric("consolidation/c_alpha_step", step.CAlpha);
+            output.Metric("consolidation/p_step", step.P);
+            output.Metric("consolidation/c_alpha_step_unbiased", step.CAlphaUnbiased);
+            output.Metric("consolidation/p_step_unbiased", step.PUnbiased);
+            (decidingP, decidingC) = (step.PUnbiased, step.CAlphaUnbiased);
         }
-        output.Metric("consolidation/state", (int)deciding.State);
+        output.Metric("consolidation/state", (int)ConsolidationStates.Classify(decidingP));
         if (PerTensor)
             for (int i = 0; i < partials.Length; i++)
             {
@@ -147,15 +152,15 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
         if (curvature?.Latest is { } lambda && context.LearningRate is double lr)
         {
             double s = IntelligenceCoefficient.StabilityMargin(lr, lambda.LambdaMax);
-            intelligence = IntelligenceCoefficient.Of(deciding.P, s, tailIndex.EffectiveDimension);
+            intelligence = IntelligenceCoefficient.Of(decidingP, s, tailIndex.EffectiveDimension);
             output.Metric("consolidation/stability_margin", s);
             output.Metric("consolidation/intelligence", intelligence);
         }
-        Latest = new ConsolidationReading(context.Step, deciding.P, deciding.CAlpha, intelligence);
+        Latest = new ConsolidationReading(context.Step, decidingP, decidingC, intelligence);
 
-        if (crossing.Observe(deciding.P) is { } ev)
+        if (crossing.Observe(decidingP) is { } ev)
             output.Event(ev.Upward ? "p_crossed_up" : "p_crossed_down",
-                $"p (mean of the last {crossing.Window} measurements) crossed 0.5 {(ev.Upward ? "upward" : "downward")}: {ev.Before:F3} → {ev.Smoothed:F3} (C_α = {deciding.CAlpha:G4}).");
+                $"p (mean of the last {crossing.Window} measurements) crossed 0.5 {(ev.Upward ? "upward" : "downward")}: {ev.Before:F3} → {ev.Smoothed:F3} (C_α = {decidingC:G4}).");
         if (!double.IsNaN(crossing.Smoothed)) output.Metric("consolidation/p_smoothed", crossing.Smoothed);
     }
 
