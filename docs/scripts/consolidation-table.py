@@ -70,3 +70,19 @@ for run in sorted(glob.glob(os.path.join(out, "*", "run.db"))):
         f(at(lam, 100)), f(peak[1]), f(peak[0], "{}"), f(at(lam, ref) if grok else None), f(at(lam, last)),
         f(at(margin, ref) if grok else None, "{:.0f}"), f(at(tail, ref) if grok else None, "{:.2f}"),
         ", ".join(str(s) for s in downs) or "none"))
+
+# A closer look at one run (every 100 steps).
+detail = os.path.join(out, "mod-add-s42-wd1.0", "run.db")
+if os.path.exists(detail):
+    db = sqlite3.connect(f"file:{detail}?mode=ro", uri=True)
+    cols = {n: dict(series(db, n)) for n in ["consolidation/p_step_unbiased", "consolidation/p_step", "consolidation/p",
+                                              "consolidation/c_alpha_step_unbiased", "consolidation/signal", "consolidation/noise",
+                                              "eval/train_acc", "eval/test_acc", "curvature/lambda_max"]}
+    print()
+    print("| step | p (bias-corrected, train batch) | seed-formula p (train batch) | micro-batch p | C_α (bias-corrected, train batch) | signal ‖ḡ‖² | noise Tr Σ̂ (b = 64) | train / test acc | λ_max |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for step in [100, 200, 300, 500, 1000, 1300, 1400, 1500, 1600, 2000, 2500, 3000]:
+        g = lambda n, fmt="{:.3g}": f(cols[n].get(step), fmt)
+        print(f"| {step} | {g('consolidation/p_step_unbiased', '{:.3f}')} | {g('consolidation/p_step', '{:.3f}')} | {g('consolidation/p', '{:.3f}')} | "
+              f"{g('consolidation/c_alpha_step_unbiased')} | {g('consolidation/signal')} | {g('consolidation/noise')} | "
+              f"{g('eval/train_acc', '{:.3f}')} / {g('eval/test_acc', '{:.3f}')} | {g('curvature/lambda_max')} |")
