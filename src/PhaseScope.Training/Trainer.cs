@@ -53,6 +53,11 @@ public sealed class Trainer
     /// <summary>Seed 003 §11.4: stops after the step at which a criterion fires (event <c>early_stop</c>).</summary>
     public EarlyStopping? EarlyStopping { get; init; }
 
+    /// <summary>Controllers ignore readings before this step (0: from the first, as the seed does). Early in training p is
+    /// low because nothing has been learned yet; the seed's policies then cut the learning rate tenfold and stop the run
+    /// (measured in docs/CONSOLIDATION.md), so a warm-up is usually wanted.</summary>
+    public long ControlFromStep { get; init; }
+
     /// <summary>The learning rate in use (changes under <see cref="AdaptiveLearningRate"/>).</summary>
     public double CurrentLearningRate { get; private set; }
 
@@ -182,7 +187,7 @@ public sealed class Trainer
     /// <summary>Feeds a fresh consolidation reading to the controllers; returns a stop decision when one fires.</summary>
     StopDecision? Control(long step, optim.Optimizer optimizer)
     {
-        if (Consolidation?.Latest is not { } reading || reading.Step != step) return null;
+        if (step < ControlFromStep || Consolidation?.Latest is not { } reading || reading.Step != step) return null;
         if (AdaptiveLearningRate?.Observe(step, reading.P) is { } change)
         {
             AdaptiveLearningRate.ApplyTo(optimizer);

@@ -63,6 +63,7 @@ public static class GrokCommand
         var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3: set the learning rate from p's band (implies --consolidation micro)." };
         var lrBands = new Option<string?>("--lr-bands") { Description = "Band table upper_p:multiplier,... ending in inf (default the seed's 0.4:0.1,0.5:0.5,0.6:1,0.75:1.5,inf:2)." };
         var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4: stop when p < 0.45 for a window, C_α falls for a window, or I < 0 (implies --consolidation micro)." };
+        var controlAfter = new Option<int>("--control-after") { Description = "Let --adaptive-lr and --early-stop act only from this step on (0: from the start, as the seed does).", DefaultValueFactory = _ => 0 };
         var earlyStopWindow = new Option<int>("--early-stop-window") { Description = "C_α measurements per early-stopping window.", DefaultValueFactory = _ => 10 };
         var earlyStopCriteria = new Option<string>("--early-stop-criteria") { Description = "Comma-separated subset of low-p, falling-c, negative-i.", DefaultValueFactory = _ => "low-p,falling-c,negative-i" };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
@@ -72,7 +73,7 @@ public static class GrokCommand
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
             threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery, tensorboard, moments,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
-            adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria,
+            adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
         };
         cmd.SetAction(r =>
         {
@@ -97,7 +98,7 @@ public static class GrokCommand
                 ConsolidationEvery = r.GetValue(consolidationEvery), ConsolidationSmoothing = r.GetValue(smoothing),
                 Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), LanczosIterations = r.GetValue(lanczos),
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
-                AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands),
+                AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
             };
             return Run(s, r.GetValue(json));
@@ -149,7 +150,7 @@ public static class GrokCommand
                     Monitor = monitor, Progress = onEval, StepCompleted = onStep, CheckpointDirectory = store.CheckpointDirectory,
                     Consolidation = consolidation,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
-                    EarlyStopping = s.EarlyStopping(),
+                    EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
                 }.Run(cancel.Token));
 
             string status = cancel.IsCancellationRequested ? "cancelled" : "completed";

@@ -70,6 +70,8 @@ public sealed record GrokSettings
     public bool AdaptiveLr { get; init; }
     /// <summary>Band table for the adaptive learning rate (null: the seed's).</summary>
     public string? LrBands { get; init; }
+    /// <summary>First step at which the controllers act (0: from the start, as the seed).</summary>
+    public int ControlAfter { get; init; }
     /// <summary>Seed 003 §11.4 early stopping.</summary>
     public bool EarlyStop { get; init; }
     /// <summary>Observations per early-stopping window.</summary>
@@ -124,6 +126,8 @@ public sealed record GrokSettings
         if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");
         if (HutchinsonSamples < 0) throw new UsageException($"--hutchinson must be ≥ 0 (got {HutchinsonSamples}).");
         if (TailK < 1) throw new UsageException($"--tail-k must be at least 1 (got {TailK}).");
+        if (ControlAfter < 0) throw new UsageException($"--control-after must be ≥ 0 (got {ControlAfter}).");
+        if (ControlAfter > 0 && !AdaptiveLr && !EarlyStop) throw new UsageException("--control-after only applies with --adaptive-lr or --early-stop.");
         if (LrBands is not null && !AdaptiveLr) throw new UsageException("--lr-bands only applies with --adaptive-lr.");
         Bands();
         EarlyStopping();
@@ -170,6 +174,7 @@ public sealed record GrokSettings
         }
         if (ConsolidationMethodName is not null) c["tail_k"] = TailK.ToString();
         if (AdaptiveLr) c["lr_bands"] = LrBands ?? "seed";
+        if (AdaptiveLr || EarlyStop) c["control_after"] = ControlAfter.ToString();
         if (Task == "modular")
         {
             c["op"] = ModularArithmetic.NameOf(Operation);

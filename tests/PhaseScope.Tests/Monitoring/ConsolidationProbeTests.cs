@@ -14,7 +14,8 @@ public class ConsolidationProbeTests
 {
     sealed record Run(TrainResult Result, byte[] Parameters, CollectingSink Sink, double LearningRate);
 
-    static Run Train(Func<IProbe[]> probes, int steps = 30, Func<IProbe[], (ConsolidationProbe?, AdaptiveLearningRate?, EarlyStopping?)>? control = null)
+    static Run Train(Func<IProbe[]> probes, int steps = 30, Func<IProbe[], (ConsolidationProbe?, AdaptiveLearningRate?, EarlyStopping?)>? control = null,
+        long controlFrom = 0)
     {
         using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 3);
         manual_seed(3);
@@ -25,7 +26,7 @@ public class ConsolidationProbeTests
         var (c, a, e) = control?.Invoke(list) ?? (null, null, null);
         var trainer = new Trainer(task, model, new TrainerOptions { Steps = steps, BatchSize = 32, EvaluateEvery = 10, Seed = 3 })
         {
-            Monitor = monitor, Consolidation = c, AdaptiveLearningRate = a, EarlyStopping = e,
+            Monitor = monitor, Consolidation = c, AdaptiveLearningRate = a, EarlyStopping = e, ControlFromStep = controlFrom,
         };
         var result = trainer.Run();
         var bytes = model.parameters().SelectMany(p => p.detach().cpu().bytes.ToArray()).ToArray();
@@ -140,6 +141,13 @@ public class ConsolidationProbeTests
         Assert.Equal(10, stopped.Result.Steps);
         Assert.Equal(StopCriterion.PersistentlyLowP, stopped.Result.StoppedEarly!.Criterion);
         Assert.Single(stopped.Sink.Events, e => e.Kind == "early_stop");
+
+        // With a warm-up the controllers ignore the readings at steps 5 and 10.
+        var warm = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)],
+            control: probes => ((ConsolidationProbe)probes[0], new AdaptiveLearningRate(1e-3, LearningRateBand.Parse("inf:0.25")),
+                new EarlyStopping(window: 2, pThreshold: 0.9999, fallingC: false, negativeI: false)), controlFrom: 12);
+        Assert.Equal(15, Assert.Single(warm.Sink.Events, e => e.Kind == "lr_changed").Step);
+        Assert.Equal(20, warm.Result.Steps);
     }
 
     [Fact]
