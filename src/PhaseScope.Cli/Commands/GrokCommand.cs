@@ -130,7 +130,8 @@ public static class GrokCommand
             manual_seed(s.Trainer.Seed);
             using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
             using var tensorboard = s.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
-            IMonitorSink[] sinks = tensorboard is null ? [store] : [store, tensorboard];
+            var readings = new LatestReadings();
+            IMonitorSink[] sinks = tensorboard is null ? [store, readings] : [store, tensorboard, readings];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe());
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
@@ -151,7 +152,7 @@ public static class GrokCommand
                     Consolidation = consolidation,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
-                }.Run(cancel.Token));
+                }.Run(cancel.Token), readings);
 
             string status = cancel.IsCancellationRequested ? "cancelled" : "completed";
             WriteTimings(store, monitor, result.Steps);

@@ -4,8 +4,9 @@ using Spectre.Console;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// Shows training progress: a Spectre.Console progress bar (step, loss, train/test accuracy) on a
-/// terminal, plain lines when output is redirected (CI, pipes), nothing in --json mode.
+/// Shows training progress: a Spectre.Console progress bar (step, loss, train/test accuracy, and the
+/// latest p, λ_max, m∩, d₀ and event when those probes run) on a terminal, plain lines when output is
+/// redirected (CI, pipes), nothing in --json mode.
 /// </summary>
 public static class TrainingView
 {
@@ -29,8 +30,9 @@ public static class TrainingView
     /// <summary>
     /// Runs <paramref name="train"/>, giving it the step and evaluation callbacks of the chosen view.
     /// </summary>
-    public static T Run<T>(Mode mode, string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train)
+    public static T Run<T>(Mode mode, string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train, LatestReadings? readings = null)
     {
+        string Describe(TrainProgress p) => TrainingView.Describe(p) + (readings?.Describe() ?? "");
         switch (mode)
         {
             case Mode.Silent:

@@ -101,6 +101,18 @@ public class ConsolidationCommandTests
     }
 
     [Fact]
+    public void ProgressLinesShowTheLatestPAndCurvature()
+    {
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = CliRunner.Run(dir.Path, "grok", "--p", "13", "--steps", "20", "--batch-size", "32", "--d-model", "32",
+            "--eval-every", "10", "--consolidation", "micro", "--consolidation-every", "5", "--curvature", "--curvature-every", "10",
+            "--lanczos-iterations", "3", "--out", dir.Path, "--name", "lines");
+        Assert.True(code == 0, stderr);
+        var last = stdout.Split('\n').Last(l => l.StartsWith("step"));
+        Assert.Matches(@"step +20/20 .* p [01]\.\d\d  λmax \S+", last);
+    }
+
+    [Fact]
     public void GrokWithControllersRecordsTheirEvents()
     {
         using var dir = new TempDirectory();

@@ -1,0 +1,48 @@
+using System.Globalization;
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// A sink that keeps the latest value of the few family metrics the progress line shows (p of seed 003,
+/// λ_max, m∩ and d₀ of seed 000) and the latest event, so the terminal view can say more than loss and accuracy.
+/// </summary>
+public sealed class LatestReadings : IMonitorSink
+{
+    static readonly (string Metric, string Label, string Format)[] Shown =
+    [
+        ("consolidation/p_step_unbiased", "p", "F2"),
+        ("curvature/lambda_max", "λmax", "G3"),
+        ("moments/m_cap", "m∩", "F0"),
+        ("moments/d0", "d0", "F2"),
+    ];
+
+    static readonly HashSet<string> Tracked = [.. Shown.Select(s => s.Metric), "consolidation/p"];
+
+    readonly Dictionary<string, double> latest = [];
+    MonitorEvent? lastEvent;
+
+    /// <inheritdoc />
+    public void Write(IReadOnlyList<MetricRecord> metrics)
+    {
+        foreach (var m in metrics)
+            if (Tracked.Contains(m.Name)) latest[m.Name] = m.Value;
+    }
+
+    /// <inheritdoc />
+    public void Write(MonitorEvent monitorEvent) => lastEvent = monitorEvent;
+
+    /// <summary>"  p 0.81  λmax 24.1  last: grokked@1500", or empty when nothing is known yet.</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        foreach (var (metric, label, format) in Shown)
+        {
+            // Extra-batch runs have no p_step_unbiased; their deciding p is consolidation/p.
+            var name = metric == "consolidation/p_step_unbiased" && !latest.ContainsKey(metric) ? "consolidation/p" : metric;
+            if (latest.TryGetValue(name, out var v)) parts.Add($"{label} {v.ToString(format, CultureInfo.InvariantCulture)}");
+        }
+        if (lastEvent is { } e) parts.Add($"last: {e.Kind}@{e.Step}");
+        return parts.Count == 0 ? "" : "  " + string.Join("  ", parts);
+    }
+}
