@@ -186,7 +186,7 @@ public sealed class PhaseMonitor : IDisposable
     {
         if (due is null)
             foreach (var s in slots)
-                if (!s.Disabled && s.Phase == phase && (phase == MonitorPhase.Evaluation || s.Probe.Schedule.IsDue(step, EvaluationEvery)))
+                if (!s.Disabled && s.Phase == phase && IsDue(s.Probe.Schedule, step, phase))
                     (due ??= []).Add(s);
         if (due is null) return;
         invoke ??= (probe, context, output) => probe.Observe(context, output);
@@ -247,6 +247,13 @@ public sealed class PhaseMonitor : IDisposable
         if (metrics.Count > 0) Send(metrics);
         bookkeepingTicks += Stopwatch.GetTimestamp() - tb;
     }
+
+    /// <summary>
+    /// Whether a schedule is due. In the evaluation phase an <see cref="ProbeSchedule.OnEvaluation"/> probe runs at every
+    /// evaluation (including a final one off the interval); any other schedule is honoured there too (e.g. every 500 steps).
+    /// </summary>
+    bool IsDue(ProbeSchedule schedule, long step, MonitorPhase phase) =>
+        (phase == MonitorPhase.Evaluation && schedule is ProbeSchedule.OnEvaluationSchedule) || schedule.IsDue(step, EvaluationEvery);
 
     void Send(IReadOnlyList<MetricRecord> metrics)
     {

@@ -34,4 +34,25 @@ public class ProbeScheduleTests
         Assert.True(ProbeSchedule.OnEvaluation.IsDue(100, 50));
         Assert.False(ProbeSchedule.OnEvaluation.IsDue(101, 50));
     }
+
+    sealed class EvaluationCounter(ProbeSchedule schedule) : IProbe
+    {
+        public List<long> Steps { get; } = [];
+        public string Name => "eval_counter_" + schedule;
+        public ProbeNeeds Needs => ProbeNeeds.Evaluation;
+        public ProbeSchedule Schedule => schedule;
+        public void Observe(ProbeContext context, ProbeOutput output) => Steps.Add(context.Step);
+    }
+
+    [Fact]
+    public void EvaluationProbesHonourTheirSchedule()
+    {
+        using var w = new TorchSharp.Modules.Parameter(TorchSharp.torch.zeros(2));
+        var every200 = new EvaluationCounter(ProbeSchedule.Every(200));
+        var onEval = new EvaluationCounter(ProbeSchedule.OnEvaluation);
+        using var monitor = new PhaseMonitor([new NamedParameter("w", w)], [every200, onEval]) { EvaluationEvery = 100 };
+        foreach (var step in new long[] { 100, 200, 300, 400, 450 }) monitor.OnEvaluation(step, new EvaluationResult(1, 0, 1, 0));
+        Assert.Equal([200, 400], every200.Steps);
+        Assert.Equal([100, 200, 300, 400, 450], onEval.Steps); // the final evaluation (450) is off the interval but still one
+    }
 }
