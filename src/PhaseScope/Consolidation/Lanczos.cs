@@ -13,8 +13,8 @@ public sealed record LanczosResult(double LambdaMax, double LambdaMin, int Itera
 
 /// <summary>
 /// Lanczos iteration for the extreme eigenvalues of a symmetric operator (the Hessian, seed 003 §6.1:
-/// "power iteration or Lanczos"). Full reorthogonalisation against the stored basis (memory: iterations × P
-/// float64 values) keeps ghost copies out of the Ritz values. Stops when the residual bound of the largest
+/// "power iteration or Lanczos"). Full reorthogonalisation against the stored basis (memory: the iteration cap
+/// × P float64 values, allocated up front) keeps ghost copies out of the Ritz values. Stops when the residual bound of the largest
 /// Ritz pair, β_{m}|e_mᵀ s|, is at most <c>tolerance</c> × |λ_max| (Parlett: then some eigenvalue lies that
 /// close), or at the iteration cap. Unlike power iteration it returns the algebraically largest eigenvalue,
 /// not the one of largest magnitude, and converges in far fewer products when the top of the spectrum is crowded.
@@ -36,9 +36,10 @@ public static class Lanczos
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator((ulong)seed);
+        // The basis lives in one preallocated [cap, P] matrix: reorthogonalisation is two GEMVs on a view, no copies.
+        var basis = empty([cap, dimension], ScalarType.Float64);
         var q = randn([dimension], ScalarType.Float64, generator: generator);
-        q /= q.norm();
-        var basis = new List<Tensor> { q };
+        basis[0].copy_(q / q.norm());
         var alphas = new List<double>();
         var betas = new List<double>();
         double residual = double.PositiveInfinity;
@@ -46,14 +47,15 @@ public static class Lanczos
         for (int m = 1; m <= cap; m++)
         {
             using var inner = NewDisposeScope();
-            var w = apply(basis[^1]).to_type(ScalarType.Float64);
+            var last = basis[m - 1];
+            var w = apply(last).to_type(ScalarType.Float64);
             if (w.isnan().any().item<bool>() || w.isinf().any().item<bool>())
                 throw new ArithmeticException("A Hessian-vector product was not finite; the curvature is undefined here.");
-            double alpha = w.dot(basis[^1]).item<double>();
+            double alpha = w.dot(last).item<double>();
             alphas.Add(alpha);
             // Full reorthogonalisation (twice is enough, Kahan–Parlett).
-            var stackQ = stack(basis);
-            for (int pass = 0; pass < 2; pass++) w -= stackQ.t().matmul(stackQ.matmul(w));
+            var filled = basis.narrow(0, 0, m);
+            for (int pass = 0; pass < 2; pass++) w -= filled.t().matmul(filled.matmul(w));
             double beta = w.norm().item<double>();
             var (values, lastRow) = Tridiagonal(alphas, betas);
             ritz = values;
@@ -65,7 +67,7 @@ public static class Lanczos
                 return new LanczosResult(top, values[0], m, converged, residual, values);
             }
             betas.Add(beta);
-            basis.Add((w / beta).MoveToOuterDisposeScope());
+            basis[m].copy_(w / beta);
         }
         return new LanczosResult(ritz[^1], ritz[0], cap, false, residual, ritz);
     }
