@@ -59,7 +59,7 @@ public sealed class PhaseMonitor : IDisposable
         var dup = slots.GroupBy(s => s.Probe.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Two probes are named '{dup.Key}'; probe names must be unique.", nameof(probes));
         this.sinks = sinks?.ToList() ?? [];
-        var micro = slots.Select(s => s.Probe).OfType<IMicroBatchProbe>().Where(p => p.Needs.HasFlag(ProbeNeeds.MicroBatchGradients)).Select(p => p.MicroBatches).Distinct().ToList();
+        var micro = slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Distinct().ToList();
         if (micro.Count > 1) throw new ArgumentException($"Micro-batch probes ask for different numbers of micro-batches ({string.Join(", ", micro)}); use one k.", nameof(probes));
         if (micro.Count == 1 && micro[0] < 2) throw new ArgumentException($"A micro-batch probe needs k ≥ 2 micro-batches (got {micro[0]}).", nameof(probes));
         foreach (var slot in slots)
@@ -133,19 +133,23 @@ public sealed class PhaseMonitor : IDisposable
     /// </summary>
     public int MicroBatchesDue(long step)
     {
-        foreach (var s in slots)
-            if (!s.Disabled && s.Probe is IMicroBatchProbe m && m.Needs.HasFlag(ProbeNeeds.MicroBatchGradients) && m.Schedule.IsDue(step, EvaluationEvery)) return m.MicroBatches;
-        return 1;
+        var due = slots.FirstOrDefault(s => SplitsBatchAt(s, step));
+        return due is null ? 1 : ((IMicroBatchProbe)due.Probe).MicroBatches;
     }
 
     /// <summary>Call after the backward of micro-batch <paramref name="index"/> (0-based) of step <paramref name="step"/>.</summary>
     public void AfterMicroBatch(long step, int index)
     {
         currentStep = step;
-        var due = slots.Where(s => !s.Disabled && s.Probe is IMicroBatchProbe && s.Probe.Needs.HasFlag(ProbeNeeds.MicroBatchGradients) && s.Probe.Schedule.IsDue(step, EvaluationEvery)).ToList();
+        var due = slots.Where(s => SplitsBatchAt(s, step)).ToList();
         if (due.Count > 0)
             Run(step, MonitorPhase.AfterBackward, () => null, null, due, (probe, context, _) => ((IMicroBatchProbe)probe).ObserveMicroBatch(context, index));
     }
+
+    /// <summary>A probe that asks the loop to split the batch (<see cref="ProbeNeeds.MicroBatchGradients"/> on an <see cref="IMicroBatchProbe"/>).</summary>
+    static bool SplitsBatches(IProbe probe) => probe is IMicroBatchProbe && probe.Needs.HasFlag(ProbeNeeds.MicroBatchGradients);
+
+    bool SplitsBatchAt(Slot slot, long step) => !slot.Disabled && SplitsBatches(slot.Probe) && slot.Probe.Schedule.IsDue(step, EvaluationEvery);
 
     /// <summary>Call after <c>optimizer.step()</c>.</summary>
     public void AfterStep(long step)
