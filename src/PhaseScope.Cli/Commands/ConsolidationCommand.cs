@@ -85,7 +85,7 @@ public static class ConsolidationCommand
                 return new Dictionary<string, object?>
                 {
                     ["name"] = k, ["elements"] = partials[i].Elements, ["signal"] = r.Signal, ["noise"] = r.Noise,
-                    ["c_alpha"] = Finite(r.CAlpha), ["p"] = Finite(r.P),
+                    ["c_alpha"] = SummaryTable.Finite(r.CAlpha), ["p"] = SummaryTable.Finite(r.P),
                 };
             }).ToList();
             if (json) Console.WriteLine(JsonSerializer.Serialize(result));
@@ -106,39 +106,30 @@ public static class ConsolidationCommand
             ["signal"] = r.Signal,
             ["signal_unbiased"] = r.SignalUnbiased,
             ["noise"] = r.Noise,
-            ["c_alpha"] = Finite(r.CAlpha),
-            ["c_alpha_unbiased"] = Finite(r.CAlphaUnbiased),
-            ["c_alpha_infinite"] = double.IsPositiveInfinity(r.CAlpha),
-            ["p"] = Finite(r.P),
-            ["p_unbiased"] = Finite(r.PUnbiased),
+            ["c_alpha"] = SummaryTable.Finite(r.CAlpha),
+            ["c_alpha_unbiased"] = SummaryTable.Finite(r.CAlphaUnbiased),
+            ["c_alpha_infinite"] = double.IsPositiveInfinity(r.CAlpha), // tells +∞ (null c_alpha) from undefined
+            ["p"] = SummaryTable.Finite(r.P),
+            ["p_unbiased"] = SummaryTable.Finite(r.PUnbiased),
             ["state"] = double.IsNaN(r.P) ? null : r.State.Label(),
             ["tail_k"] = tail.Order,
-            ["tail_index"] = Finite(tail.Alpha),
-            ["tail_index_clipped"] = Finite(tail.AlphaClipped),
-            ["d_h"] = Finite(tail.EffectiveDimension),
+            ["tail_index"] = SummaryTable.Finite(tail.Alpha),
+            ["tail_index_clipped"] = SummaryTable.Finite(tail.AlphaClipped),
+            ["d_h"] = SummaryTable.Finite(tail.EffectiveDimension),
         };
         if (atBatch is int b)
         {
             var at = r.AtBatchSize(b);
             d["at_batch_size"] = b;
-            d["c_alpha_at_batch"] = Finite(at.CAlpha);
-            d["p_at_batch"] = Finite(at.P);
+            d["c_alpha_at_batch"] = SummaryTable.Finite(at.CAlpha);
+            d["p_at_batch"] = SummaryTable.Finite(at.P);
         }
         return d;
     }
 
-    /// <summary>JSON has no NaN or ∞: those become null (<c>c_alpha_infinite</c> tells +∞ from undefined).</summary>
-    static double? Finite(double v) => double.IsFinite(v) ? v : null;
-
     static void Print(Dictionary<string, object?> result, string path)
     {
-        var table = new Table().Title($"[bold]consolidation of {Markup.Escape(Path.GetFileName(path))}[/]").AddColumns("", "").HideHeaders();
-        foreach (var (k, v) in result)
-        {
-            if (k == "tensors") continue;
-            table.AddRow(Markup.Escape(k), Markup.Escape(v switch { null => "-", double x => x.ToString("G6"), bool b => b ? "yes" : "no", _ => v.ToString()! }));
-        }
-        AnsiConsole.Write(table);
+        AnsiConsole.Write(SummaryTable.Of($"[bold]consolidation of {Markup.Escape(Path.GetFileName(path))}[/]", result, "G6", "tensors"));
         var per = new Table().AddColumns("tensor", "elements", "signal", "noise", "C_α", "p");
         foreach (var t in (List<Dictionary<string, object?>>)result["tensors"]!)
             per.AddRow(Markup.Escape((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),

@@ -189,10 +189,10 @@ public static class GrokCommand
     {
         ["grokked"] = r.Grokked,
         ["grok_step"] = r.GrokStep,
-        ["final_train_acc"] = Finite(r.Final.TrainAccuracy),
-        ["final_test_acc"] = Finite(r.Final.TestAccuracy),
-        ["final_train_loss"] = Finite(r.Final.TrainLoss),
-        ["final_test_loss"] = Finite(r.Final.TestLoss),
+        ["final_train_acc"] = SummaryTable.Finite(r.Final.TrainAccuracy),
+        ["final_test_acc"] = SummaryTable.Finite(r.Final.TestAccuracy),
+        ["final_train_loss"] = SummaryTable.Finite(r.Final.TrainLoss),
+        ["final_test_loss"] = SummaryTable.Finite(r.Final.TestLoss),
         ["steps"] = r.Steps,
         ["run_dir"] = runDir,
         ["status"] = status,
@@ -209,21 +209,9 @@ public static class GrokCommand
         ["p_crossed_up"] = monitor.Events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
     };
 
-    /// <summary>JSON has no NaN or ∞: a diverged run reports null for those figures.</summary>
-    static double? Finite(double v) => double.IsFinite(v) ? v : null;
-
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
     {
-        var table = new Table().Title("[bold]run summary[/]").AddColumns("", "").HideHeaders();
-        foreach (var (k, v) in summary)
-            table.AddRow(Markup.Escape(k), Markup.Escape(v switch
-            {
-                null => "-",
-                double d => d.ToString("G5"),
-                bool b => b ? "yes" : "no",
-                _ => v.ToString()!,
-            }));
-        AnsiConsole.Write(table);
+        AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5"));
         var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
         foreach (var t in monitor.Timings)
             probes.AddRow(Markup.Escape(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
