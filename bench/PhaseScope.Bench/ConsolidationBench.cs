@@ -22,17 +22,12 @@ static class ConsolidationBench
     public static void Run(TaskData task, int steps, int rounds, int trainedSteps)
     {
         var options = new TrainerOptions { Steps = steps, BatchSize = 512, EvaluateEvery = int.MaxValue, Seed = 42 };
-        PreNormTransformer NewModel()
-        {
-            manual_seed(42);
-            return new PreNormTransformer(TransformerConfig.For(task));
-        }
         double lastProbeMs = 0;
-        double MsPerStep(Func<PreNormTransformer, PhaseMonitor?> monitorFor, int n)
+        double MsPerStep(Func<PreNormTransformer, PhaseMonitor?> monitorFor, int n, TrainerOptions? with = null)
         {
-            using var model = NewModel();
+            using var model = BenchSetup.ReferenceModel(task);
             using var monitor = monitorFor(model);
-            var r = new Trainer(task, model, options with { Steps = n }) { Monitor = monitor }.Run();
+            var r = new Trainer(task, model, (with ?? options) with { Steps = n }) { Monitor = monitor }.Run();
             lastProbeMs = 1000 * (monitor?.Timings.FirstOrDefault(t => t.Name == "consolidation")?.TotalSeconds ?? 0) / r.Steps;
             return 1000 * (r.WallSeconds - r.EvaluationSeconds) / r.Steps;
         }
@@ -59,7 +54,7 @@ static class ConsolidationBench
             probeSelf.Add(mProbe / p);
             extra.Add(e / p);
         }
-        double plainStep = Median(plainMs);
+        double plainStep = BenchSetup.Median(plainMs);
         // The split's cost is mostly per-kernel dispatch (8 small passes instead of one); with the full
         // training set as the batch (4704 = 8 × 588) the same split is amortised over 9× more work.
         var fullBatch = options with { BatchSize = (int)task.TrainCount };
@@ -67,27 +62,20 @@ static class ConsolidationBench
         for (int round = 0; round <= rounds; round++)
         {
             int n = Math.Max(2, steps / 5);
-            double Full(Func<PreNormTransformer, PhaseMonitor?> monitorFor)
-            {
-                using var model = NewModel();
-                using var monitor = monitorFor(model);
-                var r = new Trainer(task, model, fullBatch with { Steps = n }) { Monitor = monitor }.Run();
-                return (r.WallSeconds - r.EvaluationSeconds) / r.Steps;
-            }
-            double plain = Full(_ => null);
-            double m = Full(model => new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: (int)task.TrainCount)]));
+            double plain = MsPerStep(_ => null, n, fullBatch);
+            double m = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: (int)task.TrainCount)]), n, fullBatch);
             if (round > 0) fullRatios.Add(m / plain);
         }
         Console.WriteLine($"  plain step: {plainStep:F2} ms (rounds: {string.Join(", ", plainMs.Select(x => x.ToString("F2")))})");
-        Console.WriteLine($"micro-batch C_α ratio (step with k = 8 micro-batches + probe ÷ plain step, target ≤ 1.3): {Median(micro):F3}  (rounds: {string.Join(", ", micro.Select(x => x.ToString("F3")))})");
-        Console.WriteLine($"  of which the split alone (8 micro-batch passes, a probe that does nothing): {Median(split):F3} × plain step; "
-            + $"the probe's own stopwatch (accumulator, tail index, bookkeeping): {Median(probeSelf):F3} × plain step");
-        Console.WriteLine($"  the same with the full training set as the batch ({task.TrainCount} examples, micro-batches of {task.TrainCount / 8}): {Median(fullRatios):F3} × plain step  (rounds: {string.Join(", ", fullRatios.Select(x => x.ToString("F3")))})");
-        Console.WriteLine($"extra-batch C_α ratio (step with n = 20 extra batches + probe ÷ plain step): {Median(extra):F3}  (one estimate ≈ {Median(extra) - 1:F1} plain steps)");
+        Console.WriteLine($"micro-batch C_α ratio (step with k = 8 micro-batches + probe ÷ plain step, target ≤ 1.3): {BenchSetup.Median(micro):F3}  (rounds: {string.Join(", ", micro.Select(x => x.ToString("F3")))})");
+        Console.WriteLine($"  of which the split alone (8 micro-batch passes, a probe that does nothing): {BenchSetup.Median(split):F3} × plain step; "
+            + $"the probe's own stopwatch (accumulator, tail index, bookkeeping): {BenchSetup.Median(probeSelf):F3} × plain step");
+        Console.WriteLine($"  the same with the full training set as the batch ({task.TrainCount} examples, micro-batches of {task.TrainCount / 8}): {BenchSetup.Median(fullRatios):F3} × plain step  (rounds: {string.Join(", ", fullRatios.Select(x => x.ToString("F3")))})");
+        Console.WriteLine($"extra-batch C_α ratio (step with n = 20 extra batches + probe ÷ plain step): {BenchSetup.Median(extra):F3}  (one estimate ≈ {BenchSetup.Median(extra) - 1:F1} plain steps)");
 
         foreach (int trained in new[] { 0, trainedSteps })
         {
-            using var model = NewModel();
+            using var model = BenchSetup.ReferenceModel(task);
             if (trained > 0) new Trainer(task, model, options with { Steps = trained }).Run();
             var source = new TrainingLossSource(task, model, 512);
             var perIteration = new List<double>();
@@ -110,7 +98,7 @@ static class ConsolidationBench
                 (iterations, converged, lambda, build) = (r.Iterations, r.Converged, r.LambdaMax, b);
             }
             Console.WriteLine($"Lanczos after {trained} training steps: {iterations} iterations to 1e-3 relative residual (converged: {converged}), λ_max = {lambda:G5}; "
-                + $"one iteration = {Median(perIteration):F2} plain steps; gradient with graph = {build / plainStep:F2} plain steps");
+                + $"one iteration = {BenchSetup.Median(perIteration):F2} plain steps; gradient with graph = {build / plainStep:F2} plain steps");
         }
     }
 
@@ -123,11 +111,5 @@ static class ConsolidationBench
         public int MicroBatches => k;
         public void ObserveMicroBatch(ProbeContext context, int index) { }
         public void Observe(ProbeContext context, ProbeOutput output) { }
-    }
-
-    static double Median(List<double> v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }

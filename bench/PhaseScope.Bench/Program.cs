@@ -43,11 +43,7 @@ if (suite == "consolidation")
 }
 var options = new TrainerOptions { Steps = steps, BatchSize = 512, EvaluateEvery = int.MaxValue, Seed = 42 };
 
-PreNormTransformer NewModel()
-{
-    manual_seed(42);
-    return new PreNormTransformer(TransformerConfig.For(task));
-}
+PreNormTransformer NewModel() => BenchSetup.ReferenceModel(task);
 
 var probeMs = new Dictionary<string, List<double>>();
 var selfShare = new List<double>();
@@ -93,21 +89,15 @@ for (int round = 0; round <= rounds; round++)
         if (round > 0) samples[c].Add(sps);
     }
 
-static double Median(List<double> v)
-{
-    var s = v.Order().ToArray();
-    return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-}
-
-var med = samples.Select(Median).ToArray();
-double RoundRatio(int a, int b) => Median(samples[a].Zip(samples[b], (x, y) => x / y).ToList());
+var med = samples.Select(s => BenchSetup.Median(s)).ToArray();
+double RoundRatio(int a, int b) => BenchSetup.Median(samples[a].Zip(samples[b], (x, y) => x / y).ToList());
 for (int c = 0; c < configs.Length; c++)
     Console.WriteLine($"  {configs[c].Name,-48} {med[c],8:F2} steps/s  (rounds: {string.Join(", ", samples[c].Select(x => x.ToString("F2")))})");
 Console.WriteLine("  monitor cost per step (median over monitored runs):");
-foreach (var (name, ms) in probeMs) Console.WriteLine($"    {name,-20} {Median(ms),7:F3} ms");
+foreach (var (name, ms) in probeMs) Console.WriteLine($"    {name,-20} {BenchSetup.Median(ms),7:F3} ms");
 Console.WriteLine($"  plain step: {1000 / med[1]:F2} ms");
 Console.WriteLine($"trainer ratio (built-in ÷ hand-written steps/s, median of per-round ratios, target ≥ 0.95): {RoundRatio(1, 0):F3}");
 Console.WriteLine($"monitor ratio (cheap probes every step ÷ plain trainer, time per step, median of per-round ratios, target ≤ 1.05): {RoundRatio(1, 2):F3}");
 Console.WriteLine($"monitor + store ratio (same, writing every metric to the run store): {RoundRatio(1, 3):F3}");
-Console.WriteLine($"monitor self-timed share (cheap probes, no sink: 1 + time inside the monitor ÷ the rest of the loop, median): {1 + Median(selfShare):F3}");
+Console.WriteLine($"monitor self-timed share (cheap probes, no sink: 1 + time inside the monitor ÷ the rest of the loop, median): {1 + BenchSetup.Median(selfShare):F3}");
 return 0;
