@@ -29,9 +29,7 @@ public sealed class HessianVectorProduct : IDisposable
         Dimension = sizes.Sum();
         using var grad = enable_grad();
         var g = autograd.grad([loss], this.parameters, create_graph: true, retain_graph: true, allow_unused: true);
-        gradients = new Tensor[this.parameters.Length];
-        for (int i = 0; i < gradients.Length; i++)
-            gradients[i] = (g[i] is { IsInvalid: false } gi ? gi : zeros_like(this.parameters[i])).DetachFromDisposeScope();
+        gradients = AutogradResults.OrZeros(g, this.parameters).Select(t => t.DetachFromDisposeScope()).ToArray();
     }
 
     /// <summary>P, the length of the flat vectors.</summary>
@@ -62,7 +60,7 @@ public sealed class HessianVectorProduct : IDisposable
             hv = autograd.grad([dot!], parameters, retain_graph: true, allow_unused: true).ToArray();
         }
         using var noGrad = no_grad();
-        var flat = cat(hv.Select((h, i) => (h is { IsInvalid: false } ? h : zeros_like(parameters[i])).detach().flatten()).ToArray());
+        var flat = cat(AutogradResults.OrZeros(hv, parameters).Select(h => h.detach().flatten()).ToArray());
         return flat.to_type(v.dtype).MoveToOuterDisposeScope();
     }
 

@@ -180,7 +180,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
                 var loss = source.LossOnBatch(unchecked(Seed * 1_000_003 + context.Step * 1_009 + j));
                 grads = autograd.grad([loss], parameters, retain_graph: false, allow_unused: true).ToArray();
             }
-            accumulator.Add(grads.Select((g, i) => g is { IsInvalid: false } ? g : zeros_like(parameters[i])).ToArray());
+            accumulator.Add(AutogradResults.OrZeros(grads, parameters));
         }
         return accumulator.Finish();
     }
