@@ -20,7 +20,7 @@ public sealed record LearningRateChange(long Step, double P, double From, double
 public sealed class AdaptiveLearningRate
 {
     readonly IReadOnlyList<LearningRateBand> bands;
-    int? current;
+    LearningRateBand? current;
 
     /// <summary>Creates the policy.</summary>
     /// <param name="baseLearningRate">The rate the multipliers apply to.</param>
@@ -48,12 +48,12 @@ public sealed class AdaptiveLearningRate
     public LearningRateChange? Observe(long step, double p)
     {
         if (double.IsNaN(p)) return null;
-        int index = bands.ToList().FindIndex(b => p < b.UpperP);
-        if (index == current) return null;
-        current = index;
+        var band = BandOf(p);
+        if (band == current) return null;
+        current = band;
         double before = LearningRate;
-        LearningRate = BaseLearningRate * bands[index].Multiplier;
-        return before == LearningRate ? null : new LearningRateChange(step, p, before, LearningRate, bands[index].Label);
+        LearningRate = BaseLearningRate * band.Multiplier;
+        return before == LearningRate ? null : new LearningRateChange(step, p, before, LearningRate, band.Label);
     }
 
     /// <summary>Sets <see cref="LearningRate"/> on every parameter group of <paramref name="optimizer"/>.</summary>
