@@ -1,0 +1,84 @@
+namespace PhaseScope.SpectralEdge;
+
+/// <summary>
+/// The spectrum of one trajectory window and the seed's gap statistics (seed 001; the extracted text lost the
+/// formulas, these are reconstructed from the definitions' words and the authors' code, DESIGN.md):
+/// <list type="bullet">
+/// <item>σ_1 ≥ … ≥ σ_W, the singular values of X (Def. 1.3: σ_j² are the eigenvalues of G = X Xᵀ);</item>
+/// <item>k* = argmax_j σ_j/σ_{j+1} (Def. 6.1, eq. 13) and the authors' weighted k*_w = argmax_j (σ_j/Σσ)·(σ_j/σ_{j+1});</item>
+/// <item>the gap ratio R = σ_{k*}/σ_{k*+1} (Def. 6.3, eq. 15), the gap σ²_{k*} − σ²_{k*+1} (Def. 8.1) and g₂₃ = σ₂² − σ₃²;</item>
+/// <item>k₀.₉₅ = min k with Σ_{j≤k} σ_j² ≥ 0.95·Σ_j σ_j² (Def. 7.1).</item>
+/// </list>
+/// Ratios are taken only over the numerical rank r (σ_{j+1} &gt; tol·σ_1, tol = √(W·ε) of the storage dtype):
+/// below it σ is rounding noise and a ratio against it would be meaningless (and infinite for exact zeros).
+/// k* and the ratios are 1-based like the seed's; k* = 0 and NaN ratios when r &lt; 2.
+/// </summary>
+public sealed record WindowSpectrum
+{
+    /// <summary>Singular values, descending.</summary>
+    public required double[] Sigma { get; init; }
+    /// <summary>Unit eigenvectors of G (left singular vectors of X), column j for σ_j, rows oldest update first.</summary>
+    public required double[,] LeftVectors { get; init; }
+    /// <summary>Numerical rank r.</summary>
+    public required int Rank { get; init; }
+    /// <summary>k* (Def. 6.1), 1-based; 0 when undefined.</summary>
+    public required int KStar { get; init; }
+    /// <summary>The authors' weighted k*, 1-based; 0 when undefined.</summary>
+    public required int KStarWeighted { get; init; }
+    /// <summary>σ_{k*}/σ_{k*+1} (Def. 6.3).</summary>
+    public required double GapRatio { get; init; }
+    /// <summary>σ²_{k*} − σ²_{k*+1} (Def. 8.1).</summary>
+    public required double Gap { get; init; }
+    /// <summary>σ₂² − σ₃² (NaN for W &lt; 3).</summary>
+    public required double G23 { get; init; }
+    /// <summary>k₀.₉₅ (Def. 7.1).</summary>
+    public required int K95 { get; init; }
+
+    /// <summary>Eigenvalues λ_j = σ_j² of G.</summary>
+    public double[] Lambda => Sigma.Select(s => s * s).ToArray();
+
+    /// <summary>Consecutive ratios σ_j/σ_{j+1} for j = 1..r−1.</summary>
+    public double[] Ratios => Enumerable.Range(0, Math.Max(0, Rank - 1)).Select(j => Sigma[j] / Sigma[j + 1]).ToArray();
+
+    /// <summary>The spectrum of a Gram matrix. <paramref name="relativeTolerance"/> null picks √(W·ε) for float32 rows;
+    /// pass a smaller one for float64 rows.</summary>
+    public static WindowSpectrum Of(double[,] gram, double? relativeTolerance = null)
+    {
+        int w = gram.GetLength(0);
+        if (w < 1) throw new ArgumentException("The Gram matrix is empty: the window holds no updates yet.", nameof(gram));
+        var (values, vectors) = SymmetricEigen.Decompose(gram);
+        var sigma = values.Select(v => Math.Sqrt(Math.Max(0, v))).ToArray();
+        double tol = relativeTolerance ?? Math.Sqrt(w * 1.1920929e-7);
+        int rank = sigma[0] > 0 ? sigma.Count(s => s > tol * sigma[0]) : 0;
+
+        int kStar = 0, kWeighted = 0;
+        double best = double.NegativeInfinity, bestWeighted = double.NegativeInfinity;
+        double sum = sigma.Take(rank).Sum();
+        for (int j = 0; j + 1 < rank; j++)
+        {
+            double ratio = sigma[j] / sigma[j + 1];
+            if (ratio > best) { best = ratio; kStar = j + 1; }
+            double weighted = sigma[j] / sum * ratio;
+            if (weighted > bestWeighted) { bestWeighted = weighted; kWeighted = j + 1; }
+        }
+        double total = sigma.Sum(s => s * s), cumulative = 0;
+        int k95 = 0;
+        for (int j = 0; j < w && total > 0; j++)
+        {
+            cumulative += sigma[j] * sigma[j];
+            if (cumulative >= 0.95 * total) { k95 = j + 1; break; }
+        }
+        return new WindowSpectrum
+        {
+            Sigma = sigma,
+            LeftVectors = vectors,
+            Rank = rank,
+            KStar = kStar,
+            KStarWeighted = kWeighted,
+            GapRatio = kStar > 0 ? sigma[kStar - 1] / sigma[kStar] : double.NaN,
+            Gap = kStar > 0 ? sigma[kStar - 1] * sigma[kStar - 1] - sigma[kStar] * sigma[kStar] : double.NaN,
+            G23 = w >= 3 ? sigma[1] * sigma[1] - sigma[2] * sigma[2] : double.NaN,
+            K95 = k95,
+        };
+    }
+}
