@@ -15,6 +15,7 @@ root.Add(RunsCommand.Create());
 root.Add(ExportCommand.Create());
 root.Add(InspectCommand.Create());
 root.Add(ConsolidationCommand.Create());
+root.Add(SpectralCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

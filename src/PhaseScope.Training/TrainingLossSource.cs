@@ -5,19 +5,25 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training;
 
 /// <summary>
-/// <see cref="ILossSource"/> over the training set: the loss (with graph) of the model on a mini-batch
-/// drawn with its own generator seeded by the batch seed, so it never disturbs the trainer's batches.
+/// <see cref="ILossSource"/> over the training set (and <see cref="IValidationLossSource"/> over the test set): the loss
+/// (with graph) of the model on a mini-batch drawn with its own generator seeded by the batch seed, so it never
+/// disturbs the trainer's batches.
 /// </summary>
-public sealed class TrainingLossSource(TaskData task, TorchSharp.torch.nn.Module<Tensor, Tensor> model, int batchSize) : ILossSource
+public sealed class TrainingLossSource(TaskData task, TorchSharp.torch.nn.Module<Tensor, Tensor> model, int batchSize) : IValidationLossSource
 {
     /// <inheritdoc />
-    public Tensor LossOnBatch(long batchSeed)
+    public Tensor LossOnBatch(long batchSeed) => Loss(task.TrainInputs, task.TrainTargets, batchSeed);
+
+    /// <inheritdoc />
+    public Tensor ValidationLossOnBatch(long batchSeed) => Loss(task.TestInputs, task.TestTargets, batchSeed);
+
+    Tensor Loss(Tensor inputs, Tensor targets, long batchSeed)
     {
         using var g = new Generator((ulong)batchSeed);
-        long n = task.TrainCount;
+        long n = inputs.shape[0];
         using var idx = randperm(n, generator: g).narrow(0, 0, Math.Min(batchSize, n));
-        using var x = task.TrainInputs.index_select(0, idx);
-        using var y = task.TrainTargets.index_select(0, idx);
+        using var x = inputs.index_select(0, idx);
+        using var y = targets.index_select(0, idx);
         using var logits = model.call(x);
         return Objective.Loss(logits, y, task.PerPosition);
     }

@@ -5,6 +5,7 @@ using PhaseScope.Monitoring.Probes;
 using PhaseScope.Reporting;
 using PhaseScope.Reporting.TensorBoard;
 using PhaseScope.Runtime;
+using PhaseScope.SpectralEdge;
 using PhaseScope.Training;
 using PhaseScope.Training.Models;
 using PhaseScope.Training.Tasks;
@@ -66,6 +67,15 @@ public static class GrokCommand
         var controlAfter = new Option<int>("--control-after") { Description = "Let --adaptive-lr and --early-stop act only from this step on (0: from the start, as the seed does).", DefaultValueFactory = _ => 0 };
         var earlyStopWindow = new Option<int>("--early-stop-window") { Description = "C_α measurements per early-stopping window.", DefaultValueFactory = _ => 10 };
         var earlyStopCriteria = new Option<string>("--early-stop-criteria") { Description = "Comma-separated subset of low-p, falling-c, negative-i.", DefaultValueFactory = _ => "low-p,falling-c,negative-i" };
+        var spectral = new Option<bool>("--spectral") { Description = "Add seed 001's spectral-edge probe: rolling-window Gram of updates, k*, gap ratio, stability, and gap_opened/gap_collapsed/k_star_shift events." };
+        var spectralWindow = new Option<int>("--spectral-window") { Description = "W, updates per window.", DefaultValueFactory = _ => 10 };
+        var spectralStride = new Option<int>("--spectral-stride") { Description = "Steps per update (δ = θ_t − θ_{t−s}).", DefaultValueFactory = _ => 100 };
+        var spectralTensors = new Option<string>("--spectral-tensors") { Description = "Tensors in the window: attention (W_Q, W_K, W_V, W_O, the authors' choice), all, or a regular expression.", DefaultValueFactory = _ => "attention" };
+        var spectralSketch = new Option<long?>("--spectral-sketch") { Description = "Store updates sketched to this many dimensions (CountSketch) instead of exactly." };
+        var gapOpen = new Option<double>("--gap-open") { Description = "Gap ratio at which a closed gap counts as opened.", DefaultValueFactory = _ => 1.5 };
+        var gapCollapse = new Option<double>("--gap-collapse") { Description = "Gap ratio at which an open gap counts as collapsed.", DefaultValueFactory = _ => 1.2 };
+        var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
+        var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
 
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
@@ -74,6 +84,7 @@ public static class GrokCommand
             threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery, tensorboard, moments,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
+            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra,
         };
         cmd.SetAction(r =>
         {
@@ -100,6 +111,9 @@ public static class GrokCommand
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
+                Spectral = r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow), SpectralStride = r.GetValue(spectralStride),
+                SpectralTensors = r.GetValue(spectralTensors)!, SpectralSketch = r.GetValue(spectralSketch), GapOpen = r.GetValue(gapOpen),
+                GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = r.GetValue(weightSpectra),
             };
             return Run(s, r.GetValue(json));
         });
@@ -142,6 +156,14 @@ public static class GrokCommand
                     ProbeSchedule.Every(s.ConsolidationEvery), s.TailK, s.ConsolidationSmoothing, curvature, (int)batch, s.PerTensor, s.Trainer.Seed)
                 : null;
             if (consolidation is not null) probes.Add(consolidation);
+            if (s.Spectral)
+            {
+                var names = model.named_parameters().Select(np => np.name).ToArray();
+                try { new TensorSelection(s.SpectralTensors).Select(names); }
+                catch (ArgumentException e) { throw new UsageException($"--spectral-tensors: {e.Message}"); }
+                probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
+            }
+            if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
             using var monitor = new PhaseMonitor(model, probes, sinks);
 
             var title = $"{data.Description}, seed {s.Trainer.Seed}, weight decay {s.Trainer.WeightDecay}, {s.Trainer.Steps} steps → {runDir}";
@@ -207,6 +229,8 @@ public static class GrokCommand
         ["events"] = monitor.Events.Count,
         ["stopped_early"] = r.StoppedEarly is { } stop ? $"{stop.Criterion} at step {stop.Step}: {stop.Reason}" : null,
         ["p_crossed_up"] = monitor.Events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
+        ["gap_opened"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_opened")?.Step,
+        ["k_star_shift"] = monitor.Events.FirstOrDefault(e => e.Kind == "k_star_shift")?.Step,
     };
 
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)

@@ -79,6 +79,32 @@ public sealed record GrokSettings
     /// <summary>Comma-separated criteria: low-p, falling-c, negative-i.</summary>
     public string EarlyStopCriteria { get; init; } = "low-p,falling-c,negative-i";
 
+    /// <summary>Seed 001's spectral-edge probe.</summary>
+    public bool Spectral { get; init; }
+    /// <summary>W.</summary>
+    public int SpectralWindow { get; init; } = 10;
+    /// <summary>Steps per update.</summary>
+    public int SpectralStride { get; init; } = 100;
+    /// <summary>attention, all, or a regular expression.</summary>
+    public string SpectralTensors { get; init; } = "attention";
+    /// <summary>Sketch dimension (null: exact).</summary>
+    public long? SpectralSketch { get; init; }
+    /// <summary>Gap-opening threshold.</summary>
+    public double GapOpen { get; init; } = 1.5;
+    /// <summary>Gap-collapse threshold.</summary>
+    public double GapCollapse { get; init; } = 1.2;
+    /// <summary>Loss-decomposition directions (0: off).</summary>
+    public int SpectralDecompose { get; init; }
+    /// <summary>Weight-spectra probe on evaluation steps.</summary>
+    public bool WeightSpectra { get; init; }
+
+    /// <summary>The spectral probe's options for training batches of <paramref name="batchSize"/>.</summary>
+    public PhaseScope.Monitoring.Probes.SpectralEdgeOptions SpectralOptions(int batchSize) => new()
+    {
+        Window = SpectralWindow, Stride = SpectralStride, Tensors = SpectralTensors, SketchDimension = SpectralSketch,
+        GapOpen = GapOpen, GapCollapse = GapCollapse, DecompositionModes = SpectralDecompose, BatchSize = batchSize, Seed = Trainer.Seed,
+    };
+
     /// <summary>The consolidation method in effect (a controller without an explicit method gets micro-batches).</summary>
     public string? ConsolidationMethodName => Consolidation ?? (AdaptiveLr || EarlyStop ? "micro" : null);
 
@@ -133,6 +159,13 @@ public sealed record GrokSettings
         EarlyStopping();
         if (ConsolidationMethodName == "micro" && Trainer.BatchSize % ConsolidationSampleCount != 0 && Trainer.BatchSize > 0)
             throw new UsageException($"--consolidation micro splits each batch of {Trainer.BatchSize} into {ConsolidationSampleCount} equal micro-batches; choose a --batch-size divisible by {ConsolidationSampleCount} or another --consolidation-samples.");
+        if (!Spectral && (SpectralSketch is not null || SpectralDecompose != 0))
+            throw new UsageException("--spectral-sketch and --spectral-decompose only apply with --spectral.");
+        if (Spectral)
+        {
+            try { SpectralOptions(1).Validate(); }
+            catch (ArgumentException e) { throw new UsageException($"--spectral settings: {e.Message} (see --spectral-window, --spectral-stride, --gap-open, --gap-collapse, --spectral-sketch, --spectral-decompose)."); }
+        }
         new TransformerConfig(1, 1, 1, Layers, DModel, Heads, DFf, false, Activation ?? "relu").Validate();
         OutputDirectory.EnsureWritable(OutDirectory);
     }
@@ -160,7 +193,19 @@ public sealed record GrokSettings
             ["curvature"] = Curvature ? "true" : "false",
             ["adaptive_lr"] = AdaptiveLr ? "true" : "false",
             ["early_stop"] = EarlyStop ? EarlyStopCriteria : "off",
+            ["spectral"] = Spectral ? "true" : "false",
+            ["weight_spectra"] = WeightSpectra ? "true" : "false",
         };
+        if (Spectral)
+        {
+            c["spectral_window"] = SpectralWindow.ToString();
+            c["spectral_stride"] = SpectralStride.ToString();
+            c["spectral_tensors"] = SpectralTensors;
+            c["gap_open"] = F(GapOpen);
+            c["gap_collapse"] = F(GapCollapse);
+            if (SpectralSketch is long sk) c["spectral_sketch"] = sk.ToString();
+            if (SpectralDecompose > 0) c["spectral_decompose"] = SpectralDecompose.ToString();
+        }
         if (ConsolidationMethodName is not null)
         {
             c["consolidation_samples"] = ConsolidationSampleCount.ToString();

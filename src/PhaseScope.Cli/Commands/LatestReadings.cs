@@ -5,7 +5,7 @@ namespace PhaseScope.Cli.Commands;
 
 /// <summary>
 /// A sink that keeps the latest value of the few family metrics the progress line shows (p of seed 003,
-/// λ_max, m∩ and d₀ of seed 000) and the latest event, so the terminal view can say more than loss and accuracy.
+/// λ_max, m∩ and d₀ of seed 000, k* and the gap ratio of seed 001) and the latest event, so the terminal view can say more than loss and accuracy.
 /// </summary>
 public sealed class LatestReadings : IMonitorSink
 {
@@ -15,6 +15,8 @@ public sealed class LatestReadings : IMonitorSink
         ("curvature/lambda_max", "λmax", "G3"),
         ("moments/m_cap", "m∩", "F0"),
         ("moments/d0", "d0", "F2"),
+        ("spectral/k_star", "k*", "F0"),
+        ("spectral/gap_ratio", "R", "G3"),
     ];
 
     static readonly HashSet<string> Tracked = [.. Shown.Select(s => s.Metric), "consolidation/p"];

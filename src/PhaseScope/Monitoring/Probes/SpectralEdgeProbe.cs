@@ -1,0 +1,176 @@
+using PhaseScope.Consolidation;
+using PhaseScope.SpectralEdge;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Monitoring.Probes;
+
+/// <summary>
+/// Seed 001's spectral edge during training: every <see cref="SpectralEdgeOptions.Stride"/> steps it pushes the update
+/// δ_t = θ_t − θ_{t−s} of the watched tensors (flattened and concatenated in parameter order) into a
+/// <see cref="TrajectoryWindow"/>, and once W updates are held it records (prefix <c>spectral/</c>): <c>sigma_j</c>
+/// (j = 1..W), <c>k_star</c>, <c>k_star_weighted</c>, <c>gap_ratio</c>, <c>gap</c>, <c>g23</c>, <c>k95</c>, <c>rank</c>,
+/// <c>delta_sigma</c> (‖ΔΣ‖_F), <c>stability_dk_j</c> and <c>stability_half_j</c> (§16), <c>null_p</c> (Prop. 6.4),
+/// <c>bbp_margin</c> and <c>above_bbp</c> (§4.1, with a batch size and learning rate), <c>adiabatic</c> and
+/// <c>adiabatic_regime</c> (0 plateau, 1 transition, 2 forgetting; Def. 34.2), <c>sketch_error</c> (sketched windows),
+/// and with <see cref="SpectralEdgeOptions.DecompositionModes"/> the loss decomposition <c>train_proj_j</c>,
+/// <c>val_proj_j</c>, <c>loss_change_j</c>, <c>loss_change_total</c> (Thm. 17.1). Events: <c>gap_opened</c>,
+/// <c>gap_collapsed</c>, <c>k_star_shift</c>; a non-finite update gives <c>spectral_update_rejected</c>, is left
+/// out, and the next update is taken from the last finite parameters.
+/// </summary>
+public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
+{
+    readonly SpectralEdgeOptions options;
+    readonly GapEventDetector detector;
+    int[] selected = [];
+    TrajectoryWindow? window;
+    Tensor? previous;
+
+    /// <summary>Creates the probe (validated).</summary>
+    public SpectralEdgeProbe(SpectralEdgeOptions? options = null)
+    {
+        this.options = options ?? new SpectralEdgeOptions();
+        this.options.Validate();
+        Selection = new TensorSelection(this.options.Tensors);
+        detector = new GapEventDetector(this.options.GapOpen, this.options.GapCollapse, this.options.KStarPersistence);
+        Schedule = ProbeSchedule.Every(this.options.Stride);
+    }
+
+    /// <summary>The tensors watched.</summary>
+    public TensorSelection Selection { get; }
+    /// <summary>P, the watched parameter count (0 before attaching).</summary>
+    public long Dimension => window?.Dimension ?? 0;
+    /// <summary>Bytes held by the window and the previous snapshot.</summary>
+    public long Bytes => (window?.Bytes ?? 0) + (previous is null ? 0 : previous.NumberOfElements * previous.ElementSize);
+    /// <summary>The latest full-window spectrum and its step (null before the first full window).</summary>
+    public (long Step, WindowSpectrum Spectrum)? Latest { get; private set; }
+
+    /// <inheritdoc />
+    public string Name => "spectral";
+    /// <inheritdoc />
+    public ProbeNeeds Needs => ProbeNeeds.None;
+    /// <inheritdoc />
+    public ProbeSchedule Schedule { get; }
+
+    /// <inheritdoc />
+    public void Attach(IReadOnlyList<NamedParameter> parameters)
+    {
+        selected = Selection.Select(parameters.Select(p => p.Name).ToArray());
+        long p = selected.Sum(i => parameters[i].Value.numel());
+        if (options.SketchDimension is long sd && sd >= p)
+            throw new ArgumentOutOfRangeException(nameof(options.SketchDimension), sd, $"The sketch dimension must be below the watched parameter count P = {p}.");
+        var device = parameters[selected[0]].Value.device;
+        window = new TrajectoryWindow(options.Window, p, options.Storage, device, options.SketchDimension, options.Seed);
+        previous = Flatten(parameters).DetachFromDisposeScope();
+    }
+
+    Tensor Flatten(IReadOnlyList<NamedParameter> parameters)
+    {
+        using var scope = NewDisposeScope();
+        return cat(selected.Select(i => parameters[i].Value.detach().flatten().to_type(options.Storage)).ToArray()).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void Observe(ProbeContext context, ProbeOutput output)
+    {
+        if (window is null || previous is null) throw new InvalidOperationException("The spectral probe was not attached to a monitor.");
+        var current = Flatten(context.Parameters);
+        var delta = current.sub(previous);
+        var push = window.Push(delta, context.Step);
+        if (!push.Accepted)
+        {
+            output.Event("spectral_update_rejected", $"spectral window: {push.Rejection}");
+            if (current.isfinite().all().item<bool>()) previous.copy_(current);
+            return;
+        }
+        previous.copy_(current);
+        if (!window.IsFull) return;
+
+        var gram = window.Gram();
+        var spectrum = WindowSpectrum.Of(gram, options.Storage == ScalarType.Float64 ? 1e-7 : null);
+        Latest = (context.Step, spectrum);
+        for (int j = 0; j < spectrum.Sigma.Length; j++) output.Metric($"spectral/sigma_{j + 1}", spectrum.Sigma[j]);
+        output.Metric("spectral/k_star", spectrum.KStar);
+        output.Metric("spectral/k_star_weighted", spectrum.KStarWeighted);
+        output.Metric("spectral/rank", spectrum.Rank);
+        output.Metric("spectral/k95", spectrum.K95);
+        Finite(output, "spectral/gap_ratio", spectrum.GapRatio);
+        Finite(output, "spectral/gap", spectrum.Gap);
+        Finite(output, "spectral/g23", spectrum.G23);
+        Finite(output, "spectral/delta_sigma", push.DeltaSigmaFrobenius);
+        if (window.Sketched) output.Metric("spectral/sketch_error", window.SketchDiagonalError());
+
+        var dk = StabilityCoefficient.DavisKahan(spectrum.Lambda, push.DeltaSigmaFrobenius, options.DavisKahanC);
+        for (int j = 0; j < dk.Length; j++) Finite(output, $"spectral/stability_dk_{j + 1}", dk[j]);
+        var half = StabilityCoefficient.SplitHalf(gram);
+        for (int j = 0; j < half.Length; j++) Finite(output, $"spectral/stability_half_{j + 1}", half[j]);
+
+        if (options.NullDraws > 0 && spectrum.KStar > 0 && window.Dimension >= options.Window)
+        {
+            var nullLaw = MaxRatioNull.For(options.Window, window.StoredDimension, options.NullDraws, options.Seed);
+            output.Metric("spectral/null_p", nullLaw.PValue(spectrum.GapRatio));
+        }
+        if (context.LearningRate is double lr && lr > 0)
+        {
+            if (options.BatchSize > 0)
+            {
+                var bbp = BbpThreshold.Isotropic(options.Window, window.Dimension, lr, options.BatchSize, options.Stride);
+                output.Metric("spectral/bbp_margin", bbp.WeakestMargin(spectrum.Sigma));
+                output.Metric("spectral/above_bbp", bbp.AboveBulk(spectrum.Sigma));
+            }
+            double g2 = GradientNormSquared(context);
+            double a = AdiabaticParameter.Of(push.DeltaSigmaFrobenius, lr, g2);
+            if (double.IsFinite(a))
+            {
+                output.Metric("spectral/adiabatic", a);
+                output.Metric("spectral/adiabatic_regime", (int)AdiabaticParameter.Regime(a, options.AdiabaticLow, options.AdiabaticHigh));
+            }
+            if (options.DecompositionModes > 0 && context.LossSource is IValidationLossSource validation)
+                Decompose(context, output, spectrum, dk, lr, validation);
+        }
+        foreach (var e in detector.Observe(context.Step, spectrum.GapRatio, spectrum.KStar))
+            output.Event(e.Kind switch { GapEventKind.GapOpened => "gap_opened", GapEventKind.GapCollapsed => "gap_collapsed", _ => "k_star_shift" }, e.Message);
+    }
+
+    double GradientNormSquared(ProbeContext context)
+    {
+        double sum = 0;
+        foreach (int i in selected)
+            if (context.Gradient(i) is { } g) sum += g.square().sum().to_type(ScalarType.Float64).item<double>();
+        return sum;
+    }
+
+    void Decompose(ProbeContext context, ProbeOutput output, WindowSpectrum spectrum, double[] stability, double lr, IValidationLossSource source)
+    {
+        var grads = selected.Select(i => context.Gradient(i)).ToArray();
+        if (grads.Any(g => g is null)) return;   // frozen or not yet backpropagated tensors: no train gradient to project
+        var train = cat(grads.Select(g => g!.flatten()).ToArray());
+        var inputs = selected.Select(i => context.Parameters[i].Value).ToArray();
+        Tensor[] valGrads;
+        using (enable_grad())
+        {
+            var loss = source.ValidationLossOnBatch(unchecked(options.Seed * 1_000_003 + context.Step));
+            valGrads = AutogradResults.OrZeros(autograd.grad([loss], inputs, retain_graph: false, allow_unused: true), inputs);
+        }
+        var val = cat(valGrads.Select(g => g.detach().flatten()).ToArray());
+        var d = LossDecomposition.Compute(spectrum, window!.Project(train), window.Project(val), stability, lr, options.DecompositionModes);
+        for (int j = 0; j < d.LossChange.Length; j++)
+        {
+            Finite(output, $"spectral/train_proj_{j + 1}", d.TrainProjection[j]);
+            Finite(output, $"spectral/val_proj_{j + 1}", d.ValidationProjection[j]);
+            Finite(output, $"spectral/loss_change_{j + 1}", d.LossChange[j]);
+        }
+        Finite(output, "spectral/loss_change_total", d.Total);
+    }
+
+    static void Finite(ProbeOutput output, string name, double value)
+    {
+        if (double.IsFinite(value)) output.Metric(name, value);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        window?.Dispose();
+        previous?.Dispose();
+    }
+}
