@@ -16,6 +16,7 @@ root.Add(ExportCommand.Create());
 root.Add(InspectCommand.Create());
 root.Add(ConsolidationCommand.Create());
 root.Add(SpectralCommand.Create());
+root.Add(CorrelateCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -85,3 +85,40 @@ public class SpectralCommandTests
         foreach (var r in rows) r.Dispose();
     }
 }
+
+public class CorrelateCommandTests
+{
+    [Fact]
+    public void BestLagAndCorrelationMatchTheConstruction()
+    {
+        // x recorded every 100 steps from 100 to 3000; y = 5 − 2·x two positions later (x leads by 2) → r(+2) = −1.
+        using var dir = new TempDirectory();
+        var runDir = Path.Combine(dir.Path, "run");
+        var rng = new Random(3);
+        var x = Enumerable.Range(0, 30).Select(_ => rng.NextDouble()).ToArray();
+        using (var store = PhaseScope.Reporting.RunStore.Create(runDir, "run", "test", new Dictionary<string, string>()))
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                var records = new List<PhaseScope.Monitoring.MetricRecord> { new((i + 1) * 100, "spectral/gap_ratio", x[i]) };
+                if (i >= 2) records.Add(new((i + 1) * 100, "eval/test_loss", 5 - 2 * x[i - 2]));
+                store.Write(records);
+            }
+            store.Write([new PhaseScope.Monitoring.MetricRecord(150, "eval/test_loss", 9)]);   // off the common grid: ignored
+            store.Complete("completed", "{}");
+        }
+        var (code, stdout, stderr) = CliRunner.Run(dir.Path, "correlate", runDir, "--metric", "spectral/gap_ratio", "--max-lag", "3", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var r = json.RootElement;
+        Assert.Equal(28, r.GetProperty("points").GetInt32());
+        Assert.Equal(100, r.GetProperty("step_spacing").GetInt64());
+        Assert.Equal(2, r.GetProperty("best_lag").GetInt32());
+        Assert.Equal(-1.0, r.GetProperty("best_r").GetDouble(), 1e-9);
+        Assert.Equal(7, r.GetProperty("by_lag").GetArrayLength());
+
+        (code, _, stderr) = CliRunner.Run(dir.Path, "correlate", runDir, "--metric", "spectral/nope");
+        Assert.Equal(2, code);
+        Assert.Contains("no metric 'spectral/nope'", stderr);
+    }
+}

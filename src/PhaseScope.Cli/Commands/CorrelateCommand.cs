@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Text.Json;
+using PhaseScope.Reporting;
+using PhaseScope.SpectralEdge;
+using Spectre.Console;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope correlate RUN_DIR --metric NAME [--with eval/test_loss] [--max-lag 5] [--json]</c>: seed 001's Test 4,
+/// the lagged Pearson correlation r(ℓ) = corr(x_t, y_{t+ℓ}) between any stored metric x and (by default) the
+/// validation loss y (<see cref="LaggedCorrelation"/>). The series are aligned on the steps where both were recorded;
+/// a lag counts positions in that common grid (its spacing is reported), and a positive best lag means x leads y.
+/// </summary>
+public static class CorrelateCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var run = new Argument<string>("RUN") { Description = "A run directory." };
+        var metric = new Option<string>("--metric") { Description = "The metric x, e.g. spectral/gap_ratio.", Required = true };
+        var with = new Option<string>("--with") { Description = "The series y.", DefaultValueFactory = _ => "eval/test_loss" };
+        var maxLag = new Option<int>("--max-lag") { Description = "Largest |lag| in positions of the common step grid.", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var cmd = new Command("correlate", "Lagged correlation between a run's metric and its validation loss (seed 001, Test 4).") { run, metric, with, maxLag, json };
+        cmd.SetAction(p => Run(p.GetValue(run)!, p.GetValue(metric)!, p.GetValue(with)!, p.GetValue(maxLag), p.GetValue(json)));
+        return cmd;
+    }
+
+    static int Run(string dir, string metric, string with, int maxLag, bool json)
+    {
+        if (maxLag < 0) throw new UsageException($"--max-lag must be ≥ 0 (got {maxLag}).");
+        using var reader = RunReader.Open(dir);
+        var names = reader.MetricNames();
+        foreach (var n in new[] { metric, with })
+            if (!names.Contains(n))
+                throw new UsageException($"Run {dir} has no metric '{n}'. Metrics with that prefix: {string.Join(", ", names.Where(m => m.StartsWith(n.Split('/')[0], StringComparison.Ordinal)).Take(10).DefaultIfEmpty("none"))}.");
+        var x = reader.Series(metric).ToDictionary(r => r.Step, r => r.Value);
+        var y = reader.Series(with).ToDictionary(r => r.Step, r => r.Value);
+        var steps = x.Keys.Intersect(y.Keys).Order().ToArray();
+        if (steps.Length < 3)
+            throw new UsageException($"'{metric}' and '{with}' share {steps.Length} recorded step(s); a correlation needs at least 3.");
+        var (byLag, best, r) = LaggedCorrelation.Compute(steps.Select(s => x[s]).ToArray(), steps.Select(s => y[s]).ToArray(), maxLag);
+        long spacing = steps.Zip(steps.Skip(1), (a, b) => b - a).Min();
+        var zero = byLag.First(l => l.Lag == 0).R;
+        var result = new Dictionary<string, object?>
+        {
+            ["metric"] = metric, ["with"] = with, ["points"] = steps.Length, ["first_step"] = steps[0], ["last_step"] = steps[^1],
+            ["step_spacing"] = spacing, ["r_lag0"] = SummaryTable.Finite(zero), ["best_lag"] = best, ["best_r"] = SummaryTable.Finite(r),
+            ["by_lag"] = byLag.Select(l => new Dictionary<string, object?> { ["lag"] = l.Lag, ["r"] = SummaryTable.Finite(l.R) }).ToList(),
+        };
+        if (json) Console.WriteLine(JsonSerializer.Serialize(result));
+        else
+        {
+            AnsiConsole.Write(SummaryTable.Of($"[bold]{Markup.Escape(metric)} vs {Markup.Escape(with)}[/]", result, "G4", "by_lag"));
+            var t = new Table().AddColumns("lag", "r");
+            foreach (var l in byLag) t.AddRow(l.Lag.ToString(), double.IsNaN(l.R) ? "-" : l.R.ToString("F3"));
+            AnsiConsole.Write(t);
+        }
+        return ExitCodes.Ok;
+    }
+}
