@@ -177,6 +177,19 @@ public class SpectralStatisticsTests
     }
 
     [Fact]
+    public void AdiabaticParameterAndRegimes()
+    {
+        // 𝒜 = ‖ΔΣ‖/(η‖g‖²) = 2/(0.1·4) = 5 → transition with the default boundaries 0.1 and 10.
+        Assert.Equal(5.0, AdiabaticParameter.Of(2, 0.1, 4), 12);
+        Assert.Equal(AdiabaticRegime.Transition, AdiabaticParameter.Regime(5));
+        Assert.Equal(AdiabaticRegime.Plateau, AdiabaticParameter.Regime(0.05));
+        Assert.Equal(AdiabaticRegime.Forgetting, AdiabaticParameter.Regime(11));
+        Assert.Equal(AdiabaticRegime.Undefined, AdiabaticParameter.Regime(AdiabaticParameter.Of(double.NaN, 0.1, 4)));
+        Assert.True(double.IsNaN(AdiabaticParameter.Of(1, 0.1, 0)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AdiabaticParameter.Regime(1, 10, 0.1));
+    }
+
+    [Fact]
     public void JacobiMatchesAKnownDecomposition()
     {
         // [[2, 1], [1, 2]] has eigenvalues 3 and 1 with eigenvectors (1, 1)/√2 and (1, −1)/√2.
