@@ -62,7 +62,11 @@ for r in runs:
     op12 = series(db, "attn_op/layers.0.attn/ratio12")
     op23 = series(db, "attn_op/layers.0.attn/ratio23")
     gap_open = events(db, "gap_opened")
+    collapse = events(db, "gap_collapsed")
     shifts = events(db, "k_star_shift")
+    # A window ending at step t holds the updates of (t − W·s, t]; from 2·W·s on it no longer holds any update of
+    # the first W·s steps (the initial transient). Events from then on are "late".
+    clean = 2 * (ratio[0][0] if ratio else 0)
     row = dict(
         op=r.get("op") or "dyck", seed=r["seed"], wd=r["weight_decay"], grok=g, steps=r["steps"],
         R_ref=at(ratio, ref), R_end=ratio[-1][1] if ratio else None,
@@ -72,6 +76,8 @@ for r in runs:
         op12_first=op12[0][1] if op12 else None, op12_ref=at(op12, ref), op12_end=op12[-1][1] if op12 else None,
         op23_first=op23[0][1] if op23 else None, op23_ref=at(op23, ref),
         first_open=gap_open[0] if gap_open else None, first_shift=shifts[0] if shifts else None,
+        first_collapse=collapse[0] if collapse else None,
+        late_shift=next((e for e in shifts if e >= clean), None), clean=clean,
         window_start=ratio[0][0] if ratio else None,
     )
     rows["dyck" if r["task"] == "dyck" else "modular"].append(row)
@@ -82,12 +88,12 @@ for task in ("modular", "dyck"):
     if not rs:
         continue
     print(f"\n### {task}: trajectory Gram (attention projections, window from step {rs[0]['window_start']})\n")
-    print("| op | seed | wd | grok step | R at grok/end of control | R end | k* first → at grok | g23 first | g23 at grok | g23 decline | first gap_opened | first k*_shift |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| op | seed | wd | grok step | R at grok/end of control | R end | k* first → at grok | g23 first | g23 at grok | g23 decline | first gap_opened | first gap_collapsed | first k*_shift | first k*_shift ≥ step {rs[0]['clean']} |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for x in rs:
         print(f"| {x['op']} | {x['seed']} | {x['wd']:g} | {fmt(x['grok'], '{}')} | {fmt(x['R_ref'])} | {fmt(x['R_end'])} | "
               f"{fmt(x['k_first'], '{:.0f}')} → {fmt(x['k_ref'], '{:.0f}')} | {fmt(x['g23_first'])} | {fmt(x['g23_ref'])} | "
-              f"{fmt(x['decline'], '{:.0%}')} | {fmt(x['first_open'], '{}')} | {fmt(x['first_shift'], '{}')} |")
+              f"{fmt(x['decline'], '{:.0%}')} | {fmt(x['first_open'], '{}')} | {fmt(x['first_collapse'], '{}')} | {fmt(x['first_shift'], '{}')} | {fmt(x['late_shift'], '{}')} |")
     print(f"\n### {task}: weight spectra (layer 0)\n")
     print("| op | seed | wd | grok step | W_Q σ₁/σ₂ at grok | W_Q σ₁/σ₂ max after | W_Q σ₁/σ₂ end | W_QᵀW_K σ₁/σ₂ first → grok → end | W_QᵀW_K σ₂/σ₃ first → grok |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -99,4 +105,5 @@ for task in ("modular", "dyck"):
     print(f"\ngroks with weight decay: {sum(x['grok'] is not None for x in wd1)}/{len(wd1)}; "
           f"without: {sum(x['grok'] is not None for x in wd0)}/{len(wd0)}; "
           f"gap_opened events: wd {sum(x['first_open'] is not None for x in wd1)}/{len(wd1)}, control {sum(x['first_open'] is not None for x in wd0)}/{len(wd0)}; "
-          f"k*_shift events: wd {sum(x['first_shift'] is not None for x in wd1)}/{len(wd1)}, control {sum(x['first_shift'] is not None for x in wd0)}/{len(wd0)}")
+          f"k*_shift events: wd {sum(x['first_shift'] is not None for x in wd1)}/{len(wd1)}, control {sum(x['first_shift'] is not None for x in wd0)}/{len(wd0)}; "
+          f"late k*_shift: wd {sum(x['late_shift'] is not None for x in wd1)}/{len(wd1)}, control {sum(x['late_shift'] is not None for x in wd0)}/{len(wd0)}")
