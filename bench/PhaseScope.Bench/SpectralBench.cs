@@ -35,6 +35,7 @@ static class SpectralBench
             var push = new List<double>();
             var rebuild = new List<double>();
             var naive = new List<double>();
+            var gemv = new List<double>();
             var sketchPush = new List<double>();
             for (int r = 0; r < rounds + 1; r++)
             {
@@ -49,14 +50,16 @@ static class SpectralBench
                         for (int j = 0; j <= i; j++) { using var d = x[i].dot(x[j]); d.item<float>(); }
                 });
                 double tSketch = Time(() => sketched.Push(u, step));
+                double tGemv = Time(() => { using var y = x.mv(u); y.data<float>().ToArray(); });
                 if (r == 0) continue;   // warm-up
-                pass.Add(tPass); absPass.Add(tAbs); push.Add(tPush); rebuild.Add(tRebuild); naive.Add(tNaive); sketchPush.Add(tSketch);
+                pass.Add(tPass); absPass.Add(tAbs); push.Add(tPush); rebuild.Add(tRebuild); naive.Add(tNaive); sketchPush.Add(tSketch); gemv.Add(tGemv);
             }
             double mPass = BenchSetup.Median(pass), mPush = BenchSetup.Median(push);
             Console.WriteLine($"P = {p:N0}:");
             Console.WriteLine($"  one read pass (sum())                  {mPass,9:F3} ms");
             Console.WriteLine($"  one elementwise pass (abs().sum())     {BenchSetup.Median(absPass),9:F3} ms   push ÷ this = {mPush / BenchSetup.Median(absPass):F2}");
             Console.WriteLine($"  incremental push                       {mPush,9:F3} ms   = {mPush / mPass:F2} passes (target ≤ {w + 3})");
+            Console.WriteLine($"  of which X·δ alone (W inner products)  {BenchSetup.Median(gemv),9:F3} ms   = {BenchSetup.Median(gemv) / mPass:F2} passes (W = {w})");
             Console.WriteLine($"  rebuild X·Xᵀ (one matmul)              {BenchSetup.Median(rebuild),9:F3} ms   push ÷ rebuild = {mPush / BenchSetup.Median(rebuild):F2}");
             Console.WriteLine($"  rebuild by W(W+1)/2 = {w * (w + 1) / 2} inner products {BenchSetup.Median(naive),9:F3} ms   push ÷ naive = {mPush / BenchSetup.Median(naive):F3}");
             Console.WriteLine($"  sketched push (P' = P/10)              {BenchSetup.Median(sketchPush),9:F3} ms   = {BenchSetup.Median(sketchPush) / mPass:F2} passes");
