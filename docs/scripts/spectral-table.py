@@ -18,24 +18,10 @@ import os
 import sqlite3
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rundb import at, series  # noqa: E402
+
 out = sys.argv[1] if len(sys.argv) > 1 else "runs/spectral"
-
-
-def series(db, name):
-    row = db.execute("select id from metric_names where name = ?", (name,)).fetchone()
-    if row is None:
-        return []
-    return db.execute("select step, value from metrics where name_id = ? order by step", (row[0],)).fetchall()
-
-
-def at(s, step):
-    best = None
-    for st, v in s:
-        if st <= step:
-            best = v
-        else:
-            break
-    return best
 
 
 def fmt(v, f="{:.3g}"):
