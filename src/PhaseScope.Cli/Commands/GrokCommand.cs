@@ -135,14 +135,16 @@ public static class GrokCommand
         var runDir = Path.Combine(s.OutDirectory, s.RunName());
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
 
+        manual_seed(s.Trainer.Seed);
+        using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
+        if (s.Spectral) ValidateSpectralSelection(s, model);   // before the run directory exists
+
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", s.ToConfig());
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         try
         {
-            manual_seed(s.Trainer.Seed);
-            using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
             using var tensorboard = s.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
             var readings = new LatestReadings();
             IMonitorSink[] sinks = tensorboard is null ? [store, readings] : [store, tensorboard, readings];
@@ -156,13 +158,7 @@ public static class GrokCommand
                     ProbeSchedule.Every(s.ConsolidationEvery), s.TailK, s.ConsolidationSmoothing, curvature, (int)batch, s.PerTensor, s.Trainer.Seed)
                 : null;
             if (consolidation is not null) probes.Add(consolidation);
-            if (s.Spectral)
-            {
-                var names = model.named_parameters().Select(np => np.name).ToArray();
-                try { new TensorSelection(s.SpectralTensors).Select(names); }
-                catch (ArgumentException e) { throw new UsageException($"--spectral-tensors: {e.Message}"); }
-                probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
-            }
+            if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
             using var monitor = new PhaseMonitor(model, probes, sinks);
 
@@ -195,6 +191,18 @@ public static class GrokCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>--spectral-tensors must match a tensor of this model and --spectral-sketch lie below their size.</summary>
+    static void ValidateSpectralSelection(GrokSettings s, PreNormTransformer model)
+    {
+        var named = model.named_parameters().ToArray();
+        int[] watched;
+        try { watched = new TensorSelection(s.SpectralTensors).Select(named.Select(np => np.name).ToArray()); }
+        catch (ArgumentException e) { throw new UsageException($"--spectral-tensors: {e.Message}"); }
+        long watchedCount = watched.Sum(i => named[i].parameter.numel());
+        if (s.SpectralSketch >= watchedCount)
+            throw new UsageException($"--spectral-sketch {s.SpectralSketch} must be below the watched parameter count P = {watchedCount}; omit it for exact rows.");
     }
 
     static void WriteTimings(RunStore store, PhaseMonitor monitor, int steps)

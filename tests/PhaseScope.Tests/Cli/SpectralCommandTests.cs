@@ -86,6 +86,24 @@ public class SpectralCommandTests
     }
 }
 
+public class GrokSpectralOptionTests
+{
+    [Theory]
+    [InlineData("--spectral-tensors", "nomatch", "No tensor matches 'nomatch'")]
+    [InlineData("--spectral-sketch", "99999999", "below the watched parameter count P = 131072")]
+    [InlineData("--spectral-window", "1", "W ≥ 2")]
+    [InlineData("--gap-open", "1.1", "collapse < open")]
+    public void BadSpectralOptionsExitWith2AndCreateNothing(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        var outDir = Path.Combine(dir.Path, "runs");
+        var (code, _, stderr) = CliRunner.Run(dir.Path, "grok", "--steps", "5", "--spectral", option, value, "--out", outDir, "--name", "r");
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.False(Directory.Exists(Path.Combine(outDir, "r")));
+    }
+}
+
 public class CorrelateCommandTests
 {
     [Fact]
