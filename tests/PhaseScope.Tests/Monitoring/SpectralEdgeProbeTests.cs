@@ -66,8 +66,46 @@ public class SpectralEdgeProbeTests
         var rejected = sink.Events.Where(e => e.Kind == "spectral_update_rejected").Select(e => e.Step).ToArray();
         // Only the update into NaN is rejected; the next one is taken from the last finite θ (step 2), so it is finite.
         Assert.Equal([3L], rejected);
-        Assert.Contains(sink.Metrics, m => m.Step == 6 && m.Name == "spectral/sigma_1" && double.IsFinite(m.Value));
+        // The window at step 6 holds the random updates of steps 5 and 6 (norm ≈ √10 each): σ₁ ≥ max ‖δ‖ > 1.
+        Assert.Contains(sink.Metrics, m => m.Step == 6 && m.Name == "spectral/sigma_1" && double.IsFinite(m.Value) && m.Value > 1);
         Assert.DoesNotContain(sink.Events, e => e.Kind == "probe_failed");
+    }
+
+    sealed class LinearLosses(Tensor w, Tensor train, Tensor validation) : IValidationLossSource
+    {
+        public Tensor LossOnBatch(long batchSeed) => (w * train).sum();
+        public Tensor ValidationLossOnBatch(long batchSeed) => (w * validation).sum();
+    }
+
+    [Fact]
+    public void LossDecompositionUsesTheStepGradientAndAHeldOutGradient()
+    {
+        // Updates 3·e1 then 2·e2: right singular vectors ±e1, ±e2. L_train = Σ w⊙k (g = k), L_val = Σ w⊙k_v (g = k_v).
+        // One float64 tensor in float64 storage: the snapshot must not alias the live parameter.
+        // First full window: ΔΣ undefined, so γ counts as 1 and ΔL_j = −η k_j k_v,j: −0.1·1·3 = −0.3, −0.1·(−2)·4 = 0.8.
+        var w = new Parameter(zeros(4, dtype: ScalarType.Float64));
+        using var k = tensor(new double[] { 1, -2, 5, 7 });
+        using var kv = tensor(new double[] { 3, 4, 1, 1 });
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor([new("w", w)],
+            [new SpectralEdgeProbe(new SpectralEdgeOptions { Window = 2, Stride = 1, Tensors = "all", Storage = ScalarType.Float64, NullDraws = 0, DecompositionModes = 2 })], [sink])
+        {
+            LossSource = new LinearLosses(w, k, kv),
+            LearningRate = 0.1,
+        };
+        double[][] moves = [[3, 0, 0, 0], [0, 2, 0, 0]];
+        for (int step = 1; step <= 2; step++)
+        {
+            using (var loss = (w * k).sum()) loss.backward();
+            using (no_grad()) using (var m = tensor(moves[step - 1])) w.add_(m);
+            monitor.AfterStep(step);
+            w.grad?.zero_();
+        }
+        Assert.Empty(sink.Events);
+        Assert.Equal(-0.3, sink.Value(2, "spectral/loss_change_1"), 1e-12);
+        Assert.Equal(0.8, sink.Value(2, "spectral/loss_change_2"), 1e-12);
+        Assert.Equal(0.5, sink.Value(2, "spectral/loss_change_total"), 1e-12);
+        Assert.Equal(3.0, Math.Abs(sink.Value(2, "spectral/val_proj_1")), 1e-12);
     }
 
     [Fact]

@@ -60,7 +60,10 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options.SketchDimension), sd, $"The sketch dimension must be below the watched parameter count P = {p}.");
         var device = parameters[selected[0]].Value.device;
         window = new TrajectoryWindow(options.Window, p, options.Storage, device, options.SketchDimension, options.Seed);
-        previous = Flatten(parameters).DetachFromDisposeScope();
+        // clone: with one watched tensor already in the storage dtype, flatten/to_type/cat can return a view of the
+        // live parameter, and the snapshot would move with it (every update would read as 0).
+        using var flat = Flatten(parameters);
+        previous = flat.clone().DetachFromDisposeScope();
     }
 
     Tensor Flatten(IReadOnlyList<NamedParameter> parameters)
