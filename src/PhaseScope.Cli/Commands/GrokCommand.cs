@@ -238,6 +238,7 @@ public static class GrokCommand
         ["stopped_early"] = r.StoppedEarly is { } stop ? $"{stop.Criterion} at step {stop.Step}: {stop.Reason}" : null,
         ["p_crossed_up"] = monitor.Events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
         ["gap_opened"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_opened")?.Step,
+        ["gap_collapsed"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_collapsed")?.Step,
         ["k_star_shift"] = monitor.Events.FirstOrDefault(e => e.Kind == "k_star_shift")?.Step,
     };
 
