@@ -21,6 +21,13 @@ public sealed class ProbeOutput
     /// <summary>Records a metric at the current step.</summary>
     public void Metric(string name, double value) => metrics.Add(new MetricRecord(Step, name, value));
 
+    /// <summary>Records a metric only when <paramref name="value"/> is finite (for statistics that are undefined on some
+    /// inputs, where "no record" reads better in plots than NaN).</summary>
+    public void MetricIfFinite(string name, double value)
+    {
+        if (double.IsFinite(value)) Metric(name, value);
+    }
+
     /// <summary>Records an event at the current step.</summary>
     public void Event(string kind, string message) => events.Add(new MonitorEvent(Step, kind, Source, message));
 

@@ -96,16 +96,16 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
         output.Metric("spectral/k_star_weighted", spectrum.KStarWeighted);
         output.Metric("spectral/rank", spectrum.Rank);
         output.Metric("spectral/k95", spectrum.K95);
-        Finite(output, "spectral/gap_ratio", spectrum.GapRatio);
-        Finite(output, "spectral/gap", spectrum.Gap);
-        Finite(output, "spectral/g23", spectrum.G23);
-        Finite(output, "spectral/delta_sigma", push.DeltaSigmaFrobenius);
+        output.MetricIfFinite("spectral/gap_ratio", spectrum.GapRatio);
+        output.MetricIfFinite("spectral/gap", spectrum.Gap);
+        output.MetricIfFinite("spectral/g23", spectrum.G23);
+        output.MetricIfFinite("spectral/delta_sigma", push.DeltaSigmaFrobenius);
         if (window.Sketched) output.Metric("spectral/sketch_error", window.SketchDiagonalError());
 
         var dk = StabilityCoefficient.DavisKahan(spectrum.Lambda, push.DeltaSigmaFrobenius, options.DavisKahanC);
-        for (int j = 0; j < dk.Length; j++) Finite(output, $"spectral/stability_dk_{j + 1}", dk[j]);
+        for (int j = 0; j < dk.Length; j++) output.MetricIfFinite($"spectral/stability_dk_{j + 1}", dk[j]);
         var half = StabilityCoefficient.SplitHalf(gram);
-        for (int j = 0; j < half.Length; j++) Finite(output, $"spectral/stability_half_{j + 1}", half[j]);
+        for (int j = 0; j < half.Length; j++) output.MetricIfFinite($"spectral/stability_half_{j + 1}", half[j]);
 
         if (options.NullDraws > 0 && spectrum.KStar > 0 && window.Dimension >= options.Window)
         {
@@ -158,16 +158,11 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
         var d = LossDecomposition.Compute(spectrum, window!.Project(train), window.Project(val), stability, lr, options.DecompositionModes);
         for (int j = 0; j < d.LossChange.Length; j++)
         {
-            Finite(output, $"spectral/train_proj_{j + 1}", d.TrainProjection[j]);
-            Finite(output, $"spectral/val_proj_{j + 1}", d.ValidationProjection[j]);
-            Finite(output, $"spectral/loss_change_{j + 1}", d.LossChange[j]);
+            output.MetricIfFinite($"spectral/train_proj_{j + 1}", d.TrainProjection[j]);
+            output.MetricIfFinite($"spectral/val_proj_{j + 1}", d.ValidationProjection[j]);
+            output.MetricIfFinite($"spectral/loss_change_{j + 1}", d.LossChange[j]);
         }
-        Finite(output, "spectral/loss_change_total", d.Total);
-    }
-
-    static void Finite(ProbeOutput output, string name, double value)
-    {
-        if (double.IsFinite(value)) output.Metric(name, value);
+        output.MetricIfFinite("spectral/loss_change_total", d.Total);
     }
 
     /// <inheritdoc />

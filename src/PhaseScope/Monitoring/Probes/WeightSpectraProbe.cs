@@ -46,8 +46,8 @@ public sealed class WeightSpectraProbe : IProbe
             }
             var s = WeightSpectrum.Of(p.Value);
             output.Metric($"weights/{p.Name}/sigma_1", s.Sigma[0]);
-            Finite(output, $"weights/{p.Name}/ratio12", s.Ratio12);
-            Finite(output, $"weights/{p.Name}/stable_rank", s.StableRank);
+            output.MetricIfFinite($"weights/{p.Name}/ratio12", s.Ratio12);
+            output.MetricIfFinite($"weights/{p.Name}/stable_rank", s.StableRank);
             if (double.IsFinite(s.PowerLaw.Alpha))
             {
                 output.Metric($"weights/{p.Name}/alpha", s.PowerLaw.Alpha);
@@ -66,10 +66,5 @@ public sealed class WeightSpectraProbe : IProbe
             if (sigma.Length >= 2 && sigma[1] > 0) output.Metric($"attn_op/{block}/ratio12", sigma[0] / sigma[1]);
             if (sigma.Length >= 3 && sigma[2] > 0) output.Metric($"attn_op/{block}/ratio23", sigma[1] / sigma[2]);
         }
-    }
-
-    static void Finite(ProbeOutput output, string name, double value)
-    {
-        if (double.IsFinite(value)) output.Metric(name, value);
     }
 }
