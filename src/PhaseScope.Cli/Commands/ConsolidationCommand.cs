@@ -49,7 +49,7 @@ public static class ConsolidationCommand
             if (n is null) { n = e.Shape[0]; first = e.Name; }
             else if (e.Shape[0] != n)
                 throw new UsageException($"Tensor '{e.Name}' in {path} has {e.Shape[0]} samples but '{first}' has {n}; all tensors must come from the same n samples.");
-            if (e.DType is not ("F16" or "BF16" or "F32" or "F64"))
+            if (!SafetensorsDType.IsFloatingPoint(e.DType))
                 throw new UsageException($"Tensor '{e.Name}' in {path} has dtype {e.DType}; gradients must be floating point (F16, BF16, F32, F64).");
         }
         if (n < 2) throw new UsageException($"The tensors in {path} hold {n} gradient sample(s); C_α needs at least 2 (the covariance of one sample is undefined).");

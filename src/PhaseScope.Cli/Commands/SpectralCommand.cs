@@ -50,19 +50,16 @@ public static class SpectralCommand
         try { picked = selection.Select(names); }
         catch (ArgumentException e) { throw new UsageException($"--tensors in {files[0]}: {e.Message}"); }
         var expected = picked.Select(i => first.Entries[i]).ToArray();
-        foreach (var e in expected)
-            if (e.DType is not ("F16" or "BF16" or "F32" or "F64"))
-                throw new UsageException($"Tensor '{e.Name}' in {files[0]} has dtype {e.DType}; parameters must be floating point.");
-        foreach (var f in files.Skip(1))
+        foreach (var f in files)   // the first file too: its own names and shapes match trivially, its dtypes are checked
         {
-            var h = SafetensorsHeader.Read(f).Entries.ToDictionary(e => e.Name);
+            var h = (f == files[0] ? first : SafetensorsHeader.Read(f)).Entries.ToDictionary(e => e.Name);
             foreach (var e in expected)
             {
                 if (!h.TryGetValue(e.Name, out var other))
                     throw new UsageException($"Checkpoint {f} has no tensor '{e.Name}' (present in {files[0]}); all checkpoints must hold the same tensors.");
                 if (!other.Shape.SequenceEqual(e.Shape))
                     throw new UsageException($"Tensor '{e.Name}' has shape [{string.Join(", ", other.Shape)}] in {f} but [{string.Join(", ", e.Shape)}] in {files[0]}.");
-                if (other.DType is not ("F16" or "BF16" or "F32" or "F64"))
+                if (!SafetensorsDType.IsFloatingPoint(other.DType))
                     throw new UsageException($"Tensor '{e.Name}' in {f} has dtype {other.DType}; parameters must be floating point.");
             }
         }
@@ -85,7 +82,7 @@ public static class SpectralCommand
                 {
                     var push = trajectory.Push(current.sub(previous), i);
                     if (!push.Accepted) throw new UsageException($"The update from {files[i - 1]} to {files[i]} is not finite ({push.Rejection}); a checkpoint holds NaN or ±Inf.");
-                    if (trajectory.IsFull) results.Add(Describe(i, files[i], trajectory, push, storage));
+                    if (trajectory.IsFull) results.Add(Describe(i, files[i], trajectory, push));
                     previous.Dispose();
                 }
                 previous = current.DetachFromDisposeScope();
@@ -100,10 +97,10 @@ public static class SpectralCommand
         return ExitCodes.Ok;
     }
 
-    static Dictionary<string, object?> Describe(int index, string file, TrajectoryWindow window, PushResult push, ScalarType storage)
+    static Dictionary<string, object?> Describe(int index, string file, TrajectoryWindow window, PushResult push)
     {
         var gram = window.Gram();
-        var s = WindowSpectrum.Of(gram, storage == ScalarType.Float64 ? 1e-7 : null);
+        var s = WindowSpectrum.Of(gram, window.RankTolerance);
         var nullLaw = s.KStar > 0 && window.Dimension >= window.Size ? MaxRatioNull.For(window.Size, window.Dimension) : null;
         return new Dictionary<string, object?>
         {

@@ -25,6 +25,9 @@ public static class SafetensorsDType
         return false;
     }
 
+    /// <summary>Whether <paramref name="name"/> is a floating-point dtype (F64, F32, F16, BF16): parameters and gradients.</summary>
+    public static bool IsFloatingPoint(string name) => name is "F64" or "F32" or "F16" or "BF16";
+
     /// <summary>The safetensors name of a TorchSharp type.</summary>
     public static string NameOf(ScalarType type) =>
         Table.FirstOrDefault(t => t.Type == type).Name

@@ -62,6 +62,9 @@ public sealed class TrajectoryWindow : IDisposable
     public ScalarType Storage { get; }
     /// <summary>Updates held (≤ W).</summary>
     public int Count { get; private set; }
+    /// <summary>The relative tolerance below which σ counts as rounding noise for rows of this dtype
+    /// (<see cref="WindowSpectrum.Of"/>): 1e-7 for float64 rows, its √(W·ε) default for float32 rows.</summary>
+    public double? RankTolerance => Storage == ScalarType.Float64 ? 1e-7 : null;
     /// <summary>Whether W updates are held.</summary>
     public bool IsFull => Count == Size;
     /// <summary>Bytes of the window: the rows plus, when sketched, the projection.</summary>

@@ -89,7 +89,7 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
         if (!window.IsFull) return;
 
         var gram = window.Gram();
-        var spectrum = WindowSpectrum.Of(gram, options.Storage == ScalarType.Float64 ? 1e-7 : null);
+        var spectrum = WindowSpectrum.Of(gram, window.RankTolerance);
         Latest = (context.Step, spectrum);
         for (int j = 0; j < spectrum.Sigma.Length; j++) output.Metric($"spectral/sigma_{j + 1}", spectrum.Sigma[j]);
         output.Metric("spectral/k_star", spectrum.KStar);
