@@ -107,7 +107,7 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
         var half = StabilityCoefficient.SplitHalf(gram);
         for (int j = 0; j < half.Length; j++) output.MetricIfFinite($"spectral/stability_half_{j + 1}", half[j]);
 
-        if (options.NullDraws > 0 && spectrum.KStar > 0 && window.Dimension >= options.Window)
+        if (options.NullDraws > 0 && spectrum.KStar > 0 && window.StoredDimension >= options.Window)
         {
             var nullLaw = MaxRatioNull.For(options.Window, window.StoredDimension, options.NullDraws, options.Seed);
             output.Metric("spectral/null_p", nullLaw.PValue(spectrum.GapRatio));
