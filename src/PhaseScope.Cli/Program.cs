@@ -17,6 +17,7 @@ root.Add(InspectCommand.Create());
 root.Add(ConsolidationCommand.Create());
 root.Add(SpectralCommand.Create());
 root.Add(CorrelateCommand.Create());
+root.Add(ForgetCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
@@ -30,7 +31,7 @@ try
     // Our handlers below map exceptions to exit codes; System.CommandLine's default handler would print a stack trace and return 1.
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException)
+catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException or IdxFormatException)
 {
     Console.Error.WriteLine($"phasescope: {e.Message}");
     return ExitCodes.BadInput;

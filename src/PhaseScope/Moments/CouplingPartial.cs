@@ -74,6 +74,9 @@ public sealed class CouplingPartial
             for (int j = 0; j < ls.Length; j++)
                 sums.Add((scaledA[i] + scaledB[j]).logsumexp(0));
         var all = stack(sums).cpu().data<double>().ToArray();
+        // log|x| is +∞ only for x = ±∞, and NaN propagates: a NaN or +∞ log-sum means non-finite input.
+        foreach (var v in all.Take(ks.Length)) NonFiniteValuesException.ThrowIfNonFinite(v, "θ");
+        foreach (var v in all.Skip(ks.Length).Take(ls.Length)) NonFiniteValuesException.ThrowIfNonFinite(v, "g");
         Array.Copy(all, 0, m, 0, ks.Length);
         Array.Copy(all, ks.Length, g, 0, ls.Length);
         for (int i = 0; i < ks.Length; i++)

@@ -35,6 +35,8 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
         var inI = g.eq(gMax);
         var v = stack([tMax, gMax, inJ.sum().to_type(ScalarType.Float64), inI.sum().to_type(ScalarType.Float64),
             inJ.logical_and(inI).sum().to_type(ScalarType.Float64), (t.log() + g.log()).max()]).cpu().data<double>().ToArray();
+        NonFiniteValuesException.ThrowIfNonFinite(v[0], "θ");
+        NonFiniteValuesException.ThrowIfNonFinite(v[1], "g");
         return new ExtremalPartial(theta.numel(), v[0], (long)v[2], v[1], (long)v[3], (long)v[4], v[5]);
     }
 

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using PhaseScope.Moments;
+using PhaseScope.Training.Models;
+using PhaseScope.Training.Tasks;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace PhaseScope.Training.Forgetting;
+
+/// <summary>Settings of the split-MNIST forgetting experiment (seed 000 §5.3).</summary>
+public sealed record ForgettingOptions
+{
+    /// <summary>How task B is trained.</summary>
+    public ForgettingStrategy Strategy { get; init; } = ForgettingStrategy.FineTune;
+    /// <summary>Seed of initialisation, batch order and Fisher sampling.</summary>
+    public int Seed { get; init; } = 42;
+    /// <summary>Epochs over each task's training set.</summary>
+    public int EpochsPerTask { get; init; } = 2;
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Hidden units per layer of the MLP.</summary>
+    public int Hidden { get; init; } = 256;
+    /// <summary>Parameters frozen by <see cref="ForgettingStrategy.Freeze"/> (seed: 1000).</summary>
+    public int FreezeCount { get; init; } = 1000;
+    /// <summary>EWC's λ (seed: 100).</summary>
+    public double EwcLambda { get; init; } = 100;
+    /// <summary>Task-A examples behind the Fisher estimate.</summary>
+    public int FisherSamples { get; init; } = 1000;
+    /// <summary>Task examples behind the gradient of the moments readings.</summary>
+    public int MomentsExamples { get; init; } = 4096;
+
+    /// <summary>Throws <see cref="TaskConfigurationException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (EpochsPerTask < 1) throw new TaskConfigurationException($"--epochs must be at least 1 (got {EpochsPerTask}).");
+        if (BatchSize < 1) throw new TaskConfigurationException($"--batch-size must be at least 1 (got {BatchSize}).");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new TaskConfigurationException($"--lr must be a positive number (got {LearningRate}).");
+        if (Hidden < 1) throw new TaskConfigurationException($"--hidden must be at least 1 (got {Hidden}).");
+        if (FreezeCount < 1) throw new TaskConfigurationException($"--freeze-top must be at least 1 (got {FreezeCount}).");
+        if (!(EwcLambda >= 0) || double.IsInfinity(EwcLambda)) throw new TaskConfigurationException($"--ewc-lambda must be finite and ≥ 0 (got {EwcLambda}).");
+        if (FisherSamples < 1) throw new TaskConfigurationException($"--fisher-samples must be at least 1 (got {FisherSamples}).");
+        if (MomentsExamples < 1) throw new TaskConfigurationException($"--moments-examples must be at least 1 (got {MomentsExamples}).");
+    }
+}
+
+/// <summary>Test accuracy on both tasks at one moment.</summary>
+public sealed record TaskAccuracy(double TaskA, double TaskB);
+
+/// <summary>The outcome of one split-MNIST run.</summary>
+/// <param name="Options">What was run.</param>
+/// <param name="AfterA">Accuracies after task A.</param>
+/// <param name="AfterB">Accuracies after task B (Table 1's numbers).</param>
+/// <param name="BeforeSwitch">Moments of θ_A with the gradient of task A's loss.</param>
+/// <param name="AfterSwitchTaskA">Moments of θ_B with the gradient of task A's loss (seed 000 §5.3: does task A's ordered phase survive?).</param>
+/// <param name="AfterSwitchTaskB">Moments of θ_B with the gradient of task B's loss.</param>
+/// <param name="Seconds">Wall time.</param>
+public sealed record ForgettingResult(ForgettingOptions Options, TaskAccuracy AfterA, TaskAccuracy AfterB,
+    PhaseReading BeforeSwitch, PhaseReading AfterSwitchTaskA, PhaseReading AfterSwitchTaskB, double Seconds);
+
+/// <summary>
+/// Seed 000 §5.3's continual-learning experiment: train an MLP on task A (digits 0–4), then on task B
+/// (digits 5–9) by fine-tuning, with the top-N parameters frozen, or with EWC; report both tasks' test
+/// accuracy and the moments phase (m∩, d₀, Q̂_α) before and after the switch.
+/// </summary>
+public static class SplitMnistExperiment
+{
+    /// <summary>Runs one strategy with one seed; <paramref name="log"/> receives progress lines.</summary>
+    public static ForgettingResult Run(SplitMnist data, ForgettingOptions options, Action<string>? log = null)
+    {
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        manual_seed(options.Seed);
+        using var generator = new Generator((ulong)options.Seed);
+        using var model = new Mlp((int)data.TaskA.TrainInputs.shape[1], options.Hidden, 10);
+        var parameters = model.parameters().ToList();
+        long total = parameters.Sum(p => p.numel());
+        if (options.Strategy == ForgettingStrategy.Freeze && options.FreezeCount > total)
+            throw new TaskConfigurationException($"--freeze-top {options.FreezeCount} exceeds the model's {total} parameters.");
+
+        Train(model, parameters, data.TaskA, options, generator, penalty: null, freeze: null, log, "A");
+        var afterA = new TaskAccuracy(Accuracy(model, data.TaskA), Accuracy(model, data.TaskB));
+        log?.Invoke($"after task A: acc A {afterA.TaskA:F4}, acc B {afterA.TaskB:F4}");
+        var before = Reading(model, parameters, data.TaskA, options.MomentsExamples);
+
+        using var ewc = options.Strategy == ForgettingStrategy.Ewc
+            ? new ElasticWeightConsolidation(x => model.forward(x), parameters, data.TaskA.TrainInputs, options.FisherSamples, options.EwcLambda, generator)
+            : null;
+        using var freeze = options.Strategy == ForgettingStrategy.Freeze ? new HardFreeze(parameters, options.FreezeCount) : null;
+        Train(model, parameters, data.TaskB, options, generator, ewc, freeze, log, "B");
+        var afterB = new TaskAccuracy(Accuracy(model, data.TaskA), Accuracy(model, data.TaskB));
+        log?.Invoke($"after task B: acc A {afterB.TaskA:F4}, acc B {afterB.TaskB:F4}");
+        return new ForgettingResult(options, afterA, afterB, before,
+            Reading(model, parameters, data.TaskA, options.MomentsExamples), Reading(model, parameters, data.TaskB, options.MomentsExamples),
+            clock.Elapsed.TotalSeconds);
+    }
+
+    static void Train(Mlp model, List<Parameter> parameters, SplitMnist.Split task, ForgettingOptions options, Generator generator,
+        ElasticWeightConsolidation? penalty, HardFreeze? freeze, Action<string>? log, string name)
+    {
+        using var optimizer = optim.Adam(parameters, options.LearningRate);
+        long n = task.TrainInputs.shape[0];
+        for (int epoch = 0; epoch < options.EpochsPerTask; epoch++)
+        {
+            using var order = randperm(n, generator: generator);
+            double lossSum = 0;
+            int batches = 0;
+            for (long start = 0; start < n; start += options.BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var idx = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
+                var loss = functional.cross_entropy(model.forward(task.TrainInputs.index_select(0, idx)), task.TrainLabels.index_select(0, idx));
+                var objective = penalty is null ? loss : loss + penalty.Penalty(parameters);
+                optimizer.zero_grad();
+                objective.backward();
+                optimizer.step();
+                freeze?.Restore();
+                lossSum += loss.item<float>();
+                batches++;
+            }
+            log?.Invoke($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}");
+        }
+    }
+
+    /// <summary>Test accuracy of <paramref name="model"/> on one task (10-way: the single head sees all digits).</summary>
+    static double Accuracy(Mlp model, SplitMnist.Split task)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var predicted = model.forward(task.TestInputs).argmax(1);
+        return predicted.eq(task.TestLabels).to_type(ScalarType.Float64).mean().item<double>();
+    }
+
+    /// <summary>m∩, d₀ and Q̂_α with the gradient of the task's mean loss over its first examples.</summary>
+    static PhaseReading Reading(Mlp model, List<Parameter> parameters, SplitMnist.Split task, int examples)
+    {
+        using var scope = NewDisposeScope();
+        long n = Math.Min(examples, task.TrainInputs.shape[0]);
+        foreach (var p in parameters) p.grad?.zero_();
+        model.zero_grad();
+        var loss = functional.cross_entropy(model.forward(task.TrainInputs.narrow(0, 0, n)), task.TrainLabels.narrow(0, 0, n));
+        loss.backward();
+        var grads = parameters.Select(p => p.grad!).ToArray();
+        var reading = PhaseReading.Of(parameters, grads);
+        model.zero_grad();
+        return reading;
+    }
+}
