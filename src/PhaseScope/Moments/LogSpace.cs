@@ -32,4 +32,19 @@ public static class LogSpace
         foreach (var o in orders)
             if (!double.IsFinite(o) || o < 0) throw new ArgumentOutOfRangeException(name, o, "Moment orders must be finite and ≥ 0 (seed 000, eq. 1).");
     }
+
+    /// <summary>log(1 + x), accurate for small x (Kahan's correction; .NET's double.LogP1 is log(1 + x) as written).</summary>
+    public static double Log1p(double x)
+    {
+        double u = 1 + x;
+        return u == 1 ? x : Math.Log(u) * x / (u - 1);
+    }
+
+    /// <summary>eˣ − 1, accurate for small x (Kahan's correction).</summary>
+    public static double Expm1(double x)
+    {
+        if (Math.Abs(x) > 0.5) return Math.Exp(x) - 1;
+        double u = Math.Exp(x);
+        return u == 1 ? x : (u - 1) * x / Math.Log(u);
+    }
 }
