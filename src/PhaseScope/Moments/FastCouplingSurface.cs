@@ -74,9 +74,7 @@ public static class FastCouplingSurface
         int fallbacks = 0;
         double logN = Math.Log(n);
         var logM = OneAxis(bins.ThetaSums, bins.A1, ks, tolerance, shards, s => s.Theta, ref fallbacks, out double boundM);
-        T("M");
         var logG = OneAxis(bins.GradSums, bins.B1, ls, tolerance, shards, s => s.Grad, ref fallbacks, out double boundG);
-        T("G");
         var (logZ, exact, occupied, boundZ) = Joint(bins, data, ks, ls, tolerance, shards, ref fallbacks);
         diagnostics = new Diagnostics(occupied, exact, fallbacks, Math.Max(boundZ, Math.Max(boundM, boundG)));
 
