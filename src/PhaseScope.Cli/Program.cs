@@ -18,6 +18,7 @@ root.Add(ConsolidationCommand.Create());
 root.Add(SpectralCommand.Create());
 root.Add(CorrelateCommand.Create());
 root.Add(ForgetCommand.Create());
+root.Add(MomentsCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -1,0 +1,224 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PhaseScope.Checkpoints;
+using PhaseScope.Moments;
+using PhaseScope.SpectralEdge;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope moments --params P.safetensors [--grads G.safetensors] [--tensors REGEX] [--orders 0:64:33] [--json]</c>:
+/// seed 000's observables of a checkpoint written anywhere (PyTorch's safetensors included), over the selected
+/// tensors together (global values merged from per-tensor partials). Parameters alone give β, R*, m, log M(k),
+/// the residual Δ(k) and its bi-exponential fit; with gradients (tensors matched by name, same shapes) also
+/// β_g, R*_g, m_g, log G(l), the coupling surface C(k, l) (<see cref="FastCouplingSurface"/>), m∩, d₀, Q̂_α,
+/// the phase, the bounds of Thm 4.3 and 4.8, the limits of Thm 4.6, Thm 4.9's identity and appendix C's
+/// gradient regularity.
+/// </summary>
+public static class MomentsCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var parameters = new Option<string>("--params") { Description = "A .safetensors file of parameters θ.", Required = true };
+        var grads = new Option<string?>("--grads") { Description = "A .safetensors file of gradients g with the same tensor names and shapes." };
+        var tensors = new Option<string?>("--tensors") { Description = "Regular expression on tensor names ('all' = every floating-point tensor, the default)." };
+        var orders = new Option<string>("--orders") { Description = "Order grid START:STOP:COUNT (COUNT evenly spaced orders, both ends included) for k and l.", DefaultValueFactory = _ => "0:64:33" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var cmd = new Command("moments", "Seed 000's moments, coupling surface, bounds and phase of a checkpoint (parameters, optionally gradients).")
+        {
+            parameters, grads, tensors, orders, json,
+        };
+        cmd.SetAction(r => Run(r.GetValue(parameters)!, r.GetValue(grads), r.GetValue(tensors), r.GetValue(orders)!, r.GetValue(json)));
+        return cmd;
+    }
+
+    /// <summary>Parses START:STOP:COUNT into COUNT evenly spaced orders.</summary>
+    public static double[] ParseOrders(string spec)
+    {
+        var parts = spec.Split(':');
+        if (parts.Length != 3
+            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double start)
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double stop)
+            || !int.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out int count))
+            throw new UsageException($"--orders {spec}: expected START:STOP:COUNT, e.g. 0:64:33.");
+        if (!double.IsFinite(start) || !double.IsFinite(stop) || start < 0 || stop < start)
+            throw new UsageException($"--orders {spec}: orders must be finite with 0 ≤ START ≤ STOP (seed 000, eq. 1: k ≥ 0).");
+        if (count < 1 || count > 1000) throw new UsageException($"--orders {spec}: COUNT must be between 1 and 1000.");
+        if (count == 1 && stop != start) throw new UsageException($"--orders {spec}: one order needs START = STOP.");
+        return Enumerable.Range(0, count).Select(i => count == 1 ? start : start + (stop - start) * i / (count - 1)).ToArray();
+    }
+
+    static int Run(string paramsPath, string? gradsPath, string? pattern, string orderSpec, bool json)
+    {
+        var orders = ParseOrders(orderSpec);
+        if (!File.Exists(paramsPath)) throw new UsageException($"--params {paramsPath} does not exist.");
+        if (gradsPath is not null && !File.Exists(gradsPath)) throw new UsageException($"--grads {gradsPath} does not exist.");
+        TensorSelection selection;
+        try { selection = new TensorSelection(pattern); }
+        catch (ArgumentException e) { throw new UsageException($"--tensors: {e.Message}"); }
+
+        // Every header is checked before a tensor is read.
+        var header = SafetensorsHeader.Read(paramsPath);
+        var floating = header.Entries.Where(e => SafetensorsDType.IsFloatingPoint(e.DType)).ToArray();
+        int[] picked;
+        try { picked = selection.Select(floating.Select(e => e.Name).ToArray()); }
+        catch (ArgumentException e) { throw new UsageException($"--tensors in {paramsPath}: {e.Message}"); }
+        var chosen = picked.Select(i => floating[i]).ToArray();
+        if (chosen.Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b)) < 1) throw new UsageException($"The selected tensors of {paramsPath} hold no elements.");
+        if (gradsPath is not null)
+        {
+            var g = SafetensorsHeader.Read(gradsPath).Entries.ToDictionary(e => e.Name);
+            foreach (var e in chosen)
+            {
+                if (!g.TryGetValue(e.Name, out var other))
+                    throw new UsageException($"--grads {gradsPath} has no tensor '{e.Name}' (in --params); gradients are matched to parameters by name.");
+                if (!other.Shape.SequenceEqual(e.Shape))
+                    throw new UsageException($"Tensor '{e.Name}' has shape [{string.Join(", ", e.Shape)}] in --params but [{string.Join(", ", other.Shape)}] in --grads.");
+                if (!SafetensorsDType.IsFloatingPoint(other.DType))
+                    throw new UsageException($"Tensor '{e.Name}' in --grads has dtype {other.DType}; gradients must be floating point.");
+            }
+        }
+
+        Runtime.TorchRuntime.Initialize();
+        var thetaAll = Safetensors.Load(paramsPath);
+        var gradAll = gradsPath is null ? null : Safetensors.Load(gradsPath);
+        try
+        {
+            var result = Analyze(chosen.Select(e => (e.Name, thetaAll[e.Name], gradAll?[e.Name])).ToList(), orders);
+            if (json) Console.WriteLine(JsonSerializer.Serialize(result));
+            else Print(result, paramsPath);
+            return ExitCodes.Ok;
+        }
+        catch (NonFiniteValuesException e)
+        {
+            throw new UsageException($"{e.Message} (files: {paramsPath}{(gradsPath is null ? "" : $", {gradsPath}")})");
+        }
+        finally
+        {
+            foreach (var t in thetaAll.Values) t.Dispose();
+            if (gradAll is not null) foreach (var t in gradAll.Values) t.Dispose();
+        }
+    }
+
+    static string Key(double order) => order.ToString("G", CultureInfo.InvariantCulture);
+
+    /// <summary>The JSON object of the command (also used by tests).</summary>
+    public static Dictionary<string, object?> Analyze(IReadOnlyList<(string Name, Tensor Theta, Tensor? Grad)> tensors, double[] orders)
+    {
+        bool withGrads = tensors.All(t => t.Grad is not null);
+        ExtremalPartial? ex = null;
+        foreach (var (_, theta, grad) in tensors)
+        {
+            var p = ExtremalPartial.Of(theta, withGrads ? grad : null);
+            ex = ex is null ? p : ex.Merge(p);
+        }
+        var x = ex!.Finish();
+        var d = new Dictionary<string, object?>
+        {
+            ["n"] = x.Count, ["tensors"] = tensors.Select(t => t.Name).ToList(), ["orders"] = orders,
+            ["beta"] = x.Beta, ["r_star"] = x.RStar, ["m"] = x.Multiplicity, ["theta_gap"] = SummaryTable.Finite(x.ThetaGap),
+        };
+        double[] logM;
+        double[]? logG = null;
+        if (!withGrads)
+        {
+            // Parameters only: log M(k) exactly, one log-sum-exp pass per order (Z(k, 0) of θ paired with itself is M(k)).
+            CouplingPartial? cp = null;
+            foreach (var (_, theta, _) in tensors)
+            {
+                var p = CouplingPartial.Of(theta, theta, orders, [0.0]);
+                cp = cp is null ? p : cp.Merge(p);
+            }
+            logM = cp!.Finish().LogM;
+        }
+        else
+        {
+            var shards = tensors.Select(t => (t.Theta, t.Grad!)).ToList();
+            var surface = FastCouplingSurface.Compute(shards, orders, orders, out var diag);
+            logM = surface.LogM;
+            logG = surface.LogG;
+            var doubled = orders.Select(o => 2 * o).ToArray();
+            var twice = FastCouplingSurface.Compute(shards, doubled, doubled);
+            double excess = CouplingTheorems.UpperBoundExcess(surface, twice.LogM, twice.LogG);
+            var reading = PhaseReading.Of(tensors.Select(t => t.Theta).ToList(), tensors.Select(t => t.Grad).ToList());
+            var coupling = new List<Dictionary<string, double?>>();
+            double worstLower = double.PositiveInfinity;
+            for (int i = 0; i < orders.Length; i++)
+                for (int j = 0; j < orders.Length; j++)
+                {
+                    double c = surface.Coupling(i, j);
+                    coupling.Add(new() { ["k"] = orders[i], ["l"] = orders[j], ["c"] = SummaryTable.Finite(c) });
+                    worstLower = Math.Min(worstLower, c - CouplingTheorems.LowerBound(x, orders[i], orders[j]));
+                }
+            var (limitInL, limitInK) = CouplingTheorems.UnilateralLimits(shards, x, surface);
+            var diagonalPairs = orders.Where(o => o > 0).Select(o => (o, o)).ToList();
+            var rhs = CouplingTheorems.SpectralRepresentation(shards, x, diagonalPairs);
+            double thm49 = x.Intersection < 1 ? double.NaN : diagonalPairs.Select((p, q) =>
+                Math.Abs(rhs[q] - surface.Coupling(Array.IndexOf(orders, p.Item1), Array.IndexOf(orders, p.Item2)))).DefaultIfEmpty(0).Max();
+            GradientRegularity.Partial? sums = null;
+            foreach (var (_, _, g) in tensors)
+            {
+                var p = GradientRegularity.Partial.Of(g!);
+                sums = sums is null ? p : sums.Merge(p);
+            }
+            var regularity = GradientRegularity.From(sums!, x);
+            d["beta_g"] = x.BetaGrad;
+            d["r_star_g"] = x.RStarGrad;
+            d["m_g"] = x.GradMultiplicity;
+            d["m_cap"] = x.Intersection;
+            d["topological_constant"] = SummaryTable.Finite(x.TopologicalConstant);
+            d["d0"] = x.D0;
+            d["q_alpha"] = SummaryTable.Finite(reading.QAlpha);
+            d["q_alpha_order"] = reading.Orders[^1];
+            d["q_alpha_by_order"] = reading.Orders.Select((k, i) => new { k, q = SummaryTable.Finite(reading.QHat[i]) }).ToList();
+            d["phase"] = reading.Phase.Label();
+            d["d0_crossover"] = reading.D0Crossover;
+            d["log_g"] = orders.Select((l, j) => (Key(l), logG[j])).ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
+            d["coupling"] = coupling;
+            d["upper_bound_holds"] = excess <= 1e-6;
+            d["upper_bound_excess"] = SummaryTable.Finite(excess);
+            d["lower_bound_eq41_holds"] = x.Intersection < 1 ? null : worstLower >= -1e-6;
+            d["thm46_limit_in_l"] = orders.Select((k, i) => new { k, c = SummaryTable.Finite(limitInL[i]) }).ToList();
+            d["thm46_limit_in_k"] = orders.Select((l, j) => new { l, c = SummaryTable.Finite(limitInK[j]) }).ToList();
+            d["thm49_max_identity_error"] = SummaryTable.Finite(thm49);
+            d["grad_gap_ratio"] = SummaryTable.Finite(regularity.GapRatio);
+            d["g1_holds"] = regularity.GapHolds;
+            d["grad_zero_fraction"] = regularity.ZeroFraction;
+            d["grad_mean_log_decay"] = SummaryTable.Finite(regularity.MeanLogDecay);
+            d["g2_holds"] = regularity.LogIntegrable;
+            var sorted = orders.Select((l, j) => (l, logG[j])).OrderBy(p => p.l).ToArray();
+            d["g_ratio_monotone_violation"] = GradientRegularity.FirstMonotonicityViolation(sorted.Select(p => p.l).ToArray(), sorted.Select(p => p.Item2).ToArray());
+            d["surface_exact_elements"] = diag.ExactElements;
+            d["surface_max_relative_bound"] = diag.MaxRelativeBound;
+            d["surface_fallback_points"] = diag.FallbackPoints;
+        }
+        d["log_m"] = orders.Select((k, i) => (Key(k), logM[i])).ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
+        var residual = orders.Select((k, i) => logM[i] - x.Beta * k - x.RStar).ToArray();
+        d["residual"] = orders.Select((k, i) => (Key(k), residual[i])).ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
+        d["effective_multiplicity"] = orders.Select((k, i) => (Key(k), ToleranceSets.EffectiveMultiplicity(x.Count, logM[i], k, x.Beta)))
+            .ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
+        var fit = BiExponentialFit.Fit(orders, residual);
+        d["biexp_fitted"] = fit.Fitted;
+        d["biexp_reason"] = fit.Reason;
+        d["biexp"] = new Dictionary<string, double?>
+        {
+            ["a1"] = SummaryTable.Finite(fit.A1), ["lambda1"] = SummaryTable.Finite(fit.Lambda1), ["a2"] = SummaryTable.Finite(fit.A2),
+            ["lambda2"] = SummaryTable.Finite(fit.Lambda2), ["rms_log_error"] = SummaryTable.Finite(fit.RmsLogError),
+            ["single_rms_log_error"] = SummaryTable.Finite(fit.SingleRmsLogError), ["rms_delta_error"] = SummaryTable.Finite(fit.RmsDeltaError),
+        };
+        return d;
+    }
+
+    static void Print(Dictionary<string, object?> r, string path)
+    {
+        var skip = new[] { "tensors", "orders", "log_m", "log_g", "coupling", "residual", "effective_multiplicity", "biexp", "q_alpha_by_order", "thm46_limit_in_l", "thm46_limit_in_k" };
+        AnsiConsole.Write(SummaryTable.Of($"[bold]moments of {Markup.Escape(Path.GetFileName(path))}[/]", r, "G6", skip));
+        var fit = (Dictionary<string, double?>)r["biexp"]!;
+        AnsiConsole.MarkupLine(Markup.Escape($"bi-exponential residual fit (eq. 9): {((bool)r["biexp_fitted"]! ? $"A1 = {fit["a1"]:G4}, λ1 = {fit["lambda1"]:G4}, A2 = {fit["a2"]:G4}, λ2 = {fit["lambda2"]:G4}, RMS log error {fit["rms_log_error"]:G3}" : $"no fit: {r["biexp_reason"]}")}"));
+        AnsiConsole.MarkupLine("[grey]--json prints log M(k), log G(l), the residual, the full coupling surface and the limits.[/]");
+    }
+}
