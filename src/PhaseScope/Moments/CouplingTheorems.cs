@@ -54,7 +54,7 @@ public static class CouplingTheorems
     {
         var sumI = s.KOrders.Select(_ => double.NegativeInfinity).ToArray();
         var sumJ = s.LOrders.Select(_ => double.NegativeInfinity).ToArray();
-        double tMax = Math.Exp(x.Beta), gMax = Math.Exp(x.BetaGrad);
+        double tMax = x.ThetaMax, gMax = x.GradMax;
         foreach (var (theta, grad) in shards)
         {
             using var scope = NewDisposeScope();
@@ -87,7 +87,7 @@ public static class CouplingTheorems
         var joint = pairs.Select(_ => double.NegativeInfinity).ToArray();
         var param = pairs.Select(_ => double.NegativeInfinity).ToArray();
         var grad = pairs.Select(_ => double.NegativeInfinity).ToArray();
-        double tMax = Math.Exp(x.Beta), gMax = Math.Exp(x.BetaGrad);
+        double tMax = x.ThetaMax, gMax = x.GradMax;
         foreach (var (theta, g) in shards)
         {
             using var scope = NewDisposeScope();

@@ -96,7 +96,8 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
                 ? logN + Math.Log(Intersection) - Math.Log(ThetaMultiplicity) - Math.Log(GradMultiplicity)
                 : double.NegativeInfinity,
             ThetaGap: Gap(ThetaMax, ThetaNext), GradGap: HasGradients ? Gap(GradMax, GradNext) : double.NaN,
-            ThetaNext: ThetaNext < 0 ? double.NaN : ThetaNext, GradNext: !HasGradients || GradNext < 0 ? double.NaN : GradNext);
+            ThetaNext: ThetaNext < 0 ? double.NaN : ThetaNext, GradNext: !HasGradients || GradNext < 0 ? double.NaN : GradNext,
+            ThetaMax: ThetaMax, GradMax: GradMax);
     }
 }
 
@@ -115,5 +116,8 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
 /// <param name="GradGap">Δ_g = log(g_max/g_next), condition (G1) of appendix C (<see cref="GradientRegularity"/>).</param>
 /// <param name="ThetaNext">θ_next (NaN when none).</param>
 /// <param name="GradNext">g_next (NaN when none).</param>
+/// <param name="ThetaMax">θ_max itself (membership tests compare with it: exp(β) need not round back to it).</param>
+/// <param name="GradMax">g_max itself.</param>
 public sealed record ExtremalStatistics(long Count, double Beta, double RStar, double BetaGrad, double RStarGrad, long Multiplicity,
-    long GradMultiplicity, long Intersection, double D0, double TopologicalConstant, double ThetaGap, double GradGap, double ThetaNext, double GradNext);
+    long GradMultiplicity, long Intersection, double D0, double TopologicalConstant, double ThetaGap, double GradGap, double ThetaNext, double GradNext,
+    double ThetaMax, double GradMax);
