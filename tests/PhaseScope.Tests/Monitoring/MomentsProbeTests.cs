@@ -92,4 +92,27 @@ public class MomentsProbeTests
         public void Observe(ProbeContext context, ProbeOutput output) =>
             output.Metric("grad_sum", context.Gradient(0)!.sum().item<double>());
     }
+
+    [Fact]
+    public void NonFiniteGradientsGiveAnEventAndTheNextStepIsMeasured()
+    {
+        // Step 1: g = [NaN, 1] → event, no metrics; step 2: g = [3, 1] → ordered (m∩ = 1), phase 0.
+        var theta = new Parameter(tensor(new double[] { 2, 1 }));
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor([new NamedParameter("w", theta)], [new MomentsProbe(ProbeSchedule.Every(1), orders: [16, 32])], [sink]);
+        double[][] grads = [[double.NaN, 1], [3, 1]];
+        for (int step = 1; step <= 2; step++)
+        {
+            theta.grad?.zero_();
+            using var k = tensor(grads[step - 1]);
+            using var loss = (theta * k).sum();
+            loss.backward();
+            monitor.AfterBackward(step, loss);
+            monitor.AfterStep(step);
+        }
+        Assert.Equal([(1L, "non_finite_values")], sink.Events.Select(e => (e.Step, e.Kind)));
+        Assert.DoesNotContain(sink.Metrics, m => m.Step == 1 && m.Name.StartsWith("moments/", StringComparison.Ordinal));
+        Assert.Equal(1.0, sink.Value(2, "moments/m_cap"));
+        Assert.Equal(0.0, sink.Value(2, "moments/phase"));
+    }
 }

@@ -7,8 +7,9 @@ namespace PhaseScope.Monitoring.Probes;
 /// after backward. Per tensor (when asked) and globally, the global values merged exactly from
 /// per-tensor partials (<see cref="ExtremalPartial"/>, <see cref="CouplingPartial"/>):
 /// <c>moments/m_cap</c> (m∩, Thm 4.7), <c>moments/d0</c>, <c>moments/beta</c>, <c>moments/beta_g</c>,
-/// <c>moments/topological</c>, the diagonal coupling <c>moments/C_diag@K</c> = C(K, K) and
+/// <c>moments/topological</c>, <c>moments/phase</c> (0 ordered, 1 quasi-ordered, 2 disordered: <see cref="PhaseReading"/>), the diagonal coupling <c>moments/C_diag@K</c> = C(K, K) and
 /// <c>moments/q_hat@K</c> = Q̂_α(K) = −C(K,K)/log K (Cor. 6.4) for each K &gt; 1 of <see cref="Orders"/>.
+/// NaN or ±Inf in θ or g gives a <c>non_finite_values</c> event and no metrics for that call; training goes on.
 /// Events: <c>order_gained</c> / <c>order_lost</c> when the global m∩ changes between 0 and ≥ 1 (the
 /// ordered/disordered phases of §5), and <c>q_hat_jump</c> when Q̂_α at the largest order changes between
 /// two calls by at least <see cref="QHatJump"/> × max(1, |previous Q̂_α|) (§6.3: a sudden increase signals
@@ -56,13 +57,24 @@ public sealed class MomentsProbe : IProbe
     public void Observe(ProbeContext context, ProbeOutput output)
     {
         ExtremalPartial? extremal = null;
-        DiagonalPartial? diagonal = null;
+        DiagonalCoupling? diagonal = null;
         for (int i = 0; i < context.Parameters.Count; i++)
         {
             if (context.Gradient(i) is not { } g) continue;
             var theta = context.Parameters[i].Value;
-            var e = ExtremalPartial.Of(theta, g);
-            var d = DiagonalPartial.Of(theta, g, Orders);
+            ExtremalPartial e;
+            DiagonalCoupling d;
+            try
+            {
+                e = ExtremalPartial.Of(theta, g);
+                d = DiagonalCoupling.Of(theta, g, Orders);
+            }
+            catch (NonFiniteValuesException)
+            {
+                // Moments are undefined; say so once for this call and leave training alone (issue 3).
+                output.Event("non_finite_values", $"θ or g of '{context.Parameters[i].Name}' holds NaN or ±Inf; moments skipped at this step.");
+                return;
+            }
             if (PerTensor) Write(output, $"/{context.Parameters[i].Name}", e.Finish(), d.Finish());
             extremal = extremal is null ? e : extremal.Merge(e);
             diagonal = diagonal is null ? d : diagonal.Merge(d);
@@ -70,7 +82,9 @@ public sealed class MomentsProbe : IProbe
         if (extremal is null || diagonal is null) return;
 
         var x = extremal.Finish();
-        var qHat = Write(output, "", x, diagonal.Finish());
+        var diag = diagonal.Finish();
+        var qHat = Write(output, "", x, diag);
+        if (diag.Any(p => p.Order > 1)) output.Metric("moments/phase", (int)PhaseReading.From(x, diag.Where(p => p.Order > 1).ToArray()).Phase);
         if (lastIntersection is long before && (before == 0) != (x.Intersection == 0))
             output.Event(x.Intersection > 0 ? "order_gained" : "order_lost", x.Intersection > 0
                 ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
@@ -101,26 +115,5 @@ public sealed class MomentsProbe : IProbe
             output.Metric($"moments/q_hat@{k:G}{suffix}", qHat);
         }
         return qHat;
-    }
-
-    /// <summary>A coupling partial restricted to the diagonal C(K, K).</summary>
-    sealed class DiagonalPartial
-    {
-        readonly CouplingPartial[] perOrder;
-
-        DiagonalPartial(CouplingPartial[] perOrder) => this.perOrder = perOrder;
-
-        public static DiagonalPartial Of(TorchSharp.torch.Tensor theta, TorchSharp.torch.Tensor g, double[] orders)
-        {
-            // The logarithms once per tensor, then one pass per order for M, G and the diagonal Z.
-            var a = LogSpace.LogAbs(theta);
-            var b = LogSpace.LogAbs(g);
-            return new(orders.Select(k => CouplingPartial.OfLogAbs(a, b, [k], [k])).ToArray());
-        }
-
-        public DiagonalPartial Merge(DiagonalPartial o) => new(perOrder.Zip(o.perOrder, (a, b) => a.Merge(b)).ToArray());
-
-        public (double Order, double Coupling)[] Finish() =>
-            perOrder.Select(p => (p.KOrders[0], p.Finish().Coupling(0, 0))).ToArray();
     }
 }
