@@ -15,8 +15,9 @@ using static TorchSharp.torch;
 // so a slow spell of this shared machine hits both sides alike) and the median over rounds is
 // printed. The monitor's own stopwatch share (time inside the monitor ÷ training time without it)
 // is printed too: it does not depend on the machine's noise between runs. Usage:
-//   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N] [--suite monitor|consolidation|spectral]
-// --suite consolidation runs ConsolidationBench (seed 003's costs) instead; --suite spectral runs SpectralBench (seed 001's window).
+//   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N] [--suite monitor|consolidation|spectral|moments]
+// --suite consolidation runs ConsolidationBench (seed 003's costs) instead; --suite spectral runs SpectralBench (seed 001's window);
+// --suite moments runs MomentsBench (seed 000's coupling surface).
 int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
@@ -28,12 +29,17 @@ for (int i = 0; i < args.Length; i++)
         case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--suite": suite = args[++i]; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral"); return 2;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments"); return 2;
     }
 }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("monitor" or "consolidation" or "spectral")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation or spectral"); return 2; }
+if (suite is not ("monitor" or "consolidation" or "spectral" or "moments")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral or moments"); return 2; }
 TorchRuntime.Initialize(threads);
+if (suite == "moments")
+{
+    PhaseScope.Bench.MomentsBench.Run(rounds);
+    return 0;
+}
 if (suite == "spectral")
 {
     PhaseScope.Bench.SpectralBench.Run(rounds);
