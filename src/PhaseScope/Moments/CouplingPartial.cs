@@ -72,7 +72,11 @@ public sealed class CouplingPartial
         sums.AddRange(scaledB.Select(x => x.logsumexp(0)));
         for (int i = 0; i < ks.Length; i++)
             for (int j = 0; j < ls.Length; j++)
-                sums.Add((scaledA[i] + scaledB[j]).logsumexp(0));
+            {
+                // The n-element sum is freed at once: held in the scope, K·L of them would need K·L·8n bytes.
+                using var joint = scaledA[i] + scaledB[j];
+                sums.Add(joint.logsumexp(0));
+            }
         var all = stack(sums).cpu().data<double>().ToArray();
         // log|x| is +∞ only for x = ±∞, and NaN propagates: a NaN or +∞ log-sum means non-finite input.
         foreach (var v in all.Take(ks.Length)) NonFiniteValuesException.ThrowIfNonFinite(v, "θ");
