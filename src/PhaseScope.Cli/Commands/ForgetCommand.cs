@@ -67,8 +67,7 @@ public static class ForgetCommand
 
     static int Run(ForgettingOptions options, string? mnistDir, bool json)
     {
-        try { options.Validate(); }
-        catch (TaskConfigurationException e) { throw new UsageException(e.Message); }
+        options.Validate(); // a TaskConfigurationException is bad input (exit 2) in Program
         if (mnistDir is not null && !Directory.Exists(mnistDir)) throw new UsageException($"--mnist {mnistDir} is not a directory; give the directory that holds the four MNIST IDX files.");
         Action<string> log = json ? _ => { } : line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
         var dir = MnistSource.Locate(mnistDir, line => Console.Error.WriteLine(line));

@@ -111,10 +111,14 @@ public static class MomentsCommand
     {
         bool withGrads = tensors.All(t => t.Grad is not null);
         ExtremalPartial? ex = null;
+        DiagonalCoupling? diagonal = null;
         foreach (var (_, theta, grad) in tensors)
         {
             var p = ExtremalPartial.Of(theta, withGrads ? grad : null);
             ex = ex is null ? p : ex.Merge(p);
+            if (!withGrads) continue;
+            var dc = DiagonalCoupling.Of(theta, grad!, PhaseReading.DefaultOrders);
+            diagonal = diagonal is null ? dc : diagonal.Merge(dc);
         }
         var x = ex!.Finish();
         var d = new Dictionary<string, object?>
@@ -144,7 +148,7 @@ public static class MomentsCommand
             var doubled = orders.Select(o => 2 * o).ToArray();
             var twice = FastCouplingSurface.Compute(shards, doubled, doubled);
             double excess = CouplingTheorems.UpperBoundExcess(surface, twice.LogM, twice.LogG);
-            var reading = PhaseReading.Of(tensors.Select(t => t.Theta).ToList(), tensors.Select(t => t.Grad).ToList());
+            var reading = PhaseReading.From(x, diagonal!.Finish()); // the extremal partials above, not a second pass
             var coupling = new List<Dictionary<string, double?>>();
             double worstLower = double.PositiveInfinity;
             for (int i = 0; i < orders.Length; i++)

@@ -138,7 +138,6 @@ public static class SplitMnistExperiment
     {
         using var scope = NewDisposeScope();
         long n = Math.Min(examples, task.TrainInputs.shape[0]);
-        foreach (var p in parameters) p.grad?.zero_();
         model.zero_grad();
         var loss = functional.cross_entropy(model.forward(task.TrainInputs.narrow(0, 0, n)), task.TrainLabels.narrow(0, 0, n));
         loss.backward();

@@ -54,16 +54,13 @@ public static class CouplingTheorems
     {
         var sumI = s.KOrders.Select(_ => double.NegativeInfinity).ToArray();
         var sumJ = s.LOrders.Select(_ => double.NegativeInfinity).ToArray();
-        double tMax = x.ThetaMax, gMax = x.GradMax;
         foreach (var (theta, grad) in shards)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var a = LogSpace.LogAbs(theta);
             var b = LogSpace.LogAbs(grad);
-            // Membership by the same float64 comparison as ExtremalPartial (|x| == max), not by logarithms.
-            var inJ = theta.detach().flatten().to_type(ScalarType.Float64).abs().eq(tMax);
-            var inI = grad.detach().flatten().to_type(ScalarType.Float64).abs().eq(gMax);
+            var (inJ, inI) = Members(theta, grad, x);
             var aI = a.masked_select(inI);
             var bJ = b.masked_select(inJ);
             for (int i = 0; i < sumI.Length && aI.numel() > 0; i++)
@@ -87,15 +84,13 @@ public static class CouplingTheorems
         var joint = pairs.Select(_ => double.NegativeInfinity).ToArray();
         var param = pairs.Select(_ => double.NegativeInfinity).ToArray();
         var grad = pairs.Select(_ => double.NegativeInfinity).ToArray();
-        double tMax = x.ThetaMax, gMax = x.GradMax;
         foreach (var (theta, g) in shards)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var lambda = -(LogSpace.LogAbs(theta) - x.Beta);
             var mu = -(LogSpace.LogAbs(g) - x.BetaGrad);
-            var inJ = theta.detach().flatten().to_type(ScalarType.Float64).abs().eq(tMax);
-            var inI = g.detach().flatten().to_type(ScalarType.Float64).abs().eq(gMax);
+            var (inJ, inI) = Members(theta, g, x);
             var notK = inJ.logical_and(inI).logical_not();
             var lamNotJ = lambda.masked_select(inJ.logical_not());
             var muNotI = mu.masked_select(inI.logical_not());
@@ -114,4 +109,11 @@ public static class CouplingTheorems
         return pairs.Select((_, p) => x.TopologicalConstant + Correction(joint[p], x.Intersection)
             - Correction(param[p], x.Multiplicity) - Correction(grad[p], x.GradMultiplicity)).ToArray();
     }
+
+    /// <summary>
+    /// J_max and I_max of one shard as masks, by the same float64 comparison as <see cref="ExtremalPartial"/>
+    /// (|x| == max), not by logarithms.
+    /// </summary>
+    static (Tensor InJ, Tensor InI) Members(Tensor theta, Tensor grad, ExtremalStatistics x) =>
+        (theta.detach().flatten().to_type(ScalarType.Float64).abs().eq(x.ThetaMax), grad.detach().flatten().to_type(ScalarType.Float64).abs().eq(x.GradMax));
 }

@@ -73,8 +73,8 @@ public static class FastCouplingSurface
 
         int fallbacks = 0;
         double logN = Math.Log(n);
-        var logM = OneAxis(bins.ThetaSums, bins.A1, ks, tolerance, shards, s => s.Theta, ref fallbacks, out double boundM);
-        var logG = OneAxis(bins.GradSums, bins.B1, ls, tolerance, shards, s => s.Grad, ref fallbacks, out double boundG);
+        var logM = OneAxis(bins.ThetaSums, bins.A1, ks, tolerance, shards, gradients: false, ref fallbacks, out double boundM);
+        var logG = OneAxis(bins.GradSums, bins.B1, ls, tolerance, shards, gradients: true, ref fallbacks, out double boundG);
         var (logZ, exact, occupied, boundZ) = Joint(bins, data, ks, ls, tolerance, shards, ref fallbacks);
         diagnostics = new Diagnostics(occupied, exact, fallbacks, Math.Max(boundZ, Math.Max(boundM, boundG)));
 
@@ -116,7 +116,10 @@ public static class FastCouplingSurface
         return false;
     }
 
-    static CouplingSurface Exact(IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, double[] ks, double[] ls)
+    static CouplingSurface Exact(IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, double[] ks, double[] ls) => ExactPartial(shards, ks, ls).Finish();
+
+    /// <summary>The exact reference's partial of the union of the shards (used for whole grids and for single fallback points).</summary>
+    static CouplingPartial ExactPartial(IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, double[] ks, double[] ls)
     {
         CouplingPartial? p = null;
         foreach (var (t, g) in shards)
@@ -124,7 +127,7 @@ public static class FastCouplingSurface
             var q = CouplingPartial.Of(t, g, ks, ls);
             p = p is null ? q : p.Merge(q);
         }
-        return p!.Finish();
+        return p!;
     }
 
     /// <summary>|C(k, p)| = |k(k−1)…(k−p+1)/p!| for real k ≥ 0.</summary>
@@ -145,7 +148,7 @@ public static class FastCouplingSurface
 
     /// <summary>log Σ|x|^k per order from the 1-D sums; orders whose bound fails are computed exactly.</summary>
     static double[] OneAxis(double[] sums, BinnedMoments.Axis axis, double[] orders, double tolerance,
-        IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, Func<(Tensor Theta, Tensor Grad), Tensor> pick, ref int fallbacks, out double maxBound)
+        IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, bool gradients, ref int fallbacks, out double maxBound)
     {
         var result = new double[orders.Length];
         maxBound = 0;
@@ -170,7 +173,7 @@ public static class FastCouplingSurface
             if (rel > tolerance || !(est > 1e-280))
             {
                 fallbacks++;
-                result[o] = ExactLogSum(shards, pick, k);
+                result[o] = gradients ? ExactPartial(shards, [0.0], [k]).LogSumG[0] : ExactPartial(shards, [k], [0.0]).LogSumM[0];
             }
             else
             {
@@ -179,18 +182,6 @@ public static class FastCouplingSurface
             }
         }
         return result;
-    }
-
-    static double ExactLogSum(IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, Func<(Tensor Theta, Tensor Grad), Tensor> pick, double k)
-    {
-        double s = double.NegativeInfinity;
-        foreach (var shard in shards)
-        {
-            using var scope = NewDisposeScope();
-            var x = pick(shard);
-            if (x.numel() > 0) s = LogSpace.LogAddExp(s, LogSpace.Scaled(LogSpace.LogAbs(x), k).logsumexp(0).item<double>());
-        }
-        return s;
     }
 
     static (double[,] LogZ, long Exact, int Occupied, double MaxBound) Joint(BinnedMoments bins, (Tensor T, Tensor G)[] data, double[] ks, double[] ls,
@@ -335,24 +326,12 @@ public static class FastCouplingSurface
                 if (rel > tolerance * 1.0000001 || !(estV[q] > 1e-280))
                 {
                     fallbacks++;
-                    logZ[i, j] = ExactJoint(shards, ks[i], ls[j]);
+                    logZ[i, j] = ExactPartial(shards, [ks[i]], [ls[j]]).LogSumZ[0, 0];
                     continue;
                 }
                 maxBound = Math.Max(maxBound, rel);
                 logZ[i, j] = Math.Log(estV[q]) + ks[i] * topA + ls[j] * topB;
             }
         return (logZ, xs.Count, nb, maxBound);
-    }
-
-    static double ExactJoint(IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, double k, double l)
-    {
-        double s = double.NegativeInfinity;
-        foreach (var (t, g) in shards)
-        {
-            using var scope = NewDisposeScope();
-            if (t.numel() == 0) continue;
-            s = LogSpace.LogAddExp(s, (LogSpace.Scaled(LogSpace.LogAbs(t), k) + LogSpace.Scaled(LogSpace.LogAbs(g), l)).logsumexp(0).item<double>());
-        }
-        return s;
     }
 }

@@ -12,6 +12,20 @@ public class MomentsProbeTests
     static double Coupling(double k, double g0, double g1) =>
         Math.Log((Math.Pow(2 * g0, k) + Math.Pow(g1, k)) / 2) - Math.Log((Math.Pow(2, k) + 1) / 2) - Math.Log((Math.Pow(g0, k) + Math.Pow(g1, k)) / 2);
 
+    /// <summary>Steps 1, 2, …: L = Σ θ⊙k_t, so the gradient at step t is exactly <paramref name="grads"/>[t − 1].</summary>
+    static void Train(PhaseMonitor monitor, Parameter theta, double[][] grads)
+    {
+        for (int step = 1; step <= grads.Length; step++)
+        {
+            using (var old = theta.grad) old?.zero_();
+            using var k = tensor(grads[step - 1]);
+            using var loss = (theta * k).sum();
+            loss.backward();
+            monitor.AfterBackward(step, loss);
+            monitor.AfterStep(step);
+        }
+    }
+
     [Fact]
     public void OrderEventsFollowTheIntersectionOfExtremalSets()
     {
@@ -21,16 +35,7 @@ public class MomentsProbeTests
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
             [new MomentsProbe(ProbeSchedule.Every(1), orders: [32, 16], qHatJump: 0.5, perTensor: true)], [sink]);
-        double[][] grads = [[1, 3], [3, 1], [1, 3]];
-        for (int step = 1; step <= 3; step++)
-        {
-            theta.grad?.zero_();
-            using var k = tensor(grads[step - 1]);
-            using var loss = (theta * k).sum();
-            loss.backward();
-            monitor.AfterBackward(step, loss);
-            monitor.AfterStep(step);
-        }
+        Train(monitor, theta, [[1, 3], [3, 1], [1, 3]]);
 
         Assert.Equal([0.0, 1.0, 0.0], sink.Metrics.Where(m => m.Name == "moments/m_cap").Select(m => m.Value));
         Assert.Equal(
@@ -100,16 +105,7 @@ public class MomentsProbeTests
         var theta = new Parameter(tensor(new double[] { 2, 1 }));
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new NamedParameter("w", theta)], [new MomentsProbe(ProbeSchedule.Every(1), orders: [16, 32])], [sink]);
-        double[][] grads = [[double.NaN, 1], [3, 1]];
-        for (int step = 1; step <= 2; step++)
-        {
-            theta.grad?.zero_();
-            using var k = tensor(grads[step - 1]);
-            using var loss = (theta * k).sum();
-            loss.backward();
-            monitor.AfterBackward(step, loss);
-            monitor.AfterStep(step);
-        }
+        Train(monitor, theta, [[double.NaN, 1], [3, 1]]);
         Assert.Equal([(1L, "non_finite_values")], sink.Events.Select(e => (e.Step, e.Kind)));
         Assert.DoesNotContain(sink.Metrics, m => m.Step == 1 && m.Name.StartsWith("moments/", StringComparison.Ordinal));
         Assert.Equal(1.0, sink.Value(2, "moments/m_cap"));
