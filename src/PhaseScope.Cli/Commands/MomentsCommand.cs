@@ -28,11 +28,15 @@ public static class MomentsCommand
         var tensors = new Option<string?>("--tensors") { Description = "Regular expression on tensor names ('all' = every floating-point tensor, the default)." };
         var orders = new Option<string>("--orders") { Description = "Order grid START:STOP:COUNT (COUNT evenly spaced orders, both ends included) for k and l.", DefaultValueFactory = _ => "0:64:33" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var planeWidth = new Option<double>("--plane-width") { Description = "Cell width (natural-log units) of the spectral plane (λ, μ) in the output (with --grads).", DefaultValueFactory = _ => 0.5 };
+        var sample = new Option<int>("--sample") { Description = "Points of the rank–rank sample (with --grads; 0 = none).", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the rank–rank sample (same seed, same points).", DefaultValueFactory = _ => 0 };
         var cmd = new Command("moments", "Seed 000's moments, coupling surface, bounds and phase of a checkpoint (parameters, optionally gradients).")
         {
-            parameters, grads, tensors, orders, json,
+            parameters, grads, tensors, orders, json, planeWidth, sample, seed,
         };
-        cmd.SetAction(r => Run(r.GetValue(parameters)!, r.GetValue(grads), r.GetValue(tensors), r.GetValue(orders)!, r.GetValue(json)));
+        cmd.SetAction(r => Run(r.GetValue(parameters)!, r.GetValue(grads), r.GetValue(tensors), r.GetValue(orders)!, r.GetValue(json),
+            new PlaneOptions(r.GetValue(planeWidth), r.GetValue(sample), r.GetValue(seed))));
         return cmd;
     }
 
@@ -52,9 +56,25 @@ public static class MomentsCommand
         return Enumerable.Range(0, count).Select(i => count == 1 ? start : start + (stop - start) * i / (count - 1)).ToArray();
     }
 
-    static int Run(string paramsPath, string? gradsPath, string? pattern, string orderSpec, bool json)
+    /// <summary>How the spectral plane and the rank–rank sample are reported.</summary>
+    /// <param name="DisplayWidth">Display cell width of the plane.</param>
+    /// <param name="SampleSize">Points of the rank–rank sample (0: none).</param>
+    /// <param name="Seed">Seed of the sample.</param>
+    public sealed record PlaneOptions(double DisplayWidth = 0.5, int SampleSize = 1000, ulong Seed = 0)
+    {
+        /// <summary>Throws a usage error naming the bad option.</summary>
+        public void Validate()
+        {
+            if (!(DisplayWidth >= SpectralPlanePartial.DefaultBinWidth) || !double.IsFinite(DisplayWidth))
+                throw new UsageException($"--plane-width {DisplayWidth}: must be finite and at least {SpectralPlanePartial.DefaultBinWidth} (the histogram's resolution).");
+            if (SampleSize < 0 || SampleSize > 1_000_000) throw new UsageException($"--sample {SampleSize}: must be between 0 and 1,000,000.");
+        }
+    }
+
+    static int Run(string paramsPath, string? gradsPath, string? pattern, string orderSpec, bool json, PlaneOptions plane)
     {
         var orders = ParseOrders(orderSpec);
+        plane.Validate();
         if (!File.Exists(paramsPath)) throw new UsageException($"--params {paramsPath} does not exist.");
         if (gradsPath is not null && !File.Exists(gradsPath)) throw new UsageException($"--grads {gradsPath} does not exist.");
         TensorSelection selection;
@@ -88,7 +108,7 @@ public static class MomentsCommand
         var gradAll = gradsPath is null ? null : Safetensors.Load(gradsPath);
         try
         {
-            var result = Analyze(chosen.Select(e => (e.Name, thetaAll[e.Name], gradAll?[e.Name])).ToList(), orders);
+            var result = Analyze(chosen.Select(e => (e.Name, thetaAll[e.Name], gradAll?[e.Name])).ToList(), orders, plane);
             if (json) Console.WriteLine(JsonSerializer.Serialize(result));
             else Print(result, paramsPath);
             return ExitCodes.Ok;
@@ -107,8 +127,9 @@ public static class MomentsCommand
     static string Key(double order) => order.ToString("G", CultureInfo.InvariantCulture);
 
     /// <summary>The JSON object of the command (also used by tests).</summary>
-    public static Dictionary<string, object?> Analyze(IReadOnlyList<(string Name, Tensor Theta, Tensor? Grad)> tensors, double[] orders)
+    public static Dictionary<string, object?> Analyze(IReadOnlyList<(string Name, Tensor Theta, Tensor? Grad)> tensors, double[] orders, PlaneOptions? plane = null)
     {
+        plane ??= new PlaneOptions();
         bool withGrads = tensors.All(t => t.Grad is not null);
         ExtremalPartial? ex = null;
         DiagonalCoupling? diagonal = null;
@@ -196,6 +217,7 @@ public static class MomentsCommand
             d["g2_holds"] = regularity.LogIntegrable;
             var sorted = orders.Select((l, j) => (l, logG[j])).OrderBy(p => p.l).ToArray();
             d["g_ratio_monotone_violation"] = GradientRegularity.FirstMonotonicityViolation(sorted.Select(p => p.l).ToArray(), sorted.Select(p => p.Item2).ToArray());
+            AddPlane(d, tensors, x, plane);
             d["surface_exact_elements"] = diag.ExactElements;
             d["surface_max_relative_bound"] = diag.MaxRelativeBound;
             d["surface_fallback_points"] = diag.FallbackPoints;
@@ -217,9 +239,39 @@ public static class MomentsCommand
         return d;
     }
 
+    /// <summary>The spectral plane (fig. 5), Spearman's ρ and the rank–rank sample (fig. 4), merged over the tensors.</summary>
+    static void AddPlane(Dictionary<string, object?> d, IReadOnlyList<(string Name, Tensor Theta, Tensor? Grad)> tensors, ExtremalStatistics x, PlaneOptions options)
+    {
+        SpectralPlanePartial? histogram = null;
+        RankSamplePartial? sample = null;
+        foreach (var (name, theta, grad) in tensors)
+        {
+            var h = SpectralPlanePartial.Of(theta, grad!);
+            histogram = histogram is null ? h : histogram.Merge(h);
+            if (options.SampleSize == 0) continue;
+            var s = RankSamplePartial.Of(theta, grad!, options.SampleSize, RankSamplePartial.ShardSeed(name, options.Seed));
+            sample = sample is null ? s : sample.Merge(s);
+        }
+        var plane = histogram!.Finish(x, options.DisplayWidth);
+        d["spearman"] = SummaryTable.Finite(plane.Spearman);
+        d["spectral_plane"] = new Dictionary<string, object?>
+        {
+            ["display_width"] = plane.DisplayWidth, ["resolution"] = plane.Resolution, ["zero_theta"] = plane.ZeroTheta,
+            ["zero_grad"] = plane.ZeroGrad, ["origin_mass"] = SummaryTable.Finite(plane.OriginMass),
+            ["cells"] = plane.Cells.Select(c => new { lambda = c.Lambda, mu = c.Mu, count = c.Count }).ToList(),
+        };
+        if (sample is null) return;
+        var points = sample.Finish().Points;
+        d["rank_sample"] = new Dictionary<string, object?>
+        {
+            ["seed"] = options.Seed, ["size"] = points.Length,
+            ["points"] = points.Select(p => new { theta = p.Theta, g = p.Grad, rank_theta = p.ThetaRank, rank_g = p.GradRank }).ToList(),
+        };
+    }
+
     static void Print(Dictionary<string, object?> r, string path)
     {
-        var skip = new[] { "tensors", "orders", "log_m", "log_g", "coupling", "residual", "effective_multiplicity", "biexp", "q_alpha_by_order", "thm46_limit_in_l", "thm46_limit_in_k" };
+        var skip = new[] { "spectral_plane", "rank_sample", "tensors", "orders", "log_m", "log_g", "coupling", "residual", "effective_multiplicity", "biexp", "q_alpha_by_order", "thm46_limit_in_l", "thm46_limit_in_k" };
         AnsiConsole.Write(SummaryTable.Of($"[bold]moments of {Markup.Escape(Path.GetFileName(path))}[/]", r, "G6", skip));
         var fit = (Dictionary<string, double?>)r["biexp"]!;
         AnsiConsole.MarkupLine(Markup.Escape($"bi-exponential residual fit (eq. 9): {((bool)r["biexp_fitted"]! ? $"A1 = {fit["a1"]:G4}, λ1 = {fit["lambda1"]:G4}, A2 = {fit["a2"]:G4}, λ2 = {fit["lambda2"]:G4}, RMS log error {fit["rms_log_error"]:G3}" : $"no fit: {r["biexp_reason"]}")}"));

@@ -37,6 +37,13 @@ public class MomentsCommandTests
         Assert.True(r.TryGetProperty("q_alpha", out _));
         Assert.True(r.TryGetProperty("r_star_g", out _));
         Assert.True(r.TryGetProperty("m_g", out _));
+        // Ranks of |θ| (4, 3, 2, 1) and |g| (4, 2, 3, 1): Σd² = 2, so ρ = 1 − 6·2/(4·15) = 0.8.
+        Assert.Equal(0.8, r.GetProperty("spearman").GetDouble(), 9);
+        // (λ, μ) = (log 2/|θ|, log 3/|g|): only pair 0 lies in the origin cell [0, 0.5)².
+        var plane = r.GetProperty("spectral_plane");
+        Assert.Equal(0.25, plane.GetProperty("origin_mass").GetDouble(), 12);
+        Assert.Equal(4, plane.GetProperty("cells").EnumerateArray().Sum(c => c.GetProperty("count").GetInt64()));
+        Assert.Equal(4, r.GetProperty("rank_sample").GetProperty("points").GetArrayLength());
     }
 
     [Fact]
@@ -57,6 +64,9 @@ public class MomentsCommandTests
         (code, _, stderr) = CliRunner.Run(dir.Path, ["moments", "--params", p, "--orders", "5:1:3"]);
         Assert.Equal(2, code);
         Assert.Contains("START ≤ STOP", stderr);
+        (code, _, stderr) = CliRunner.Run(dir.Path, ["moments", "--params", p, "--sample", "-1"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--sample", stderr);
         Safetensors.Save(other, [("a.weight", tensor(new float[] { float.NaN, 1 }))]);
         (code, _, stderr) = CliRunner.Run(dir.Path, ["moments", "--params", p, "--grads", other]);
         Assert.Equal(2, code);
