@@ -7,6 +7,7 @@ namespace PhaseScope.Reporting;
 public sealed class RunReader : IDisposable
 {
     readonly SqliteConnection connection;
+    bool hasSnapshots;
 
     RunReader(string directory, SqliteConnection connection)
     {
@@ -16,6 +17,9 @@ public sealed class RunReader : IDisposable
 
     /// <summary>The run directory.</summary>
     public string Directory { get; }
+
+    /// <summary>The run-store schema version the run was written with.</summary>
+    public long SchemaVersion { get; private init; }
 
     /// <summary>True when <paramref name="directory"/> holds a run database.</summary>
     public static bool IsRun(string directory) => File.Exists(Path.Combine(directory, RunSchema.DatabaseFile));
@@ -34,7 +38,13 @@ public sealed class RunReader : IDisposable
             using var cmd = c.CreateCommand();
             cmd.CommandText = "SELECT count(*) FROM runs";
             if ((long)cmd.ExecuteScalar()! != 1) throw new RunStoreException($"{db} has no run record; it is not a PhaseScope run database.");
-            return new RunReader(directory, c);
+            cmd.CommandText = "SELECT schema_version FROM runs WHERE id = 1";
+            long version = (long)cmd.ExecuteScalar()!;
+            if (version > RunSchema.Version)
+                throw new RunStoreException($"{db} was written by a newer PhaseScope (run-store schema {version}; this build reads up to {RunSchema.Version}). Update PhaseScope to read it.");
+            cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'";
+            bool hasSnapshots = (long)cmd.ExecuteScalar()! == 1;
+            return new RunReader(directory, c) { hasSnapshots = hasSnapshots, SchemaVersion = version };
         }
         catch (SqliteException e)
         {
@@ -114,6 +124,31 @@ public sealed class RunReader : IDisposable
         cmd.CommandText = "SELECT step, kind, source, message, wall_time FROM events ORDER BY id";
         using var r = cmd.ExecuteReader();
         while (r.Read()) list.Add((new MonitorEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3)), r.GetDouble(4)));
+        return list;
+    }
+
+    /// <summary>Names of the snapshots the run holds, sorted (none for a version-1 store).</summary>
+    public IReadOnlyList<string> SnapshotNames()
+    {
+        var names = new List<string>();
+        if (!hasSnapshots) return names;
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT DISTINCT name FROM snapshots ORDER BY name";
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) names.Add(r.GetString(0));
+        return names;
+    }
+
+    /// <summary>One snapshot series: (step, JSON) in step order.</summary>
+    public IReadOnlyList<(long Step, string Json)> Snapshots(string name)
+    {
+        var list = new List<(long, string)>();
+        if (!hasSnapshots) return list;
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT step, json FROM snapshots WHERE name = $n ORDER BY step, id";
+        cmd.Parameters.AddWithValue("$n", name);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) list.Add((r.GetInt64(0), r.GetString(1)));
         return list;
     }
 

@@ -4,13 +4,15 @@ namespace PhaseScope.Reporting;
 
 /// <summary>
 /// The SQLite schema of a run directory's <c>run.db</c>: one <c>runs</c> row, <c>config</c>
-/// key/values, metrics in long form (step, interned name, value, Unix wall time) and events.
+/// key/values, metrics in long form (step, interned name, value, Unix wall time), events, and (from
+/// version 2) snapshots: structured measurements as JSON (coupling surface, spectral plane, rank sample).
+/// Readers accept every version up to <see cref="Version"/>; a version-1 store simply has no snapshots.
 /// WAL mode: a reader never blocks the writer, and a killed writer loses at most its open transaction.
 /// </summary>
 internal static class RunSchema
 {
     public const string DatabaseFile = "run.db";
-    public const int Version = 1;
+    public const int Version = 2;
 
     public static SqliteConnection Connect(string dbPath, SqliteOpenMode mode)
     {
@@ -33,6 +35,8 @@ internal static class RunSchema
             CREATE TABLE metrics (step INTEGER NOT NULL, name_id INTEGER NOT NULL REFERENCES metric_names(id), value REAL, wall_time REAL NOT NULL);
             CREATE TABLE events (id INTEGER PRIMARY KEY, step INTEGER NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL,
                 message TEXT NOT NULL, wall_time REAL NOT NULL);
+            CREATE TABLE snapshots (id INTEGER PRIMARY KEY, step INTEGER NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,
+                json TEXT NOT NULL, wall_time REAL NOT NULL);
             """);
     }
 

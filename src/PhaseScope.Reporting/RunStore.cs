@@ -17,6 +17,7 @@ public sealed class RunStore : IMonitorSink, IDisposable
     readonly Dictionary<string, long> nameIds = new(StringComparer.Ordinal);
     readonly List<(long Step, string Name, double Value, double Wall)> pendingMetrics = [];
     readonly List<(MonitorEvent Event, double Wall)> pendingEvents = [];
+    readonly List<(MonitorSnapshot Snapshot, double Wall)> pendingSnapshots = [];
     readonly Lock gate = new();
     long lastFlush = Stopwatch.GetTimestamp();
 
@@ -103,9 +104,19 @@ public sealed class RunStore : IMonitorSink, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public void Write(MonitorSnapshot snapshot)
+    {
+        lock (gate)
+        {
+            pendingSnapshots.Add((snapshot, UnixTime.Now()));
+            MaybeFlush();
+        }
+    }
+
     void MaybeFlush()
     {
-        if (pendingMetrics.Count + pendingEvents.Count >= FlushEveryRecords
+        if (pendingMetrics.Count + pendingEvents.Count + pendingSnapshots.Count >= FlushEveryRecords
             || (double)(Stopwatch.GetTimestamp() - lastFlush) / Stopwatch.Frequency >= FlushEverySeconds)
             Flush();
     }
@@ -116,7 +127,7 @@ public sealed class RunStore : IMonitorSink, IDisposable
         lock (gate)
         {
             lastFlush = Stopwatch.GetTimestamp();
-            if (pendingMetrics.Count == 0 && pendingEvents.Count == 0) return;
+            if (pendingMetrics.Count == 0 && pendingEvents.Count == 0 && pendingSnapshots.Count == 0) return;
             using var tx = connection.BeginTransaction();
             using (var ins = connection.CreateCommand())
             {
@@ -149,9 +160,22 @@ public sealed class RunStore : IMonitorSink, IDisposable
                 cmd.Parameters.AddWithValue("$w", wall);
                 cmd.ExecuteNonQuery();
             }
+            foreach (var (snap, wall) in pendingSnapshots)
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO snapshots (step, name, source, json, wall_time) VALUES ($s, $n, $src, $j, $w)";
+                cmd.Parameters.AddWithValue("$s", snap.Step);
+                cmd.Parameters.AddWithValue("$n", snap.Name);
+                cmd.Parameters.AddWithValue("$src", snap.Source);
+                cmd.Parameters.AddWithValue("$j", snap.Json);
+                cmd.Parameters.AddWithValue("$w", wall);
+                cmd.ExecuteNonQuery();
+            }
             tx.Commit();
             pendingMetrics.Clear();
             pendingEvents.Clear();
+            pendingSnapshots.Clear();
         }
     }
 

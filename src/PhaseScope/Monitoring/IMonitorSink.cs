@@ -8,4 +8,7 @@ public interface IMonitorSink
 
     /// <summary>One event.</summary>
     void Write(MonitorEvent monitorEvent);
+
+    /// <summary>One structured snapshot; sinks that keep only scalars (TensorBoard, the console) ignore it.</summary>
+    void Write(MonitorSnapshot snapshot) { }
 }

@@ -214,6 +214,7 @@ public sealed class PhaseMonitor : IDisposable
 
         var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, Previous, LossSource, evaluation, LearningRate);
         var metrics = new List<MetricRecord>();
+        var snapshots = new List<MonitorSnapshot>();
         try
         {
             foreach (var slot in due)
@@ -226,6 +227,7 @@ public sealed class PhaseMonitor : IDisposable
                     using var noGrad = no_grad();
                     invoke(slot.Probe, context, output);
                     metrics.AddRange(output.Metrics);
+                    snapshots.AddRange(output.Snapshots);
                     foreach (var e in output.Events) Emit(e);
                 }
                 catch (Exception e)
@@ -249,6 +251,8 @@ public sealed class PhaseMonitor : IDisposable
 
         long tb = Stopwatch.GetTimestamp();
         if (metrics.Count > 0) Send(metrics);
+        foreach (var snapshot in snapshots)
+            foreach (var sink in sinks) Guard(sink, () => sink.Write(snapshot));
         bookkeepingTicks += Stopwatch.GetTimestamp() - tb;
     }
 

@@ -5,6 +5,7 @@ public sealed class ProbeOutput
 {
     readonly List<MetricRecord> metrics = [];
     readonly List<MonitorEvent> events = [];
+    readonly List<MonitorSnapshot> snapshots = [];
 
     internal ProbeOutput(long step, string source)
     {
@@ -28,9 +29,15 @@ public sealed class ProbeOutput
         if (double.IsFinite(value)) Metric(name, value);
     }
 
+    /// <summary>Records a structured snapshot at the current step; <paramref name="payload"/> is serialised to JSON
+    /// (non-finite doubles are not JSON: map them to null first).</summary>
+    public void Snapshot(string name, object payload) =>
+        snapshots.Add(new MonitorSnapshot(Step, name, Source, System.Text.Json.JsonSerializer.Serialize(payload)));
+
     /// <summary>Records an event at the current step.</summary>
     public void Event(string kind, string message) => events.Add(new MonitorEvent(Step, kind, Source, message));
 
     internal IReadOnlyList<MetricRecord> Metrics => metrics;
     internal IReadOnlyList<MonitorEvent> Events => events;
+    internal IReadOnlyList<MonitorSnapshot> Snapshots => snapshots;
 }

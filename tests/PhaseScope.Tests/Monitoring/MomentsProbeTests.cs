@@ -50,6 +50,27 @@ public class MomentsProbeTests
     }
 
     [Fact]
+    public void SnapshotsCarryThePlaneTheRankSampleAndTheSurface()
+    {
+        // θ = [2, 1]; g = [3, 1] ranks like θ (ρ = +1), g = [1, 3] against it (ρ = −1).
+        var theta = new Parameter(tensor(new double[] { 2, 1 }));
+        var sink = new CollectingSink();
+        using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
+            [new MomentsProbe(ProbeSchedule.Every(1), sampleSize: 10, surfaceOrders: [0, 4, 8])], [sink]);
+        Train(monitor, theta, [[3, 1], [1, 3]]);
+        Assert.Equal(1.0, sink.Value(1, "moments/spearman"), 12);
+        Assert.Equal(-1.0, sink.Value(2, "moments/spearman"), 12);
+        // (λ, μ) at step 1: (0, 0) and (log 2, log 3): one of two pairs at the origin cell [0, 0.5)².
+        Assert.Equal(0.5, sink.Value(1, "moments/origin_mass"), 12);
+        Assert.Equal(["moments/plane", "moments/rank_sample", "moments/surface"], sink.Snapshots.Where(s => s.Step == 1).Select(s => s.Name).Order());
+        using var surface = System.Text.Json.JsonDocument.Parse(sink.Snapshots.Single(s => s.Step == 2 && s.Name == "moments/surface").Json);
+        double c44 = surface.RootElement.GetProperty("c")[1][1].GetDouble();
+        Assert.Equal(Coupling(4, 1, 3), c44, 4);
+        using var sample = System.Text.Json.JsonDocument.Parse(sink.Snapshots.Single(s => s.Step == 2 && s.Name == "moments/rank_sample").Json);
+        Assert.Equal(2, sample.RootElement.GetProperty("points").GetArrayLength());
+    }
+
+    [Fact]
     public void GlobalStatisticsMergeAcrossTensors()
     {
         // θ_max = 4 lives in tensor b, g_max = 5 in tensor a: disjoint globally although each tensor alone is ordered.

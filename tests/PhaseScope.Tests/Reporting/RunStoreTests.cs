@@ -33,6 +33,35 @@ public class RunStoreTests
     }
 
     [Fact]
+    public void SnapshotsRoundTripAndNewerSchemasAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var runDir = Path.Combine(dir.Path, "snap");
+        const string empty = "{\"cells\":[]}", full = "{\"cells\":[[0,0,3]]}";
+        using (var store = RunStore.Create(runDir, "snap", "test", new Dictionary<string, string>()))
+        {
+            store.Write(new MonitorSnapshot(5, "moments/plane", "moments", full));
+            store.Write(new MonitorSnapshot(2, "moments/plane", "moments", empty));
+            store.Complete("completed", "{}");
+        }
+        using (var r = RunReader.Open(runDir))
+        {
+            Assert.Equal(["moments/plane"], r.SnapshotNames());
+            Assert.Equal([(2L, empty), (5L, full)], r.Snapshots("moments/plane"));
+            Assert.Empty(r.Snapshots("moments/surface"));
+        }
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(runDir, "run.db")};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE runs SET schema_version = 99";
+            cmd.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<RunStoreException>(() => RunReader.Open(runDir));
+        Assert.Contains("newer PhaseScope", e.Message);
+    }
+
+    [Fact]
     public void BufferedRecordsAreInvisibleUntilFlushedThenCommittedWhole()
     {
         using var dir = new TempDirectory();

@@ -16,8 +16,13 @@ namespace PhaseScope.Monitoring.Probes;
 /// phase reversal). The seed gives no threshold; the relative form is PhaseScope's: in the disordered
 /// regime Q̂_α(K) ≈ K·d₀/log K is large and moves with d₀ (measured: 17.7–23.8 over the first 8 steps of
 /// the reference modular run), so an absolute threshold would fire at every call.
+/// With <see cref="Snapshots"/> (default) each call also writes <c>moments/spearman</c> (Spearman's ρ of |θ| and
+/// |g|, fig. 4) and <c>moments/origin_mass</c> (share of pairs in the spectral plane's origin cell, fig. 5), and three
+/// snapshots for the report: <c>moments/plane</c> (the (λ, μ) histogram, <see cref="SpectralPlanePartial"/>),
+/// <c>moments/rank_sample</c> (a reproducible sample of normalised ranks, <see cref="RankSamplePartial"/>) and
+/// <c>moments/surface</c> (C(k, l) on <see cref="SurfaceOrders"/>², <see cref="FastCouplingSurface"/>).
 /// Cost: one pass per order for each of M and G and one per diagonal point, per tensor (the exact
-/// reference; the full K×L surface is left to offline analysis).
+/// reference), plus with snapshots one histogram pass, one sampling pass and the fast surface's three reads.
 /// </summary>
 public sealed class MomentsProbe : IProbe
 {
@@ -29,8 +34,17 @@ public sealed class MomentsProbe : IProbe
     /// <param name="orders">Orders K of the diagonal C(K, K) (default 2, 4, 8, 16, 32; seed 000 uses K ∈ [10, 50] for Q̂_α).</param>
     /// <param name="qHatJump">Smallest change of Q̂_α between calls reported as an event, relative to max(1, |Q̂_α|).</param>
     /// <param name="perTensor">Also write per-tensor m∩, d₀ and Q̂_α.</param>
-    public MomentsProbe(ProbeSchedule? schedule = null, IReadOnlyList<double>? orders = null, double qHatJump = 0.5, bool perTensor = false)
+    /// <param name="snapshots">Also write the spectral plane, the rank–rank sample and the coupling surface.</param>
+    /// <param name="sampleSize">Points of the rank–rank sample.</param>
+    /// <param name="surfaceOrders">Orders k = l of the surface snapshot (default 0, 4, …, 32).</param>
+    public MomentsProbe(ProbeSchedule? schedule = null, IReadOnlyList<double>? orders = null, double qHatJump = 0.5, bool perTensor = false,
+        bool snapshots = true, int sampleSize = 500, IReadOnlyList<double>? surfaceOrders = null)
     {
+        if (sampleSize < 1) throw new ArgumentOutOfRangeException(nameof(sampleSize), sampleSize, "The rank–rank sample needs at least one point.");
+        SurfaceOrders = (surfaceOrders ?? Enumerable.Range(0, 9).Select(i => 4.0 * i).ToArray()).Distinct().Order().ToArray();
+        LogSpace.ValidateOrders(SurfaceOrders, nameof(surfaceOrders));
+        Snapshots = snapshots;
+        SampleSize = sampleSize;
         Orders = (orders ?? [2, 4, 8, 16, 32]).Distinct().Order().ToArray();
         LogSpace.ValidateOrders(Orders, nameof(orders));
         if (!(qHatJump > 0)) throw new ArgumentOutOfRangeException(nameof(qHatJump), qHatJump, "The Q̂_α jump threshold must be positive.");
@@ -45,6 +59,12 @@ public sealed class MomentsProbe : IProbe
     public double QHatJump { get; }
     /// <summary>Whether per-tensor metrics are written.</summary>
     public bool PerTensor { get; }
+    /// <summary>Whether plane, rank sample and surface snapshots are written.</summary>
+    public bool Snapshots { get; }
+    /// <summary>Points of the rank–rank sample.</summary>
+    public int SampleSize { get; }
+    /// <summary>Orders of the surface snapshot.</summary>
+    public double[] SurfaceOrders { get; }
 
     /// <inheritdoc />
     public string Name => "moments";
@@ -58,6 +78,9 @@ public sealed class MomentsProbe : IProbe
     {
         ExtremalPartial? extremal = null;
         DiagonalCoupling? diagonal = null;
+        SpectralPlanePartial? plane = null;
+        RankSamplePartial? sample = null;
+        var shards = new List<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)>();
         for (int i = 0; i < context.Parameters.Count; i++)
         {
             if (context.Gradient(i) is not { } g) continue;
@@ -78,10 +101,18 @@ public sealed class MomentsProbe : IProbe
             if (PerTensor) Write(output, $"/{context.Parameters[i].Name}", e.Finish(), d.Finish());
             extremal = extremal is null ? e : extremal.Merge(e);
             diagonal = diagonal is null ? d : diagonal.Merge(d);
+            if (!Snapshots) continue;
+            // Finite θ and g are established by the extremal partial above.
+            var h = SpectralPlanePartial.Of(theta, g);
+            plane = plane is null ? h : plane.Merge(h);
+            var r = RankSamplePartial.Of(theta, g, SampleSize, RankSamplePartial.ShardSeed(context.Parameters[i].Name, (ulong)context.Step));
+            sample = sample is null ? r : sample.Merge(r);
+            shards.Add((theta, g));
         }
         if (extremal is null || diagonal is null) return;
 
         var x = extremal.Finish();
+        if (plane is not null && sample is not null) WriteSnapshots(output, x, plane, sample, shards);
         var diag = diagonal.Finish();
         var qHat = Write(output, "", x, diag);
         if (diag.Any(p => p.Order > 1)) output.Metric("moments/phase", (int)PhaseReading.From(x, diag.Where(p => p.Order > 1).ToArray()).Phase);
@@ -93,6 +124,30 @@ public sealed class MomentsProbe : IProbe
             output.Event("q_hat_jump", $"Q̂_α({Orders.Where(k => k > 1).DefaultIfEmpty(double.NaN).Max():G}) moved from {q:G4} to {qHat:G4} (threshold {QHatJump:G} × max(1, |Q̂_α|)).");
         lastIntersection = x.Intersection;
         lastQHat = qHat;
+    }
+
+    void WriteSnapshots(ProbeOutput output, ExtremalStatistics x, SpectralPlanePartial histogram, RankSamplePartial sample,
+        IReadOnlyList<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)> shards)
+    {
+        static double? Finite(double v) => double.IsFinite(v) ? v : null;
+        var plane = histogram.Finish(x);
+        output.MetricIfFinite("moments/spearman", plane.Spearman);
+        output.MetricIfFinite("moments/origin_mass", plane.OriginMass);
+        output.Snapshot("moments/plane", new
+        {
+            display_width = plane.DisplayWidth, zero_theta = plane.ZeroTheta, zero_grad = plane.ZeroGrad, spearman = Finite(plane.Spearman),
+            cells = plane.Cells.Select(c => new[] { c.Lambda, c.Mu, c.Count }).ToArray(),
+        });
+        output.Snapshot("moments/rank_sample", new
+        {
+            population = sample.Count, points = sample.Finish().Points.Select(p => new[] { p.ThetaRank, p.GradRank }).ToArray(),
+        });
+        var surface = FastCouplingSurface.Compute(shards, SurfaceOrders, SurfaceOrders);
+        output.Snapshot("moments/surface", new
+        {
+            k = SurfaceOrders, l = SurfaceOrders,
+            c = Enumerable.Range(0, SurfaceOrders.Length).Select(i => Enumerable.Range(0, SurfaceOrders.Length).Select(j => Finite(surface.Coupling(i, j))).ToArray()).ToArray(),
+        });
     }
 
     /// <summary>Writes one set of metrics; returns Q̂_α at the largest order &gt; 1 (NaN if none).</summary>
