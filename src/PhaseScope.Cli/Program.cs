@@ -19,6 +19,7 @@ root.Add(SpectralCommand.Create());
 root.Add(CorrelateCommand.Create());
 root.Add(ForgetCommand.Create());
 root.Add(MomentsCommand.Create());
+root.Add(ReportCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

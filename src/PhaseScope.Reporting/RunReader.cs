@@ -53,6 +53,23 @@ public sealed class RunReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a read transaction: every read until the returned object is disposed sees the database as it was at
+    /// the first read (WAL snapshot isolation), so a report of a run still being written is consistent.
+    /// </summary>
+    public IDisposable ConsistentRead()
+    {
+        // A raw BEGIN keeps Microsoft.Data.Sqlite's commands usable without a transaction object.
+        RunSchema.Execute(connection, "BEGIN DEFERRED;");
+        RunSchema.Execute(connection, "SELECT count(*) FROM runs;");   // the snapshot starts at the first read
+        return new EndRead(connection);
+    }
+
+    sealed class EndRead(SqliteConnection connection) : IDisposable
+    {
+        public void Dispose() => RunSchema.Execute(connection, "COMMIT;");
+    }
+
     /// <summary>The <c>runs</c> row.</summary>
     public RunInfo Info()
     {

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using PhaseScope.Reporting;
+using PhaseScope.Reporting.Html;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary><c>phasescope report RUN_DIR [--out report.html] [--at STEP,...]</c>: the run as one self-contained HTML file.</summary>
+public static class ReportCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var run = new Argument<string>("RUN_DIR") { Description = "A run directory." };
+        var output = new Option<string?>("--out") { Description = "The HTML file to write (default RUN_DIR/report.html)." };
+        var at = new Option<string?>("--at") { Description = "Steps (comma-separated) at which to draw the coupling surface, spectral plane and rank–rank sample (default: first, grok, last snapshot)." };
+        var cmd = new Command("report", "Write a self-contained HTML report of a run (works offline).") { run, output, at };
+        cmd.SetAction(p =>
+        {
+            var dir = p.GetValue(run)!;
+            var steps = ParseSteps(p.GetValue(at));
+            var outPath = p.GetValue(output) ?? Path.Combine(dir, "report.html");
+            Write(dir, outPath, steps);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>Writes the report, checking the target first; prints its path.</summary>
+    public static void Write(string runDirectory, string outPath, IReadOnlyList<long>? steps = null)
+    {
+        if (!RunReader.IsRun(runDirectory))
+            throw new RunStoreException(Directory.Exists(runDirectory)
+                ? $"{runDirectory} is not a run directory (it has no run.db); pass a directory written by 'phasescope grok' or 'forget' (see 'phasescope runs')."
+                : $"{runDirectory} does not exist; pass a run directory (see 'phasescope runs').");
+        if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath} is a directory; give a file name such as report.html.");
+        OutputDirectory.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        int figures = RunReport.Write(runDirectory, outPath, steps);
+        Console.WriteLine($"{outPath} ({figures} charts)");
+    }
+
+    /// <summary>Parses "100,1500" into steps.</summary>
+    public static IReadOnlyList<long>? ParseSteps(string? spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec)) return null;
+        var steps = new List<long>();
+        foreach (var part in spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out long s) || s < 0)
+                throw new UsageException($"--at {spec}: '{part}' is not a step (a non-negative integer); e.g. --at 100,1500.");
+            steps.Add(s);
+        }
+        return steps;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Reporting.Html;
+
+/// <summary>
+/// Marks a run's events on every chart over steps: a dotted vertical line per event and, per event kind, a
+/// legend entry whose markers sit at the top of the plot (on a hidden second y axis from 0 to 1) and show
+/// the event's message on hover. The grok step is a solid vertical line labelled "grok". Colours are fixed
+/// per kind for the whole page.
+/// </summary>
+public sealed class EventOverlay
+{
+    static readonly string[] Palette = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
+
+    readonly IReadOnlyList<MonitorEvent> events;
+    readonly long? grokStep;
+
+    /// <summary>Creates the overlay of <paramref name="events"/> (the trainer's own <c>grokked</c> event is drawn as the grok line).</summary>
+    public EventOverlay(IReadOnlyList<MonitorEvent> events, long? grokStep)
+    {
+        this.events = events.Where(e => e.Kind != "grokked").ToList();
+        this.grokStep = grokStep;
+        kinds = this.events.Select(e => e.Kind).Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    readonly List<string> kinds;
+
+    /// <summary>Event kinds in legend order.</summary>
+    public IReadOnlyList<string> Kinds => kinds;
+
+    /// <summary>The colour of a kind.</summary>
+    public string Color(string kind) => Palette[Math.Max(0, kinds.IndexOf(kind)) % Palette.Length];
+
+    internal void AddTo(JsonArray data, JsonArray shapes, JsonArray annotations, JsonObject layout)
+    {
+        foreach (var kind in Kinds)
+        {
+            var ofKind = events.Where(e => e.Kind == kind).ToList();
+            foreach (var e in ofKind)
+                shapes.Add(new JsonObject
+                {
+                    ["type"] = "line", ["xref"] = "x", ["x0"] = e.Step, ["x1"] = e.Step, ["yref"] = "paper", ["y0"] = 0, ["y1"] = 1,
+                    ["line"] = new JsonObject { ["color"] = Color(kind), ["width"] = 1, ["dash"] = "dot" }, ["opacity"] = 0.45,
+                });
+            data.Add(new JsonObject
+            {
+                ["type"] = "scatter", ["mode"] = "markers", ["name"] = kind, ["legendgroup"] = "events", ["yaxis"] = "y2",
+                ["x"] = new JsonArray(ofKind.Select(e => (JsonNode)e.Step).ToArray()),
+                ["y"] = new JsonArray(ofKind.Select(_ => (JsonNode)0.97).ToArray()),
+                ["text"] = new JsonArray(ofKind.Select(e => (JsonNode)$"{e.Kind} @ {e.Step}: {e.Message}").ToArray()),
+                ["hoverinfo"] = "text",
+                ["marker"] = new JsonObject { ["symbol"] = "triangle-down", ["size"] = 9, ["color"] = Color(kind) },
+            });
+        }
+        if (grokStep is long g)
+        {
+            shapes.Add(new JsonObject
+            {
+                ["type"] = "line", ["xref"] = "x", ["x0"] = g, ["x1"] = g, ["yref"] = "paper", ["y0"] = 0, ["y1"] = 1,
+                ["line"] = new JsonObject { ["color"] = "#000", ["width"] = 2 },
+            });
+            annotations.Add(new JsonObject { ["xref"] = "x", ["x"] = g, ["yref"] = "paper", ["y"] = 1.02, ["text"] = $"grok @ {g}", ["showarrow"] = false, ["font"] = new JsonObject { ["size"] = 11 } });
+        }
+        if (Kinds.Count > 0)
+            layout["yaxis2"] = new JsonObject { ["overlaying"] = "y", ["range"] = new JsonArray(0, 1), ["visible"] = false, ["fixedrange"] = true };
+    }
+}

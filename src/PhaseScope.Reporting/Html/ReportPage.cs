@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace PhaseScope.Reporting.Html;
+
+/// <summary>
+/// A self-contained HTML page: sections, tables, one-line notes for missing data, and Plotly figures whose data
+/// and the plotly.js library (the copy Plotly.NET embeds) are inlined, so the file opens offline, with no
+/// server and no CDN.
+/// </summary>
+public sealed class ReportPage(string title)
+{
+    readonly StringBuilder body = new();
+    readonly List<(string Id, string Title)> sections = [];
+    readonly List<JsonObject> figures = [];
+
+    /// <summary>Number of figures on the page.</summary>
+    public int FigureCount => figures.Count;
+
+    /// <summary>Opens a section (closed by the next one or by <see cref="Render"/>).</summary>
+    public void Section(string id, string heading, string? intro = null)
+    {
+        if (sections.Count > 0) body.AppendLine("</section>");
+        sections.Add((id, heading));
+        body.AppendLine($"<section id=\"{Encode(id)}\" class=\"report-section\"><h2>{Encode(heading)}</h2>");
+        if (intro is not null) body.AppendLine($"<p class=\"intro\">{Encode(intro)}</p>");
+    }
+
+    /// <summary>The one line a section shows instead of an empty chart.</summary>
+    public void Missing(string text) => body.AppendLine($"<p class=\"missing\">{Encode(text)}</p>");
+
+    /// <summary>A paragraph of text.</summary>
+    public void Paragraph(string text) => body.AppendLine($"<p>{Encode(text)}</p>");
+
+    /// <summary>Raw HTML (callers encode what they insert).</summary>
+    public void Raw(string html) => body.AppendLine(html);
+
+    /// <summary>A chart; an empty figure becomes a one-line note instead.</summary>
+    public void Figure(PlotlyFigure figure, EventOverlay? events = null, string? whenEmpty = null)
+    {
+        if (figure.IsEmpty)
+        {
+            Missing(whenEmpty ?? $"{figure.Title}: no data recorded.");
+            return;
+        }
+        body.AppendLine($"<div class=\"chart\" id=\"figure-{figures.Count}\" data-title=\"{Encode(figure.Title)}\"></div>");
+        figures.Add(figure.ToJson(events));
+    }
+
+    /// <summary>A table with a header row; cells are text.</summary>
+    public void Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string cssClass = "data", IReadOnlyList<string>? rowStyles = null)
+    {
+        body.Append($"<table class=\"{Encode(cssClass)}\"><thead><tr>");
+        foreach (var h in header) body.Append($"<th>{Encode(h)}</th>");
+        body.AppendLine("</tr></thead><tbody>");
+        int i = 0;
+        foreach (var row in rows)
+        {
+            var style = rowStyles is not null && i < rowStyles.Count ? $" style=\"{Encode(rowStyles[i])}\"" : "";
+            body.Append($"<tr{style}>");
+            foreach (var c in row) body.Append($"<td>{Encode(c)}</td>");
+            body.AppendLine("</tr>");
+            i++;
+        }
+        body.AppendLine("</tbody></table>");
+    }
+
+    /// <summary>The whole page.</summary>
+    public string Render(string subtitle)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("<!DOCTYPE html>");
+        sb.AppendLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        sb.AppendLine($"<meta name=\"generator\" content=\"PhaseScope\"><title>{Encode(title)}</title>");
+        sb.AppendLine($"<style>{Css}</style>");
+        sb.AppendLine($"<script>{PlotlyScript.Value}</script>");
+        sb.AppendLine("</head><body>");
+        sb.AppendLine($"<header><h1>{Encode(title)}</h1><p class=\"subtitle\">{Encode(subtitle)}</p><nav>");
+        sb.AppendLine(string.Join(" · ", sections.Select(s => $"<a href=\"#{Encode(s.Id)}\">{Encode(s.Title)}</a>")));
+        sb.AppendLine("</nav></header><main>");
+        sb.Append(body);
+        if (sections.Count > 0) sb.AppendLine("</section>");
+        sb.AppendLine("</main>");
+        // Figure data: JSON (System.Text.Json escapes '<', '>' and '&'), so no "</script>" can appear inside.
+        sb.Append("<script>const PHASESCOPE_FIGURES = ");
+        sb.Append(new JsonArray(figures.Select(f => (JsonNode)f.DeepClone()).ToArray()).ToJsonString());
+        sb.AppendLine(";");
+        sb.AppendLine("""
+            PHASESCOPE_FIGURES.forEach(function (f, i) {
+              Plotly.newPlot(document.getElementById('figure-' + i), f.data, f.layout, {responsive: true, displaylogo: false});
+            });
+            """);
+        sb.AppendLine("</script></body></html>");
+        return sb.ToString();
+    }
+
+    static string Encode(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>plotly.js as shipped inside Plotly.NET (read once).</summary>
+    static readonly Lazy<string> PlotlyScript = new(() =>
+    {
+        var assembly = typeof(Plotly.NET.GenericChart).Assembly;
+        var name = assembly.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith(".min.js", StringComparison.Ordinal) && n.Contains("plotly", StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException("Plotly.NET ships no plotly.js resource in this version; the report cannot be made self-contained.");
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        // A literal "</script" inside the library would end the inline script early.
+        return reader.ReadToEnd().Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase);
+    });
+
+    const string Css = """
+        body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
+        header { background: #1d2a44; color: #fff; padding: 14px 28px; }
+        header h1 { margin: 0 0 4px; font-size: 22px; }
+        header .subtitle { margin: 0 0 8px; color: #c9d3e6; }
+        header nav a { color: #9fc3ff; text-decoration: none; font-size: 14px; }
+        main { padding: 8px 28px 40px; max-width: 1400px; }
+        section { background: #fff; border-radius: 6px; padding: 6px 18px 14px; margin: 16px 0; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+        h2 { font-size: 18px; border-bottom: 1px solid #e3e6ec; padding-bottom: 6px; }
+        .intro { color: #4a5366; font-size: 14px; }
+        .missing { color: #8a6d00; background: #fff8e1; padding: 6px 10px; border-radius: 4px; font-size: 14px; }
+        .chart { min-height: 330px; margin: 6px 0 14px; }
+        .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px; }
+        table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
+        th, td { border: 1px solid #e3e6ec; padding: 3px 8px; text-align: left; vertical-align: top; }
+        th { background: #eef1f6; }
+        table.events td:nth-child(4) { max-width: 720px; }
+        .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; }
+        """;
+}
