@@ -20,6 +20,7 @@ root.Add(CorrelateCommand.Create());
 root.Add(ForgetCommand.Create());
 root.Add(MomentsCommand.Create());
 root.Add(ReportCommand.Create());
+root.Add(CompareCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
 using PhaseScope.Reporting;
+using PhaseScope.Reporting.Html;
 using PhaseScope.Reporting.TensorBoard;
 using PhaseScope.Runtime;
 using PhaseScope.SpectralEdge;
@@ -47,6 +48,7 @@ public static class GrokCommand
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the settings and time)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the result on stdout, nothing else." };
         var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global metrics only, not one per parameter tensor (norms, and C_α and p with --consolidation)." };
         var moments = new Option<bool>("--moments") { Description = "Add seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
@@ -81,7 +83,7 @@ public static class GrokCommand
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
-            threads, outDir, name, json, probeEvery, noPerTensor, ckptEvery, tensorboard, moments,
+            threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
             spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra,
@@ -103,7 +105,7 @@ public static class GrokCommand
                 },
                 Layers = r.GetValue(layers), DModel = r.GetValue(dModel), Heads = r.GetValue(heads), DFf = r.GetValue(dFf),
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
-                ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), TensorBoard = r.GetValue(tensorboard),
+                ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
                 Moments = r.GetValue(moments),
                 Consolidation = r.GetValue(consolidation)?.ToLowerInvariant(), ConsolidationSamples = r.GetValue(consolidationSamples),
                 ConsolidationEvery = r.GetValue(consolidationEvery), ConsolidationSmoothing = r.GetValue(smoothing),
@@ -175,7 +177,9 @@ public static class GrokCommand
             string status = cancel.IsCancellationRequested ? "cancelled" : "completed";
             WriteTimings(store, monitor, result.Steps);
             var summary = Summary(s, result, runDir, monitor, status);
+            if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
             store.Complete(status, JsonSerializer.Serialize(summary));
+            if (s.Report) WriteReport(runDir);   // after Complete: the report shows the summary and the probe timings
             if (json) Console.WriteLine(JsonSerializer.Serialize(summary));
             else PrintSummary(summary, monitor);
             return status == "completed" ? ExitCodes.Ok : ExitCodes.Cancelled;
@@ -190,6 +194,21 @@ public static class GrokCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>
+    /// Writes RUN_DIR/report.html; a report that cannot be made is a warning, never a failed run (the run itself is stored).
+    /// </summary>
+    static void WriteReport(string runDir)
+    {
+        try
+        {
+            RunReport.Write(runDir, Path.Combine(runDir, "report.html"));
+        }
+        catch (Exception e) when (e is RunStoreException or IOException or UnauthorizedAccessException or InvalidOperationException or JsonException)
+        {
+            Console.Error.WriteLine($"phasescope: the run is stored but its report could not be written ({e.Message}); try 'phasescope report {runDir}'.");
         }
     }
 

@@ -44,6 +44,8 @@ public sealed record GrokSettings
     public bool TensorBoard { get; init; }
     /// <summary>Record per-tensor norms too.</summary>
     public bool PerTensor { get; init; }
+    /// <summary>Write RUN_DIR/report.html when the run ends.</summary>
+    public bool Report { get; init; } = true;
     /// <summary>Seed 003's consolidation probe: "micro" (split the batch), "batches" (extra batches) or null (off, unless a controller needs it).</summary>
     public string? Consolidation { get; init; }
     /// <summary>k micro-batches or n extra batches (null: 8 or 20).</summary>

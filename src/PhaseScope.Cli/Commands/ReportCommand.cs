@@ -29,14 +29,21 @@ public static class ReportCommand
     /// <summary>Writes the report, checking the target first; prints its path.</summary>
     public static void Write(string runDirectory, string outPath, IReadOnlyList<long>? steps = null)
     {
-        if (!RunReader.IsRun(runDirectory))
-            throw new RunStoreException(Directory.Exists(runDirectory)
-                ? $"{runDirectory} is not a run directory (it has no run.db); pass a directory written by 'phasescope grok' or 'forget' (see 'phasescope runs')."
-                : $"{runDirectory} does not exist; pass a run directory (see 'phasescope runs').");
-        if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath} is a directory; give a file name such as report.html.");
-        OutputDirectory.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        CheckTargets([runDirectory], outPath);
         int figures = RunReport.Write(runDirectory, outPath, steps);
         Console.WriteLine($"{outPath} ({figures} charts)");
+    }
+
+    /// <summary>Every input is a run directory and the output a writable file path; checked before anything is read or written.</summary>
+    public static void CheckTargets(IEnumerable<string> runDirectories, string outPath)
+    {
+        foreach (var d in runDirectories)
+            if (!RunReader.IsRun(d))
+                throw new RunStoreException(Directory.Exists(d)
+                    ? $"{d} is not a run directory (it has no run.db); pass a directory written by 'phasescope grok' (see 'phasescope runs')."
+                    : $"{d} does not exist; pass a run directory (see 'phasescope runs').");
+        if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath} is a directory; give a file name such as report.html.");
+        OutputDirectory.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
     }
 
     /// <summary>Parses "100,1500" into steps.</summary>

@@ -32,6 +32,9 @@ public sealed class PlotlyFigure(string title, string xTitle = "step", string yT
     /// <summary>Horizontal reference lines (y value, label), e.g. p = 0.5.</summary>
     public List<(double Y, string Label)> HorizontalLines { get; } = [];
 
+    /// <summary>Vertical reference lines (x value, label), e.g. each run's grok step in a comparison.</summary>
+    public List<(double X, string Label)> VerticalLines { get; } = [];
+
     /// <summary>True when no trace holds a point.</summary>
     public bool IsEmpty => traces.Count == 0;
 
@@ -102,6 +105,15 @@ public sealed class PlotlyFigure(string title, string xTitle = "step", string yT
                 ["line"] = new JsonObject { ["color"] = "#555", ["width"] = 1, ["dash"] = "dash" },
             });
             annotations.Add(new JsonObject { ["xref"] = "paper", ["x"] = 1, ["xanchor"] = "right", ["y"] = y, ["yref"] = "y", ["text"] = label, ["showarrow"] = false, ["font"] = new JsonObject { ["size"] = 10 } });
+        }
+        foreach (var (x, label) in VerticalLines)
+        {
+            shapes.Add(new JsonObject
+            {
+                ["type"] = "line", ["xref"] = "x", ["x0"] = x, ["x1"] = x, ["yref"] = "paper", ["y0"] = 0, ["y1"] = 1,
+                ["line"] = new JsonObject { ["color"] = "#333", ["width"] = 1, ["dash"] = "dashdot" },
+            });
+            annotations.Add(new JsonObject { ["xref"] = "x", ["x"] = x, ["yref"] = "paper", ["y"] = 1.02, ["text"] = label, ["showarrow"] = false, ["font"] = new JsonObject { ["size"] = 10 } });
         }
         events?.AddTo(data, shapes, annotations, layout);
         layout["shapes"] = shapes;

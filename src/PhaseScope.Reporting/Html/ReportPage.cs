@@ -95,6 +95,17 @@ public sealed class ReportPage(string title)
         return sb.ToString();
     }
 
+    /// <summary>Renders the page and writes it to <paramref name="path"/> whole or not at all (never a half-written file).</summary>
+    public void Save(string path, string subtitle)
+    {
+        var html = Render(subtitle);
+        PhaseScope.IO.AtomicFile.Write(path, s =>
+        {
+            using var w = new StreamWriter(s, new UTF8Encoding(false), leaveOpen: true);
+            w.Write(html);
+        });
+    }
+
     static string Encode(string s) => WebUtility.HtmlEncode(s);
 
     /// <summary>plotly.js as shipped inside Plotly.NET (read once).</summary>

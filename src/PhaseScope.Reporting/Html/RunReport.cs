@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using PhaseScope.IO;
 
 namespace PhaseScope.Reporting.Html;
 
@@ -46,12 +45,7 @@ public static class RunReport
     {
         var run = RunData.Load(runDirectory);
         var page = Build(run, atSteps);
-        var html = page.Render(Subtitle(run));
-        AtomicFile.Write(outPath, s =>
-        {
-            using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true);
-            w.Write(html);
-        });
+        page.Save(outPath, Subtitle(run));
         return page.FigureCount;
     }
 
