@@ -34,16 +34,26 @@ public sealed class LatestReadings : IMonitorSink
     /// <inheritdoc />
     public void Write(MonitorEvent monitorEvent) => lastEvent = monitorEvent;
 
-    /// <summary>"  p 0.81  λmax 24.1  last: grokked@1500", or empty when nothing is known yet.</summary>
-    public string Describe()
+    /// <summary>The latest event, if any.</summary>
+    public MonitorEvent? LastEvent => lastEvent;
+
+    /// <summary>(label, formatted value) of every reading known so far, in display order.</summary>
+    public IReadOnlyList<(string Label, string Value)> Readings()
     {
-        var parts = new List<string>();
+        var parts = new List<(string, string)>();
         foreach (var (metric, label, format) in Shown)
         {
             // Extra-batch runs have no p_step_unbiased; their deciding p is consolidation/p.
             var name = metric == "consolidation/p_step_unbiased" && !latest.ContainsKey(metric) ? "consolidation/p" : metric;
-            if (latest.TryGetValue(name, out var v)) parts.Add($"{label} {v.ToString(format, CultureInfo.InvariantCulture)}");
+            if (latest.TryGetValue(name, out var v)) parts.Add((label, v.ToString(format, CultureInfo.InvariantCulture)));
         }
+        return parts;
+    }
+
+    /// <summary>"  p 0.81  λmax 24.1  last: grokked@1500", or empty when nothing is known yet.</summary>
+    public string Describe()
+    {
+        var parts = Readings().Select(r => $"{r.Label} {r.Value}").ToList();
         if (lastEvent is { } e) parts.Add($"last: {e.Kind}@{e.Step}");
         return parts.Count == 0 ? "" : "  " + string.Join("  ", parts);
     }

@@ -1,12 +1,13 @@
 using PhaseScope.Training;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// Shows training progress: a Spectre.Console progress bar (step, loss, train/test accuracy, and the
-/// latest p, λ_max, m∩, d₀ and event when those probes run) on a terminal, plain lines when output is
-/// redirected (CI, pipes), nothing in --json mode.
+/// Shows training progress: a compact Spectre.Console panel redrawn in place (step, loss, train/test accuracy,
+/// and the latest p, λ_max, m∩, d₀, k*, gap ratio and event when those probes run) on a terminal, plain lines
+/// when output is redirected (CI, pipes), nothing in --json mode.
 /// </summary>
 public static class TrainingView
 {
@@ -17,7 +18,7 @@ public static class TrainingView
         Silent,
         /// <summary>A line every few evaluations.</summary>
         Lines,
-        /// <summary>A live progress bar.</summary>
+        /// <summary>A live panel.</summary>
         Live,
     }
 
@@ -48,18 +49,54 @@ public static class TrainingView
                     Console.WriteLine(Describe(p));
                 });
             default:
-                T result = default!;
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(title)}[/]");
-                AnsiConsole.Progress()
-                    .AutoClear(false)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask("starting", maxValue: totalSteps);
-                        result = train(step => task.Value = step, p => task.Description = Markup.Escape(Describe(p)));
-                    });
-                return result;
+                return RunLive(title, totalSteps, train, readings);
         }
+    }
+
+    /// <summary>
+    /// A compact panel redrawn in place: step and progress, loss, train/test accuracy, the family readings
+    /// (p, λ_max, m∩, d₀, k*, gap ratio) and the last event; step updates are throttled to 10 redraws a second.
+    /// </summary>
+    static T RunLive<T>(string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train, LatestReadings? readings)
+    {
+        T result = default!;
+        TrainProgress? last = null;
+        long step = 0;
+        long lastDraw = 0;
+        IRenderable Render()
+        {
+            var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn().AddColumn(new GridColumn().NoWrap()).AddColumn();
+            double fraction = totalSteps > 0 ? Math.Clamp((double)step / totalSteps, 0, 1) : 0;
+            grid.AddRow(new Markup("[bold]step[/]"), new Markup($"{step}/{totalSteps}  [green]{new string('█', (int)(fraction * 24))}[/][grey]{new string('░', 24 - (int)(fraction * 24))}[/]"),
+                new Markup("[bold]loss[/]"), new Text(last is null ? "–" : last.Loss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
+            grid.AddRow(new Markup("[bold]train acc[/]"), new Text(last is null ? "–" : last.Evaluation.TrainAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)),
+                new Markup("[bold]test acc[/]"), new Text(last is null ? "–" : last.Evaluation.TestAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + (last.GrokStep is long g ? $"  grokked@{g}" : "")));
+            var shown = readings?.Readings() ?? [];
+            for (int i = 0; i < shown.Count; i += 2)
+                grid.AddRow(new Markup($"[bold]{Markup.Escape(shown[i].Label)}[/]"), new Text(shown[i].Value),
+                    new Markup(i + 1 < shown.Count ? $"[bold]{Markup.Escape(shown[i + 1].Label)}[/]" : ""), new Text(i + 1 < shown.Count ? shown[i + 1].Value : ""));
+            if (readings?.LastEvent is { } e)
+                grid.AddRow(new Markup("[bold]last event[/]"), new Markup($"[yellow]{Markup.Escape(e.Kind)}[/] @ {e.Step}"), new Text(""), new Text(""));
+            return new Panel(grid).Header(Markup.Escape(title)).RoundedBorder();
+        }
+        AnsiConsole.Live(Render()).AutoClear(false).Start(ctx =>
+        {
+            result = train(s =>
+            {
+                step = s;
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if ((now - lastDraw) * 10 < System.Diagnostics.Stopwatch.Frequency) return;
+                lastDraw = now;
+                ctx.UpdateTarget(Render());
+            }, p =>
+            {
+                last = p;
+                step = p.Step;
+                ctx.UpdateTarget(Render());
+            });
+            ctx.UpdateTarget(Render());
+        });
+        return result;
     }
 
     static string Describe(TrainProgress p) =>

@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -90,20 +89,17 @@ public sealed class SpectralPlanePartial
     /// <summary>Local cell indices (int64, 0 for zeros), the smallest non-zero cell and the number of local indices.</summary>
     static (Tensor Index, long Min, long Span) CellIndex(Tensor x, double h, string what)
     {
-        // Explicit scalars held to the end of the method: an implicit double → Scalar conversion can be collected
-        // (and its native value freed) while the native call still reads it; seen once as a garbage-scalar
-        // error inside masked_fill_ after ~800 probe calls of a training run.
-        using var positiveInfinity = double.PositiveInfinity.ToScalar();
-        using var negativeInfinity = double.NegativeInfinity.ToScalar();
-        using var zeroValue = 0.0.ToScalar();
+        // Out-of-place masked_fill only: the in-place form (masked_fill_ on a chain of in-place ops) failed inside
+        // libtorch with a garbage-scalar error during training runs (not reproduced in isolation); the out-of-place
+        // form is the one ExtremalPartial has used for thousands of probe calls.
         var a = x.detach().flatten().to_type(ScalarType.Float64).abs();
         NonFiniteValuesException.ThrowIfNonFinite(a.max().item<double>(), what);
-        var zero = a.eq(zeroValue);
-        var cell = a.log().div_(h).floor_().masked_fill_(zero, positiveInfinity);
-        double min = cell.min().item<double>();
+        var zero = a.eq(0.0);
+        var cell = a.log().div(h).floor();   // −∞ for zeros
+        double min = cell.masked_fill(zero, double.PositiveInfinity).min().item<double>();
         if (double.IsPositiveInfinity(min)) return (zeros_like(a, ScalarType.Int64), 0, 1);   // every value is 0
-        double max = cell.masked_fill(zero, negativeInfinity).max().item<double>();
-        var local = cell.sub_(min - 1).masked_fill_(zero, zeroValue).to_type(ScalarType.Int64);
+        double max = cell.max().item<double>();
+        var local = cell.sub(min - 1).masked_fill(zero, 0.0).to_type(ScalarType.Int64);
         return (local, (long)min, (long)(max - min) + 2);
     }
 
