@@ -37,13 +37,13 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
         var t = theta.detach().flatten().to_type(ScalarType.Float64).abs();
         var tMax = t.max();
         var inJ = t.eq(tMax);
-        var parts = new List<Tensor> { tMax, inJ.sum().to_type(ScalarType.Float64), t.masked_fill(inJ, -1.0).max() };
+        var parts = new List<Tensor> { tMax, inJ.sum().to_type(ScalarType.Float64), KeptScalar.MaskedFill(t, inJ, -1.0).max() };
         if (gradient is not null)
         {
             var g = gradient.detach().flatten().to_type(ScalarType.Float64).abs();
             var gMax = g.max();
             var inI = g.eq(gMax);
-            parts.AddRange([gMax, inI.sum().to_type(ScalarType.Float64), g.masked_fill(inI, -1.0).max(),
+            parts.AddRange([gMax, inI.sum().to_type(ScalarType.Float64), KeptScalar.MaskedFill(g, inI, -1.0).max(),
                 inJ.logical_and(inI).sum().to_type(ScalarType.Float64), (t.log() + g.log()).max()]);
         }
         var v = stack(parts).cpu().data<double>().ToArray();

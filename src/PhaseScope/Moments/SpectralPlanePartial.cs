@@ -89,17 +89,15 @@ public sealed class SpectralPlanePartial
     /// <summary>Local cell indices (int64, 0 for zeros), the smallest non-zero cell and the number of local indices.</summary>
     static (Tensor Index, long Min, long Span) CellIndex(Tensor x, double h, string what)
     {
-        // Out-of-place masked_fill only: the in-place form (masked_fill_ on a chain of in-place ops) failed inside
-        // libtorch with a garbage-scalar error during training runs (not reproduced in isolation); the out-of-place
-        // form is the one ExtremalPartial has used for thousands of probe calls.
+        // Scalars through KeptScalar: an implicit conversion can be freed by the finalizer during the native call.
         var a = x.detach().flatten().to_type(ScalarType.Float64).abs();
         NonFiniteValuesException.ThrowIfNonFinite(a.max().item<double>(), what);
         var zero = a.eq(0.0);
         var cell = a.log().div(h).floor();   // −∞ for zeros
-        double min = cell.masked_fill(zero, double.PositiveInfinity).min().item<double>();
+        double min = KeptScalar.MaskedFill(cell, zero, double.PositiveInfinity).min().item<double>();
         if (double.IsPositiveInfinity(min)) return (zeros_like(a, ScalarType.Int64), 0, 1);   // every value is 0
         double max = cell.max().item<double>();
-        var local = cell.sub(min - 1).masked_fill(zero, 0.0).to_type(ScalarType.Int64);
+        var local = KeptScalar.MaskedFill(cell.sub(min - 1), zero, 0.0).to_type(ScalarType.Int64);
         return (local, (long)min, (long)(max - min) + 2);
     }
 
