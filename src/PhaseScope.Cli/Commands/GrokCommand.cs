@@ -50,6 +50,7 @@ public static class GrokCommand
         var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global metrics only, not one per parameter tensor (norms, and C_α and p with --consolidation)." };
+        var momentsSnapshots = new Option<bool>("--moments-snapshots") { Description = "With --moments: also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report)." };
         var moments = new Option<bool>("--moments") { Description = "Add seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
         var consolidation = new Option<string?>("--consolidation") { Description = "Seed 003's C_α probe: micro (split each measured batch into k micro-batches) or batches (n extra mini-batches, the seed's way)." };
@@ -83,7 +84,7 @@ public static class GrokCommand
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
-            threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments,
+            threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
             spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra,
@@ -106,7 +107,7 @@ public static class GrokCommand
                 Layers = r.GetValue(layers), DModel = r.GetValue(dModel), Heads = r.GetValue(heads), DFf = r.GetValue(dFf),
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
-                Moments = r.GetValue(moments),
+                Moments = r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = r.GetValue(momentsSnapshots),
                 Consolidation = r.GetValue(consolidation)?.ToLowerInvariant(), ConsolidationSamples = r.GetValue(consolidationSamples),
                 ConsolidationEvery = r.GetValue(consolidationEvery), ConsolidationSmoothing = r.GetValue(smoothing),
                 Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), LanczosIterations = r.GetValue(lanczos),
@@ -151,7 +152,7 @@ public static class GrokCommand
             var readings = new LatestReadings();
             IMonitorSink[] sinks = tensorboard is null ? [store, readings] : [store, tensorboard, readings];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
-            if (s.Moments) probes.Add(new MomentsProbe());
+            if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots));
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
             var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed) : null;
             if (curvature is not null) probes.Add(curvature);

@@ -40,6 +40,8 @@ public sealed record GrokSettings
     public int ProbeEvery { get; init; }
     /// <summary>Add the moments probe (seed 000).</summary>
     public bool Moments { get; init; }
+    /// <summary>The moments probe also writes plane, rank-sample and surface snapshots.</summary>
+    public bool MomentsSnapshots { get; init; }
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }
     /// <summary>Record per-tensor norms too.</summary>
@@ -191,6 +193,7 @@ public sealed record GrokSettings
             ["threads"] = (Threads ?? Environment.ProcessorCount).ToString(),
             ["tensorboard"] = TensorBoard ? "true" : "false",
             ["moments"] = Moments ? "true" : "false",
+            ["moments_snapshots"] = MomentsSnapshots ? "true" : "false",
             ["consolidation"] = ConsolidationMethodName ?? "off",
             ["curvature"] = Curvature ? "true" : "false",
             ["adaptive_lr"] = AdaptiveLr ? "true" : "false",

@@ -64,7 +64,9 @@ public sealed class SpectralPlanePartial
         // Local index 0 is the zero cell, 1 + (a − min) the others.
         var key = ia.mul_(spanB).add_(ib);
         Tensor values, counts;
-        if (spanA * spanB <= DenseLimit)
+        // Dense counting only while the index range is comparable to n; wide ranges (e.g. gradients over 30 decades)
+        // would allocate millions of counters for a few thousand pairs: sort instead.
+        if (spanA * spanB <= Math.Min(DenseLimit, Math.Max(1L << 16, 4 * theta.numel())))
         {
             var dense = key.bincount(null!, spanA * spanB);
             values = dense.nonzero().flatten();

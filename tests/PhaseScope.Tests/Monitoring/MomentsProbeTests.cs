@@ -56,7 +56,7 @@ public class MomentsProbeTests
         var theta = new Parameter(tensor(new double[] { 2, 1 }));
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
-            [new MomentsProbe(ProbeSchedule.Every(1), sampleSize: 10, surfaceOrders: [0, 4, 8])], [sink]);
+            [new MomentsProbe(ProbeSchedule.Every(1), snapshots: true, sampleSize: 10, surfaceOrders: [0, 4, 8])], [sink]);
         Train(monitor, theta, [[3, 1], [1, 3]]);
         Assert.Equal(1.0, sink.Value(1, "moments/spearman"), 12);
         Assert.Equal(-1.0, sink.Value(2, "moments/spearman"), 12);

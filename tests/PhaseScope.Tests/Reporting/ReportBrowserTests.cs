@@ -36,7 +36,7 @@ public class ReportBrowserTests
     {
         using var dir = new TempDirectory();
         var (code, _, stderr) = CliRunner.Run(dir.Path, "grok", "--p", "13", "--steps", "60", "--batch-size", "32", "--d-model", "32",
-            "--eval-every", "10", "--moments", "--spectral", "--spectral-stride", "5", "--spectral-tensors", "all",
+            "--eval-every", "10", "--moments-snapshots", "--spectral", "--spectral-stride", "5", "--spectral-tensors", "all",
             "--consolidation", "micro", "--consolidation-every", "5", "--curvature", "--curvature-every", "20", "--lanczos-iterations", "4",
             "--weight-spectra", "--adaptive-lr", "--lr-bands", "inf:0.5", "--out", dir.Path, "--name", "browser");   // the controller logs lr_changed: events for the table
         Assert.True(code == 0, stderr);

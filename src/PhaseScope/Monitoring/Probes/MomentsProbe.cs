@@ -16,7 +16,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// phase reversal). The seed gives no threshold; the relative form is PhaseScope's: in the disordered
 /// regime Q̂_α(K) ≈ K·d₀/log K is large and moves with d₀ (measured: 17.7–23.8 over the first 8 steps of
 /// the reference modular run), so an absolute threshold would fire at every call.
-/// With <see cref="Snapshots"/> (default) each call also writes <c>moments/spearman</c> (Spearman's ρ of |θ| and
+/// With <see cref="Snapshots"/> (off by default: see the remarks of KeptScalar on TorchSharp's implicit scalars) each call also writes <c>moments/spearman</c> (Spearman's ρ of |θ| and
 /// |g|, fig. 4) and <c>moments/origin_mass</c> (share of pairs in the spectral plane's origin cell, fig. 5), and three
 /// snapshots for the report: <c>moments/plane</c> (the (λ, μ) histogram, <see cref="SpectralPlanePartial"/>),
 /// <c>moments/rank_sample</c> (a reproducible sample of normalised ranks, <see cref="RankSamplePartial"/>) and
@@ -38,7 +38,7 @@ public sealed class MomentsProbe : IProbe
     /// <param name="sampleSize">Points of the rank–rank sample.</param>
     /// <param name="surfaceOrders">Orders k = l of the surface snapshot (default 0, 4, …, 32).</param>
     public MomentsProbe(ProbeSchedule? schedule = null, IReadOnlyList<double>? orders = null, double qHatJump = 0.5, bool perTensor = false,
-        bool snapshots = true, int sampleSize = 500, IReadOnlyList<double>? surfaceOrders = null)
+        bool snapshots = false, int sampleSize = 500, IReadOnlyList<double>? surfaceOrders = null)
     {
         if (sampleSize < 1) throw new ArgumentOutOfRangeException(nameof(sampleSize), sampleSize, "The rank–rank sample needs at least one point.");
         SurfaceOrders = (surfaceOrders ?? Enumerable.Range(0, 9).Select(i => 4.0 * i).ToArray()).Distinct().Order().ToArray();
