@@ -18,7 +18,13 @@ public sealed class RunData
         this.series = series;
         Events = events;
         Snapshots = snapshots;
+        Summary = ParseSummary(info.SummaryJson);
+        GrokStep = events.FirstOrDefault(e => e.Kind == "grokked")?.Step
+            ?? (Summary?.GetValueOrDefault("grok_step") is { ValueKind: JsonValueKind.Number } g ? g.GetInt64() : null);
     }
+
+    /// <summary>The run's summary object (null before completion, or when it is not a JSON object).</summary>
+    public IReadOnlyDictionary<string, JsonElement>? Summary { get; }
 
     readonly Dictionary<string, List<(long Step, double Value)>> series;
 
@@ -47,21 +53,20 @@ public sealed class RunData
     public bool Has(string name) => series.ContainsKey(name);
 
     /// <summary>The step at which the run grokked (the trainer's <c>grokked</c> event, else the summary), or null.</summary>
-    public long? GrokStep
+    public long? GrokStep { get; }
+
+    static Dictionary<string, JsonElement>? ParseSummary(string? json)
     {
-        get
+        if (json is null) return null;
+        try
         {
-            if (Events.FirstOrDefault(e => e.Kind == "grokked") is { } e) return e.Step;
-            if (Info.SummaryJson is null) return null;
-            try
-            {
-                using var doc = JsonDocument.Parse(Info.SummaryJson);
-                return doc.RootElement.TryGetProperty("grok_step", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetInt64() : null;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.ValueKind != JsonValueKind.Object ? null
+                : doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

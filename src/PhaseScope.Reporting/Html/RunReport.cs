@@ -57,19 +57,11 @@ public static class RunReport
     {
         page.Section("overview", "Overview");
         var rows = new List<IReadOnlyList<string>>();
-        if (run.Info.SummaryJson is { } json)
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(json);
-                foreach (var p in doc.RootElement.EnumerateObject())
-                    rows.Add([p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText()]);
-            }
-            catch (JsonException)
-            {
-                rows.Add(["summary", "(unreadable)"]);
-            }
-        }
+        if (run.Summary is { } summary)
+            foreach (var (key, value) in summary)
+                rows.Add([key, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()]);
+        else if (run.Info.SummaryJson is not null)
+            rows.Add(["summary", "(unreadable)"]);
         else
         {
             rows.Add(["status", $"{run.Info.Status} (no summary yet: the run is still being written or was interrupted)"]);
@@ -270,12 +262,7 @@ public static class RunReport
             page.Missing("No probe timings recorded (they are written when a run completes).");
             return;
         }
-        double wall = double.NaN;
-        if (run.Info.SummaryJson is { } json)
-        {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.TryGetProperty("wall_seconds", out var ws) && ws.ValueKind == JsonValueKind.Number) wall = ws.GetDouble();
-        }
+        double wall = run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? ws.GetDouble() : double.NaN;
         var rows = names.Select(n =>
         {
             string probe = n["monitor/seconds/".Length..];
