@@ -37,11 +37,8 @@ public static class ReportCommand
     /// <summary>Every input is a run directory and the output a writable file path; checked before anything is read or written.</summary>
     public static void CheckTargets(IEnumerable<string> runDirectories, string outPath)
     {
-        foreach (var d in runDirectories)
-            if (!RunReader.IsRun(d))
-                throw new RunStoreException(Directory.Exists(d)
-                    ? $"{d} is not a run directory (it has no run.db); pass a directory written by 'phasescope grok' (see 'phasescope runs')."
-                    : $"{d} does not exist; pass a run directory (see 'phasescope runs').");
+        // RunReader.Open is the run check (directory, run.db, run record, schema version); opening is cheap.
+        foreach (var d in runDirectories) RunReader.Open(d).Dispose();
         if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath} is a directory; give a file name such as report.html.");
         OutputDirectory.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
     }
