@@ -37,12 +37,7 @@ public sealed class EventOverlay
         foreach (var kind in Kinds)
         {
             var ofKind = events.Where(e => e.Kind == kind).ToList();
-            foreach (var e in ofKind)
-                shapes.Add(new JsonObject
-                {
-                    ["type"] = "line", ["xref"] = "x", ["x0"] = e.Step, ["x1"] = e.Step, ["yref"] = "paper", ["y0"] = 0, ["y1"] = 1,
-                    ["line"] = new JsonObject { ["color"] = Color(kind), ["width"] = 1, ["dash"] = "dot" }, ["opacity"] = 0.45,
-                });
+            foreach (var e in ofKind) shapes.Add(PlotlyFigure.VerticalLine(e.Step, Color(kind), 1, "dot", opacity: 0.45));
             data.Add(new JsonObject
             {
                 ["type"] = "scatter", ["mode"] = "markers", ["name"] = kind, ["legendgroup"] = "events", ["yaxis"] = "y2",
@@ -55,12 +50,8 @@ public sealed class EventOverlay
         }
         if (grokStep is long g)
         {
-            shapes.Add(new JsonObject
-            {
-                ["type"] = "line", ["xref"] = "x", ["x0"] = g, ["x1"] = g, ["yref"] = "paper", ["y0"] = 0, ["y1"] = 1,
-                ["line"] = new JsonObject { ["color"] = "#000", ["width"] = 2 },
-            });
-            annotations.Add(new JsonObject { ["xref"] = "x", ["x"] = g, ["yref"] = "paper", ["y"] = 1.02, ["text"] = $"grok @ {g}", ["showarrow"] = false, ["font"] = new JsonObject { ["size"] = 11 } });
+            shapes.Add(PlotlyFigure.VerticalLine(g, "#000", 2));
+            annotations.Add(PlotlyFigure.TopLabel(g, $"grok @ {g}", 11));
         }
         if (Kinds.Count > 0)
             layout["yaxis2"] = new JsonObject { ["overlaying"] = "y", ["range"] = new JsonArray(0, 1), ["visible"] = false, ["fixedrange"] = true };

@@ -108,12 +108,8 @@ public sealed class PlotlyFigure(string title, string xTitle = "step", string yT
         }
         foreach (var (x, label) in VerticalLines)
         {
-            shapes.Add(new JsonObject
-            {
-                ["type"] = "line", ["xref"] = "x", ["x0"] = x, ["x1"] = x, ["yref"] = "paper", ["y0"] = 0, ["y1"] = 1,
-                ["line"] = new JsonObject { ["color"] = "#333", ["width"] = 1, ["dash"] = "dashdot" },
-            });
-            annotations.Add(new JsonObject { ["xref"] = "x", ["x"] = x, ["yref"] = "paper", ["y"] = 1.02, ["text"] = label, ["showarrow"] = false, ["font"] = new JsonObject { ["size"] = 10 } });
+            shapes.Add(VerticalLine(x, "#333", 1, "dashdot"));
+            annotations.Add(TopLabel(x, label, 10));
         }
         events?.AddTo(data, shapes, annotations, layout);
         layout["shapes"] = shapes;
@@ -122,6 +118,20 @@ public sealed class PlotlyFigure(string title, string xTitle = "step", string yT
         figure.Remove("config");
         return figure;
     }
+
+    /// <summary>A full-height vertical line at step <paramref name="x"/> (plotly.js shape).</summary>
+    internal static JsonObject VerticalLine(double x, string color, double width, string? dash = null, double? opacity = null)
+    {
+        var line = new JsonObject { ["color"] = color, ["width"] = width };
+        if (dash is not null) line["dash"] = dash;
+        var shape = new JsonObject { ["type"] = "line", ["xref"] = "x", ["x0"] = x, ["x1"] = x, ["yref"] = "paper", ["y0"] = 0, ["y1"] = 1, ["line"] = line };
+        if (opacity is double o) shape["opacity"] = o;
+        return shape;
+    }
+
+    /// <summary>A label just above the plot at step <paramref name="x"/>.</summary>
+    internal static JsonObject TopLabel(double x, string text, int size) =>
+        new() { ["xref"] = "x", ["x"] = x, ["yref"] = "paper", ["y"] = 1.02, ["text"] = text, ["showarrow"] = false, ["font"] = new JsonObject { ["size"] = size } };
 
     static JsonObject Axis(string title, bool log)
     {
