@@ -119,23 +119,23 @@ public sealed class SpectralPlanePartial
     /// </summary>
     public double Spearman()
     {
-        var rowRank = MidRanks(cells.GroupBy(c => c.Key.Theta));
-        var colRank = MidRanks(cells.GroupBy(c => c.Key.Grad));
-        double mean = (Count + 1) / 2.0, cov = 0, varA = 0, varB = 0;
-        foreach (var ((a, b), c) in cells) cov += c * (rowRank[a] - mean) * (colRank[b] - mean);
-        foreach (var g in cells.GroupBy(c => c.Key.Theta)) varA += g.Sum(c => c.Value) * Square(rowRank[g.Key] - mean);
-        foreach (var g in cells.GroupBy(c => c.Key.Grad)) varB += g.Sum(c => c.Value) * Square(colRank[g.Key] - mean);
+        var rows = MidRanks(cells.GroupBy(c => c.Key.Theta));
+        var columns = MidRanks(cells.GroupBy(c => c.Key.Grad));
+        double mean = (Count + 1) / 2.0, cov = 0;
+        foreach (var ((a, b), c) in cells) cov += c * (rows[a].Rank - mean) * (columns[b].Rank - mean);
+        double varA = rows.Values.Sum(r => r.Total * (r.Rank - mean) * (r.Rank - mean));
+        double varB = columns.Values.Sum(r => r.Total * (r.Rank - mean) * (r.Rank - mean));
         return varA > 0 && varB > 0 ? cov / Math.Sqrt(varA * varB) : double.NaN;
 
-        static double Square(double v) => v * v;
-        static Dictionary<int, double> MidRanks(IEnumerable<IGrouping<int, KeyValuePair<(int Theta, int Grad), long>>> groups)
+        // Mid-rank and count of each row (or column), from one pass over its cells.
+        static Dictionary<int, (double Rank, long Total)> MidRanks(IEnumerable<IGrouping<int, KeyValuePair<(int Theta, int Grad), long>>> groups)
         {
-            var ranks = new Dictionary<int, double>();
+            var ranks = new Dictionary<int, (double, long)>();
             long before = 0;
             foreach (var g in groups.OrderBy(g => g.Key))
             {
                 long total = g.Sum(c => c.Value);
-                ranks[g.Key] = before + (total + 1) / 2.0;
+                ranks[g.Key] = (before + (total + 1) / 2.0, total);
                 before += total;
             }
             return ranks;
