@@ -8,7 +8,7 @@ mkdir -p "$out"
 for strategy in finetune freeze ewc; do
   for seed in 42 137 2024; do
     if grep -q "\"strategy\":\"$strategy\",\"seed\":$seed," "$out/forget.jsonl" 2>/dev/null; then continue; fi
-    "$ps" forget --strategy "$strategy" --seed "$seed" --json "$@" >> "$out/forget.jsonl"
+    "$ps" forget --strategy "$strategy" --seed "$seed" --json --out "$out/runs" "$@" >> "$out/forget.jsonl"
   done
 done
 python3 "$(dirname "$0")/forget-table.py" "$out/forget.jsonl"

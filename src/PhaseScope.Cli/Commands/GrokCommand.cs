@@ -3,7 +3,6 @@ using System.Text.Json;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
 using PhaseScope.Reporting;
-using PhaseScope.Reporting.Html;
 using PhaseScope.Reporting.TensorBoard;
 using PhaseScope.Runtime;
 using PhaseScope.SpectralEdge;
@@ -176,11 +175,11 @@ public static class GrokCommand
                 }.Run(cancel.Token), readings);
 
             string status = cancel.IsCancellationRequested ? "cancelled" : "completed";
-            WriteTimings(store, monitor, result.Steps);
+            RunEpilogue.WriteTimings(store, monitor, result.Steps);
             var summary = Summary(s, result, runDir, monitor, status);
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
             store.Complete(status, JsonSerializer.Serialize(summary));
-            if (s.Report) WriteReport(runDir);   // after Complete: the report shows the summary and the probe timings
+            if (s.Report) RunEpilogue.WriteReport(runDir);
             if (json) Console.WriteLine(JsonSerializer.Serialize(summary));
             else PrintSummary(summary, monitor);
             return status == "completed" ? ExitCodes.Ok : ExitCodes.Cancelled;
@@ -198,21 +197,6 @@ public static class GrokCommand
         }
     }
 
-    /// <summary>
-    /// Writes RUN_DIR/report.html; a report that cannot be made is a warning, never a failed run (the run itself is stored).
-    /// </summary>
-    static void WriteReport(string runDir)
-    {
-        try
-        {
-            RunReport.Write(runDir, Path.Combine(runDir, "report.html"));
-        }
-        catch (Exception e) when (e is RunStoreException or IOException or UnauthorizedAccessException or InvalidOperationException or JsonException)
-        {
-            Console.Error.WriteLine($"phasescope: the run is stored but its report could not be written ({e.Message}); try 'phasescope report {runDir}'.");
-        }
-    }
-
     /// <summary>--spectral-tensors must match a tensor of this model and --spectral-sketch lie below their size.</summary>
     static void ValidateSpectralSelection(GrokSettings s, PreNormTransformer model)
     {
@@ -223,16 +207,6 @@ public static class GrokCommand
         long watchedCount = watched.Sum(i => named[i].parameter.numel());
         if (s.SpectralSketch >= watchedCount)
             throw new UsageException($"--spectral-sketch {s.SpectralSketch} must be below the watched parameter count P = {watchedCount}; omit it for exact rows.");
-    }
-
-    static void WriteTimings(RunStore store, PhaseMonitor monitor, int steps)
-    {
-        var records = monitor.Timings.SelectMany(t => new[]
-        {
-            new MetricRecord(steps, $"monitor/seconds/{t.Name}", t.TotalSeconds),
-            new MetricRecord(steps, $"monitor/calls/{t.Name}", t.Calls),
-        }).ToList();
-        store.Write(records);
     }
 
     static Dictionary<string, object?> Summary(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status) => new()

@@ -28,12 +28,21 @@ public static class TrainingView
         : !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive ? Mode.Live
         : Mode.Lines;
 
+    /// <summary>What the two accuracies of a <see cref="TrainProgress"/> are called: grok's train/test, forget's task A/B.</summary>
+    public sealed record AccuracyLabels(string First, string Second)
+    {
+        /// <summary>Train and test accuracy (the evaluation's Train*/Test* fields).</summary>
+        public static readonly AccuracyLabels TrainTest = new("train acc", "test acc");
+    }
+
     /// <summary>
     /// Runs <paramref name="train"/>, giving it the step and evaluation callbacks of the chosen view.
     /// </summary>
-    public static T Run<T>(Mode mode, string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train, LatestReadings? readings = null)
+    public static T Run<T>(Mode mode, string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train, LatestReadings? readings = null,
+        AccuracyLabels? labels = null)
     {
-        string Describe(TrainProgress p) => TrainingView.Describe(p) + (readings?.Describe() ?? "");
+        labels ??= AccuracyLabels.TrainTest;
+        string Describe(TrainProgress p) => TrainingView.Describe(p, labels) + (readings?.Describe() ?? "");
         switch (mode)
         {
             case Mode.Silent:
@@ -49,7 +58,7 @@ public static class TrainingView
                     Console.WriteLine(Describe(p));
                 });
             default:
-                return RunLive(title, totalSteps, train, readings);
+                return RunLive(title, totalSteps, train, readings, labels);
         }
     }
 
@@ -57,7 +66,7 @@ public static class TrainingView
     /// A compact panel redrawn in place: step and progress, loss, train/test accuracy, the family readings
     /// (p, λ_max, m∩, d₀, k*, gap ratio) and the last event; step updates are throttled to 10 redraws a second.
     /// </summary>
-    static T RunLive<T>(string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train, LatestReadings? readings)
+    static T RunLive<T>(string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train, LatestReadings? readings, AccuracyLabels labels)
     {
         T result = default!;
         TrainProgress? last = null;
@@ -69,8 +78,8 @@ public static class TrainingView
             double fraction = totalSteps > 0 ? Math.Clamp((double)step / totalSteps, 0, 1) : 0;
             grid.AddRow(new Markup("[bold]step[/]"), new Markup($"{step}/{totalSteps}  [green]{new string('█', (int)(fraction * 24))}[/][grey]{new string('░', 24 - (int)(fraction * 24))}[/]"),
                 new Markup("[bold]loss[/]"), new Text(last is null ? "–" : last.Loss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
-            grid.AddRow(new Markup("[bold]train acc[/]"), new Text(last is null ? "–" : last.Evaluation.TrainAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup("[bold]test acc[/]"), new Text(last is null ? "–" : last.Evaluation.TestAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + (last.GrokStep is long g ? $"  grokked@{g}" : "")));
+            grid.AddRow(new Markup($"[bold]{Markup.Escape(labels.First)}[/]"), new Text(last is null ? "–" : last.Evaluation.TrainAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)),
+                new Markup($"[bold]{Markup.Escape(labels.Second)}[/]"), new Text(last is null ? "–" : last.Evaluation.TestAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + (last.GrokStep is long g ? $"  grokked@{g}" : "")));
             var shown = readings?.Readings() ?? [];
             for (int i = 0; i < shown.Count; i += 2)
                 grid.AddRow(new Markup($"[bold]{Markup.Escape(shown[i].Label)}[/]"), new Text(shown[i].Value),
@@ -99,7 +108,7 @@ public static class TrainingView
         return result;
     }
 
-    static string Describe(TrainProgress p) =>
-        $"step {p.Step,6}/{p.TotalSteps}  loss {p.Loss,8:F4}  train {p.Evaluation.TrainAccuracy:F3}  test {p.Evaluation.TestAccuracy:F3}" +
+    static string Describe(TrainProgress p, AccuracyLabels labels) =>
+        $"step {p.Step,6}/{p.TotalSteps}  loss {p.Loss,8:F4}  {labels.First} {p.Evaluation.TrainAccuracy:F3}  {labels.Second} {p.Evaluation.TestAccuracy:F3}" +
         (p.GrokStep is long g ? $"  grokked@{g}" : "");
 }

@@ -75,13 +75,15 @@ public static class RunReport
 
     static void Training(ReportPage page, RunData run, EventOverlay events)
     {
-        page.Section("training", "Training", "Loss per step and the periodic evaluation; the black line marks the grok step (test accuracy ≥ threshold).");
+        page.Section("training", "Training", "Loss per step and the periodic evaluation (for split MNIST: both tasks' test sets); the black line marks the grok step (test accuracy ≥ threshold), a task switch is an event line.");
         page.Raw("<div class=\"grid\">");
         page.Figure(new PlotlyFigure("Accuracy", yTitle: "accuracy")
-            .Line("train accuracy", run.Series("eval/train_acc")).Line("test accuracy", run.Series("eval/test_acc")), events,
+            .Line("train accuracy", run.Series("eval/train_acc")).Line("test accuracy", run.Series("eval/test_acc"))
+            .Line("task A test accuracy (digits 0–4)", run.Series("forget/task_a_test_acc")).Line("task B test accuracy (digits 5–9)", run.Series("forget/task_b_test_acc")), events,
             "No evaluation recorded (eval/train_acc, eval/test_acc).");
         page.Figure(new PlotlyFigure("Loss", yTitle: "loss") { LogY = true }
-            .Line("training loss (step)", run.Series("loss")).Line("train loss (eval)", run.Series("eval/train_loss")).Line("test loss (eval)", run.Series("eval/test_loss")), events,
+            .Line("training loss (step)", run.Series("loss")).Line("train loss (eval)", run.Series("eval/train_loss")).Line("test loss (eval)", run.Series("eval/test_loss"))
+            .Line("task A test loss", run.Series("forget/task_a_test_loss")).Line("task B test loss", run.Series("forget/task_b_test_loss")), events,
             "No loss recorded.");
         page.Raw("</div>");
     }

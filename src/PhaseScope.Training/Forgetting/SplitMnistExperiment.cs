@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PhaseScope.Moments;
+using PhaseScope.Monitoring;
 using PhaseScope.Training.Models;
 using PhaseScope.Training.Tasks;
 using TorchSharp.Modules;
@@ -31,6 +32,11 @@ public sealed record ForgettingOptions
     public int FisherSamples { get; init; } = 1000;
     /// <summary>Task examples behind the gradient of the moments readings.</summary>
     public int MomentsExamples { get; init; } = 4096;
+    /// <summary>Evaluate both tasks' test sets every this many steps (and at the end of each task).</summary>
+    public int EvaluateEvery { get; init; } = 50;
+
+    /// <summary>Optimizer steps of one task with <paramref name="examples"/> training examples.</summary>
+    public int StepsPerTask(long examples) => EpochsPerTask * (int)((examples + BatchSize - 1) / BatchSize);
 
     /// <summary>Throws <see cref="TaskConfigurationException"/> naming the first bad setting.</summary>
     public void Validate()
@@ -43,6 +49,7 @@ public sealed record ForgettingOptions
         if (!(EwcLambda >= 0) || double.IsInfinity(EwcLambda)) throw new TaskConfigurationException($"--ewc-lambda must be finite and ≥ 0 (got {EwcLambda}).");
         if (FisherSamples < 1) throw new TaskConfigurationException($"--fisher-samples must be at least 1 (got {FisherSamples}).");
         if (MomentsExamples < 1) throw new TaskConfigurationException($"--moments-examples must be at least 1 (got {MomentsExamples}).");
+        if (EvaluateEvery < 1) throw new TaskConfigurationException($"--eval-every must be at least 1 (got {EvaluateEvery}).");
     }
 }
 
@@ -57,8 +64,10 @@ public sealed record TaskAccuracy(double TaskA, double TaskB);
 /// <param name="AfterSwitchTaskA">Moments of θ_B with the gradient of task A's loss (seed 000 §5.3: does task A's ordered phase survive?).</param>
 /// <param name="AfterSwitchTaskB">Moments of θ_B with the gradient of task B's loss.</param>
 /// <param name="Seconds">Wall time.</param>
+/// <param name="Steps">Optimizer steps taken over both tasks.</param>
+/// <param name="SwitchStep">The last step of task A (the <c>task_switch</c> event's step).</param>
 public sealed record ForgettingResult(ForgettingOptions Options, TaskAccuracy AfterA, TaskAccuracy AfterB,
-    PhaseReading BeforeSwitch, PhaseReading AfterSwitchTaskA, PhaseReading AfterSwitchTaskB, double Seconds);
+    PhaseReading BeforeSwitch, PhaseReading AfterSwitchTaskA, PhaseReading AfterSwitchTaskB, double Seconds, long Steps, long SwitchStep);
 
 /// <summary>
 /// Seed 000 §5.3's continual-learning experiment: train an MLP on task A (digits 0–4), then on task B
@@ -68,7 +77,21 @@ public sealed record ForgettingResult(ForgettingOptions Options, TaskAccuracy Af
 public static class SplitMnistExperiment
 {
     /// <summary>Runs one strategy with one seed; <paramref name="log"/> receives progress lines.</summary>
-    public static ForgettingResult Run(SplitMnist data, ForgettingOptions options, Action<string>? log = null)
+    public static ForgettingResult Run(SplitMnist data, ForgettingOptions options, Action<string>? log = null) =>
+        Run(data, options, _ => new ForgettingObserver { Log = log });
+
+    /// <summary>
+    /// Runs one strategy with one seed under an observer: its monitor sees every step of both tasks
+    /// (numbered on through the switch), both tasks' test sets are evaluated every <see cref="ForgettingOptions.EvaluateEvery"/>
+    /// steps (metrics <c>forget/task_a_test_acc</c>, <c>forget/task_b_test_acc</c> and the losses), the switch is the
+    /// event <c>task_switch</c>, and the moments readings before and after it are metrics <c>forget/{before_switch,
+    /// after_switch_task_a, after_switch_task_b}/{m_cap, d0, q_alpha}</c>.
+    /// </summary>
+    /// <param name="data">The two tasks.</param>
+    /// <param name="options">What to run.</param>
+    /// <param name="observe">Given the freshly built model, returns what watches the run (e.g. a monitor attached to it).</param>
+    /// <exception cref="OperationCanceledException">The observer's cancellation was requested.</exception>
+    public static ForgettingResult Run(SplitMnist data, ForgettingOptions options, Func<Module, ForgettingObserver> observe)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
@@ -79,58 +102,116 @@ public static class SplitMnistExperiment
         long total = parameters.Sum(p => p.numel());
         if (options.Strategy == ForgettingStrategy.Freeze && options.FreezeCount > total)
             throw new TaskConfigurationException($"--freeze-top {options.FreezeCount} exceeds the model's {total} parameters.");
+        var observer = observe(model);
+        var log = observer.Log;
+        var loop = new Loop(model, parameters, data, options, generator, observer,
+            options.StepsPerTask(data.TaskA.TrainInputs.shape[0]) + options.StepsPerTask(data.TaskB.TrainInputs.shape[0]));
 
-        Train(model, parameters, data.TaskA, options, generator, penalty: null, freeze: null, log, "A");
-        var afterA = new TaskAccuracy(Accuracy(model, data.TaskA), Accuracy(model, data.TaskB));
+        loop.Train(data.TaskA, penalty: null, freeze: null, "A");
+        long switchStep = loop.Step;
+        var afterA = loop.LastEvaluation;
         log?.Invoke($"after task A: acc A {afterA.TaskA:F4}, acc B {afterA.TaskB:F4}");
         var before = Reading(model, parameters, data.TaskA, options.MomentsExamples);
+        Record(observer.Monitor, switchStep, "before_switch", before);
+        observer.Monitor?.Emit(new MonitorEvent(switchStep, "task_switch", "forget",
+            $"Task A (digits 0–4) ends: test accuracy A {afterA.TaskA:F4}, B {afterA.TaskB:F4}; m∩ {before.Intersection}, d₀ {before.D0:G4}, {before.Phase.Label()}. Task B (digits 5–9) starts ({options.Strategy})."));
 
         using var ewc = options.Strategy == ForgettingStrategy.Ewc
             ? new ElasticWeightConsolidation(x => model.forward(x), parameters, data.TaskA.TrainInputs, options.FisherSamples, options.EwcLambda, generator)
             : null;
         using var freeze = options.Strategy == ForgettingStrategy.Freeze ? new HardFreeze(parameters, options.FreezeCount) : null;
-        Train(model, parameters, data.TaskB, options, generator, ewc, freeze, log, "B");
-        var afterB = new TaskAccuracy(Accuracy(model, data.TaskA), Accuracy(model, data.TaskB));
+        loop.Train(data.TaskB, ewc, freeze, "B");
+        var afterB = loop.LastEvaluation;
         log?.Invoke($"after task B: acc A {afterB.TaskA:F4}, acc B {afterB.TaskB:F4}");
-        return new ForgettingResult(options, afterA, afterB, before,
-            Reading(model, parameters, data.TaskA, options.MomentsExamples), Reading(model, parameters, data.TaskB, options.MomentsExamples),
-            clock.Elapsed.TotalSeconds);
+        var afterTaskA = Reading(model, parameters, data.TaskA, options.MomentsExamples);
+        var afterTaskB = Reading(model, parameters, data.TaskB, options.MomentsExamples);
+        Record(observer.Monitor, loop.Step, "after_switch_task_a", afterTaskA);
+        Record(observer.Monitor, loop.Step, "after_switch_task_b", afterTaskB);
+        return new ForgettingResult(options, afterA, afterB, before, afterTaskA, afterTaskB, clock.Elapsed.TotalSeconds, loop.Step, switchStep);
     }
 
-    static void Train(Mlp model, List<Parameter> parameters, SplitMnist.Split task, ForgettingOptions options, Generator generator,
-        ElasticWeightConsolidation? penalty, HardFreeze? freeze, Action<string>? log, string name)
+    static void Record(PhaseMonitor? monitor, long step, string name, PhaseReading r) => monitor?.Record(
+    [
+        new(step, $"forget/{name}/m_cap", r.Intersection),
+        new(step, $"forget/{name}/d0", r.D0),
+        new(step, $"forget/{name}/q_alpha", r.QAlpha),
+    ]);
+
+    /// <summary>The training loop over both tasks: one step counter, the monitor's hooks, periodic evaluation of both tasks.</summary>
+    sealed class Loop(Mlp model, List<Parameter> parameters, SplitMnist data, ForgettingOptions options, Generator generator, ForgettingObserver observer, int totalSteps)
     {
-        using var optimizer = optim.Adam(parameters, options.LearningRate);
-        long n = task.TrainInputs.shape[0];
-        for (int epoch = 0; epoch < options.EpochsPerTask; epoch++)
+        double lossSinceEvaluation;
+        int batchesSinceEvaluation;
+
+        public long Step { get; private set; }
+        public TaskAccuracy LastEvaluation { get; private set; } = new(double.NaN, double.NaN);
+
+        public void Train(SplitMnist.Split task, ElasticWeightConsolidation? penalty, HardFreeze? freeze, string name)
         {
-            using var order = randperm(n, generator: generator);
-            double lossSum = 0;
-            int batches = 0;
-            for (long start = 0; start < n; start += options.BatchSize)
+            var monitor = observer.Monitor;
+            using var optimizer = optim.Adam(parameters, options.LearningRate);
+            if (monitor is not null) monitor.LearningRate = options.LearningRate;
+            long n = task.TrainInputs.shape[0];
+            for (int epoch = 0; epoch < options.EpochsPerTask; epoch++)
             {
-                using var scope = NewDisposeScope();
-                var idx = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
-                var loss = functional.cross_entropy(model.forward(task.TrainInputs.index_select(0, idx)), task.TrainLabels.index_select(0, idx));
-                var objective = penalty is null ? loss : loss + penalty.Penalty(parameters);
-                optimizer.zero_grad();
-                objective.backward();
-                optimizer.step();
-                freeze?.Restore();
-                lossSum += loss.item<float>();
-                batches++;
+                using var order = randperm(n, generator: generator);
+                double lossSum = 0;
+                int batches = 0;
+                for (long start = 0; start < n; start += options.BatchSize)
+                {
+                    observer.Cancellation.ThrowIfCancellationRequested();
+                    long step = ++Step;
+                    using (var scope = NewDisposeScope())
+                    {
+                        var idx = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
+                        var loss = functional.cross_entropy(model.forward(task.TrainInputs.index_select(0, idx)), task.TrainLabels.index_select(0, idx));
+                        var objective = penalty is null ? loss : loss + penalty.Penalty(parameters);
+                        optimizer.zero_grad();
+                        objective.backward();
+                        monitor?.AfterBackward(step, loss);
+                        optimizer.step();
+                        freeze?.Restore();
+                        monitor?.AfterStep(step);
+                        double value = loss.item<float>();
+                        lossSum += value;
+                        lossSinceEvaluation += value;
+                        batches++;
+                        batchesSinceEvaluation++;
+                    }
+                    bool lastOfTask = epoch == options.EpochsPerTask - 1 && start + options.BatchSize >= n;
+                    if (step % options.EvaluateEvery == 0 || lastOfTask) Evaluate(step);
+                    observer.StepCompleted?.Invoke(step);
+                }
+                observer.Log?.Invoke($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}");
             }
-            log?.Invoke($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}");
+        }
+
+        void Evaluate(long step)
+        {
+            var (accA, lossA) = Test(model, data.TaskA);
+            var (accB, lossB) = Test(model, data.TaskB);
+            LastEvaluation = new TaskAccuracy(accA, accB);
+            observer.Monitor?.Record(
+            [
+                new(step, "forget/task_a_test_acc", accA), new(step, "forget/task_b_test_acc", accB),
+                new(step, "forget/task_a_test_loss", lossA), new(step, "forget/task_b_test_loss", lossB),
+            ]);
+            double meanLoss = batchesSinceEvaluation > 0 ? lossSinceEvaluation / batchesSinceEvaluation : double.NaN;
+            lossSinceEvaluation = 0;
+            batchesSinceEvaluation = 0;
+            observer.Progress?.Invoke(new TrainProgress(step, totalSteps, meanLoss, new EvaluationResult(lossA, accA, lossB, accB), null));
         }
     }
 
-    /// <summary>Test accuracy of <paramref name="model"/> on one task (10-way: the single head sees all digits).</summary>
-    static double Accuracy(Mlp model, SplitMnist.Split task)
+    /// <summary>Test accuracy and mean cross-entropy of <paramref name="model"/> on one task (10-way: the single head sees all digits).</summary>
+    static (double Accuracy, double Loss) Test(Mlp model, SplitMnist.Split task)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var predicted = model.forward(task.TestInputs).argmax(1);
-        return predicted.eq(task.TestLabels).to_type(ScalarType.Float64).mean().item<double>();
+        var logits = model.forward(task.TestInputs);
+        double accuracy = logits.argmax(1).eq(task.TestLabels).to_type(ScalarType.Float64).mean().item<double>();
+        double loss = functional.cross_entropy(logits, task.TestLabels).item<float>();
+        return (accuracy, loss);
     }
 
     /// <summary>m∩, d₀ and Q̂_α with the gradient of the task's mean loss over its first examples.</summary>

@@ -178,6 +178,14 @@ public sealed class PhaseMonitor : IDisposable
         Run(step, MonitorPhase.Evaluation, () => null, result);
     }
 
+    /// <summary>Records metrics measured outside the probes (e.g. an experiment's own evaluation) in every sink.</summary>
+    public void Record(IReadOnlyList<MetricRecord> metrics)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        Send(metrics);
+        bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
+    }
+
     /// <summary>Emits an event from outside the probes (e.g. the trainer's grok detection).</summary>
     public void Emit(MonitorEvent monitorEvent)
     {

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using PhaseScope.Monitoring;
+using PhaseScope.Reporting;
+using PhaseScope.Reporting.Html;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>What every training command does once its run ends: the monitor's cost into the store, and the report.</summary>
+public static class RunEpilogue
+{
+    /// <summary>Stores each probe's total seconds and calls as <c>monitor/seconds/NAME</c> and <c>monitor/calls/NAME</c> at <paramref name="step"/>.</summary>
+    public static void WriteTimings(RunStore store, PhaseMonitor monitor, long step) =>
+        store.Write(monitor.Timings.SelectMany(t => new[]
+        {
+            new MetricRecord(step, $"monitor/seconds/{t.Name}", t.TotalSeconds),
+            new MetricRecord(step, $"monitor/calls/{t.Name}", t.Calls),
+        }).ToList());
+
+    /// <summary>
+    /// Writes RUN_DIR/report.html; a report that cannot be made is a warning, never a failed run (the run itself is stored).
+    /// Call after <see cref="RunStore.Complete"/>, so the report shows the summary and the probe timings.
+    /// </summary>
+    public static void WriteReport(string runDir)
+    {
+        try
+        {
+            RunReport.Write(runDir, Path.Combine(runDir, "report.html"));
+        }
+        catch (Exception e) when (e is RunStoreException or IOException or UnauthorizedAccessException or InvalidOperationException or JsonException)
+        {
+            Console.Error.WriteLine($"phasescope: the run is stored but its report could not be written ({e.Message}); try 'phasescope report {runDir}'.");
+        }
+    }
+}

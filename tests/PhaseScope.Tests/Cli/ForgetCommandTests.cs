@@ -1,0 +1,95 @@
+using System.Text.Json;
+using PhaseScope.Reporting;
+using PhaseScope.Training.Tasks;
+
+namespace PhaseScope.Tests.Cli;
+
+/// <summary>
+/// <c>phasescope forget</c> end to end on a small synthetic MNIST written as IDX files (each digit a fixed random
+/// ±1 pattern plus noise): the run is stored with the evaluation of both tasks, the monitor's moments metrics, the
+/// task switch as an event and a report, and fine-tuning on task B forgets task A (one shared 10-way head).
+/// </summary>
+public class ForgetCommandTests
+{
+    const int Side = 8, TrainPerDigit = 60, TestPerDigit = 20;
+
+    /// <summary>Writes the four IDX files of a learnable 10-class problem.</summary>
+    static void WriteSyntheticMnist(string dir)
+    {
+        var rng = new Random(7);
+        var prototypes = Enumerable.Range(0, 10).Select(_ => Enumerable.Range(0, Side * Side).Select(_ => rng.Next(2) == 0 ? 40 : 215).ToArray()).ToArray();
+        void Write(string images, string labels, int perDigit)
+        {
+            int count = perDigit * 10;
+            var pixels = new byte[count * Side * Side];
+            var ys = new byte[count];
+            for (int i = 0; i < count; i++)
+            {
+                int digit = i % 10;
+                ys[i] = (byte)digit;
+                for (int j = 0; j < Side * Side; j++)
+                    pixels[i * Side * Side + j] = (byte)Math.Clamp(prototypes[digit][j] + rng.Next(-60, 61), 0, 255);
+            }
+            IdxFile.Write(Path.Combine(dir, images), [count, Side, Side], pixels);
+            IdxFile.Write(Path.Combine(dir, labels), [count], ys);
+        }
+        Write("train-images-idx3-ubyte", "train-labels-idx1-ubyte", TrainPerDigit);
+        Write("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", TestPerDigit);
+    }
+
+    [Fact]
+    public void ForgetStoresTheRunWithBothTasksTheSwitchAndAReport()
+    {
+        using var dir = new TempDirectory();
+        WriteSyntheticMnist(dir.Path);
+        const int batch = 50, epochs = 6;
+        var (code, stdout, stderr) = CliRunner.Run(dir.Path, ["forget", "--mnist", dir.Path, "--strategy", "finetune", "--epochs", $"{epochs}",
+            "--batch-size", $"{batch}", "--hidden", "32", "--lr", "0.01", "--eval-every", "3", "--probe-every", "2", "--out", dir.Path, "--name", "run", "--json"]);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+
+        // Steps: task A has 5 digits × 60 = 300 examples, ⌈300/50⌉ = 6 batches per epoch; task B the same.
+        int perTask = epochs * ((5 * TrainPerDigit + batch - 1) / batch);
+        Assert.Equal(2 * perTask, root.GetProperty("steps").GetInt64());
+        Assert.Equal(perTask, root.GetProperty("switch_step").GetInt64());
+        var runDir = Path.Combine(dir.Path, "run");
+        Assert.Equal(runDir, root.GetProperty("run_dir").GetString());
+
+        // Task A is learnt, then forgotten by fine-tuning on B alone (its labels 5–9 take over the shared head).
+        Assert.True(root.GetProperty("task_a_acc_before_switch").GetDouble() >= 0.9, stdout);
+        Assert.True(root.GetProperty("task_a_acc").GetDouble() <= 0.5, stdout);
+        Assert.True(root.GetProperty("task_b_acc").GetDouble() >= 0.9, stdout);
+
+        using var reader = RunReader.Open(runDir);
+        Assert.Equal("forget", reader.Info().Kind);
+        Assert.Equal("completed", reader.Info().Status);
+        // Evaluations every 3 steps and at the end of each task (steps 36 and 72, both multiples of 3): 3, 6, …, 72.
+        Assert.Equal(Enumerable.Range(1, 2 * perTask / 3).Select(i => 3L * i), reader.Series("forget/task_a_test_acc").Select(p => p.Step));
+        var accA = reader.Series("forget/task_a_test_acc");
+        Assert.Equal(root.GetProperty("task_a_acc_before_switch").GetDouble(), accA.Single(p => p.Step == perTask).Value, 12);
+        Assert.Equal(root.GetProperty("task_a_acc").GetDouble(), accA[^1].Value, 12);
+        Assert.NotEmpty(reader.Series("moments/m_cap"));
+        Assert.NotEmpty(reader.Series("loss"));
+        Assert.Equal(root.GetProperty("before_switch").GetProperty("m_cap").GetInt32(), reader.Series("forget/before_switch/m_cap").Single().Value);
+        var taskSwitch = Assert.Single(reader.Events(), e => e.Event.Kind == "task_switch");
+        Assert.Equal(perTask, taskSwitch.Event.Step);
+        Assert.Contains(reader.MetricNames(), n => n.StartsWith("monitor/seconds/", StringComparison.Ordinal));
+
+        var report = File.ReadAllText(Path.Combine(runDir, "report.html"));
+        Assert.Contains("task A test accuracy", report);
+        Assert.Contains("task_switch", report);
+    }
+
+    [Fact]
+    public void ForgetRefusesAnExistingRunDirectoryBeforeTraining()
+    {
+        using var dir = new TempDirectory();
+        WriteSyntheticMnist(dir.Path);
+        Directory.CreateDirectory(Path.Combine(dir.Path, "taken"));
+        var (code, _, stderr) = CliRunner.Run(dir.Path, ["forget", "--mnist", dir.Path, "--out", dir.Path, "--name", "taken", "--epochs", "1"]);
+        Assert.Equal(2, code);
+        Assert.Contains("already exists", stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(dir.Path, "taken")));
+    }
+}
