@@ -15,12 +15,15 @@ using static TorchSharp.torch;
 // so a slow spell of this shared machine hits both sides alike) and the median over rounds is
 // printed. The monitor's own stopwatch share (time inside the monitor ÷ training time without it)
 // is printed too: it does not depend on the machine's noise between runs. Usage:
-//   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N] [--suite monitor|consolidation|spectral|moments]
+//   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N] [--suite monitor|consolidation|spectral|moments|overhead]
 // --suite consolidation runs ConsolidationBench (seed 003's costs) instead; --suite spectral runs SpectralBench (seed 001's window);
 // --suite moments runs MomentsBench (seed 000's coupling surface).
+// --suite overhead runs OverheadBench (cheap / full / default-schedule ratios) and ScalingBench (cost against P,
+// fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷.
 int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
+long maxParams = 10_000_000;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -29,11 +32,13 @@ for (int i = 0; i < args.Length; i++)
         case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--suite": suite = args[++i]; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments"); return 2;
+        case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead --max-params P"); return 2;
     }
 }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("monitor" or "consolidation" or "spectral" or "moments")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral or moments"); return 2; }
+if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments or overhead"); return 2; }
+if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
 if (suite == "moments")
 {
@@ -47,6 +52,14 @@ if (suite == "spectral")
 }
 
 using var task = ModularArithmetic.Create(97, ModularOperation.Add, 0.5, 42);
+if (suite == "overhead")
+{
+    OverheadBench.Run(task, steps, rounds);
+    var sizes = new List<long>();
+    for (long p = 100_000; p <= maxParams; p *= 10) sizes.Add(p);
+    ScalingBench.Run(sizes, steps: 20);
+    return 0;
+}
 if (suite == "consolidation")
 {
     ConsolidationBench.Run(task, steps, rounds, trainedSteps: 1500);

@@ -11,7 +11,7 @@ namespace PhaseScope.Moments;
 /// </summary>
 public sealed class CouplingPartial
 {
-    CouplingPartial(double[] kOrders, double[] lOrders, long count, double[] logSumM, double[] logSumG, double[,] logSumZ)
+    internal CouplingPartial(double[] kOrders, double[] lOrders, long count, double[] logSumM, double[] logSumG, double[,] logSumZ)
     {
         KOrders = kOrders;
         LOrders = lOrders;

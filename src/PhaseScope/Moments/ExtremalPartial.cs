@@ -32,6 +32,7 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
         if (gradient is not null && theta.numel() != gradient.numel())
             throw new ArgumentException($"θ has {theta.numel()} elements but g has {gradient.numel()}; they are paired index by index.");
         if (theta.numel() == 0) return Empty(gradient is not null);
+        if (HostPass.Extremal(theta, gradient) is { } fast) return fast;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var t = theta.detach().flatten().to_type(ScalarType.Float64).abs();

@@ -33,7 +33,8 @@ public sealed class PhaseMonitor : IDisposable
         public bool Disabled;
     }
 
-    readonly IReadOnlyList<NamedParameter> parameters;
+    IReadOnlyList<NamedParameter> parameters;
+    readonly nn.Module? module;
     readonly List<Slot> slots;
     readonly List<IMonitorSink> sinks;
     readonly HashSet<IMonitorSink> failedSinks = [];
@@ -44,11 +45,19 @@ public sealed class PhaseMonitor : IDisposable
     long bookkeepingTicks, bookkeepingCalls;
 
     /// <summary>Creates a monitor over <paramref name="module"/>'s trainable parameters.</summary>
+    /// <remarks>
+    /// The set is read again before every step: a parameter registered later (a growing model) or one that stops
+    /// requiring gradients (a layer frozen mid-run) gives a <c>parameters_changed</c> event, the watched set follows
+    /// the module, and the probes that keep per-parameter state are attached again (<see cref="IAttachableProbe"/>).
+    /// </remarks>
     public PhaseMonitor(nn.Module module, IEnumerable<IProbe> probes, IEnumerable<IMonitorSink>? sinks = null)
-        : this(module.named_parameters().Where(p => p.parameter.requires_grad)
-            .Select(p => new NamedParameter(p.name, p.parameter)), probes, sinks)
+        : this(Trainable(module), probes, sinks)
     {
+        this.module = module;
     }
+
+    static List<NamedParameter> Trainable(nn.Module module) =>
+        module.named_parameters().Where(p => p.parameter.requires_grad).Select(p => new NamedParameter(p.name, p.parameter)).ToList();
 
     /// <summary>Creates a monitor over explicit named parameters.</summary>
     public PhaseMonitor(IEnumerable<NamedParameter> parameters, IEnumerable<IProbe> probes, IEnumerable<IMonitorSink>? sinks = null)
@@ -62,20 +71,57 @@ public sealed class PhaseMonitor : IDisposable
         var micro = slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Distinct().ToList();
         if (micro.Count > 1) throw new ArgumentException($"Micro-batch probes ask for different numbers of micro-batches ({string.Join(", ", micro)}); use one k.", nameof(probes));
         if (micro.Count == 1 && micro[0] < 2) throw new ArgumentException($"A micro-batch probe needs k ≥ 2 micro-batches (got {micro[0]}).", nameof(probes));
+        AttachAll(0);
+    }
+
+    void AttachAll(long step)
+    {
         foreach (var slot in slots)
         {
-            if (slot.Probe is not IAttachableProbe attachable) continue;
+            if (slot.Disabled || slot.Probe is not IAttachableProbe attachable) continue;
             try
             {
-                attachable.Attach(this.parameters);
+                attachable.Attach(parameters);
             }
             catch (Exception e)
             {
                 slot.Disabled = true;
-                Emit(new MonitorEvent(0, "probe_failed", slot.Probe.Name,
+                Emit(new MonitorEvent(step, "probe_failed", slot.Probe.Name,
                     $"Probe '{slot.Probe.Name}' failed to attach ({e.GetType().Name}: {e.Message}). It is disabled; training goes on."));
             }
         }
+    }
+
+    /// <summary>
+    /// Follows the module's trainable parameters (monitors built from a module only): when a parameter appeared,
+    /// disappeared or was replaced (another tensor or shape under a name), emits <c>parameters_changed</c>, drops the
+    /// update snapshot and attaches the probes again.
+    /// </summary>
+    void FollowModule(long step)
+    {
+        if (module is null) return;
+        List<NamedParameter> now;
+        try { now = Trainable(module); }
+        catch (Exception e)
+        {
+            Emit(new MonitorEvent(step, "parameters_unreadable", BookkeepingName, $"Could not list the module's parameters ({e.GetType().Name}: {e.Message}); the last known set is watched."));
+            return;
+        }
+        bool same = now.Count == parameters.Count && now.Zip(parameters, (a, b) => a.Name == b.Name && ReferenceEquals(a.Value, b.Value)
+            && a.Value.shape.SequenceEqual(b.Value.shape)).All(x => x);
+        if (same) return;
+        var before = parameters.Select(p => p.Name).ToHashSet();
+        var after = now.Select(p => p.Name).ToHashSet();
+        var added = after.Except(before).ToList();
+        var removed = before.Except(after).ToList();
+        var replaced = now.Where(p => before.Contains(p.Name) && parameters.First(q => q.Name == p.Name) is var q
+            && (!ReferenceEquals(p.Value, q.Value) || !p.Value.shape.SequenceEqual(q.Value.shape))).Select(p => p.Name).ToList();
+        string List(string label, List<string> names) => names.Count == 0 ? "" : $" {label}: {string.Join(", ", names.Take(8))}{(names.Count > 8 ? $" (+{names.Count - 8})" : "")}.";
+        Emit(new MonitorEvent(step, "parameters_changed", BookkeepingName,
+            $"The watched parameters changed ({parameters.Count} → {now.Count} tensors).{List("added", added)}{List("removed", removed)}{List("replaced", replaced)} Probes follow the new set; update and window statistics restart."));
+        parameters = now;
+        DisposePrevious();
+        AttachAll(step);
     }
 
     /// <summary>The trainer's evaluation interval, for <see cref="ProbeSchedule.OnEvaluation"/> (0: unknown).</summary>
@@ -112,6 +158,7 @@ public sealed class PhaseMonitor : IDisposable
         long t0 = Stopwatch.GetTimestamp();
         currentStep = step;
         snapshotValid = false;
+        FollowModule(step);
         if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && s.Probe.Schedule.IsDue(step, EvaluationEvery)))
             TakeSnapshot(step);
         bookkeepingTicks += Stopwatch.GetTimestamp() - t0;

@@ -6,11 +6,13 @@ namespace PhaseScope.Monitoring.Probes;
 /// <summary>
 /// Distance from initialisation ‖θ_t − θ_0‖, global (<c>dist_from_init</c>) and per tensor.
 /// θ_0 is copied when the monitor is created (before the first step); the copy costs one
-/// parameter set of memory on the parameters' device.
+/// parameter set of memory on the parameters' device. When the watched set changes (the monitor attaches again),
+/// tensors that keep their name and shape keep their θ_0; a new tensor's θ_0 is its value when it appeared.
 /// </summary>
 public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool perTensor = true) : IAttachableProbe, IDisposable
 {
     Tensor[]? initial;
+    string[] names = [];
 
     /// <inheritdoc />
     public string Name => "dist_from_init";
@@ -22,9 +24,24 @@ public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool p
     /// <inheritdoc />
     public void Attach(IReadOnlyList<NamedParameter> parameters)
     {
-        Dispose();
         using var _ = no_grad();
-        initial = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
+        var kept = new Dictionary<string, Tensor>();
+        if (initial is not null)
+            for (int i = 0; i < initial.Length; i++) kept[names[i]] = initial[i];
+        var next = new Tensor[parameters.Count];
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            if (kept.Remove(p.Name, out var old))
+            {
+                if (old.shape.SequenceEqual(p.Value.shape)) { next[i] = old; continue; }
+                old.Dispose();
+            }
+            next[i] = p.Value.detach().clone().DetachFromDisposeScope();
+        }
+        foreach (var unused in kept.Values) unused.Dispose();
+        initial = next;
+        names = parameters.Select(p => p.Name).ToArray();
     }
 
     /// <inheritdoc />

@@ -21,8 +21,9 @@ namespace PhaseScope.Monitoring.Probes;
 /// snapshots for the report: <c>moments/plane</c> (the (λ, μ) histogram, <see cref="SpectralPlanePartial"/>),
 /// <c>moments/rank_sample</c> (a reproducible sample of normalised ranks, <see cref="RankSamplePartial"/>) and
 /// <c>moments/surface</c> (C(k, l) on <see cref="SurfaceOrders"/>², <see cref="FastCouplingSurface"/>).
-/// Cost: one pass per order for each of M and G and one per diagonal point, per tensor (the exact
-/// reference), plus with snapshots one histogram pass, one sampling pass and the fast surface's three reads.
+/// Cost: the log-sums of all orders in one [K × n] block per sum (M, G, Z) per shard, the shards being the tensors
+/// concatenated up to 2²² elements (<see cref="ShardBuckets"/>; one shard per tensor with per-tensor metrics or
+/// snapshots), plus with snapshots one histogram pass, one sampling pass and the fast surface's three reads.
 /// </summary>
 public sealed class MomentsProbe : IProbe
 {
@@ -76,15 +77,33 @@ public sealed class MomentsProbe : IProbe
     /// <inheritdoc />
     public void Observe(ProbeContext context, ProbeOutput output)
     {
+        // Per-tensor metrics and snapshots (whose rank sample is seeded by the tensor's name) need one shard per tensor;
+        // otherwise small tensors are concatenated into a few shards (ShardBuckets: native-call overhead, not arithmetic,
+        // was the cost).
+        var pairs = PerTensor || Snapshots
+            ? Enumerable.Range(0, context.Parameters.Count).Where(i => context.Gradient(i) is not null)
+                .Select(i => new ShardBuckets.Shard(context.Parameters[i].Name, context.Parameters[i].Value, context.Gradient(i)!, Owned: false)).ToList()
+            : ShardBuckets.Of(context);
+        try
+        {
+            Observe(context, output, pairs);
+        }
+        finally
+        {
+            foreach (var p in pairs) p.Dispose();
+        }
+    }
+
+    void Observe(ProbeContext context, ProbeOutput output, List<ShardBuckets.Shard> pairs)
+    {
         ExtremalPartial? extremal = null;
         DiagonalCoupling? diagonal = null;
         SpectralPlanePartial? plane = null;
         RankSamplePartial? sample = null;
         var shards = new List<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)>();
-        for (int i = 0; i < context.Parameters.Count; i++)
+        foreach (var pair in pairs)
         {
-            if (context.Gradient(i) is not { } g) continue;
-            var theta = context.Parameters[i].Value;
+            var (theta, g) = (pair.Theta, pair.Gradient);
             ExtremalPartial e;
             DiagonalCoupling d;
             try
@@ -95,17 +114,17 @@ public sealed class MomentsProbe : IProbe
             catch (NonFiniteValuesException)
             {
                 // Moments are undefined; say so once for this call and leave training alone (issue 3).
-                output.Event("non_finite_values", $"θ or g of '{context.Parameters[i].Name}' holds NaN or ±Inf; moments skipped at this step.");
+                output.Event("non_finite_values", $"θ or g of '{pair.Label}' holds NaN or ±Inf; moments skipped at this step.");
                 return;
             }
-            if (PerTensor) Write(output, $"/{context.Parameters[i].Name}", e.Finish(), d.Finish());
+            if (PerTensor) Write(output, $"/{pair.Label}", e.Finish(), d.Finish());
             extremal = extremal is null ? e : extremal.Merge(e);
             diagonal = diagonal is null ? d : diagonal.Merge(d);
             if (!Snapshots) continue;
             // Finite θ and g are established by the extremal partial above.
             var h = SpectralPlanePartial.Of(theta, g);
             plane = plane is null ? h : plane.Merge(h);
-            var r = RankSamplePartial.Of(theta, g, SampleSize, RankSamplePartial.ShardSeed(context.Parameters[i].Name, (ulong)context.Step));
+            var r = RankSamplePartial.Of(theta, g, SampleSize, RankSamplePartial.ShardSeed(pair.Label, (ulong)context.Step));
             sample = sample is null ? r : sample.Merge(r);
             shards.Add((theta, g));
         }

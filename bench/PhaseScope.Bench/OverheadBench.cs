@@ -1,0 +1,101 @@
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Training;
+using PhaseScope.Training.Models;
+using PhaseScope.Training.Tasks;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Bench;
+
+/// <summary>
+/// The monitor's overhead in three configurations (issue 8), on the reference modular model (p = 97, d_model 128,
+/// batch 512), each as time per step monitored ÷ time per step plain, taken within a round and the median printed:
+/// <list type="bullet">
+/// <item><b>cheap every step</b>: loss, gradient/parameter/update norms, distance from init (per tensor), the moments
+/// summary (m∩, d₀, C(K,K), Q̂_α) and the spectral trajectory window (stride 1, W = 10) — target ≤ 1.10;</item>
+/// <item><b>full every step</b>: the same plus C_α by k = 8 micro-batches and λ_max by 10 Lanczos iterations — target ≤ 5
+/// (Cockpit reports 1.5× and 21× for its cheap and full sets);</item>
+/// <item><b>default schedules</b>: every probe as <c>phasescope grok</c> schedules it (cheap every 10 steps, moments
+/// log-spaced, spectral stride 100, C_α every 10, λ_max every 100 with ≤ 20 iterations) — target ≤ 1.03.</item>
+/// </list>
+/// The weight-spectra probe runs at evaluations only; the bench does not evaluate, so it is in none of the three.
+/// </summary>
+static class OverheadBench
+{
+    /// <summary>Probes of each configuration, built fresh for each run.</summary>
+    public static IReadOnlyList<IProbe> Cheap(int every) =>
+    [
+        .. CheapProbes.Create(every, perTensor: true),
+        new MomentsProbe(ProbeSchedule.Every(every)),
+        new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = every, Window = 10, Tensors = "all", BatchSize = 512 }),
+    ];
+
+    static IReadOnlyList<IProbe> Full()
+    {
+        var curvature = new CurvatureProbe(ProbeSchedule.Every(1), maxIterations: 10, tolerance: 1e-12);
+        return [.. Cheap(1), curvature, new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), curvature: curvature, batchSize: 512)];
+    }
+
+    static IReadOnlyList<IProbe> Defaults()
+    {
+        var curvature = new CurvatureProbe(ProbeSchedule.Every(100), maxIterations: 20);
+        return
+        [
+            .. CheapProbes.Create(10, perTensor: true),
+            new MomentsProbe(),
+            curvature,
+            new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(10), curvature: curvature, batchSize: 512),
+            new SpectralEdgeProbe(new SpectralEdgeOptions { BatchSize = 512 }),
+        ];
+    }
+
+    public static void Run(TaskData task, int steps, int rounds)
+    {
+        var options = new TrainerOptions { Steps = steps, BatchSize = 512, EvaluateEvery = int.MaxValue, Seed = 42 };
+        var probeMs = new Dictionary<(string Config, string Probe), List<double>>();
+        bool warmUp = true;
+        double MsPerStep(string name, Func<IReadOnlyList<IProbe>>? probes)
+        {
+            using var model = BenchSetup.ReferenceModel(task);
+            using var monitor = probes is null ? null : new PhaseMonitor(model, probes());
+            var r = new Trainer(task, model, options) { Monitor = monitor }.Run();
+            foreach (var t in monitor?.Timings ?? [])
+            {
+                if (t.Disabled) Console.WriteLine($"  warning: probe {t.Name} was disabled in '{name}' (it failed)");
+                if (warmUp) continue; // one-time costs (e.g. the spectral null law, cached per window shape) stay out
+                (probeMs.TryGetValue((name, t.Name), out var l) ? l : probeMs[(name, t.Name)] = []).Add(t.TotalSeconds * 1000 / r.Steps);
+            }
+            return 1000 * (r.WallSeconds - r.EvaluationSeconds) / r.Steps;
+        }
+
+        var configs = new (string Name, Func<IReadOnlyList<IProbe>> Probes, double Target)[]
+        {
+            ("cheap every step", () => Cheap(1), 1.10),
+            ("full every step", Full, 5),
+            ("default schedules", Defaults, 1.03),
+        };
+        Console.WriteLine($"overhead bench: modular add p=97, d_model 128, batch 512, {steps} steps × {rounds} rounds (+1 warm-up), {get_num_threads()} threads");
+        var plain = new List<double>();
+        var ratios = configs.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round <= rounds; round++)
+        {
+            warmUp = round == 0;
+            // Plain runs before and after the monitored ones: their mean is the round's baseline.
+            double before = MsPerStep("plain", null);
+            var ms = configs.Select(c => MsPerStep(c.Name, c.Probes)).ToArray();
+            double after = MsPerStep("plain", null);
+            if (round == 0) continue;
+            double baseline = (before + after) / 2;
+            plain.Add(baseline);
+            for (int c = 0; c < configs.Length; c++) ratios[c].Add(ms[c] / baseline);
+        }
+        Console.WriteLine($"  plain step {BenchSetup.Median(plain),8:F2} ms");
+        foreach (var (name, _, target) in configs)
+        {
+            int c = Array.FindIndex(configs, x => x.Name == name);
+            Console.WriteLine($"  {name,-20} ratio {BenchSetup.Median(ratios[c]),7:F3}   (target ≤ {target:G}; rounds: {string.Join(", ", ratios[c].Select(x => x.ToString("F3")))})");
+            foreach (var ((config, probe), v) in probeMs.Where(kv => kv.Key.Config == name))
+                Console.WriteLine($"      {probe,-16} {BenchSetup.Median(v),8:F3} ms/step");
+        }
+    }
+}
