@@ -186,10 +186,7 @@ public static class GrokCommand
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException))
         {
-            store.Complete("failed", JsonSerializer.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
-            Console.Error.WriteLine($"phasescope: training failed: {e.Message}\nThe run so far is in {runDir}.");
-            Console.Error.WriteLine(e.StackTrace);
-            return ExitCodes.Failed;
+            return RunEpilogue.Failed(store, runDir, e);
         }
         finally
         {

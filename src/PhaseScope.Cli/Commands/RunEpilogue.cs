@@ -5,7 +5,7 @@ using PhaseScope.Reporting.Html;
 
 namespace PhaseScope.Cli.Commands;
 
-/// <summary>What every training command does once its run ends: the monitor's cost into the store, and the report.</summary>
+/// <summary>What every training command does once its run ends: the monitor's cost into the store, the report, or the failure.</summary>
 public static class RunEpilogue
 {
     /// <summary>Stores each probe's total seconds and calls as <c>monitor/seconds/NAME</c> and <c>monitor/calls/NAME</c> at <paramref name="step"/>.</summary>
@@ -15,6 +15,15 @@ public static class RunEpilogue
             new MetricRecord(step, $"monitor/seconds/{t.Name}", t.TotalSeconds),
             new MetricRecord(step, $"monitor/calls/{t.Name}", t.Calls),
         }).ToList());
+
+    /// <summary>Marks the run failed with the error in its summary, says so on stderr, and returns the exit code.</summary>
+    public static int Failed(RunStore store, string runDir, Exception e)
+    {
+        store.Complete("failed", JsonSerializer.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
+        Console.Error.WriteLine($"phasescope: training failed: {e.Message}\nThe run so far is in {runDir}.");
+        Console.Error.WriteLine(e.StackTrace);
+        return ExitCodes.Failed;
+    }
 
     /// <summary>
     /// Writes RUN_DIR/report.html; a report that cannot be made is a warning, never a failed run (the run itself is stored).
