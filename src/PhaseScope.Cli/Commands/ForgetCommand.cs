@@ -106,14 +106,13 @@ public static class ForgetCommand
             var readings = new LatestReadings();
             IMonitorSink[] sinks = tensorboard is null ? [store, readings] : [store, tensorboard, readings];
             var probes = CheapProbes.Create(settings.ProbeEvery).Append(new MomentsProbe(snapshots: settings.MomentsSnapshots)).ToList();
-            long totalSteps = options.StepsPerTask(data.TaskA.TrainInputs.shape[0]) + options.StepsPerTask(data.TaskB.TrainInputs.shape[0]);
             var title = $"split MNIST, {Name(options.Strategy)}, seed {options.Seed}, {options.EpochsPerTask} epochs per task → {runDir}";
             long lastStep = 0;
             ForgettingResult result;
             try
             {
                 // The experiment builds the model; the monitor attaches to it through the observer.
-                result = TrainingView.Run(mode, title, (int)totalSteps, (onStep, onEval) =>
+                result = TrainingView.Run(mode, title, options.TotalSteps(data), (onStep, onEval) =>
                     SplitMnistExperiment.Run(data, options, model =>
                     {
                         monitor = new PhaseMonitor(model, probes, sinks) { EvaluationEvery = options.EvaluateEvery };

@@ -138,7 +138,7 @@ public static class MomentsCommand
             var p = ExtremalPartial.Of(theta, withGrads ? grad : null);
             ex = ex is null ? p : ex.Merge(p);
             if (!withGrads) continue;
-            var dc = DiagonalCoupling.Of(theta, grad!, PhaseReading.DefaultOrders);
+            var dc = DiagonalCoupling.Of(theta, grad!, PhaseReading.DefaultOrders, p);
             diagonal = diagonal is null ? dc : diagonal.Merge(dc);
         }
         var x = ex!.Finish();

@@ -38,6 +38,9 @@ public sealed record ForgettingOptions
     /// <summary>Optimizer steps of one task with <paramref name="examples"/> training examples.</summary>
     public int StepsPerTask(long examples) => EpochsPerTask * (int)((examples + BatchSize - 1) / BatchSize);
 
+    /// <summary>Optimizer steps of a whole run on <paramref name="data"/> (task A, then task B).</summary>
+    public int TotalSteps(SplitMnist data) => StepsPerTask(data.TaskA.TrainInputs.shape[0]) + StepsPerTask(data.TaskB.TrainInputs.shape[0]);
+
     /// <summary>Throws <see cref="TaskConfigurationException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -104,8 +107,7 @@ public static class SplitMnistExperiment
             throw new TaskConfigurationException($"--freeze-top {options.FreezeCount} exceeds the model's {total} parameters.");
         var observer = observe(model);
         var log = observer.Log;
-        var loop = new Loop(model, parameters, data, options, generator, observer,
-            options.StepsPerTask(data.TaskA.TrainInputs.shape[0]) + options.StepsPerTask(data.TaskB.TrainInputs.shape[0]));
+        var loop = new Loop(model, parameters, data, options, generator, observer);
 
         loop.Train(data.TaskA, penalty: null, freeze: null, "A");
         long switchStep = loop.Step;
@@ -138,8 +140,9 @@ public static class SplitMnistExperiment
     ]);
 
     /// <summary>The training loop over both tasks: one step counter, the monitor's hooks, periodic evaluation of both tasks.</summary>
-    sealed class Loop(Mlp model, List<Parameter> parameters, SplitMnist data, ForgettingOptions options, Generator generator, ForgettingObserver observer, int totalSteps)
+    sealed class Loop(Mlp model, List<Parameter> parameters, SplitMnist data, ForgettingOptions options, Generator generator, ForgettingObserver observer)
     {
+        readonly int totalSteps = options.TotalSteps(data);
         double lossSinceEvaluation;
         int batchesSinceEvaluation;
 

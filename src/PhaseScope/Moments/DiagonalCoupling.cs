@@ -21,16 +21,23 @@ public sealed class DiagonalCoupling
     /// The partial of one shard (θ and g of equal length). All positive orders go through one [K × n] block per sum
     /// (log M, log G, log Z), so a shard costs a handful of native calls whatever K is; order 0 (0⁰ = 1) and shards
     /// too large for a block take one <see cref="CouplingPartial"/> per order. Contiguous float32 CPU shards with
-    /// integer orders take <see cref="HostPass.PowerSums"/> instead (two reads, no exp).
+    /// integer orders take <see cref="HostPass.PowerSums"/> instead (two reads, no exp; one when the shard's
+    /// <paramref name="extremal"/> partial, which holds the maxima, is passed in).
     /// </summary>
-    public static DiagonalCoupling Of(Tensor theta, Tensor gradient, IReadOnlyList<double> orders)
+    /// <param name="theta">θ of the shard.</param>
+    /// <param name="gradient">g of the shard.</param>
+    /// <param name="orders">The orders K.</param>
+    /// <param name="extremal"><see cref="ExtremalPartial.Of"/> of the same shard with gradients, if the caller has it.</param>
+    public static DiagonalCoupling Of(Tensor theta, Tensor gradient, IReadOnlyList<double> orders, ExtremalPartial? extremal = null)
     {
         LogSpace.ValidateOrders(orders, nameof(orders));
         if (theta.numel() != gradient.numel())
             throw new ArgumentException($"θ has {theta.numel()} elements but g has {gradient.numel()}; moments pair them index by index (seed 000, eq. 15).");
+        if (extremal is not null && (extremal.Count != theta.numel() || !extremal.HasGradients))
+            throw new ArgumentException("The extremal partial passed in belongs to another shard (or has no gradients).", nameof(extremal));
         var ks = orders.ToArray();
         var positive = ks.Where(k => k > 0).ToArray();
-        if (positive.Length == ks.Length && theta.numel() > 0 && HostPass.PowerSums(theta, gradient, ks) is { } host)
+        if (positive.Length == ks.Length && theta.numel() > 0 && HostPass.PowerSums(theta, gradient, ks, extremal) is { } host)
             return new(ks.Select((k, i) => new CouplingPartial([k], [k], theta.numel(), [host.LogM[i]], [host.LogG[i]], new double[,] { { host.LogZ[i] } })).ToArray());
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -98,14 +98,15 @@ static class HostPass
 
     /// <summary>
     /// log Σ|θ|^K, log Σ|g|^K and log Σ(|θ||g|)^K for positive integer orders K (ascending, at most 4096) in two reads
-    /// (maxima, then the sums of r^K with r = |x|/max), or null when the fast path does not apply.
+    /// (maxima, then the sums of r^K with r = |x|/max; the maxima are taken from <paramref name="extremal"/> when given),
+    /// or null when the fast path does not apply.
     /// </summary>
-    public static (double[] LogM, double[] LogG, double[] LogZ)? PowerSums(Tensor theta, Tensor gradient, double[] orders)
+    public static (double[] LogM, double[] LogG, double[] LogZ)? PowerSums(Tensor theta, Tensor gradient, double[] orders, ExtremalPartial? extremal = null)
     {
         if (!Applies(theta, gradient) || theta.numel() > int.MaxValue || orders.Length == 0) return null;
         if (orders.Any(k => !(k >= 1 && k <= 4096 && k == Math.Floor(k)))) return null;
         for (int i = 1; i < orders.Length; i++) if (!(orders[i] > orders[i - 1])) return null;
-        var x = Extremal(theta, gradient)!; // also the non-finite check
+        var x = extremal ?? Extremal(theta, gradient)!; // either way, non-finite input has already thrown
         int n = (int)theta.numel(), K = orders.Length;
         var steps = new int[K];
         for (int i = 0; i < K; i++) steps[i] = (int)orders[i] - (i == 0 ? 0 : (int)orders[i - 1]);

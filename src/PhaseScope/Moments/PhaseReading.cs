@@ -46,7 +46,7 @@ public sealed record PhaseReading(ExtremalStatistics Extremal, double[] Orders, 
         {
             if (gradients[i] is not { } g) continue;
             var e = ExtremalPartial.Of(parameters[i], g);
-            var d = DiagonalCoupling.Of(parameters[i], g, ks);
+            var d = DiagonalCoupling.Of(parameters[i], g, ks, e);
             extremal = extremal is null ? e : extremal.Merge(e);
             diagonal = diagonal is null ? d : diagonal.Merge(d);
         }

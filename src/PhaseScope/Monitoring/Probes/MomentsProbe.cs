@@ -109,7 +109,7 @@ public sealed class MomentsProbe : IProbe
             try
             {
                 e = ExtremalPartial.Of(theta, g);
-                d = DiagonalCoupling.Of(theta, g, Orders);
+                d = DiagonalCoupling.Of(theta, g, Orders, e);
             }
             catch (NonFiniteValuesException)
             {
