@@ -34,7 +34,7 @@ try
     // Our handlers below map exceptions to exit codes; System.CommandLine's default handler would print a stack trace and return 1.
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException or IdxFormatException)
+catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException or IdxFormatException or PhaseScope.Training.Resume.ResumeException)
 {
     Console.Error.WriteLine($"phasescope: {e.Message}");
     return ExitCodes.BadInput;

@@ -83,6 +83,58 @@ public sealed class RunStore : IMonitorSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// Reopens an unfinished run (status <c>running</c> after a kill, or <c>cancelled</c>/<c>failed</c>) to continue it
+    /// from step <paramref name="step"/>: metrics, events and snapshots of later steps (written by the killed process after
+    /// its last resume point) are deleted, so the continued run writes them once; the status returns to <c>running</c>.
+    /// A completed run is refused.
+    /// </summary>
+    public static RunStore Resume(string directory, long step)
+    {
+        var db = Path.Combine(directory, RunSchema.DatabaseFile);
+        if (!File.Exists(db)) throw new RunStoreException($"{directory} is not a run directory (no {RunSchema.DatabaseFile}).");
+        SqliteConnection? c = null;
+        try
+        {
+            c = RunSchema.Connect(db, SqliteOpenMode.ReadWrite);
+            using (var check = c.CreateCommand())
+            {
+                check.CommandText = "SELECT status FROM runs WHERE id = 1";
+                var status = check.ExecuteScalar() as string
+                    ?? throw new RunStoreException($"{db} has no run record; it cannot be resumed.");
+                if (status == "completed")
+                    throw new RunStoreException($"The run in {directory} is completed; there is nothing to resume. Start a new run (another --name) to train longer.");
+            }
+            using var tx = c.BeginTransaction();
+            foreach (var table in new[] { "metrics", "events", "snapshots" })
+            {
+                using var del = c.CreateCommand();
+                del.Transaction = tx;
+                del.CommandText = $"DELETE FROM {table} WHERE step > $s";
+                del.Parameters.AddWithValue("$s", step);
+                del.ExecuteNonQuery();
+            }
+            using (var upd = c.CreateCommand())
+            {
+                upd.Transaction = tx;
+                upd.CommandText = "UPDATE runs SET status = 'running', finished_utc = NULL, summary_json = NULL WHERE id = 1";
+                upd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return new RunStore(directory, c);
+        }
+        catch (SqliteException e)
+        {
+            c?.Dispose();
+            throw new RunStoreException($"Cannot reopen the run database {db}: {e.Message}", e);
+        }
+        catch
+        {
+            c?.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc />
     public void Write(IReadOnlyList<MetricRecord> metrics)
     {

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using PhaseScope.Checkpoints;
+using PhaseScope.IO;
 using PhaseScope.Control;
 using PhaseScope.Monitoring.Probes;
 using PhaseScope.Monitoring;
 using PhaseScope.Runtime;
+using PhaseScope.Training.Resume;
 using PhaseScope.Training.Tasks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -64,6 +66,15 @@ public sealed class Trainer
     /// <summary>Folder for safetensors checkpoints (null: none).</summary>
     public string? CheckpointDirectory { get; init; }
 
+    /// <summary>Write a <see cref="ResumePoint"/> (optimizer state, monitor state, manifest) with every checkpoint.</summary>
+    public bool WriteResumePoints { get; init; }
+
+    /// <summary>Continue from this point of <see cref="CheckpointDirectory"/> instead of step 0: the model, AdamW's state,
+    /// the batch order, the evaluations and the grok step are restored (the monitor's state is the caller's, see
+    /// <see cref="PhaseMonitor.LoadState"/>). With the same seed and thread count the run ends exactly as an
+    /// uninterrupted one.</summary>
+    public ResumePoint? ResumeFrom { get; init; }
+
     /// <summary>Runs the loop.</summary>
     public TrainResult Run(CancellationToken cancel = default)
     {
@@ -73,6 +84,17 @@ public sealed class Trainer
         using var optimizer = optim.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
         using var generator = new Generator((ulong)options.Seed);
         var sampler = new BatchSampler(task.TrainCount, options.BatchSize, generator);
+        var evaluations = new List<EvaluationPoint>();
+        long? grokStep = null;
+        int first = 1;
+        if (ResumeFrom is { } point)
+        {
+            Restore(point, optimizer, sampler);
+            evaluations.AddRange(point.Evaluations);
+            grokStep = point.GrokStep;
+            CurrentLearningRate = point.LearningRate;
+            first = checked((int)point.Step + 1);
+        }
         if (Monitor is not null)
         {
             Monitor.EvaluationEvery = options.EvaluateEvery;
@@ -81,13 +103,11 @@ public sealed class Trainer
         }
         StopDecision? stop = null;
 
-        var evaluations = new List<EvaluationPoint>();
-        long? grokStep = null;
         double evaluationSeconds = 0;
         var watch = Stopwatch.StartNew();
         int step = 0;
         model.train();
-        for (step = 1; step <= options.Steps && stop is null && !cancel.IsCancellationRequested; step++)
+        for (step = first; step <= options.Steps && stop is null && !cancel.IsCancellationRequested; step++)
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
@@ -118,11 +138,12 @@ public sealed class Trainer
                 Progress?.Invoke(new TrainProgress(step, options.Steps, loss.item<float>(), result, grokStep));
             }
             if (CheckpointDirectory is not null && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)
-                SaveCheckpoint(step);
+                SaveCheckpoint(step, optimizer, evaluations, grokStep);
             StepCompleted?.Invoke(step);
         }
         int taken = step - 1;
-        if (CheckpointDirectory is not null && (options.CheckpointEvery == 0 || taken % options.CheckpointEvery != 0)) SaveCheckpoint(taken);
+        if (CheckpointDirectory is not null && taken >= first && (options.CheckpointEvery == 0 || taken % options.CheckpointEvery != 0))
+            SaveCheckpoint(taken, optimizer, evaluations, grokStep);
         watch.Stop();
         if (evaluations.Count == 0 || evaluations[^1].Step != taken)
             evaluations.Add(new EvaluationPoint(taken, Evaluate()));
@@ -223,11 +244,72 @@ public sealed class Trainer
         }
     }
 
-    void SaveCheckpoint(int step)
+    void SaveCheckpoint(int step, optim.Optimizer optimizer, IReadOnlyList<EvaluationPoint> evaluations, long? grokStep)
     {
-        Directory.CreateDirectory(CheckpointDirectory!);
-        var path = Path.Combine(CheckpointDirectory!, $"step_{step:D7}.safetensors");
-        Safetensors.Save(path, model.state_dict().Select(kv => (kv.Key, kv.Value)),
+        var dir = CheckpointDirectory!;
+        Directory.CreateDirectory(dir);
+        var model = ResumePoint.ModelFileName(step);
+        Safetensors.Save(Path.Combine(dir, model), this.model.state_dict().Select(kv => (kv.Key, kv.Value)),
             new Dictionary<string, string> { ["step"] = step.ToString(), ["format"] = "pt", ["producer"] = "phasescope" });
+        if (!WriteResumePoints) return;
+        // The store must hold every record up to this step before the point exists: a resumed run deletes what lies after it.
+        Monitor?.FlushSinks();
+        var files = new List<string> { model };
+        var optimizerFile = Path.ChangeExtension(model, ".optimizer");
+        AtomicFile.Write(Path.Combine(dir, optimizerFile), s =>
+        {
+            using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
+            ((OptimizerHelper)optimizer).save_state_dict(w);
+        });
+        files.Add(optimizerFile);
+        if (Monitor is not null)
+        {
+            var monitorFile = Path.ChangeExtension(model, ".monitor.safetensors");
+            Monitor.SaveState(Path.Combine(dir, monitorFile), new Dictionary<string, string> { ["step"] = step.ToString() });
+            files.Add(monitorFile);
+        }
+        ResumePoint.Write(dir, step, grokStep, CurrentLearningRate, evaluations, files);
+    }
+
+    /// <summary>Loads the model and optimizer state of <paramref name="point"/> and replays the batch order to it.</summary>
+    void Restore(ResumePoint point, optim.Optimizer optimizer, BatchSampler sampler)
+    {
+        if (CheckpointDirectory is null) throw new ResumeException("Resuming needs the run's checkpoint folder.");
+        // A point at the last step (killed after the final checkpoint) restores and trains nothing: the run is then finished.
+        if (point.Step > options.Steps)
+            throw new ResumeException($"The resume point is at step {point.Step}, beyond the run's {options.Steps} steps.");
+        var dir = CheckpointDirectory;
+        var saved = Safetensors.Load(Path.Combine(dir, point.ModelFile));
+        try
+        {
+            using var _ = no_grad();
+            var state = model.state_dict();
+            var missing = state.Keys.Except(saved.Keys).ToList();
+            var extra = saved.Keys.Except(state.Keys).ToList();
+            if (missing.Count > 0 || extra.Count > 0)
+                throw new ResumeException($"{point.ModelFile} does not fit this model (missing: {string.Join(", ", missing.Take(5))}; unexpected: {string.Join(", ", extra.Take(5))}). Resume with the settings the run was started with.");
+            foreach (var (name, target) in state)
+            {
+                var t = saved[name];
+                if (!t.shape.SequenceEqual(target.shape) || t.dtype != target.dtype)
+                    throw new ResumeException($"{point.ModelFile}: '{name}' is {t.dtype} [{string.Join(", ", t.shape)}], the model has {target.dtype} [{string.Join(", ", target.shape)}].");
+                target.copy_(t);
+            }
+        }
+        finally
+        {
+            foreach (var t in saved.Values) t.Dispose();
+        }
+        try
+        {
+            using var s = File.OpenRead(Path.Combine(dir, point.OptimizerFile));
+            using var r = new BinaryReader(s);
+            ((OptimizerHelper)optimizer).load_state_dict(r);
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ArgumentException or InvalidOperationException or InvalidDataException)
+        {
+            throw new ResumeException($"{point.OptimizerFile}: the optimizer state cannot be loaded ({e.Message}).", e);
+        }
+        for (long i = 0; i < point.Step; i++) sampler.Next()?.Dispose();
     }
 }

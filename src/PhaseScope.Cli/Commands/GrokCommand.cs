@@ -8,6 +8,7 @@ using PhaseScope.Runtime;
 using PhaseScope.SpectralEdge;
 using PhaseScope.Training;
 using PhaseScope.Training.Models;
+using PhaseScope.Training.Resume;
 using PhaseScope.Training.Tasks;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -78,7 +79,8 @@ public static class GrokCommand
         var gapCollapse = new Option<double>("--gap-collapse") { Description = "Gap ratio at which an open gap counts as collapsed.", DefaultValueFactory = _ => 1.2 };
         var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
         var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K." };
-        var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+        var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+        var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json)." };
 
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
@@ -86,10 +88,17 @@ public static class GrokCommand
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
-            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra,
+            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, resume,
         };
         cmd.SetAction(r =>
         {
+            if (r.GetValue(resume) is { } resumeDir)
+            {
+                var given = cmd.Options.Where(o => o != resume && o != json && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (given.Count > 0)
+                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json may be added).");
+                return Resume(resumeDir, r.GetValue(json));
+            }
             var taskName = r.GetValue(task)!.ToLowerInvariant();
             var s = new GrokSettings
             {
@@ -128,9 +137,7 @@ public static class GrokCommand
         s.Validate();
         TorchRuntime.Initialize(s.Threads);
 
-        using var data = s.Task == "modular"
-            ? ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed)
-            : Dyck1.Create(s.DataSeed);
+        using var data = CreateData(s);
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
         if (s.ConsolidationMethodName == "micro" && batch % s.ConsolidationSampleCount != 0)
             throw new UsageException($"--consolidation micro splits each batch into {s.ConsolidationSampleCount} equal micro-batches, but a batch here has {batch} examples (the training set has {data.TrainCount}); choose a --batch-size or --consolidation-samples that divides it.");
@@ -142,6 +149,48 @@ public static class GrokCommand
         if (s.Spectral) ValidateSpectralSelection(s, model);   // before the run directory exists
 
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", s.ToConfig());
+        s.Save(runDir);
+        return Train(s, json, data, model, store, runDir, null, []);
+    }
+
+    /// <summary>
+    /// <c>grok --resume RUN_DIR</c>: continues an unfinished run from its newest complete <see cref="ResumePoint"/> with
+    /// the settings it was started with (RUN_DIR/settings.json). The store forgets what the killed process wrote after
+    /// that point; the model, AdamW, the batch order, the evaluations and the probes' state are restored, so the run
+    /// ends as an uninterrupted one with the same seed on the same machine and thread count.
+    /// </summary>
+    public static int Resume(string runDir, bool json)
+    {
+        if (!Directory.Exists(runDir)) throw new UsageException($"--resume {runDir}: no such directory; give the run directory of the run to continue.");
+        var s = GrokSettings.Load(runDir);
+        if (s.AdaptiveLr || s.EarlyStop)
+            throw new UsageException($"--resume {runDir}: the run uses --adaptive-lr or --early-stop, whose controllers keep state that resume points do not hold yet; start the run again.");
+        s.Validate();
+        TorchRuntime.Initialize(s.Threads);
+        var checkpoints = Path.Combine(runDir, "checkpoints");
+        var point = ResumePoint.Latest(checkpoints, out var skipped)
+            ?? throw new UsageException($"--resume {runDir}: no complete resume point in {checkpoints}{(skipped.Count > 0 ? $" ({string.Join("; ", skipped)})" : "")}. The run stopped before its first checkpoint (step {s.Trainer.CheckpointEvery}); start it again.");
+        if (point.Step > s.Trainer.Steps)
+            throw new UsageException($"--resume {runDir}: the last resume point is at step {point.Step}, beyond the run's {s.Trainer.Steps} steps; settings.json does not belong to these checkpoints.");
+        List<MonitorEvent> earlier;
+        using (var reader = RunReader.Open(runDir))
+            earlier = reader.Events().Select(e => e.Event).Where(e => e.Step <= point.Step).ToList();
+
+        using var data = CreateData(s);
+        manual_seed(s.Trainer.Seed);
+        using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
+        using var store = RunStore.Resume(runDir, point.Step);
+        return Train(s, json, data, model, store, runDir, point, earlier, skipped);
+    }
+
+    static TaskData CreateData(GrokSettings s) => s.Task == "modular"
+        ? ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed)
+        : Dyck1.Create(s.DataSeed);
+
+    static int Train(GrokSettings s, bool json, TaskData data, PreNormTransformer model, RunStore store, string runDir,
+        ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints = null)
+    {
+        long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -163,12 +212,20 @@ public static class GrokCommand
             if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
             using var monitor = new PhaseMonitor(model, probes, sinks);
+            if (point is not null)
+            {
+                if (point.HasMonitorState) monitor.LoadState(Path.Combine(store.CheckpointDirectory, point.MonitorFile), point.Step, earlierEvents);
+                var skippedNote = skippedPoints is { Count: > 0 } ? $" Skipped: {string.Join("; ", skippedPoints)}." : "";
+                monitor.Emit(new MonitorEvent(point.Step, "resumed", "trainer",
+                    $"Resumed from the resume point of step {point.Step} ({(point.HasMonitorState ? "probe state restored" : "no probe state: probes start afresh")}).{skippedNote}"));
+            }
 
             var title = $"{data.Description}, seed {s.Trainer.Seed}, weight decay {s.Trainer.WeightDecay}, {s.Trainer.Steps} steps → {runDir}";
             var result = TrainingView.Run(TrainingView.Choose(json), title, s.Trainer.Steps, (onStep, onEval) =>
                 new Trainer(data, model, s.Trainer)
                 {
                     Monitor = monitor, Progress = onEval, StepCompleted = onStep, CheckpointDirectory = store.CheckpointDirectory,
+                    WriteResumePoints = true, ResumeFrom = point,
                     Consolidation = consolidation,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
@@ -184,7 +241,7 @@ public static class GrokCommand
             else PrintSummary(summary, monitor);
             return status == "completed" ? ExitCodes.Ok : ExitCodes.Cancelled;
         }
-        catch (Exception e) when (e is not (UsageException or TaskConfigurationException))
+        catch (Exception e) when (e is not (UsageException or TaskConfigurationException or ResumeException))
         {
             return RunEpilogue.Failed(store, runDir, e);
         }

@@ -174,6 +174,36 @@ public sealed record GrokSettings
         OutputDirectory.EnsureWritable(OutDirectory);
     }
 
+    /// <summary>The file in the run directory that holds these settings, for <c>grok --resume</c>.</summary>
+    public const string FileName = "settings.json";
+
+    static readonly System.Text.Json.JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes RUN_DIR/settings.json (atomically).</summary>
+    public void Save(string runDirectory)
+    {
+        var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, Json);
+        PhaseScope.IO.AtomicFile.Write(Path.Combine(runDirectory, FileName), f => f.Write(bytes));
+    }
+
+    /// <summary>Reads RUN_DIR/settings.json; the run directory becomes the output directory and name.</summary>
+    public static GrokSettings Load(string runDirectory)
+    {
+        var path = Path.Combine(runDirectory, FileName);
+        if (!File.Exists(path))
+            throw new UsageException($"{runDirectory} has no {FileName}: it is not a grok run, or was started by a PhaseScope without --resume support; start it again.");
+        GrokSettings? s;
+        try { s = System.Text.Json.JsonSerializer.Deserialize<GrokSettings>(File.ReadAllBytes(path), Json); }
+        catch (System.Text.Json.JsonException e) { throw new UsageException($"{path} is not readable settings ({e.Message}); the run cannot be resumed."); }
+        if (s is null) throw new UsageException($"{path} is empty; the run cannot be resumed.");
+        var full = Path.GetFullPath(runDirectory).TrimEnd(Path.DirectorySeparatorChar);
+        return s with { OutDirectory = Path.GetDirectoryName(full) ?? ".", Name = Path.GetFileName(full) };
+    }
+
     /// <summary>The default run name: task, operation, seed, weight decay and a UTC time stamp.</summary>
     public string RunName() => Name ?? string.Create(CultureInfo.InvariantCulture,
         $"{(Task == "modular" ? $"mod-{ModularArithmetic.NameOf(Operation)}-p{P}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");

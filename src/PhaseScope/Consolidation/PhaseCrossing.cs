@@ -54,4 +54,20 @@ public sealed class PhaseCrossing
         above = nowAbove;
         return new PhaseCrossingEvent(nowAbove, s, before);
     }
+
+    /// <summary>The smoothing buffer (oldest first), its running sum (kept as is: a sum re-added from the buffer can
+    /// differ in the last bit), the side of the threshold last seen and the last smoothed p: all a resumed run needs
+    /// to report the same crossings as an uninterrupted one.</summary>
+    public (double[] Recent, double Sum, bool? Above, double Last) State => (recent.ToArray(), sum, above, last);
+
+    /// <summary>Restores a <see cref="State"/> (at most <see cref="Window"/> values).</summary>
+    public void Restore(double[] recentValues, double runningSum, bool? aboveThreshold, double lastSmoothed)
+    {
+        if (recentValues.Length > Window) throw new ArgumentException($"The smoothing buffer holds {Window} values; the state has {recentValues.Length}.", nameof(recentValues));
+        recent.Clear();
+        foreach (var v in recentValues) recent.Enqueue(v);
+        sum = runningSum;
+        above = aboveThreshold;
+        last = lastSmoothed;
+    }
 }

@@ -11,4 +11,7 @@ public interface IMonitorSink
 
     /// <summary>One structured snapshot; sinks that keep only scalars (TensorBoard, the console) ignore it.</summary>
     void Write(MonitorSnapshot snapshot) { }
+    /// <summary>Makes everything written so far durable (called before a resume point is written, so the run store holds
+    /// every record up to the point's step); sinks that keep nothing ignore it.</summary>
+    void Flush() { }
 }

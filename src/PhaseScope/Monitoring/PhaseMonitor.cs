@@ -373,6 +373,90 @@ public sealed class PhaseMonitor : IDisposable
         previous = null;
     }
 
+    /// <summary>Flushes every sink (<see cref="IMonitorSink.Flush"/>); a sink that fails is reported and skipped as for writes.</summary>
+    public void FlushSinks()
+    {
+        foreach (var sink in sinks) Guard(sink, sink.Flush);
+    }
+
+    /// <summary>
+    /// Writes the monitor's state for a resume point to <paramref name="path"/> (safetensors, atomic): every
+    /// <see cref="IResumableProbe"/>'s tensors and values under <c>probe/key</c>, and per probe its call count, seconds
+    /// and whether it was disabled, so the resumed run's cost table covers the whole run.
+    /// </summary>
+    public void SaveState(string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var tensors = new List<(string, Tensor)>();
+        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>());
+        var states = new List<ProbeState>();
+        try
+        {
+            foreach (var slot in slots)
+            {
+                string prefix = slot.Probe.Name + "/";
+                metadata[$"{BookkeepingName}/calls/{slot.Probe.Name}"] = slot.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                metadata[$"{BookkeepingName}/seconds/{slot.Probe.Name}"] = Seconds(slot.Ticks).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                metadata[$"{BookkeepingName}/disabled/{slot.Probe.Name}"] = slot.Disabled ? "true" : "false";
+                if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
+                var state = new ProbeState();
+                states.Add(state);
+                using (NewDisposeScope()) using (no_grad()) resumable.SaveState(state);
+                foreach (var (k, t) in state.Tensors) tensors.Add((prefix + k, t));
+                foreach (var (k, v) in state.Values) metadata[prefix + k] = v;
+            }
+            metadata[$"{BookkeepingName}/bookkeeping_seconds"] = Seconds(bookkeepingTicks).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            metadata[$"{BookkeepingName}/bookkeeping_calls"] = bookkeepingCalls.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Checkpoints.Safetensors.Save(path, tensors, metadata);
+        }
+        finally
+        {
+            foreach (var s in states) s.DisposeTensors();
+        }
+    }
+
+    /// <summary>
+    /// Restores a state written by <see cref="SaveState"/> (the same probes, attached to the same parameters) and the
+    /// events emitted before it (<paramref name="earlierEvents"/>, kept in <see cref="Events"/> but not sent to the
+    /// sinks again). A probe whose state does not fit is reported (<c>probe_state_lost</c>) and starts afresh.
+    /// </summary>
+    public void LoadState(string path, long step, IEnumerable<MonitorEvent>? earlierEvents = null)
+    {
+        var tensors = Checkpoints.Safetensors.Load(path, out var metadata);
+        try
+        {
+            events.AddRange(earlierEvents ?? []);
+            foreach (var slot in slots)
+            {
+                string name = slot.Probe.Name, prefix = name + "/";
+                if (metadata.TryGetValue($"{BookkeepingName}/calls/{name}", out var calls)) slot.Calls = long.Parse(calls, System.Globalization.CultureInfo.InvariantCulture);
+                if (metadata.TryGetValue($"{BookkeepingName}/seconds/{name}", out var secs))
+                    slot.Ticks = (long)(double.Parse(secs, System.Globalization.CultureInfo.InvariantCulture) * Stopwatch.Frequency);
+                if (metadata.TryGetValue($"{BookkeepingName}/disabled/{name}", out var off) && off == "true") slot.Disabled = true;
+                if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
+                var state = new ProbeState();
+                foreach (var (k, v) in metadata) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.Set(k[prefix.Length..], v);
+                foreach (var (k, t) in tensors) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.AdoptTensor(k[prefix.Length..], t);
+                try
+                {
+                    using (NewDisposeScope()) using (no_grad()) resumable.LoadState(state);
+                }
+                catch (Exception e) when (e is InvalidDataException or ArgumentException or FormatException or OverflowException)
+                {
+                    Emit(new MonitorEvent(step, "probe_state_lost", name,
+                        $"Probe '{name}' could not take back its state from {Path.GetFileName(path)} ({e.Message}); it starts afresh."));
+                }
+            }
+            if (metadata.TryGetValue($"{BookkeepingName}/bookkeeping_seconds", out var b))
+                bookkeepingTicks = (long)(double.Parse(b, System.Globalization.CultureInfo.InvariantCulture) * Stopwatch.Frequency);
+            if (metadata.TryGetValue($"{BookkeepingName}/bookkeeping_calls", out var bc)) bookkeepingCalls = long.Parse(bc, System.Globalization.CultureInfo.InvariantCulture);
+            currentStep = step;
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
     static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
 
     /// <summary>Releases the parameter snapshot and disposable probes.</summary>

@@ -84,4 +84,17 @@ public sealed class GapEventDetector
         }
         return events;
     }
+
+    /// <summary>The hysteresis state (gap open, closed or undecided) and the k* persistence counters, for resuming.</summary>
+    public (bool? Open, int StableK, int CandidateK, int CandidateCount) State => (open, stableK, candidateK, candidateCount);
+
+    /// <summary>Restores a <see cref="State"/>.</summary>
+    public void Restore(bool? isOpen, int stable, int candidate, int count)
+    {
+        if (stable < 0 || candidate < 0 || count < 0) throw new ArgumentException($"k* detector state must be non-negative (got {stable}, {candidate}, {count}).");
+        open = isOpen;
+        stableK = stable;
+        candidateK = candidate;
+        candidateCount = count;
+    }
 }

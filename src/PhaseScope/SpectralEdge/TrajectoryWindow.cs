@@ -156,6 +156,34 @@ public sealed class TrajectoryWindow : IDisposable
         return Order().Select(s => all[s]).ToArray();
     }
 
+    /// <summary>The window's whole state, for resuming a run: the stored rows, the Gram entries, the exact norms and
+    /// steps (all by slot, as held), the next slot and the count. The sketch is rebuilt from its seed.</summary>
+    public (Tensor Rows, double[] Gram, double[] ExactNormSq, long[] Steps, int Next, int Count) ExportState()
+    {
+        var g = new double[Size * Size];
+        for (int i = 0; i < Size; i++)
+            for (int j = 0; j < Size; j++) g[i * Size + j] = gram[i, j];
+        return (rows, g, (double[])exactNormSq.Clone(), (long[])steps.Clone(), next, Count);
+    }
+
+    /// <summary>Restores an <see cref="ExportState"/> of a window with the same W, stored dimension and dtype.</summary>
+    public void ImportState(Tensor savedRows, double[] savedGram, double[] savedNorms, long[] savedSteps, int savedNext, int savedCount)
+    {
+        if (savedRows.dim() != 2 || savedRows.shape[0] != Size || savedRows.shape[1] != StoredDimension || savedRows.dtype != Storage)
+            throw new InvalidDataException($"Saved window rows are {savedRows.dtype} [{string.Join(", ", savedRows.shape)}]; this window holds {Storage} [{Size}, {StoredDimension}].");
+        if (savedGram.Length != Size * Size || savedNorms.Length != Size || savedSteps.Length != Size)
+            throw new InvalidDataException($"Saved window state is for another window size (W = {Size} here).");
+        if (savedNext < 0 || savedNext >= Size || savedCount < 0 || savedCount > Size)
+            throw new InvalidDataException($"Saved window position {savedNext}/{savedCount} is outside W = {Size}.");
+        rows.copy_(savedRows);
+        for (int i = 0; i < Size; i++)
+            for (int j = 0; j < Size; j++) gram[i, j] = savedGram[i * Size + j];
+        Array.Copy(savedNorms, exactNormSq, Size);
+        Array.Copy(savedSteps, steps, Size);
+        next = savedNext;
+        Count = savedCount;
+    }
+
     /// <summary>Forgets every update (e.g. after parameters were reset); keeps the buffers.</summary>
     public void Clear()
     {

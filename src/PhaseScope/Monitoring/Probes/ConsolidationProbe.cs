@@ -20,7 +20,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// whole noise at the training batch: the seed's formula would give C_α ≈ C_true + 1, p ≥ 0.5 by construction.
 /// Events: <c>p_crossed_up</c> / <c>p_crossed_down</c> when that p, averaged over <c>smoothing</c> calls, crosses 0.5.
 /// </summary>
-public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
+public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, IDisposable
 {
     readonly PhaseCrossing crossing;
     readonly CurvatureProbe? curvature;
@@ -191,4 +191,24 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IDisposable
 
     /// <summary>Releases a half-finished micro-batch accumulator.</summary>
     public void Dispose() => micro?.Dispose();
+
+    /// <inheritdoc />
+    /// <remarks>The p-crossing detector's smoothing buffer and side; <see cref="Latest"/> is not kept (the controllers
+    /// that read it refuse to resume).</remarks>
+    public void SaveState(ProbeState state)
+    {
+        var c = crossing.State;
+        state.SetTensor("recent_p", tensor(c.Recent, ScalarType.Float64));
+        state.Set("sum_p", c.Sum);
+        state.SetOptional("above", c.Above);
+        state.Set("last_p", c.Last);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(ProbeState state)
+    {
+        if (state.Tensor("recent_p") is not { } recent || recent.dtype != ScalarType.Float64 || state.Double("sum_p") is not double sum || state.Double("last_p") is not double last)
+            throw new InvalidDataException("the p-crossing state is incomplete");
+        crossing.Restore(recent.data<double>().ToArray(), sum, state.Flag("above"), last);
+    }
 }

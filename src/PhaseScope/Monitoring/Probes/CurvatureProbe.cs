@@ -14,7 +14,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// It runs before the optimizer step on a separate loss with its own graph: the training graph, the
 /// parameters' <c>.grad</c>, the optimizer state and the global RNG are untouched.
 /// </summary>
-public sealed class CurvatureProbe : IProbe
+public sealed class CurvatureProbe : IResumableProbe
 {
     /// <summary>Creates the probe.</summary>
     /// <param name="schedule">When to run (default every 100 steps).</param>
@@ -86,5 +86,20 @@ public sealed class CurvatureProbe : IProbe
             if (!double.IsNaN(trace.StandardError)) output.Metric("curvature/trace_se", trace.StandardError);
         }
         Latest = (context.Step, lanczos.LambdaMax);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The latest λ_max, which the consolidation probe's I uses until the next curvature step.</remarks>
+    public void SaveState(ProbeState state)
+    {
+        if (Latest is not { } l) return;
+        state.Set("latest_step", l.Step);
+        state.Set("latest_lambda_max", l.LambdaMax);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(ProbeState state)
+    {
+        if (state.Long("latest_step") is long s && state.Double("latest_lambda_max") is double l) Latest = (s, l);
     }
 }

@@ -9,7 +9,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// parameter set of memory on the parameters' device. When the watched set changes (the monitor attaches again),
 /// tensors that keep their name and shape keep their θ_0; a new tensor's θ_0 is its value when it appeared.
 /// </summary>
-public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool perTensor = true) : IAttachableProbe, IDisposable
+public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool perTensor = true) : IAttachableProbe, IResumableProbe, IDisposable
 {
     Tensor[]? initial;
     string[] names = [];
@@ -50,6 +50,27 @@ public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool p
         if (initial is null || initial.Length != context.Parameters.Count)
             throw new InvalidOperationException("The parameter set changed since the monitor was created; distance from initialisation is undefined.");
         Norms.WriteDistances(output, "dist_from_init", context.Parameters, i => context.Parameters[i].Value, i => initial[i], perTensor);
+    }
+
+    /// <inheritdoc />
+    public void SaveState(ProbeState state)
+    {
+        if (initial is null) return;
+        for (int i = 0; i < initial.Length; i++) state.SetTensor("theta0:" + names[i], initial[i]);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>θ₀ of every tensor found under its name with its shape is restored; others keep the value they had when attached.</remarks>
+    public void LoadState(ProbeState state)
+    {
+        if (initial is null) return;
+        for (int i = 0; i < initial.Length; i++)
+            if (state.Tensor("theta0:" + names[i]) is { } saved)
+            {
+                if (!saved.shape.SequenceEqual(initial[i].shape) || saved.dtype != initial[i].dtype)
+                    throw new InvalidDataException($"θ₀ of '{names[i]}' was saved as {saved.dtype} [{string.Join(", ", saved.shape)}], the parameter is {initial[i].dtype} [{string.Join(", ", initial[i].shape)}].");
+                initial[i].copy_(saved);
+            }
     }
 
     /// <summary>Releases θ_0.</summary>

@@ -25,7 +25,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// concatenated up to 2²² elements (<see cref="ShardBuckets"/>; one shard per tensor with per-tensor metrics or
 /// snapshots), plus with snapshots one histogram pass, one sampling pass and the fast surface's three reads.
 /// </summary>
-public sealed class MomentsProbe : IProbe
+public sealed class MomentsProbe : IResumableProbe
 {
     long? lastIntersection;
     double? lastQHat;
@@ -189,5 +189,20 @@ public sealed class MomentsProbe : IProbe
             output.Metric($"moments/q_hat@{k:G}{suffix}", qHat);
         }
         return qHat;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The last m∩ and Q̂_α, which the order and jump events compare against.</remarks>
+    public void SaveState(ProbeState state)
+    {
+        state.SetOptional("last_intersection", lastIntersection);
+        state.SetOptional("last_q_hat", lastQHat);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(ProbeState state)
+    {
+        lastIntersection = state.Long("last_intersection");
+        lastQHat = state.Double("last_q_hat");
     }
 }

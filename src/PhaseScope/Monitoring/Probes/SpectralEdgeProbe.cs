@@ -17,7 +17,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// <c>gap_collapsed</c>, <c>k_star_shift</c>; a non-finite update gives <c>spectral_update_rejected</c>, is left
 /// out, and the next update is taken from the last finite parameters.
 /// </summary>
-public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
+public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisposable
 {
     readonly SpectralEdgeOptions options;
     readonly GapEventDetector detector;
@@ -163,6 +163,41 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IDisposable
             output.MetricIfFinite($"spectral/loss_change_{j + 1}", d.LossChange[j]);
         }
         output.MetricIfFinite("spectral/loss_change_total", d.Total);
+    }
+
+    /// <inheritdoc />
+    public void SaveState(ProbeState state)
+    {
+        if (window is null || previous is null) return;
+        var w = window.ExportState();
+        state.SetTensor("rows", w.Rows);
+        state.SetTensor("gram", tensor(w.Gram, ScalarType.Float64));
+        state.SetTensor("exact_norm_sq", tensor(w.ExactNormSq, ScalarType.Float64));
+        state.SetTensor("steps", tensor(w.Steps, ScalarType.Int64));
+        state.Set("next", w.Next);
+        state.Set("count", w.Count);
+        state.SetTensor("previous", previous);
+        var d = detector.State;
+        state.SetOptional("gap_open", d.Open);
+        state.Set("stable_k", d.StableK);
+        state.Set("candidate_k", d.CandidateK);
+        state.Set("candidate_count", d.CandidateCount);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(ProbeState state)
+    {
+        if (window is null || previous is null) return;
+        if (state.Tensor("rows") is not { } rows || state.Tensor("gram") is not { } gram || state.Tensor("exact_norm_sq") is not { } norms
+            || state.Tensor("steps") is not { } steps || state.Tensor("previous") is not { } prev || state.Long("next") is not long next || state.Long("count") is not long count)
+            throw new InvalidDataException("the window state is incomplete");
+        if (!prev.shape.SequenceEqual(previous.shape) || prev.dtype != previous.dtype)
+            throw new InvalidDataException($"the saved snapshot is {prev.dtype} [{string.Join(", ", prev.shape)}], the watched tensors {previous.dtype} [{string.Join(", ", previous.shape)}]");
+        if (gram.dtype != ScalarType.Float64 || norms.dtype != ScalarType.Float64 || steps.dtype != ScalarType.Int64)
+            throw new InvalidDataException("the window's Gram, norms and steps have the wrong dtypes");
+        window.ImportState(rows, gram.data<double>().ToArray(), norms.data<double>().ToArray(), steps.data<long>().ToArray(), (int)next, (int)count);
+        previous.copy_(prev);
+        detector.Restore(state.Flag("gap_open"), (int)(state.Long("stable_k") ?? 0), (int)(state.Long("candidate_k") ?? 0), (int)(state.Long("candidate_count") ?? 0));
     }
 
     /// <inheritdoc />
