@@ -80,6 +80,7 @@ public static class GrokCommand
         var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
         var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+        var budget = new Option<double?>("--monitor-budget") { Description = "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json)." };
 
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
@@ -88,7 +89,7 @@ public static class GrokCommand
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
-            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, resume,
+            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, resume,
         };
         cmd.SetAction(r =>
         {
@@ -125,6 +126,7 @@ public static class GrokCommand
                 Spectral = r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow), SpectralStride = r.GetValue(spectralStride),
                 SpectralTensors = r.GetValue(spectralTensors)!, SpectralSketch = r.GetValue(spectralSketch), GapOpen = r.GetValue(gapOpen),
                 GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = r.GetValue(weightSpectra),
+                MonitorBudget = r.GetValue(budget),
             };
             return Run(s, r.GetValue(json));
         });
@@ -211,7 +213,7 @@ public static class GrokCommand
             if (consolidation is not null) probes.Add(consolidation);
             if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
-            using var monitor = new PhaseMonitor(model, probes, sinks);
+            using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
             if (point is not null)
             {
                 if (point.HasMonitorState) monitor.LoadState(Path.Combine(store.CheckpointDirectory, point.MonitorFile), point.Step, earlierEvents);

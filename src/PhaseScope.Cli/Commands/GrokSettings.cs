@@ -101,6 +101,8 @@ public sealed record GrokSettings
     public int SpectralDecompose { get; init; }
     /// <summary>Weight-spectra probe on evaluation steps.</summary>
     public bool WeightSpectra { get; init; }
+    /// <summary>Share of training time the monitor may use (null: every probe at its base schedule).</summary>
+    public double? MonitorBudget { get; init; }
 
     /// <summary>The spectral probe's options for training batches of <paramref name="batchSize"/>.</summary>
     public PhaseScope.Monitoring.Probes.SpectralEdgeOptions SpectralOptions(int batchSize) => new()
@@ -143,6 +145,7 @@ public sealed record GrokSettings
         Trainer.Validate();
         if (Threads is < 1) throw new UsageException($"--threads must be at least 1 (got {Threads}).");
         if (ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {ProbeEvery}).");
+        if (MonitorBudget is double b && !(b > 0 && b <= 1)) throw new UsageException($"--monitor-budget is a share of training time in (0, 1], e.g. 0.05 for 5 % (got {b}).");
         if (Name is not null && (Name.Length == 0 || Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Name is "." or ".."))
             throw new UsageException($"--name '{Name}' is not a valid directory name.");
         if (Consolidation is not (null or "micro" or "batches"))
@@ -230,6 +233,7 @@ public sealed record GrokSettings
             ["early_stop"] = EarlyStop ? EarlyStopCriteria : "off",
             ["spectral"] = Spectral ? "true" : "false",
             ["weight_spectra"] = WeightSpectra ? "true" : "false",
+            ["monitor_budget"] = MonitorBudget is double mb ? F(mb) : "off",
         };
         if (Spectral)
         {

@@ -16,6 +16,10 @@ public interface IProbe
     /// <summary>When the probe runs.</summary>
     ProbeSchedule Schedule { get; }
 
+    /// <summary>Whether the schedule is part of what the probe measures (e.g. the spectral window's stride s in
+    /// δ = θ_t − θ_{t−s}), so a <see cref="MonitorBudget"/> must not stretch it.</summary>
+    bool FixedSchedule => false;
+
     /// <summary>Measures at <see cref="ProbeContext.Step"/> and writes to <paramref name="output"/>.
     /// Runs under <c>torch.no_grad()</c>; a probe that needs autograd (e.g. Hessian-vector products)
     /// opens <c>torch.enable_grad()</c> itself. Any tensor it creates is disposed by the monitor's

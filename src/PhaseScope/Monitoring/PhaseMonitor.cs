@@ -31,6 +31,8 @@ public sealed class PhaseMonitor : IDisposable
         public long Calls;
         public long Ticks;
         public bool Disabled;
+        public long StepOfTicks = -1;   // the step StepTicks belong to
+        public long StepTicks;          // this step's cost (all calls: micro-batches and the main one)
     }
 
     IReadOnlyList<NamedParameter> parameters;
@@ -43,6 +45,7 @@ public sealed class PhaseMonitor : IDisposable
     bool snapshotValid;
     long currentStep;
     long bookkeepingTicks, bookkeepingCalls;
+    long lastStepTimestamp, monitorTicksAtLastStep, bookkeepingTicksAtLastStep;
 
     /// <summary>Creates a monitor over <paramref name="module"/>'s trainable parameters.</summary>
     /// <remarks>
@@ -135,6 +138,9 @@ public sealed class PhaseMonitor : IDisposable
     /// <summary>The watched parameters.</summary>
     public IReadOnlyList<NamedParameter> Parameters => parameters;
 
+    /// <summary>Keeps the monitor within a share of training time by stretching probe intervals (null: base schedules).</summary>
+    public MonitorBudget? Budget { get; set; }
+
     /// <summary>Every event emitted so far (also sent to the sinks).</summary>
     public IReadOnlyList<MonitorEvent> Events => events;
 
@@ -158,8 +164,8 @@ public sealed class PhaseMonitor : IDisposable
         currentStep = step;
         snapshotValid = false;
         // Listing the module costs ~0.1 ms (38 tensors): only on steps where some probe will look at the parameters.
-        if (slots.Any(s => !s.Disabled && s.Probe.Schedule.IsDue(step, EvaluationEvery))) FollowModule(step);
-        if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && s.Probe.Schedule.IsDue(step, EvaluationEvery)))
+        if (slots.Any(s => !s.Disabled && Due(s, step, MonitorPhase.AfterBackward))) FollowModule(step);
+        if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && Due(s, step, MonitorPhase.AfterStep)))
             TakeSnapshot(step);
         bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
         bookkeepingCalls++;
@@ -196,7 +202,7 @@ public sealed class PhaseMonitor : IDisposable
     /// <summary>A probe that asks the loop to split the batch (<see cref="ProbeNeeds.MicroBatchGradients"/> on an <see cref="IMicroBatchProbe"/>).</summary>
     static bool SplitsBatches(IProbe probe) => probe is IMicroBatchProbe && probe.Needs.HasFlag(ProbeNeeds.MicroBatchGradients);
 
-    bool SplitsBatchAt(Slot slot, long step) => !slot.Disabled && SplitsBatches(slot.Probe) && slot.Probe.Schedule.IsDue(step, EvaluationEvery);
+    bool SplitsBatchAt(Slot slot, long step) => !slot.Disabled && SplitsBatches(slot.Probe) && Due(slot, step, MonitorPhase.AfterBackward);
 
     /// <summary>Call after <c>optimizer.step()</c>.</summary>
     public void AfterStep(long step)
@@ -204,6 +210,53 @@ public sealed class PhaseMonitor : IDisposable
         currentStep = step;
         Run(step, MonitorPhase.AfterStep, () => null, null);
         snapshotValid = false;
+        if (Budget is not null) KeepBudget(step);
+    }
+
+    /// <summary>The base schedule is due and, on a budget, the probe's stretched interval allows it.</summary>
+    bool Due(Slot slot, long step, MonitorPhase phase) =>
+        IsDue(slot.Probe.Schedule, step, phase)
+        && (Budget is null || phase == MonitorPhase.Evaluation || !Stretchable(slot) || Budget.Allows(slot.Probe.Name, step));
+
+    bool Stretchable(Slot slot) => !slot.Probe.FixedSchedule && slot.Phase != MonitorPhase.Evaluation;
+
+    int BaseInterval(Slot slot) => slot.Probe.Schedule switch
+    {
+        ProbeSchedule.EveryN e => e.N,
+        ProbeSchedule.OnEvaluationSchedule => Math.Max(1, EvaluationEvery),
+        _ => 1,
+    };
+
+    /// <summary>Budget bookkeeping at the end of a step: the step's training time (wall time since the last step minus the
+    /// monitor's), each probe that ran, transition signals, and a re-plan when due.</summary>
+    void KeepBudget(long step)
+    {
+        long now = Stopwatch.GetTimestamp();
+        long monitorTicks = slots.Sum(s => s.Ticks) + bookkeepingTicks;
+        if (lastStepTimestamp != 0)
+            Budget!.Step(Seconds(now - lastStepTimestamp - (monitorTicks - monitorTicksAtLastStep)), Seconds(bookkeepingTicks - bookkeepingTicksAtLastStep));
+        foreach (var s in slots)
+            if (s.StepOfTicks == step && Stretchable(s)) Budget!.Ran(s.Probe.Name, step, Seconds(s.StepTicks), BaseInterval(s));
+        if (slots.Any(s => !s.Disabled && s.Probe is ITransitionSignal { TransitionUnderway: true }))
+            SuspendBudget(step, "a probe reports a transition under way");
+        var infos = slots.Where(s => !s.Disabled).Select(s => new MonitorBudget.ProbeInfo(s.Probe.Name, BaseInterval(s), Stretchable(s))).ToList();
+        var changed = Budget!.Replan(step, infos);
+        if (changed.Count > 0)
+        {
+            Send(infos.Select(i => new MetricRecord(step, $"monitor/interval/{i.Name}", (double)Budget.Interval(i.Name) * i.BaseInterval)).ToList());
+            Emit(new MonitorEvent(step, "budget_intervals", BookkeepingName,
+                $"Monitor budget {Budget.Fraction:P1} of a {Budget.StepSeconds * 1e3:F2} ms step: {Budget.Describe(infos)}."));
+        }
+        lastStepTimestamp = Stopwatch.GetTimestamp();
+        monitorTicksAtLastStep = slots.Sum(s => s.Ticks) + bookkeepingTicks;
+        bookkeepingTicksAtLastStep = bookkeepingTicks;
+    }
+
+    void SuspendBudget(long step, string why)
+    {
+        if (Budget!.Suspend(step))
+            Emit(new MonitorEvent(step, "budget_suspended", BookkeepingName,
+                $"{why}: every probe runs at its base schedule until step {Budget.SuspendedUntil}."));
     }
 
     /// <summary>Call after a periodic evaluation: records the results and runs evaluation probes.</summary>
@@ -245,7 +298,7 @@ public sealed class PhaseMonitor : IDisposable
     {
         if (due is null)
             foreach (var s in slots)
-                if (!s.Disabled && s.Phase == phase && IsDue(s.Probe.Schedule, step, phase))
+                if (!s.Disabled && s.Phase == phase && Due(s, step, phase))
                     (due ??= []).Add(s);
         if (due is null) return;
         invoke ??= (probe, context, output) => probe.Observe(context, output);
@@ -284,6 +337,7 @@ public sealed class PhaseMonitor : IDisposable
                     metrics.AddRange(output.Metrics);
                     snapshots.AddRange(output.Snapshots);
                     foreach (var e in output.Events) Emit(e);
+                    if (Budget is not null && output.Events.Count > 0) SuspendBudget(step, $"'{slot.Probe.Name}' reported {output.Events[0].Kind}");
                 }
                 catch (Exception e)
                 {
@@ -293,8 +347,11 @@ public sealed class PhaseMonitor : IDisposable
                 }
                 finally
                 {
-                    slot.Ticks += Stopwatch.GetTimestamp() - t0;
+                    long dt = Stopwatch.GetTimestamp() - t0;
+                    slot.Ticks += dt;
                     slot.Calls++;
+                    if (slot.StepOfTicks != step) { slot.StepOfTicks = step; slot.StepTicks = 0; }
+                    slot.StepTicks += dt;
                 }
             }
         }

@@ -20,7 +20,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// whole noise at the training batch: the seed's formula would give C_α ≈ C_true + 1, p ≥ 0.5 by construction.
 /// Events: <c>p_crossed_up</c> / <c>p_crossed_down</c> when that p, averaged over <c>smoothing</c> calls, crosses 0.5.
 /// </summary>
-public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, IDisposable
+public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITransitionSignal, IDisposable
 {
     readonly PhaseCrossing crossing;
     readonly CurvatureProbe? curvature;
@@ -191,6 +191,10 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, IDis
 
     /// <summary>Releases a half-finished micro-batch accumulator.</summary>
     public void Dispose() => micro?.Dispose();
+
+    /// <inheritdoc />
+    /// <remarks>Smoothed p within 0.05 of 0.5: seed 003's transition is p crossing 0.5.</remarks>
+    public bool TransitionUnderway => Math.Abs(crossing.Smoothed - crossing.Threshold) < 0.05;
 
     /// <inheritdoc />
     /// <remarks>The p-crossing detector's smoothing buffer and side; <see cref="Latest"/> is not kept (the controllers

@@ -50,6 +50,9 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
     public ProbeNeeds Needs => ProbeNeeds.None;
     /// <inheritdoc />
     public ProbeSchedule Schedule { get; }
+    /// <inheritdoc />
+    /// <remarks>The stride is the update's definition: a budget must not stretch it.</remarks>
+    public bool FixedSchedule => true;
 
     /// <inheritdoc />
     public void Attach(IReadOnlyList<NamedParameter> parameters)

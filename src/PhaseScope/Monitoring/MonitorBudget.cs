@@ -1,0 +1,169 @@
+using System.Globalization;
+
+namespace PhaseScope.Monitoring;
+
+/// <summary>
+/// Keeps the monitor's overhead within a share of training time (issue 8, <c>--monitor-budget 0.05</c>): from the measured
+/// cost of each probe call and of a training step it chooses each probe's interval so that
+/// Σ_i c_i / I_i + c_monitor ≤ b · t_step, where c_i is the probe's recent cost per call, I_i its interval, c_monitor the
+/// monitor's own per-step bookkeeping and t_step the median training step without the monitor.
+/// <para>
+/// Allocation (water-filling): the per-step budget S = b·t_step − c_monitor is shared equally among the probes; a probe
+/// whose base schedule costs less than its share keeps its base interval and leaves the rest to the others, repeatedly;
+/// the remaining probes get I_i = the smallest multiple of their base interval with c_i / I_i ≤ their share. Probes whose
+/// schedule is part of what they measure (<see cref="IProbe.FixedSchedule"/>, e.g. the spectral window's stride) and
+/// evaluation-time probes keep their schedule and count against S.
+/// </para>
+/// <para>
+/// Transitions: a probe's event (other than failures) or a probe that reports a transition under way
+/// (<see cref="ITransitionSignal"/>) suspends the budget for <see cref="TransitionSteps"/> steps: every probe runs at its base
+/// schedule, because that is when the readings matter. Each re-plan that changes an interval is logged (event
+/// <c>budget_intervals</c>, metrics <c>monitor/interval/NAME</c>), as are suspensions (<c>budget_suspended</c>).
+/// </para>
+/// </summary>
+public sealed class MonitorBudget
+{
+    readonly Dictionary<string, double> costEma = new(StringComparer.Ordinal);
+    readonly Dictionary<string, int> intervals = new(StringComparer.Ordinal);
+    readonly Dictionary<string, long> nextDue = new(StringComparer.Ordinal);
+    readonly Queue<double> stepSeconds = new();
+    double bookkeepingEma = double.NaN;
+    long lastPlan;
+
+    /// <summary>Creates a budget of <paramref name="fraction"/> of training time (0 &lt; b ≤ 1).</summary>
+    public MonitorBudget(double fraction, int replanEvery = 100, int warmupSteps = 20, int transitionSteps = 200)
+    {
+        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The monitor budget is a share of training time in (0, 1], e.g. 0.05 for 5 %.");
+        if (replanEvery < 1 || warmupSteps < 1 || transitionSteps < 0) throw new ArgumentOutOfRangeException(nameof(replanEvery), "Re-plan interval and warm-up must be positive, the transition window non-negative.");
+        Fraction = fraction;
+        ReplanEvery = replanEvery;
+        WarmupSteps = warmupSteps;
+        TransitionSteps = transitionSteps;
+    }
+
+    /// <summary>b, the share of training time the monitor may use.</summary>
+    public double Fraction { get; }
+    /// <summary>Steps between re-plans.</summary>
+    public int ReplanEvery { get; }
+    /// <summary>Steps at base schedules before the first plan (every probe is measured at least once first).</summary>
+    public int WarmupSteps { get; }
+    /// <summary>Steps at base schedules after a transition signal.</summary>
+    public int TransitionSteps { get; }
+    /// <summary>The budget is suspended until this step (a transition is under way).</summary>
+    public long SuspendedUntil { get; private set; }
+    /// <summary>The median training step time measured (seconds; NaN before any).</summary>
+    public double StepSeconds => stepSeconds.Count == 0 ? double.NaN : Median(stepSeconds);
+
+    /// <summary>The interval chosen for <paramref name="probe"/> (1 = its base schedule).</summary>
+    public int Interval(string probe) => intervals.GetValueOrDefault(probe, 1);
+
+    /// <summary>Whether a probe whose base schedule is due at <paramref name="step"/> may run.</summary>
+    public bool Allows(string probe, long step) => step < SuspendedUntil || step >= nextDue.GetValueOrDefault(probe, 0);
+
+    /// <summary>Records that <paramref name="probe"/> ran at <paramref name="step"/> costing <paramref name="seconds"/>.</summary>
+    public void Ran(string probe, long step, double seconds, int baseInterval)
+    {
+        costEma[probe] = costEma.TryGetValue(probe, out var c) ? 0.7 * c + 0.3 * seconds : seconds;
+        // The next run is I steps of the base schedule later: with I = k·base, the (k−1) base-due steps between are skipped.
+        nextDue[probe] = step + (long)Interval(probe) * baseInterval - (baseInterval - 1);
+    }
+
+    /// <summary>Records one training step: its time without the monitor and the monitor's bookkeeping during it.</summary>
+    public void Step(double trainSeconds, double bookkeepingSeconds)
+    {
+        if (double.IsFinite(trainSeconds) && trainSeconds > 0)
+        {
+            stepSeconds.Enqueue(trainSeconds);
+            if (stepSeconds.Count > 64) stepSeconds.Dequeue();
+        }
+        bookkeepingEma = double.IsNaN(bookkeepingEma) ? bookkeepingSeconds : 0.9 * bookkeepingEma + 0.1 * bookkeepingSeconds;
+    }
+
+    /// <summary>A transition is under way at <paramref name="step"/>: base schedules for <see cref="TransitionSteps"/> steps.
+    /// Returns true when this starts a suspension (not already suspended).</summary>
+    public bool Suspend(long step)
+    {
+        bool started = step >= SuspendedUntil;
+        SuspendedUntil = Math.Max(SuspendedUntil, step + TransitionSteps);
+        return started;
+    }
+
+    /// <summary>One probe's planning input: name, base interval (steps), whether its schedule may be stretched.</summary>
+    public sealed record ProbeInfo(string Name, int BaseInterval, bool Stretchable);
+
+    /// <summary>
+    /// Re-plans at <paramref name="step"/> when due (after the warm-up, every <see cref="ReplanEvery"/> steps). Returns the
+    /// intervals that changed (empty when none or not due).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Replan(long step, IReadOnlyList<ProbeInfo> probes)
+    {
+        var changed = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (step < WarmupSteps || step - lastPlan < ReplanEvery || stepSeconds.Count == 0) return changed;
+        lastPlan = step;
+        var plan = Plan(Fraction * StepSeconds - (double.IsNaN(bookkeepingEma) ? 0 : bookkeepingEma),
+            probes.Select(p => (p.Name, p.BaseInterval, p.Stretchable, Cost: costEma.GetValueOrDefault(p.Name, double.NaN))).ToList());
+        foreach (var (name, interval) in plan)
+            if (Interval(name) != interval)
+            {
+                intervals[name] = interval;
+                changed[name] = interval;
+            }
+        return changed;
+    }
+
+    /// <summary>
+    /// The water-filling allocation of a per-step budget <paramref name="perStep"/> (seconds) over probes with a cost per
+    /// call; returns each probe's multiplier of its base interval (1 for fixed or unmeasured probes). A budget smaller
+    /// than the fixed probes' own cost leaves the stretchable ones at the largest multiplier allowed, 10⁶.
+    /// </summary>
+    public static Dictionary<string, int> Plan(double perStep, IReadOnlyList<(string Name, int BaseInterval, bool Stretchable, double Cost)> probes)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        double remaining = perStep;
+        var open = new List<(string Name, int BaseInterval, double Cost)>();
+        foreach (var p in probes)
+        {
+            if (!p.Stretchable || !double.IsFinite(p.Cost) || p.Cost <= 0)
+            {
+                result[p.Name] = 1;
+                if (double.IsFinite(p.Cost) && p.Cost > 0) remaining -= p.Cost / p.BaseInterval;
+            }
+            else open.Add((p.Name, p.BaseInterval, p.Cost));
+        }
+        // Cheapest base rate first: those within an equal share keep their base interval and pass the rest on.
+        open.Sort((a, b) => (a.Cost / a.BaseInterval).CompareTo(b.Cost / b.BaseInterval));
+        int i = 0;
+        while (i < open.Count)
+        {
+            double share = Math.Max(0, remaining) / (open.Count - i);
+            var (name, baseInterval, cost) = open[i];
+            if (cost / baseInterval <= share)
+            {
+                result[name] = 1;
+                remaining -= cost / baseInterval;
+                i++;
+                continue;
+            }
+            // Every probe from here on costs more than an equal share at its base interval: stretch each to its share.
+            for (int j = i; j < open.Count; j++)
+            {
+                var (n, b, c) = open[j];
+                double k = share > 0 ? Math.Ceiling(c / (share * b)) : 1e6;
+                result[n] = (int)Math.Clamp(k, 1, 1e6);
+            }
+            break;
+        }
+        return result;
+    }
+
+    /// <summary>A line for the <c>budget_intervals</c> event.</summary>
+    public string Describe(IReadOnlyList<ProbeInfo> probes) => string.Join(", ", probes.Select(p =>
+        $"{p.Name} every {((long)Interval(p.Name) * p.BaseInterval).ToString(CultureInfo.InvariantCulture)}" +
+        (costEma.TryGetValue(p.Name, out var c) ? $" ({c * 1e3:F2} ms/call)" : "")));
+
+    static double Median(IEnumerable<double> values)
+    {
+        var a = values.OrderBy(v => v).ToArray();
+        return a.Length % 2 == 1 ? a[a.Length / 2] : 0.5 * (a[a.Length / 2 - 1] + a[a.Length / 2]);
+    }
+}

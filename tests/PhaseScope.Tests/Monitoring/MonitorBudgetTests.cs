@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using PhaseScope.Monitoring;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Tests.Monitoring;
+
+public class MonitorBudgetTests
+{
+    /// <summary>
+    /// Worked by hand: 1 ms per step for the monitor; C (fixed, every 5, 1 ms) takes 0.2 ms/step, leaving 0.8.
+    /// A (every 1, 0.1 ms) is under an equal share (0.4) and keeps its schedule, leaving 0.7 for B
+    /// (every 10, 20 ms = 2 ms/step): k = ⌈20 / (0.7·10)⌉ = 3, i.e. every 30 steps.
+    /// </summary>
+    [Fact]
+    public void WaterFillingMatchesTheHandComputedPlan()
+    {
+        var plan = MonitorBudget.Plan(1e-3, [("A", 1, true, 1e-4), ("B", 10, true, 20e-3), ("C", 5, false, 1e-3)]);
+        Assert.Equal(1, plan["A"]);
+        Assert.Equal(3, plan["B"]);
+        Assert.Equal(1, plan["C"]);
+    }
+
+    /// <summary>On random probe sets whose fixed part fits the budget, the plan keeps within it, leaves probes that fit
+    /// their base schedule alone, and stretches no probe further than its share needs (k − 1 would exceed the share).</summary>
+    [Fact]
+    public void PlansKeepWithinTheBudgetAndStretchNoMoreThanNeeded()
+    {
+        var rng = new Random(3);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            int n = rng.Next(1, 8);
+            var probes = Enumerable.Range(0, n).Select(i => ($"p{i}", rng.Next(1, 50), rng.NextDouble() < 0.8, Math.Pow(10, -6 + 4 * rng.NextDouble()))).ToList();
+            double fixedRate = probes.Where(p => !p.Item3).Sum(p => p.Item4 / p.Item2);
+            double budget = fixedRate + Math.Pow(10, -6 + 3 * rng.NextDouble());
+            var plan = MonitorBudget.Plan(budget, probes);
+            double total = probes.Sum(p => p.Item4 / (p.Item2 * (double)plan[p.Item1]));
+            Assert.True(total <= budget * (1 + 1e-12), $"trial {trial}: {total} > {budget}");
+            Assert.All(probes.Where(p => !p.Item3), p => Assert.Equal(1, plan[p.Item1]));
+            // Every stretched probe is at the smallest k that fits the smallest share a stretched probe got.
+            var stretched = probes.Where(p => plan[p.Item1] > 1).ToList();
+            if (stretched.Count == 0) continue;
+            double share = (budget - probes.Where(p => plan[p.Item1] == 1).Sum(p => p.Item4 / p.Item2)) / stretched.Count;
+            foreach (var p in stretched)
+                Assert.True(p.Item4 / (p.Item2 * (plan[p.Item1] - 1.0)) > share * (1 - 1e-9), $"trial {trial}: {p.Item1} stretched beyond its share");
+        }
+    }
+
+    sealed class SpinProbe(string name, double milliseconds, int every, Func<long, bool>? emitAt = null) : IProbe
+    {
+        public List<long> Steps { get; } = [];
+        public string Name => name;
+        public ProbeNeeds Needs => ProbeNeeds.None;
+        public ProbeSchedule Schedule { get; } = ProbeSchedule.Every(every);
+        public void Observe(ProbeContext context, ProbeOutput output)
+        {
+            Steps.Add(context.Step);
+            Spin(milliseconds);
+            if (emitAt?.Invoke(context.Step) == true) output.Event("test_transition", "a transition");
+        }
+    }
+
+    static void Spin(double ms)
+    {
+        var w = Stopwatch.StartNew();
+        while (w.Elapsed.TotalMilliseconds < ms) { }
+    }
+
+    /// <summary>
+    /// A probe costing 6 ms per call on a 2 ms step under a 5 % budget cannot run every step (it would be 300 %): the
+    /// monitor stretches it (logged as budget_intervals and monitor/interval/slow), while a probe that costs almost nothing
+    /// keeps its schedule; an event suspends the budget and the slow probe runs every step again for the transition window.
+    /// The bounds are loose (a factor 5 below the computed k ≈ 60) so a loaded machine cannot fail the test.
+    /// </summary>
+    [Fact]
+    public void MonitorStretchesCostlyProbesAndSamplesDenselyDuringTransitions()
+    {
+        var p = new Parameter(zeros(3));
+        var sink = new CollectingSink();
+        bool fired = false;
+        var slow = new SpinProbe("slow", 6, 1, step => step >= 700 && !fired && (fired = true));
+        var cheap = new SpinProbe("cheap", 0, 1);
+        using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [slow, cheap], [sink])
+        {
+            Budget = new MonitorBudget(0.05, replanEvery: 50, warmupSteps: 20, transitionSteps: 30),
+        };
+        for (int step = 1; step <= 900; step++)
+        {
+            monitor.AfterBackward(step);
+            Spin(2);
+            monitor.AfterStep(step);
+        }
+
+        Assert.Equal(900, cheap.Steps.Count);
+        var plan = sink.Events.First(e => e.Kind == "budget_intervals");
+        Assert.Contains("slow every", plan.Message);
+        double interval = sink.Metrics.Last(m => m.Name == "monitor/interval/slow" && m.Step < 700).Value;
+        Assert.True(interval >= 12, $"the slow probe was only stretched to every {interval} steps");
+        var between = slow.Steps.Where(s => s is > 200 and < 700).ToList();
+        Assert.True(between.Count <= 500 / 12 + 1, $"the slow probe ran {between.Count} times in steps 201–699");
+        // The event (the slow probe's first run from step 700 on) suspends the budget: the next 29 steps all run it.
+        long fire = slow.Steps.First(s => s >= 700);
+        Assert.Contains(sink.Events, e => e.Kind == "budget_suspended" && e.Step == fire);
+        Assert.Equal(Enumerable.Range((int)fire + 1, 29).Select(i => (long)i), slow.Steps.Where(s => s > fire && s < fire + 30));
+    }
+}
