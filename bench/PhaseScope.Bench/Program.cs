@@ -24,6 +24,7 @@ int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
 long maxParams = 10_000_000;
+int budgetSteps = 600;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -33,16 +34,23 @@ for (int i = 0; i < args.Length; i++)
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--suite": suite = args[++i]; break;
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead --max-params P"); return 2;
+        case "--budget-steps": budgetSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|longrun --max-params P --budget-steps N"); return 2;
     }
 }
+if (budgetSteps < 100) { Console.Error.WriteLine("--budget-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments or overhead"); return 2; }
+if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "longrun")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead or longrun"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
 if (suite == "moments")
 {
     PhaseScope.Bench.MomentsBench.Run(rounds);
+    return 0;
+}
+if (suite == "longrun")
+{
+    PhaseScope.Bench.LongRunBench.Run(steps);
     return 0;
 }
 if (suite == "spectral")
@@ -54,7 +62,7 @@ if (suite == "spectral")
 using var task = ModularArithmetic.Create(97, ModularOperation.Add, 0.5, 42);
 if (suite == "overhead")
 {
-    OverheadBench.Run(task, steps, rounds);
+    OverheadBench.Run(task, steps, rounds, budgetSteps);
     var sizes = new List<long>();
     for (long p = 100_000; p <= maxParams; p *= 10) sizes.Add(p);
     ScalingBench.Run(sizes, steps: 20);

@@ -98,7 +98,8 @@ public sealed class MonitorBudget
     public IReadOnlyDictionary<string, int> Replan(long step, IReadOnlyList<ProbeInfo> probes)
     {
         var changed = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (step < WarmupSteps || step - lastPlan < ReplanEvery || stepSeconds.Count == 0) return changed;
+        // The first plan comes right after the warm-up, later ones every ReplanEvery steps.
+        if (step < WarmupSteps || (lastPlan > 0 && step - lastPlan < ReplanEvery) || stepSeconds.Count == 0) return changed;
         lastPlan = step;
         var plan = Plan(Fraction * StepSeconds - (double.IsNaN(bookkeepingEma) ? 0 : bookkeepingEma),
             probes.Select(p => (p.Name, p.BaseInterval, p.Stretchable, Cost: costEma.GetValueOrDefault(p.Name, double.NaN))).ToList());
