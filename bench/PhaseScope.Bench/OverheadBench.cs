@@ -15,6 +15,8 @@ namespace PhaseScope.Bench;
 /// summary (m∩, d₀, C(K,K), Q̂_α) and the spectral trajectory window (stride 1, W = 10) — target ≤ 1.10;</item>
 /// <item><b>full every step</b>: the same plus C_α by k = 8 micro-batches and λ_max by 10 Lanczos iterations — target ≤ 5
 /// (Cockpit reports 1.5× and 21× for its cheap and full sets);</item>
+/// <item><b>full, curvature on 64</b>: the full set with the Hessian on 64 examples (<c>--curvature-batch 64</c>): each
+/// Hessian-vector product then costs ≈ 2 steps of 64 examples instead of 512;</item>
 /// <item><b>default schedules</b>: every probe as <c>phasescope grok</c> schedules it (cheap every 10 steps, moments
 /// log-spaced, spectral stride 100, C_α every 10, λ_max every 100 with ≤ 20 iterations) — target ≤ 1.03;</item>
 /// <item><b>default schedules, budget 5 %</b>: the same under <c>--monitor-budget 0.05</c> (<see cref="MonitorBudget"/>),
@@ -33,9 +35,10 @@ static class OverheadBench
         new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = every, Window = 10, Tensors = "all", BatchSize = 512 }),
     ];
 
-    static IReadOnlyList<IProbe> Full()
+    /// <summary>The full set with the curvature probe's Hessian on <paramref name="curvatureBatch"/> examples (null: 512).</summary>
+    static IReadOnlyList<IProbe> Full(int? curvatureBatch)
     {
-        var curvature = new CurvatureProbe(ProbeSchedule.Every(1), maxIterations: 10, tolerance: 1e-12);
+        var curvature = new CurvatureProbe(ProbeSchedule.Every(1), maxIterations: 10, tolerance: 1e-12, batchSize: curvatureBatch);
         return [.. Cheap(1), curvature, new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), curvature: curvature, batchSize: 512)];
     }
 
@@ -77,7 +80,8 @@ static class OverheadBench
         var configs = new (string Name, Func<IReadOnlyList<IProbe>> Probes, double Target, double? Budget)[]
         {
             ("cheap every step", () => Cheap(1), 1.10, null),
-            ("full every step", Full, 5, null),
+            ("full every step", () => Full(null), 5, null),
+            ("full, curvature on 64", () => Full(64), 5, null),
             ("default schedules", Defaults, 1.03, null),
             ("defaults, budget 5%", Defaults, 1.05, 0.05),
         };

@@ -12,12 +12,19 @@ namespace PhaseScope.Training;
 public sealed class TrainingLossSource(TaskData task, TorchSharp.torch.nn.Module<Tensor, Tensor> model, int batchSize) : IValidationLossSource
 {
     /// <inheritdoc />
-    public Tensor LossOnBatch(long batchSeed) => Loss(task.TrainInputs, task.TrainTargets, batchSeed);
+    public Tensor LossOnBatch(long batchSeed) => Loss(task.TrainInputs, task.TrainTargets, batchSeed, batchSize);
 
     /// <inheritdoc />
-    public Tensor ValidationLossOnBatch(long batchSeed) => Loss(task.TestInputs, task.TestTargets, batchSeed);
+    public Tensor LossOnBatch(long batchSeed, int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        return Loss(task.TrainInputs, task.TrainTargets, batchSeed, size);
+    }
 
-    Tensor Loss(Tensor inputs, Tensor targets, long batchSeed)
+    /// <inheritdoc />
+    public Tensor ValidationLossOnBatch(long batchSeed) => Loss(task.TestInputs, task.TestTargets, batchSeed, batchSize);
+
+    Tensor Loss(Tensor inputs, Tensor targets, long batchSeed, int batchSize)
     {
         using var g = new Generator((ulong)batchSeed);
         long n = inputs.shape[0];

@@ -59,6 +59,7 @@ public static class GrokCommand
         var smoothing = new Option<int>("--p-smoothing") { Description = "Measurements of p averaged before a crossing of 0.5 is reported.", DefaultValueFactory = _ => 5 };
         var curvature = new Option<bool>("--curvature") { Description = "Add the curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H." };
         var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps.", DefaultValueFactory = _ => 100 };
+        var curvatureBatch = new Option<int?>("--curvature-batch") { Description = "Examples in the curvature probe's Hessian batch (default: the training batch); each Hessian-vector product costs about two training steps on it." };
         var lanczos = new Option<int>("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
         var lanczosTol = new Option<double>("--lanczos-tolerance") { Description = "Lanczos relative residual at which λ_max counts as converged.", DefaultValueFactory = _ => 1e-3 };
         var power = new Option<int>("--power-iterations") { Description = "Also run power iteration (seed 003 §11.6) up to N products, for comparison (0: off).", DefaultValueFactory = _ => 0 };
@@ -87,7 +88,7 @@ public static class GrokCommand
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
-            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, lanczos, lanczosTol, power, hutchinson, tailK,
+            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
             spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, resume,
         };
@@ -119,7 +120,7 @@ public static class GrokCommand
                 Moments = r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = r.GetValue(momentsSnapshots),
                 Consolidation = r.GetValue(consolidation)?.ToLowerInvariant(), ConsolidationSamples = r.GetValue(consolidationSamples),
                 ConsolidationEvery = r.GetValue(consolidationEvery), ConsolidationSmoothing = r.GetValue(smoothing),
-                Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), LanczosIterations = r.GetValue(lanczos),
+                Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), CurvatureBatch = r.GetValue(curvatureBatch), LanczosIterations = r.GetValue(lanczos),
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
@@ -204,7 +205,7 @@ public static class GrokCommand
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots));
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
-            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed) : null;
+            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed, s.CurvatureBatch) : null;
             if (curvature is not null) probes.Add(curvature);
             ConsolidationProbe? consolidation = s.ConsolidationMethodName is { } method
                 ? new ConsolidationProbe(method == "micro" ? ConsolidationMethod.MicroBatches : ConsolidationMethod.ExtraBatches, s.ConsolidationSampleCount,

@@ -62,6 +62,8 @@ public sealed record GrokSettings
     public int CurvatureEvery { get; init; } = 100;
     /// <summary>Lanczos iteration cap.</summary>
     public int LanczosIterations { get; init; } = 20;
+    /// <summary>Examples in the curvature probe's batch (null: the training batch size).</summary>
+    public int? CurvatureBatch { get; init; }
     /// <summary>Lanczos relative residual tolerance.</summary>
     public double LanczosTolerance { get; init; } = 1e-3;
     /// <summary>Power-iteration cap for comparison with Lanczos (0: off).</summary>
@@ -154,6 +156,8 @@ public sealed record GrokSettings
         if (ConsolidationEvery < 1) throw new UsageException($"--consolidation-every must be at least 1 (got {ConsolidationEvery}).");
         if (ConsolidationSmoothing < 1) throw new UsageException($"--p-smoothing must be at least 1 (got {ConsolidationSmoothing}).");
         if (CurvatureEvery < 1) throw new UsageException($"--curvature-every must be at least 1 (got {CurvatureEvery}).");
+        if (CurvatureBatch is < 1) throw new UsageException($"--curvature-batch must be at least 1 example (got {CurvatureBatch}).");
+        if (CurvatureBatch is not null && !Curvature) throw new UsageException("--curvature-batch only applies with --curvature.");
         if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
         if (!(LanczosTolerance > 0) || LanczosTolerance >= 1) throw new UsageException($"--lanczos-tolerance must lie in (0, 1) (got {LanczosTolerance}).");
         if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");
@@ -253,6 +257,7 @@ public sealed record GrokSettings
         if (Curvature)
         {
             c["curvature_every"] = CurvatureEvery.ToString();
+            if (CurvatureBatch is int cb) c["curvature_batch"] = cb.ToString();
             c["lanczos_iterations"] = LanczosIterations.ToString();
             c["lanczos_tolerance"] = F(LanczosTolerance);
         }

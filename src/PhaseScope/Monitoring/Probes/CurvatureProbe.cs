@@ -23,8 +23,15 @@ public sealed class CurvatureProbe : IResumableProbe
     /// <param name="powerIterations">Power iteration cap (0: skip power iteration).</param>
     /// <param name="hutchinsonSamples">Hutchinson probes (0: skip the trace).</param>
     /// <param name="seed">Seed of batches and start vectors.</param>
-    public CurvatureProbe(ProbeSchedule? schedule = null, int maxIterations = 20, double tolerance = 1e-3, int powerIterations = 0, int hutchinsonSamples = 0, long seed = 0)
+    /// <param name="batchSize">Examples in the Hessian's batch (null: the loss source's, i.e. the training batch size).
+    /// Each Hessian-vector product costs about two training steps on the batch it uses, so a sub-batch makes the probe
+    /// proportionally cheaper; the price is that λ_max of a smaller batch's Hessian is a noisier estimate, biased
+    /// upward (the largest eigenvalue of a noisy matrix tends to exceed that of its mean, by Weyl-type arguments).</param>
+    public CurvatureProbe(ProbeSchedule? schedule = null, int maxIterations = 20, double tolerance = 1e-3, int powerIterations = 0, int hutchinsonSamples = 0, long seed = 0,
+        int? batchSize = null)
     {
+        if (batchSize is < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The curvature batch needs at least one example.");
+        BatchSize = batchSize;
         if (maxIterations < 1) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "Lanczos needs at least one iteration.");
         if (!(tolerance > 0)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The Lanczos tolerance must be positive.");
         if (powerIterations < 0 || hutchinsonSamples < 0) throw new ArgumentOutOfRangeException(nameof(powerIterations), "Iteration and sample counts must be ≥ 0.");
@@ -46,6 +53,8 @@ public sealed class CurvatureProbe : IResumableProbe
     public int HutchinsonSamples { get; }
     /// <summary>Seed of batches and start vectors.</summary>
     public long Seed { get; }
+    /// <summary>Examples in the Hessian's batch (null: the loss source's).</summary>
+    public int? BatchSize { get; }
     /// <summary>The latest Lanczos result and its step (null before the first).</summary>
     public (long Step, double LambdaMax)? Latest { get; private set; }
 
@@ -63,7 +72,7 @@ public sealed class CurvatureProbe : IResumableProbe
             throw new InvalidOperationException("The curvature probe needs a loss source: set monitor.LossSource (the built-in trainer does).");
         long seed = unchecked(Seed * 1_000_003 + context.Step);
         Tensor loss;
-        using (enable_grad()) loss = source.LossOnBatch(seed);
+        using (enable_grad()) loss = BatchSize is int b ? source.LossOnBatch(seed, b) : source.LossOnBatch(seed);
         using var hvp = new HessianVectorProduct(loss, context.Parameters.Select(p => p.Value).ToArray());
         var lanczos = Lanczos.Run(hvp.Apply, hvp.Dimension, MaxIterations, Tolerance, seed);
         output.Metric("curvature/lambda_max", lanczos.LambdaMax);
