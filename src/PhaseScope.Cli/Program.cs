@@ -21,6 +21,7 @@ root.Add(ForgetCommand.Create());
 root.Add(MomentsCommand.Create());
 root.Add(ReportCommand.Create());
 root.Add(CompareCommand.Create());
+root.Add(SweepCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -248,14 +248,14 @@ public sealed class Trainer
     {
         var dir = CheckpointDirectory!;
         Directory.CreateDirectory(dir);
-        var model = ResumePoint.ModelFileName(step);
-        Safetensors.Save(Path.Combine(dir, model), this.model.state_dict().Select(kv => (kv.Key, kv.Value)),
+        var modelFile = ResumePoint.ModelFileName(step);
+        Safetensors.Save(Path.Combine(dir, modelFile), model.state_dict().Select(kv => (kv.Key, kv.Value)),
             new Dictionary<string, string> { ["step"] = step.ToString(), ["format"] = "pt", ["producer"] = "phasescope" });
         if (!WriteResumePoints) return;
         // The store must hold every record up to this step before the point exists: a resumed run deletes what lies after it.
         Monitor?.FlushSinks();
-        var files = new List<string> { model };
-        var optimizerFile = Path.ChangeExtension(model, ".optimizer");
+        var files = new List<string> { modelFile };
+        var optimizerFile = Path.ChangeExtension(modelFile, ".optimizer");
         AtomicFile.Write(Path.Combine(dir, optimizerFile), s =>
         {
             using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -264,7 +264,7 @@ public sealed class Trainer
         files.Add(optimizerFile);
         if (Monitor is not null)
         {
-            var monitorFile = Path.ChangeExtension(model, ".monitor.safetensors");
+            var monitorFile = Path.ChangeExtension(modelFile, ".monitor.safetensors");
             Monitor.SaveState(Path.Combine(dir, monitorFile), new Dictionary<string, string> { ["step"] = step.ToString() });
             files.Add(monitorFile);
         }

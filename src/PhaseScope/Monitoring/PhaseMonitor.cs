@@ -237,8 +237,9 @@ public sealed class PhaseMonitor : IDisposable
             Budget!.Step(Seconds(now - lastStepTimestamp - (monitorTicks - monitorTicksAtLastStep)), Seconds(bookkeepingTicks - bookkeepingTicksAtLastStep));
         foreach (var s in slots)
             if (s.StepOfTicks == step && Stretchable(s)) Budget!.Ran(s.Probe.Name, step, Seconds(s.StepTicks), BaseInterval(s));
-        if (slots.Any(s => !s.Disabled && s.Probe is ITransitionSignal { TransitionUnderway: true }))
-            SuspendBudget(step, "a probe reports a transition under way");
+        foreach (var s in slots)
+            if (!s.Disabled && s.Probe is ITransitionSignal { TransitionUnderway: true })
+                SuspendBudget(step, s.Probe.Name, $"'{s.Probe.Name}' reports a transition under way");
         var infos = slots.Where(s => !s.Disabled).Select(s => new MonitorBudget.ProbeInfo(s.Probe.Name, BaseInterval(s), Stretchable(s))).ToList();
         var changed = Budget!.Replan(step, infos);
         if (changed.Count > 0)
@@ -252,11 +253,11 @@ public sealed class PhaseMonitor : IDisposable
         bookkeepingTicksAtLastStep = bookkeepingTicks;
     }
 
-    void SuspendBudget(long step, string why)
+    void SuspendBudget(long step, string probe, string why)
     {
-        if (Budget!.Suspend(step))
+        if (Budget!.Suspend(step, probe))
             Emit(new MonitorEvent(step, "budget_suspended", BookkeepingName,
-                $"{why}: every probe runs at its base schedule until step {Budget.SuspendedUntil}."));
+                $"{why}: it runs at its base schedule and the others on the {Budget.TransitionBoost:G}× budget plan until step {Budget.SuspendedUntil}."));
     }
 
     /// <summary>Call after a periodic evaluation: records the results and runs evaluation probes.</summary>
@@ -298,7 +299,10 @@ public sealed class PhaseMonitor : IDisposable
     {
         if (due is null)
             foreach (var s in slots)
-                if (!s.Disabled && s.Phase == phase && Due(s, step, phase))
+                // An update probe needs this step's snapshot: without it (the snapshot failed, or a budget suspension
+                // made the probe due after the snapshot was decided) it skips the step rather than report a false 0.
+                if (!s.Disabled && s.Phase == phase && Due(s, step, phase)
+                    && !(phase == MonitorPhase.AfterStep && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && !snapshotValid))
                     (due ??= []).Add(s);
         if (due is null) return;
         invoke ??= (probe, context, output) => probe.Observe(context, output);
@@ -337,7 +341,7 @@ public sealed class PhaseMonitor : IDisposable
                     metrics.AddRange(output.Metrics);
                     snapshots.AddRange(output.Snapshots);
                     foreach (var e in output.Events) Emit(e);
-                    if (Budget is not null && output.Events.Count > 0) SuspendBudget(step, $"'{slot.Probe.Name}' reported {output.Events[0].Kind}");
+                    if (Budget is not null && output.Events.Count > 0) SuspendBudget(step, slot.Probe.Name, $"'{slot.Probe.Name}' reported {output.Events[0].Kind}");
                 }
                 catch (Exception e)
                 {

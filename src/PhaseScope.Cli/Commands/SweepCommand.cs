@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using PhaseScope.IO;
+using PhaseScope.Reporting;
+using PhaseScope.Training.Tasks;
+using Spectre.Console;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope sweep</c> (issue 7): runs a grid of grok runs (operations × seeds × weight decays) with every probe at
+/// its default schedule (<c>--moments --spectral --consolidation micro --curvature</c>), one child process per run, into
+/// one sweep directory. Resumable: <c>SWEEP_DIR/sweep.json</c> records the grid; run again with the same options and
+/// completed runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before their first
+/// checkpoint start again. A progress line per run, and a table of the grid at the end.
+/// </summary>
+public static class SweepCommand
+{
+    /// <summary>Probes every sweep run carries (their default schedules).</summary>
+    public static readonly string[] ProbeArgs = ["--moments", "--spectral", "--consolidation", "micro", "--curvature"];
+
+    /// <summary>The sweep's definition, stored as SWEEP_DIR/sweep.json.</summary>
+    public sealed record SweepPlan(string Task, string[] Ops, int[] Seeds, double[] WeightDecays, int Steps, string[] GrokArgs)
+    {
+        /// <summary>The grid's cells in order: (run name, grok arguments).</summary>
+        public IEnumerable<(string Name, string[] Args)> Cells() =>
+            from op in Task == "modular" ? Ops : ["-"]
+            from wd in WeightDecays
+            from seed in Seeds
+            select (Name(op, seed, wd), (string[])
+            [
+                "grok", "--task", Task, .. Task == "modular" ? new[] { "--op", op } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
+                "--weight-decay", wd.ToString("R", CultureInfo.InvariantCulture), "--steps", Steps.ToString(CultureInfo.InvariantCulture),
+                .. ProbeArgs, .. GrokArgs,
+            ]);
+
+        string Name(string op, int seed, double wd) => string.Create(CultureInfo.InvariantCulture,
+            $"{Task}{(Task == "modular" ? "-" + op : "")}-s{seed}-wd{wd:G}");
+
+        /// <summary>Same grid and settings (order-insensitive comparison is not needed: the lists are the user's).</summary>
+        public bool SameAs(SweepPlan other) => Task == other.Task && Ops.SequenceEqual(other.Ops) && Seeds.SequenceEqual(other.Seeds)
+            && WeightDecays.SequenceEqual(other.WeightDecays) && Steps == other.Steps && GrokArgs.SequenceEqual(other.GrokArgs);
+    }
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var task = new Option<string>("--task") { Description = "modular or dyck.", DefaultValueFactory = _ => "modular" };
+        var ops = new Option<string>("--ops") { Description = "Comma-separated modular operations (add, sub, mul, div, x2_y2).", DefaultValueFactory = _ => "add,sub,mul,x2_y2" };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "42,137,2024" };
+        var wds = new Option<string>("--weight-decay") { Description = "Comma-separated weight decays (1.0 groks; 0.0 is the control).", DefaultValueFactory = _ => "1.0,0.0" };
+        var steps = new Option<int>("--steps") { Description = "Steps per run.", DefaultValueFactory = _ => 6000 };
+        var grok = new Option<string>("--grok-args") { Description = "Further grok options for every run, e.g. \"--p 97 --threads 2\".", DefaultValueFactory = _ => "" };
+        var outDir = new Option<string>("--out") { Description = "The sweep directory (created; an existing one continues the same sweep).", Required = true };
+        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, outDir };
+        cmd.SetAction(r =>
+        {
+            var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!);
+            return Run(plan, r.GetValue(outDir)!);
+        });
+        return cmd;
+    }
+
+    /// <summary>Validates the grid options.</summary>
+    public static SweepPlan Parse(string task, string ops, string seeds, string wds, int steps, string grokArgs)
+    {
+        task = task.ToLowerInvariant();
+        if (task is not ("modular" or "dyck")) throw new UsageException($"Unknown task '{task}'. Use --task modular or --task dyck.");
+        static string[] List(string s) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var opList = List(ops);
+        if (task == "modular")
+        {
+            if (opList.Length == 0) throw new UsageException("--ops needs at least one operation, e.g. --ops add,mul.");
+            foreach (var op in opList)
+                try { ModularArithmetic.ParseOperation(op); }
+                catch (TaskConfigurationException e) { throw new UsageException($"--ops: {e.Message}"); }
+        }
+        int[] seedList;
+        double[] wdList;
+        try
+        {
+            seedList = List(seeds).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            wdList = List(wds).Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException) { throw new UsageException("--seeds takes integers and --weight-decay numbers, comma-separated (e.g. --seeds 42,137 --weight-decay 1.0,0.0)."); }
+        catch (OverflowException) { throw new UsageException("--seeds takes 32-bit integers."); }
+        if (seedList.Length == 0 || wdList.Length == 0) throw new UsageException("--seeds and --weight-decay need at least one value each.");
+        if (wdList.Any(w => !(w >= 0) || double.IsInfinity(w))) throw new UsageException("--weight-decay values must be finite and ≥ 0.");
+        if (steps < 1) throw new UsageException($"--steps must be positive (got {steps}).");
+        var extra = grokArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var reserved in new[] { "--task", "--op", "--seed", "--weight-decay", "--steps", "--out", "--name", "--json", "--resume" })
+            if (extra.Contains(reserved)) throw new UsageException($"--grok-args cannot hold {reserved}: the sweep sets it for every run.");
+        return new SweepPlan(task, task == "modular" ? opList : [], seedList, wdList, steps, extra);
+    }
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Runs (or continues) the sweep in <paramref name="directory"/>.</summary>
+    public static int Run(SweepPlan plan, string directory)
+    {
+        OutputDirectory.EnsureWritable(directory);
+        var manifest = Path.Combine(directory, "sweep.json");
+        if (File.Exists(manifest))
+        {
+            SweepPlan? stored;
+            try { stored = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllBytes(manifest)); }
+            catch (JsonException e) { throw new UsageException($"{manifest} is not a readable sweep definition ({e.Message}); use another --out."); }
+            if (stored is null || !stored.SameAs(plan))
+                throw new UsageException($"{directory} holds another sweep ({manifest}); continue it with the same options or choose another --out.");
+        }
+        else
+        {
+            Directory.CreateDirectory(directory);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, Json);
+            AtomicFile.Write(manifest, s => s.Write(bytes));
+        }
+
+        var cells = plan.Cells().ToList();
+        var results = new List<(string Name, string Status, string Detail)>();
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            for (int i = 0; i < cells.Count && !cancel.IsCancellationRequested; i++)
+            {
+                var (name, args) = cells[i];
+                var runDir = Path.Combine(directory, name);
+                string[] invocation;
+                string action;
+                switch (State(runDir))
+                {
+                    case "completed":
+                        results.Add((name, "completed", Describe(runDir)));
+                        Console.WriteLine($"[{i + 1}/{cells.Count}] {name}: already completed, skipped");
+                        continue;
+                    case "resumable":
+                        invocation = ["grok", "--resume", runDir, "--json"];
+                        action = "resuming";
+                        break;
+                    case "restart":
+                        Directory.Delete(runDir, recursive: true);   // killed before its first checkpoint: nothing to keep
+                        goto default;
+                    default:
+                        invocation = [.. args, "--out", directory, "--name", name, "--json"];
+                        action = "starting";
+                        break;
+                }
+                Console.WriteLine($"[{i + 1}/{cells.Count}] {name}: {action}");
+                var watch = Stopwatch.StartNew();
+                var (code, stderr) = RunChild(invocation);
+                string status = State(runDir) == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
+                string detail = status == "completed" ? Describe(runDir) : $"exit {code}: {LastLine(stderr)}";
+                results.Add((name, status, detail));
+                Console.WriteLine($"[{i + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {detail}");
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        var table = new Table().Title($"[bold]sweep {Markup.Escape(directory)}[/]").AddColumns("run", "status", "result");
+        foreach (var (name, status, detail) in results) table.AddRow(Markup.Escape(name), status, Markup.Escape(detail));
+        AnsiConsole.Write(table);
+        if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
+        return results.Count == cells.Count && results.All(r => r.Status == "completed") ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>completed, resumable (has a run store and a complete resume point), restart (a run store without one), or new.</summary>
+    static string State(string runDir)
+    {
+        if (!RunReader.IsRun(runDir)) return Directory.Exists(runDir) ? "restart" : "new";
+        try
+        {
+            using var reader = RunReader.Open(runDir);
+            if (reader.Info().Status == "completed") return "completed";
+        }
+        catch (RunStoreException) { return "restart"; }
+        return PhaseScope.Training.Resume.ResumePoint.Latest(Path.Combine(runDir, "checkpoints"), out _) is null ? "restart" : "resumable";
+    }
+
+    static string Describe(string runDir)
+    {
+        using var reader = RunReader.Open(runDir);
+        var summary = reader.Info().SummaryJson;
+        if (summary is null) return "";
+        using var doc = JsonDocument.Parse(summary);
+        var root = doc.RootElement;
+        string Get(string key) => root.TryGetProperty(key, out var v) ? v.ToString() : "?";
+        return $"grokked {Get("grokked")} (step {Get("grok_step")}), test acc {Get("final_test_acc")}";
+    }
+
+    static string LastLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+
+    /// <summary>Runs this CLI again as a child process (so a crash or kill of one run leaves the sweep going). Ctrl-C at
+    /// the terminal reaches the child too (same process group): it stores its run as cancelled, resumable later.</summary>
+    static (int Code, string Stderr) RunChild(string[] args)
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(typeof(SweepCommand).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var child = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {host}.");
+        var stdout = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = child.StandardError.ReadToEndAsync(CancellationToken.None);
+        child.WaitForExit();
+        return (child.ExitCode, stderr.Result);
+    }
+}

@@ -1,0 +1,54 @@
+using PhaseScope.Reporting;
+
+namespace PhaseScope.Tests.Cli;
+
+/// <summary><c>phasescope sweep</c>: the grid runs once, a rerun skips what is done and redoes only what is missing,
+/// and a different grid in the same directory is refused.</summary>
+public class SweepCommandTests
+{
+    static string[] Sweep(string dir, string seeds) =>
+    [
+        "sweep", "--task", "modular", "--ops", "add", "--seeds", seeds, "--weight-decay", "1.0", "--steps", "40", "--out", dir,
+        "--grok-args", "--p 23 --d-model 32 --heads 2 --d-ff 64 --layers 1 --threads 1 --batch-size 64 --checkpoint-every 20 --eval-every 20 --no-report --spectral-stride 10 --curvature-every 20",
+    ];
+
+    [Fact]
+    public void GridRunsOnceAndResumesWhereItStopped()
+    {
+        using var dir = new TempDirectory();
+        var sweep = Path.Combine(dir.Path, "sweep");
+        var first = CliRunner.Run(dir.Path, Sweep(sweep, "1,2"));
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        string[] runs = ["modular-add-s1-wd1", "modular-add-s2-wd1"];
+        foreach (var run in runs)
+        {
+            using var reader = RunReader.Open(Path.Combine(sweep, run));
+            Assert.Equal("completed", reader.Info().Status);
+            Assert.Equal("true", reader.Config()["spectral"]);
+            Assert.Equal("micro", reader.Config()["consolidation"]);
+        }
+
+        // One run lost (e.g. killed before its first checkpoint and cleaned away): a rerun redoes it alone.
+        Directory.Delete(Path.Combine(sweep, runs[1]), recursive: true);
+        var second = CliRunner.Run(dir.Path, Sweep(sweep, "1,2"));
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Contains($"{runs[0]}: already completed, skipped", second.Stdout);
+        Assert.Contains($"{runs[1]}: starting", second.Stdout);
+        using (var reader = RunReader.Open(Path.Combine(sweep, runs[1]))) Assert.Equal("completed", reader.Info().Status);
+
+        var other = CliRunner.Run(dir.Path, Sweep(sweep, "1,2,3"));
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("another sweep", other.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(sweep, "modular-add-s3-wd1")));
+    }
+
+    [Fact]
+    public void ReservedGrokArgumentsAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "sweep", "--out", Path.Combine(dir.Path, "s"), "--grok-args", "--seed 3");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--seed", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "s")));
+    }
+}
