@@ -77,8 +77,9 @@ public class CliTests
         var runDir = o.GetProperty("run_dir").GetString()!;
         Assert.Equal(Path.Combine(dir.Path, "short"), runDir);
         Assert.Single(Directory.GetFiles(Path.Combine(runDir, "tensorboard"), "events.out.tfevents.*"));
-        Assert.Equal(["step_0000020.safetensors", "step_0000030.safetensors"],
-            Directory.GetFiles(Path.Combine(runDir, "checkpoints")).Select(Path.GetFileName).Order());
+        // A checkpoint every 20 steps and at the end, each with its resume point (optimizer, probe state, manifest).
+        Assert.Equal(new[] { 20, 30 }.SelectMany(s => new[] { $"step_{s:D7}.monitor.safetensors", $"step_{s:D7}.optimizer", $"step_{s:D7}.resume.json", $"step_{s:D7}.safetensors" }),
+            Directory.GetFiles(Path.Combine(runDir, "checkpoints")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         (code, stdout, _) = CliRunner.Run(dir.Path, "runs", dir.Path);
         Assert.Equal(0, code);
