@@ -171,7 +171,12 @@ public static class SweepCommand
     /// <summary>completed, resumable (has a run store and a complete resume point), restart (a run store without one), or new.</summary>
     static string State(string runDir)
     {
-        if (!RunReader.IsRun(runDir)) return Directory.Exists(runDir) ? "restart" : "new";
+        if (!RunReader.IsRun(runDir))
+        {
+            if (Directory.Exists(runDir))
+                throw new UsageException($"{runDir} exists but is not a PhaseScope run (no run.db); the sweep will not delete it. Move it away and run the sweep again.");
+            return "new";
+        }
         try
         {
             using var reader = RunReader.Open(runDir);
