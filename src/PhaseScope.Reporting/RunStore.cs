@@ -200,34 +200,40 @@ public sealed class RunStore : IMonitorSink, IDisposable
                     ins.ExecuteNonQuery();
                 }
             }
-            foreach (var (e, wall) in pendingEvents)
-            {
-                using var cmd = connection.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = "INSERT INTO events (step, kind, source, message, wall_time) VALUES ($s, $k, $src, $m, $w)";
-                cmd.Parameters.AddWithValue("$s", e.Step);
-                cmd.Parameters.AddWithValue("$k", e.Kind);
-                cmd.Parameters.AddWithValue("$src", e.Source);
-                cmd.Parameters.AddWithValue("$m", e.Message);
-                cmd.Parameters.AddWithValue("$w", wall);
-                cmd.ExecuteNonQuery();
-            }
-            foreach (var (snap, wall) in pendingSnapshots)
-            {
-                using var cmd = connection.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = "INSERT INTO snapshots (step, name, source, json, wall_time) VALUES ($s, $n, $src, $j, $w)";
-                cmd.Parameters.AddWithValue("$s", snap.Step);
-                cmd.Parameters.AddWithValue("$n", snap.Name);
-                cmd.Parameters.AddWithValue("$src", snap.Source);
-                cmd.Parameters.AddWithValue("$j", snap.Json);
-                cmd.Parameters.AddWithValue("$w", wall);
-                cmd.ExecuteNonQuery();
-            }
+            if (pendingEvents.Count > 0)
+                InsertTextRows(tx, "events (step, kind, source, message, wall_time)",
+                    pendingEvents.Select(p => (p.Event.Step, p.Event.Kind, p.Event.Source, p.Event.Message, p.Wall)));
+            if (pendingSnapshots.Count > 0)
+                InsertTextRows(tx, "snapshots (step, name, source, json, wall_time)",
+                    pendingSnapshots.Select(p => (p.Snapshot.Step, p.Snapshot.Name, p.Snapshot.Source, p.Snapshot.Json, p.Wall)));
             tx.Commit();
             pendingMetrics.Clear();
             pendingEvents.Clear();
             pendingSnapshots.Clear();
+        }
+    }
+
+    /// <summary>Inserts rows of (step, text, source, text, wall time) into <paramref name="tableAndColumns"/> with one
+    /// prepared command (events and snapshots share this shape).</summary>
+    void InsertTextRows(SqliteTransaction tx, string tableAndColumns, IEnumerable<(long Step, string A, string Source, string B, double Wall)> rows)
+    {
+        using var ins = connection.CreateCommand();
+        ins.Transaction = tx;
+        ins.CommandText = $"INSERT INTO {tableAndColumns} VALUES ($s, $a, $src, $b, $w)";
+        var ps = ins.Parameters.Add("$s", SqliteType.Integer);
+        var pa = ins.Parameters.Add("$a", SqliteType.Text);
+        var psrc = ins.Parameters.Add("$src", SqliteType.Text);
+        var pb = ins.Parameters.Add("$b", SqliteType.Text);
+        var pw = ins.Parameters.Add("$w", SqliteType.Real);
+        ins.Prepare();
+        foreach (var (step, a, source, b, wall) in rows)
+        {
+            ps.Value = step;
+            pa.Value = a;
+            psrc.Value = source;
+            pb.Value = b;
+            pw.Value = wall;
+            ins.ExecuteNonQuery();
         }
     }
 
