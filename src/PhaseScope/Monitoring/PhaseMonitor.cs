@@ -248,8 +248,9 @@ public sealed class PhaseMonitor : IDisposable
             Emit(new MonitorEvent(step, "budget_intervals", BookkeepingName,
                 $"Monitor budget {Budget.Fraction:P1} of a {Budget.StepSeconds * 1e3:F2} ms step: {Budget.Describe(infos)}."));
         }
+        // Nothing above runs a probe or adds bookkeeping ticks: the sum taken on entry is still the monitor's total.
         lastStepTimestamp = Stopwatch.GetTimestamp();
-        monitorTicksAtLastStep = slots.Sum(s => s.Ticks) + bookkeepingTicks;
+        monitorTicksAtLastStep = monitorTicks;
         bookkeepingTicksAtLastStep = bookkeepingTicks;
     }
 
@@ -450,14 +451,15 @@ public sealed class PhaseMonitor : IDisposable
         var tensors = new List<(string, Tensor)>();
         var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>());
         var states = new List<ProbeState>();
+        var own = new ProbeState();   // the monitor's bookkeeping, under "(monitor)/"
         try
         {
             foreach (var slot in slots)
             {
                 string prefix = slot.Probe.Name + "/";
-                metadata[$"{BookkeepingName}/calls/{slot.Probe.Name}"] = slot.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                metadata[$"{BookkeepingName}/seconds/{slot.Probe.Name}"] = Seconds(slot.Ticks).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-                metadata[$"{BookkeepingName}/disabled/{slot.Probe.Name}"] = slot.Disabled ? "true" : "false";
+                own.Set($"calls/{slot.Probe.Name}", slot.Calls);
+                own.Set($"seconds/{slot.Probe.Name}", Seconds(slot.Ticks));
+                own.Set($"disabled/{slot.Probe.Name}", slot.Disabled);
                 if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
                 var state = new ProbeState();
                 states.Add(state);
@@ -465,8 +467,9 @@ public sealed class PhaseMonitor : IDisposable
                 foreach (var (k, t) in state.Tensors) tensors.Add((prefix + k, t));
                 foreach (var (k, v) in state.Values) metadata[prefix + k] = v;
             }
-            metadata[$"{BookkeepingName}/bookkeeping_seconds"] = Seconds(bookkeepingTicks).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-            metadata[$"{BookkeepingName}/bookkeeping_calls"] = bookkeepingCalls.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            own.Set("bookkeeping_seconds", Seconds(bookkeepingTicks));
+            own.Set("bookkeeping_calls", bookkeepingCalls);
+            foreach (var (k, v) in own.Values) metadata[$"{BookkeepingName}/{k}"] = v;
             Checkpoints.Safetensors.Save(path, tensors, metadata);
         }
         finally
@@ -483,20 +486,27 @@ public sealed class PhaseMonitor : IDisposable
     public void LoadState(string path, long step, IEnumerable<MonitorEvent>? earlierEvents = null)
     {
         var tensors = Checkpoints.Safetensors.Load(path, out var metadata);
+        // The values (and, for a probe, the tensors) stored under "prefix/", with the prefix taken off.
+        ProbeState StateUnder(string prefix, bool withTensors)
+        {
+            var state = new ProbeState();
+            foreach (var (k, v) in metadata) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.Set(k[prefix.Length..], v);
+            if (withTensors)
+                foreach (var (k, t) in tensors) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.AdoptTensor(k[prefix.Length..], t);
+            return state;
+        }
         try
         {
             events.AddRange(earlierEvents ?? []);
+            var own = StateUnder(BookkeepingName + "/", withTensors: false);
             foreach (var slot in slots)
             {
-                string name = slot.Probe.Name, prefix = name + "/";
-                if (metadata.TryGetValue($"{BookkeepingName}/calls/{name}", out var calls)) slot.Calls = long.Parse(calls, System.Globalization.CultureInfo.InvariantCulture);
-                if (metadata.TryGetValue($"{BookkeepingName}/seconds/{name}", out var secs))
-                    slot.Ticks = (long)(double.Parse(secs, System.Globalization.CultureInfo.InvariantCulture) * Stopwatch.Frequency);
-                if (metadata.TryGetValue($"{BookkeepingName}/disabled/{name}", out var off) && off == "true") slot.Disabled = true;
+                string name = slot.Probe.Name;
+                if (own.Long($"calls/{name}") is long calls) slot.Calls = calls;
+                if (own.Double($"seconds/{name}") is double secs) slot.Ticks = (long)(secs * Stopwatch.Frequency);
+                if (own.Flag($"disabled/{name}") == true) slot.Disabled = true;
                 if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
-                var state = new ProbeState();
-                foreach (var (k, v) in metadata) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.Set(k[prefix.Length..], v);
-                foreach (var (k, t) in tensors) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.AdoptTensor(k[prefix.Length..], t);
+                var state = StateUnder(name + "/", withTensors: true);
                 try
                 {
                     using (NewDisposeScope()) using (no_grad()) resumable.LoadState(state);
@@ -507,9 +517,8 @@ public sealed class PhaseMonitor : IDisposable
                         $"Probe '{name}' could not take back its state from {Path.GetFileName(path)} ({e.Message}); it starts afresh."));
                 }
             }
-            if (metadata.TryGetValue($"{BookkeepingName}/bookkeeping_seconds", out var b))
-                bookkeepingTicks = (long)(double.Parse(b, System.Globalization.CultureInfo.InvariantCulture) * Stopwatch.Frequency);
-            if (metadata.TryGetValue($"{BookkeepingName}/bookkeeping_calls", out var bc)) bookkeepingCalls = long.Parse(bc, System.Globalization.CultureInfo.InvariantCulture);
+            if (own.Double("bookkeeping_seconds") is double b) bookkeepingTicks = (long)(b * Stopwatch.Frequency);
+            if (own.Long("bookkeeping_calls") is long bc) bookkeepingCalls = bc;
             currentStep = step;
         }
         finally
