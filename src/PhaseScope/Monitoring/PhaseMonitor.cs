@@ -141,6 +141,10 @@ public sealed class PhaseMonitor : IDisposable
     /// <summary>Keeps the monitor within a share of training time by stretching probe intervals (null: base schedules).</summary>
     public MonitorBudget? Budget { get; set; }
 
+    /// <summary>The clock that times probes and training steps (the system's by default; a test can pass a manual one so
+    /// budget decisions do not depend on how loaded the machine is).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Every event emitted so far (also sent to the sinks).</summary>
     public IReadOnlyList<MonitorEvent> Events => events;
 
@@ -160,14 +164,14 @@ public sealed class PhaseMonitor : IDisposable
     /// <param name="loss">The step's loss (scalar), if probes should see it.</param>
     public void AfterBackward(long step, Tensor? loss = null)
     {
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = Clock.GetTimestamp();
         currentStep = step;
         snapshotValid = false;
         // Listing the module costs ~0.1 ms (38 tensors): only on steps where some probe will look at the parameters.
         if (slots.Any(s => !s.Disabled && Due(s, step, MonitorPhase.AfterBackward))) FollowModule(step);
         if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && Due(s, step, MonitorPhase.AfterStep)))
             TakeSnapshot(step);
-        bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
+        bookkeepingTicks += Clock.GetTimestamp() - t0;
         bookkeepingCalls++;
 
         double? lossValue = null;
@@ -231,7 +235,7 @@ public sealed class PhaseMonitor : IDisposable
     /// monitor's), each probe that ran, transition signals, and a re-plan when due.</summary>
     void KeepBudget(long step)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = Clock.GetTimestamp();
         long monitorTicks = slots.Sum(s => s.Ticks) + bookkeepingTicks;
         if (lastStepTimestamp != 0)
             Budget!.Step(Seconds(now - lastStepTimestamp - (monitorTicks - monitorTicksAtLastStep)), Seconds(bookkeepingTicks - bookkeepingTicksAtLastStep));
@@ -249,7 +253,7 @@ public sealed class PhaseMonitor : IDisposable
                 $"Monitor budget {Budget.Fraction:P1} of a {Budget.StepSeconds * 1e3:F2} ms step: {Budget.Describe(infos)}."));
         }
         // Nothing above runs a probe or adds bookkeeping ticks: the sum taken on entry is still the monitor's total.
-        lastStepTimestamp = Stopwatch.GetTimestamp();
+        lastStepTimestamp = Clock.GetTimestamp();
         monitorTicksAtLastStep = monitorTicks;
         bookkeepingTicksAtLastStep = bookkeepingTicks;
     }
@@ -265,7 +269,7 @@ public sealed class PhaseMonitor : IDisposable
     public void OnEvaluation(long step, EvaluationResult result)
     {
         currentStep = step;
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = Clock.GetTimestamp();
         var metrics = new List<MetricRecord>
         {
             new(step, "eval/train_loss", result.TrainLoss),
@@ -276,16 +280,16 @@ public sealed class PhaseMonitor : IDisposable
         if (result.TrainTokenAccuracy is double trTok) metrics.Add(new(step, "eval/train_token_acc", trTok));
         if (result.TestTokenAccuracy is double teTok) metrics.Add(new(step, "eval/test_token_acc", teTok));
         Send(metrics);
-        bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
+        bookkeepingTicks += Clock.GetTimestamp() - t0;
         Run(step, MonitorPhase.Evaluation, () => null, result);
     }
 
     /// <summary>Records metrics measured outside the probes (e.g. an experiment's own evaluation) in every sink.</summary>
     public void Record(IReadOnlyList<MetricRecord> metrics)
     {
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = Clock.GetTimestamp();
         Send(metrics);
-        bookkeepingTicks += Stopwatch.GetTimestamp() - t0;
+        bookkeepingTicks += Clock.GetTimestamp() - t0;
     }
 
     /// <summary>Emits an event from outside the probes (e.g. the trainer's grok detection).</summary>
@@ -333,7 +337,7 @@ public sealed class PhaseMonitor : IDisposable
             foreach (var slot in due)
             {
                 var output = new ProbeOutput(step, slot.Probe.Name);
-                long t0 = Stopwatch.GetTimestamp();
+                long t0 = Clock.GetTimestamp();
                 try
                 {
                     using var scope = NewDisposeScope();
@@ -352,7 +356,7 @@ public sealed class PhaseMonitor : IDisposable
                 }
                 finally
                 {
-                    long dt = Stopwatch.GetTimestamp() - t0;
+                    long dt = Clock.GetTimestamp() - t0;
                     slot.Ticks += dt;
                     slot.Calls++;
                     if (slot.StepOfTicks != step) { slot.StepOfTicks = step; slot.StepTicks = 0; }
@@ -366,11 +370,11 @@ public sealed class PhaseMonitor : IDisposable
             foreach (var u in updates) u?.Dispose();
         }
 
-        long tb = Stopwatch.GetTimestamp();
+        long tb = Clock.GetTimestamp();
         if (metrics.Count > 0) Send(metrics);
         foreach (var snapshot in snapshots)
             foreach (var sink in sinks) Guard(sink, () => sink.Write(snapshot));
-        bookkeepingTicks += Stopwatch.GetTimestamp() - tb;
+        bookkeepingTicks += Clock.GetTimestamp() - tb;
     }
 
     /// <summary>
@@ -503,7 +507,7 @@ public sealed class PhaseMonitor : IDisposable
             {
                 string name = slot.Probe.Name;
                 if (own.Long($"calls/{name}") is long calls) slot.Calls = calls;
-                if (own.Double($"seconds/{name}") is double secs) slot.Ticks = (long)(secs * Stopwatch.Frequency);
+                if (own.Double($"seconds/{name}") is double secs) slot.Ticks = (long)(secs * Clock.TimestampFrequency);
                 if (own.Flag($"disabled/{name}") == true) slot.Disabled = true;
                 if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
                 var state = StateUnder(name + "/", withTensors: true);
@@ -517,7 +521,7 @@ public sealed class PhaseMonitor : IDisposable
                         $"Probe '{name}' could not take back its state from {Path.GetFileName(path)} ({e.Message}); it starts afresh."));
                 }
             }
-            if (own.Double("bookkeeping_seconds") is double b) bookkeepingTicks = (long)(b * Stopwatch.Frequency);
+            if (own.Double("bookkeeping_seconds") is double b) bookkeepingTicks = (long)(b * Clock.TimestampFrequency);
             if (own.Long("bookkeeping_calls") is long bc) bookkeepingCalls = bc;
             currentStep = step;
         }
@@ -527,7 +531,7 @@ public sealed class PhaseMonitor : IDisposable
         }
     }
 
-    static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
+    double Seconds(long ticks) => (double)ticks / Clock.TimestampFrequency;
 
     /// <summary>Releases the parameter snapshot and disposable probes.</summary>
     public void Dispose()

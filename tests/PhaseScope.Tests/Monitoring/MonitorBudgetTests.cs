@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PhaseScope.Monitoring;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,7 +45,16 @@ public class MonitorBudgetTests
         }
     }
 
-    sealed class SpinProbe(string name, double milliseconds, int every, Func<long, bool>? emitAt = null) : IProbe
+    /// <summary>A clock that moves only when told: the budget test's costs are exact, whatever the machine's load.</summary>
+    sealed class ManualClock : TimeProvider
+    {
+        long ticks = 1;
+        public override long TimestampFrequency => 1_000_000;
+        public override long GetTimestamp() => ticks;
+        public void Advance(double milliseconds) => ticks += (long)Math.Round(milliseconds * 1e3);
+    }
+
+    sealed class CostlyProbe(string name, ManualClock clock, double milliseconds, int every, Func<long, bool>? emitAt = null) : IProbe
     {
         public List<long> Steps { get; } = [];
         public string Name => name;
@@ -55,39 +63,36 @@ public class MonitorBudgetTests
         public void Observe(ProbeContext context, ProbeOutput output)
         {
             Steps.Add(context.Step);
-            Spin(milliseconds);
+            clock.Advance(milliseconds);
             if (emitAt?.Invoke(context.Step) == true) output.Event("test_transition", "a transition");
         }
     }
 
-    static void Spin(double ms)
-    {
-        var w = Stopwatch.StartNew();
-        while (w.Elapsed.TotalMilliseconds < ms) { }
-    }
-
     /// <summary>
     /// A probe costing 12 ms per call on a 3 ms step under a 10 % budget cannot run every step (it would be 400 %): the
-    /// monitor stretches it (logged as budget_intervals and monitor/interval/slow), while a probe that costs almost nothing
-    /// (its share is 0.15 ms per step) keeps its schedule; the slow probe's own event opens a transition window in which it
-    /// runs every step. The bounds are loose (a factor 5 below the computed k ≈ 40) so a loaded machine cannot fail the test.
+    /// monitor stretches it (logged as budget_intervals and monitor/interval/slow), while a probe that costs 1 µs (its
+    /// share is 0.15 ms per step) keeps its schedule; the slow probe's own event opens a transition window in which it
+    /// runs every step. Time is a manual clock, so the costs are exact: the slow probe alone has the 0.3 ms budget left
+    /// after the cheap one's 0.001 ms, k = ⌈12 / 0.299⌉ = 41.
     /// </summary>
     [Fact]
     public void MonitorStretchesCostlyProbesAndSamplesDenselyDuringTransitions()
     {
         var p = new Parameter(zeros(3));
         var sink = new CollectingSink();
+        var clock = new ManualClock();
         bool fired = false;
-        var slow = new SpinProbe("slow", 12, 1, step => step >= 700 && !fired && (fired = true));
-        var cheap = new SpinProbe("cheap", 0, 1);
+        var slow = new CostlyProbe("slow", clock, 12, 1, step => step >= 700 && !fired && (fired = true));
+        var cheap = new CostlyProbe("cheap", clock, 0.001, 1);
         using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [slow, cheap], [sink])
         {
             Budget = new MonitorBudget(0.10, replanEvery: 50, warmupSteps: 20, transitionSteps: 30),
+            Clock = clock,
         };
         for (int step = 1; step <= 900; step++)
         {
             monitor.AfterBackward(step);
-            Spin(3);
+            clock.Advance(3);
             monitor.AfterStep(step);
         }
 
@@ -95,9 +100,9 @@ public class MonitorBudgetTests
         var plan = sink.Events.First(e => e.Kind == "budget_intervals");
         Assert.Contains("slow every", plan.Message);
         double interval = sink.Metrics.Last(m => m.Name == "monitor/interval/slow" && m.Step < 700).Value;
-        Assert.True(interval >= 8, $"the slow probe was only stretched to every {interval} steps");
+        Assert.Equal(41, interval);
         var between = slow.Steps.Where(s => s is > 200 and < 700).ToList();
-        Assert.True(between.Count <= 500 / 8 + 1, $"the slow probe ran {between.Count} times in steps 201–699");
+        Assert.InRange(between.Count, 499 / 41, 499 / 41 + 1);
         // The event (the slow probe's first run from step 700 on) suspends the budget: the next 29 steps all run it.
         long fire = slow.Steps.First(s => s >= 700);
         Assert.Contains(sink.Events, e => e.Kind == "budget_suspended" && e.Step == fire);
