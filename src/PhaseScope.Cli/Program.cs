@@ -22,6 +22,7 @@ root.Add(MomentsCommand.Create());
 root.Add(ReportCommand.Create());
 root.Add(CompareCommand.Create());
 root.Add(SweepCommand.Create());
+root.Add(VerdictCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -106,8 +106,9 @@ public sealed class Trainer
         double evaluationSeconds = 0;
         var watch = Stopwatch.StartNew();
         int step = 0;
+        bool PastGrokMargin(int next) => grokStep is long g && options.StopAfterGrok is int margin && next > g + margin;
         model.train();
-        for (step = first; step <= options.Steps && stop is null && !cancel.IsCancellationRequested; step++)
+        for (step = first; step <= options.Steps && stop is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();

@@ -27,6 +27,9 @@ public sealed record TrainerOptions
     public int CheckpointEvery { get; init; }
     /// <summary>Test accuracy at which a run counts as grokked (DESIGN.md: 0.95).</summary>
     public double GrokThreshold { get; init; } = 0.95;
+    /// <summary>Stop this many steps after the grok step (null: run all <see cref="Steps"/>). A sweep only needs what
+    /// precedes the transition and a margin after it; controls, which never grok, still run every step.</summary>
+    public int? StopAfterGrok { get; init; }
 
     /// <summary>Checks the options; throws <see cref="TaskConfigurationException"/> naming the problem.</summary>
     public void Validate()
@@ -38,6 +41,7 @@ public sealed record TrainerOptions
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new TaskConfigurationException($"--weight-decay must be a non-negative finite number (got {WeightDecay}).");
         if (!(GradientClip >= 0)) throw new TaskConfigurationException($"--clip must be ≥ 0 (got {GradientClip}); 0 disables clipping.");
         if (EvaluateEvery < 1) throw new TaskConfigurationException($"--eval-every must be positive (got {EvaluateEvery}).");
+        if (StopAfterGrok < 0) throw new TaskConfigurationException($"--stop-after-grok must be ≥ 0 steps (got {StopAfterGrok}).");
         if (CheckpointEvery < 0) throw new TaskConfigurationException($"--checkpoint-every must be ≥ 0 (got {CheckpointEvery}).");
     }
 }

@@ -81,6 +81,7 @@ public static class GrokCommand
         var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
         var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+        var stopAfterGrok = new Option<int?>("--stop-after-grok") { Description = "Stop N steps after the grok step (default: run all --steps)." };
         var budget = new Option<double?>("--monitor-budget") { Description = "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json)." };
 
@@ -90,7 +91,7 @@ public static class GrokCommand
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
-            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, resume,
+            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, resume,
         };
         cmd.SetAction(r =>
         {
@@ -112,7 +113,7 @@ public static class GrokCommand
                     Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? (taskName == "dyck" ? 50 : 512),
                     LearningRate = r.GetValue(lr), Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd),
                     GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
-                    CheckpointEvery = r.GetValue(ckptEvery),
+                    CheckpointEvery = r.GetValue(ckptEvery), StopAfterGrok = r.GetValue(stopAfterGrok),
                 },
                 Layers = r.GetValue(layers), DModel = r.GetValue(dModel), Heads = r.GetValue(heads), DFf = r.GetValue(dFf),
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
@@ -275,6 +276,7 @@ public static class GrokCommand
         ["final_train_loss"] = SummaryTable.Finite(r.Final.TrainLoss),
         ["final_test_loss"] = SummaryTable.Finite(r.Final.TestLoss),
         ["steps"] = r.Steps,
+        ["stopped_after_grok"] = r.GrokStep is not null && s.Trainer.StopAfterGrok is not null && r.Steps < s.Trainer.Steps,
         ["run_dir"] = runDir,
         ["status"] = status,
         ["task"] = s.Task,

@@ -47,4 +47,20 @@ public class TrainerTests
         Assert.Equal(600, metrics.Count(m => m.Name == "loss"));
         Assert.Equal(60, metrics.Count(m => m.Name == "eval/test_acc"));
     }
+
+    /// <summary>--stop-after-grok N ends the run N steps after the grok step. A threshold of 0 makes the first evaluation
+    /// (step 10) the grok step, so the run must take exactly 10 + N steps, and all 60 without the option.</summary>
+    [Theory]
+    [InlineData(0, 10)]
+    [InlineData(7, 17)]
+    [InlineData(null, 60)]
+    public void StopAfterGrokEndsTheRunThatManyStepsAfterTheGrokStep(int? margin, int expected)
+    {
+        using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 1);
+        manual_seed(1);
+        using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 16, heads: 2, dFf: 32));
+        var result = new Trainer(task, model, new TrainerOptions { Steps = 60, BatchSize = 32, EvaluateEvery = 10, Seed = 1, GrokThreshold = 0, StopAfterGrok = margin }).Run();
+        Assert.Equal(10, result.GrokStep);
+        Assert.Equal(expected, result.Steps);
+    }
 }

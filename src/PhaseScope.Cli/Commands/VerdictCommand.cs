@@ -1,0 +1,60 @@
+using System.CommandLine;
+using PhaseScope.Reporting;
+using PhaseScope.Reporting.Verdict;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope verdict SWEEP_DIR [SWEEP_DIR…] [--window W] [--out DIR]</c> (issue 7): scores every event kind of the
+/// sweeps' completed runs as a predictor of grokking (<see cref="IndicatorScore"/>) and writes the Markdown report with
+/// seed 001's Test 7 tables and figures (<see cref="VerdictReport"/>). Unfinished runs are listed and left out; a
+/// directory without any completed run is an error.
+/// </summary>
+public static class VerdictCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var dirs = new Argument<string[]>("SWEEP_DIR") { Description = "Sweep directories (from 'phasescope sweep') or single run directories.", Arity = ArgumentArity.OneOrMore };
+        var window = new Option<long>("--window") { Description = "W: an event counts as a hit when it falls in [grok step − W, grok step].", DefaultValueFactory = _ => 1000 };
+        var outDir = new Option<string?>("--out") { Description = "Directory for VERDICT.md, verdict.json and the figures (default: SWEEP_DIR/verdict)." };
+        var cmd = new Command("verdict", "Measure how well each indicator's events announce grokking over a sweep; writes a Markdown report.") { dirs, window, outDir };
+        cmd.SetAction(r => Run(r.GetValue(dirs)!, r.GetValue(window), r.GetValue(outDir)));
+        return cmd;
+    }
+
+    /// <summary>Loads the runs, writes the report, prints the indicator table.</summary>
+    public static int Run(string[] directories, long window, string? outDirectory)
+    {
+        if (window < 0) throw new UsageException($"--window must be ≥ 0 steps (got {window}).");
+        var runs = new List<SweepRun>();
+        var skipped = new List<string>();
+        foreach (var dir in directories)
+        {
+            if (!Directory.Exists(dir)) throw new UsageException($"{dir} does not exist; pass a sweep directory written by 'phasescope sweep'.");
+            var candidates = RunReader.IsRun(dir) ? [dir] : Directory.GetDirectories(dir).Where(RunReader.IsRun).Order(StringComparer.Ordinal).ToArray();
+            if (candidates.Length == 0) throw new UsageException($"{dir} holds no runs (no subdirectory with a run.db); pass a sweep directory written by 'phasescope sweep'.");
+            foreach (var c in candidates)
+            {
+                try { runs.Add(SweepRun.Load(c)); }
+                catch (RunStoreException e) { skipped.Add($"{Path.GetFileName(c)}: {e.Message}"); }
+            }
+        }
+        if (runs.Count == 0)
+            throw new UsageException($"No completed run in {string.Join(", ", directories)} ({string.Join("; ", skipped)}). Finish the sweep first ('phasescope sweep' with the same options continues it).");
+        var dupes = runs.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (dupes.Count > 0) throw new UsageException($"Two runs are named {string.Join(", ", dupes)}; pass sweeps whose run names differ.");
+
+        var target = outDirectory ?? Path.Combine(directories[0], "verdict");
+        OutputDirectory.EnsureWritable(target);
+        var command = $"phasescope verdict {string.Join(' ', directories)} --window {window}{(outDirectory is null ? "" : $" --out {outDirectory}")}";
+        var path = VerdictReport.Write(runs, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
+
+        Console.WriteLine($"{runs.Count} runs ({runs.Count(r => r.Grokked)} grokked), window {window} steps.");
+        foreach (var s in IndicatorScore.Score(runs, window))
+            Console.WriteLine($"  {s.Kind,-24} hits {s.Hits}/{s.Grokking}  median lead {s.MedianLead,7:G4}  false positives matched {s.MatchedFalsePositives}/{s.Controls}, anywhere {s.AnywhereFalsePositives}/{s.Controls}");
+        foreach (var s in skipped) Console.WriteLine($"  left out (not completed) {s}");
+        Console.WriteLine($"Report: {path}");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json;
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Reporting.Verdict;
+
+/// <summary>
+/// What the verdict (issue 7) needs of one stored run: its grid cell (task, operation, seed, weight decay), whether and
+/// when it grokked (DESIGN.md: the first evaluation with test accuracy ≥ 0.95), the probes' events, and the spectral
+/// series behind seed 001's Test 7 tables.
+/// </summary>
+/// <param name="Name">Run name (directory name).</param>
+/// <param name="Task">modular, dyck or scan.</param>
+/// <param name="Op">Modular operation (null for other tasks).</param>
+/// <param name="Seed">Training seed.</param>
+/// <param name="WeightDecay">AdamW weight decay.</param>
+/// <param name="GrokStep">Grok step (null: never grokked).</param>
+/// <param name="Steps">Steps the run took.</param>
+/// <param name="Events">Every probe event (the monitor's own bookkeeping and the trainer's are left out).</param>
+/// <param name="Series">Metric series by name (only those <see cref="SeriesNames"/> lists).</param>
+public sealed record SweepRun(string Name, string Task, string? Op, int Seed, double WeightDecay, long? GrokStep, long Steps,
+    IReadOnlyList<MonitorEvent> Events, IReadOnlyDictionary<string, IReadOnlyList<(long Step, double Value)>> Series)
+{
+    /// <summary>Event sources that are not indicators: the monitor's bookkeeping (budget plans) and the trainer (grokked, resumed).</summary>
+    public static readonly string[] NonIndicatorSources = [PhaseMonitor.BookkeepingName, "trainer"];
+
+    /// <summary>The series the per-run tables read: the spectral edge's gap ratio σ_k*/σ_k*+1, the sub-leading gap g₂₃ = σ₂² − σ₃² and k*.</summary>
+    public static readonly string[] SeriesNames = ["spectral/gap_ratio", "spectral/g23", "spectral/k_star"];
+
+    /// <summary>True when the run grokked.</summary>
+    public bool Grokked => GrokStep is not null;
+
+    /// <summary>The grid cell without the weight decay: grokking and control runs of one cell are paired.</summary>
+    public string Cell => $"{Task}/{Op ?? "-"}/{Seed}";
+
+    /// <summary>The value of <paramref name="series"/> at the last record at or before <paramref name="step"/> (null: none).</summary>
+    public double? At(string series, long step)
+    {
+        if (!Series.TryGetValue(series, out var s)) return null;
+        double? value = null;
+        foreach (var (st, v) in s)
+        {
+            if (st > step) break;
+            value = v;
+        }
+        return value;
+    }
+
+    /// <summary>Reads a completed run written by <c>phasescope grok</c>.</summary>
+    /// <exception cref="RunStoreException">The directory is not a readable run, or the run has no summary (not completed).</exception>
+    public static SweepRun Load(string directory)
+    {
+        using var reader = RunReader.Open(directory);
+        using var read = reader.ConsistentRead();
+        var info = reader.Info();
+        if (info.SummaryJson is null)
+            throw new RunStoreException($"{directory} has no summary (status '{info.Status}'): finish it first (e.g. 'phasescope sweep' again, or 'phasescope grok --resume {directory}').");
+        using var doc = JsonDocument.Parse(info.SummaryJson);
+        var root = doc.RootElement;
+        string? Str(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        double? Num(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        var task = Str("task") ?? throw new RunStoreException($"{directory}: the summary names no task; verdict reads runs written by 'phasescope grok'.");
+        var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source)).ToList();
+        var series = SeriesNames.ToDictionary(n => n, n => reader.Series(n));
+        return new SweepRun(info.Name, task, Str("op"), (int)(Num("seed") ?? 0), Num("weight_decay") ?? double.NaN,
+            Num("grok_step") is double g ? (long)g : null, (long)(Num("steps") ?? 0), events, series);
+    }
+
+    /// <summary>Weight decay as the tables print it.</summary>
+    public string WeightDecayText => WeightDecay.ToString("G", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using PhaseScope.IO;
+
+namespace PhaseScope.Reporting.Verdict;
+
+/// <summary>
+/// The Markdown verdict of a sweep (issue 7): grok counts, each indicator's <see cref="IndicatorScore"/>, seed 001's
+/// Test 7 per-run tables (§27: the gap ratio at and after the grok step; for modular arithmetic the sub-leading gap
+/// g₂₃ = σ₂² − σ₃² early and at grokking, and k* before and at grokking), each run's first event of every kind, and two SVG
+/// figures. Every file is written atomically; the JSON beside the Markdown holds the same numbers for scripts.
+/// </summary>
+public static class VerdictReport
+{
+    /// <summary>Markdown file name inside the output directory.</summary>
+    public const string MarkdownFile = "VERDICT.md";
+
+    /// <summary>Writes VERDICT.md, verdict.json, gap_ratio_aligned.svg and lead_times.svg into <paramref name="outDirectory"/>.</summary>
+    /// <param name="runs">The sweep's completed runs.</param>
+    /// <param name="window">W of <see cref="IndicatorScore.Score"/>.</param>
+    /// <param name="outDirectory">Created if missing.</param>
+    /// <param name="title">Heading (e.g. the sweep directory).</param>
+    /// <param name="command">The command that regenerates the report, quoted in it.</param>
+    public static string Write(IReadOnlyList<SweepRun> runs, long window, string outDirectory, string title, string command)
+    {
+        var scores = IndicatorScore.Score(runs, window);
+        Directory.CreateDirectory(outDirectory);
+        var md = new StringBuilder();
+        md.AppendLine($"# Verdict: {title}").AppendLine();
+        md.AppendLine($"Regenerate with `{command}`. Window W = {window} steps before the grok step (the first evaluation with test accuracy ≥ 0.95).").AppendLine();
+
+        md.AppendLine("## Grok counts").AppendLine();
+        md.AppendLine("| task | op | weight decay | grokked | grok steps |").AppendLine("|---|---|---|---|---|");
+        foreach (var g in runs.GroupBy(r => (r.Task, Op: r.Op ?? "-", r.WeightDecayText)).OrderBy(g => g.Key.Task).ThenBy(g => g.Key.Op).ThenByDescending(g => g.First().WeightDecay))
+        {
+            var steps = g.Where(r => r.Grokked).Select(r => r.GrokStep!.Value.ToString(CultureInfo.InvariantCulture));
+            md.AppendLine($"| {g.Key.Task} | {g.Key.Op} | {g.Key.WeightDecayText} | {g.Count(r => r.Grokked)}/{g.Count()} | {string.Join(", ", steps.DefaultIfEmpty("—"))} |");
+        }
+        md.AppendLine();
+
+        int grokking = runs.Count(r => r.Grokked), controls = runs.Count - grokking;
+        md.AppendLine("## Indicators").AppendLine();
+        md.AppendLine($"{grokking} grokking runs, {controls} control runs (never grokked). Hit: an event of the kind in [g − W, g]. Lead: g − the first such event (median, range). " +
+            "False positive, matched: a control run with the event in the same window placed at its cell's grok step (or the median grok step). False positive, anywhere: at any step.").AppendLine();
+        md.AppendLine("| event | source | hit rate | lead (median, range) | false positives, matched | false positives, anywhere |").AppendLine("|---|---|---|---|---|---|");
+        foreach (var s in scores)
+        {
+            string lead = s.LeadTimes.Count == 0 ? "—" : $"{s.MedianLead:G4} ({s.LeadTimes.Min()}–{s.LeadTimes.Max()})";
+            md.AppendLine($"| {s.Kind} | {s.Source} | {Rate(s.Hits, s.Grokking)} | {lead} | {Rate(s.MatchedFalsePositives, s.Controls)} | {Rate(s.AnywhereFalsePositives, s.Controls)} |");
+        }
+        md.AppendLine();
+
+        var modular = runs.Where(r => r.Task == "modular").ToList();
+        if (modular.Count > 0)
+        {
+            md.AppendLine("## Seed 001 Test 7, modular arithmetic: the sub-leading gap and k*").AppendLine();
+            md.AppendLine("The sub-leading gap g₂₃ = σ₂² − σ₃² of the update window's Gram matrix (spectral/g23; seed 001 §27: it closes before grokking) at the first full window and at the grok step (controls: at their matched step), its decline, and k* at both; the gap ratio σ_k*/σ_k*+1 at the grok step and its largest value after it.").AppendLine();
+            md.AppendLine("| run | op | seed | wd | grok step | g₂₃ first | g₂₃ at grok | decline | k* first → at grok | gap ratio at grok | max gap ratio after |").AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in Order(modular)) md.AppendLine(Test7Row(r, runs, r.Op ?? "-"));
+            md.AppendLine();
+        }
+        var others = runs.Where(r => r.Task != "modular").ToList();
+        if (others.Count > 0)
+        {
+            md.AppendLine("## Seed 001 Test 7, Dyck-1 and SCAN: the gap ratio at and after grokking").AppendLine();
+            md.AppendLine("| run | task | seed | wd | grok step | g₂₃ first | g₂₃ at grok | decline | k* first → at grok | gap ratio at grok | max gap ratio after |").AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in Order(others)) md.AppendLine(Test7Row(r, runs, r.Task));
+            md.AppendLine();
+        }
+
+        var kinds = scores.Select(s => s.Kind).ToList();
+        md.AppendLine("## First event of each kind, per run").AppendLine();
+        md.AppendLine("Step of the first event (in brackets: grok step − that step, for grokking runs).").AppendLine();
+        md.AppendLine($"| run | grok step | {string.Join(" | ", kinds)} |").AppendLine($"|---|---|{string.Concat(kinds.Select(_ => "---|"))}");
+        foreach (var r in Order(runs))
+        {
+            var cells = kinds.Select(k => r.Events.Where(e => e.Kind == k).Select(e => (long?)e.Step).Min() is long f
+                ? r.GrokStep is long g ? $"{f} ({g - f})" : $"{f}" : "—");
+            md.AppendLine($"| {r.Name} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | {string.Join(" | ", cells)} |");
+        }
+        md.AppendLine();
+
+        md.AppendLine("## Figures").AppendLine();
+        md.AppendLine("![gap ratio aligned at the grok step](gap_ratio_aligned.svg)").AppendLine();
+        md.AppendLine("![lead times per event kind](lead_times.svg)").AppendLine();
+
+        var aligned = new SvgChart("Gap ratio σ_k*/σ_k*+1, steps relative to the grok step (controls: matched step)", "step − grok step", "gap ratio", logY: true).Vertical(0);
+        foreach (var r in Order(runs))
+        {
+            long? anchor = r.GrokStep ?? MatchedStep(r, runs);
+            if (anchor is not long a || !r.Series.TryGetValue("spectral/gap_ratio", out var s)) continue;
+            aligned.Line($"{r.Name}{(r.Grokked ? "" : " (control)")}", s.Select(p => ((double)(p.Step - a), p.Value)), r.Grokked ? null : "#bbbbbb");
+        }
+        var leads = new SvgChart("Lead time of the first event in the window, per kind (one point per grokking run)", "grok step − event step", "event kind (index in the table)");
+        for (int i = 0; i < scores.Count; i++)
+            if (scores[i].LeadTimes.Count > 0) leads.Points(scores[i].Kind, scores[i].LeadTimes.Select(l => ((double)l, (double)i)));
+
+        WriteText(Path.Combine(outDirectory, "gap_ratio_aligned.svg"), aligned.Render());
+        WriteText(Path.Combine(outDirectory, "lead_times.svg"), leads.Render());
+        var json = JsonSerializer.Serialize(new
+        {
+            window,
+            runs = Order(runs).Select(r => new { r.Name, r.Task, r.Op, r.Seed, weight_decay = r.WeightDecay, grok_step = r.GrokStep, r.Steps, events = r.Events.Count }),
+            indicators = scores.Select(s => new
+            {
+                kind = s.Kind, source = s.Source, hits = s.Hits, grokking = s.Grokking, lead_times = s.LeadTimes,
+                matched_false_positives = s.MatchedFalsePositives, anywhere_false_positives = s.AnywhereFalsePositives, controls = s.Controls,
+            }),
+        }, new JsonSerializerOptions { WriteIndented = true });
+        WriteText(Path.Combine(outDirectory, "verdict.json"), json);
+        var path = Path.Combine(outDirectory, MarkdownFile);
+        WriteText(path, md.ToString());   // last: a VERDICT.md on disk means its figures and JSON are there too
+        return path;
+    }
+
+    static IEnumerable<SweepRun> Order(IEnumerable<SweepRun> runs) =>
+        runs.OrderBy(r => r.Task).ThenBy(r => r.Op).ThenByDescending(r => r.WeightDecay).ThenBy(r => r.Seed).ThenBy(r => r.Name, StringComparer.Ordinal);
+
+    /// <summary>A control's matched step: its cell's grok step, else the median grok step (as <see cref="IndicatorScore"/>).</summary>
+    static long? MatchedStep(SweepRun control, IReadOnlyList<SweepRun> runs)
+    {
+        var paired = runs.FirstOrDefault(g => g.Grokked && g.Cell == control.Cell)?.GrokStep;
+        if (paired is not null) return paired;
+        var steps = runs.Where(r => r.Grokked).Select(r => r.GrokStep!.Value).Order().ToList();
+        if (steps.Count == 0) return null;
+        return steps.Count % 2 == 1 ? steps[steps.Count / 2] : (steps[steps.Count / 2 - 1] + steps[steps.Count / 2]) / 2;
+    }
+
+    static string Test7Row(SweepRun r, IReadOnlyList<SweepRun> runs, string kind)
+    {
+        long? at = r.GrokStep ?? MatchedStep(r, runs);
+        r.Series.TryGetValue("spectral/g23", out var g23);
+        r.Series.TryGetValue("spectral/k_star", out var kStar);
+        r.Series.TryGetValue("spectral/gap_ratio", out var gap);
+        double? g23First = g23?.FirstOrDefault(p => double.IsFinite(p.Value)) is { Step: > 0 } f ? f.Value : null;
+        double? g23At = at is long a ? r.At("spectral/g23", a) : null;
+        string decline = g23First is double x && g23At is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
+        string k = kStar is { Count: > 0 } ? $"{kStar[0].Value:G} → {(at is long a2 && r.At("spectral/k_star", a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}" : "—";
+        double? gapAt = at is long a3 ? r.At("spectral/gap_ratio", a3) : null;
+        double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
+        string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (at is long m ? $"— (matched {m})" : "—");
+        return $"| {r.Name} | {kind} | {r.Seed} | {r.WeightDecayText} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
+    }
+
+    static string N(double? v) => v is double d && double.IsFinite(d) ? d.ToString("G4", CultureInfo.InvariantCulture) : "—";
+
+    static string Rate(int count, int of) => of == 0 ? "—" : $"{count}/{of} ({100.0 * count / of:F0} %)";
+
+    static void WriteText(string path, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        AtomicFile.Write(path, s => s.Write(bytes));
+    }
+}
