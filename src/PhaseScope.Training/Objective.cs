@@ -20,11 +20,29 @@ public static class Objective
         return nn.functional.cross_entropy(last, targets);
     }
 
+    /// <summary>
+    /// Drops the trailing decoder positions that no row of the batch scores (all <see cref="TaskData.IgnoreIndex"/>) from
+    /// targets [B, T] and inputs [B, S + T]. For a causal model this changes no scored logit (a position never sees later
+    /// ones) and saves the work on padding: SCAN's decoder is padded to 49 positions, most batches need far fewer.
+    /// </summary>
+    /// <returns>Views of the inputs and targets (the originals when nothing can be dropped).</returns>
+    public static (Tensor Inputs, Tensor Targets) TrimTrailingPadding(Tensor inputs, Tensor targets, int sourceLength)
+    {
+        long t = targets.shape[1];
+        using var scored = targets.ne(TaskData.IgnoreIndex).any(0).to_type(ScalarType.Int64);
+        using var positions = arange(1, t + 1, ScalarType.Int64, targets.device);
+        using var last = scored.mul(positions).max();
+        long keep = Math.Max(1, last.item<long>());
+        return keep == t ? (inputs.alias(), targets.alias()) : (inputs.narrow(1, 0, sourceLength + keep), targets.narrow(1, 0, keep));
+    }
+
     /// <summary>Mean loss, token accuracy and sequence accuracy over a whole set, in chunks.</summary>
     /// <returns>Loss per scored target; the share of scored targets predicted right; the share of
     /// sequences whose scored targets are all right (equal to the token accuracy for last-position tasks).</returns>
+    /// <remarks>With <c>trimSource</c> (a task's source length) each chunk's trailing padding is dropped first
+    /// (<see cref="TrimTrailingPadding"/>; null: never).</remarks>
     public static (double Loss, double TokenAccuracy, double SequenceAccuracy) Measure(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor targets,
-        bool perPosition, int chunk = 4096)
+        bool perPosition, int chunk = 4096, int? trimSource = null)
     {
         double lossSum = 0, correct = 0, scored = 0, sequencesRight = 0;
         long n = inputs.shape[0];
@@ -34,6 +52,7 @@ public static class Objective
             long len = Math.Min(chunk, n - start);
             var x = inputs.narrow(0, start, len);
             var y = targets.narrow(0, start, len);
+            if (trimSource is int source) (x, y) = TrimTrailingPadding(x, y, source);
             var logits = model.call(x);
             if (!perPosition)
             {

@@ -113,8 +113,9 @@ public sealed class Trainer
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             using var idx = sampler.Next();
-            using var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
-            using var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
+            var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
+            var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
+            if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
             int microBatches = Monitor?.MicroBatchesDue(step) ?? 1;
             using var loss = microBatches > 1 ? MicroBatchBackward(step, x, y, microBatches) : FullBackward(x, y);
             Monitor?.AfterBackward(step, loss);
@@ -233,8 +234,9 @@ public sealed class Trainer
         try
         {
             using var _ = no_grad();
-            var (trL, trTok, trSeq) = Objective.Measure(model, task.TrainInputs, task.TrainTargets, task.PerPosition);
-            var (teL, teTok, teSeq) = Objective.Measure(model, task.TestInputs, task.TestTargets, task.PerPosition);
+            int? trim = task.TrailingPaddingTrimmable ? task.SourceLength : null;
+            var (trL, trTok, trSeq) = Objective.Measure(model, task.TrainInputs, task.TrainTargets, task.PerPosition, 1024, trim);
+            var (teL, teTok, teSeq) = Objective.Measure(model, task.TestInputs, task.TestTargets, task.PerPosition, 1024, trim);
             if (task.PerPosition && task.SequenceAccuracy)
                 return new EvaluationResult(trL, trSeq, teL, teSeq) { TrainTokenAccuracy = trTok, TestTokenAccuracy = teTok };
             return new EvaluationResult(trL, trTok, teL, teTok);

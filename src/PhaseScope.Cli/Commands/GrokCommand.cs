@@ -24,25 +24,25 @@ public static class GrokCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "modular or dyck.", DefaultValueFactory = _ => "modular" };
+        var task = new Option<string>("--task") { Description = "modular, dyck or scan.", DefaultValueFactory = _ => "modular" };
         var op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2.", DefaultValueFactory = _ => "add" };
         var p = new Option<int>("--p") { Description = "Modulus.", DefaultValueFactory = _ => 97 };
         var frac = new Option<double>("--train-fraction") { Description = "Share of the pairs used for training.", DefaultValueFactory = _ => 0.5 };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation and batch order.", DefaultValueFactory = _ => 42 };
         var dataSeed = new Option<int?>("--data-seed") { Description = "Seed for the dataset split (default: --seed)." };
         var wd = new Option<double>("--weight-decay") { Description = "AdamW decoupled weight decay.", DefaultValueFactory = _ => 1.0 };
-        var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var lr = new Option<double?>("--lr") { Description = "Learning rate (default: 1e-3; scan 1e-4)." };
         var beta1 = new Option<double>("--beta1") { DefaultValueFactory = _ => 0.9, Description = "AdamW beta1." };
         var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => 0.98, Description = "AdamW beta2." };
         var clip = new Option<double>("--clip") { Description = "Gradient-norm clip (0: off).", DefaultValueFactory = _ => 1.0 };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 6000 };
-        var batch = new Option<int?>("--batch-size") { Description = "Mini-batch size (default: 512 modular, 50 dyck = full batch)." };
+        var batch = new Option<int?>("--batch-size") { Description = "Mini-batch size (default: 512 modular, 50 dyck = full batch, 256 scan)." };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every N steps.", DefaultValueFactory = _ => 100 };
-        var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 2, Description = "Transformer blocks." };
-        var dModel = new Option<int>("--d-model") { DefaultValueFactory = _ => 128, Description = "Residual width." };
+        var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: 2; scan 3 encoder + 3 decoder)." };
+        var dModel = new Option<int?>("--d-model") { Description = "Residual width (default: 128; scan 256)." };
         var heads = new Option<int>("--heads") { DefaultValueFactory = _ => 4, Description = "Attention heads." };
-        var dFf = new Option<int>("--d-ff") { DefaultValueFactory = _ => 256, Description = "MLP width." };
-        var act = new Option<string?>("--activation") { Description = "relu or gelu (default: relu modular, gelu dyck)." };
+        var dFf = new Option<int?>("--d-ff") { Description = "MLP width (default: 256; scan 512)." };
+        var act = new Option<string?>("--activation") { Description = "relu or gelu (default: relu modular and scan, gelu dyck)." };
         var threads = new Option<int?>("--threads") { Description = "Intra-op CPU threads (default: all cores)." };
         var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the settings and time)." };
@@ -72,8 +72,8 @@ public static class GrokCommand
         var earlyStopWindow = new Option<int>("--early-stop-window") { Description = "C_α measurements per early-stopping window.", DefaultValueFactory = _ => 10 };
         var earlyStopCriteria = new Option<string>("--early-stop-criteria") { Description = "Comma-separated subset of low-p, falling-c, negative-i.", DefaultValueFactory = _ => "low-p,falling-c,negative-i" };
         var spectral = new Option<bool>("--spectral") { Description = "Add seed 001's spectral-edge probe: rolling-window Gram of updates, k*, gap ratio, stability, and gap_opened/gap_collapsed/k_star_shift events." };
-        var spectralWindow = new Option<int>("--spectral-window") { Description = "W, updates per window.", DefaultValueFactory = _ => 10 };
-        var spectralStride = new Option<int>("--spectral-stride") { Description = "Steps per update (δ = θ_t − θ_{t−s}).", DefaultValueFactory = _ => 100 };
+        var spectralWindow = new Option<int?>("--spectral-window") { Description = "W, updates per window (default: 10 modular, 3 dyck, 5 scan)." };
+        var spectralStride = new Option<int?>("--spectral-stride") { Description = "Steps per update (δ = θ_t − θ_{t−s}; default: 100 modular, 200 dyck, 500 scan)." };
         var spectralTensors = new Option<string>("--spectral-tensors") { Description = "Tensors in the window: attention (W_Q, W_K, W_V, W_O, the authors' choice), all, or a regular expression.", DefaultValueFactory = _ => "attention" };
         var spectralSketch = new Option<long?>("--spectral-sketch") { Description = "Store updates sketched to this many dimensions (CountSketch) instead of exactly." };
         var gapOpen = new Option<double>("--gap-open") { Description = "Gap ratio at which a closed gap counts as opened.", DefaultValueFactory = _ => 1.5 };
@@ -81,6 +81,8 @@ public static class GrokCommand
         var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
         var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+        var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
+        var scanTrain = new Option<int>("--scan-train") { Description = "SCAN training commands drawn from the split's training set.", DefaultValueFactory = _ => 2048 };
         var stopAfterGrok = new Option<int?>("--stop-after-grok") { Description = "Stop N steps after the grok step (default: run all --steps)." };
         var budget = new Option<double?>("--monitor-budget") { Description = "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json)." };
@@ -91,7 +93,7 @@ public static class GrokCommand
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
-            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, resume,
+            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, resume,
         };
         cmd.SetAction(r =>
         {
@@ -103,19 +105,21 @@ public static class GrokCommand
                 return Resume(resumeDir, r.GetValue(json));
             }
             var taskName = r.GetValue(task)!.ToLowerInvariant();
+            TaskDefaults.Check(taskName);
+            var defaults = TaskDefaults.For(taskName);
             var s = new GrokSettings
             {
                 Task = taskName,
                 Operation = taskName == "modular" ? ModularArithmetic.ParseOperation(r.GetValue(op)!) : ModularOperation.Add,
-                P = r.GetValue(p), TrainFraction = r.GetValue(frac), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
+                P = r.GetValue(p), TrainFraction = r.GetValue(frac), ScanSplit = r.GetValue(scanSplit)!.ToLowerInvariant(), ScanTrainCount = r.GetValue(scanTrain), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
                 Trainer = new TrainerOptions
                 {
-                    Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? (taskName == "dyck" ? 50 : 512),
-                    LearningRate = r.GetValue(lr), Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd),
+                    Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? defaults.BatchSize,
+                    LearningRate = r.GetValue(lr) ?? defaults.LearningRate, Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd),
                     GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
                     CheckpointEvery = r.GetValue(ckptEvery), StopAfterGrok = r.GetValue(stopAfterGrok),
                 },
-                Layers = r.GetValue(layers), DModel = r.GetValue(dModel), Heads = r.GetValue(heads), DFf = r.GetValue(dFf),
+                Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads), DFf = r.GetValue(dFf) ?? defaults.DFf,
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
                 Moments = r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = r.GetValue(momentsSnapshots),
@@ -125,7 +129,7 @@ public static class GrokCommand
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
-                Spectral = r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow), SpectralStride = r.GetValue(spectralStride),
+                Spectral = r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow) ?? defaults.SpectralWindow, SpectralStride = r.GetValue(spectralStride) ?? defaults.SpectralStride,
                 SpectralTensors = r.GetValue(spectralTensors)!, SpectralSketch = r.GetValue(spectralSketch), GapOpen = r.GetValue(gapOpen),
                 GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = r.GetValue(weightSpectra),
                 MonitorBudget = r.GetValue(budget),
@@ -149,7 +153,7 @@ public static class GrokCommand
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
 
         manual_seed(s.Trainer.Seed);
-        using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
+        using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
         if (s.Spectral) ValidateSpectralSelection(s, model);   // before the run directory exists
 
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", s.ToConfig());
@@ -182,16 +186,19 @@ public static class GrokCommand
 
         using var data = CreateData(s);
         manual_seed(s.Trainer.Seed);
-        using var model = new PreNormTransformer(TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation));
+        using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
         using var store = RunStore.Resume(runDir, point.Step);
         return Train(s, json, data, model, store, runDir, point, earlier, skipped);
     }
 
-    static TaskData CreateData(GrokSettings s) => s.Task == "modular"
-        ? ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed)
-        : Dyck1.Create(s.DataSeed);
+    static TaskData CreateData(GrokSettings s) => s.Task switch
+    {
+        "modular" => ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed),
+        "scan" => ScanTask.Create(ScanSplits.Named(s.ScanSplit, s.DataSeed), s.ScanTrainCount, s.DataSeed),
+        _ => Dyck1.Create(s.DataSeed),
+    };
 
-    static int Train(GrokSettings s, bool json, TaskData data, PreNormTransformer model, RunStore store, string runDir,
+    static int Train(GrokSettings s, bool json, TaskData data, nn.Module<Tensor, Tensor> model, RunStore store, string runDir,
         ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints = null)
     {
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
@@ -256,7 +263,7 @@ public static class GrokCommand
     }
 
     /// <summary>--spectral-tensors must match a tensor of this model and --spectral-sketch lie below their size.</summary>
-    static void ValidateSpectralSelection(GrokSettings s, PreNormTransformer model)
+    static void ValidateSpectralSelection(GrokSettings s, nn.Module<Tensor, Tensor> model)
     {
         var named = model.named_parameters().ToArray();
         int[] watched;

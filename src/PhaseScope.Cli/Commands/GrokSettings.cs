@@ -8,8 +8,12 @@ namespace PhaseScope.Cli.Commands;
 /// <summary>Everything <c>phasescope grok</c> was asked to do, validated before anything is written.</summary>
 public sealed record GrokSettings
 {
-    /// <summary>modular or dyck.</summary>
+    /// <summary>modular, dyck or scan.</summary>
     public required string Task { get; init; }
+    /// <summary>SCAN split (simple, length, addprim_jump).</summary>
+    public string ScanSplit { get; init; } = "simple";
+    /// <summary>SCAN training commands (DESIGN.md: 2048).</summary>
+    public int ScanTrainCount { get; init; } = 2048;
     /// <summary>Modular operation.</summary>
     public ModularOperation Operation { get; init; }
     /// <summary>Modulus.</summary>
@@ -117,7 +121,7 @@ public sealed record GrokSettings
     public string? ConsolidationMethodName => Consolidation ?? (AdaptiveLr || EarlyStop ? "micro" : null);
 
     /// <summary>k or n in effect.</summary>
-    public int ConsolidationSampleCount => ConsolidationSamples ?? (ConsolidationMethodName == "batches" ? 20 : 8);
+    public int ConsolidationSampleCount => ConsolidationSamples ?? (ConsolidationMethodName == "batches" ? 20 : TaskDefaults.For(Task).MicroBatches);
 
     /// <summary>The band table (parsed; throws UsageException when malformed).</summary>
     public IReadOnlyList<PhaseScope.Control.LearningRateBand> Bands()
@@ -142,7 +146,8 @@ public sealed record GrokSettings
     /// <summary>Throws <see cref="TaskConfigurationException"/> or <see cref="UsageException"/> naming the first problem.</summary>
     public void Validate()
     {
-        if (Task is not ("modular" or "dyck")) throw new UsageException($"Unknown task '{Task}'. Use --task modular or --task dyck.");
+        TaskDefaults.Check(Task);
+        if (Task == "scan" && ScanSplit is not ("simple" or "length" or "addprim_jump")) throw new UsageException($"--scan-split must be simple, length or addprim_jump (got '{ScanSplit}').");
         if (Task == "modular") ModularArithmetic.Validate(P, Operation, TrainFraction);
         Trainer.Validate();
         if (Threads is < 1) throw new UsageException($"--threads must be at least 1 (got {Threads}).");
@@ -213,7 +218,7 @@ public sealed record GrokSettings
 
     /// <summary>The default run name: task, operation, seed, weight decay and a UTC time stamp.</summary>
     public string RunName() => Name ?? string.Create(CultureInfo.InvariantCulture,
-        $"{(Task == "modular" ? $"mod-{ModularArithmetic.NameOf(Operation)}-p{P}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        $"{(Task == "modular" ? $"mod-{ModularArithmetic.NameOf(Operation)}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 
     /// <summary>The settings as the run's config table.</summary>
     public Dictionary<string, string> ToConfig()
@@ -269,6 +274,11 @@ public sealed record GrokSettings
             c["op"] = ModularArithmetic.NameOf(Operation);
             c["p"] = P.ToString();
             c["train_fraction"] = F(TrainFraction);
+        }
+        if (Task == "scan")
+        {
+            c["scan_split"] = ScanSplit;
+            c["scan_train"] = ScanTrainCount.ToString();
         }
         if (Activation is not null) c["activation"] = Activation;
         return c;

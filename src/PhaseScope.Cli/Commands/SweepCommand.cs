@@ -47,7 +47,7 @@ public static class SweepCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "modular or dyck.", DefaultValueFactory = _ => "modular" };
+        var task = new Option<string>("--task") { Description = "modular, dyck or scan.", DefaultValueFactory = _ => "modular" };
         var ops = new Option<string>("--ops") { Description = "Comma-separated modular operations (add, sub, mul, div, x2_y2).", DefaultValueFactory = _ => "add,sub,mul,x2_y2" };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "42,137,2024" };
         var wds = new Option<string>("--weight-decay") { Description = "Comma-separated weight decays (1.0 groks; 0.0 is the control).", DefaultValueFactory = _ => "1.0,0.0" };
@@ -67,7 +67,7 @@ public static class SweepCommand
     public static SweepPlan Parse(string task, string ops, string seeds, string wds, int steps, string grokArgs)
     {
         task = task.ToLowerInvariant();
-        if (task is not ("modular" or "dyck")) throw new UsageException($"Unknown task '{task}'. Use --task modular or --task dyck.");
+        TaskDefaults.Check(task);
         static string[] List(string s) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var opList = List(ops);
         if (task == "modular")

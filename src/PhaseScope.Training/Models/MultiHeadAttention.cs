@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training.Models;
 
 /// <summary>
-/// Multi-head self-attention with separate projections named <c>q_proj, k_proj, v_proj, o_proj</c>
-/// (W_Q, W_K, W_V, W_O: the parameter subset seed 001's authors track).
+/// Multi-head attention with separate projections named <c>q_proj, k_proj, v_proj, o_proj</c>
+/// (W_Q, W_K, W_V, W_O: the parameter subset seed 001's authors track): self-attention (<see cref="forward"/>) or
+/// cross-attention of a decoder over an encoder's output (<see cref="Attend"/>).
 /// </summary>
 public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
 {
@@ -27,16 +28,20 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>x: [B, T, d] → [B, T, d].</summary>
-    public override Tensor forward(Tensor x)
+    /// <summary>Self-attention, x: [B, T, d] → [B, T, d] (causal when built so).</summary>
+    public override Tensor forward(Tensor x) => Attend(x, x);
+
+    /// <summary>Queries from x [B, T, d], keys and values from memory [B, S, d] → [B, T, d]. The causal mask applies when
+    /// x is memory (self-attention); cross-attention sees every memory position.</summary>
+    public Tensor Attend(Tensor x, Tensor memory)
     {
-        long b = x.shape[0], t = x.shape[1], d = x.shape[2];
+        long b = x.shape[0], t = x.shape[1], d = x.shape[2], s = memory.shape[1];
         using var q = q_proj.call(x).view(b, t, heads, headDim).transpose(1, 2);
-        using var k = k_proj.call(x).view(b, t, heads, headDim).transpose(1, 2);
-        using var v = v_proj.call(x).view(b, t, heads, headDim).transpose(1, 2);
+        using var k = k_proj.call(memory).view(b, s, heads, headDim).transpose(1, 2);
+        using var v = v_proj.call(memory).view(b, s, heads, headDim).transpose(1, 2);
         using var kt = k.transpose(-2, -1);
         using var scores = q.matmul(kt).mul_(1.0 / Math.Sqrt(headDim));
-        if (causal)
+        if (causal && ReferenceEquals(x, memory))
         {
             using var mask = ones(t, t, ScalarType.Bool, x.device).triu(1);
             scores.masked_fill_(mask, double.NegativeInfinity);

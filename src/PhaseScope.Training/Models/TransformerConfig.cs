@@ -12,8 +12,9 @@ namespace PhaseScope.Training.Models;
 /// <param name="DFf">MLP hidden width.</param>
 /// <param name="Causal">Mask attention to the prefix.</param>
 /// <param name="Activation"><c>relu</c> or <c>gelu</c>.</param>
+/// <param name="SourceLength">Source positions of an encoder–decoder model (0: decoder-only).</param>
 public sealed record TransformerConfig(int VocabularySize, int ClassCount, int ContextLength, int Layers = 2, int DModel = 128,
-    int Heads = 4, int DFf = 256, bool Causal = false, string Activation = "relu")
+    int Heads = 4, int DFf = 256, bool Causal = false, string Activation = "relu", int SourceLength = 0)
 {
     /// <summary>Checks the shape; throws <see cref="TaskConfigurationException"/> naming the problem.</summary>
     public void Validate()
@@ -25,7 +26,13 @@ public sealed record TransformerConfig(int VocabularySize, int ClassCount, int C
         if (VocabularySize < 1 || ClassCount < 1 || ContextLength < 1) throw new TaskConfigurationException("The task has an empty vocabulary, class set or context.");
     }
 
-    /// <summary>The reference model for a task (DESIGN.md): 2 layers, d_model 128, 4 heads, d_ff 256; GELU for causal tasks.</summary>
+    /// <summary>The reference model for a task (DESIGN.md): 2 layers, d_model 128, 4 heads, d_ff 256; GELU for causal decoder-only tasks (Dyck-1), ReLU otherwise.</summary>
     public static TransformerConfig For(TaskData task, int layers = 2, int dModel = 128, int heads = 4, int dFf = 256, string? activation = null) =>
-        new(task.VocabularySize, task.ClassCount, task.ContextLength, layers, dModel, heads, dFf, task.Causal, activation ?? (task.Causal ? "gelu" : "relu"));
+        new(task.VocabularySize, task.ClassCount, task.ContextLength, layers, dModel, heads, dFf, task.Causal,
+            activation ?? (task.Causal && task.SourceLength == 0 ? "gelu" : "relu"), task.SourceLength);
+
+    /// <summary>The model this shape describes: an <see cref="EncoderDecoderTransformer"/> when it has source positions
+    /// (<see cref="Layers"/> each side), else a <see cref="PreNormTransformer"/>.</summary>
+    public TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> CreateModel() =>
+        SourceLength > 0 ? new EncoderDecoderTransformer(this) : new PreNormTransformer(this);
 }

@@ -35,8 +35,17 @@ public sealed class TaskData : IDisposable
     /// right), false when it counts positions. Ignored for last-position tasks.
     /// </summary>
     public bool SequenceAccuracy { get; init; }
+    /// <summary>
+    /// Encoder–decoder tasks (SCAN): the first <see cref="SourceLength"/> input positions are the source, the rest the
+    /// decoder's input, and targets cover the decoder positions only ([N, T − SourceLength]). 0: a decoder-only task.
+    /// </summary>
+    public int SourceLength { get; init; }
     /// <summary>True when the model must be causal (a position sees only its prefix).</summary>
     public required bool Causal { get; init; }
+
+    /// <summary>Trailing decoder positions no row scores can be dropped before the forward pass (per-position targets on a
+    /// causal model: <see cref="Objective.TrimTrailingPadding"/>).</summary>
+    public bool TrailingPaddingTrimmable => PerPosition && Causal;
 
     /// <summary>Number of training examples.</summary>
     public long TrainCount => TrainInputs.shape[0];
@@ -47,7 +56,7 @@ public sealed class TaskData : IDisposable
     public TaskData To(Device device) => new()
     {
         Description = Description, VocabularySize = VocabularySize, ClassCount = ClassCount, ContextLength = ContextLength,
-        PerPosition = PerPosition, Causal = Causal, SequenceAccuracy = SequenceAccuracy,
+        PerPosition = PerPosition, Causal = Causal, SequenceAccuracy = SequenceAccuracy, SourceLength = SourceLength,
         TrainInputs = TrainInputs.to(device), TrainTargets = TrainTargets.to(device),
         TestInputs = TestInputs.to(device), TestTargets = TestTargets.to(device),
     };

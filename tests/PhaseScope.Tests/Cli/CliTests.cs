@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PhaseScope.Reporting;
 
 namespace PhaseScope.Tests.Cli;
 
@@ -58,6 +59,33 @@ public class CliTests
         (code, _, stderr) = CliRunner.Run(dir.Path, "inspect", dir.File("missing.safetensors"));
         Assert.Equal(2, code);
         Assert.Contains("does not exist", stderr);
+    }
+
+    /// <summary>SCAN through grok with every probe: the encoder–decoder model trains, the spectral probe finds the attention
+    /// projections of both stacks (encoder self, decoder self and cross), the config records the split, a bad split is refused.</summary>
+    [Fact]
+    public void ScanRunsWithEveryProbeAndResumes()
+    {
+        using var dir = new TempDirectory();
+        string[] args = ["grok", "--task", "scan", "--steps", "12", "--eval-every", "6", "--checkpoint-every", "6", "--scan-train", "64",
+            "--layers", "1", "--d-model", "32", "--heads", "2", "--d-ff", "64", "--batch-size", "32", "--threads", "1", "--no-report",
+            "--moments", "--spectral", "--spectral-stride", "2", "--spectral-window", "3", "--consolidation", "micro", "--curvature", "--curvature-every", "6",
+            "--out", dir.Path, "--name", "scan", "--json"];
+        var (code, stdout, stderr) = CliRunner.Run(dir.Path, args);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(12, json.RootElement.GetProperty("steps").GetInt32());
+        using var reader = RunReader.Open(Path.Combine(dir.Path, "scan"));
+        Assert.Equal("simple", reader.Config()["scan_split"]);
+        Assert.Equal("64", reader.Config()["scan_train"]);
+        Assert.DoesNotContain(reader.Events(), e => e.Event.Kind == "probe_failed");
+        Assert.NotEmpty(reader.Series("spectral/gap_ratio"));
+        Assert.NotEmpty(reader.Series("consolidation/p"));
+        Assert.NotEmpty(reader.Series("curvature/lambda_max"));
+
+        var bad = CliRunner.Run(dir.Path, "grok", "--task", "scan", "--scan-split", "diagonal", "--out", dir.Path);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--scan-split must be simple, length or addprim_jump", bad.Stderr);
     }
 
     [Fact]

@@ -1,0 +1,27 @@
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// The reference setup of each grokking task (DESIGN.md "Reference setups"; spectral window and stride from the seed 001
+/// authors' code: modular W = 10 every 100 steps, Dyck W = 3 every 200, SCAN W = 5 every 500), used for every option the
+/// user leaves out. Micro-batches for seed 003's consolidation probe must divide the batch: Dyck's 50 gets 5.
+/// </summary>
+public sealed record TaskDefaults(int Layers, int DModel, int Heads, int DFf, double LearningRate, int BatchSize,
+    int SpectralWindow, int SpectralStride, int MicroBatches)
+{
+    /// <summary>The tasks <c>grok</c> and <c>sweep</c> know.</summary>
+    public static readonly string[] Tasks = ["modular", "dyck", "scan"];
+
+    /// <summary>Defaults of <paramref name="task"/> (modular, dyck, scan).</summary>
+    public static TaskDefaults For(string task) => task switch
+    {
+        "dyck" => new(2, 128, 4, 256, 1e-3, 50, 3, 200, 5),
+        "scan" => new(3, 256, 4, 512, 1e-4, 256, 5, 500, 8),
+        _ => new(2, 128, 4, 256, 1e-3, 512, 10, 100, 8),
+    };
+
+    /// <summary>Throws <see cref="UsageException"/> naming the known tasks.</summary>
+    public static void Check(string task)
+    {
+        if (!Tasks.Contains(task)) throw new UsageException($"Unknown task '{task}'. Use --task modular, dyck or scan.");
+    }
+}
