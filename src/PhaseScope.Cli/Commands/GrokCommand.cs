@@ -25,7 +25,7 @@ public static class GrokCommand
     public static Command Create()
     {
         var task = new Option<string>("--task") { Description = "modular, dyck or scan.", DefaultValueFactory = _ => "modular" };
-        var op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2.", DefaultValueFactory = _ => "add" };
+        var op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2 (with --multitask: a comma-separated set).", DefaultValueFactory = _ => "add" };
         var p = new Option<int>("--p") { Description = "Modulus.", DefaultValueFactory = _ => 97 };
         var frac = new Option<double>("--train-fraction") { Description = "Share of the pairs used for training.", DefaultValueFactory = _ => 0.5 };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation and batch order.", DefaultValueFactory = _ => 42 };
@@ -81,6 +81,7 @@ public static class GrokCommand
         var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
         var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+        var multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
         var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
         var scanTrain = new Option<int>("--scan-train") { Description = "SCAN training commands drawn from the split's training set.", DefaultValueFactory = _ => 2048 };
         var stopAfterGrok = new Option<int?>("--stop-after-grok") { Description = "Stop N steps after the grok step (default: run all --steps)." };
@@ -93,7 +94,7 @@ public static class GrokCommand
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
-            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, resume,
+            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume,
         };
         cmd.SetAction(r =>
         {
@@ -110,7 +111,10 @@ public static class GrokCommand
             var s = new GrokSettings
             {
                 Task = taskName,
-                Operation = taskName == "modular" ? ModularArithmetic.ParseOperation(r.GetValue(op)!) : ModularOperation.Add,
+                Operation = taskName == "modular" && !r.GetValue(multitask) ? ModularArithmetic.ParseOperation(r.GetValue(op)!) : ModularOperation.Add,
+                Multitask = r.GetValue(multitask)
+                    ? r.GetValue(op)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModularArithmetic.ParseOperation).ToArray()
+                    : null,
                 P = r.GetValue(p), TrainFraction = r.GetValue(frac), ScanSplit = r.GetValue(scanSplit)!.ToLowerInvariant(), ScanTrainCount = r.GetValue(scanTrain), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
                 Trainer = new TrainerOptions
                 {
@@ -193,6 +197,7 @@ public static class GrokCommand
 
     static TaskData CreateData(GrokSettings s) => s.Task switch
     {
+        "modular" when s.Multitask is { } ops => ModularArithmetic.CreateMultitask(s.P, ops, s.TrainFraction, s.DataSeed),
         "modular" => ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed),
         "scan" => ScanTask.Create(ScanSplits.Named(s.ScanSplit, s.DataSeed), s.ScanTrainCount, s.DataSeed),
         _ => Dyck1.Create(s.DataSeed),
@@ -222,6 +227,7 @@ public static class GrokCommand
             if (consolidation is not null) probes.Add(consolidation);
             if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
+            if (data.TestGroups is not null) probes.Add(new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold));
             using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
             if (point is not null)
             {
@@ -287,7 +293,7 @@ public static class GrokCommand
         ["run_dir"] = runDir,
         ["status"] = status,
         ["task"] = s.Task,
-        ["op"] = s.Task == "modular" ? ModularArithmetic.NameOf(s.Operation) : null,
+        ["op"] = s.Task == "modular" ? s.OperationName : null,
         ["seed"] = s.Trainer.Seed,
         ["weight_decay"] = s.Trainer.WeightDecay,
         ["wall_seconds"] = r.WallSeconds,

@@ -16,6 +16,10 @@ public sealed record GrokSettings
     public int ScanTrainCount { get; init; } = 2048;
     /// <summary>Modular operation.</summary>
     public ModularOperation Operation { get; init; }
+    /// <summary>Multi-task modular arithmetic: every operation of the set, one model (null: one task, <see cref="Operation"/>).</summary>
+    public ModularOperation[]? Multitask { get; init; }
+    /// <summary>The operation(s) as run names and summaries write them: <c>add</c>, or <c>add+mul</c> for a multi-task set.</summary>
+    public string OperationName => Multitask is { } ops ? string.Join('+', ops.Select(ModularArithmetic.NameOf)) : ModularArithmetic.NameOf(Operation);
     /// <summary>Modulus.</summary>
     public int P { get; init; }
     /// <summary>Share of pairs used for training.</summary>
@@ -148,7 +152,9 @@ public sealed record GrokSettings
     {
         TaskDefaults.Check(Task);
         if (Task == "scan" && ScanSplit is not ("simple" or "length" or "addprim_jump")) throw new UsageException($"--scan-split must be simple, length or addprim_jump (got '{ScanSplit}').");
-        if (Task == "modular") ModularArithmetic.Validate(P, Operation, TrainFraction);
+        if (Task == "modular") foreach (var op in Multitask ?? [Operation]) ModularArithmetic.Validate(P, op, TrainFraction);
+        if (Multitask is not null && (Task != "modular" || Multitask.Length < 2 || Multitask.Distinct().Count() != Multitask.Length))
+            throw new UsageException("--multitask needs --task modular and two or more different operations, e.g. --op add,mul --multitask.");
         Trainer.Validate();
         if (Threads is < 1) throw new UsageException($"--threads must be at least 1 (got {Threads}).");
         if (ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {ProbeEvery}).");
@@ -218,7 +224,7 @@ public sealed record GrokSettings
 
     /// <summary>The default run name: task, operation, seed, weight decay and a UTC time stamp.</summary>
     public string RunName() => Name ?? string.Create(CultureInfo.InvariantCulture,
-        $"{(Task == "modular" ? $"mod-{ModularArithmetic.NameOf(Operation)}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        $"{(Task == "modular" ? $"mod-{OperationName}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 
     /// <summary>The settings as the run's config table.</summary>
     public Dictionary<string, string> ToConfig()
@@ -271,7 +277,7 @@ public sealed record GrokSettings
         if (AdaptiveLr || EarlyStop) c["control_after"] = ControlAfter.ToString();
         if (Task == "modular")
         {
-            c["op"] = ModularArithmetic.NameOf(Operation);
+            c["op"] = OperationName;
             c["p"] = P.ToString();
             c["train_fraction"] = F(TrainFraction);
         }

@@ -22,26 +22,26 @@ public static class SweepCommand
     public static readonly string[] ProbeArgs = ["--moments", "--spectral", "--consolidation", "micro", "--curvature"];
 
     /// <summary>The sweep's definition, stored as SWEEP_DIR/sweep.json.</summary>
-    public sealed record SweepPlan(string Task, string[] Ops, int[] Seeds, double[] WeightDecays, int Steps, string[] GrokArgs)
+    public sealed record SweepPlan(string Task, string[] Ops, int[] Seeds, double[] WeightDecays, int Steps, string[] GrokArgs, bool Multitask = false)
     {
         /// <summary>The grid's cells in order: (run name, grok arguments).</summary>
         public IEnumerable<(string Name, string[] Args)> Cells() =>
-            from op in Task == "modular" ? Ops : ["-"]
+            from op in Task != "modular" ? ["-"] : Multitask ? [string.Join(',', Ops)] : Ops
             from wd in WeightDecays
             from seed in Seeds
             select (Name(op, seed, wd), (string[])
             [
-                "grok", "--task", Task, .. Task == "modular" ? new[] { "--op", op } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
+                "grok", "--task", Task, .. Task == "modular" ? new[] { "--op", op } : [], .. Multitask ? new[] { "--multitask" } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
                 "--weight-decay", wd.ToString("R", CultureInfo.InvariantCulture), "--steps", Steps.ToString(CultureInfo.InvariantCulture),
                 .. ProbeArgs, .. GrokArgs,
             ]);
 
         string Name(string op, int seed, double wd) => string.Create(CultureInfo.InvariantCulture,
-            $"{Task}{(Task == "modular" ? "-" + op : "")}-s{seed}-wd{wd:G}");
+            $"{Task}{(Task == "modular" ? "-" + op.Replace(',', '+') : "")}-s{seed}-wd{wd:G}");
 
         /// <summary>Same grid and settings (order-insensitive comparison is not needed: the lists are the user's).</summary>
         public bool SameAs(SweepPlan other) => Task == other.Task && Ops.SequenceEqual(other.Ops) && Seeds.SequenceEqual(other.Seeds)
-            && WeightDecays.SequenceEqual(other.WeightDecays) && Steps == other.Steps && GrokArgs.SequenceEqual(other.GrokArgs);
+            && WeightDecays.SequenceEqual(other.WeightDecays) && Steps == other.Steps && GrokArgs.SequenceEqual(other.GrokArgs) && Multitask == other.Multitask;
     }
 
     /// <summary>Builds the command.</summary>
@@ -53,18 +53,19 @@ public static class SweepCommand
         var wds = new Option<string>("--weight-decay") { Description = "Comma-separated weight decays (1.0 groks; 0.0 is the control).", DefaultValueFactory = _ => "1.0,0.0" };
         var steps = new Option<int>("--steps") { Description = "Steps per run.", DefaultValueFactory = _ => 6000 };
         var grok = new Option<string>("--grok-args") { Description = "Further grok options for every run, e.g. \"--p 97 --threads 2\".", DefaultValueFactory = _ => "" };
+        var multitask = new Option<bool>("--multitask") { Description = "One multi-task model per seed and weight decay over all --ops (seed 001's add+mul, add+mul+sq) instead of one run per operation." };
         var outDir = new Option<string>("--out") { Description = "The sweep directory (created; an existing one continues the same sweep).", Required = true };
-        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, outDir };
+        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir };
         cmd.SetAction(r =>
         {
-            var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!);
+            var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!, r.GetValue(multitask));
             return Run(plan, r.GetValue(outDir)!);
         });
         return cmd;
     }
 
     /// <summary>Validates the grid options.</summary>
-    public static SweepPlan Parse(string task, string ops, string seeds, string wds, int steps, string grokArgs)
+    public static SweepPlan Parse(string task, string ops, string seeds, string wds, int steps, string grokArgs, bool multitask = false)
     {
         task = task.ToLowerInvariant();
         TaskDefaults.Check(task);
@@ -90,9 +91,10 @@ public static class SweepCommand
         if (wdList.Any(w => !(w >= 0) || double.IsInfinity(w))) throw new UsageException("--weight-decay values must be finite and ≥ 0.");
         if (steps < 1) throw new UsageException($"--steps must be positive (got {steps}).");
         var extra = grokArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var reserved in new[] { "--task", "--op", "--seed", "--weight-decay", "--steps", "--out", "--name", "--json", "--resume" })
+        if (multitask && (task != "modular" || opList.Length < 2)) throw new UsageException("--multitask needs --task modular and two or more --ops, e.g. --ops add,mul --multitask.");
+        foreach (var reserved in new[] { "--task", "--op", "--multitask", "--seed", "--weight-decay", "--steps", "--out", "--name", "--json", "--resume" })
             if (extra.Contains(reserved)) throw new UsageException($"--grok-args cannot hold {reserved}: the sweep sets it for every run.");
-        return new SweepPlan(task, task == "modular" ? opList : [], seedList, wdList, steps, extra);
+        return new SweepPlan(task, task == "modular" ? opList : [], seedList, wdList, steps, extra, multitask);
     }
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };

@@ -21,11 +21,15 @@ namespace PhaseScope.Reporting.Verdict;
 public sealed record SweepRun(string Name, string Task, string? Op, int Seed, double WeightDecay, long? GrokStep, long Steps,
     IReadOnlyList<MonitorEvent> Events, IReadOnlyDictionary<string, IReadOnlyList<(long Step, double Value)>> Series)
 {
-    /// <summary>Event sources that are not indicators: the monitor's bookkeeping (budget plans) and the trainer (grokked, resumed).</summary>
-    public static readonly string[] NonIndicatorSources = [PhaseMonitor.BookkeepingName, "trainer"];
+    /// <summary>Event sources that are not indicators: the monitor's bookkeeping (budget plans), the trainer (grokked,
+    /// resumed) and the multi-task accuracy probe (task_grokked: the outcome, not a predictor).</summary>
+    public static readonly string[] NonIndicatorSources = [PhaseMonitor.BookkeepingName, "trainer", "task_accuracy"];
 
     /// <summary>The series the per-run tables read: the spectral edge's gap ratio σ_k*/σ_k*+1, the sub-leading gap g₂₃ = σ₂² − σ₃² and k*.</summary>
     public static readonly string[] SeriesNames = ["spectral/gap_ratio", "spectral/g23", "spectral/k_star"];
+
+    /// <summary>Multi-task runs: each task's grok step (first evaluation with <c>eval/test_acc/TASK</c> ≥ 0.95; null: never).</summary>
+    public IReadOnlyDictionary<string, long?> TaskGrokSteps { get; init; } = new Dictionary<string, long?>();
 
     /// <summary>True when the run grokked.</summary>
     public bool Grokked => GrokStep is not null;
@@ -62,8 +66,11 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
         var task = Str("task") ?? throw new RunStoreException($"{directory}: the summary names no task; verdict reads runs written by 'phasescope grok'.");
         var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source)).ToList();
         var series = SeriesNames.ToDictionary(n => n, n => reader.Series(n));
+        const string taskAccuracy = "eval/test_acc/";
+        var taskGrokSteps = reader.MetricNames().Where(n => n.StartsWith(taskAccuracy, StringComparison.Ordinal)).ToDictionary(
+            n => n[taskAccuracy.Length..], n => reader.Series(n).Where(p => p.Value >= 0.95).Select(p => (long?)p.Step).FirstOrDefault());
         return new SweepRun(info.Name, task, Str("op"), (int)(Num("seed") ?? 0), Num("weight_decay") ?? double.NaN,
-            Num("grok_step") is double g ? (long)g : null, (long)(Num("steps") ?? 0), events, series);
+            Num("grok_step") is double g ? (long)g : null, (long)(Num("steps") ?? 0), events, series) { TaskGrokSteps = taskGrokSteps };
     }
 
     /// <summary>Weight decay as the tables print it.</summary>

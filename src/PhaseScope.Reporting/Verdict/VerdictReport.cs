@@ -69,6 +69,19 @@ public static class VerdictReport
             md.AppendLine();
         }
 
+        var multitask = runs.Where(r => r.TaskGrokSteps.Count > 0).ToList();
+        if (multitask.Count > 0)
+        {
+            md.AppendLine("## Multi-task runs: each task's grok step").AppendLine();
+            md.AppendLine("Seed 001 §27: the tasks of one model grok at different steps (its order: mul, sq, add). A task groks at the first evaluation with its own test accuracy ≥ 0.95; the run's grok step is the whole test set's.").AppendLine();
+            md.AppendLine("| run | wd | run grok step | per task |").AppendLine("|---|---|---|---|");
+            foreach (var r in Order(multitask))
+                md.AppendLine($"| {r.Name} | {r.WeightDecayText} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | " +
+                    string.Join(", ", r.TaskGrokSteps.OrderBy(t => t.Value ?? long.MaxValue).ThenBy(t => t.Key, StringComparer.Ordinal)
+                        .Select(t => $"{t.Key} {(t.Value?.ToString(CultureInfo.InvariantCulture) ?? "—")}")) + " |");
+            md.AppendLine();
+        }
+
         var kinds = scores.Select(s => s.Kind).ToList();
         md.AppendLine("## First event of each kind, per run").AppendLine();
         md.AppendLine("Step of the first event (in brackets: grok step − that step, for grokking runs).").AppendLine();

@@ -106,6 +106,51 @@ public static class ModularArithmetic
         };
     }
 
+    /// <summary>
+    /// Multi-task modular arithmetic (seed 001 §27 "Multi-task arithmetic": add+mul, add+mul+sq): one model, one op token
+    /// per operation (<c>[x, op_k, y, =]</c> with op_k = p + k, = = p + K), the k-th operation's pairs split by data seed
+    /// + k with the same train fraction, so each task keeps its own held-out pairs. The test rows are grouped by operation
+    /// (<see cref="TaskData.TestGroups"/>) for per-task accuracy, whose crossing of the grok threshold is a task's grok step.
+    /// </summary>
+    public static TaskData CreateMultitask(int p, IReadOnlyList<ModularOperation> ops, double trainFraction, int dataSeed)
+    {
+        if (ops.Count < 2) throw new TaskConfigurationException($"--multitask needs at least two operations (got {ops.Count}); e.g. --op add,mul.");
+        if (ops.Distinct().Count() != ops.Count) throw new TaskConfigurationException("--multitask: each operation may appear once.");
+        var parts = ops.Select((op, k) => (Op: op, Data: Create(p, op, trainFraction, dataSeed + k))).ToList();
+        try
+        {
+            Tensor Relabel(Tensor inputs, int k)
+            {
+                var x = inputs.clone();
+                x[TensorIndex.Colon, 1] = tensor((long)(p + k));
+                x[TensorIndex.Colon, 3] = tensor((long)(p + ops.Count));
+                return x;
+            }
+            var trainX = cat(parts.Select((t, k) => Relabel(t.Data.TrainInputs, k)).ToArray(), 0);
+            var trainY = cat(parts.Select(t => t.Data.TrainTargets).ToArray(), 0);
+            var testX = cat(parts.Select((t, k) => Relabel(t.Data.TestInputs, k)).ToArray(), 0);
+            var testY = cat(parts.Select(t => t.Data.TestTargets).ToArray(), 0);
+            var groups = new List<TaskGroup>();
+            long start = 0;
+            foreach (var (op, data) in parts)
+            {
+                groups.Add(new TaskGroup(NameOf(op), start, data.TestCount));
+                start += data.TestCount;
+            }
+            return new TaskData
+            {
+                Description = $"modular {string.Join('+', ops.Select(NameOf))} p={p} (multi-task)",
+                TrainInputs = trainX, TrainTargets = trainY, TestInputs = testX, TestTargets = testY,
+                VocabularySize = p + ops.Count + 1, ClassCount = p, ContextLength = 4, PerPosition = false, Causal = false,
+                TestGroups = groups,
+            };
+        }
+        finally
+        {
+            foreach (var part in parts) part.Data.Dispose();
+        }
+    }
+
     /// <summary>Trial division; p ≤ 2000 here.</summary>
     public static bool IsPrime(int n)
     {

@@ -2,6 +2,12 @@ using static TorchSharp.torch;
 
 namespace PhaseScope.Training.Tasks;
 
+/// <summary>A named block of test rows (one task of a multi-task set).</summary>
+/// <param name="Name">Task name, e.g. <c>add</c>.</param>
+/// <param name="Start">First test row.</param>
+/// <param name="Count">Rows.</param>
+public sealed record TaskGroup(string Name, long Start, long Count);
+
 /// <summary>
 /// A supervised sequence task as tensors: token inputs [N, T] (int64) and class targets, either one
 /// per sequence (predicted at the last position, shape [N]) or one per position (shape [N, T],
@@ -43,6 +49,9 @@ public sealed class TaskData : IDisposable
     /// <summary>True when the model must be causal (a position sees only its prefix).</summary>
     public required bool Causal { get; init; }
 
+    /// <summary>Multi-task sets: the test rows of each task (null: one task).</summary>
+    public IReadOnlyList<TaskGroup>? TestGroups { get; init; }
+
     /// <summary>Trailing decoder positions no row scores can be dropped before the forward pass (per-position targets on a
     /// causal model: <see cref="Objective.TrimTrailingPadding"/>).</summary>
     public bool TrailingPaddingTrimmable => PerPosition && Causal;
@@ -56,7 +65,7 @@ public sealed class TaskData : IDisposable
     public TaskData To(Device device) => new()
     {
         Description = Description, VocabularySize = VocabularySize, ClassCount = ClassCount, ContextLength = ContextLength,
-        PerPosition = PerPosition, Causal = Causal, SequenceAccuracy = SequenceAccuracy, SourceLength = SourceLength,
+        PerPosition = PerPosition, Causal = Causal, SequenceAccuracy = SequenceAccuracy, SourceLength = SourceLength, TestGroups = TestGroups,
         TrainInputs = TrainInputs.to(device), TrainTargets = TrainTargets.to(device),
         TestInputs = TestInputs.to(device), TestTargets = TestTargets.to(device),
     };

@@ -51,4 +51,29 @@ public class SweepCommandTests
         Assert.Contains("--seed", r.Stderr);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "s")));
     }
+
+    /// <summary>--multitask makes one run per seed over all operations; its per-task accuracies reach the store and the
+    /// verdict's multi-task table.</summary>
+    [Fact]
+    public void MultitaskSweepRunsOneModelOverAllOperations()
+    {
+        using var dir = new TempDirectory();
+        var sweep = Path.Combine(dir.Path, "multi");
+        var r = CliRunner.Run(dir.Path, "sweep", "--task", "modular", "--ops", "add,mul", "--multitask", "--seeds", "1", "--weight-decay", "1.0",
+            "--steps", "20", "--out", sweep, "--grok-args", "--p 13 --d-model 32 --heads 2 --d-ff 64 --layers 1 --threads 1 --batch-size 64 --eval-every 10 --no-report --spectral-stride 5 --spectral-window 3 --curvature-every 10");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using (var reader = RunReader.Open(Path.Combine(sweep, "modular-add+mul-s1-wd1")))
+        {
+            Assert.Equal("add+mul", reader.Config()["op"]);
+            Assert.Equal(2, reader.Series("eval/test_acc/add").Count);
+            Assert.Equal(2, reader.Series("eval/test_acc/mul").Count);
+        }
+        var v = CliRunner.Run(dir.Path, "verdict", sweep);
+        Assert.True(v.ExitCode == 0, v.Stdout + v.Stderr);
+        Assert.Contains("## Multi-task runs", File.ReadAllText(Path.Combine(sweep, "verdict", "VERDICT.md")));
+
+        var single = CliRunner.Run(dir.Path, "sweep", "--task", "dyck", "--multitask", "--out", Path.Combine(dir.Path, "d"));
+        Assert.Equal(2, single.ExitCode);
+        Assert.Contains("--multitask needs --task modular", single.Stderr);
+    }
 }
