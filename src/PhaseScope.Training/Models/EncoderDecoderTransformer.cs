@@ -54,35 +54,10 @@ public sealed class EncoderDecoderTransformer : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Input rows must hold the {s} source positions and 1…{Config.ContextLength - s} decoder positions (got {tokens.shape[1]} in all).");
         using var src = tokens.narrow(1, 0, s);
         using var tgt = tokens.narrow(1, s, t);
-        using var memory = Encode(src);
-        using var positions = arange(t, ScalarType.Int64, tokens.device);
-        using var pe = tgt_pos_embed.call(positions);
-        using var te = tok_embed.call(tgt);
-        var h = te + pe;
-        foreach (var block in decoder)
-        {
-            var next = block.call(h, memory);
-            h.Dispose();
-            h = next;
-        }
-        using (h)
-        using (var normed = ln_f.call(h))
-            return unembed.call(normed);
-    }
-
-    Tensor Encode(Tensor src)
-    {
-        using var positions = arange(src.shape[1], ScalarType.Int64, src.device);
-        using var pe = src_pos_embed.call(positions);
-        using var se = tok_embed.call(src);
-        var h = se + pe;
-        foreach (var block in encoder)
-        {
-            var next = block.call(h);
-            h.Dispose();
-            h = next;
-        }
-        using (h)
-            return ln_enc.call(h);
+        using var encoded = ResidualStack.Through(ResidualStack.Embed(tok_embed, src_pos_embed, src), encoder, (block, x) => block.call(x));
+        using var memory = ln_enc.call(encoded);
+        using var h = ResidualStack.Through(ResidualStack.Embed(tok_embed, tgt_pos_embed, tgt), decoder, (block, x) => block.call(x, memory));
+        using var normed = ln_f.call(h);
+        return unembed.call(normed);
     }
 }

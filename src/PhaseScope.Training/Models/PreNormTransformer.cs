@@ -39,18 +39,8 @@ public sealed class PreNormTransformer : nn.Module<Tensor, Tensor>
         long t = tokens.shape[1];
         if (t > Config.ContextLength)
             throw new ArgumentException($"Sequence length {t} exceeds the model's context {Config.ContextLength}.");
-        using var positions = arange(t, ScalarType.Int64, tokens.device);
-        using var pe = pos_embed.call(positions);
-        using var tokens_e = tok_embed.call(tokens);
-        var h = tokens_e + pe;
-        foreach (var block in layers)
-        {
-            var next = block.call(h);
-            h.Dispose();
-            h = next;
-        }
-        using (h)
-        using (var normed = ln_f.call(h))
-            return unembed.call(normed);
+        using var h = ResidualStack.Through(ResidualStack.Embed(tok_embed, pos_embed, tokens), layers, (block, x) => block.call(x));
+        using var normed = ln_f.call(h);
+        return unembed.call(normed);
     }
 }
