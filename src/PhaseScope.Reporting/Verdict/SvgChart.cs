@@ -10,23 +10,32 @@ namespace PhaseScope.Reporting.Verdict;
 /// </summary>
 public sealed class SvgChart(string title, string xLabel, string yLabel, bool logY = false)
 {
-    const int Width = 720, Height = 360, Left = 70, Right = 20, Top = 30, Bottom = 50;
+    const int Width = 720, Height = 360, Left = 110, Right = 20, Top = 30, Bottom = 50;
     static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
 
-    readonly List<(string Label, IReadOnlyList<(double X, double Y)> Points, string Color, bool Line)> series = [];
+    readonly List<(string Label, IReadOnlyList<(double X, double Y)> Points, string Color, bool Line, bool Legend)> series = [];
     readonly List<double> verticals = [];
+    IReadOnlyList<string>? categories;
 
-    /// <summary>Adds a polyline (points with a non-finite or, on a log axis, non-positive y are skipped).</summary>
-    public SvgChart Line(string label, IEnumerable<(double X, double Y)> points, string? color = null)
+    /// <summary>Makes the y axis a list of named rows (y = 0, 1, … is the row's index).</summary>
+    public SvgChart Categories(IReadOnlyList<string> names)
     {
-        series.Add((label, Usable(points), color ?? Palette[series.Count % Palette.Length], true));
+        categories = names;
+        return this;
+    }
+
+    /// <summary>Adds a polyline (points with a non-finite or, on a log axis, non-positive y are skipped); with
+    /// <paramref name="legend"/> false its label shows only as a tooltip (many lines of one group share a legend entry).</summary>
+    public SvgChart Line(string label, IEnumerable<(double X, double Y)> points, string? color = null, bool legend = true)
+    {
+        series.Add((label, Usable(points), color ?? Palette[series.Count % Palette.Length], true, legend));
         return this;
     }
 
     /// <summary>Adds unconnected points.</summary>
-    public SvgChart Points(string label, IEnumerable<(double X, double Y)> points, string? color = null)
+    public SvgChart Points(string label, IEnumerable<(double X, double Y)> points, string? color = null, bool legend = true)
     {
-        series.Add((label, Usable(points), color ?? Palette[series.Count % Palette.Length], false));
+        series.Add((label, Usable(points), color ?? Palette[series.Count % Palette.Length], false, legend));
         return this;
     }
 
@@ -51,6 +60,7 @@ public sealed class SvgChart(string title, string xLabel, string yLabel, bool lo
         if (y1 <= y0) { y0 -= 1; y1 += 1; }
         double pad = (y1 - y0) * 0.05;
         y0 -= pad; y1 += pad;
+        if (categories is not null) (y0, y1) = (-0.5, Math.Max(categories.Count, 1) - 0.5);
         double plotW = Width - Left - Right, plotH = Height - Top - Bottom;
         string X(double x) => F(Left + (x - x0) / (x1 - x0) * plotW);
         string Y(double y) => F(Top + (1 - (y - y0) / (y1 - y0)) * plotH);
@@ -64,21 +74,28 @@ public sealed class SvgChart(string title, string xLabel, string yLabel, bool lo
         {
             double xv = x0 + (x1 - x0) * i / 4, yv = y0 + (y1 - y0) * i / 4;
             sb.Append($"<text x=\"{X(xv)}\" y=\"{Height - Bottom + 15}\" text-anchor=\"middle\">{Esc(Tick(xv, false))}</text>\n");
+            if (categories is not null) continue;
             sb.Append($"<text x=\"{Left - 5}\" y=\"{Y(yv)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(Tick(yv, logY))}</text>\n");
             sb.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(yv)}\" y2=\"{Y(yv)}\" stroke=\"#eee\"/>\n");
+        }
+        for (int i = 0; i < (categories?.Count ?? 0); i++)
+        {
+            sb.Append($"<text x=\"{Left - 5}\" y=\"{Y(i)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(categories![i])}</text>\n");
+            sb.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(i)}\" y2=\"{Y(i)}\" stroke=\"#eee\"/>\n");
         }
         sb.Append($"<text x=\"{Left + plotW / 2}\" y=\"{Height - 12}\" text-anchor=\"middle\">{Esc(xLabel)}</text>\n");
         sb.Append($"<text transform=\"translate(14 {Top + plotH / 2}) rotate(-90)\" text-anchor=\"middle\">{Esc(yLabel + (logY ? " (log scale)" : ""))}</text>\n");
         foreach (var v in verticals)
             sb.Append($"<line x1=\"{X(v)}\" x2=\"{X(v)}\" y1=\"{Top}\" y2=\"{Top + plotH}\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>\n");
+        int legendRow = 0;
         for (int s = 0; s < series.Count; s++)
         {
-            var (label, points, color, line) = series[s];
+            var (label, points, color, line, legend) = series[s];
             if (line && points.Count > 1)
                 sb.Append($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.3\" points=\"{string.Join(' ', points.Select(p => X(p.X) + "," + Y(p.Y)))}\"><title>{Esc(label)}</title></polyline>\n");
             else
                 foreach (var p in points) sb.Append($"<circle cx=\"{X(p.X)}\" cy=\"{Y(p.Y)}\" r=\"3\" fill=\"{color}\"><title>{Esc(label)}</title></circle>\n");
-            sb.Append($"<text x=\"{Width - Right - 5}\" y=\"{Top + 14 + 13 * s}\" text-anchor=\"end\" fill=\"{color}\">{Esc(label)}</text>\n");
+            if (legend) sb.Append($"<text x=\"{Width - Right - 5}\" y=\"{Top + 14 + 13 * legendRow++}\" text-anchor=\"end\" fill=\"{color}\">{Esc(label)}</text>\n");
         }
         sb.Append("</svg>\n");
         return sb.ToString();

@@ -55,7 +55,7 @@ public static class VerdictReport
         if (modular.Count > 0)
         {
             md.AppendLine("## Seed 001 Test 7, modular arithmetic: the sub-leading gap and k*").AppendLine();
-            md.AppendLine("The sub-leading gap g₂₃ = σ₂² − σ₃² of the update window's Gram matrix (spectral/g23; seed 001 §27: it closes before grokking) at the first full window and at the grok step (controls: at their matched step), its decline, and k* at both; the gap ratio σ_k*/σ_k*+1 at the grok step and its largest value after it.").AppendLine();
+            md.AppendLine("The sub-leading gap g₂₃ = σ₂² − σ₃² of the update window's Gram matrix (spectral/g23; seed 001 §27: it closes before grokking) at the first full window and at the grok step (controls: at their matched step, or their last step when nothing grokked), its decline, and k* at both; the gap ratio σ_k*/σ_k*+1 at the grok step and its largest value after it.").AppendLine();
             md.AppendLine("| run | op | seed | wd | grok step | g₂₃ first | g₂₃ at grok | decline | k* first → at grok | gap ratio at grok | max gap ratio after |").AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in Order(modular)) md.AppendLine(Test7Row(r, runs, r.Op ?? "-"));
             md.AppendLine();
@@ -98,16 +98,21 @@ public static class VerdictReport
         md.AppendLine("![gap ratio aligned at the grok step](gap_ratio_aligned.svg)").AppendLine();
         md.AppendLine("![lead times per event kind](lead_times.svg)").AppendLine();
 
-        var aligned = new SvgChart("Gap ratio σ_k*/σ_k*+1, steps relative to the grok step (controls: matched step)", "step − grok step", "gap ratio", logY: true).Vertical(0);
+        var aligned = new SvgChart("Gap ratio σ_k*/σ_k*+1 relative to the grok step (controls: matched step, or their end)", "step − grok step", "gap ratio", logY: true).Vertical(0);
+        bool grokkingShown = false, controlShown = false;
         foreach (var r in Order(runs))
         {
-            long? anchor = r.GrokStep ?? MatchedStep(r, runs);
+            long? anchor = r.GrokStep ?? MatchedStep(r, runs) ?? r.Steps;
             if (anchor is not long a || !r.Series.TryGetValue("spectral/gap_ratio", out var s)) continue;
-            aligned.Line($"{r.Name}{(r.Grokked ? "" : " (control)")}", s.Select(p => ((double)(p.Step - a), p.Value)), r.Grokked ? null : "#bbbbbb");
+            bool first = r.Grokked ? !grokkingShown : !controlShown;
+            aligned.Line(first ? (r.Grokked ? $"grokking runs ({runs.Count(x => x.Grokked)})" : $"controls, never grokked ({runs.Count(x => !x.Grokked)})") : r.Name,
+                s.Select(p => ((double)(p.Step - a), p.Value)), r.Grokked ? "#1f77b4" : "#bbbbbb", legend: first);
+            if (r.Grokked) grokkingShown = true; else controlShown = true;
         }
-        var leads = new SvgChart("Lead time of the first event in the window, per kind (one point per grokking run)", "grok step − event step", "event kind (index in the table)");
+        var leads = new SvgChart($"Lead time of the first event in the {window}-step window, one point per grokking run", "grok step − event step", "")
+            .Categories(scores.Select(sc => sc.Kind).ToList()).Vertical(0).Vertical(window);
         for (int i = 0; i < scores.Count; i++)
-            if (scores[i].LeadTimes.Count > 0) leads.Points(scores[i].Kind, scores[i].LeadTimes.Select(l => ((double)l, (double)i)));
+            if (scores[i].LeadTimes.Count > 0) leads.Points(scores[i].Kind, scores[i].LeadTimes.Select(l => ((double)l, (double)i)), legend: false);
 
         WriteText(Path.Combine(outDirectory, "gap_ratio_aligned.svg"), aligned.Render());
         WriteText(Path.Combine(outDirectory, "lead_times.svg"), leads.Render());
@@ -142,7 +147,9 @@ public static class VerdictReport
 
     static string Test7Row(SweepRun r, IReadOnlyList<SweepRun> runs, string kind)
     {
-        long? at = r.GrokStep ?? MatchedStep(r, runs);
+        // Without any grokking run to match, a control is read at its last step.
+        long? matched = r.GrokStep is null ? MatchedStep(r, runs) : null;
+        long? at = r.GrokStep ?? matched ?? r.Steps;
         r.Series.TryGetValue("spectral/g23", out var g23);
         r.Series.TryGetValue("spectral/k_star", out var kStar);
         r.Series.TryGetValue("spectral/gap_ratio", out var gap);
@@ -152,7 +159,7 @@ public static class VerdictReport
         string k = kStar is { Count: > 0 } ? $"{kStar[0].Value:G} → {(at is long a2 && r.At("spectral/k_star", a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}" : "—";
         double? gapAt = at is long a3 ? r.At("spectral/gap_ratio", a3) : null;
         double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
-        string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (at is long m ? $"— (matched {m})" : "—");
+        string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
         return $"| {r.Name} | {kind} | {r.Seed} | {r.WeightDecayText} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
     }
 
