@@ -42,7 +42,7 @@ public static class VerdictReport
         int grokking = runs.Count(r => r.Grokked), controls = runs.Count - grokking;
         md.AppendLine("## Indicators").AppendLine();
         md.AppendLine($"{grokking} grokking runs, {controls} control runs (never grokked). Hit: an event of the kind in [g − W, g]. Lead: g − the first such event (median, range). " +
-            "False positive, matched: a control run with the event in the same window placed at its cell's grok step (or the median grok step). False positive, anywhere: at any step.").AppendLine();
+            "False positive, matched: a control run with the event in the same window placed at its cell's grok step (or the median grok step). False positive, anywhere: at any step. Rates carry their 95 % Wilson interval.").AppendLine();
         md.AppendLine("| event | source | hit rate | lead (median, range) | false positives, matched | false positives, anywhere |").AppendLine("|---|---|---|---|---|---|");
         foreach (var s in scores)
         {
@@ -165,7 +165,13 @@ public static class VerdictReport
 
     static string N(double? v) => v is double d && double.IsFinite(d) ? d.ToString("G4", CultureInfo.InvariantCulture) : "—";
 
-    static string Rate(int count, int of) => of == 0 ? "—" : $"{count}/{of} ({100.0 * count / of:F0} %)";
+    /// <summary>k/n with its percentage and 95 % Wilson interval, e.g. "6/6 (100 %; 61–100 %)".</summary>
+    static string Rate(int count, int of)
+    {
+        if (of == 0) return "—";
+        var (lo, hi) = WilsonInterval.Of(count, of);
+        return $"{count}/{of} ({100.0 * count / of:F0} %; {100 * lo:F0}–{100 * hi:F0} %)";
+    }
 
     static void WriteText(string path, string text)
     {

@@ -64,3 +64,33 @@ public class IndicatorScoreTests
         Assert.True(double.IsNaN(s.HitRate));
     }
 }
+
+/// <summary>The Wilson interval against its closed forms: at k = 0 the upper end is (z²/n)/(1 + z²/n); at k = n the
+/// lower end is 1 minus that; and a textbook value (Wilson 1927 form, computed by hand): 5/10 → 0.2366–0.7634.</summary>
+public class WilsonIntervalTests
+{
+    [Theory]
+    [InlineData(6)]
+    [InlineData(24)]
+    [InlineData(100)]
+    public void EndsMatchTheClosedForms(int n)
+    {
+        double z2 = WilsonInterval.Z95 * WilsonInterval.Z95, edge = z2 / n / (1 + z2 / n);
+        var zero = WilsonInterval.Of(0, n);
+        var all = WilsonInterval.Of(n, n);
+        Assert.Equal(0, zero.Lower, 15);
+        Assert.Equal(edge, zero.Upper, 12);
+        Assert.Equal(1 - edge, all.Lower, 12);
+        Assert.Equal(1, all.Upper, 15);
+    }
+
+    [Fact]
+    public void HalfOfTenMatchesTheHandValue()
+    {
+        // centre 0.5; half-width z/(1+z²/10)·sqrt(0.025 + z²/400) = 1.96/1.38415·sqrt(0.034604) = 0.26340.
+        var (lo, hi) = WilsonInterval.Of(5, 10);
+        Assert.Equal(0.2366, lo, 4);
+        Assert.Equal(0.7634, hi, 4);
+        Assert.True(double.IsNaN(WilsonInterval.Of(0, 0).Lower));
+    }
+}

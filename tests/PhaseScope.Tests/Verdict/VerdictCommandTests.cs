@@ -36,7 +36,7 @@ public class VerdictCommandTests
         Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
         Assert.Contains("left out (not completed) modular-add-s8-wd1", result.Stdout);
         var md = File.ReadAllText(Path.Combine(sweep, "verdict", "VERDICT.md"));
-        Assert.Contains("| gap_opened | spectral | 1/1 (100 %) | 400 (400–400) | 1/1 (100 %) | 1/1 (100 %) |", md);
+        Assert.Contains("| gap_opened | spectral | 1/1 (100 %; 21–100 %) | 400 (400–400) | 1/1 (100 %; 21–100 %) | 1/1 (100 %; 21–100 %) |", md);
         Assert.DoesNotContain("budget_intervals", md);
         Assert.Contains("| modular | add | 1 | 1/1 | 1200 |", md);
         Assert.Contains("| modular | add | 0 | 0/1 | — |", md);
