@@ -24,14 +24,19 @@ if [ "$scale" = small ]; then
   "${ps[@]}" sweep --task scan --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 2500 \
     --grok-args "--layers 2 --d-model 64 --d-ff 128 --batch-size 64 --lr 1e-3 --spectral-stride 100 --spectral-window 5 --stop-after-grok 500 --curvature-batch 64 --threads 1 --no-report" --out "$out/sweep-scan"
   "${ps[@]}" sweep --task modular --ops add,mul --multitask --seeds 42 --weight-decay 1.0,0.0 --steps 3000 --grok-args "$common" --out "$out/sweep-multi"
+  "${ps[@]}" sweep --task modular --ops add,mul --multitask --seeds 42 --weight-decay 1.0 --steps 12000 --grok-args "$common" --out "$out/sweep-multi-long"
 else
   "${ps[@]}" sweep --task modular --ops add,sub,mul,x2_y2 --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 6000 --out "$out/sweep-mod"
   "${ps[@]}" sweep --task dyck --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 6000 --out "$out/sweep-dyck"
   "${ps[@]}" sweep --task scan --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 6000 --out "$out/sweep-scan"
-  "${ps[@]}" sweep --task modular --ops add,mul --multitask --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 6000 --out "$out/sweep-multi"
-  "${ps[@]}" sweep --task modular --ops add,mul,x2_y2 --multitask --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 6000 --out "$out/sweep-multi3"
+  "${ps[@]}" sweep --task modular --ops add,mul --multitask --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 30000 --out "$out/sweep-multi"
+  "${ps[@]}" sweep --task modular --ops add,mul,x2_y2 --multitask --seeds 42,137,2024 --weight-decay 1.0,0.0 --steps 30000 --out "$out/sweep-multi3"
 fi
 
-for s in "$out"/sweep-*; do "${ps[@]}" verdict "$s" --window 1000; done
-"${ps[@]}" verdict "$out"/sweep-* --window 1000 --out "$out/verdict-all"
-echo "Reports: $out/*/verdict/VERDICT.md and $out/verdict-all/VERDICT.md"
+docs="$root/docs/results"   # the reports docs/RESULTS.md links to
+"${ps[@]}" verdict "$out/sweep-mod" --window 1000 --out "$docs/modular"
+"${ps[@]}" verdict "$out/sweep-dyck" --window 1000 --out "$docs/dyck"
+"${ps[@]}" verdict "$out/sweep-scan" --window 1000 --out "$docs/scan"
+"${ps[@]}" verdict "$out"/sweep-multi* --window 1000 --out "$docs/multitask"
+"${ps[@]}" verdict "$out/sweep-mod" "$out/sweep-dyck" "$out/sweep-scan" "$out"/sweep-multi* --window 1000 --out "$docs/all"
+echo "Reports: $docs/*/VERDICT.md"

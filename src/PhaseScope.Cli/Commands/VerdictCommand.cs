@@ -27,7 +27,7 @@ public static class VerdictCommand
     public static int Run(string[] directories, long window, string? outDirectory)
     {
         if (window < 0) throw new UsageException($"--window must be ≥ 0 steps (got {window}).");
-        var runs = new List<SweepRun>();
+        var runs = new List<(string Sweep, SweepRun Run)>();
         var skipped = new List<string>();
         foreach (var dir in directories)
         {
@@ -36,22 +36,23 @@ public static class VerdictCommand
             if (candidates.Length == 0) throw new UsageException($"{dir} holds no runs (no subdirectory with a run.db); pass a sweep directory written by 'phasescope sweep'.");
             foreach (var c in candidates)
             {
-                try { runs.Add(SweepRun.Load(c)); }
+                try { runs.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), SweepRun.Load(c))); }
                 catch (RunStoreException e) { skipped.Add($"{Path.GetFileName(c)}: {e.Message}"); }
             }
         }
         if (runs.Count == 0)
             throw new UsageException($"No completed run in {string.Join(", ", directories)} ({string.Join("; ", skipped)}). Finish the sweep first ('phasescope sweep' with the same options continues it).");
-        var dupes = runs.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (dupes.Count > 0) throw new UsageException($"Two runs are named {string.Join(", ", dupes)}; pass sweeps whose run names differ.");
+        // The same cell run in two sweeps (e.g. a longer rerun) keeps both, named by sweep.
+        var repeated = runs.GroupBy(r => r.Run.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        var loaded = runs.Select(r => repeated.Contains(r.Run.Name) ? r.Run with { Name = $"{r.Sweep}/{r.Run.Name}" } : r.Run).ToList();
 
         var target = outDirectory ?? Path.Combine(directories[0], "verdict");
         OutputDirectory.EnsureWritable(target);
         var command = $"phasescope verdict {string.Join(' ', directories)} --window {window}{(outDirectory is null ? "" : $" --out {outDirectory}")}";
-        var path = VerdictReport.Write(runs, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
+        var path = VerdictReport.Write(loaded, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
 
-        Console.WriteLine($"{runs.Count} runs ({runs.Count(r => r.Grokked)} grokked), window {window} steps.");
-        foreach (var s in IndicatorScore.Score(runs, window))
+        Console.WriteLine($"{loaded.Count} runs ({loaded.Count(r => r.Grokked)} grokked), window {window} steps.");
+        foreach (var s in IndicatorScore.Score(loaded, window))
             Console.WriteLine($"  {s.Kind,-24} hits {s.Hits}/{s.Grokking}  median lead {s.MedianLead,7:G4}  false positives matched {s.MatchedFalsePositives}/{s.Controls}, anywhere {s.AnywhereFalsePositives}/{s.Controls}");
         foreach (var s in skipped) Console.WriteLine($"  left out (not completed) {s}");
         Console.WriteLine($"Report: {path}");

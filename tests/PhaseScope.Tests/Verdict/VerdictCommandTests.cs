@@ -57,4 +57,20 @@ public class VerdictCommandTests
         Assert.Contains("holds no runs", result.Stderr);
         Assert.Empty(Directory.GetFileSystemEntries(empty));
     }
+
+    /// <summary>The same cell in two sweeps (a longer rerun) is kept twice, each named by its sweep.</summary>
+    [Fact]
+    public void RepeatedRunNamesAcrossSweepsAreQualified()
+    {
+        using var dir = new TempDirectory();
+        var a = Path.Combine(dir.Path, "short");
+        var b = Path.Combine(dir.Path, "long");
+        WriteRun(a, "modular-add-s7-wd1", 1.0, null, [], []);
+        WriteRun(b, "modular-add-s7-wd1", 1.0, 5000, [("gap_opened", 4500)], []);
+        var result = CliRunner.Run(dir.Path, "verdict", a, b, "--out", Path.Combine(dir.Path, "v"));
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        var md = File.ReadAllText(Path.Combine(dir.Path, "v", "VERDICT.md"));
+        Assert.Contains("| short/modular-add-s7-wd1 |", md);
+        Assert.Contains("| long/modular-add-s7-wd1 | 5000 |", md);
+    }
 }
