@@ -14,7 +14,8 @@ namespace PhaseScope.Cli.Commands;
 /// its default schedule (<c>--moments --spectral --consolidation micro --curvature</c>), one child process per run, into
 /// one sweep directory. Resumable: <c>SWEEP_DIR/sweep.json</c> records the grid; run again with the same options and
 /// completed runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before their first
-/// checkpoint start again. A progress line per run, and a table of the grid at the end.
+/// checkpoint start again. <c>--jobs N</c> runs N children at a time. A progress line per run with the grid's
+/// estimated time left, and a table of the grid at the end.
 /// </summary>
 public static class SweepCommand
 {
@@ -55,11 +56,12 @@ public static class SweepCommand
         var grok = new Option<string>("--grok-args") { Description = "Further grok options for every run, e.g. \"--p 97 --threads 2\".", DefaultValueFactory = _ => "" };
         var multitask = new Option<bool>("--multitask") { Description = "One multi-task model per seed and weight decay over all --ops (seed 001's add+mul, add+mul+sq) instead of one run per operation." };
         var outDir = new Option<string>("--out") { Description = "The sweep directory (created; an existing one continues the same sweep).", Required = true };
-        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir };
+        var jobs = new Option<int>("--jobs") { Description = "Runs at a time (default 1). Give each its share of the cores through --grok-args \"--threads N\".", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir, jobs };
         cmd.SetAction(r =>
         {
             var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!, r.GetValue(multitask));
-            return Run(plan, r.GetValue(outDir)!);
+            return Run(plan, r.GetValue(outDir)!, r.GetValue(jobs));
         });
         return cmd;
     }
@@ -100,8 +102,9 @@ public static class SweepCommand
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Runs (or continues) the sweep in <paramref name="directory"/>.</summary>
-    public static int Run(SweepPlan plan, string directory)
+    public static int Run(SweepPlan plan, string directory, int jobs = 1)
     {
+        if (jobs < 1) throw new UsageException($"--jobs must be at least 1 (got {jobs}).");
         OutputDirectory.EnsureWritable(directory);
         var manifest = Path.Combine(directory, "sweep.json");
         if (File.Exists(manifest))
@@ -120,14 +123,22 @@ public static class SweepCommand
         }
 
         var cells = plan.Cells().ToList();
-        var results = new List<(string Name, string Status, string Detail)>();
+        var results = new (string Name, string Status, string Detail)?[cells.Count];
+        var gate = new object();
+        int done = 0, executed = 0;
+        double executedMinutes = 0;
+        void Say(string line) { lock (gate) Console.WriteLine(line); }
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        using var slots = new SemaphoreSlim(jobs);
+        var running = new List<Task>();
         try
         {
-            for (int i = 0; i < cells.Count && !cancel.IsCancellationRequested; i++)
+            for (int i = 0; i < cells.Count; i++)
             {
+                try { slots.Wait(cancel.Token); }
+                catch (OperationCanceledException) { break; }
                 var (name, args) = cells[i];
                 var runDir = Path.Combine(directory, name);
                 string[] invocation;
@@ -135,8 +146,10 @@ public static class SweepCommand
                 switch (State(runDir))
                 {
                     case "completed":
-                        results.Add((name, "completed", Describe(runDir)));
-                        Console.WriteLine($"[{i + 1}/{cells.Count}] {name}: already completed, skipped");
+                        results[i] = (name, "completed", Describe(runDir));
+                        lock (gate) done++;
+                        Say($"[{i + 1}/{cells.Count}] {name}: already completed, skipped");
+                        slots.Release();
                         continue;
                     case "resumable":
                         invocation = ["grok", "--resume", runDir, "--json"];
@@ -150,24 +163,44 @@ public static class SweepCommand
                         action = "starting";
                         break;
                 }
-                Console.WriteLine($"[{i + 1}/{cells.Count}] {name}: {action}");
-                var watch = Stopwatch.StartNew();
-                var (code, stderr) = RunChild(invocation);
-                string status = State(runDir) == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
-                string detail = status == "completed" ? Describe(runDir) : $"exit {code}: {LastLine(stderr)}";
-                results.Add((name, status, detail));
-                Console.WriteLine($"[{i + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {detail}");
+                Say($"[{i + 1}/{cells.Count}] {name}: {action}");
+                int index = i;
+                running.Add(Task.Run(() =>
+                {
+                    try
+                    {
+                        var watch = Stopwatch.StartNew();
+                        var (code, stderr) = RunChild(invocation);
+                        string status = State(runDir) == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
+                        string detail = status == "completed" ? Describe(runDir) : $"exit {code}: {LastLine(stderr)}";
+                        results[index] = (name, status, detail);
+                        lock (gate)
+                        {
+                            done++;
+                            executed++;
+                            executedMinutes += watch.Elapsed.TotalMinutes;
+                            double left = executedMinutes / executed * (cells.Count - done) / jobs;
+                            Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {detail}");
+                            Console.WriteLine($"  grid: {done}/{cells.Count} done{(done < cells.Count ? $", about {left:F0} min left" : "")}");
+                        }
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }));
             }
+            Task.WaitAll(running);
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
         var table = new Table().Title($"[bold]sweep {Markup.Escape(directory)}[/]").AddColumns("run", "status", "result");
-        foreach (var (name, status, detail) in results) table.AddRow(Markup.Escape(name), status, Markup.Escape(detail));
+        foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(Markup.Escape(name), status, Markup.Escape(detail));
         AnsiConsole.Write(table);
         if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
-        return results.Count == cells.Count && results.All(r => r.Status == "completed") ? ExitCodes.Ok : ExitCodes.Failed;
+        return results.All(r => r is { Status: "completed" }) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     /// <summary>completed, resumable (has a run store and a complete resume point), restart (a run store without one), or new.</summary>

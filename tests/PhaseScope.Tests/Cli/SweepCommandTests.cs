@@ -76,4 +76,23 @@ public class SweepCommandTests
         Assert.Equal(2, single.ExitCode);
         Assert.Contains("--multitask needs --task modular", single.Stderr);
     }
+
+    /// <summary>--jobs 2 runs two cells at once; both complete, the grid's progress line counts them, and --jobs 0 is refused.</summary>
+    [Fact]
+    public void JobsRunCellsConcurrently()
+    {
+        using var dir = new TempDirectory();
+        var sweep = Path.Combine(dir.Path, "sweep");
+        var r = CliRunner.Run(dir.Path, [.. Sweep(sweep, "1,2"), "--jobs", "2"]);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("grid: 2/2 done", r.Stdout);
+        foreach (var run in new[] { "modular-add-s1-wd1", "modular-add-s2-wd1" })
+        {
+            using var reader = RunReader.Open(Path.Combine(sweep, run));
+            Assert.Equal("completed", reader.Info().Status);
+        }
+        var bad = CliRunner.Run(dir.Path, [.. Sweep(Path.Combine(dir.Path, "other"), "1"), "--jobs", "0"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--jobs must be at least 1", bad.Stderr);
+    }
 }
