@@ -45,9 +45,6 @@ public sealed record IndicatorScore(string Kind, string Source, int Hits, int Gr
         ArgumentOutOfRangeException.ThrowIfNegative(window);
         var grokking = runs.Where(r => r.Grokked).ToList();
         var controls = runs.Where(r => !r.Grokked).ToList();
-        double medianGrok = Median(grokking.Select(r => (double)r.GrokStep!.Value).ToList());
-        long? Reference(SweepRun control) =>
-            grokking.FirstOrDefault(g => g.Cell == control.Cell)?.GrokStep ?? (double.IsNaN(medianGrok) ? null : (long)Math.Round(medianGrok));
 
         var kinds = runs.SelectMany(r => r.Events).GroupBy(e => e.Kind).OrderBy(g => g.Key, StringComparer.Ordinal);
         var scores = new List<IndicatorScore>();
@@ -66,11 +63,20 @@ public sealed record IndicatorScore(string Kind, string Source, int Hits, int Gr
             {
                 var steps = run.Events.Where(e => e.Kind == kind.Key).Select(e => e.Step).ToList();
                 if (steps.Count > 0) anywhere++;
-                if (Reference(run) is long s && steps.Any(st => st >= s - window && st <= s)) matched++;
+                if (MatchedStep(run, runs) is long s && steps.Any(st => st >= s - window && st <= s)) matched++;
             }
             scores.Add(new IndicatorScore(kind.Key, source, leads.Count, grokking.Count, leads, matched, anywhere, controls.Count));
         }
         return scores;
+    }
+
+    /// <summary>Where a control's window sits: the grok step of the grokking run of its cell, else the median grok step
+    /// of all grokking runs (rounded), else null (nothing grokked).</summary>
+    public static long? MatchedStep(SweepRun control, IReadOnlyList<SweepRun> runs)
+    {
+        if (runs.FirstOrDefault(g => g.Grokked && g.Cell == control.Cell)?.GrokStep is long paired) return paired;
+        double median = Median(runs.Where(r => r.Grokked).Select(r => (double)r.GrokStep!.Value).ToList());
+        return double.IsNaN(median) ? null : (long)Math.Round(median);
     }
 
     static double Median(List<double> values)

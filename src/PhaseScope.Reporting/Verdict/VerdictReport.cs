@@ -102,7 +102,7 @@ public static class VerdictReport
         bool grokkingShown = false, controlShown = false;
         foreach (var r in Order(runs))
         {
-            long? anchor = r.GrokStep ?? MatchedStep(r, runs) ?? r.Steps;
+            long? anchor = r.GrokStep ?? IndicatorScore.MatchedStep(r, runs) ?? r.Steps;
             if (anchor is not long a || !r.Series.TryGetValue("spectral/gap_ratio", out var s)) continue;
             bool first = r.Grokked ? !grokkingShown : !controlShown;
             aligned.Line(first ? (r.Grokked ? $"grokking runs ({runs.Count(x => x.Grokked)})" : $"controls, never grokked ({runs.Count(x => !x.Grokked)})") : r.Name,
@@ -135,20 +135,10 @@ public static class VerdictReport
     static IEnumerable<SweepRun> Order(IEnumerable<SweepRun> runs) =>
         runs.OrderBy(r => r.Task).ThenBy(r => r.Op).ThenByDescending(r => r.WeightDecay).ThenBy(r => r.Seed).ThenBy(r => r.Name, StringComparer.Ordinal);
 
-    /// <summary>A control's matched step: its cell's grok step, else the median grok step (as <see cref="IndicatorScore"/>).</summary>
-    static long? MatchedStep(SweepRun control, IReadOnlyList<SweepRun> runs)
-    {
-        var paired = runs.FirstOrDefault(g => g.Grokked && g.Cell == control.Cell)?.GrokStep;
-        if (paired is not null) return paired;
-        var steps = runs.Where(r => r.Grokked).Select(r => r.GrokStep!.Value).Order().ToList();
-        if (steps.Count == 0) return null;
-        return steps.Count % 2 == 1 ? steps[steps.Count / 2] : (steps[steps.Count / 2 - 1] + steps[steps.Count / 2]) / 2;
-    }
-
     static string Test7Row(SweepRun r, IReadOnlyList<SweepRun> runs, string kind)
     {
         // Without any grokking run to match, a control is read at its last step.
-        long? matched = r.GrokStep is null ? MatchedStep(r, runs) : null;
+        long? matched = r.GrokStep is null ? IndicatorScore.MatchedStep(r, runs) : null;
         long? at = r.GrokStep ?? matched ?? r.Steps;
         r.Series.TryGetValue("spectral/g23", out var g23);
         r.Series.TryGetValue("spectral/k_star", out var kStar);
