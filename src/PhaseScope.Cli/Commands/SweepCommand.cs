@@ -143,10 +143,11 @@ public static class SweepCommand
                 var runDir = Path.Combine(directory, name);
                 string[] invocation;
                 string action;
-                switch (State(runDir))
+                var (state, summary) = State(runDir);
+                switch (state)
                 {
                     case "completed":
-                        results[i] = (name, "completed", Describe(runDir));
+                        results[i] = (name, "completed", summary!);
                         lock (gate) done++;
                         Say($"[{i + 1}/{cells.Count}] {name}: already completed, skipped");
                         slots.Release();
@@ -171,8 +172,9 @@ public static class SweepCommand
                     {
                         var watch = Stopwatch.StartNew();
                         var (code, stderr) = RunChild(invocation);
-                        string status = State(runDir) == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
-                        string detail = status == "completed" ? Describe(runDir) : $"exit {code}: {LastLine(stderr)}";
+                        var (after, finished) = State(runDir);
+                        string status = after == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
+                        string detail = finished ?? $"exit {code}: {LastLine(stderr)}";
                         results[index] = (name, status, detail);
                         lock (gate)
                         {
@@ -203,28 +205,28 @@ public static class SweepCommand
         return results.All(r => r is { Status: "completed" }) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    /// <summary>completed, resumable (has a run store and a complete resume point), restart (a run store without one), or new.</summary>
-    static string State(string runDir)
+    /// <summary>completed (with its one-line result, read from the same opening of the store), resumable (has a run
+    /// store and a complete resume point), restart (a run store without one), or new.</summary>
+    static (string State, string? Result) State(string runDir)
     {
         if (!RunReader.IsRun(runDir))
         {
             if (Directory.Exists(runDir))
                 throw new UsageException($"{runDir} exists but is not a PhaseScope run (no run.db); the sweep will not delete it. Move it away and run the sweep again.");
-            return "new";
+            return ("new", null);
         }
         try
         {
             using var reader = RunReader.Open(runDir);
-            if (reader.Info().Status == "completed") return "completed";
+            var info = reader.Info();
+            if (info.Status == "completed") return ("completed", Describe(info.SummaryJson));
         }
-        catch (RunStoreException) { return "restart"; }
-        return PhaseScope.Training.Resume.ResumePoint.Latest(Path.Combine(runDir, "checkpoints"), out _) is null ? "restart" : "resumable";
+        catch (RunStoreException) { return ("restart", null); }
+        return (PhaseScope.Training.Resume.ResumePoint.Latest(Path.Combine(runDir, "checkpoints"), out _) is null ? "restart" : "resumable", null);
     }
 
-    static string Describe(string runDir)
+    static string Describe(string? summary)
     {
-        using var reader = RunReader.Open(runDir);
-        var summary = reader.Info().SummaryJson;
         if (summary is null) return "";
         using var doc = JsonDocument.Parse(summary);
         var root = doc.RootElement;

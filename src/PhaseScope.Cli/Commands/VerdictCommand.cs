@@ -49,13 +49,13 @@ public static class VerdictCommand
         var target = outDirectory ?? Path.Combine(directories[0], "verdict");
         OutputDirectory.EnsureWritable(target);
         var command = $"phasescope verdict {string.Join(' ', directories)} --window {window}{(outDirectory is null ? "" : $" --out {outDirectory}")}";
-        var path = VerdictReport.Write(loaded, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
+        var scores = VerdictReport.Write(loaded, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
 
         Console.WriteLine($"{loaded.Count} runs ({loaded.Count(r => r.Grokked)} grokked), window {window} steps.");
-        foreach (var s in IndicatorScore.Score(loaded, window))
+        foreach (var s in scores)
             Console.WriteLine($"  {s.Kind,-24} hits {s.Hits}/{s.Grokking}  median lead {s.MedianLead,7:G4}  false positives matched {s.MatchedFalsePositives}/{s.Controls}, anywhere {s.AnywhereFalsePositives}/{s.Controls}");
         foreach (var s in skipped) Console.WriteLine($"  left out (not completed) {s}");
-        Console.WriteLine($"Report: {path}");
+        Console.WriteLine($"Report: {Path.Combine(target, VerdictReport.MarkdownFile)}");
         return ExitCodes.Ok;
     }
 }

@@ -22,7 +22,8 @@ public static class VerdictReport
     /// <param name="outDirectory">Created if missing.</param>
     /// <param name="title">Heading (e.g. the sweep directory).</param>
     /// <param name="command">The command that regenerates the report, quoted in it.</param>
-    public static string Write(IReadOnlyList<SweepRun> runs, long window, string outDirectory, string title, string command)
+    /// <returns>The indicator scores the report holds (VERDICT.md is <see cref="MarkdownFile"/> in the directory).</returns>
+    public static IReadOnlyList<IndicatorScore> Write(IReadOnlyList<SweepRun> runs, long window, string outDirectory, string title, string command)
     {
         var scores = IndicatorScore.Score(runs, window);
         Directory.CreateDirectory(outDirectory);
@@ -127,9 +128,8 @@ public static class VerdictReport
             }),
         }, new JsonSerializerOptions { WriteIndented = true });
         WriteText(Path.Combine(outDirectory, "verdict.json"), json);
-        var path = Path.Combine(outDirectory, MarkdownFile);
-        WriteText(path, md.ToString());   // last: a VERDICT.md on disk means its figures and JSON are there too
-        return path;
+        WriteText(Path.Combine(outDirectory, MarkdownFile), md.ToString());   // last: a VERDICT.md on disk means its figures and JSON are there too
+        return scores;
     }
 
     static IEnumerable<SweepRun> Order(IEnumerable<SweepRun> runs) =>
