@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 // is printed too: it does not depend on the machine's noise between runs. Usage:
 //   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N] [--suite monitor|consolidation|spectral|moments|overhead]
 // --suite consolidation runs ConsolidationBench (seed 003's costs) instead; --suite spectral runs SpectralBench (seed 001's window);
-// --suite moments runs MomentsBench (seed 000's coupling surface).
+// --suite moments runs MomentsBench (seed 000's coupling surface); --no-reference skips its exact float64 reference (≈ 90 s).
 // --suite overhead runs OverheadBench (cheap / full / default-schedule ratios) and ScalingBench (cost against P,
 // fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷.
 int steps = 100, rounds = 5;
@@ -25,6 +25,7 @@ int? threads = null;
 string suite = "monitor";
 long maxParams = 10_000_000;
 int budgetSteps = 600;
+bool reference = true;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,7 +36,8 @@ for (int i = 0; i < args.Length; i++)
         case "--suite": suite = args[++i]; break;
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--budget-steps": budgetSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|longrun --max-params P --budget-steps N"); return 2;
+        case "--no-reference": reference = false; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|longrun --max-params P --budget-steps N --no-reference"); return 2;
     }
 }
 if (budgetSteps < 100) { Console.Error.WriteLine("--budget-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
@@ -45,7 +47,7 @@ if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at leas
 TorchRuntime.Initialize(threads);
 if (suite == "moments")
 {
-    PhaseScope.Bench.MomentsBench.Run(rounds);
+    PhaseScope.Bench.MomentsBench.Run(rounds, reference);
     return 0;
 }
 if (suite == "longrun")

@@ -1,27 +1,30 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
 
 /// <summary>
-/// The coupling surface C(k, l) on a K×L grid (seed 000, eq. 16) without K·L passes over the parameters,
-/// to a guaranteed accuracy. <see cref="CouplingPartial"/> is the exact reference (one log-sum-exp pass per
-/// grid point); this class reads θ and g three times:
+/// The coupling surface C(k, l) on a K×L grid (seed 000, eq. 16) without K·L passes over the parameters, to a
+/// guaranteed accuracy. <see cref="CouplingPartial"/> is the exact reference (one log-sum-exp pass per grid
+/// point); this class reads θ and g twice:
 /// <list type="number">
-/// <item>the maxima of |θ| and |g| (the bins hang from them);</item>
-/// <item><see cref="BinnedMoments"/>: counts and third-order power sums of the in-bin offsets, on a coarse
-/// joint grid of (|θ|, |g|) bins and on fine 1-D grids;</item>
-/// <item>the elements of the joint bins that the error bound marks as too coarse, kept exactly.</item>
+/// <item>the maxima of |θ| and |g| (the cells hang from them) and the non-finite check;</item>
+/// <item><see cref="JointCellSums"/>: every pair falls in a joint cell of two <see cref="GradedAxis"/> cells, whose
+/// relative half-widths h grow with the distance |α| = log(max/|x|) from the axis maximum, and each cell keeps its
+/// count, the power sums S[p, q] = Σ u^p v^q (p + q ≤ D = 5) of the offsets x = c(1+u), y = d(1+v), and its first
+/// few elements verbatim; magnitudes below 2⁻²⁴ of the maximum are kept verbatim too.</item>
 /// </list>
-/// A bin with centre c holds values x = c(1+u), |u| ≤ h = 2^−(B+1), and Σ x^k y^l = c^k d^l Σ (1+u)^k (1+v)^l is
-/// expanded to third order: Σ_{p+q≤3} C(k,p) C(l,q) Σu^p v^q (generalised binomials, so real orders work).
-/// The Lagrange remainder is at most (1+h)^(k+l) h⁴ Σ_{p+q=4} |C(k,p)||C(l,q)| per element (fourth
-/// derivatives of (1+su)^k (1+sv)^l along s), so every grid point gets a rigorous error bound; the bins
-/// whose bound would exceed the tolerance are evaluated exactly from their elements, and a grid point
-/// whose bound still exceeds it (or whose value underflows) is computed by the exact reference. The result
-/// is therefore within <see cref="Tolerance"/> relative error in Z, M and G (|ΔC| ≤ 3·tolerance + rounding)
-/// whatever the data; the speed depends on the data (few exact elements for weights and gradients of
-/// trained networks, measured in bench/ and docs/MOMENTS.md).
+/// Per cell, Σ x^k y^l = c^k d^l Σ (1+u)^k (1+v)^l ≈ c^k d^l Σ_{p+q≤D} C(k,p) C(l,q) S[p,q] (generalised binomials,
+/// so real orders work); the Lagrange remainder of that expansion is at most
+/// Σ_{p+q=D+1} |C(k,p)| |C(l,q)| h_a^p h_b^q m(h_a, k−p) m(h_b, l−q) per element, m(h, e) = (1+h)^e for e ≥ 0 and
+/// (1−h)^e below (the (D+1)-th derivative of (1+su)^k (1+sv)^l in s), and m(h, k−p) ≤ (1+h)^k/(1−h)^p for either sign,
+/// which makes every term separable; Z ≥ Σ N c^k d^l (1−h_a)^k (1−h_b)^l. Every sum over cells is then one GEMM
+/// (K × cells·terms × L). Where the bound exceeds <see cref="Tolerance"/> of the lower
+/// bound, the cells that carry the excess are evaluated exactly from their kept elements (read again only when a
+/// cell holds more than it keeps); a grid point that still fails, or whose value underflows, is computed by the
+/// exact reference. The result is therefore within <see cref="Tolerance"/> relative error in Z, M and G
+/// (|ΔC| ≤ 3·tolerance + rounding) whatever the data; only the speed depends on it (bench/, docs/MOMENTS.md).
 /// Inputs are read as float32 on the CPU (F16/BF16 exactly; float64 rounded to float32, a relative change
 /// ≤ 6e−8 per value, i.e. ≤ 6e−8·(k+l) in Z — inside the tolerance for orders up to ~300); float64 values
 /// outside float32's normal range make the method fall back to the exact reference.
@@ -31,11 +34,15 @@ public static class FastCouplingSurface
     /// <summary>Default relative tolerance on Z, M and G: 2e−5, so |ΔC| ≤ 6e−5.</summary>
     public const double Tolerance = 2e-5;
 
-    const int JointBits = 4, JointBinades = 16, FineBits = 10, FineBinades = 40;
+    /// <summary>c of <see cref="GradedAxis"/>: 32 cells per doubling of |α|.</summary>
+    const double Grading = 1.0 / 32;
+    /// <summary>h_min of <see cref="GradedAxis"/>: the cells next to the maximum span 2⁻⁹ of it.</summary>
+    const double MinHalfWidth = 1.0 / 1024;
+    const int D = JointCellSums.Degree;
 
     /// <summary>What the computation did (for benchmarks and diagnostics).</summary>
-    /// <param name="OccupiedJointBins">Joint bins with elements.</param>
-    /// <param name="ExactElements">Elements evaluated exactly (in flagged joint bins).</param>
+    /// <param name="OccupiedJointBins">Joint cells with elements (both magnitudes non-zero).</param>
+    /// <param name="ExactElements">Elements evaluated exactly (cells the bound rejected, and the tails).</param>
     /// <param name="FallbackPoints">Grid points (or 1-D orders) computed by the exact reference.</param>
     /// <param name="MaxRelativeBound">Largest guaranteed relative error bound over the grid.</param>
     public sealed record Diagnostics(int OccupiedJointBins, long ExactElements, int FallbackPoints, double MaxRelativeBound);
@@ -60,45 +67,85 @@ public static class FastCouplingSurface
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var data = shards.Select(s => (BinnedMoments.Float32Cpu(s.Theta), BinnedMoments.Float32Cpu(s.Grad))).ToArray();
-        // Pass 1: maxima (and the non-finite / out-of-float32-range checks).
-        float tMax = 0, gMax = 0;
-        foreach (var (t, g) in data) { tMax = Math.Max(tMax, AbsMax(t, "θ")); gMax = Math.Max(gMax, AbsMax(g, "g")); }
-        if (RoundedOutOfRange(shards)) { diagnostics = new Diagnostics(0, 0, ks.Length * ls.Length, 0); return Exact(shards, ks, ls); }
+        var data = shards.Select(s => (Float32Cpu(s.Theta), Float32Cpu(s.Grad))).ToArray();
+        // Pass 1: maxima (and the non-finite check).
+        uint tMaxBits = 0, gMaxBits = 0;
+        foreach (var (t, g) in data) { tMaxBits = Math.Max(tMaxBits, MaxAbsBits(t)); gMaxBits = Math.Max(gMaxBits, MaxAbsBits(g)); }
+        if (tMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "θ");
+        if (gMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "g");
+        if (tMaxBits == 0 || gMaxBits == 0 || RoundedOutOfRange(shards))
+        {
+            diagnostics = new Diagnostics(0, 0, ks.Length * ls.Length, 0);
+            return ExactPartial(shards, ks, ls).Finish();
+        }
+        var axisA = new GradedAxis(BitConverter.UInt32BitsToSingle(tMaxBits), Grading, MinHalfWidth);
+        var axisB = new GradedAxis(BitConverter.UInt32BitsToSingle(gMaxBits), Grading, MinHalfWidth);
 
-        // Pass 2: histograms.
-        var bins = new BinnedMoments(new(tMax, JointBits, JointBinades), new(gMax, JointBits, JointBinades),
-            new(tMax, FineBits, FineBinades), new(gMax, FineBits, FineBinades));
-        foreach (var (t, g) in data) bins.Add(t, g);
+        // Pass 2: the cells.
+        var sums = Accumulate(data, axisA, axisB);
 
         int fallbacks = 0;
-        double logN = Math.Log(n);
-        var logM = OneAxis(bins.ThetaSums, bins.A1, ks, tolerance, shards, gradients: false, ref fallbacks, out double boundM);
-        var logG = OneAxis(bins.GradSums, bins.B1, ls, tolerance, shards, gradients: true, ref fallbacks, out double boundG);
-        var (logZ, exact, occupied, boundZ) = Joint(bins, data, ks, ls, tolerance, shards, ref fallbacks);
-        diagnostics = new Diagnostics(occupied, exact, fallbacks, Math.Max(boundZ, Math.Max(boundM, boundG)));
+        var tailA = sums.TailTheta.Select(x => Math.Log(x) - axisA.LogMax).ToArray();
+        var tailB = sums.TailGrad.Select(y => Math.Log(y) - axisB.LogMax).ToArray();
+        var logM = OneAxis(sums, axisA, theta: true, tailA, ks, tolerance, shards, ref fallbacks, out double boundM);
+        var logG = OneAxis(sums, axisB, theta: false, tailB, ls, tolerance, shards, ref fallbacks, out double boundG);
+        var joint = Joint(sums, axisA, axisB, data, tailA, tailB, ks, ls, tolerance, shards, ref fallbacks);
+        diagnostics = new Diagnostics(joint.Cells, joint.Exact + tailA.Length, fallbacks, Math.Max(joint.MaxBound, Math.Max(boundM, boundG)));
 
         // Σ → mean, and the identities of order 0 (as CouplingPartial.Finish): M(0) = G(0) = 1, Z(0,l) = G(l), Z(k,0) = M(k).
+        double logN = Math.Log(n);
         var m = ks.Select((k, i) => k == 0 ? 0 : logM[i] - logN).ToArray();
         var gl = ls.Select((l, j) => l == 0 ? 0 : logG[j] - logN).ToArray();
         var z = new double[ks.Length, ls.Length];
         for (int i = 0; i < ks.Length; i++)
             for (int j = 0; j < ls.Length; j++)
-                z[i, j] = ks[i] == 0 ? gl[j] : ls[j] == 0 ? m[i] : logZ[i, j] - logN;
+                z[i, j] = ks[i] == 0 ? gl[j] : ls[j] == 0 ? m[i] : joint.LogZ[i, j] - logN;
         return new CouplingSurface(ks, ls, m, gl, z);
     }
 
-    static float AbsMax(Tensor x32, string what)
+    /// <summary>x as float32 on the CPU, contiguous (a copy only when it is not already).</summary>
+    static Tensor Float32Cpu(Tensor x) => x.detach().flatten().to(CPU).to_type(ScalarType.Float32).contiguous();
+
+    static ReadOnlySpan<uint> Bits(Tensor x32) => MemoryMarshal.Cast<byte, uint>(x32.bytes);
+
+    /// <summary>The largest |x| as float32 bits (non-negative floats order as their bits; NaN and ±Inf are ≥ 0x7F800000).</summary>
+    static uint MaxAbsBits(Tensor x32)
     {
-        var span = MemoryMarshal.Cast<byte, float>(x32.bytes);
-        float max = 0;
-        foreach (var v in span)
-        {
-            float a = Math.Abs(v);
-            if (!(a <= float.MaxValue)) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, what);
-            if (a > max) max = a;
-        }
+        var span = Bits(x32);
+        var mask = new Vector<uint>(0x7FFFFFFFu);
+        var best = Vector<uint>.Zero;
+        int i = 0;
+        for (; i + Vector<uint>.Count <= span.Length; i += Vector<uint>.Count)
+            best = Vector.Max(best, new Vector<uint>(span.Slice(i, Vector<uint>.Count)) & mask);
+        uint max = 0;
+        for (int j = 0; j < Vector<uint>.Count; j++) max = Math.Max(max, best[j]);
+        for (; i < span.Length; i++) max = Math.Max(max, span[i] & 0x7FFFFFFFu);
         return max;
+    }
+
+    /// <summary>Pass 2 on all cores: blocks of ≤ 2²⁰ pairs handed out in turn, one <see cref="JointCellSums"/> per worker, merged.</summary>
+    static JointCellSums Accumulate((Tensor T, Tensor G)[] data, GradedAxis a, GradedAxis b)
+    {
+        const int block = 1 << 20;
+        var blocks = new List<(int Shard, long Start, int Length)>();
+        for (int s = 0; s < data.Length; s++)
+            for (long start = 0; start < data[s].T.numel(); start += block)
+                blocks.Add((s, start, (int)Math.Min(block, data[s].T.numel() - start)));
+        int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, blocks.Count));
+        var parts = new JointCellSums[workers];
+        int next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            var part = new JointCellSums(a, b);
+            for (int i = Interlocked.Increment(ref next); i < blocks.Count; i = Interlocked.Increment(ref next))
+            {
+                var (s, start, length) = blocks[i];
+                part.Add(Bits(data[s].T).Slice((int)start, length), Bits(data[s].G).Slice((int)start, length));
+            }
+            parts[w] = part;
+        });
+        for (int w = 1; w < workers; w++) parts[0].Merge(parts[w]);
+        return parts[0];
     }
 
     /// <summary>float64 input whose non-zero magnitudes leave float32's normal range cannot be binned faithfully.</summary>
@@ -116,8 +163,6 @@ public static class FastCouplingSurface
         return false;
     }
 
-    static CouplingSurface Exact(IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, double[] ks, double[] ls) => ExactPartial(shards, ks, ls).Finish();
-
     /// <summary>The exact reference's partial of the union of the shards (used for whole grids and for single fallback points).</summary>
     static CouplingPartial ExactPartial(IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, double[] ks, double[] ls)
     {
@@ -130,7 +175,7 @@ public static class FastCouplingSurface
         return p!;
     }
 
-    /// <summary>|C(k, p)| = |k(k−1)…(k−p+1)/p!| for real k ≥ 0.</summary>
+    /// <summary>C(k, p) = k(k−1)…(k−p+1)/p! for real k ≥ 0 (signed).</summary>
     static double Binomial(double k, int p)
     {
         double c = 1;
@@ -138,183 +183,212 @@ public static class FastCouplingSurface
         return c;
     }
 
-    /// <summary>Per-element relative Lagrange bound of the third-order expansion at (k, l).</summary>
-    static double Remainder(double k, double l, double h)
+    /// <summary>log Σ|x|^k per order from the cells' marginals (and the exact tail); orders whose bound fails are computed exactly.</summary>
+    static double[] OneAxis(JointCellSums sums, GradedAxis axis, bool theta, double[] tail, double[] orders, double tolerance,
+        IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, ref int fallbacks, out double maxBound)
     {
-        double s = 0;
-        for (int p = 0; p <= 4; p++) s += Math.Abs(Binomial(k, p)) * Math.Abs(Binomial(l, 4 - p));
-        return Math.Pow(1 + h, k + l) * Math.Pow(h, 4) * s;
-    }
-
-    /// <summary>log Σ|x|^k per order from the 1-D sums; orders whose bound fails are computed exactly.</summary>
-    static double[] OneAxis(double[] sums, BinnedMoments.Axis axis, double[] orders, double tolerance,
-        IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, bool gradients, ref int fallbacks, out double maxBound)
-    {
+        // Marginal power sums per cell of this axis: S[p, 0] (or S[0, q]) summed over the other axis, its zero cell included.
+        int width = sums.ZeroGrad + 1;
+        var marginal = new double[axis.Count, D + 1];
+        var term = new int[D + 1];
+        for (int j = 0; j < JointCellSums.Terms; j++)
+            if ((theta ? JointCellSums.Q[j] : JointCellSums.P[j]) == 0) term[theta ? JointCellSums.P[j] : JointCellSums.Q[j]] = j;
+        for (int s = 0; s < sums.Slots; s++)
+        {
+            int cell = sums.CellOf(s), i = theta ? cell / width : cell % width;
+            if (i == axis.Count) continue; // the zero cell: 0^k = 0 for k > 0
+            var row = sums.Row(s);
+            for (int p = 0; p <= D; p++) marginal[i, p] += row[term[p]];
+        }
         var result = new double[orders.Length];
         maxBound = 0;
-        double top = axis.LogCenter[0], h = axis.HalfWidth;
         for (int o = 0; o < orders.Length; o++)
         {
             double k = orders[o];
             if (k == 0) { result[o] = 0; continue; } // replaced by the order-0 identity
-            double c1 = Binomial(k, 1), c2 = Binomial(k, 2), c3 = Binomial(k, 3), r = Remainder(k, 0, h);
+            var c = new double[D + 1];
+            for (int p = 0; p <= D; p++) c[p] = Binomial(k, p);
+            double cNext = Math.Abs(Binomial(k, D + 1));
             double est = 0, bound = 0, lower = 0;
-            for (int b = 0; b <= axis.Floor; b++)
+            for (int i = 0; i < axis.Count; i++)
             {
-                double count = sums[b * 4];
+                double count = marginal[i, 0];
                 if (count == 0) continue;
-                double w = Math.Exp(k * (axis.LogCenter[b] - top));
-                if (b == axis.Floor) { bound += count * w; continue; } // floor: value in [0, limit^k], estimate 0
-                est += w * (count + c1 * sums[b * 4 + 1] + c2 * sums[b * 4 + 2] + c3 * sums[b * 4 + 3]);
-                bound += w * count * r;
-                lower += w * count * Math.Pow(1 - h, k);
+                double w = Math.Exp(k * axis.LogCenter[i]), h = axis.HalfWidth[i], s = 0;
+                for (int p = 0; p <= D; p++) s += c[p] * marginal[i, p];
+                est += w * s;
+                // m(h, k−D−1) ≤ (1+h)^k / (1−h)^(D+1) whatever the sign of k − D − 1 (as in Joint).
+                if (cNext > 0) bound += count * cNext * Math.Exp(k * (axis.LogCenter[i] + Math.Log(1 + h))) * Math.Pow(h / (1 - h), D + 1);
+                lower += count * Math.Exp(k * (axis.LogCenter[i] + Math.Log(1 - h)));
             }
+            foreach (var t in tail) { double e = Math.Exp(k * t); est += e; lower += e; }
             double rel = lower > 0 ? bound / lower : double.PositiveInfinity;
-            if (rel > tolerance || !(est > 1e-280))
+            if (!(rel <= tolerance) || !(est > 1e-280))
             {
                 fallbacks++;
-                result[o] = gradients ? ExactPartial(shards, [0.0], [k]).LogSumG[0] : ExactPartial(shards, [k], [0.0]).LogSumM[0];
+                result[o] = theta ? ExactPartial(shards, [k], [0.0]).LogSumM[0] : ExactPartial(shards, [0.0], [k]).LogSumG[0];
             }
             else
             {
-                result[o] = Math.Log(est) + k * top;
+                result[o] = Math.Log(est) + k * axis.LogMax;
                 maxBound = Math.Max(maxBound, rel);
             }
         }
         return result;
     }
 
-    static (double[,] LogZ, long Exact, int Occupied, double MaxBound) Joint(BinnedMoments bins, (Tensor T, Tensor G)[] data, double[] ks, double[] ls,
-        double tolerance, IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, ref int fallbacks)
+    sealed record JointResult(double[,] LogZ, int Cells, long Exact, double MaxBound);
+
+    /// <summary>log Σ|θ|^k|g|^l for k, l &gt; 0 (entries with k = 0 or l = 0 are left NaN: M and G replace them).</summary>
+    static JointResult Joint(JointCellSums sums, GradedAxis axisA, GradedAxis axisB, (Tensor T, Tensor G)[] data, double[] tailA, double[] tailB,
+        double[] ks, double[] ls, double tolerance, IReadOnlyList<(Tensor Theta, Tensor Grad)> shards, ref int fallbacks)
     {
-        var a = bins.A2;
-        var bAxis = bins.B2;
-        int strideB = bAxis.Floor + 1;
-        var occupiedIndex = new List<int>();
-        for (int cell = 0; cell < (a.Floor + 1) * strideB; cell++) if (bins.Joint[cell * 10] > 0) occupiedIndex.Add(cell);
-        int nb = occupiedIndex.Count;
-        double topA = a.LogCenter[0], topB = bAxis.LogCenter[0], h = a.HalfWidth;
-        var alpha = new double[nb];
-        var beta = new double[nb];
-        var isFloor = new double[nb];
-        var sums = new double[10][];
-        for (int m = 0; m < 10; m++) sums[m] = new double[nb];
-        for (int i = 0; i < nb; i++)
+        int width = sums.ZeroGrad + 1, K = ks.Length, L = ls.Length, T = JointCellSums.Terms;
+        // The cells with both magnitudes non-zero (the zero cells contribute 0^k = 0 at k, l > 0).
+        var slots = new List<int>();
+        for (int s = 0; s < sums.Slots; s++)
         {
-            int cell = occupiedIndex[i], ia = cell / strideB, ib = cell % strideB;
-            alpha[i] = a.LogCenter[ia] - topA;
-            beta[i] = bAxis.LogCenter[ib] - topB;
-            isFloor[i] = ia == a.Floor || ib == bAxis.Floor ? 1 : 0;
-            for (int m = 0; m < 10; m++) sums[m][i] = bins.Joint[cell * 10 + m];
+            int cell = sums.CellOf(s);
+            if (cell / width < sums.ZeroTheta && cell % width < sums.ZeroGrad) slots.Add(s);
         }
-        var kT = tensor(ks, ScalarType.Float64);
-        var lT = tensor(ls, ScalarType.Float64);
-        // E_a[b, k] = (c_b/c_top)^k, E_b[b, l] = (d_b/d_top)^l: shifted so the largest is ≤ 1.
-        // Stored [orders, bins] so that the products below run as row-major GEMMs (a transposed [bins, orders]
-        // operand takes libtorch's slow path: measured 6× slower at 10⁶ rows).
-        var ea = (kT.unsqueeze(1) * tensor(alpha).unsqueeze(0)).exp();
-        var eb = (lT.unsqueeze(1) * tensor(beta).unsqueeze(0)).exp();
-        var floorT = tensor(isFloor);
-        var regular = 1 - floorT;
-        var countT = tensor(sums[0]);
-        Tensor Gemm(Tensor weight) => (ea * weight.unsqueeze(0)).mm(eb.t());
-
-        // Per (k, l): the expansion's coefficients, the per-element remainder and the lower-bound factor.
-        int K = ks.Length, L = ls.Length;
-        var coef = new double[10][];
-        for (int m = 0; m < 10; m++) coef[m] = new double[K * L];
-        var remainder = new double[K * L];
-        var lowerFactor = new double[K * L];
-        (int P, int Q)[] powers = [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2), (3, 0), (2, 1), (1, 2), (0, 3)];
-        for (int i = 0; i < K; i++)
-            for (int j = 0; j < L; j++)
-            {
-                for (int m = 0; m < 10; m++) coef[m][i * L + j] = Binomial(ks[i], powers[m].P) * Binomial(ls[j], powers[m].Q);
-                remainder[i * L + j] = Remainder(ks[i], ls[j], h);
-                lowerFactor[i * L + j] = Math.Pow(1 - h, ks[i] + ls[j]);
-            }
-        var remT = tensor(remainder).reshape(K, L);
-        var lowerT = Gemm(countT * regular) * tensor(lowerFactor).reshape(K, L); // ≤ Z (shifted): regular bins' values ≥ c(1−h)
-        // Bound per bin at (k, l): regular N·c^k d^l·R(k,l); floor N·limit^k·limit^l (value in [0, that]).
-        var budget = lowerT * tolerance;
-
-        // Which bins are too coarse: score each bin by its largest share of any failing point's budget, then
-        // flag the highest scores until every point's unflagged bound fits its budget (bisection on the score).
-        var flagged = zeros(nb, dtype: ScalarType.Bool);
-        Tensor UnflaggedBound(Tensor flags)
+        int nc = slots.Count;
+        var la = new double[nc]; var ha = new double[nc]; var lb = new double[nc]; var hb = new double[nc];
+        // S laid out [p][q][cell] (zero where p + q > D), and the count N per cell.
+        var sByPower = new double[(D + 1) * (D + 1) * nc];
+        var counts = new double[nc];
+        for (int c = 0; c < nc; c++)
         {
-            var keep = flags.logical_not().to_type(ScalarType.Float64);
-            return Gemm(countT * regular * keep) * remT + Gemm(countT * floorT * keep);
+            int cell = sums.CellOf(slots[c]), ia = cell / width, ib = cell % width;
+            la[c] = axisA.LogCenter[ia]; ha[c] = axisA.HalfWidth[ia];
+            lb[c] = axisB.LogCenter[ib]; hb[c] = axisB.HalfWidth[ib];
+            var row = sums.Row(slots[c]);
+            for (int j = 0; j < T; j++) sByPower[(JointCellSums.P[j] * (D + 1) + JointCellSums.Q[j]) * nc + c] = row[j];
+            counts[c] = row[0];
         }
-        // Points with k = 0 or l = 0 are M or G, taken from the 1-D sums; they never need exact joint bins.
-        var inner2d = kT.gt(0).unsqueeze(1).logical_and(lT.gt(0).unsqueeze(0));
-        var failing = UnflaggedBound(flagged).gt(budget).logical_and(inner2d).nonzero();
-        if (failing.shape[0] > 0)
+        var kT = tensor(ks).unsqueeze(1);
+        var lT = tensor(ls).unsqueeze(1);
+        var laT = tensor(la).unsqueeze(0); var haT = tensor(ha).unsqueeze(0);
+        var lbT = tensor(lb).unsqueeze(0); var hbT = tensor(hb).unsqueeze(0);
+        var sT = tensor(sByPower).reshape(D + 1, (D + 1) * nc);
+        var countT = tensor(counts);
+        var binK = tensor(ks.SelectMany(k => Enumerable.Range(0, D + 2).Select(p => Binomial(k, p))).ToArray()).reshape(K, D + 2);
+        var binL = tensor(ls.SelectMany(l => Enumerable.Range(0, D + 2).Select(p => Binomial(l, p))).ToArray()).reshape(L, D + 2);
+        // (c/max)^k at the centre, at the top (c(1+h)) and at the bottom (c(1−h)) of each cell; [orders, cells].
+        var ea = (kT * laT).exp();
+        var eb = (lT * lbT).exp();
+        var topA = (kT * (laT + haT.log1p())).exp();
+        var topB = (lT * (lbT + hbT.log1p())).exp();
+        var bottomA = (kT * (laT + (-haT).log1p())).exp();
+        var bottomB = (lT * (lbT + (-hbT).log1p())).exp();
+        // The remainder's term p: |C(k,p)| |C(l,q)| h_a^p h_b^q m(h_a, k−p) m(h_b, l−q), q = D+1−p, with
+        // m(h, k−p) ≤ (1+h)^k / (1−h)^p for either sign of k − p, so it factors into top^k · ρ^p, ρ = h/(1−h).
+        var rhoA = (haT / (1 - haT)).clamp_max(1e30);
+        var rhoB = (hbT / (1 - hbT)).clamp_max(1e30);
+        var remainderCells = stack(Enumerable.Range(0, D + 2).Select(p => rhoA.pow(p) * rhoB.pow(D + 1 - p)).ToArray(), 1); // [1, D+2, cells]
+        var absBinK = binK.abs();
+        var absBinLReversed = binL.abs().flip(1); // column p holds |C(l, D+1−p)|
+
+        (Tensor Est, Tensor Bound, Tensor Lower) Sums(Tensor keep)
         {
-            // log share of bin b at failing point f = log N_b + k_f α_b + l_f β_b + [regular] log R_f − log budget_f:
-            // an affine function of (α_b, β_b, [regular], 1), so all shares come from one small GEMM per chunk of bins.
-            var fk = failing[.., 0];
-            var fl = failing[.., 1];
-            var pointRows = stack([kT.index_select(0, fk), lT.index_select(0, fl), remT.log()[fk, fl], -budget[fk, fl].log()]);
-            var binRows = stack([tensor(alpha), tensor(beta), regular, ones(nb, dtype: ScalarType.Float64)], 1);
-            var score = empty(nb, dtype: ScalarType.Float64);
-            long chunk = Math.Max(1, 8_000_000 / Math.Max(1, failing.shape[0]));
-            for (long s = 0; s < nb; s += chunk)
+            // Estimate: Σ_q [(c/max)^k Σ_p C(k,p) S[p,q]] · [C(l,q) (d/max)^l], one GEMM over (q, cell).
+            var left = (binK[.., ..(D + 1)].mm(sT).reshape(K, D + 1, nc) * (ea * keep).unsqueeze(1)).reshape(K, (D + 1) * nc);
+            var right = (binL[.., ..(D + 1)].unsqueeze(2) * eb.unsqueeze(1)).reshape(L, (D + 1) * nc);
+            var est = left.mm(right.t());
+            var weight = (countT * keep).unsqueeze(0);
+            var leftB = (absBinK.unsqueeze(2) * (topA * weight).unsqueeze(1) * remainderCells).reshape(K, (D + 2) * nc);
+            var rightB = (absBinLReversed.unsqueeze(2) * topB.unsqueeze(1)).reshape(L, (D + 2) * nc);
+            var bound = leftB.mm(rightB.t());
+            var lower = (bottomA * weight).mm(bottomB.t());
+            return (est, bound, lower);
+        }
+
+        // The tails, exactly.
+        var exactA = new List<double>(tailA);
+        var exactB = new List<double>(tailB);
+        Tensor ExactSum() => exactA.Count == 0 ? zeros(K, L, dtype: ScalarType.Float64)
+            : (kT * tensor(exactA.ToArray()).unsqueeze(0)).exp().mm((lT * tensor(exactB.ToArray()).unsqueeze(0)).exp().t());
+        var inner = tensor(ks).gt(0).unsqueeze(1).logical_and(tensor(ls).gt(0).unsqueeze(0));
+        var (estT, boundT, lowerT) = Sums(ones(nc, dtype: ScalarType.Float64));
+        var exactT = ExactSum();
+        lowerT += exactT;
+        long exactElements = 0;
+
+        // Cells the bound rejects: at each failing point, the cells with the largest bound shares until the rest fits half the budget.
+        var failingT = boundT.gt(lowerT * tolerance).logical_and(inner).nonzero();
+        var failing = failingT.numel() == 0 ? [] : failingT.data<long>().ToArray();
+        if (failing.Length > 0)
+        {
+            var flagged = new bool[nc];
+            var boundV = boundT.data<double>().ToArray();
+            var lowerV = lowerT.data<double>().ToArray();
+            var topAV = topA.data<double>().ToArray();
+            var topBV = topB.data<double>().ToArray();
+            var rhoAV = rhoA.data<double>().ToArray();
+            var rhoBV = rhoB.data<double>().ToArray();
+            var share = new double[nc];
+            var order = new int[nc];
+            for (int f = 0; f < failing.Length; f += 2)
             {
-                using var inner = NewDisposeScope();
-                long e = Math.Min(nb, s + chunk);
-                score.narrow(0, s, e - s).copy_(binRows.narrow(0, s, e - s).mm(pointRows).amax([1L]));
-            }
-            score = (score + countT.log()).exp();
-            // Bisection in log score between "flag nothing" and "flag every bin that touches a failing point".
-            var logScore = score.clamp_min(1e-300).log();
-            double lo = logScore.min().item<double>() - 1, hi = logScore.max().item<double>();
-            if (!UnflaggedBound(score.gt(0)).gt(budget).logical_and(inner2d).any().item<bool>())
-                for (int it = 0; it < 10; it++)
+                int i = (int)failing[f], j = (int)failing[f + 1];
+                double excess = boundV[i * L + j] - 0.5 * tolerance * lowerV[i * L + j];
+                for (int c = 0; c < nc; c++)
                 {
-                    double mid = (lo + hi) / 2;
-                    if (UnflaggedBound(logScore.ge(mid).logical_and(score.gt(0))).gt(budget).logical_and(inner2d).any().item<bool>()) hi = mid; else lo = mid;
+                    double poly = 0;
+                    for (int p = 0; p <= D + 1; p++)
+                        poly += Math.Abs(Binomial(ks[i], p) * Binomial(ls[j], D + 1 - p)) * Math.Pow(rhoAV[c], p) * Math.Pow(rhoBV[c], D + 1 - p);
+                    share[c] = counts[c] * topAV[i * nc + c] * topBV[j * nc + c] * poly;
+                    if (flagged[c]) excess -= share[c];
+                    order[c] = c;
                 }
-            flagged = logScore.ge(lo).logical_and(score.gt(0));
-        }
-
-        // Unflagged bins by the expansion.
-        var keepT = flagged.logical_not().to_type(ScalarType.Float64) * regular;
-        var est = zeros(K, L, dtype: ScalarType.Float64);
-        for (int m = 0; m < 10; m++) est += Gemm(tensor(sums[m]) * keepT) * tensor(coef[m]).reshape(K, L);
-        var bound = UnflaggedBound(flagged);
-
-        // Pass 3: flagged bins' elements, exactly.
-        var flags = new bool[(a.Floor + 1) * strideB];
-        var flaggedList = flagged.data<bool>().ToArray();
-        for (int i = 0; i < nb; i++) if (flaggedList[i]) flags[occupiedIndex[i]] = true;
-        var xs = new List<double>();
-        var ys = new List<double>();
-        if (flaggedList.Any(f => f))
-            foreach (var (t, g) in data)
-            {
-                var tb = MemoryMarshal.Cast<byte, uint>(t.bytes);
-                var gb = MemoryMarshal.Cast<byte, uint>(g.bytes);
-                for (int i = 0; i < tb.Length; i++)
+                Array.Sort(share, order);
+                for (int r = nc - 1; r >= 0 && excess > 0; r--)
                 {
-                    uint x = tb[i] & 0x7FFFFFFFu, y = gb[i] & 0x7FFFFFFFu;
-                    if (bins.InFlagged(x, y, flags))
+                    if (flagged[order[r]]) continue;
+                    flagged[order[r]] = true;
+                    excess -= share[r];
+                }
+            }
+            // Their elements: kept verbatim when the cell is small, else read again.
+            var rescan = new bool[(sums.ZeroTheta + 1) * width];
+            bool anyRescan = false;
+            for (int c = 0; c < nc; c++)
+            {
+                if (!flagged[c]) continue;
+                exactElements += (long)counts[c];
+                if (counts[c] <= JointCellSums.Reservoir)
+                {
+                    var kept = sums.Kept(slots[c]);
+                    for (int e = 0; e < kept.Length; e += 2)
                     {
-                        xs.Add(Math.Log(BitConverter.UInt32BitsToSingle(x)) - topA);
-                        ys.Add(Math.Log(BitConverter.UInt32BitsToSingle(y)) - topB);
+                        exactA.Add(Math.Log(BitConverter.UInt32BitsToSingle(kept[e])) - axisA.LogMax);
+                        exactB.Add(Math.Log(BitConverter.UInt32BitsToSingle(kept[e + 1])) - axisB.LogMax);
                     }
                 }
+                else { rescan[sums.CellOf(slots[c])] = true; anyRescan = true; }
             }
-        if (xs.Count > 0)
-        {
-            var xa = (kT.unsqueeze(1) * tensor(xs.ToArray()).unsqueeze(0)).exp();
-            var yb = (lT.unsqueeze(1) * tensor(ys.ToArray()).unsqueeze(0)).exp();
-            est += xa.mm(yb.t());
+            if (anyRescan)
+                foreach (var (t, g) in data)
+                {
+                    var tb = Bits(t);
+                    var gb = Bits(g);
+                    for (int e = 0; e < tb.Length; e++)
+                    {
+                        uint x = tb[e] & 0x7FFFFFFFu, y = gb[e] & 0x7FFFFFFFu;
+                        int cell = sums.JointIndex(x, y);
+                        if (cell < 0 || !rescan[cell]) continue;
+                        exactA.Add(Math.Log(BitConverter.UInt32BitsToSingle(x)) - axisA.LogMax);
+                        exactB.Add(Math.Log(BitConverter.UInt32BitsToSingle(y)) - axisB.LogMax);
+                    }
+                }
+            (estT, boundT, lowerT) = Sums(tensor(flagged.Select(f => f ? 0.0 : 1.0).ToArray()));
+            exactT = ExactSum();
+            lowerT += exactT;
         }
+        estT += exactT;
 
-        var estV = est.data<double>().ToArray();
-        var boundV = bound.data<double>().ToArray();
-        var lowerV = lowerT.data<double>().ToArray();
+        var estV = estT.data<double>().ToArray();
+        var boundF = boundT.data<double>().ToArray();
+        var lowerF = lowerT.data<double>().ToArray();
         var logZ = new double[K, L];
         double maxBound = 0;
         for (int i = 0; i < K; i++)
@@ -322,16 +396,16 @@ public static class FastCouplingSurface
             {
                 int q = i * L + j;
                 if (ks[i] == 0 || ls[j] == 0) { logZ[i, j] = double.NaN; continue; } // replaced by M or G
-                double rel = lowerV[q] > 0 ? boundV[q] / lowerV[q] : double.PositiveInfinity;
-                if (rel > tolerance * 1.0000001 || !(estV[q] > 1e-280))
+                double rel = lowerF[q] > 0 ? boundF[q] / lowerF[q] : double.PositiveInfinity;
+                if (!(rel <= tolerance * 1.0000001) || !(estV[q] > 1e-280))
                 {
                     fallbacks++;
                     logZ[i, j] = ExactPartial(shards, [ks[i]], [ls[j]]).LogSumZ[0, 0];
                     continue;
                 }
                 maxBound = Math.Max(maxBound, rel);
-                logZ[i, j] = Math.Log(estV[q]) + ks[i] * topA + ls[j] * topB;
+                logZ[i, j] = Math.Log(estV[q]) + ks[i] * axisA.LogMax + ls[j] * axisB.LogMax;
             }
-        return (logZ, xs.Count, nb, maxBound);
+        return new JointResult(logZ, nc, exactElements, maxBound);
     }
 }

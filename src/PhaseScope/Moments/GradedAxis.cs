@@ -1,0 +1,99 @@
+namespace PhaseScope.Moments;
+
+/// <summary>
+/// The cells of one axis (|θ| or |g|) of <see cref="FastCouplingSurface"/>: intervals [lo, hi) of magnitude,
+/// graded so that a cell's relative half-width h = (hi − lo)/(hi + lo) is at most max(h_min, c·|α|), where
+/// α = log(hi / max) is the cell's log-distance from the axis maximum (seed 000, eq. 3: the decay rate λ of its
+/// elements). An element at α matters to a moment of order k only while k·|α| stays within a few tens of the
+/// largest term, so the expansion error ~ (k·h)^(D+1) stays uniformly small where it matters, with a few
+/// hundred cells per axis instead of the ~10⁴ a uniform relative grid would need (docs/MOMENTS.md).
+/// <para>
+/// Cells are unions of float32 bit prefixes: a magnitude's key is its bits shifted right by 11 (exponent and the
+/// top 12 mantissa bits, a relative width ≤ 2⁻¹²), so the cell of an element is one table look-up on its key's
+/// distance below the maximum's key. Keys more than <see cref="TailBinades"/> binades below the maximum
+/// (|x| ≲ 2⁻²⁴·max) are not binned: the caller keeps those elements exactly.
+/// </para>
+/// </summary>
+internal sealed class GradedAxis
+{
+    const int KeyShift = 11, KeysPerBinade = 1 << (23 - KeyShift);
+
+    /// <summary>Binades below the maximum's that are binned; smaller magnitudes are kept exactly.</summary>
+    public const int TailBinades = 24;
+
+    readonly ushort[] cellOfOffset;
+    readonly uint topKey;
+
+    /// <param name="max">The axis maximum |x|, finite and &gt; 0.</param>
+    /// <param name="grading">c: the largest relative half-width per unit of |α|.</param>
+    /// <param name="minHalfWidth">h_min: the relative half-width of the cells next to the maximum.</param>
+    public GradedAxis(float max, double grading, double minHalfWidth)
+    {
+        if (!(max > 0) || !float.IsFinite(max)) throw new ArgumentOutOfRangeException(nameof(max), max, "The axis maximum must be finite and > 0.");
+        topKey = BitConverter.SingleToUInt32Bits(max) >> KeyShift;
+        LogMax = Math.Log(max);
+        int span = (int)Math.Min(topKey + 1, (long)TailBinades * KeysPerBinade);
+        cellOfOffset = new ushort[span];
+        var lo = new List<double>();
+        var hi = new List<double>();
+        int offset = 0;
+        while (offset < span)
+        {
+            double upper = KeyValue(topKey - offset + 1);
+            double target = Math.Max(minHalfWidth, grading * Math.Max(0, Math.Log(max / upper)));
+            // The last offset (lowest key) in this cell: the width grows as the lower edge falls, so bisect.
+            bool Fits(int last) { double lower = KeyValue(topKey - last); return (upper - lower) / (upper + lower) <= target; }
+            int end = offset, bad = span; // Fits(end) or end = offset (one key is the finest cell); !Fits(bad) or bad = span
+            while (bad - end > 1)
+            {
+                int mid = end + (bad - end) / 2;
+                if (Fits(mid)) end = mid; else bad = mid;
+            }
+            for (int o = offset; o <= end; o++) cellOfOffset[o] = (ushort)lo.Count;
+            lo.Add(KeyValue(topKey - end));
+            hi.Add(upper);
+            offset = end + 1;
+        }
+        Count = lo.Count;
+        Center = new double[Count];
+        InvCenter = new double[Count];
+        HalfWidth = new double[Count];
+        LogCenter = new double[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            double c = (lo[i] + hi[i]) / 2;
+            Center[i] = c;
+            InvCenter[i] = 1 / c;
+            // A hair wider than (hi − lo)/(hi + lo): x/c − 1 is rounded once or twice in float64.
+            HalfWidth[i] = (hi[i] - lo[i]) / (hi[i] + lo[i]) * (1 + 1e-12) + 1e-15;
+            LogCenter[i] = Math.Log(c) - LogMax;
+        }
+    }
+
+    /// <summary>Number of cells.</summary>
+    public int Count { get; }
+    /// <summary>log of the axis maximum; <see cref="LogCenter"/> is relative to it.</summary>
+    public double LogMax { get; }
+    /// <summary>Cell centres c.</summary>
+    public double[] Center { get; }
+    /// <summary>1 / c per cell.</summary>
+    public double[] InvCenter { get; }
+    /// <summary>Largest |x/c − 1| in each cell (a safe upper bound).</summary>
+    public double[] HalfWidth { get; }
+    /// <summary>log(c / max) per cell.</summary>
+    public double[] LogCenter { get; }
+
+    /// <summary>The cell of a non-zero magnitude's float32 bits (≤ the maximum's), or −1 in the exact tail.</summary>
+    public int Index(uint absBits)
+    {
+        long offset = (long)topKey - (absBits >> KeyShift);
+        return (ulong)offset < (ulong)cellOfOffset.Length ? cellOfOffset[offset] : -1;
+    }
+
+    /// <summary>The float32 value whose bits are key &lt;&lt; 11, in float64 (also past float32's largest exponent).</summary>
+    static double KeyValue(long key)
+    {
+        long exponent = key >> (23 - KeyShift), mantissa = (key & (KeysPerBinade - 1)) << KeyShift;
+        return exponent == 0 ? Math.ScaleB(mantissa, -149) : Math.ScaleB(1 + mantissa / 8388608.0, (int)exponent - 127);
+    }
+}
