@@ -16,13 +16,16 @@ namespace PhaseScope.Moments;
 /// </summary>
 internal sealed class GradedAxis
 {
-    const int KeyShift = 11, KeysPerBinade = 1 << (23 - KeyShift);
+    internal const int KeyShift = 11;
+    const int KeysPerBinade = 1 << (23 - KeyShift);
+    /// <summary>Key offsets below the maximum's key looked up at full resolution (4 binades: |α| up to ≈ 2.8); deeper
+    /// cells start and end on multiples of <see cref="CoarseKeys"/> keys (relative width ≤ 2⁻⁵, where cells are ≥ 2⁻⁴ wide).</summary>
+    internal const int FineOffsets = 4 * KeysPerBinade, CoarseShift = 7, CoarseKeys = 1 << CoarseShift;
 
     /// <summary>Binades below the maximum's that are binned; smaller magnitudes are kept exactly.</summary>
     public const int TailBinades = 24;
 
-    readonly ushort[] cellOfOffset;
-    readonly uint topKey;
+    readonly uint topKey, span;
 
     /// <param name="max">The axis maximum |x|, finite and &gt; 0.</param>
     /// <param name="grading">c: the largest relative half-width per unit of |α|.</param>
@@ -33,7 +36,8 @@ internal sealed class GradedAxis
         topKey = BitConverter.SingleToUInt32Bits(max) >> KeyShift;
         LogMax = Math.Log(max);
         int span = (int)Math.Min(topKey + 1, (long)TailBinades * KeysPerBinade);
-        cellOfOffset = new ushort[span];
+        this.span = (uint)span;
+        var cellOfOffset = new ushort[span];
         var lo = new List<double>();
         var hi = new List<double>();
         int offset = 0;
@@ -49,12 +53,20 @@ internal sealed class GradedAxis
                 int mid = end + (bad - end) / 2;
                 if (Fits(mid)) end = mid; else bad = mid;
             }
+            if (end >= FineOffsets) // past the fine offsets a cell is whole coarse blocks (offset is then a block's start)
+            {
+                int minEnd = offset >= FineOffsets ? offset + CoarseKeys : FineOffsets; // exclusive
+                end = Math.Max((end + 1) & ~(CoarseKeys - 1), minEnd) - 1;
+            }
+            end = Math.Min(end, span - 1);
             for (int o = offset; o <= end; o++) cellOfOffset[o] = (ushort)lo.Count;
             lo.Add(KeyValue(topKey - end));
             hi.Add(upper);
             offset = end + 1;
         }
         Count = lo.Count;
+        Lookup = new int[span <= FineOffsets ? span : FineOffsets + ((span - FineOffsets + CoarseKeys - 1) >> CoarseShift)];
+        for (int o = 0; o < span; o = o < FineOffsets ? o + 1 : o + CoarseKeys) Lookup[LookupIndex(o)] = cellOfOffset[o];
         Center = new double[Count];
         InvCenter = new double[Count];
         HalfWidth = new double[Count];
@@ -83,11 +95,21 @@ internal sealed class GradedAxis
     /// <summary>log(c / max) per cell.</summary>
     public double[] LogCenter { get; }
 
+    /// <summary>The maximum's key (float32 bits &gt;&gt; 11); a magnitude's key offset is TopKey − (bits &gt;&gt; 11).</summary>
+    internal uint TopKey => topKey;
+    /// <summary>Key offsets below this are binned; the rest is the exact tail.</summary>
+    internal uint Span => span;
+    /// <summary>Cell per look-up index: offsets below <see cref="FineOffsets"/> one by one, then one entry per coarse block.</summary>
+    internal int[] Lookup { get; }
+
+    /// <summary>The look-up index of a key offset below <see cref="Span"/>.</summary>
+    internal static int LookupIndex(int offset) => offset < FineOffsets ? offset : FineOffsets + ((offset - FineOffsets) >> CoarseShift);
+
     /// <summary>The cell of a non-zero magnitude's float32 bits (≤ the maximum's), or −1 in the exact tail.</summary>
     public int Index(uint absBits)
     {
         long offset = (long)topKey - (absBits >> KeyShift);
-        return (ulong)offset < (ulong)cellOfOffset.Length ? cellOfOffset[offset] : -1;
+        return (ulong)offset < span ? Lookup[LookupIndex((int)offset)] : -1;
     }
 
     /// <summary>The float32 value whose bits are key &lt;&lt; 11, in float64 (also past float32's largest exponent).</summary>
