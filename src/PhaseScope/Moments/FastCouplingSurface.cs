@@ -181,10 +181,12 @@ public static class FastCouplingSurface
             foreach (var x in new[] { t, g })
             {
                 if (x.dtype != ScalarType.Float64 || x.numel() == 0) continue;
-                using var a = x.detach().abs();
-                using var big = a.gt(float.MaxValue).any();
-                using var small = a.gt(0).logical_and(a.lt(1.1754943508222875e-38)).any();
-                if (big.item<bool>() || small.item<bool>()) return true;
+                using var host = x.detach().flatten().to(CPU).contiguous();
+                foreach (var v in MemoryMarshal.Cast<byte, double>(host.bytes))
+                {
+                    double a = Math.Abs(v);
+                    if (a > float.MaxValue || (a > 0 && a < 1.1754943508222875e-38)) return true;
+                }
             }
         return false;
     }
@@ -293,8 +295,10 @@ public static class FastCouplingSurface
         }
         var kT = tensor(ks).unsqueeze(1);
         var lT = tensor(ls).unsqueeze(1);
-        var laT = tensor(la).unsqueeze(0); var haT = tensor(ha).unsqueeze(0);
-        var lbT = tensor(lb).unsqueeze(0); var hbT = tensor(hb).unsqueeze(0);
+        // Per-cell factors are computed here and only tensor–tensor operations run in libtorch: an implicit
+        // double → Scalar argument can be freed by the finalizer during the native call (see KeptScalar).
+        var laT = tensor(la).unsqueeze(0);
+        var lbT = tensor(lb).unsqueeze(0);
         var sT = tensor(sByPower).reshape(D + 1, (D + 1) * nc);
         var countT = tensor(counts);
         var binK = tensor(ks.SelectMany(k => Enumerable.Range(0, D + 2).Select(p => Binomial(k, p))).ToArray()).reshape(K, D + 2);
@@ -302,15 +306,17 @@ public static class FastCouplingSurface
         // (c/max)^k at the centre, at the top (c(1+h)) and at the bottom (c(1−h)) of each cell; [orders, cells].
         var ea = (kT * laT).exp();
         var eb = (lT * lbT).exp();
-        var topA = (kT * (laT + haT.log1p())).exp();
-        var topB = (lT * (lbT + hbT.log1p())).exp();
-        var bottomA = (kT * (laT + (-haT).log1p())).exp();
-        var bottomB = (lT * (lbT + (-hbT).log1p())).exp();
+        Tensor Shifted(double[] logCenter, double[] h, int sign) => tensor(logCenter.Select((l, c) => l + Math.Log(1 + sign * h[c])).ToArray()).unsqueeze(0);
+        var topA = (kT * Shifted(la, ha, 1)).exp();
+        var topB = (lT * Shifted(lb, hb, 1)).exp();
+        var bottomA = (kT * Shifted(la, ha, -1)).exp();
+        var bottomB = (lT * Shifted(lb, hb, -1)).exp();
         // The remainder's term p: |C(k,p)| |C(l,q)| h_a^p h_b^q m(h_a, k−p) m(h_b, l−q), q = D+1−p, with
         // m(h, k−p) ≤ (1+h)^k / (1−h)^p for either sign of k − p, so it factors into top^k · ρ^p, ρ = h/(1−h).
-        var rhoA = (haT / (1 - haT)).clamp_max(1e30);
-        var rhoB = (hbT / (1 - hbT)).clamp_max(1e30);
-        var remainderCells = stack(Enumerable.Range(0, D + 2).Select(p => rhoA.pow(p) * rhoB.pow(D + 1 - p)).ToArray(), 1); // [1, D+2, cells]
+        var rhoAV = ha.Select(h => Math.Min(1e30, h / (1 - h))).ToArray();
+        var rhoBV = hb.Select(h => Math.Min(1e30, h / (1 - h))).ToArray();
+        var remainderCells = tensor(Enumerable.Range(0, D + 2).SelectMany(p => Enumerable.Range(0, nc).Select(c => Math.Pow(rhoAV[c], p) * Math.Pow(rhoBV[c], D + 1 - p))).ToArray())
+            .reshape(1, D + 2, nc);
         var absBinK = binK.abs();
         var absBinLReversed = binL.abs().flip(1); // column p holds |C(l, D+1−p)|
 
@@ -333,29 +339,28 @@ public static class FastCouplingSurface
         var exactB = new List<double>(tailB);
         Tensor ExactSum() => exactA.Count == 0 ? zeros(K, L, dtype: ScalarType.Float64)
             : (kT * tensor(exactA.ToArray()).unsqueeze(0)).exp().mm((lT * tensor(exactB.ToArray()).unsqueeze(0)).exp().t());
-        var inner = tensor(ks).gt(0).unsqueeze(1).logical_and(tensor(ls).gt(0).unsqueeze(0));
         var (estT, boundT, lowerT) = Sums(ones(nc, dtype: ScalarType.Float64));
         var exactT = ExactSum();
         lowerT += exactT;
         long exactElements = 0;
 
         // Cells the bound rejects: at each failing point, the cells with the largest bound shares until the rest fits half the budget.
-        var failingT = boundT.gt(lowerT * tolerance).logical_and(inner).nonzero();
-        var failing = failingT.numel() == 0 ? [] : failingT.data<long>().ToArray();
-        if (failing.Length > 0)
+        var boundV = boundT.data<double>().ToArray();
+        var lowerV = lowerT.data<double>().ToArray();
+        var failing = new List<int>(); // (i, j) pairs, k and l > 0
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < L; j++)
+                if (ks[i] > 0 && ls[j] > 0 && !(boundV[i * L + j] <= lowerV[i * L + j] * tolerance)) { failing.Add(i); failing.Add(j); }
+        if (failing.Count > 0)
         {
             var flagged = new bool[nc];
-            var boundV = boundT.data<double>().ToArray();
-            var lowerV = lowerT.data<double>().ToArray();
             var topAV = topA.data<double>().ToArray();
             var topBV = topB.data<double>().ToArray();
-            var rhoAV = rhoA.data<double>().ToArray();
-            var rhoBV = rhoB.data<double>().ToArray();
             var share = new double[nc];
             var order = new int[nc];
-            for (int f = 0; f < failing.Length; f += 2)
+            for (int f = 0; f < failing.Count; f += 2)
             {
-                int i = (int)failing[f], j = (int)failing[f + 1];
+                int i = failing[f], j = failing[f + 1];
                 double excess = boundV[i * L + j] - 0.5 * tolerance * lowerV[i * L + j];
                 for (int c = 0; c < nc; c++)
                 {
