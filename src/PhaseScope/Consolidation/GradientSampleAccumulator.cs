@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Consolidation;
@@ -62,9 +63,9 @@ public sealed class GradientSampleAccumulator : IDisposable
         for (int i = 0; i < shift.Length; i++)
         {
             var s = sum![i].to_type(ScalarType.Float64);
-            var mean = shift[i].to_type(ScalarType.Float64) + s / n;
+            var mean = shift[i].to_type(ScalarType.Float64) + KeptScalar.Div(s, n);
             values.Add(mean.square().sum());
-            values.Add((squares![i].sum() - s.square().sum() / n) / (n - 1));
+            values.Add(KeptScalar.Div(squares![i].sum() - KeptScalar.Div(s.square().sum(), n), n - 1));
         }
         var v = stack(values).cpu().data<double>().ToArray();
         return Enumerable.Range(0, shift.Length)

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Consolidation;
@@ -26,7 +27,7 @@ public static class HutchinsonTrace
         for (int s = 0; s < samples; s++)
         {
             using var inner = NewDisposeScope();
-            var v = randint(0, 2, [dimension], ScalarType.Float64, generator: generator) * 2 - 1;
+            var v = KeptScalar.Add(KeptScalar.Mul(randint(0, 2, [dimension], ScalarType.Float64, generator: generator), 2), -1);
             values[s] = apply(v).to_type(ScalarType.Float64).dot(v).item<double>();
             if (!double.IsFinite(values[s])) throw new ArithmeticException("A Hessian-vector product was not finite; the curvature is undefined here.");
         }

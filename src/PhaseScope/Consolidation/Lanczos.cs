@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Consolidation;
@@ -67,7 +68,7 @@ public static class Lanczos
                 return new LanczosResult(top, values[0], m, converged, residual, values);
             }
             betas.Add(beta);
-            basis[m].copy_(w / beta);
+            basis[m].copy_(KeptScalar.Div(w, beta));
         }
         return new LanczosResult(ritz[^1], ritz[0], cap, false, residual, ritz);
     }

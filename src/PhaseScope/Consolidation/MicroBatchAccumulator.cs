@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Consolidation;
@@ -43,7 +44,7 @@ public sealed class MicroBatchAccumulator : IDisposable
         if (shiftOverK is null)
         {
             shiftOverK = cumulative.Select(g => g.detach().clone().DetachFromDisposeScope()).ToArray();
-            lagged = cumulative.Select(g => g.detach().mul(2).DetachFromDisposeScope()).ToArray();
+            lagged = cumulative.Select(g => KeptScalar.Mul(g.detach(), 2).DetachFromDisposeScope()).ToArray();
         }
         else
         {
@@ -74,7 +75,7 @@ public sealed class MicroBatchAccumulator : IDisposable
         {
             var g = final[i].detach();
             values.Add(g.square().sum(ScalarType.Float64));
-            values.Add(g.dist(shiftOverK[i] * k).to_type(ScalarType.Float64).square());
+            values.Add(g.dist(KeptScalar.Mul(shiftOverK[i], k)).to_type(ScalarType.Float64).square());
         }
         var v = stack(values).cpu().data<double>().ToArray();
         var q = new double[t];

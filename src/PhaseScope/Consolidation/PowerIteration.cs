@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Consolidation;
@@ -39,7 +40,7 @@ public static class PowerIteration
             if (!double.IsNaN(previous) && Math.Abs(lambda - previous) <= tolerance * Math.Abs(lambda))
                 return new PowerIterationResult(lambda, i, true);
             previous = lambda;
-            v = w / norm;
+            v = KeptScalar.Div(w, norm);
         }
         return new PowerIterationResult(previous, maxIterations, false);
     }

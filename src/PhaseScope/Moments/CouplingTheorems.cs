@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -115,5 +116,5 @@ public static class CouplingTheorems
     /// (|x| == max), not by logarithms.
     /// </summary>
     static (Tensor InJ, Tensor InI) Members(Tensor theta, Tensor grad, ExtremalStatistics x) =>
-        (theta.detach().flatten().to_type(ScalarType.Float64).abs().eq(x.ThetaMax), grad.detach().flatten().to_type(ScalarType.Float64).abs().eq(x.GradMax));
+        (KeptScalar.Eq(theta.detach().flatten().to_type(ScalarType.Float64).abs(), x.ThetaMax), KeptScalar.Eq(grad.detach().flatten().to_type(ScalarType.Float64).abs(), x.GradMax));
 }

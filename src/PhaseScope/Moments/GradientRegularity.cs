@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -29,7 +30,7 @@ public sealed record GradientRegularity(double GapRatio, bool GapHolds, double Z
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var a = gradient.detach().flatten().to_type(ScalarType.Float64).abs();
-            var zero = a.eq(0);
+            var zero = KeptScalar.Eq(a, 0);
             var v = stack([zero.sum().to_type(ScalarType.Float64), KeptScalar.MaskedFill(a, zero, 1.0).log().sum()]).cpu().data<double>().ToArray();
             return new Partial(gradient.numel(), (long)v[0], v[1]);
         }

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -14,7 +15,7 @@ public static class LogSpace
     public static Tensor LogAbs(Tensor x) => x.detach().flatten().to_type(ScalarType.Float64).abs().log();
 
     /// <summary>order · log|x| with 0⁰ = 1: zeros for order 0.</summary>
-    public static Tensor Scaled(Tensor logAbs, double order) => order == 0 ? zeros_like(logAbs) : logAbs * order;
+    public static Tensor Scaled(Tensor logAbs, double order) => order == 0 ? zeros_like(logAbs) : KeptScalar.Mul(logAbs, order);
 
     /// <summary>log(eᵃ + eᵇ), exact for −∞ arguments.</summary>
     public static double LogAddExp(double a, double b)

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -62,7 +63,7 @@ public sealed class SpectralPlanePartial
         var (ia, minA, spanA) = CellIndex(theta, binWidth, "θ");
         var (ib, minB, spanB) = CellIndex(gradient, binWidth, "g");
         // Local index 0 is the zero cell, 1 + (a − min) the others.
-        var key = ia.mul_(spanB).add_(ib);
+        var key = KeptScalar.With(spanB, s => ia.mul_(s)).add_(ib);
         Tensor values, counts;
         // Dense counting only while the index range is comparable to n; wide ranges (e.g. gradients over 30 decades)
         // would allocate millions of counters for a few thousand pairs: sort instead.
@@ -91,15 +92,14 @@ public sealed class SpectralPlanePartial
     /// <summary>Local cell indices (int64, 0 for zeros), the smallest non-zero cell and the number of local indices.</summary>
     static (Tensor Index, long Min, long Span) CellIndex(Tensor x, double h, string what)
     {
-        // Scalars through KeptScalar: an implicit conversion can be freed by the finalizer during the native call.
         var a = x.detach().flatten().to_type(ScalarType.Float64).abs();
         NonFiniteValuesException.ThrowIfNonFinite(a.max().item<double>(), what);
-        var zero = a.eq(0.0);
-        var cell = a.log().div(h).floor();   // −∞ for zeros
+        var zero = KeptScalar.Eq(a, 0);
+        var cell = KeptScalar.Div(a.log(), h).floor();   // −∞ for zeros
         double min = KeptScalar.MaskedFill(cell, zero, double.PositiveInfinity).min().item<double>();
         if (double.IsPositiveInfinity(min)) return (zeros_like(a, ScalarType.Int64), 0, 1);   // every value is 0
         double max = cell.max().item<double>();
-        var local = KeptScalar.MaskedFill(cell.sub(min - 1), zero, 0.0).to_type(ScalarType.Int64);
+        var local = KeptScalar.MaskedFill(KeptScalar.Add(cell, -(min - 1)), zero, 0.0).to_type(ScalarType.Int64);
         return (local, (long)min, (long)(max - min) + 2);
     }
 

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -21,8 +22,8 @@ public sealed record ToleranceSets(long Multiplicity, long GradMultiplicity, lon
         if (theta.numel() == 0) return new ToleranceSets(0, 0, 0);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var inJ = theta.detach().flatten().to_type(ScalarType.Float64).abs().ge((1 - tolerance) * thetaMax);
-        var inI = gradient.detach().flatten().to_type(ScalarType.Float64).abs().ge((1 - tolerance) * gradMax);
+        var inJ = KeptScalar.Ge(theta.detach().flatten().to_type(ScalarType.Float64).abs(), (1 - tolerance) * thetaMax);
+        var inI = KeptScalar.Ge(gradient.detach().flatten().to_type(ScalarType.Float64).abs(), (1 - tolerance) * gradMax);
         var v = stack([inJ.sum(), inI.sum(), inJ.logical_and(inI).sum()]).cpu().data<long>().ToArray();
         return new ToleranceSets(v[0], v[1], v[2]);
     }

@@ -1,0 +1,53 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Runtime;
+
+/// <summary>
+/// Tensor operations with a scalar argument whose native <see cref="Scalar"/> is created, kept alive through the
+/// native call and disposed on the calling thread. TorchSharp's implicit double → Scalar conversion (<c>t * 2.0</c>,
+/// <c>t.eq(0)</c>, <c>t.div(x)</c>) leaves the Scalar to the garbage collector, which may finalize (free) it while
+/// libtorch still reads it: during training runs with every probe on, <c>masked_fill</c> failed inside libtorch with a
+/// garbage-scalar error ("Expected false to be true … toDouble") at steps 20–800, never in isolation (the open
+/// TorchSharp pull requests 1434 and 1496 dispose such Scalars for the same reason). A freed scalar can also be read
+/// as a wrong number without any error, so every scalar argument on a path that runs during training (probes,
+/// moments, consolidation, spectral edge) goes through here.
+/// </summary>
+internal static class KeptScalar
+{
+    /// <summary><c>op(s)</c> with s = value as a Scalar that lives until op returns.</summary>
+    public static Tensor With(double value, Func<Scalar, Tensor> op)
+    {
+        using var s = value.ToScalar();
+        var result = op(s);
+        GC.KeepAlive(s);
+        return result;
+    }
+
+    /// <summary><c>op(s)</c> with an integer Scalar (for integer tensors, whose in-place ops reject a floating scalar).</summary>
+    public static Tensor With(long value, Func<Scalar, Tensor> op)
+    {
+        using var s = value.ToScalar();
+        var result = op(s);
+        GC.KeepAlive(s);
+        return result;
+    }
+
+    /// <summary><c>t.masked_fill(mask, value)</c>.</summary>
+    public static Tensor MaskedFill(Tensor t, Tensor mask, double value) => With(value, s => t.masked_fill(mask, s));
+
+    /// <summary><c>t · value</c>.</summary>
+    public static Tensor Mul(Tensor t, double value) => With(value, s => t.mul(s));
+
+    /// <summary><c>t / value</c>.</summary>
+    public static Tensor Div(Tensor t, double value) => With(value, s => t.div(s));
+
+    /// <summary><c>t + value</c>.</summary>
+    public static Tensor Add(Tensor t, double value) => With(value, s => t.add(s));
+
+    /// <summary><c>t == value</c>, elementwise.</summary>
+    public static Tensor Eq(Tensor t, double value) => With(value, s => t.eq(s));
+
+    /// <summary><c>t ≥ value</c>, elementwise.</summary>
+    public static Tensor Ge(Tensor t, double value) => With(value, s => t.ge(s));
+}
