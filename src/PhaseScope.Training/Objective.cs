@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using PhaseScope.Training.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,7 +30,7 @@ public static class Objective
     public static (Tensor Inputs, Tensor Targets) TrimTrailingPadding(Tensor inputs, Tensor targets, int sourceLength)
     {
         long t = targets.shape[1];
-        using var scored = targets.ne(TaskData.IgnoreIndex).any(0).to_type(ScalarType.Int64);
+        using var scored = KeptScalar.With(TaskData.IgnoreIndex, s => targets.ne(s)).any(0).to_type(ScalarType.Int64);
         using var positions = arange(1, t + 1, ScalarType.Int64, targets.device);
         using var last = scored.mul(positions).max();
         long keep = Math.Max(1, last.item<long>());
@@ -61,7 +62,7 @@ public static class Objective
                 logits = logits.unsqueeze(1);
             }
             // logits [B, T, C], y [B, T]
-            var mask = y.ne(TaskData.IgnoreIndex);
+            var mask = KeptScalar.With(TaskData.IgnoreIndex, s => y.ne(s));
             var right = logits.argmax(-1).eq(y).logical_and(mask);
             long count = mask.sum().item<long>();
             lossSum += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), y.reshape(-1),

@@ -185,7 +185,7 @@ public sealed class Trainer
             using var ys = y.narrow(0, j * part, part);
             using var logits = model.call(xs);
             using var loss = Objective.Loss(logits, ys, task.PerPosition);
-            using var scaled = loss / k;
+            using var scaled = KeptScalar.Div(loss, k);
             scaled.backward();
             total += loss.item<float>();
             Monitor!.AfterMicroBatch(step, j);

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -36,7 +37,7 @@ public sealed class ElasticWeightConsolidation : IDisposable
             var grads = autograd.grad([chosen], parameters.ToList(), retain_graph: false, allow_unused: true);
             using (no_grad())
                 for (int j = 0; j < fisher.Length; j++)
-                    if (grads[j] is { } g && g.numel() > 0) fisher[j].add_(g * g, alpha: 1.0 / n);
+                    if (grads[j] is { } g && g.numel() > 0) KeptScalar.With(1.0 / n, a => fisher[j].add_(g * g, alpha: a));
         }
         SampleCount = n;
     }
@@ -58,7 +59,7 @@ public sealed class ElasticWeightConsolidation : IDisposable
             var term = (fisher[j] * d * d).sum();
             total = total is null ? term : total + term;
         }
-        return total! * (Lambda / 2);
+        return KeptScalar.Mul(total!, Lambda / 2);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,11 +41,11 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         using var k = k_proj.call(memory).view(b, s, heads, headDim).transpose(1, 2);
         using var v = v_proj.call(memory).view(b, s, heads, headDim).transpose(1, 2);
         using var kt = k.transpose(-2, -1);
-        using var scores = q.matmul(kt).mul_(1.0 / Math.Sqrt(headDim));
+        using var scores = KeptScalar.With(1.0 / Math.Sqrt(headDim), s => q.matmul(kt).mul_(s));
         if (causal && ReferenceEquals(x, memory))
         {
             using var mask = ones(t, t, ScalarType.Bool, x.device).triu(1);
-            scores.masked_fill_(mask, double.NegativeInfinity);
+            KeptScalar.With(double.NegativeInfinity, s => scores.masked_fill_(mask, s));
         }
         using var att = scores.softmax(-1);
         using var ctx = att.matmul(v).transpose(1, 2).reshape(b, t, d);

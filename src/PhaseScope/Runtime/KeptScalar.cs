@@ -13,7 +13,7 @@ namespace PhaseScope.Runtime;
 /// as a wrong number without any error, so every scalar argument on a path that runs during training (probes,
 /// moments, consolidation, spectral edge) goes through here.
 /// </summary>
-internal static class KeptScalar
+public static class KeptScalar
 {
     /// <summary><c>op(s)</c> with s = value as a Scalar that lives until op returns.</summary>
     public static Tensor With(double value, Func<Scalar, Tensor> op)
