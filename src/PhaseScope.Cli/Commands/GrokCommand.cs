@@ -192,6 +192,7 @@ public static class GrokCommand
         manual_seed(s.Trainer.Seed);
         using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
         using var store = RunStore.Resume(runDir, point.Step);
+        if (s.TensorBoard) TensorBoardSink.ForgetAfter(Path.Combine(runDir, "tensorboard"), point.Step);
         return Train(s, json, data, model, store, runDir, point, earlier, skipped);
     }
 

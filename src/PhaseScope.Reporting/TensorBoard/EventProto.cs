@@ -39,6 +39,49 @@ public static class EventProto
         return [.. b];
     }
 
+    /// <summary>
+    /// The step (field 2) of an encoded Event; 0 when absent (the file-version header), as protobuf defaults it;
+    /// null when the bytes are not a well-formed message.
+    /// </summary>
+    public static long? StepOf(ReadOnlySpan<byte> eventBytes)
+    {
+        long step = 0;
+        int pos = 0;
+        while (pos < eventBytes.Length)
+        {
+            if (!ReadVarint(eventBytes, ref pos, out ulong key)) return null;
+            int field = (int)(key >> 3), wire = (int)(key & 7);
+            switch (wire)
+            {
+                case 0:
+                    if (!ReadVarint(eventBytes, ref pos, out ulong v)) return null;
+                    if (field == 2) step = (long)v;
+                    break;
+                case 1: pos += 8; break;
+                case 5: pos += 4; break;
+                case 2:
+                    if (!ReadVarint(eventBytes, ref pos, out ulong len) || len > (ulong)(eventBytes.Length - pos)) return null;
+                    pos += (int)len;
+                    break;
+                default: return null;
+            }
+            if (pos > eventBytes.Length) return null;
+        }
+        return step;
+    }
+
+    static bool ReadVarint(ReadOnlySpan<byte> b, ref int pos, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0; shift < 64 && pos < b.Length; shift += 7)
+        {
+            byte x = b[pos++];
+            value |= (ulong)(x & 0x7F) << shift;
+            if ((x & 0x80) == 0) return true;
+        }
+        return false;
+    }
+
     static void Key(List<byte> b, int field, int wireType) => RawVarint(b, (ulong)((field << 3) | wireType));
 
     static void Double(List<byte> b, int field, double v)

@@ -30,6 +30,38 @@ public sealed class TensorBoardSink : IMonitorSink, IDisposable
     /// <summary>The event file.</summary>
     public string FilePath { get; }
 
+    /// <summary>
+    /// Before a resumed run writes again (<c>grok --resume</c>): rewrites each event file in <paramref name="directory"/>
+    /// without the records of steps after <paramref name="step"/> and without a partial last record, so that TensorBoard
+    /// shows each step once (the run store forgets the same steps). A file is replaced atomically and only when something
+    /// is dropped. Returns the number of records dropped.
+    /// </summary>
+    public static int ForgetAfter(string directory, long step)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        int dropped = 0;
+        foreach (var path in Directory.GetFiles(directory, "events.out.tfevents.*"))
+        {
+            var reader = new TfRecordReader(File.ReadAllBytes(path));
+            var kept = new List<byte[]>();
+            int before = 0;
+            foreach (var record in reader.Records())
+            {
+                before++;
+                if (EventProto.StepOf(record) is { } s && s <= step) kept.Add(record);
+            }
+            if (kept.Count == before && reader.Intact) continue;
+            dropped += before - kept.Count;
+            PhaseScope.IO.AtomicFile.Write(path, stream =>
+            {
+                var writer = new TfRecordWriter(stream);
+                foreach (var record in kept) writer.Write(record);
+                writer.Flush();
+            });
+        }
+        return dropped;
+    }
+
     /// <summary>Flush at most this often (seconds).</summary>
     public double FlushEverySeconds { get; init; } = 2.0;
 
@@ -55,13 +87,23 @@ public sealed class TensorBoardSink : IMonitorSink, IDisposable
         }
     }
 
+    /// <summary>Hands everything written so far to the operating system (before a resume point: a killed process then
+    /// loses no record up to the point's step).</summary>
+    public void Flush()
+    {
+        lock (gate)
+        {
+            writer.Flush();
+            lastFlush = Stopwatch.GetTimestamp();
+        }
+    }
+
     void MaybeFlush()
     {
         if ((double)(Stopwatch.GetTimestamp() - lastFlush) / Stopwatch.Frequency < FlushEverySeconds) return;
         writer.Flush();
         lastFlush = Stopwatch.GetTimestamp();
     }
-
 
     /// <summary>Flushes and closes the file.</summary>
     public void Dispose()

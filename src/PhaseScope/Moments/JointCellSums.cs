@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-
 namespace PhaseScope.Moments;
 
 /// <summary>

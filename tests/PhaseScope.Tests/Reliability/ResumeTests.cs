@@ -3,6 +3,8 @@ using System.Text.Json;
 using PhaseScope.Reporting;
 using PhaseScope.Training.Resume;
 
+using PhaseScope.Tests.Reporting;
+
 namespace PhaseScope.Tests.Reliability;
 
 /// <summary>
@@ -16,7 +18,7 @@ public class ResumeTests
     static string[] Args(int steps, bool probes = true) =>
     [
         "grok", "--task", "modular", "--p", "23", "--steps", steps.ToString(), "--batch-size", "64", "--eval-every", "20", "--checkpoint-every", "30",
-        "--d-model", "32", "--heads", "2", "--d-ff", "64", "--layers", "1", "--threads", "1", "--probe-every", "3", "--no-report", "--json",
+        "--d-model", "32", "--heads", "2", "--d-ff", "64", "--layers", "1", "--threads", "1", "--probe-every", "3", "--no-report", "--json", "--tensorboard",
         .. probes
             ? new[] { "--spectral", "--spectral-stride", "7", "--spectral-window", "4", "--spectral-tensors", "all", "--moments",
                 "--consolidation", "micro", "--consolidation-every", "5", "--p-smoothing", "2" }
@@ -54,6 +56,16 @@ public class ResumeTests
         Assert.True(differing.Count == 0, "metrics differ: " + string.Join(", ", differing));
         Assert.Equal(refEvents, gotEvents.Where(e => !e.StartsWith("resumed", StringComparison.Ordinal)).ToList());
         Assert.Equal(2, gotEvents.Count(e => e.StartsWith("resumed", StringComparison.Ordinal)));
+
+        // TensorBoard: the killed processes' files lost the steps after their resume points (TensorBoardSink.ForgetAfter),
+        // so each (step, tag) is there once, with the uninterrupted run's value.
+        var refBoard = TensorBoardScalars(Path.Combine(dir.Path, "reference"));
+        var gotBoard = TensorBoardScalars(runDir).Where(x => x.Tag != "events/resumed").ToList();
+        var duplicated = gotBoard.GroupBy(x => (x.Step, x.Tag)).Where(g => g.Count() > 1).Select(g => g.Key).Take(5).ToList();
+        Assert.True(duplicated.Count == 0, "TensorBoard records duplicated: " + string.Join(", ", duplicated));
+        Assert.Equal(refBoard.Count, gotBoard.Count);
+        var refByKey = refBoard.ToDictionary(x => (x.Step, x.Tag), x => x.Value);
+        Assert.All(gotBoard, x => Assert.True(refByKey.TryGetValue((x.Step, x.Tag), out var v) && (v.Equals(x.Value)), $"{x.Tag}@{x.Step}"));
 
         var final = ResumePoint.ModelFileName(900);
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "reference", "checkpoints", final)), File.ReadAllBytes(Path.Combine(runDir, "checkpoints", final)));
@@ -95,6 +107,12 @@ public class ResumeTests
         // The cheap probes run every 3 steps: steps 3, 6, … up to the point are all there.
         Assert.Equal(Enumerable.Range(1, (int)point!.Step / 3).Select(i => 3L * i), lossSteps);
     }
+
+    /// <summary>Every TensorBoard scalar of a run, from all its event files, timings left out (as in <see cref="Contents"/>).</summary>
+    static List<TensorBoardSinkTests.Scalar> TensorBoardScalars(string runDir) =>
+        Directory.GetFiles(Path.Combine(runDir, "tensorboard"), "events.out.tfevents.*")
+            .SelectMany(f => TensorBoardSinkTests.Parse(File.ReadAllBytes(f)).Scalars)
+            .Where(x => !x.Tag.StartsWith("monitor/", StringComparison.Ordinal)).ToList();
 
     static (Dictionary<(long, string), double> Metrics, List<string> Events) Contents(string runDir)
     {

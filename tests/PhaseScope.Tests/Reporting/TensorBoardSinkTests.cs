@@ -29,10 +29,10 @@ public class TensorBoardSinkTests
         Assert.Equal(0xE3069283u, TfRecordWriter.Crc32C(check));
     }
 
-    sealed record Scalar(double WallTime, long Step, string Tag, float Value);
+    internal sealed record Scalar(double WallTime, long Step, string Tag, float Value);
 
     /// <summary>Reads TFRecords, verifying both masked CRCs, and decodes Event protos (fields 1, 2, 3, 5).</summary>
-    static (string? FileVersion, List<Scalar> Scalars) Parse(byte[] file)
+    internal static (string? FileVersion, List<Scalar> Scalars) Parse(byte[] file)
     {
         string? version = null;
         var scalars = new List<Scalar>();
@@ -102,6 +102,32 @@ public class TensorBoardSinkTests
                 default: throw new InvalidDataException($"wire type {wire}");
             }
         }
+    }
+
+    [Fact]
+    public void ForgetAfterDropsLaterStepsAndAKilledWritersPartialRecord()
+    {
+        using var dir = new TempDirectory();
+        string file;
+        using (var sink = new TensorBoardSink(dir.Path))
+        {
+            file = sink.FilePath;
+            for (int step = 1; step <= 10; step++) sink.Write([new MetricRecord(step, "loss", 1.0 / step)]);
+            sink.Write(new MonitorEvent(7, "gap_opened", "spectral", "test"));
+        }
+        // a record cut short by a kill: a valid-looking length, then nothing
+        using (var fs = new FileStream(file, FileMode.Append)) fs.Write([40, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
+
+        Assert.Equal(6, TensorBoardSink.ForgetAfter(dir.Path, 5)); // steps 6–10 and the event at 7
+
+        var (version, scalars) = Parse(File.ReadAllBytes(file)); // every CRC checked by the reference implementation
+        Assert.Equal("brain.Event:2", version);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, scalars.Select(x => x.Step).ToArray());
+        Assert.Equal(1f / 3, scalars[2].Value);
+        var bytes = File.ReadAllBytes(file);
+        Assert.Equal(0, TensorBoardSink.ForgetAfter(dir.Path, 5)); // nothing more to drop: the file is left alone
+        Assert.Equal(bytes, File.ReadAllBytes(file));
+        Assert.Equal(0, TensorBoardSink.ForgetAfter(Path.Combine(dir.Path, "absent"), 5));
     }
 
     [Fact]
