@@ -93,6 +93,7 @@ public sealed class Trainer
             evaluations.AddRange(point.Evaluations);
             grokStep = point.GrokStep;
             CurrentLearningRate = point.LearningRate;
+            RestoreControl(point, optimizer);
             first = checked((int)point.Step + 1);
         }
         if (Monitor is not null)
@@ -271,7 +272,38 @@ public sealed class Trainer
             Monitor.SaveState(Path.Combine(dir, monitorFile), new Dictionary<string, string> { ["step"] = step.ToString() });
             files.Add(monitorFile);
         }
-        ResumePoint.Write(dir, step, grokStep, CurrentLearningRate, evaluations, files);
+        ControlState? control = AdaptiveLearningRate is null && EarlyStopping is null ? null
+            : new ControlState(AdaptiveLearningRate?.BandIndex, EarlyStopping?.Recent.Select(x => x.P).ToList(), EarlyStopping?.Recent.Select(x => x.C).ToList());
+        ResumePoint.Write(dir, step, grokStep, CurrentLearningRate, evaluations, files, control);
+    }
+
+    /// <summary>The controllers' state of <paramref name="point"/>, and the learning rate they had set.</summary>
+    void RestoreControl(ResumePoint point, optim.Optimizer optimizer)
+    {
+        if (AdaptiveLearningRate is null && EarlyStopping is null) return;
+        if (point.Control is not { } c)
+            throw new ResumeException($"The resume point of step {point.Step} holds no controller state (written before it was saved); start the run again.");
+        try
+        {
+            if (AdaptiveLearningRate is { } a)
+            {
+                a.Restore(c.AdaptiveBand);
+                if (a.LearningRate != point.LearningRate)
+                    throw new ResumeException($"The resume point's learning rate {point.LearningRate} is not its band's ({a.LearningRate}): the point does not belong to these settings.");
+            }
+            if (EarlyStopping is { } e)
+            {
+                var p = c.EarlyStopP ?? [];
+                var cAlpha = c.EarlyStopC ?? [];
+                if (p.Count != cAlpha.Count) throw new ResumeException($"The resume point's early-stopping window is malformed ({p.Count} p, {cAlpha.Count} C_α).");
+                e.Restore(p.Zip(cAlpha));
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ResumeException($"The resume point's controller state does not fit these settings ({ex.Message}).", ex);
+        }
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = point.LearningRate;
     }
 
     /// <summary>Loads the model and optimizer state of <paramref name="point"/> and replays the batch order to it.</summary>

@@ -175,8 +175,6 @@ public static class GrokCommand
     {
         if (!Directory.Exists(runDir)) throw new UsageException($"--resume {runDir}: no such directory; give the run directory of the run to continue.");
         var s = GrokSettings.Load(runDir);
-        if (s.AdaptiveLr || s.EarlyStop)
-            throw new UsageException($"--resume {runDir}: the run uses --adaptive-lr or --early-stop, whose controllers keep state that resume points do not hold yet; start the run again.");
         s.Validate();
         TorchRuntime.Initialize(s.Threads);
         var checkpoints = Path.Combine(runDir, "checkpoints");

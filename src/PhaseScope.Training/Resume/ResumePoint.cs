@@ -35,6 +35,8 @@ public sealed record ResumePoint
     public required IReadOnlyList<EvaluationPoint> Evaluations { get; init; }
     /// <summary>File name (in the checkpoint folder) → length and SHA-256.</summary>
     public required IReadOnlyDictionary<string, FileStamp> Files { get; init; }
+    /// <summary>The controllers' state (null when the run has none; manifests written before controllers were saved lack it).</summary>
+    public ControlState? Control { get; init; }
 
     /// <summary>The model checkpoint's file name.</summary>
     [JsonIgnore] public string ModelFile => ModelFileName(Step);
@@ -58,10 +60,10 @@ public sealed record ResumePoint
 
     /// <summary>Writes the manifest for files already in <paramref name="directory"/> (atomically, last).</summary>
     public static ResumePoint Write(string directory, long step, long? grokStep, double learningRate,
-        IReadOnlyList<EvaluationPoint> evaluations, IEnumerable<string> files)
+        IReadOnlyList<EvaluationPoint> evaluations, IEnumerable<string> files, ControlState? control = null)
     {
         var stamps = files.ToDictionary(f => f, f => FileStamp.Of(Path.Combine(directory, f)), StringComparer.Ordinal);
-        var point = new ResumePoint { Step = step, GrokStep = grokStep, LearningRate = learningRate, Evaluations = evaluations.ToList(), Files = stamps };
+        var point = new ResumePoint { Step = step, GrokStep = grokStep, LearningRate = learningRate, Evaluations = evaluations.ToList(), Files = stamps, Control = control };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(point, Json);
         AtomicFile.Write(Path.Combine(directory, ManifestName(step)), s => s.Write(bytes));
         return point;
@@ -126,3 +128,12 @@ public sealed record FileStamp(long Length, string Sha256)
         catch (IOException) { return false; }
     }
 }
+
+/// <summary>
+/// The state of seed 003 §11.3–11.4's controllers at a resume point: the adaptive learning rate's band (index into its
+/// table; null before its first p) and early stopping's current window of (p, C_α) observations, oldest first.
+/// </summary>
+/// <param name="AdaptiveBand">Band index of <c>AdaptiveLearningRate</c>, or null.</param>
+/// <param name="EarlyStopP">p of each observation in early stopping's window.</param>
+/// <param name="EarlyStopC">C_α of each observation in the window.</param>
+public sealed record ControlState(int? AdaptiveBand, IReadOnlyList<double>? EarlyStopP, IReadOnlyList<double>? EarlyStopC);

@@ -41,6 +41,24 @@ public sealed class AdaptiveLearningRate
     /// <summary>The rate the policy last set (the base rate before any p was seen).</summary>
     public double LearningRate { get; private set; }
 
+    /// <summary>Index of the band of the last p seen (null before the first): with the base rate, all the policy's state.</summary>
+    public int? BandIndex => current is null ? null : IndexOf(current);
+
+    /// <summary>Returns to a state saved from <see cref="BandIndex"/> (a resumed run); the caller applies the rate.</summary>
+    public void Restore(int? bandIndex)
+    {
+        if (bandIndex is int i && (i < 0 || i >= bands.Count))
+            throw new ArgumentOutOfRangeException(nameof(bandIndex), bandIndex, $"The policy has {bands.Count} bands.");
+        current = bandIndex is int j ? bands[j] : null;
+        LearningRate = current is null ? BaseLearningRate : BaseLearningRate * current.Multiplier;
+    }
+
+    int IndexOf(LearningRateBand band)
+    {
+        for (int i = 0; i < bands.Count; i++) if (ReferenceEquals(bands[i], band)) return i;
+        return -1;
+    }
+
     /// <summary>The band of <paramref name="p"/>.</summary>
     public LearningRateBand BandOf(double p) => bands.First(b => p < b.UpperP);
 

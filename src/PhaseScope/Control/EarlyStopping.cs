@@ -54,6 +54,18 @@ public sealed class EarlyStopping
     /// <summary>Criterion 3 on.</summary>
     public bool NegativeI { get; }
 
+    /// <summary>The observations (p, C_α) of the current window, oldest first: with the settings, all the policy's state.</summary>
+    public IReadOnlyList<(double P, double C)> Recent => recent.ToArray();
+
+    /// <summary>Returns to a window saved from <see cref="Recent"/> (a resumed run).</summary>
+    public void Restore(IEnumerable<(double P, double C)> window)
+    {
+        var items = window.ToList();
+        if (items.Count > Window) throw new ArgumentException($"A saved window of {items.Count} observations does not fit a window of {Window}.", nameof(window));
+        recent.Clear();
+        foreach (var x in items) recent.Enqueue(x);
+    }
+
     /// <summary>Feeds one observation (p, C_α and I; I may be NaN when no curvature is known). Returns a decision when a criterion fires.</summary>
     public StopDecision? Observe(long step, double p, double cAlpha, double intelligence = double.NaN)
     {

@@ -91,4 +91,31 @@ public class ControlTests
         int flips = noisy.Count(p => raw.Observe(p) is not null);
         Assert.True(flips >= 8, $"the seed's raw comparison flips on noise ({flips})");
     }
+
+    [Fact]
+    public void ControllersReturnToASavedStateAndGoOnAsIfNeverStopped()
+    {
+        // Adaptive rate: after p = 0.45 (band 1, ×0.5) a restored policy is in that band: the same p changes nothing.
+        var policy = new AdaptiveLearningRate(1e-3);
+        Assert.Null(policy.BandIndex);
+        policy.Observe(5, 0.45);
+        Assert.Equal(1, policy.BandIndex);
+        var restored = new AdaptiveLearningRate(1e-3);
+        restored.Restore(policy.BandIndex);
+        Assert.Equal(5e-4, restored.LearningRate);
+        Assert.Null(restored.Observe(10, 0.47));
+        Assert.Equal(5e-4, restored.LearningRate);
+        restored.Restore(null);
+        Assert.Equal(1e-3, restored.LearningRate);
+        Assert.Throws<ArgumentOutOfRangeException>(() => restored.Restore(5));
+
+        // Early stopping: two readings below 0.45 carried over, the third fires (window 3), as without the interruption.
+        var stop = new EarlyStopping(window: 3, fallingC: false, negativeI: false);
+        stop.Observe(1, 0.3, 1.0);
+        stop.Observe(2, 0.2, 1.0);
+        var again = new EarlyStopping(window: 3, fallingC: false, negativeI: false);
+        again.Restore(stop.Recent);
+        Assert.Equal(StopCriterion.PersistentlyLowP, again.Observe(3, 0.1, 1.0)?.Criterion);
+        Assert.Throws<ArgumentException>(() => again.Restore([(0.1, 1.0), (0.1, 1.0), (0.1, 1.0), (0.1, 1.0)]));
+    }
 }

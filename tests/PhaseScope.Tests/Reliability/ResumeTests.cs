@@ -15,7 +15,7 @@ namespace PhaseScope.Tests.Reliability;
 public class ResumeTests
 {
     /// <summary>A small modular run (mini-batches, so the batch order matters) with every resumable probe attached.</summary>
-    static string[] Args(int steps, bool probes = true) =>
+    static string[] Args(int steps, bool probes = true, bool controllers = false) =>
     [
         "grok", "--task", "modular", "--p", "23", "--steps", steps.ToString(), "--batch-size", "64", "--eval-every", "20", "--checkpoint-every", "30",
         "--d-model", "32", "--heads", "2", "--d-ff", "64", "--layers", "1", "--threads", "1", "--probe-every", "3", "--no-report", "--json", "--tensorboard",
@@ -23,18 +23,23 @@ public class ResumeTests
             ? new[] { "--spectral", "--spectral-stride", "7", "--spectral-window", "4", "--spectral-tensors", "all", "--moments",
                 "--consolidation", "micro", "--consolidation-every", "5", "--p-smoothing", "2" }
             : [],
+        // Seed 003's controllers: on this setup the learning rate changes at steps 5, 10, 315 and 320 (so the band must
+        // survive a resume), and early stopping's window of C_α readings is carried across it.
+        .. controllers ? new[] { "--adaptive-lr", "--early-stop", "--early-stop-criteria", "falling-c", "--early-stop-window", "6" } : [],
     ];
 
-    [Fact]
-    public void KilledTwiceThenResumedEndsAsTheUninterruptedRun()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void KilledTwiceThenResumedEndsAsTheUninterruptedRun(bool controllers)
     {
         using var dir = new TempDirectory();
-        var reference = CliRunner.Run(dir.Path, [.. Args(900), "--out", dir.Path, "--name", "reference"]);
+        var reference = CliRunner.Run(dir.Path, [.. Args(900, controllers: controllers), "--out", dir.Path, "--name", "reference"]);
         Assert.True(reference.ExitCode == 0, reference.Stderr);
 
         var runDir = Path.Combine(dir.Path, "killed");
         var rng = new Random(8);
-        KillAfterResumePoints(CliRunner.Start(dir.Path, [.. Args(900), "--out", dir.Path, "--name", "killed"]), runDir, 2, rng);
+        KillAfterResumePoints(CliRunner.Start(dir.Path, [.. Args(900, controllers: controllers), "--out", dir.Path, "--name", "killed"]), runDir, 2, rng);
         AssertStoreConsistentWithLatestPoint(runDir);
         KillAfterResumePoints(CliRunner.Start(dir.Path, "grok", "--resume", runDir, "--json"), runDir, 5, rng);
         AssertStoreConsistentWithLatestPoint(runDir);
