@@ -38,57 +38,22 @@ static class HostPass
         if (!Applies(theta, gradient) || theta.numel() > int.MaxValue) return null;
         int n = (int)theta.numel();
         bool hasG = gradient is not null;
-        // Read 1: maxima (NaN / ±Inf detected: |x| ≤ float.MaxValue fails for both).
+        // Read 1: maxima (NaN / ±Inf detected: their magnitude bits are ≥ those of +∞), eight or sixteen lanes at a time.
         var chunks = Chunks(n);
-        var maxima = new (float T, float G, bool Bad)[chunks.Length];
+        var maxima = new (uint T, uint G)[chunks.Length];
         Parallel.For(0, chunks.Length, c =>
         {
-            var t = Span(theta);
-            var g = hasG ? Span(gradient!) : default;
-            float mt = 0, mg = 0;
-            bool bad = false;
-            for (int i = chunks[c].Start; i < chunks[c].End; i++)
-            {
-                float a = Math.Abs(t[i]);
-                if (!(a <= float.MaxValue)) bad = true; else if (a > mt) mt = a;
-                if (!hasG) continue;
-                float b = Math.Abs(g[i]);
-                if (!(b <= float.MaxValue)) bad = true; else if (b > mg) mg = b;
-            }
-            maxima[c] = (mt, mg, bad);
+            var (start, end) = chunks[c];
+            maxima[c] = (MaxAbsBits(Bits(theta).Slice(start, end - start)), hasG ? MaxAbsBits(Bits(gradient!).Slice(start, end - start)) : 0);
         });
-        if (maxima.Any(m => m.Bad))
-        {
-            // Say which side holds the non-finite value, as the tensor version does.
-            bool thetaBad = false;
-            foreach (var v in Span(theta)) if (!float.IsFinite(v)) { thetaBad = true; break; }
-            NonFiniteValuesException.ThrowIfNonFinite(double.NaN, thetaBad ? "θ" : "g");
-        }
-        float tMax = maxima.Max(m => m.T), gMax = maxima.Max(m => m.G);
+        if (maxima.Any(m => m.T >= 0x7F800000u || m.G >= 0x7F800000u))
+            NonFiniteValuesException.ThrowIfNonFinite(double.NaN, maxima.Any(m => m.T >= 0x7F800000u) ? "θ" : "g"); // say which side, as the tensor version does
+        float tMax = BitConverter.UInt32BitsToSingle(maxima.Max(m => m.T)), gMax = BitConverter.UInt32BitsToSingle(maxima.Max(m => m.G));
         // Read 2: multiplicities, next values, the intersection, and max |θ||g| (exact in float64).
         var parts = new (long MT, float NT, long MG, float NG, long Both, double P)[chunks.Length];
-        Parallel.For(0, chunks.Length, c =>
-        {
-            var t = Span(theta);
-            var g = hasG ? Span(gradient!) : default;
-            long mt = 0, mg = 0, both = 0;
-            float nt = -1, ng = -1;
-            double p = 0;
-            for (int i = chunks[c].Start; i < chunks[c].End; i++)
-            {
-                float a = Math.Abs(t[i]);
-                bool atT = a == tMax;
-                if (atT) mt++; else if (a > nt) nt = a;
-                if (!hasG) continue;
-                float b = Math.Abs(g[i]);
-                bool atG = b == gMax;
-                if (atG) mg++; else if (b > ng) ng = b;
-                if (atT && atG) both++;
-                double prod = (double)a * b;
-                if (prod > p) p = prod;
-            }
-            parts[c] = (mt, nt, mg, ng, both, p);
-        });
+        Parallel.For(0, chunks.Length, c => parts[c] = hasG
+            ? Multiplicities(Span(theta), Span(gradient!), chunks[c].Start, chunks[c].End, tMax, gMax)
+            : Multiplicities(Span(theta), chunks[c].Start, chunks[c].End, tMax));
         long multT = parts.Sum(x => x.MT);
         double nextT = parts.Max(x => x.NT);
         if (!hasG) return new ExtremalPartial(n, tMax, multT, nextT, double.NaN, 0, double.NaN, 0, double.NaN);
@@ -188,5 +153,77 @@ static class HostPass
             if (e == 0) return result;
             v *= v;
         }
+    }
+
+    static ReadOnlySpan<uint> Bits(Tensor x) => MemoryMarshal.Cast<byte, uint>(x.bytes);
+
+    /// <summary>The largest magnitude's float32 bits (non-negative floats order as their bits).</summary>
+    static uint MaxAbsBits(ReadOnlySpan<uint> bits)
+    {
+        var best = Vector<uint>.Zero;
+        var mask = new Vector<uint>(0x7FFFFFFFu);
+        int i = 0;
+        for (; i + Vector<uint>.Count <= bits.Length; i += Vector<uint>.Count) best = Vector.Max(best, new Vector<uint>(bits.Slice(i, Vector<uint>.Count)) & mask);
+        uint max = 0;
+        for (int j = 0; j < Vector<uint>.Count; j++) max = Math.Max(max, best[j]);
+        for (; i < bits.Length; i++) max = Math.Max(max, bits[i] & 0x7FFFFFFFu);
+        return max;
+    }
+
+    /// <summary>Read 2 over [start, end): counts at the maxima, the largest values below them (−1: none), pairs at both, max |θ||g|.</summary>
+    static (long MT, float NT, long MG, float NG, long Both, double P) Multiplicities(ReadOnlySpan<float> t, ReadOnlySpan<float> g, int start, int end, float tMax, float gMax)
+    {
+        int w = Vector<float>.Count;
+        Vector<int> mt = Vector<int>.Zero, mg = Vector<int>.Zero, both = Vector<int>.Zero;
+        Vector<float> nt = new(-1f), ng = new(-1f), minusOne = new(-1f), vtMax = new(tMax), vgMax = new(gMax);
+        Vector<double> p = Vector<double>.Zero;
+        int i = start;
+        for (; i + w <= end; i += w)
+        {
+            var a = Vector.Abs(new Vector<float>(t.Slice(i, w)));
+            var b = Vector.Abs(new Vector<float>(g.Slice(i, w)));
+            var atT = Vector.Equals(a, vtMax);
+            var atG = Vector.Equals(b, vgMax);
+            mt -= atT; // lanes are −1 where true
+            mg -= atG;
+            both -= atT & atG;
+            nt = Vector.Max(nt, Vector.ConditionalSelect(atT, minusOne, a));
+            ng = Vector.Max(ng, Vector.ConditionalSelect(atG, minusOne, b));
+            Vector.Widen(a, out var aLo, out var aHi);
+            Vector.Widen(b, out var bLo, out var bHi);
+            p = Vector.Max(p, Vector.Max(aLo * bLo, aHi * bHi));
+        }
+        long multT = 0, multG = 0, multBoth = 0; // a lane counts at most n/w < 2³¹
+        float nextT = -1, nextG = -1;
+        double prod = 0;
+        for (int j = 0; j < w; j++)
+        {
+            multT += mt[j]; multG += mg[j]; multBoth += both[j];
+            nextT = Math.Max(nextT, nt[j]); nextG = Math.Max(nextG, ng[j]);
+        }
+        for (int j = 0; j < Vector<double>.Count; j++) prod = Math.Max(prod, p[j]);
+        for (; i < end; i++)
+        {
+            float a = Math.Abs(t[i]), b = Math.Abs(g[i]);
+            bool atT = a == tMax, atG = b == gMax;
+            if (atT) multT++; else if (a > nextT) nextT = a;
+            if (atG) multG++; else if (b > nextG) nextG = b;
+            if (atT && atG) multBoth++;
+            prod = Math.Max(prod, (double)a * b);
+        }
+        return (multT, nextT, multG, nextG, multBoth, prod);
+    }
+
+    /// <summary>Read 2 without gradients: the count at the maximum and the largest value below it.</summary>
+    static (long MT, float NT, long MG, float NG, long Both, double P) Multiplicities(ReadOnlySpan<float> t, int start, int end, float tMax)
+    {
+        long mt = 0;
+        float nt = -1;
+        for (int i = start; i < end; i++)
+        {
+            float a = Math.Abs(t[i]);
+            if (a == tMax) mt++; else if (a > nt) nt = a;
+        }
+        return (mt, nt, 0, -1, 0, 0);
     }
 }

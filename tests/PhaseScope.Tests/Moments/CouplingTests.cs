@@ -109,6 +109,32 @@ public class CouplingTests
             ExtremalPartial.Of(theta.narrow(0, 0, 300), grad.narrow(0, 0, 300)).Merge(ExtremalPartial.Of(theta.narrow(0, 300, 700), grad.narrow(0, 300, 700))));
     }
 
+    [Theory]
+    [InlineData(37)]          // shorter than two vectors: mostly the scalar tail
+    [InlineData(2_500_003)]   // several parallel chunks, a ragged tail
+    public void TheHostPassOfFloat32CpuTensorsMatchesTheTensorPath(int n)
+    {
+        // ties at both maxima (some at the same index), exact and negative zeros, next values just below the maxima
+        var r = new Random(n);
+        var t = new float[n];
+        var g = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            t[i] = (float)(r.NextDouble() * 2 - 1);
+            g[i] = (float)(r.NextDouble() * 2 - 1) * 1e-3f;
+            if (i % 7 == 0) t[i] = -0f;
+            if (i % 11 == 0) g[i] = 0f;
+        }
+        foreach (int i in new[] { 3, n / 2, n - 1 }) { t[i] = i % 2 == 0 ? 1.5f : -1.5f; g[i] = -2e-3f; }
+        t[10] = 1.5f;             // a maximum of θ whose gradient is not maximal: m∩ counts three of the four
+        t[n / 3] = 1.4999999f;
+        g[n / 5] = 2e-3f;
+        var host = ExtremalPartial.Of(tensor(t), tensor(g));                                              // float32 CPU: the host pass
+        var reference = ExtremalPartial.Of(tensor(t).to_type(ScalarType.Float64), tensor(g).to_type(ScalarType.Float64)); // float64: tensor ops
+        Assert.Equal(reference, host);
+        Assert.Equal((4L, 4L, 3L), (host.ThetaMultiplicity, host.GradMultiplicity, host.Intersection));
+    }
+
     [Fact]
     public void IntersectionCountsTiesAcrossShards()
     {
