@@ -118,7 +118,9 @@ public sealed class Trainer
             var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
             if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
             int microBatches = Monitor?.MicroBatchesDue(step) ?? 1;
+            long passStart = Stopwatch.GetTimestamp();
             using var loss = microBatches > 1 ? MicroBatchBackward(step, x, y, microBatches) : FullBackward(x, y);
+            Monitor?.ForwardBackwardTook(step, Stopwatch.GetElapsedTime(passStart).TotalSeconds);
             Monitor?.AfterBackward(step, loss);
             stop = Control(step, optimizer);
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);

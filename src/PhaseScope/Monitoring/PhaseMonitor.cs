@@ -203,6 +203,44 @@ public sealed class PhaseMonitor : IDisposable
             Run(step, MonitorPhase.AfterBackward, () => null, null, due, (probe, context, _) => ((IMicroBatchProbe)probe).ObserveMicroBatch(context, index));
     }
 
+    /// <summary>
+    /// Call after each step's forward and backward with their wall time. A step split into micro-batches for a probe
+    /// (<see cref="MicroBatchesDue"/>) costs more than an unsplit one — k small passes instead of one — and that extra
+    /// time is the probe's cost as much as its own calls are: it is charged to the probes that asked for the split (their
+    /// timings, and the budget's cost per call), measured as this step's time minus the probes' own micro-batch calls
+    /// minus the median of the last unsplit steps. Without this the consolidation probe's stopwatch showed ≈ 9 ms per
+    /// call while the split step cost ≈ 40 ms more than a plain one (docs/PERFORMANCE.md).
+    /// </summary>
+    public void ForwardBackwardTook(long step, double seconds)
+    {
+        long t0 = Clock.GetTimestamp();
+        var due = slots.Where(s => SplitsBatchAt(s, step)).ToList();
+        if (due.Count == 0)
+        {
+            unsplitSeconds.Enqueue(seconds);
+            if (unsplitSeconds.Count > 21) unsplitSeconds.Dequeue();
+        }
+        else if (unsplitSeconds.Count > 0)
+        {
+            var sorted = unsplitSeconds.Order().ToArray();
+            double own = due.Where(s => s.StepOfTicks == step).Sum(s => Seconds(s.StepTicks));
+            double extra = seconds - own - sorted[sorted.Length / 2];
+            if (extra > 0)
+            {
+                long ticks = (long)(extra / due.Count * Clock.TimestampFrequency);
+                foreach (var s in due)
+                {
+                    s.Ticks += ticks;
+                    if (s.StepOfTicks != step) { s.StepOfTicks = step; s.StepTicks = 0; }
+                    s.StepTicks += ticks;
+                }
+            }
+        }
+        bookkeepingTicks += Clock.GetTimestamp() - t0;
+    }
+
+    readonly Queue<double> unsplitSeconds = new();
+
     /// <summary>A probe that asks the loop to split the batch (<see cref="ProbeNeeds.MicroBatchGradients"/> on an <see cref="IMicroBatchProbe"/>).</summary>
     static bool SplitsBatches(IProbe probe) => probe is IMicroBatchProbe && probe.Needs.HasFlag(ProbeNeeds.MicroBatchGradients);
 

@@ -46,6 +46,42 @@ public class MonitorBudgetTests
     }
 
     /// <summary>A clock that moves only when told: the budget test's costs are exact, whatever the machine's load.</summary>
+    /// <summary>A micro-batch probe that costs 0.5 ms per micro-batch call and nothing in its main call.</summary>
+    sealed class SplittingProbe(ManualClock clock) : IMicroBatchProbe
+    {
+        public string Name => "splitting";
+        public ProbeNeeds Needs => ProbeNeeds.MicroBatchGradients;
+        public ProbeSchedule Schedule { get; } = ProbeSchedule.Every(4);
+        public int MicroBatches => 2;
+        public void ObserveMicroBatch(ProbeContext context, int index) => clock.Advance(0.5);
+        public void Observe(ProbeContext context, ProbeOutput output) { }
+    }
+
+    /// <summary>
+    /// A split step's extra forward/backward time is the splitting probe's cost: unsplit passes take 10, 12 and 11 ms
+    /// (median 11), the split one 30 ms of which 1 ms is the probe's own two micro-batch calls, so 30 − 1 − 11 = 18 ms
+    /// is charged to it (by hand); unsplit steps charge nothing.
+    /// </summary>
+    [Fact]
+    public void TheExtraTimeOfASplitStepIsChargedToTheProbeThatAskedForIt()
+    {
+        var p = new Parameter(zeros(3));
+        var clock = new ManualClock();
+        var probe = new SplittingProbe(clock);
+        using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [probe], []) { Clock = clock };
+        double[] passMs = [10, 12, 11, 30];
+        for (int step = 1; step <= 4; step++)
+        {
+            Assert.Equal(step == 4 ? 2 : 1, monitor.MicroBatchesDue(step));
+            if (step == 4) { monitor.AfterMicroBatch(step, 0); monitor.AfterMicroBatch(step, 1); }
+            monitor.ForwardBackwardTook(step, passMs[step - 1] / 1000);
+            monitor.AfterBackward(step);
+            monitor.AfterStep(step);
+        }
+        var timing = monitor.Timings.Single(t => t.Name == "splitting");
+        Assert.Equal(0.001 + 0.018, timing.TotalSeconds, 9);
+    }
+
     sealed class ManualClock : TimeProvider
     {
         long ticks = 1;
