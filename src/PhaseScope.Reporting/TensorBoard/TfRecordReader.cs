@@ -18,7 +18,7 @@ public sealed class TfRecordReader(byte[] file)
         int pos = 0;
         while (pos < file.Length)
         {
-            if (file.Length - pos < 12) { Intact = false; yield break; }
+            if (file.Length - pos < 16) { Intact = false; yield break; } // not even an empty record's framing
             ulong length = BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(pos));
             if (TfRecordWriter.MaskedCrc32C(file.AsSpan(pos, 8)) != BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(pos + 8))
                 || length > (ulong)(file.Length - pos - 16)) { Intact = false; yield break; }

@@ -128,6 +128,14 @@ public class TensorBoardSinkTests
         Assert.Equal(0, TensorBoardSink.ForgetAfter(dir.Path, 5)); // nothing more to drop: the file is left alone
         Assert.Equal(bytes, File.ReadAllBytes(file));
         Assert.Equal(0, TensorBoardSink.ForgetAfter(Path.Combine(dir.Path, "absent"), 5));
+
+        // A tail of 14 bytes whose length field passes its CRC but promises more than the file holds.
+        var header = new byte[12];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(header, 40);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), TfRecordWriter.MaskedCrc32C(header.AsSpan(0, 8)));
+        using (var fs = new FileStream(file, FileMode.Append)) { fs.Write(header); fs.Write([7, 7]); }
+        Assert.Equal(0, TensorBoardSink.ForgetAfter(dir.Path, 5));
+        Assert.Equal(bytes, File.ReadAllBytes(file));
     }
 
     [Fact]
