@@ -20,6 +20,11 @@ public interface IProbe
     /// δ = θ_t − θ_{t−s}), so a <see cref="MonitorBudget"/> must not stretch it.</summary>
     bool FixedSchedule => false;
 
+    /// <summary>A prior for the cost of one call in training steps (null: no prior). A <see cref="MonitorBudget"/> knows a
+    /// probe's cost only after its first call; with a prior E it holds the first call back until the budget accrued since
+    /// the start, b·step training steps, covers it (step ≥ E/b), so one costly first call cannot overrun the budget.</summary>
+    double? EstimatedStepsPerCall => null;
+
     /// <summary>Measures at <see cref="ProbeContext.Step"/> and writes to <paramref name="output"/>.
     /// Runs under <c>torch.no_grad()</c>; a probe that needs autograd (e.g. Hessian-vector products)
     /// opens <c>torch.enable_grad()</c> itself. Any tensor it creates is disposed by the monitor's

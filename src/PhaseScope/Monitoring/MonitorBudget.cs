@@ -24,6 +24,11 @@ namespace PhaseScope.Monitoring;
 /// interval is logged (event <c>budget_intervals</c>, metrics <c>monitor/interval/NAME</c>), as are windows
 /// (<c>budget_suspended</c>).
 /// </para>
+/// <para>
+/// First calls: a probe's cost is measured by running it, so a probe without a prior runs at its first due step; one
+/// with a prior cost E in training steps (<see cref="IProbe.EstimatedStepsPerCall"/>, e.g. λ_max by Lanczos ≈ 50 steps)
+/// waits until the budget accrued since the start covers it, b·step ≥ E.
+/// </para>
 /// </summary>
 public sealed class MonitorBudget
 {
@@ -32,6 +37,7 @@ public sealed class MonitorBudget
     readonly Dictionary<string, int> boosted = new(StringComparer.Ordinal);
     readonly Dictionary<string, (long Step, int Base)> lastRun = new(StringComparer.Ordinal);
     readonly Dictionary<string, long> denseUntil = new(StringComparer.Ordinal);
+    readonly Dictionary<string, double> priors = new(StringComparer.Ordinal);
     readonly Queue<double> stepSeconds = new();
     double bookkeepingEma = double.NaN;
     long lastPlan;
@@ -70,13 +76,21 @@ public sealed class MonitorBudget
     /// <summary>The multiplier in effect at <paramref name="step"/> (the boosted plan inside a transition window).</summary>
     public int IntervalAt(string probe, long step) => step < SuspendedUntil ? boosted.GetValueOrDefault(probe, 1) : Interval(probe);
 
+    /// <summary>Sets a probe's prior cost per call, in training steps (<see cref="IProbe.EstimatedStepsPerCall"/>).</summary>
+    public void SetPrior(string probe, double stepsPerCall)
+    {
+        if (!(stepsPerCall >= 0) || double.IsInfinity(stepsPerCall)) throw new ArgumentOutOfRangeException(nameof(stepsPerCall), stepsPerCall, "A prior cost is a finite number of training steps ≥ 0.");
+        priors[probe] = stepsPerCall;
+    }
+
     /// <summary>Whether a probe whose base schedule is due at <paramref name="step"/> may run: it signalled a transition
-    /// under way, it never ran, or I·base steps have passed since it last ran (I in effect now; with I = k·base, the
-    /// k − 1 base-due steps between are skipped).</summary>
+    /// under way; it never ran and the budget accrued so far covers its prior (b·step ≥ E; always, without a prior); or
+    /// I·base steps have passed since it last ran (I in effect now; with I = k·base, the k − 1 base-due steps between
+    /// are skipped).</summary>
     public bool Allows(string probe, long step)
     {
         if (step < denseUntil.GetValueOrDefault(probe, 0)) return true;
-        if (!lastRun.TryGetValue(probe, out var last)) return true;
+        if (!lastRun.TryGetValue(probe, out var last)) return !priors.TryGetValue(probe, out var prior) || Fraction * step >= prior;
         return step >= last.Step + (long)IntervalAt(probe, step) * last.Base - (last.Base - 1);
     }
 

@@ -139,7 +139,18 @@ public sealed class PhaseMonitor : IDisposable
     public IReadOnlyList<NamedParameter> Parameters => parameters;
 
     /// <summary>Keeps the monitor within a share of training time by stretching probe intervals (null: base schedules).</summary>
-    public MonitorBudget? Budget { get; set; }
+    public MonitorBudget? Budget
+    {
+        get => budget;
+        set
+        {
+            budget = value;
+            if (value is null) return;
+            foreach (var s in slots)
+                if (s.Probe.EstimatedStepsPerCall is double e) value.SetPrior(s.Probe.Name, e);
+        }
+    }
+    MonitorBudget? budget;
 
     /// <summary>The clock that times probes and training steps (the system's by default; a test can pass a manual one so
     /// budget decisions do not depend on how loaded the machine is).</summary>

@@ -82,6 +82,36 @@ public class MonitorBudgetTests
         Assert.Equal(0.001 + 0.018, timing.TotalSeconds, 9);
     }
 
+    sealed class PriorProbe(double stepsPerCall) : IProbe
+    {
+        public List<long> Steps { get; } = [];
+        public string Name => "prior";
+        public ProbeNeeds Needs => ProbeNeeds.None;
+        public ProbeSchedule Schedule { get; } = ProbeSchedule.Every(5);
+        public double? EstimatedStepsPerCall => stepsPerCall;
+        public void Observe(ProbeContext context, ProbeOutput output) => Steps.Add(context.Step);
+    }
+
+    /// <summary>A probe with a prior of 10 steps per call under a 10 % budget first runs when 0.1·step ≥ 10: at step 100,
+    /// the first multiple of its every-5 schedule there; without a prior, at step 5.</summary>
+    [Fact]
+    public void APriorCostHoldsTheFirstCallBackUntilTheBudgetCoversIt()
+    {
+        var p = new Parameter(zeros(3));
+        foreach (var (prior, first) in new[] { (10.0, 100L), (0.0, 5L) })
+        {
+            var probe = new PriorProbe(prior);
+            using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [probe], []) { Budget = new MonitorBudget(0.10) };
+            for (int step = 1; step <= 120; step++)
+            {
+                monitor.AfterBackward(step);
+                monitor.AfterStep(step);
+            }
+            Assert.Equal(first, probe.Steps[0]);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MonitorBudget(0.1).SetPrior("x", double.NaN));
+    }
+
     sealed class ManualClock : TimeProvider
     {
         long ticks = 1;

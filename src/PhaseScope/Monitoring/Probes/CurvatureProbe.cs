@@ -61,6 +61,12 @@ public sealed class CurvatureProbe : IResumableProbe
     /// <inheritdoc />
     public string Name => "curvature";
     /// <inheritdoc />
+    /// <remarks>Each Hessian-vector product is about 2.5 training steps on the training batch (measured on the reference
+    /// model: 10 products on 512 examples ≈ 0.9–1.1 s against a 36–43 ms step) and about a quarter of that on a small
+    /// sub-batch (64 examples: ≈ 25 ms, the fixed cost of a pass dominates); a call makes at most
+    /// Lanczos + power + Hutchinson products.</remarks>
+    public double? EstimatedStepsPerCall => (MaxIterations + PowerIterations + HutchinsonSamples) * (BatchSize is null ? 2.5 : 0.625);
+    /// <inheritdoc />
     public ProbeNeeds Needs => ProbeNeeds.LossOnOtherBatches;
     /// <inheritdoc />
     public ProbeSchedule Schedule { get; }
