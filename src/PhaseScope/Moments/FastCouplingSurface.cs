@@ -315,7 +315,9 @@ public static class FastCouplingSurface
         // m(h, k−p) ≤ (1+h)^k / (1−h)^p for either sign of k − p, so it factors into top^k · ρ^p, ρ = h/(1−h).
         var rhoAV = ha.Select(h => Math.Min(1e30, h / (1 - h))).ToArray();
         var rhoBV = hb.Select(h => Math.Min(1e30, h / (1 - h))).ToArray();
-        var remainderCells = tensor(Enumerable.Range(0, D + 2).SelectMany(p => Enumerable.Range(0, nc).Select(c => Math.Pow(rhoAV[c], p) * Math.Pow(rhoBV[c], D + 1 - p))).ToArray())
+        // ρ_a^p ρ_b^(D+1−p) per term p and cell, [D+2, cells] (also the flagging loop's per-cell factors).
+        var rhoPowers = Enumerable.Range(0, D + 2).SelectMany(p => Enumerable.Range(0, nc).Select(c => Math.Pow(rhoAV[c], p) * Math.Pow(rhoBV[c], D + 1 - p))).ToArray();
+        var remainderCells = tensor(rhoPowers)
             .reshape(1, D + 2, nc);
         var absBinK = binK.abs();
         var absBinLReversed = binL.abs().flip(1); // column p holds |C(l, D+1−p)|
@@ -362,11 +364,11 @@ public static class FastCouplingSurface
             {
                 int i = failing[f], j = failing[f + 1];
                 double excess = boundV[i * L + j] - 0.5 * tolerance * lowerV[i * L + j];
+                var coefficient = Enumerable.Range(0, D + 2).Select(p => Math.Abs(Binomial(ks[i], p) * Binomial(ls[j], D + 1 - p))).ToArray();
                 for (int c = 0; c < nc; c++)
                 {
                     double poly = 0;
-                    for (int p = 0; p <= D + 1; p++)
-                        poly += Math.Abs(Binomial(ks[i], p) * Binomial(ls[j], D + 1 - p)) * Math.Pow(rhoAV[c], p) * Math.Pow(rhoBV[c], D + 1 - p);
+                    for (int p = 0; p <= D + 1; p++) poly += coefficient[p] * rhoPowers[p * nc + c];
                     share[c] = counts[c] * topAV[i * nc + c] * topBV[j * nc + c] * poly;
                     if (flagged[c]) excess -= share[c];
                     order[c] = c;
