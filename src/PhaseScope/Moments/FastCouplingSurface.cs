@@ -358,27 +358,28 @@ public static class FastCouplingSurface
             var flagged = new bool[nc];
             var topAV = topA.data<double>().ToArray();
             var topBV = topB.data<double>().ToArray();
-            var share = new double[nc];
-            var order = new int[nc];
+            var largestFirst = Comparer<double>.Create((x, y) => y.CompareTo(x));
             for (int f = 0; f < failing.Count; f += 2)
             {
                 int i = failing[f], j = failing[f + 1];
                 double excess = boundV[i * L + j] - 0.5 * tolerance * lowerV[i * L + j];
                 var coefficient = Enumerable.Range(0, D + 2).Select(p => Math.Abs(Binomial(ks[i], p) * Binomial(ls[j], D + 1 - p))).ToArray();
+                var candidates = new List<(int Cell, double Share)>();
                 for (int c = 0; c < nc; c++)
                 {
                     double poly = 0;
                     for (int p = 0; p <= D + 1; p++) poly += coefficient[p] * rhoPowers[p * nc + c];
-                    share[c] = counts[c] * topAV[i * nc + c] * topBV[j * nc + c] * poly;
-                    if (flagged[c]) excess -= share[c];
-                    order[c] = c;
+                    double share = counts[c] * topAV[i * nc + c] * topBV[j * nc + c] * poly;
+                    if (flagged[c]) excess -= share;
+                    else if (share > 0) candidates.Add((c, share));
                 }
-                Array.Sort(share, order);
-                for (int r = nc - 1; r >= 0 && excess > 0; r--)
+                if (excess <= 0) continue;
+                // The largest shares first (a heap: usually a handful of cells carry the excess, so no full sort).
+                var heap = new PriorityQueue<int, double>(candidates, largestFirst);
+                while (excess > 0 && heap.TryDequeue(out int cell, out double share))
                 {
-                    if (flagged[order[r]]) continue;
-                    flagged[order[r]] = true;
-                    excess -= share[r];
+                    flagged[cell] = true;
+                    excess -= share;
                 }
             }
             // Their elements: kept verbatim when the cell is small, else read again.

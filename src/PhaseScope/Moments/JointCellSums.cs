@@ -159,6 +159,7 @@ internal sealed class JointCellSums
     /// across the eight lanes, three 8×8 transposes to per-pair term vectors, and three vector additions per pair
     /// into its row. A group with a pair of two zeros or a magnitude in an exact tail returns false untouched.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     unsafe bool AddGroup(uint* t, uint* g, int* lookupA, int* lookupB, double* invA, double* invB)
     {
         var mask = Vector256.Create(0x7FFFFFFFu);
