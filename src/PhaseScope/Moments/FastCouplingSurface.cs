@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -75,8 +74,8 @@ public static class FastCouplingSurface
         var data = shards.Select(s => (Float32Cpu(s.Theta), Float32Cpu(s.Grad))).ToArray();
         // Pass 1: maxima (and the non-finite check).
         uint tMaxBits = 0, gMaxBits = 0;
-        foreach (var (t, g) in data) { tMaxBits = Math.Max(tMaxBits, MaxAbsBits(t)); gMaxBits = Math.Max(gMaxBits, MaxAbsBits(g)); }
-
+        // One thread: the read is bandwidth-bound, and two threads measured slower on the 2-core machine.
+        foreach (var (t, g) in data) { tMaxBits = Math.Max(tMaxBits, HostPass.MaxAbsBits(HostPass.Bits(t))); gMaxBits = Math.Max(gMaxBits, HostPass.MaxAbsBits(HostPass.Bits(g))); }
         if (tMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "θ");
         if (gMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "g");
         if (tMaxBits == 0 || gMaxBits == 0 || RoundedOutOfRange(shards))
@@ -93,8 +92,8 @@ public static class FastCouplingSurface
         double cellsMs = clock.Elapsed.TotalMilliseconds - maximaMs;
 
         int fallbacks = 0;
-        var tailA = sums.TailTheta.Select(x => Math.Log(x) - axisA.LogMax).ToArray();
-        var tailB = sums.TailGrad.Select(y => Math.Log(y) - axisB.LogMax).ToArray();
+        var tailA = sums.TailTheta.Select(axisA.LogRatio).ToArray();
+        var tailB = sums.TailGrad.Select(axisB.LogRatio).ToArray();
         var logM = OneAxis(sums, axisA, theta: true, tailA, ks, tolerance, shards, ref fallbacks, out double boundM);
         var logG = OneAxis(sums, axisB, theta: false, tailB, ls, tolerance, shards, ref fallbacks, out double boundG);
         var joint = Joint(sums, axisA, axisB, data, tailA, tailB, ks, ls, tolerance, shards, ref fallbacks);
@@ -115,40 +114,6 @@ public static class FastCouplingSurface
     /// <summary>x as float32 on the CPU, contiguous (a copy only when it is not already).</summary>
     static Tensor Float32Cpu(Tensor x) => x.detach().flatten().to(CPU).to_type(ScalarType.Float32).contiguous();
 
-    static ReadOnlySpan<uint> Bits(Tensor x32) => MemoryMarshal.Cast<byte, uint>(x32.bytes);
-
-    /// <summary>The largest |x| as float32 bits (non-negative floats order as their bits; NaN and ±Inf are ≥ 0x7F800000).
-    /// One thread: it is bandwidth-bound, and two threads measured slower on the 2-core machine.</summary>
-    static uint MaxAbsBits(Tensor x32) => MaxAbsBits(Bits(x32));
-
-    static unsafe uint MaxAbsBits(ReadOnlySpan<uint> span)
-    {
-        int i = 0;
-        uint max = 0;
-        fixed (uint* p = span)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                // two accumulators: the max's latency is not on the critical path
-                Vector512<uint> best0 = default, best1 = default, mask = Vector512.Create(0x7FFFFFFFu);
-                for (; i + 32 <= span.Length; i += 32)
-                {
-                    best0 = Vector512.Max(best0, Vector512.Load(p + i) & mask);
-                    best1 = Vector512.Max(best1, Vector512.Load(p + i + 16) & mask);
-                }
-                for (int j = 0; j < 16; j++) max = Math.Max(max, Math.Max(best0[j], best1[j]));
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<uint> best = default, mask = Vector256.Create(0x7FFFFFFFu);
-                for (; i + 8 <= span.Length; i += 8) best = Vector256.Max(best, Vector256.Load(p + i) & mask);
-                for (int j = 0; j < 8; j++) max = Math.Max(max, best[j]);
-            }
-        }
-        for (; i < span.Length; i++) max = Math.Max(max, span[i] & 0x7FFFFFFFu);
-        return max;
-    }
-
     /// <summary>Pass 2 on all cores: blocks of ≤ 2²⁰ pairs handed out in turn, one <see cref="JointCellSums"/> per worker, merged.</summary>
     static JointCellSums Accumulate((Tensor T, Tensor G)[] data, GradedAxis a, GradedAxis b)
     {
@@ -166,7 +131,7 @@ public static class FastCouplingSurface
             for (int i = Interlocked.Increment(ref next); i < blocks.Count; i = Interlocked.Increment(ref next))
             {
                 var (s, start, length) = blocks[i];
-                part.Add(Bits(data[s].T).Slice((int)start, length), Bits(data[s].G).Slice((int)start, length));
+                part.Add(HostPass.Bits(data[s].T).Slice((int)start, length), HostPass.Bits(data[s].G).Slice((int)start, length));
             }
             parts[w] = part;
         });
@@ -317,8 +282,7 @@ public static class FastCouplingSurface
         var rhoBV = hb.Select(h => Math.Min(1e30, h / (1 - h))).ToArray();
         // ρ_a^p ρ_b^(D+1−p) per term p and cell, [D+2, cells] (also the flagging loop's per-cell factors).
         var rhoPowers = Enumerable.Range(0, D + 2).SelectMany(p => Enumerable.Range(0, nc).Select(c => Math.Pow(rhoAV[c], p) * Math.Pow(rhoBV[c], D + 1 - p))).ToArray();
-        var remainderCells = tensor(rhoPowers)
-            .reshape(1, D + 2, nc);
+        var remainderCells = tensor(rhoPowers).reshape(1, D + 2, nc);
         var absBinK = binK.abs();
         var absBinLReversed = binL.abs().flip(1); // column p holds |C(l, D+1−p)|
 
@@ -394,8 +358,8 @@ public static class FastCouplingSurface
                     var kept = sums.Kept(slots[c]);
                     for (int e = 0; e < kept.Length; e += 2)
                     {
-                        exactA.Add(Math.Log(BitConverter.UInt32BitsToSingle(kept[e])) - axisA.LogMax);
-                        exactB.Add(Math.Log(BitConverter.UInt32BitsToSingle(kept[e + 1])) - axisB.LogMax);
+                        exactA.Add(axisA.LogRatio(kept[e]));
+                        exactB.Add(axisB.LogRatio(kept[e + 1]));
                     }
                 }
                 else { rescan[sums.CellOf(slots[c])] = true; anyRescan = true; }
@@ -403,15 +367,15 @@ public static class FastCouplingSurface
             if (anyRescan)
                 foreach (var (t, g) in data)
                 {
-                    var tb = Bits(t);
-                    var gb = Bits(g);
+                    var tb = HostPass.Bits(t);
+                    var gb = HostPass.Bits(g);
                     for (int e = 0; e < tb.Length; e++)
                     {
                         uint x = tb[e] & 0x7FFFFFFFu, y = gb[e] & 0x7FFFFFFFu;
                         int cell = sums.JointIndex(x, y);
                         if (cell < 0 || !rescan[cell]) continue;
-                        exactA.Add(Math.Log(BitConverter.UInt32BitsToSingle(x)) - axisA.LogMax);
-                        exactB.Add(Math.Log(BitConverter.UInt32BitsToSingle(y)) - axisB.LogMax);
+                        exactA.Add(axisA.LogRatio(x));
+                        exactB.Add(axisB.LogRatio(y));
                     }
                 }
             (estT, boundT, lowerT) = Sums(tensor(flagged.Select(f => f ? 0.0 : 1.0).ToArray()));

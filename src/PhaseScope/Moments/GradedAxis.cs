@@ -86,6 +86,10 @@ internal sealed class GradedAxis
     public int Count { get; }
     /// <summary>log of the axis maximum; <see cref="LogCenter"/> is relative to it.</summary>
     public double LogMax { get; }
+    /// <summary>α = log(x / max) of a magnitude (−∞ for 0): how elements kept exactly enter the surface's sums.</summary>
+    public double LogRatio(float x) => Math.Log(x) - LogMax;
+    /// <summary>α of a magnitude given as its float32 bits.</summary>
+    public double LogRatio(uint bits) => LogRatio(BitConverter.UInt32BitsToSingle(bits));
     /// <summary>Cell centres c.</summary>
     public double[] Center { get; }
     /// <summary>1 / c per cell.</summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -155,18 +156,35 @@ static class HostPass
         }
     }
 
-    static ReadOnlySpan<uint> Bits(Tensor x) => MemoryMarshal.Cast<byte, uint>(x.bytes);
+    /// <summary>A contiguous float32 CPU tensor's elements as their bits.</summary>
+    internal static ReadOnlySpan<uint> Bits(Tensor x) => MemoryMarshal.Cast<byte, uint>(x.bytes);
 
-    /// <summary>The largest magnitude's float32 bits (non-negative floats order as their bits).</summary>
-    static uint MaxAbsBits(ReadOnlySpan<uint> bits)
+    /// <summary>The largest magnitude's float32 bits (non-negative floats order as their bits; NaN and ±Inf are ≥ 0x7F800000).</summary>
+    internal static unsafe uint MaxAbsBits(ReadOnlySpan<uint> span)
     {
-        var best = Vector<uint>.Zero;
-        var mask = new Vector<uint>(0x7FFFFFFFu);
         int i = 0;
-        for (; i + Vector<uint>.Count <= bits.Length; i += Vector<uint>.Count) best = Vector.Max(best, new Vector<uint>(bits.Slice(i, Vector<uint>.Count)) & mask);
         uint max = 0;
-        for (int j = 0; j < Vector<uint>.Count; j++) max = Math.Max(max, best[j]);
-        for (; i < bits.Length; i++) max = Math.Max(max, bits[i] & 0x7FFFFFFFu);
+        fixed (uint* p = span)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // two accumulators: the max's latency is not on the critical path
+                Vector512<uint> best0 = default, best1 = default, mask = Vector512.Create(0x7FFFFFFFu);
+                for (; i + 32 <= span.Length; i += 32)
+                {
+                    best0 = Vector512.Max(best0, Vector512.Load(p + i) & mask);
+                    best1 = Vector512.Max(best1, Vector512.Load(p + i + 16) & mask);
+                }
+                for (int j = 0; j < 16; j++) max = Math.Max(max, Math.Max(best0[j], best1[j]));
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<uint> best = default, mask = Vector256.Create(0x7FFFFFFFu);
+                for (; i + 8 <= span.Length; i += 8) best = Vector256.Max(best, Vector256.Load(p + i) & mask);
+                for (int j = 0; j < 8; j++) max = Math.Max(max, best[j]);
+            }
+        }
+        for (; i < span.Length; i++) max = Math.Max(max, span[i] & 0x7FFFFFFFu);
         return max;
     }
 
