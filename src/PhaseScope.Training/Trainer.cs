@@ -274,8 +274,9 @@ public sealed class Trainer
             Monitor.SaveState(Path.Combine(dir, monitorFile), new Dictionary<string, string> { ["step"] = step.ToString() });
             files.Add(monitorFile);
         }
-        ControlState? control = AdaptiveLearningRate is null && EarlyStopping is null ? null
-            : new ControlState(AdaptiveLearningRate?.BandIndex, EarlyStopping?.Recent.Select(x => x.P).ToList(), EarlyStopping?.Recent.Select(x => x.C).ToList());
+        var window = EarlyStopping?.Recent;
+        ControlState? control = AdaptiveLearningRate is null && window is null ? null
+            : new ControlState(AdaptiveLearningRate?.BandIndex, window?.Select(x => x.P).ToList(), window?.Select(x => x.C).ToList());
         ResumePoint.Write(dir, step, grokStep, CurrentLearningRate, evaluations, files, control);
     }
 

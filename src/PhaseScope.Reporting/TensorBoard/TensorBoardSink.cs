@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PhaseScope.IO;
 using PhaseScope.Monitoring;
 
 namespace PhaseScope.Reporting.TensorBoard;
@@ -52,7 +53,7 @@ public sealed class TensorBoardSink : IMonitorSink, IDisposable
             }
             if (kept.Count == before && reader.Intact) continue;
             dropped += before - kept.Count;
-            PhaseScope.IO.AtomicFile.Write(path, stream =>
+            AtomicFile.Write(path, stream =>
             {
                 var writer = new TfRecordWriter(stream);
                 foreach (var record in kept) writer.Write(record);

@@ -45,6 +45,7 @@ public sealed class PhaseMonitor : IDisposable
     bool snapshotValid;
     long currentStep;
     long bookkeepingTicks, bookkeepingCalls;
+    readonly Queue<double> unsplitSeconds = new(); // forward/backward times of the last unsplit steps (ForwardBackwardTook)
     long lastStepTimestamp, monitorTicksAtLastStep, bookkeepingTicksAtLastStep;
 
     /// <summary>Creates a monitor over <paramref name="module"/>'s trainable parameters.</summary>
@@ -249,8 +250,6 @@ public sealed class PhaseMonitor : IDisposable
         }
         bookkeepingTicks += Clock.GetTimestamp() - t0;
     }
-
-    readonly Queue<double> unsplitSeconds = new();
 
     /// <summary>A probe that asks the loop to split the batch (<see cref="ProbeNeeds.MicroBatchGradients"/> on an <see cref="IMicroBatchProbe"/>).</summary>
     static bool SplitsBatches(IProbe probe) => probe is IMicroBatchProbe && probe.Needs.HasFlag(ProbeNeeds.MicroBatchGradients);

@@ -16,21 +16,14 @@ namespace PhaseScope.Runtime;
 public static class KeptScalar
 {
     /// <summary><c>op(s)</c> with s = value as a Scalar that lives until op returns.</summary>
-    public static Tensor With(double value, Func<Scalar, Tensor> op)
-    {
-        using var s = value.ToScalar();
-        var result = op(s);
-        GC.KeepAlive(s);
-        return result;
-    }
+    public static Tensor With(double value, Func<Scalar, Tensor> op) => Kept(value.ToScalar(), op);
 
     /// <summary><c>op(s)</c> with an integer Scalar (for integer tensors, whose in-place ops reject a floating scalar).</summary>
-    public static Tensor With(long value, Func<Scalar, Tensor> op)
+    public static Tensor With(long value, Func<Scalar, Tensor> op) => Kept(value.ToScalar(), op);
+
+    static Tensor Kept(Scalar s, Func<Scalar, Tensor> op)
     {
-        using var s = value.ToScalar();
-        var result = op(s);
-        GC.KeepAlive(s);
-        return result;
+        using (s) return op(s); // the using's Dispose is a use after op returns: s stays reachable through the native call
     }
 
     /// <summary><c>t.masked_fill(mask, value)</c>.</summary>

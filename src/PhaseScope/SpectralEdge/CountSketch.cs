@@ -27,7 +27,7 @@ public sealed class CountSketch : IDisposable
         buckets = randint(0, sketchDimension, [dimension], dtype: ScalarType.Int64, generator: g).to(device ?? CPU).DetachFromDisposeScope();
         using var coin = randint(0, 2, [dimension], dtype: ScalarType.Int64, generator: g);
         DType = dtype;
-        signs = KeptScalar.With(1L, one => KeptScalar.With(2L, two => coin.mul(two)).sub_(one)).to_type(dtype).to(device ?? CPU).DetachFromDisposeScope();
+        signs = KeptScalar.With(1L, one => KeptScalar.With(2L, two => coin.mul(two)).sub_(one)).to_type(dtype).to(device ?? CPU).DetachFromDisposeScope(); // 2·coin − 1 in int64: ±1
     }
 
     /// <summary>P.</summary>
