@@ -19,7 +19,8 @@ using static TorchSharp.torch;
 // --suite consolidation runs ConsolidationBench (seed 003's costs) instead; --suite spectral runs SpectralBench (seed 001's window);
 // --suite moments runs MomentsBench (seed 000's coupling surface); --no-reference skips its exact float64 reference (≈ 90 s).
 // --suite overhead runs OverheadBench (cheap / full / default-schedule ratios) and ScalingBench (cost against P,
-// fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷.
+// fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷;
+// --suite scaling runs ScalingBench alone (with each probe's ms per step).
 int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
@@ -37,12 +38,12 @@ for (int i = 0; i < args.Length; i++)
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--budget-steps": budgetSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--no-reference": reference = false; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|longrun --max-params P --budget-steps N --no-reference"); return 2;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun --max-params P --budget-steps N --no-reference"); return 2;
     }
 }
 if (budgetSteps < 100) { Console.Error.WriteLine("--budget-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "longrun")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead or longrun"); return 2; }
+if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling or longrun"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
 if (suite == "moments")
@@ -58,6 +59,14 @@ if (suite == "longrun")
 if (suite == "spectral")
 {
     PhaseScope.Bench.SpectralBench.Run(rounds);
+    return 0;
+}
+
+if (suite == "scaling")
+{
+    var sizes = new List<long>();
+    for (long p = 100_000; p <= maxParams; p *= 10) sizes.Add(p);
+    ScalingBench.Run(sizes, steps: 20);
     return 0;
 }
 

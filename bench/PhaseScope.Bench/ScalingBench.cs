@@ -25,18 +25,22 @@ static class ScalingBench
     /// </summary>
     public const int BytesPerParameter = 60;
 
+    /// <summary>Steps before timing starts: W = 10 for the window to fill, plus a few.</summary>
+    const int WarmUp = 13;
+
     public static void Run(IReadOnlyList<long> sizes, int steps)
     {
         double bandwidth = TriadBandwidth();
-        Console.WriteLine($"scaling bench: cheap-every-step set on synthetic parameters, {steps} steps per size (+3 warm-up), {get_num_threads()} threads");
+        Console.WriteLine($"scaling bench: cheap-every-step set on synthetic parameters, {steps} steps per size (+{WarmUp} warm-up: the trajectory window fills and its null law is simulated once), {get_num_threads()} threads");
         Console.WriteLine($"  STREAM triad bandwidth {bandwidth / 1e9,8:F2} GB/s (best of 5, 3 × 2^25 floats)");
         var costs = new List<(long P, double Ms)>();
         foreach (long p in sizes)
         {
-            double ms = MonitorMsPerStep(p, steps);
+            var (ms, perProbe) = MonitorMsPerStep(p, steps);
             double floorMs = 1000.0 * BytesPerParameter * p / bandwidth;
             costs.Add((p, ms));
             Console.WriteLine($"  P = {p,12:N0}   monitor {ms,10:F3} ms/step   floor {floorMs,9:F3} ms   monitor ÷ floor {ms / floorMs,7:F2}   (target ≤ 3)");
+            Console.WriteLine($"      {string.Join(", ", perProbe.Select(x => $"{x.Name} {x.Ms:F3}"))} ms/step");
         }
         var fit = costs.Where(c => c.P >= 1_000_000).ToList();
         if (fit.Count >= 2)
@@ -56,7 +60,7 @@ static class ScalingBench
         return sxy / sxx;
     }
 
-    static double MonitorMsPerStep(long p, int steps)
+    static (double Ms, List<(string Name, double Ms)> PerProbe) MonitorMsPerStep(long p, int steps)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(5);
@@ -66,7 +70,8 @@ static class ScalingBench
         using var monitor = new PhaseMonitor(parameters.Select(x => new NamedParameter(x.Name, x.Value)), OverheadBench.Cheap(1));
         using var optimizer = optim.SGD(parameters.Select(x => x.Value), 1e-4);
         double monitorSeconds = 0;
-        for (int step = 1; step <= steps + 3; step++)
+        var warm = new Dictionary<string, double>();
+        for (int step = 1; step <= steps + WarmUp; step++)
         {
             using var inner = NewDisposeScope();
             optimizer.zero_grad();
@@ -76,10 +81,12 @@ static class ScalingBench
             monitor.AfterBackward(step, loss);
             optimizer.step();
             monitor.AfterStep(step);
-            if (step > 3) monitorSeconds += monitor.TotalSeconds - before;
+            if (step > WarmUp) monitorSeconds += monitor.TotalSeconds - before;
+            if (step == WarmUp) foreach (var t in monitor.Timings) warm[t.Name] = t.TotalSeconds;
         }
         foreach (var t in monitor.Timings.Where(t => t.Disabled)) Console.WriteLine($"  warning: probe {t.Name} was disabled at P = {p} (it failed)");
-        return 1000 * monitorSeconds / steps;
+        var perProbe = monitor.Timings.Select(t => (t.Name, 1000 * (t.TotalSeconds - warm.GetValueOrDefault(t.Name)) / steps)).ToList();
+        return (1000 * monitorSeconds / steps, perProbe);
     }
 
     /// <summary>STREAM triad a = b + s·c over three arrays of 2^25 floats on all cores; bytes/s, best of 5.</summary>

@@ -87,6 +87,48 @@ public sealed class TrajectoryWindow : IDisposable
         if (!double.IsFinite(exact) || !double.IsFinite(self) || inner.Any(v => !double.IsFinite(v)))
             return new PushResult(false, double.NaN, $"update at step {step} has non-finite values (NaN/±Inf, or ‖δ‖² overflows); the window is unchanged");
 
+        rows[next].copy_(x);
+        return Record(inner, self, exact, step);
+    }
+
+    /// <summary>
+    /// Adds δ = current − previous, the update since the caller's snapshot <paramref name="previous"/> (1-D, length P, the
+    /// storage dtype) of the tensors <paramref name="current"/> (flattened and concatenated in order, P elements in all),
+    /// and on acceptance copies current into previous; a rejected update leaves the window and previous unchanged. For
+    /// exact float32 rows on the CPU it runs as <see cref="WindowPass"/> (δ never materialised, one read of the rows);
+    /// otherwise as <see cref="Push"/> on the concatenated difference. The result is <see cref="Push"/>'s.
+    /// </summary>
+    public PushResult PushDifference(IReadOnlyList<Tensor> current, Tensor previous, long step)
+    {
+        if (previous.dim() != 1 || previous.shape[0] != Dimension || previous.dtype != Storage)
+            throw new ArgumentException($"The previous snapshot must be a 1-D {Storage} tensor of length P = {Dimension}; got {previous.dtype} [{string.Join(", ", previous.shape)}].", nameof(previous));
+        long total = current.Sum(t => t.numel());
+        if (total != Dimension)
+            throw new ArgumentException($"The current tensors hold {total} elements; the window's updates have P = {Dimension}.", nameof(current));
+        if (sketch is null && WindowPass.Applies(current, previous, rows))
+        {
+            var slots = Enumerable.Range(0, IsFull ? Size : Count).ToArray();
+            var sums = WindowPass.InnerProducts(current, previous, rows, slots);
+            var inner = new double[Size];
+            for (int j = 0; j < slots.Length; j++) inner[slots[j]] = sums[j];
+            double self = sums[^1];
+            // As on the tensor path, whose float32 ‖δ‖² is +∞ beyond float32's range.
+            if (!double.IsFinite(self) || self > float.MaxValue || inner.Any(v => !double.IsFinite(v)))
+                return new PushResult(false, double.NaN, $"update at step {step} has non-finite values (NaN/±Inf, or ‖δ‖² overflows); the window is unchanged");
+            WindowPass.Commit(current, previous, rows, next);
+            return Record(inner, self, self, step);
+        }
+        using var scope = NewDisposeScope();
+        var flat = cat(current.Select(t => t.detach().flatten().to_type(Storage)).ToArray());
+        var result = Push(flat.sub(previous), step);
+        if (result.Accepted) previous.copy_(flat);
+        return result;
+    }
+
+    /// <summary>Enters an accepted update whose row is already stored in slot <see cref="next"/>: its inner products with
+    /// the held rows (by slot), its stored and exact squared norms.</summary>
+    PushResult Record(double[] inner, double self, double exact, long step)
+    {
         bool wasFull = IsFull;
         int slot = next;
         double deltaSigma = double.NaN;
@@ -96,7 +138,6 @@ public sealed class TrajectoryWindow : IDisposable
             double a2 = self, b2 = gram[slot, slot], ab = inner[slot];
             deltaSigma = Math.Sqrt(Math.Max(0, a2 * a2 + b2 * b2 - 2 * ab * ab));
         }
-        rows[slot].copy_(x);
         for (int j = 0; j < Size; j++)
         {
             double v = j == slot ? self : (j < Count || wasFull ? inner[j] : 0);

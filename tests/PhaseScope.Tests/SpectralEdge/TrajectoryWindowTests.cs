@@ -154,4 +154,83 @@ public class TrajectoryWindowTests
         using var v = tensor(new double[] { 1, 1, 1 });
         Assert.Equal(new double[] { 0, 5 }, window.Project(v));
     }
+
+    /// <summary>θ as four float32 tensors of uneven sizes (chunk boundaries inside tensors, vector tails, more than the
+    /// parallel threshold in all), moved by a random step each time.</summary>
+    static Tensor[] Parts(Generator g) =>
+        new long[] { 3, 70_001, 1, 200_000 }.Select(n => randn([n], generator: g).DetachFromDisposeScope()).ToArray();
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]   // the host pass
+    [InlineData(ScalarType.Float64)]   // the tensor path
+    public void PushingDifferencesKeepsTheGramOfTheFloat32UpdatesAndTheSnapshot(ScalarType storage)
+    {
+        const int w = 5;
+        using var g = new Generator(21);
+        var theta = Parts(g);
+        long p = theta.Sum(t => t.numel());
+        using var window = new TrajectoryWindow(w, p, storage);
+        using var previous = cat(theta.Select(t => t.to_type(storage)).ToArray());
+        // Reference: every update δ = θ_t − θ_{t−1} as float64 values of float32 subtractions (exact for float64 storage too:
+        // θ's values are float32), Gram in float64.
+        var host = theta.Select(t => t.data<float>().ToArray()).ToArray();
+        var updates = new List<double[]>();
+        for (int step = 1; step <= 12; step++)
+        {
+            var before = host.SelectMany(a => a).ToArray();
+            foreach (var t in theta) t.add_(randn(t.shape, generator: g).mul_(0.01f * step));
+            host = theta.Select(t => t.data<float>().ToArray()).ToArray();
+            var after = host.SelectMany(a => a).ToArray();
+            updates.Add(storage == ScalarType.Float32
+                ? after.Select((v, i) => (double)(v - before[i])).ToArray()
+                : after.Select((v, i) => (double)v - before[i]).ToArray());
+            Assert.True(window.PushDifference(theta, previous, step).Accepted);
+            Assert.Equal(after.Select(v => (double)v), previous.to_type(ScalarType.Float64).data<double>().ToArray());
+        }
+        var held = updates.TakeLast(w).ToArray();
+        var gram = window.Gram();
+        for (int i = 0; i < w; i++)
+            for (int j = 0; j < w; j++)
+            {
+                double reference = 0;
+                for (long k = 0; k < p; k++) reference += held[i][k] * held[j][k];
+                double scale = Math.Sqrt(gram[i, i] * gram[j, j]);
+                Assert.True(Math.Abs(gram[i, j] - reference) <= 1e-5 * scale, $"G[{i},{j}] = {gram[i, j]}, float64 reference {reference}");
+            }
+        Assert.Equal(Enumerable.Range(8, w).Select(i => (long)i), window.Steps());
+        foreach (var t in theta) t.Dispose();
+    }
+
+    [Theory]
+    [InlineData(float.NaN, 0f)]
+    [InlineData(float.PositiveInfinity, 0f)]
+    [InlineData(3e38f, -3e38f)]   // finite θ, but δ overflows float32
+    public void ARejectedDifferenceLeavesTheWindowAndTheSnapshotAsTheyWere(float bad, float previousValue)
+    {
+        using var g = new Generator(4);
+        var theta = Parts(g);
+        long p = theta.Sum(t => t.numel());
+        using var window = new TrajectoryWindow(3, p);
+        using var previous = cat(theta).DetachFromDisposeScope();
+        for (int step = 1; step <= 4; step++)
+        {
+            foreach (var t in theta) t.add_(randn(t.shape, generator: g));
+            Assert.True(window.PushDifference(theta, previous, step).Accepted);
+        }
+        previous[70_004] = tensor(previousValue);   // flat 70,004: the one-element third tensor
+        var (rowsBefore, gramBefore, _, stepsBefore, nextBefore, countBefore) = window.ExportState();
+        var rowsCopy = rowsBefore.clone();
+        var previousCopy = previous.clone();
+        theta[2][0] = tensor(bad);
+        var result = window.PushDifference(theta, previous, 5);
+        Assert.False(result.Accepted);
+        Assert.Contains("non-finite", result.Rejection);
+        var (rowsAfter, gramAfter, _, stepsAfter, nextAfter, countAfter) = window.ExportState();
+        Assert.True(rowsAfter.equal(rowsCopy).all().item<bool>());
+        Assert.Equal(gramBefore, gramAfter);
+        Assert.Equal(stepsBefore, stepsAfter);
+        Assert.Equal((nextBefore, countBefore), (nextAfter, countAfter));
+        Assert.True(previous.equal(previousCopy).all().item<bool>());
+        foreach (var t in theta) t.Dispose();
+    }
 }

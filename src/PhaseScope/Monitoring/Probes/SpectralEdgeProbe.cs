@@ -79,16 +79,14 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
     public void Observe(ProbeContext context, ProbeOutput output)
     {
         if (window is null || previous is null) throw new InvalidOperationException("The spectral probe was not attached to a monitor.");
-        var current = Flatten(context.Parameters);
-        var delta = current.sub(previous);
-        var push = window.Push(delta, context.Step);
+        var push = window.PushDifference(selected.Select(i => context.Parameters[i].Value).ToArray(), previous, context.Step);
         if (!push.Accepted)
         {
             output.Event("spectral_update_rejected", $"spectral window: {push.Rejection}");
+            using var current = Flatten(context.Parameters);
             if (current.isfinite().all().item<bool>()) previous.copy_(current);
             return;
         }
-        previous.copy_(current);
         if (!window.IsFull) return;
 
         var gram = window.Gram();

@@ -1,0 +1,80 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Runtime;
+
+/// <summary>
+/// Host-side passes over contiguous float32 CPU tensors, for the per-step probes whose libtorch versions are slower than
+/// memory allows (issue 8's floor: <c>torch.dist</c> moved 8 bytes per parameter at ≈ 8 GB/s on this machine, a third
+/// of the triad bandwidth). Work is cut into fixed chunks of <see cref="ChunkElements"/> elements, each chunk's partial
+/// sums are formed in float32 over short blocks and added in float64, and the chunks' results are added in chunk order:
+/// the result is the same bit for bit whatever the number of threads or their scheduling.
+/// </summary>
+public static class HostFloat32
+{
+    /// <summary>Elements per chunk, the unit of parallel work and of the deterministic reduction.</summary>
+    public const int ChunkElements = 1 << 16;
+
+    /// <summary>Elements per float32 block before its partial sums are added into float64 (relative error ≤ 64·2⁻²⁴ per block).</summary>
+    internal const int BlockElements = 512;
+
+    /// <summary>Below this many elements a pass runs on the calling thread.</summary>
+    const long ParallelThreshold = 1 << 18;
+
+    /// <summary>Whether <paramref name="t"/> is a contiguous float32 tensor on the CPU (the host passes apply).</summary>
+    public static bool Applies(Tensor t) =>
+        t.device_type == TorchSharp.DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous() && t.numel() <= int.MaxValue;
+
+    /// <summary>The address of a contiguous float32 CPU tensor's first element (libtorch memory: it does not move while the
+    /// tensor lives).</summary>
+    internal static unsafe float* Pointer(Tensor t) =>
+        t.numel() == 0 ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, float>(t.bytes)));
+
+    /// <summary>Σ (a_i − b_i)² in float64 for two host float32 tensors of equal length (see the class remarks), or null when
+    /// either is not a host float32 tensor or their lengths differ. NaN or ±Inf in either gives a non-finite sum.</summary>
+    public static unsafe double? SquaredDistance(Tensor a, Tensor b)
+    {
+        if (!Applies(a) || !Applies(b) || a.numel() != b.numel()) return null;
+        long n = a.numel();
+        float* pa = Pointer(a), pb = Pointer(b);
+        return ForChunks(n, (start, length) => SquaredDistance(pa + start, pb + start, length));
+    }
+
+    /// <summary>Σ (a_i − b_i)² over <paramref name="n"/> elements: float32 blocks of <see cref="BlockElements"/>, float64 between blocks.</summary>
+    internal static unsafe double SquaredDistance(float* a, float* b, int n)
+    {
+        double total = 0;
+        int w = Vector<float>.Count;
+        for (int block = 0; block < n; block += BlockElements)
+        {
+            int end = Math.Min(n, block + BlockElements), i = block;
+            var acc = Vector<float>.Zero;
+            for (; i + w <= end; i += w)
+            {
+                var d = Unsafe.ReadUnaligned<Vector<float>>(a + i) - Unsafe.ReadUnaligned<Vector<float>>(b + i);
+                acc += d * d;
+            }
+            double s = Vector.Sum(acc);
+            for (; i < end; i++) { float d = a[i] - b[i]; s += d * d; }
+            total += s;
+        }
+        return total;
+    }
+
+    /// <summary>Runs <paramref name="chunk"/>(start, length) over [0, n) in chunks of <see cref="ChunkElements"/> (in parallel above
+    /// a threshold) and returns the sum of the chunks' results taken in chunk order.</summary>
+    internal static double ForChunks(long n, Func<long, int, double> chunk)
+    {
+        int count = (int)((n + ChunkElements - 1) / ChunkElements);
+        var parts = new double[count];
+        if (n < ParallelThreshold)
+            for (int c = 0; c < count; c++) parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements));
+        else
+            Parallel.For(0, count, c => parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements)));
+        double sum = 0;
+        foreach (var p in parts) sum += p;
+        return sum;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using PhaseScope.Runtime;
+using static TorchSharp.torch;
+
+namespace PhaseScope.SpectralEdge;
+
+/// <summary>
+/// The host pass of a <see cref="TrajectoryWindow"/> push for float32 CPU parameters (issue 8's floor): the update
+/// δ = θ_t − θ_{t−s} is never materialised. A first, read-only pass reads θ, the previous θ and the held rows once and
+/// forms ⟨δ, x_j⟩ for every held row and ‖δ‖² (seed 001, Def. 1.3, incrementally); only when all of them are finite does
+/// a second pass write δ into the ring slot and θ into the previous snapshot, so a rejected update leaves both exactly as
+/// they were. Against the tensor path (concatenate, subtract, W-row matrix–vector product, two copies) it moves
+/// 4(W + 6) instead of 4(W + 11) bytes per parameter and makes no temporaries. Sums follow
+/// <see cref="HostFloat32"/>: float32 blocks of 512, float64 between them, chunks added in order, so the result does not
+/// depend on the number of threads.
+/// </summary>
+static class WindowPass
+{
+    /// <summary>One chunk of work: <paramref name="Length"/> elements of part <paramref name="Part"/> from <paramref name="Start"/>,
+    /// at flat offset <paramref name="Offset"/>.</summary>
+    readonly record struct Chunk(int Part, long Start, int Length, long Offset);
+
+    /// <summary>Whether the host pass applies: every part and the previous snapshot are contiguous float32 CPU tensors and the
+    /// rows are float32 on the CPU.</summary>
+    public static bool Applies(IReadOnlyList<Tensor> current, Tensor previous, Tensor rows) =>
+        rows.dtype == ScalarType.Float32 && HostFloat32.Applies(previous) && rows.device_type == TorchSharp.DeviceType.CPU && rows.is_contiguous()
+        && current.All(HostFloat32.Applies);
+
+    /// <summary>⟨δ, x_j⟩ for each slot of <paramref name="slots"/> (in that order) followed by ‖δ‖², δ = current − previous.</summary>
+    public static unsafe double[] InnerProducts(IReadOnlyList<Tensor> current, Tensor previous, Tensor rows, int[] slots)
+    {
+        var chunks = Chunks(current);
+        var cur = current.Select(t => (nint)HostFloat32.Pointer(t)).ToArray();
+        nint prev = (nint)HostFloat32.Pointer(previous), baseRows = (nint)HostFloat32.Pointer(rows);
+        long stride = rows.shape[1];
+        int k = slots.Length;
+        var parts = new double[chunks.Length][];
+        void One(int c)
+        {
+            var ch = chunks[c];
+            var rowPointers = new nint[k];
+            for (int j = 0; j < k; j++) rowPointers[j] = baseRows + (nint)((slots[j] * stride + ch.Offset) * sizeof(float));
+            parts[c] = Chunk1((float*)cur[ch.Part] + ch.Start, (float*)prev + ch.Offset, rowPointers, ch.Length);
+        }
+        Run(chunks, One);
+        var total = new double[k + 1];
+        foreach (var p in parts)
+            for (int j = 0; j <= k; j++) total[j] += p[j];
+        return total;
+    }
+
+    /// <summary>Writes δ = current − previous into row <paramref name="slot"/> and current into previous.</summary>
+    public static unsafe void Commit(IReadOnlyList<Tensor> current, Tensor previous, Tensor rows, int slot)
+    {
+        var chunks = Chunks(current);
+        var cur = current.Select(t => (nint)HostFloat32.Pointer(t)).ToArray();
+        nint prev = (nint)HostFloat32.Pointer(previous), row = (nint)HostFloat32.Pointer(rows) + (nint)(slot * rows.shape[1] * sizeof(float));
+        Run(chunks, c =>
+        {
+            var ch = chunks[c];
+            float* t = (float*)cur[ch.Part] + ch.Start, p = (float*)prev + ch.Offset, r = (float*)row + ch.Offset;
+            int w = Vector<float>.Count, i = 0;
+            for (; i + w <= ch.Length; i += w)
+            {
+                var now = Unsafe.ReadUnaligned<Vector<float>>(t + i);
+                Unsafe.WriteUnaligned(r + i, now - Unsafe.ReadUnaligned<Vector<float>>(p + i));
+                Unsafe.WriteUnaligned(p + i, now);
+            }
+            for (; i < ch.Length; i++) { r[i] = t[i] - p[i]; p[i] = t[i]; }
+        });
+    }
+
+    /// <summary>The inner products of one chunk: float32 blocks of <see cref="HostFloat32.BlockElements"/>, float64 across blocks.</summary>
+    static unsafe double[] Chunk1(float* t, float* p, nint[] rows, int n)
+    {
+        int k = rows.Length, w = Vector<float>.Count;
+        var result = new double[k + 1];
+        var acc = new Vector<float>[k];
+        for (int block = 0; block < n; block += HostFloat32.BlockElements)
+        {
+            int end = Math.Min(n, block + HostFloat32.BlockElements), i = block;
+            Array.Clear(acc);
+            var self = Vector<float>.Zero;
+            for (; i + w <= end; i += w)
+            {
+                var d = Unsafe.ReadUnaligned<Vector<float>>(t + i) - Unsafe.ReadUnaligned<Vector<float>>(p + i);
+                self += d * d;
+                for (int j = 0; j < k; j++) acc[j] += d * Unsafe.ReadUnaligned<Vector<float>>((float*)rows[j] + i);
+            }
+            var tail = new double[k + 1];
+            for (; i < end; i++)
+            {
+                float d = t[i] - p[i];
+                tail[k] += d * d;
+                for (int j = 0; j < k; j++) tail[j] += d * ((float*)rows[j])[i];
+            }
+            for (int j = 0; j < k; j++) result[j] += Vector.Sum(acc[j]) + tail[j];
+            result[k] += Vector.Sum(self) + tail[k];
+        }
+        return result;
+    }
+
+    /// <summary>The parts cut into chunks of at most <see cref="HostFloat32.ChunkElements"/> elements, in flat order.</summary>
+    static Chunk[] Chunks(IReadOnlyList<Tensor> current)
+    {
+        var chunks = new List<Chunk>();
+        long offset = 0;
+        for (int part = 0; part < current.Count; part++)
+        {
+            long n = current[part].numel();
+            for (long s = 0; s < n; s += HostFloat32.ChunkElements)
+                chunks.Add(new Chunk(part, s, (int)Math.Min(HostFloat32.ChunkElements, n - s), offset + s));
+            offset += n;
+        }
+        return chunks.ToArray();
+    }
+
+    /// <summary>Runs the chunks, in parallel when there are enough of them to pay for it.</summary>
+    static void Run(Chunk[] chunks, Action<int> one)
+    {
+        if (chunks.Length < 4) { for (int c = 0; c < chunks.Length; c++) one(c); }
+        else Parallel.For(0, chunks.Length, one);
+    }
+}
