@@ -19,11 +19,13 @@ static class ScalingBench
 {
     /// <summary>
     /// Bytes the cheap set must move per parameter per step, counting one read of every input and one write of every
-    /// output: gradient norm reads g (4), parameter norm θ (4), update size θ and the snapshot (8) and refreshing the
-    /// snapshot reads θ and writes it (8), distance from init θ and θ₀ (8), the moments summary θ and g (8), the
-    /// trajectory window θ and the previous θ (8), its new row (4) and refreshing the previous θ (8): 60 bytes.
+    /// output of each probe: gradient norm reads g (4), parameter norm θ (4), update size θ and the snapshot (8) and
+    /// refreshing the snapshot reads θ and writes it (8), distance from init θ and θ₀ (8), the moments summary θ and g (8),
+    /// the trajectory window θ, the previous θ and the W = 10 held rows whose inner products with the new update the Gram
+    /// matrix needs (8 + 40), and writes its new row and the previous θ (8): 96 bytes. (Until 2026-11-24 the W rows'
+    /// read was left out of this count, 60 bytes, which understated the floor at W = 10 by 40 %.)
     /// </summary>
-    public const int BytesPerParameter = 60;
+    public const int BytesPerParameter = 96;
 
     /// <summary>Steps before timing starts: W = 10 for the window to fill, plus a few.</summary>
     const int WarmUp = 13;

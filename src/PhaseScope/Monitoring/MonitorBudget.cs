@@ -25,6 +25,17 @@ namespace PhaseScope.Monitoring;
 /// (<c>budget_suspended</c>).
 /// </para>
 /// <para>
+/// Debt: a transition window may spend more than the budget (that is what it is for), and a plan made from recent costs
+/// can lag a probe that became dearer. The budget therefore also keeps the run's account from its first plan on — all probe
+/// and bookkeeping time spent against b × the training time (the warm-up, which measures every probe at its base schedule,
+/// stays outside: repaying it would blind the monitor for hundreds of steps after it) — and a plan made while the monitor
+/// is in debt (beyond one call of its dearest probe: calls are lumpy) shares b·t_step − c_monitor − r with r = min(debt/<see cref="ReplanEvery"/>, (b·t_step − c_monitor)/2): the
+/// debt is repaid over the next plan period, or at half the budget when larger (so cheap probes keep their schedules
+/// while costly ones wait), and the run's overhead comes back within b (credit is not carried: an underspending monitor
+/// does not earn a later burst).
+/// Only the probe that signalled a transition keeps its base schedule while in debt.
+/// </para>
+/// <para>
 /// First calls: a probe's cost is measured by running it, so a probe without a prior runs at its first due step; one
 /// with a prior cost E in training steps (<see cref="IProbe.EstimatedStepsPerCall"/>, e.g. λ_max by Lanczos ≈ 50 steps)
 /// waits until the budget accrued since the start covers it, b·step ≥ E.
@@ -40,6 +51,7 @@ public sealed class MonitorBudget
     readonly Dictionary<string, double> priors = new(StringComparer.Ordinal);
     readonly Queue<double> stepSeconds = new();
     double bookkeepingEma = double.NaN;
+    double spentSeconds, allowedSeconds;
     long lastPlan;
 
     /// <summary>Creates a budget of <paramref name="fraction"/> of training time (0 &lt; b ≤ 1).</summary>
@@ -70,6 +82,11 @@ public sealed class MonitorBudget
     /// <summary>The median training step time measured (seconds; NaN before any).</summary>
     public double StepSeconds => stepSeconds.Count == 0 ? double.NaN : Median(stepSeconds);
 
+    /// <summary>Monitor time spent beyond b × the training time since the first plan (seconds; 0 when within the budget).</summary>
+    /// <remarks>Calls are lumpy — a probe stretched to every k steps spends a call's cost at once and earns it back over k
+    /// steps — so the largest cost per call among the probes is slack, not debt.</remarks>
+    public double Debt => Math.Max(0, spentSeconds - allowedSeconds - (costEma.Count == 0 ? 0 : costEma.Values.Max()));
+
     /// <summary>The interval multiplier chosen for <paramref name="probe"/> outside transitions (1 = its base schedule).</summary>
     public int Interval(string probe) => intervals.GetValueOrDefault(probe, 1);
 
@@ -99,6 +116,7 @@ public sealed class MonitorBudget
     {
         costEma[probe] = costEma.TryGetValue(probe, out var c) ? 0.7 * c + 0.3 * seconds : seconds;
         lastRun[probe] = (step, baseInterval);
+        if (lastPlan > 0 && double.IsFinite(seconds) && seconds > 0) spentSeconds += seconds;
     }
 
     /// <summary>Records one training step: its time without the monitor and the monitor's bookkeeping during it.</summary>
@@ -106,10 +124,14 @@ public sealed class MonitorBudget
     {
         if (double.IsFinite(trainSeconds) && trainSeconds > 0)
         {
+            if (lastPlan > 0) allowedSeconds += Fraction * trainSeconds;
             stepSeconds.Enqueue(trainSeconds);
             if (stepSeconds.Count > 64) stepSeconds.Dequeue();
         }
         bookkeepingEma = double.IsNaN(bookkeepingEma) ? bookkeepingSeconds : 0.9 * bookkeepingEma + 0.1 * bookkeepingSeconds;
+        if (lastPlan > 0 && double.IsFinite(bookkeepingSeconds) && bookkeepingSeconds > 0) spentSeconds += bookkeepingSeconds;
+        // No credit: an account ahead of its allowance is reset to it.
+        if (spentSeconds < allowedSeconds) spentSeconds = allowedSeconds = 0;
     }
 
     /// <summary>A transition is under way at <paramref name="step"/>, signalled by <paramref name="probe"/>: that probe runs at
@@ -136,7 +158,9 @@ public sealed class MonitorBudget
         // The first plan comes right after the warm-up, later ones every ReplanEvery steps.
         if (step < WarmupSteps || (lastPlan > 0 && step - lastPlan < ReplanEvery) || stepSeconds.Count == 0) return changed;
         lastPlan = step;
+        // Per-step cost the plan must leave out: the bookkeeping, and the debt's repayment.
         double bookkeeping = double.IsNaN(bookkeepingEma) ? 0 : bookkeepingEma;
+        bookkeeping += Math.Min(Debt / ReplanEvery, 0.5 * Math.Max(0, Fraction * StepSeconds - bookkeeping));
         var inputs = probes.Select(p => (p.Name, p.BaseInterval, p.Stretchable, Cost: costEma.GetValueOrDefault(p.Name, double.NaN))).ToList();
         foreach (var (name, interval) in Plan(TransitionBoost * Fraction * StepSeconds - bookkeeping, inputs)) boosted[name] = interval;
         var plan = Plan(Fraction * StepSeconds - bookkeeping, inputs);

@@ -298,7 +298,8 @@ public sealed class PhaseMonitor : IDisposable
         {
             Send(infos.Select(i => new MetricRecord(step, $"monitor/interval/{i.Name}", (double)Budget.Interval(i.Name) * i.BaseInterval)).ToList());
             Emit(new MonitorEvent(step, "budget_intervals", BookkeepingName,
-                $"Monitor budget {Budget.Fraction:P1} of a {Budget.StepSeconds * 1e3:F2} ms step: {Budget.Describe(infos)}."));
+                $"Monitor budget {Budget.Fraction:P1} of a {Budget.StepSeconds * 1e3:F2} ms step" +
+                (Budget.Debt > 0 ? $" (repaying {Budget.Debt * 1e3:F1} ms over {Budget.ReplanEvery} steps)" : "") + $": {Budget.Describe(infos)}."));
         }
         // Nothing above runs a probe or adds bookkeeping ticks: the sum taken on entry is still the monitor's total.
         lastStepTimestamp = Clock.GetTimestamp();

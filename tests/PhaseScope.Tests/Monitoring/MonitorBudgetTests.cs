@@ -174,4 +174,40 @@ public class MonitorBudgetTests
         Assert.Contains(sink.Events, e => e.Kind == "budget_suspended" && e.Step == fire);
         Assert.Equal(Enumerable.Range((int)fire + 1, 29).Select(i => (long)i), slow.Steps.Where(s => s > fire && s < fire + 30));
     }
+
+    /// <summary>
+    /// The run's account: the same slow probe (12 ms per call, 3 ms steps, 10 % budget, plans every 50 steps from step 20)
+    /// and a transition at its first call from step 700 on, in which it runs every step for 30 steps — 360 ms where the plan
+    /// allowed 9. Without the account that excess stays (over 4,000 steps ≈ 1.28 × the budget, by hand: 12/41 + 0.001 ms
+    /// per step plus 351 ms); with it the plans after the window repay it (at most 0.15 ms per step: ≈ 2,300 steps), and
+    /// from the first plan to the end the probes' time (counted here from their calls, at their exact manual-clock costs)
+    /// is within b × training time plus two slow calls (the account's slack of one call, and one just made).
+    /// </summary>
+    [Fact]
+    public void TransitionSpendingIsRepaidSoTheRunStaysWithinTheBudget()
+    {
+        var p = new Parameter(zeros(3));
+        var clock = new ManualClock();
+        bool fired = false;
+        var slow = new CostlyProbe("slow", clock, 12, 1, step => step >= 700 && !fired && (fired = true));
+        var cheap = new CostlyProbe("cheap", clock, 0.001, 1);
+        var budget = new MonitorBudget(0.10, replanEvery: 50, warmupSteps: 20, transitionSteps: 30);
+        using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [slow, cheap], []) { Budget = budget, Clock = clock };
+        const int steps = 4000;
+        for (int step = 1; step <= steps; step++)
+        {
+            monitor.AfterBackward(step);
+            clock.Advance(3);
+            monitor.AfterStep(step);
+        }
+        long fire = slow.Steps.First(s => s >= 700);
+        Assert.Equal(Enumerable.Range((int)fire + 1, 29).Select(i => (long)i), slow.Steps.Where(s => s > fire && s < fire + 30));
+        Assert.Equal(steps, cheap.Steps.Count);   // repayment takes at most half the budget: the cheap probe keeps its schedule
+        double spent = 12 * slow.Steps.Count(s => s > 20) + 0.001 * cheap.Steps.Count(s => s > 20);
+        double allowed = 0.10 * 3 * (steps - 20);
+        // slack: the one call of the dearest probe that the account treats as lumpiness, and the call that may have just run
+        Assert.True(spent <= allowed + 2 * 12, $"monitor {spent:F1} ms after the warm-up against a budget of {allowed:F1} ms");
+        // and the account did not starve the probe: it still ran after repaying
+        Assert.Contains(slow.Steps, s => s > 2500);
+    }
 }
