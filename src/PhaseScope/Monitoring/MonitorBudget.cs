@@ -26,14 +26,14 @@ namespace PhaseScope.Monitoring;
 /// </para>
 /// <para>
 /// Debt: a transition window may spend more than the budget (that is what it is for), and a plan made from recent costs
-/// can lag a probe that became dearer. The budget therefore also keeps the run's account from its first plan on — all probe
-/// and bookkeeping time spent against b × the training time (the warm-up, which measures every probe at its base schedule,
-/// stays outside: repaying it would blind the monitor for hundreds of steps after it) — and a plan made while the monitor
-/// is in debt (beyond one call of its dearest probe: calls are lumpy) shares b·t_step − c_monitor − r with r = min(debt/<see cref="ReplanEvery"/>, (b·t_step − c_monitor)/2): the
-/// debt is repaid over the next plan period, or at half the budget when larger (so cheap probes keep their schedules
-/// while costly ones wait), and the run's overhead comes back within b (credit is not carried: an underspending monitor
-/// does not earn a later burst).
-/// Only the probe that signalled a transition keeps its base schedule while in debt.
+/// can lag a probe that became dearer. The budget therefore also keeps the run's account from its first plan on — all
+/// probe and bookkeeping time spent against b × the training time (the warm-up, which measures every probe at its base
+/// schedule, stays outside: repaying it would blind the monitor for hundreds of steps after it). A plan made while the
+/// monitor is in debt (beyond one call of its dearest probe: calls are lumpy) shares b·t_step − c_monitor − r, with
+/// r = min(debt/<see cref="ReplanEvery"/>, (b·t_step − c_monitor)/2): the debt is repaid over the next plan period, or at
+/// half the budget when larger (so cheap probes keep their schedules while costly ones wait), and the run's overhead
+/// comes back within b. Credit is not carried: an underspending monitor does not earn a later burst. The boosted plan
+/// of a transition window is reduced by the same r; only the probe that signalled keeps its base schedule.
 /// </para>
 /// <para>
 /// First calls: a probe's cost is measured by running it, so a probe without a prior runs at its first due step; one

@@ -7,8 +7,8 @@ namespace PhaseScope.Runtime;
 
 /// <summary>
 /// Host-side passes over contiguous float32 CPU tensors, for the per-step probes whose libtorch versions are slower than
-/// memory allows (issue 8's floor: <c>torch.dist</c> moved 8 bytes per parameter at ≈ 8 GB/s on this machine, a third
-/// of the triad bandwidth). Work is cut into fixed chunks of <see cref="ChunkElements"/> elements, each chunk's partial
+/// memory allows (issue 8's floor: <c>torch.dist</c> moved 8 bytes per parameter at ≈ 8.6 GB/s on this machine, a
+/// quarter to a third of its triad bandwidth). Work is cut into fixed chunks of <see cref="ChunkElements"/> elements, each chunk's partial
 /// sums are formed in float32 over short blocks and added in float64, and the chunks' results are added in chunk order:
 /// the result is the same bit for bit whatever the number of threads or their scheduling.
 /// </summary>
@@ -17,7 +17,8 @@ public static class HostFloat32
     /// <summary>Elements per chunk, the unit of parallel work and of the deterministic reduction.</summary>
     public const int ChunkElements = 1 << 16;
 
-    /// <summary>Elements per float32 block before its partial sums are added into float64 (relative error ≤ 64·2⁻²⁴ per block).</summary>
+    /// <summary>Elements per float32 block before its partial sums are added into float64 (each SIMD lane adds 512/lanes
+    /// terms in float32: relative error ≤ 64·2⁻²⁴ per block with 8 lanes, 128·2⁻²⁴ with 4).</summary>
     internal const int BlockElements = 512;
 
     /// <summary>Below this many elements a pass runs on the calling thread.</summary>

@@ -77,10 +77,12 @@ static class WindowPass
         int k = rows.Length, w = Vector<float>.Count;
         var result = new double[k + 1];
         var acc = new Vector<float>[k];
+        var tail = new double[k + 1];
         for (int block = 0; block < n; block += HostFloat32.BlockElements)
         {
             int end = Math.Min(n, block + HostFloat32.BlockElements), i = block;
             Array.Clear(acc);
+            Array.Clear(tail);
             var self = Vector<float>.Zero;
             for (; i + w <= end; i += w)
             {
@@ -88,7 +90,6 @@ static class WindowPass
                 self += d * d;
                 for (int j = 0; j < k; j++) acc[j] += d * Unsafe.ReadUnaligned<Vector<float>>((float*)rows[j] + i);
             }
-            var tail = new double[k + 1];
             for (; i < end; i++)
             {
                 float d = t[i] - p[i];
