@@ -45,6 +45,7 @@ public sealed record IndicatorScore(string Kind, string Source, int Hits, int Gr
         ArgumentOutOfRangeException.ThrowIfNegative(window);
         var grokking = runs.Where(r => r.Grokked).ToList();
         var controls = runs.Where(r => !r.Grokked).ToList();
+        var matchedSteps = controls.Select(c => MatchedStep(c, runs)).ToList();   // once per control, not per kind
 
         var kinds = runs.SelectMany(r => r.Events).GroupBy(e => e.Kind).OrderBy(g => g.Key, StringComparer.Ordinal);
         var scores = new List<IndicatorScore>();
@@ -59,11 +60,11 @@ public sealed record IndicatorScore(string Kind, string Source, int Hits, int Gr
                 if (first is long f) leads.Add(g - f);
             }
             int matched = 0, anywhere = 0;
-            foreach (var run in controls)
+            for (int c = 0; c < controls.Count; c++)
             {
-                var steps = run.Events.Where(e => e.Kind == kind.Key).Select(e => e.Step).ToList();
+                var steps = controls[c].Events.Where(e => e.Kind == kind.Key).Select(e => e.Step).ToList();
                 if (steps.Count > 0) anywhere++;
-                if (MatchedStep(run, runs) is long s && steps.Any(st => st >= s - window && st <= s)) matched++;
+                if (matchedSteps[c] is long s && steps.Any(st => st >= s - window && st <= s)) matched++;
             }
             scores.Add(new IndicatorScore(kind.Key, source, leads.Count, grokking.Count, leads, matched, anywhere, controls.Count));
         }

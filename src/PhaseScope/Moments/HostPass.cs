@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -20,9 +21,7 @@ static class HostPass
 
     /// <summary>θ and g as float32 spans when both are contiguous float32 CPU tensors of equal length; else false.</summary>
     static bool Applies(Tensor theta, Tensor? gradient) =>
-        theta.device_type == TorchSharp.DeviceType.CPU && theta.dtype == ScalarType.Float32 && theta.is_contiguous()
-        && (gradient is null || (gradient.device_type == TorchSharp.DeviceType.CPU && gradient.dtype == ScalarType.Float32 && gradient.is_contiguous()
-            && gradient.numel() == theta.numel()));
+        HostFloat32.Applies(theta) && (gradient is null || (HostFloat32.Applies(gradient) && gradient.numel() == theta.numel()));
 
     static ReadOnlySpan<float> Span(Tensor x) => MemoryMarshal.Cast<byte, float>(x.bytes);
 

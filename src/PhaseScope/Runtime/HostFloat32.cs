@@ -21,8 +21,8 @@ public static class HostFloat32
     /// terms in float32: relative error ≤ 64·2⁻²⁴ per block with 8 lanes, 128·2⁻²⁴ with 4).</summary>
     internal const int BlockElements = 512;
 
-    /// <summary>Below this many elements a pass runs on the calling thread.</summary>
-    const long ParallelThreshold = 1 << 18;
+    /// <summary>With fewer chunks than this (at most 3·2¹⁶ elements) a pass runs on the calling thread.</summary>
+    const int ParallelChunks = 4;
 
     /// <summary>Whether <paramref name="t"/> is a contiguous float32 tensor on the CPU (the host passes apply).</summary>
     public static bool Applies(Tensor t) =>
@@ -64,18 +64,23 @@ public static class HostFloat32
         return total;
     }
 
-    /// <summary>Runs <paramref name="chunk"/>(start, length) over [0, n) in chunks of <see cref="ChunkElements"/> (in parallel above
-    /// a threshold) and returns the sum of the chunks' results taken in chunk order.</summary>
+    /// <summary>Runs <paramref name="chunk"/>(start, length) over [0, n) in chunks of <see cref="ChunkElements"/> and returns
+    /// the sum of the chunks' results taken in chunk order.</summary>
     internal static double ForChunks(long n, Func<long, int, double> chunk)
     {
         int count = (int)((n + ChunkElements - 1) / ChunkElements);
         var parts = new double[count];
-        if (n < ParallelThreshold)
-            for (int c = 0; c < count; c++) parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements));
-        else
-            Parallel.For(0, count, c => parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements)));
+        Run(count, c => parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements)));
         double sum = 0;
         foreach (var p in parts) sum += p;
         return sum;
+    }
+
+    /// <summary>Runs chunks 0…count−1 of about <see cref="ChunkElements"/> elements each: on the calling thread below
+    /// <see cref="ParallelChunks"/> of them, else in parallel.</summary>
+    internal static void Run(int count, Action<int> chunk)
+    {
+        if (count < ParallelChunks) { for (int c = 0; c < count; c++) chunk(c); }
+        else Parallel.For(0, count, chunk);
     }
 }

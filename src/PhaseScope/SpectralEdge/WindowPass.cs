@@ -43,7 +43,7 @@ static class WindowPass
             for (int j = 0; j < k; j++) rowPointers[j] = baseRows + (nint)((slots[j] * stride + ch.Offset) * sizeof(float));
             parts[c] = Chunk1((float*)cur[ch.Part] + ch.Start, (float*)prev + ch.Offset, rowPointers, ch.Length);
         }
-        Run(chunks, One);
+        HostFloat32.Run(chunks.Length, One);
         var total = new double[k + 1];
         foreach (var p in parts)
             for (int j = 0; j <= k; j++) total[j] += p[j];
@@ -56,7 +56,7 @@ static class WindowPass
         var chunks = Chunks(current);
         var cur = current.Select(t => (nint)HostFloat32.Pointer(t)).ToArray();
         nint prev = (nint)HostFloat32.Pointer(previous), row = (nint)HostFloat32.Pointer(rows) + (nint)(slot * rows.shape[1] * sizeof(float));
-        Run(chunks, c =>
+        HostFloat32.Run(chunks.Length, c =>
         {
             var ch = chunks[c];
             float* t = (float*)cur[ch.Part] + ch.Start, p = (float*)prev + ch.Offset, r = (float*)row + ch.Offset;
@@ -115,12 +115,5 @@ static class WindowPass
             offset += n;
         }
         return chunks.ToArray();
-    }
-
-    /// <summary>Runs the chunks, in parallel when there are enough of them to pay for it.</summary>
-    static void Run(Chunk[] chunks, Action<int> one)
-    {
-        if (chunks.Length < 4) { for (int c = 0; c < chunks.Length; c++) one(c); }
-        else Parallel.For(0, chunks.Length, one);
     }
 }
