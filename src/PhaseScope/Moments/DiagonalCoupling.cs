@@ -63,6 +63,33 @@ public sealed class DiagonalCoupling
         return new(perOrder);
     }
 
+    /// <summary>
+    /// The shard's <see cref="ExtremalPartial"/> and its diagonal partial together, as the moments probe needs them at every
+    /// call: one read of θ and g (<see cref="SummaryPass"/>) for a contiguous float32 CPU shard and doubling orders (the
+    /// default 2, 4, 8, 16, 32), else <see cref="ExtremalPartial.Of"/> followed by <see cref="Of"/>.
+    /// </summary>
+    public static (ExtremalPartial Extremal, DiagonalCoupling Diagonal) WithExtremal(Tensor theta, Tensor gradient, IReadOnlyList<double> orders)
+    {
+        LogSpace.ValidateOrders(orders, nameof(orders));
+        if (theta.numel() != gradient.numel())
+            throw new ArgumentException($"θ has {theta.numel()} elements but g has {gradient.numel()}; moments pair them index by index (seed 000, eq. 15).");
+        if (OfHostPairs([(theta, gradient)], orders) is { } host) return host;
+        var extremal = ExtremalPartial.Of(theta, gradient);
+        return (extremal, Of(theta, gradient, orders, extremal));
+    }
+
+    /// <summary>
+    /// The extremal and diagonal partials of the union of <paramref name="pairs"/> in one read and without concatenating
+    /// them (<see cref="SummaryPass"/>), or null when that pass does not apply to every pair or to the orders.
+    /// </summary>
+    public static (ExtremalPartial Extremal, DiagonalCoupling Diagonal)? OfHostPairs(IReadOnlyList<(Tensor Theta, Tensor Gradient)> pairs, IReadOnlyList<double> orders)
+    {
+        LogSpace.ValidateOrders(orders, nameof(orders));
+        if (SummaryPass.Of(pairs, orders) is not { } host) return null;
+        long n = host.Extremal.Count;
+        return (host.Extremal, new(orders.Select((k, i) => new CouplingPartial([k], [k], n, [host.LogM[i]], [host.LogG[i]], new double[,] { { host.LogZ[i] } })).ToArray()));
+    }
+
     /// <summary>The partial of the union of two shards (same orders).</summary>
     public DiagonalCoupling Merge(DiagonalCoupling other)
     {

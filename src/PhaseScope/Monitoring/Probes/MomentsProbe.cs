@@ -21,7 +21,9 @@ namespace PhaseScope.Monitoring.Probes;
 /// snapshots for the report: <c>moments/plane</c> (the (λ, μ) histogram, <see cref="SpectralPlanePartial"/>),
 /// <c>moments/rank_sample</c> (a reproducible sample of normalised ranks, <see cref="RankSamplePartial"/>) and
 /// <c>moments/surface</c> (C(k, l) on <see cref="SurfaceOrders"/>², <see cref="FastCouplingSurface"/>).
-/// Cost: the log-sums of all orders in one [K × n] block per sum (M, G, Z) per shard, the shards being the tensors
+/// Cost: one read of θ and g per shard for contiguous float32 CPU shards and doubling orders such as the default
+/// (<see cref="SummaryPass"/> via <see cref="DiagonalCoupling.WithExtremal"/>); otherwise the extremal pass and the
+/// log-sums of all orders in one [K × n] block per sum (M, G, Z) per shard. The shards are the tensors
 /// concatenated up to 2²² elements (<see cref="ShardBuckets"/>; one shard per tensor with per-tensor metrics or
 /// snapshots), plus with snapshots one histogram pass, one sampling pass and the fast surface's three reads.
 /// </summary>
@@ -77,6 +79,26 @@ public sealed class MomentsProbe : IResumableProbe
     /// <inheritdoc />
     public void Observe(ProbeContext context, ProbeOutput output)
     {
+        // Without per-tensor metrics or snapshots, float32 CPU parameters are summarised in one read, not concatenated.
+        if (!PerTensor && !Snapshots)
+        {
+            var all = Enumerable.Range(0, context.Parameters.Count).Where(i => context.Gradient(i) is not null)
+                .Select(i => (context.Parameters[i].Value, context.Gradient(i)!)).ToList();
+            (ExtremalPartial Extremal, DiagonalCoupling Diagonal)? whole;
+            try
+            {
+                whole = DiagonalCoupling.OfHostPairs(all, Orders);
+            }
+            catch (NonFiniteValuesException)
+            {
+                whole = null; // the shard path below finds the tensor again and names it in the event
+            }
+            if (whole is { } w)
+            {
+                Conclude(output, w.Extremal, w.Diagonal, null, null, []);
+                return;
+            }
+        }
         // Per-tensor metrics and snapshots (whose rank sample is seeded by the tensor's name) need one shard per tensor;
         // otherwise small tensors are concatenated into a few shards (ShardBuckets: native-call overhead, not arithmetic,
         // was the cost).
@@ -108,8 +130,7 @@ public sealed class MomentsProbe : IResumableProbe
             DiagonalCoupling d;
             try
             {
-                e = ExtremalPartial.Of(theta, g);
-                d = DiagonalCoupling.Of(theta, g, Orders, e);
+                (e, d) = DiagonalCoupling.WithExtremal(theta, g, Orders);
             }
             catch (NonFiniteValuesException)
             {
@@ -129,7 +150,13 @@ public sealed class MomentsProbe : IResumableProbe
             shards.Add((theta, g));
         }
         if (extremal is null || diagonal is null) return;
+        Conclude(output, extremal, diagonal, plane, sample, shards);
+    }
 
+    /// <summary>The global metrics, snapshots and events from the merged partials.</summary>
+    void Conclude(ProbeOutput output, ExtremalPartial extremal, DiagonalCoupling diagonal, SpectralPlanePartial? plane, RankSamplePartial? sample,
+        List<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)> shards)
+    {
         var x = extremal.Finish();
         if (plane is not null && sample is not null) WriteSnapshots(output, x, plane, sample, shards);
         var diag = diagonal.Finish();
