@@ -4,8 +4,8 @@ namespace PhaseScope.Runtime;
 
 /// <summary>
 /// The one entry point that makes TorchSharp usable: call <see cref="Initialize"/> before the first
-/// use of <c>torch</c>. It makes the native shim loadable (<see cref="NativeShim"/>), loads it, and sets
-/// the intra-op thread count.
+/// use of <c>torch</c>. It shortens OpenMP's idle spinning (<see cref="OpenMpWaiting"/>), makes the native shim
+/// loadable (<see cref="NativeShim"/>), loads it, and sets the intra-op thread count.
 /// </summary>
 public static class TorchRuntime
 {
@@ -31,6 +31,7 @@ public static class TorchRuntime
             first = report is null;
             if (first)
             {
+                OpenMpWaiting.Limit(); // before libtorch (and its libgomp) is loaded
                 report = NativeShim.EnsureLoadable();
                 try
                 {

@@ -56,4 +56,21 @@ public class TorchRuntimeTests
         Assert.NotNull(report);
         Assert.Contains(report!.Action, new[] { "none needed", "patched", "already patched" });
     }
+
+    [DllImport("libc", EntryPoint = "getenv")]
+    static extern IntPtr GetEnv(string name);
+
+    [Fact]
+    public void OpenMpSpinningIsShortenedUnlessTheUserChose()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.Initialize();
+        // What the process was started with (/proc/self/environ is the environment at exec, before any setenv).
+        var started = File.ReadAllText("/proc/self/environ").Split('\0').Select(kv => kv.Split('=', 2)[0]).ToHashSet();
+        string? native = Marshal.PtrToStringUTF8(GetEnv("GOMP_SPINCOUNT"));
+        if (started.Contains("GOMP_SPINCOUNT") || started.Contains("OMP_WAIT_POLICY"))
+            Assert.Equal(Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"), native); // the user's choice, untouched
+        else
+            Assert.Equal("10000", native); // what libgomp read when libtorch loaded
+    }
 }
