@@ -218,6 +218,64 @@ public sealed class MonitorBudget
         return result;
     }
 
+    /// <summary>
+    /// Writes the budget's state into <paramref name="state"/> for a resume point: the account (spent and allowed time since
+    /// the first plan), each probe's cost, plan, boosted plan, last call and dense window, the open transition window, the
+    /// recent training step times and the bookkeeping cost. A run resumed from it keeps its plan and its debt instead of
+    /// starting a new warm-up with a clean account.
+    /// </summary>
+    public void SaveState(ProbeState state)
+    {
+        state.Set("spent", spentSeconds);
+        state.Set("allowed", allowedSeconds);
+        state.Set("last_plan", lastPlan);
+        state.Set("suspended_until", SuspendedUntil);
+        state.SetOptional("bookkeeping_ema", double.IsNaN(bookkeepingEma) ? null : bookkeepingEma);
+        state.Set("step_seconds", string.Join(",", stepSeconds.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        foreach (var (name, v) in costEma) state.Set($"cost/{name}", v);
+        foreach (var (name, v) in intervals) state.Set($"interval/{name}", v);
+        foreach (var (name, v) in boosted) state.Set($"boosted/{name}", v);
+        foreach (var (name, v) in lastRun) state.Set($"last_run/{name}", $"{v.Step.ToString(CultureInfo.InvariantCulture)}:{v.Base.ToString(CultureInfo.InvariantCulture)}");
+        foreach (var (name, v) in denseUntil) state.Set($"dense_until/{name}", v);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote (the budget's own settings — b, intervals of re-planning, windows —
+    /// are this instance's). Throws <see cref="FormatException"/> on a malformed value, leaving this budget unchanged.</summary>
+    public void LoadState(ProbeState state)
+    {
+        // Parse everything first, so that a malformed state changes nothing.
+        static string After(string key, string prefix) => key[prefix.Length..];
+        var values = state.Values;
+        double Number(string key) => double.Parse(values[key], NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (!values.ContainsKey("spent")) return; // saved without a budget
+        double spent = Number("spent"), allowed = Number("allowed");
+        long plan = long.Parse(values["last_plan"], CultureInfo.InvariantCulture), suspended = long.Parse(values["suspended_until"], CultureInfo.InvariantCulture);
+        double ema = values.ContainsKey("bookkeeping_ema") ? Number("bookkeeping_ema") : double.NaN;
+        var steps = values["step_seconds"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToList();
+        var costs = values.Where(kv => kv.Key.StartsWith("cost/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "cost/"), kv => double.Parse(kv.Value, NumberStyles.Float, CultureInfo.InvariantCulture));
+        var plans = values.Where(kv => kv.Key.StartsWith("interval/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "interval/"), kv => int.Parse(kv.Value, CultureInfo.InvariantCulture));
+        var boostedPlans = values.Where(kv => kv.Key.StartsWith("boosted/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "boosted/"), kv => int.Parse(kv.Value, CultureInfo.InvariantCulture));
+        var runs = values.Where(kv => kv.Key.StartsWith("last_run/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "last_run/"), kv =>
+        {
+            var parts = kv.Value.Split(':');
+            if (parts.Length != 2) throw new FormatException($"The budget's last call of '{After(kv.Key, "last_run/")}' reads '{kv.Value}', not STEP:BASE.");
+            return (long.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+        });
+        var dense = values.Where(kv => kv.Key.StartsWith("dense_until/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "dense_until/"), kv => long.Parse(kv.Value, CultureInfo.InvariantCulture));
+        if (!(spent >= 0 && allowed >= 0) || plan < 0 || steps.Any(v => !(v > 0)) || costs.Values.Any(v => !(v >= 0)) || plans.Values.Concat(boostedPlans.Values).Any(v => v < 1))
+            throw new FormatException("The budget's saved state holds a negative time, a non-positive step time or an interval below 1.");
+
+        (spentSeconds, allowedSeconds, lastPlan, SuspendedUntil, bookkeepingEma) = (spent, allowed, plan, suspended, ema);
+        stepSeconds.Clear();
+        foreach (var v in steps.TakeLast(64)) stepSeconds.Enqueue(v);
+        void Replace<T>(Dictionary<string, T> target, Dictionary<string, T> source) { target.Clear(); foreach (var (k, v) in source) target[k] = v; }
+        Replace(costEma, costs);
+        Replace(intervals, plans);
+        Replace(boosted, boostedPlans);
+        Replace(lastRun, runs.ToDictionary(kv => kv.Key, kv => (kv.Value.Item1, kv.Value.Item2), StringComparer.Ordinal));
+        Replace(denseUntil, dense);
+    }
+
     /// <summary>A line for the <c>budget_intervals</c> event.</summary>
     public string Describe(IReadOnlyList<ProbeInfo> probes) => string.Join(", ", probes.Select(p =>
         $"{p.Name} every {((long)Interval(p.Name) * p.BaseInterval).ToString(CultureInfo.InvariantCulture)} ({((long)boosted.GetValueOrDefault(p.Name, 1) * p.BaseInterval).ToString(CultureInfo.InvariantCulture)} in transitions)" +

@@ -520,6 +520,12 @@ public sealed class PhaseMonitor : IDisposable
                 foreach (var (k, t) in state.Tensors) tensors.Add((prefix + k, t));
                 foreach (var (k, v) in state.Values) metadata[prefix + k] = v;
             }
+            if (Budget is not null)
+            {
+                var budgetState = new ProbeState();
+                Budget.SaveState(budgetState);
+                foreach (var (k, v) in budgetState.Values) own.Set($"budget/{k}", v);
+            }
             own.Set("bookkeeping_seconds", Seconds(bookkeepingTicks));
             own.Set("bookkeeping_calls", bookkeepingCalls);
             foreach (var (k, v) in own.Values) metadata[$"{BookkeepingName}/{k}"] = v;
@@ -568,6 +574,18 @@ public sealed class PhaseMonitor : IDisposable
                 {
                     Emit(new MonitorEvent(step, "probe_state_lost", name,
                         $"Probe '{name}' could not take back its state from {Path.GetFileName(path)} ({e.Message}); it starts afresh."));
+                }
+            }
+            if (Budget is not null)
+            {
+                try
+                {
+                    Budget.LoadState(StateUnder(BookkeepingName + "/budget/", withTensors: false));
+                }
+                catch (Exception e) when (e is FormatException or OverflowException or KeyNotFoundException)
+                {
+                    Emit(new MonitorEvent(step, "budget_state_lost", BookkeepingName,
+                        $"The monitor budget could not take back its account from {Path.GetFileName(path)} ({e.Message}); it starts a new warm-up."));
                 }
             }
             if (own.Double("bookkeeping_seconds") is double b) bookkeepingTicks = (long)(b * Clock.TimestampFrequency);

@@ -210,4 +210,71 @@ public class MonitorBudgetTests
         // and the account did not starve the probe: it still ran after repaying
         Assert.Contains(slow.Steps, s => s > 2500);
     }
+
+    /// <summary>Drives a budget through steps <paramref name="from"/>…<paramref name="to"/>: 3 ms training steps, a cheap probe
+    /// (every step, 0.1 ms) and a dear one (base every 10, 12 ms) run whenever the budget allows, a transition signalled by
+    /// the dear probe at step 200; returns, per step, which probes ran and the dear probe's interval in effect.</summary>
+    static List<string> Drive(MonitorBudget budget, int from, int to)
+    {
+        var infos = new List<MonitorBudget.ProbeInfo> { new("cheap", 1, true), new("dear", 10, true) };
+        var trace = new List<string>();
+        for (int step = from; step <= to; step++)
+        {
+            bool cheap = budget.Allows("cheap", step), dear = step % 10 == 0 && budget.Allows("dear", step);
+            budget.Step(3e-3, 1e-5);
+            if (cheap) budget.Ran("cheap", step, 1e-4, 1);
+            if (dear) budget.Ran("dear", step, 12e-3, 10);
+            if (step == 200) budget.Suspend(step, "dear");
+            budget.Replan(step, infos);
+            trace.Add($"{step}:{cheap}:{dear}:{budget.IntervalAt("dear", step)}");
+        }
+        return trace;
+    }
+
+    [Fact]
+    public void AResumedBudgetKeepsItsPlanAndItsAccount()
+    {
+        static MonitorBudget Create() => new(0.1, replanEvery: 50, warmupSteps: 5, transitionSteps: 30);
+        var original = Create();
+        Drive(original, 1, 230); // saved inside the transition window, in debt
+        Assert.True(original.Debt > 0);
+        var saved = new ProbeState();
+        original.SaveState(saved);
+
+        var resumed = Create();
+        resumed.LoadState(saved);
+        Assert.Equal(original.Debt, resumed.Debt);
+        Assert.Equal(original.SuspendedUntil, resumed.SuspendedUntil);
+        Assert.Equal(original.StepSeconds, resumed.StepSeconds);
+        // From here on the resumed budget decides exactly as the original does; a budget started afresh does not.
+        var expected = Drive(original, 231, 800);
+        Assert.Equal(expected, Drive(resumed, 231, 800));
+        Assert.NotEqual(expected, Drive(Create(), 231, 800));
+    }
+
+    [Fact]
+    public void AMalformedBudgetStateIsRefusedAndChangesNothing()
+    {
+        var budget = new MonitorBudget(0.1, replanEvery: 50, warmupSteps: 5, transitionSteps: 30);
+        Drive(budget, 1, 230);
+        var saved = new ProbeState();
+        budget.SaveState(saved);
+        double debt = budget.Debt;
+        var broken = new ProbeState();
+        foreach (var (k, v) in saved.Values) broken.Set(k, v);
+        broken.Set("last_run/dear", "220");
+        Assert.Contains("STEP:BASE", Assert.Throws<FormatException>(() => budget.LoadState(broken)).Message);
+        broken.Set("last_run/dear", "220:10");
+        broken.Set("interval/dear", "0");
+        Assert.Throws<FormatException>(() => budget.LoadState(broken));
+        Assert.Equal(debt, budget.Debt);
+        Assert.Equal(saved.Values.OrderBy(kv => kv.Key), SavedValues(budget).OrderBy(kv => kv.Key));
+    }
+
+    static IReadOnlyDictionary<string, string> SavedValues(MonitorBudget budget)
+    {
+        var state = new ProbeState();
+        budget.SaveState(state);
+        return state.Values;
+    }
 }
