@@ -240,7 +240,8 @@ public sealed class MonitorBudget
     }
 
     /// <summary>Restores what <see cref="SaveState"/> wrote (the budget's own settings — b, intervals of re-planning, windows —
-    /// are this instance's). Throws <see cref="FormatException"/> on a malformed value, leaving this budget unchanged.</summary>
+    /// are this instance's). Throws <see cref="FormatException"/>, <see cref="OverflowException"/> or
+    /// <see cref="KeyNotFoundException"/> on a malformed or incomplete state, leaving this budget unchanged.</summary>
     public void LoadState(ProbeState state)
     {
         // Parse everything first, so that a malformed state changes nothing.

@@ -21,9 +21,10 @@ namespace PhaseScope.Monitoring.Probes;
 /// snapshots for the report: <c>moments/plane</c> (the (λ, μ) histogram, <see cref="SpectralPlanePartial"/>),
 /// <c>moments/rank_sample</c> (a reproducible sample of normalised ranks, <see cref="RankSamplePartial"/>) and
 /// <c>moments/surface</c> (C(k, l) on <see cref="SurfaceOrders"/>², <see cref="FastCouplingSurface"/>).
-/// Cost: one read of θ and g per shard for contiguous float32 CPU shards and doubling orders such as the default
-/// (<see cref="SummaryPass"/> via <see cref="DiagonalCoupling.WithExtremal"/>); otherwise the extremal pass and the
-/// log-sums of all orders in one [K × n] block per sum (M, G, Z) per shard. The shards are the tensors
+/// Cost: for contiguous float32 CPU parameters and doubling orders such as the default, one read of θ and g, in place
+/// (<see cref="SummaryPass"/> via <see cref="DiagonalCoupling.OfHostPairs"/>). Otherwise, and with per-tensor metrics or
+/// snapshots, the extremal pass and the log-sums of all orders per shard (one read each for float32 CPU shards, else one
+/// [K × n] block per sum M, G, Z), the shards being the tensors
 /// concatenated up to 2²² elements (<see cref="ShardBuckets"/>; one shard per tensor with per-tensor metrics or
 /// snapshots), plus with snapshots one histogram pass, one sampling pass and the fast surface's three reads.
 /// </summary>
