@@ -64,21 +64,13 @@ static class SummaryPass
         foreach (var (theta, gradient) in pairs)
             if (!HostFloat32.Applies(theta) || !HostFloat32.Applies(gradient) || theta.numel() != gradient.numel()) return null;
         // Chunks of at most ChunkElements pairs, in the order of the pairs: the merge below adds them in this order.
-        var spans = new List<(nint T, nint G, int Length)>();
-        foreach (var (theta, gradient) in pairs)
-        {
-            long n = theta.numel();
-            float* t = HostFloat32.Pointer(theta), g = HostFloat32.Pointer(gradient);
-            for (long start = 0; start < n; start += HostFloat32.ChunkElements)
-                spans.Add(((nint)(t + start), (nint)(g + start), (int)Math.Min(HostFloat32.ChunkElements, n - start)));
-        }
-        if (spans.Count == 0) return null;
-        int k0 = (int)orders[0], L = orders.Count, count = spans.Count;
+        var spans = HostFloat32.Chunks(pairs.Select(p => p.Theta).ToList());
+        if (spans.Length == 0) return null;
+        var t = pairs.Select(p => (nint)HostFloat32.Pointer(p.Theta)).ToArray();
+        var g = pairs.Select(p => (nint)HostFloat32.Pointer(p.Gradient)).ToArray();
+        int k0 = (int)orders[0], L = orders.Count, count = spans.Length;
         var chunks = new Chunk[count];
-        void One(int c) => chunks[c] = Summarise((float*)spans[c].T, (float*)spans[c].G, spans[c].Length, k0);
-        // Many small tensors make many small chunks: below a few full chunks' worth, the parallel loop's start costs more.
-        if (spans.Sum(x => (long)x.Length) < 4L * HostFloat32.ChunkElements) { for (int c = 0; c < count; c++) One(c); }
-        else HostFloat32.Run(count, One);
+        HostFloat32.Run(spans, c => chunks[c] = Summarise((float*)t[spans[c].Part] + spans[c].Start, (float*)g[spans[c].Part] + spans[c].Start, spans[c].Length, k0));
         if (chunks.Any(c => c.NonFiniteT || c.NonFiniteG))
             NonFiniteValuesException.ThrowIfNonFinite(double.NaN, chunks.Any(c => c.NonFiniteT) ? "θ" : "g");
 

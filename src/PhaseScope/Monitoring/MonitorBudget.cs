@@ -245,24 +245,29 @@ public sealed class MonitorBudget
     public void LoadState(ProbeState state)
     {
         // Parse everything first, so that a malformed state changes nothing.
-        static string After(string key, string prefix) => key[prefix.Length..];
         var values = state.Values;
-        double Number(string key) => double.Parse(values[key], NumberStyles.Float, CultureInfo.InvariantCulture);
+        double Number(string key) => Real(values[key]);
         if (!values.ContainsKey("spent")) return; // saved without a budget
+        // The per-probe values saved under "prefix/NAME", by name.
+        Dictionary<string, T> PerProbe<T>(string prefix, Func<string, string, T> parse) => values
+            .Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[prefix.Length..], kv => parse(kv.Key[prefix.Length..], kv.Value), StringComparer.Ordinal);
+        static double Real(string v) => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture);
+        static int Whole(string v) => int.Parse(v, CultureInfo.InvariantCulture);
         double spent = Number("spent"), allowed = Number("allowed");
         long plan = long.Parse(values["last_plan"], CultureInfo.InvariantCulture), suspended = long.Parse(values["suspended_until"], CultureInfo.InvariantCulture);
         double ema = values.ContainsKey("bookkeeping_ema") ? Number("bookkeeping_ema") : double.NaN;
-        var steps = values["step_seconds"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToList();
-        var costs = values.Where(kv => kv.Key.StartsWith("cost/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "cost/"), kv => double.Parse(kv.Value, NumberStyles.Float, CultureInfo.InvariantCulture));
-        var plans = values.Where(kv => kv.Key.StartsWith("interval/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "interval/"), kv => int.Parse(kv.Value, CultureInfo.InvariantCulture));
-        var boostedPlans = values.Where(kv => kv.Key.StartsWith("boosted/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "boosted/"), kv => int.Parse(kv.Value, CultureInfo.InvariantCulture));
-        var runs = values.Where(kv => kv.Key.StartsWith("last_run/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "last_run/"), kv =>
+        var steps = values["step_seconds"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Real).ToList();
+        var costs = PerProbe("cost/", (_, v) => Real(v));
+        var plans = PerProbe("interval/", (_, v) => Whole(v));
+        var boostedPlans = PerProbe("boosted/", (_, v) => Whole(v));
+        var runs = PerProbe("last_run/", (name, v) =>
         {
-            var parts = kv.Value.Split(':');
-            if (parts.Length != 2) throw new FormatException($"The budget's last call of '{After(kv.Key, "last_run/")}' reads '{kv.Value}', not STEP:BASE.");
-            return (long.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+            var parts = v.Split(':');
+            if (parts.Length != 2) throw new FormatException($"The budget's last call of '{name}' reads '{v}', not STEP:BASE.");
+            return (Step: long.Parse(parts[0], CultureInfo.InvariantCulture), Base: int.Parse(parts[1], CultureInfo.InvariantCulture));
         });
-        var dense = values.Where(kv => kv.Key.StartsWith("dense_until/", StringComparison.Ordinal)).ToDictionary(kv => After(kv.Key, "dense_until/"), kv => long.Parse(kv.Value, CultureInfo.InvariantCulture));
+        var dense = PerProbe("dense_until/", (_, v) => long.Parse(v, CultureInfo.InvariantCulture));
         if (!(spent >= 0 && allowed >= 0) || plan < 0 || steps.Any(v => !(v > 0)) || costs.Values.Any(v => !(v >= 0)) || plans.Values.Concat(boostedPlans.Values).Any(v => v < 1))
             throw new FormatException("The budget's saved state holds a negative time, a non-positive step time or an interval below 1.");
 
@@ -273,7 +278,7 @@ public sealed class MonitorBudget
         Replace(costEma, costs);
         Replace(intervals, plans);
         Replace(boosted, boostedPlans);
-        Replace(lastRun, runs.ToDictionary(kv => kv.Key, kv => (kv.Value.Item1, kv.Value.Item2), StringComparer.Ordinal));
+        Replace(lastRun, runs);
         Replace(denseUntil, dense);
     }
 

@@ -21,8 +21,29 @@ public static class HostFloat32
     /// terms in float32: relative error ≤ 64·2⁻²⁴ per block with 8 lanes, 128·2⁻²⁴ with 4).</summary>
     internal const int BlockElements = 512;
 
-    /// <summary>With fewer chunks than this (at most 3·2¹⁶ elements) a pass runs on the calling thread.</summary>
-    const int ParallelChunks = 4;
+    /// <summary>A pass over at most this many chunks' worth of elements (3·2¹⁶) runs on the calling thread: below it the
+    /// parallel loop's start costs more than a second core gives.</summary>
+    const int SequentialChunks = 3;
+
+    /// <summary>One chunk of a pass over several tensors: <paramref name="Length"/> elements of tensor <paramref name="Part"/>
+    /// from <paramref name="Start"/>, at <paramref name="Offset"/> in their flat concatenation.</summary>
+    internal readonly record struct Chunk(int Part, long Start, int Length, long Offset);
+
+    /// <summary>The tensors cut into chunks of at most <see cref="ChunkElements"/> elements, in flat order (none for an empty
+    /// tensor); the unit of <see cref="Run(Chunk[], Action{int})"/> and of the chunk-ordered reduction.</summary>
+    internal static Chunk[] Chunks(IReadOnlyList<Tensor> parts)
+    {
+        var chunks = new List<Chunk>();
+        long offset = 0;
+        for (int part = 0; part < parts.Count; part++)
+        {
+            long n = parts[part].numel();
+            for (long s = 0; s < n; s += ChunkElements)
+                chunks.Add(new Chunk(part, s, (int)Math.Min(ChunkElements, n - s), offset + s));
+            offset += n;
+        }
+        return chunks.ToArray();
+    }
 
     /// <summary>Whether <paramref name="t"/> is a contiguous float32 tensor on the CPU (the host passes apply).</summary>
     public static bool Applies(Tensor t) =>
@@ -70,17 +91,21 @@ public static class HostFloat32
     {
         int count = (int)((n + ChunkElements - 1) / ChunkElements);
         var parts = new double[count];
-        Run(count, c => parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements)));
+        Run(count, n, c => parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements)));
         double sum = 0;
         foreach (var p in parts) sum += p;
         return sum;
     }
 
-    /// <summary>Runs chunks 0…count−1 of about <see cref="ChunkElements"/> elements each: on the calling thread below
-    /// <see cref="ParallelChunks"/> of them, else in parallel.</summary>
-    internal static void Run(int count, Action<int> chunk)
+    /// <summary>Runs chunks 0…count−1 of at most <see cref="ChunkElements"/> elements each, <paramref name="elements"/> in
+    /// all: on the calling thread up to <see cref="SequentialChunks"/> chunks' worth of elements (many small tensors make
+    /// many small chunks), else in parallel.</summary>
+    internal static void Run(int count, long elements, Action<int> chunk)
     {
-        if (count < ParallelChunks) { for (int c = 0; c < count; c++) chunk(c); }
+        if (elements <= (long)SequentialChunks * ChunkElements) { for (int c = 0; c < count; c++) chunk(c); }
         else Parallel.For(0, count, chunk);
     }
+
+    /// <summary><see cref="Run(int, long, Action{int})"/> over <paramref name="chunks"/>.</summary>
+    internal static void Run(Chunk[] chunks, Action<int> chunk) => Run(chunks.Length, chunks.Sum(c => (long)c.Length), chunk);
 }

@@ -17,10 +17,6 @@ namespace PhaseScope.SpectralEdge;
 /// </summary>
 static class WindowPass
 {
-    /// <summary>One chunk of work: <paramref name="Length"/> elements of part <paramref name="Part"/> from <paramref name="Start"/>,
-    /// at flat offset <paramref name="Offset"/>.</summary>
-    readonly record struct Chunk(int Part, long Start, int Length, long Offset);
-
     /// <summary>Whether the host pass applies: every part and the previous snapshot are contiguous float32 CPU tensors and the
     /// rows are float32 on the CPU.</summary>
     public static bool Applies(IReadOnlyList<Tensor> current, Tensor previous, Tensor rows) =>
@@ -30,7 +26,7 @@ static class WindowPass
     /// <summary>⟨δ, x_j⟩ for each slot of <paramref name="slots"/> (in that order) followed by ‖δ‖², δ = current − previous.</summary>
     public static unsafe double[] InnerProducts(IReadOnlyList<Tensor> current, Tensor previous, Tensor rows, int[] slots)
     {
-        var chunks = Chunks(current);
+        var chunks = HostFloat32.Chunks(current);
         var cur = current.Select(t => (nint)HostFloat32.Pointer(t)).ToArray();
         nint prev = (nint)HostFloat32.Pointer(previous), baseRows = (nint)HostFloat32.Pointer(rows);
         long stride = rows.shape[1];
@@ -43,7 +39,7 @@ static class WindowPass
             for (int j = 0; j < k; j++) rowPointers[j] = baseRows + (nint)((slots[j] * stride + ch.Offset) * sizeof(float));
             parts[c] = Chunk1((float*)cur[ch.Part] + ch.Start, (float*)prev + ch.Offset, rowPointers, ch.Length);
         }
-        HostFloat32.Run(chunks.Length, One);
+        HostFloat32.Run(chunks, One);
         var total = new double[k + 1];
         foreach (var p in parts)
             for (int j = 0; j <= k; j++) total[j] += p[j];
@@ -53,10 +49,10 @@ static class WindowPass
     /// <summary>Writes δ = current − previous into row <paramref name="slot"/> and current into previous.</summary>
     public static unsafe void Commit(IReadOnlyList<Tensor> current, Tensor previous, Tensor rows, int slot)
     {
-        var chunks = Chunks(current);
+        var chunks = HostFloat32.Chunks(current);
         var cur = current.Select(t => (nint)HostFloat32.Pointer(t)).ToArray();
         nint prev = (nint)HostFloat32.Pointer(previous), row = (nint)HostFloat32.Pointer(rows) + (nint)(slot * rows.shape[1] * sizeof(float));
-        HostFloat32.Run(chunks.Length, c =>
+        HostFloat32.Run(chunks, c =>
         {
             var ch = chunks[c];
             float* t = (float*)cur[ch.Part] + ch.Start, p = (float*)prev + ch.Offset, r = (float*)row + ch.Offset;
@@ -100,20 +96,5 @@ static class WindowPass
             result[k] += Vector.Sum(self) + tail[k];
         }
         return result;
-    }
-
-    /// <summary>The parts cut into chunks of at most <see cref="HostFloat32.ChunkElements"/> elements, in flat order.</summary>
-    static Chunk[] Chunks(IReadOnlyList<Tensor> current)
-    {
-        var chunks = new List<Chunk>();
-        long offset = 0;
-        for (int part = 0; part < current.Count; part++)
-        {
-            long n = current[part].numel();
-            for (long s = 0; s < n; s += HostFloat32.ChunkElements)
-                chunks.Add(new Chunk(part, s, (int)Math.Min(HostFloat32.ChunkElements, n - s), offset + s));
-            offset += n;
-        }
-        return chunks.ToArray();
     }
 }
