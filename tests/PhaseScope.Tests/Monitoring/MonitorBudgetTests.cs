@@ -101,10 +101,12 @@ public class MonitorBudgetTests
         foreach (var (prior, first) in new[] { (10.0, 100L), (0.0, 5L) })
         {
             var probe = new PriorProbe(prior);
-            using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [probe], []) { Budget = new MonitorBudget(0.10) };
+            var clock = new ManualClock(); // 3 ms training steps, free probe calls and bookkeeping: never in debt
+            using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [probe], []) { Budget = new MonitorBudget(0.10), Clock = clock };
             for (int step = 1; step <= 120; step++)
             {
                 monitor.AfterBackward(step);
+                clock.Advance(3);
                 monitor.AfterStep(step);
             }
             Assert.Equal(first, probe.Steps[0]);
@@ -209,6 +211,44 @@ public class MonitorBudgetTests
         Assert.True(spent <= allowed + 2 * 12, $"monitor {spent:F1} ms after the warm-up against a budget of {allowed:F1} ms");
         // and the account did not starve the probe: it still ran after repaying
         Assert.Contains(slow.Steps, s => s > 2500);
+    }
+
+    /// <summary>
+    /// The account by hand: 3 ms steps, a 10 % budget (0.3 ms per step), one probe costing 25 ms per call. The warm-up call
+    /// (step 1) sets the plan k = ⌈25/0.3⌉ = 84, with ⌈25/1.2⌉ = 21 in transition windows. The probe runs at step 85 (its
+    /// cost prepaid over the 84 steps its plan gives it) and once more at step 86, unplanned (as in a window it signalled).
+    /// Plan at step 101: spent 50, allowed 16 × 0.3 = 4.8, the last call's unearned part 25·(1 − 15/84) = 20.54, so the debt
+    /// is 24.66 ms; repayment r = min(24.66/100, 0.15) = 0.15 leaves 0.15 ms per step: k = ⌈25/0.15⌉ = 167, and in debt a
+    /// transition window gets no boost (167, not 21); the debt then reads 50 − 4.8 − 25·(1 − 15/167) = 22.45 (the unearned
+    /// part spread over the new plan). Plan at step 201: allowed 34.8, unearned 25·(1 − 115/167) = 7.78, debt 7.42,
+    /// r = 0.0742: k = ⌈25/0.2258⌉ = 111, after which the call at 86 is past its interval and the debt reads 50 − 34.8 =
+    /// 15.2. (With one call of slack at all times, as before 2026-11-24, the debt at 201 read 0 and the plan went back to
+    /// 84 with the extra call never repaid.)
+    /// </summary>
+    [Fact]
+    public void AnUnplannedCallIsDebtUntilRepaidAndInDebtWindowsGetNoBoost()
+    {
+        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 1); // windows of the step itself
+        var infos = new List<MonitorBudget.ProbeInfo> { new("dear", 1, true), new("other", 1, false) };
+        var plans = new Dictionary<long, (int Plan, int InWindow, double Debt)>();
+        for (int step = 1; step <= 201; step++)
+        {
+            bool planned = budget.Allows("dear", step);
+            budget.Step(3e-3, 0);
+            if (planned || step == 86) budget.Ran("dear", step, 25e-3, 1);
+            Assert.Equal(step is 1 or 85 or 86, planned || step == 86);
+            budget.Replan(step, infos);
+            if (step is 1 or 101 or 201)
+            {
+                budget.Suspend(step, "other");
+                plans[step] = (budget.Interval("dear"), budget.IntervalAt("dear", step), budget.Debt);
+            }
+        }
+        Assert.Equal((84, 21), (plans[1].Plan, plans[1].InWindow));
+        Assert.Equal((167, 167), (plans[101].Plan, plans[101].InWindow));
+        Assert.Equal(22.446e-3, plans[101].Debt, 1e-5);
+        Assert.Equal((111, 111), (plans[201].Plan, plans[201].InWindow));
+        Assert.Equal(15.2e-3, plans[201].Debt, 1e-9);
     }
 
     /// <summary>Drives a budget through steps <paramref name="from"/>…<paramref name="to"/>: 3 ms training steps, a cheap probe
