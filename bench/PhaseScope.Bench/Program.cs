@@ -18,14 +18,16 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project bench/PhaseScope.Bench -- [--steps 100] [--rounds 5] [--threads N] [--suite monitor|consolidation|spectral|moments|overhead]
 // --suite consolidation runs ConsolidationBench (seed 003's costs) instead; --suite spectral runs SpectralBench (seed 001's window);
 // --suite moments runs MomentsBench (seed 000's coupling surface); --no-reference skips its exact float64 reference (≈ 90 s).
-// --suite overhead runs OverheadBench (cheap / full / default-schedule ratios) and ScalingBench (cost against P,
+// --suite overhead runs OverheadBench (cheap / full / default-schedule / budget ratios; --long-steps N, default 2000, for the
+// last two) and ScalingBench (cost against P,
 // fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷;
-// --suite scaling runs ScalingBench alone (with each probe's ms per step).
+// --suite scaling runs ScalingBench alone (with each probe's ms per step); --suite hidden runs HiddenCostBench (training
+// steps of a budgeted run against plain ones: what the monitor costs outside its stopwatches; --long-steps per run).
 int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
 long maxParams = 10_000_000;
-int budgetSteps = 600;
+int longSteps = 2000;
 bool reference = true;
 for (int i = 0; i < args.Length; i++)
 {
@@ -36,14 +38,14 @@ for (int i = 0; i < args.Length; i++)
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--suite": suite = args[++i]; break;
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--budget-steps": budgetSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--long-steps" or "--budget-steps": longSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break; // --budget-steps: its name before the defaults ran long too
         case "--no-reference": reference = false; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun --max-params P --budget-steps N --no-reference"); return 2;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden --max-params P --long-steps N --no-reference"); return 2;
     }
 }
-if (budgetSteps < 100) { Console.Error.WriteLine("--budget-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
+if (longSteps < 100) { Console.Error.WriteLine("--long-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling or longrun"); return 2; }
+if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun or hidden"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
 if (suite == "moments")
@@ -71,9 +73,14 @@ if (suite == "scaling")
 }
 
 using var task = ModularArithmetic.Create(97, ModularOperation.Add, 0.5, 42);
+if (suite == "hidden")
+{
+    HiddenCostBench.Run(task, longSteps, rounds, OverheadBench.Rich);
+    return 0;
+}
 if (suite == "overhead")
 {
-    OverheadBench.Run(task, steps, rounds, budgetSteps);
+    OverheadBench.Run(task, steps, rounds, longSteps);
     var sizes = new List<long>();
     for (long p = 100_000; p <= maxParams; p *= 10) sizes.Add(p);
     ScalingBench.Run(sizes, steps: 20);

@@ -19,7 +19,7 @@ rm -rf "$work"; mkdir -p "$work"
 cp -r "$root/src/PhaseScope.Cli/bin/Release/net10.0" "$work/bin"   # a private copy: rebuilding the repository meanwhile changes nothing
 cli=(dotnet "$work/bin/PhaseScope.Cli.dll")
 args=(grok --task modular --op add --p 97 --seed 42 --weight-decay 1.0 --steps "$steps" --checkpoint-every 100 --threads 2
-      --moments --spectral --spectral-stride 20 --consolidation micro --no-report --json)
+      --moments --spectral --spectral-stride 20 --consolidation micro --consolidation-every 10 --no-report --json)
 
 start=$(date +%s)
 "${cli[@]}" "${args[@]}" --out "$work" --name reference > "$work/reference.json"

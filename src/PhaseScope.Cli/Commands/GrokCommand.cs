@@ -55,10 +55,10 @@ public static class GrokCommand
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
         var consolidation = new Option<string?>("--consolidation") { Description = "Seed 003's C_α probe: micro (split each measured batch into k micro-batches) or batches (n extra mini-batches, the seed's way)." };
         var consolidationSamples = new Option<int?>("--consolidation-samples") { Description = "k micro-batches (default 8) or n extra batches (default 20)." };
-        var consolidationEvery = new Option<int>("--consolidation-every") { Description = "Measure C_α every N steps.", DefaultValueFactory = _ => 10 };
+        var consolidationEvery = new Option<int?>("--consolidation-every") { Description = "Measure C_α every N steps (default 100, or 10 with --adaptive-lr or --early-stop; one measurement costs ≈ 0.75 of a step)." };
         var smoothing = new Option<int>("--p-smoothing") { Description = "Measurements of p averaged before a crossing of 0.5 is reported.", DefaultValueFactory = _ => 5 };
         var curvature = new Option<bool>("--curvature") { Description = "Add the curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H." };
-        var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps.", DefaultValueFactory = _ => 100 };
+        var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps (one measurement costs ≈ 20–25 steps on the training batch).", DefaultValueFactory = _ => GrokSettings.DefaultCurvatureEvery };
         var curvatureBatch = new Option<int?>("--curvature-batch") { Description = "Examples in the curvature probe's Hessian batch (default: the training batch); each Hessian-vector product costs about two training steps on it." };
         var lanczos = new Option<int>("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
         var lanczosTol = new Option<double>("--lanczos-tolerance") { Description = "Lanczos relative residual at which λ_max counts as converged.", DefaultValueFactory = _ => 1e-3 };
@@ -128,7 +128,7 @@ public static class GrokCommand
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
                 Moments = r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = r.GetValue(momentsSnapshots),
                 Consolidation = r.GetValue(consolidation)?.ToLowerInvariant(), ConsolidationSamples = r.GetValue(consolidationSamples),
-                ConsolidationEvery = r.GetValue(consolidationEvery), ConsolidationSmoothing = r.GetValue(smoothing),
+                ConsolidationEvery = r.GetValue(consolidationEvery) ?? GrokSettings.DefaultConsolidationEvery(r.GetValue(adaptiveLr) || r.GetValue(earlyStop)), ConsolidationSmoothing = r.GetValue(smoothing),
                 Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), CurvatureBatch = r.GetValue(curvatureBatch), LanczosIterations = r.GetValue(lanczos),
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),

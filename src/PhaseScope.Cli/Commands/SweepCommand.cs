@@ -10,8 +10,9 @@ using Spectre.Console;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope sweep</c> (issue 7): runs a grid of grok runs (operations × seeds × weight decays) with every probe at
-/// its default schedule (<c>--moments --spectral --consolidation micro --curvature</c>), one child process per run, into
+/// <c>phasescope sweep</c> (issue 7): runs a grid of grok runs (operations × seeds × weight decays) with every probe
+/// (<c>--moments --spectral --consolidation micro --curvature</c>, C_α every 10 steps and λ_max every 100 unless the grok
+/// arguments say otherwise: <see cref="VerdictSchedules"/>), one child process per run, into
 /// one sweep directory. Resumable: <c>SWEEP_DIR/sweep.json</c> records the grid; run again with the same options and
 /// completed runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before their first
 /// checkpoint start again. <c>--jobs N</c> runs N children at a time. A progress line per run with the grid's
@@ -19,8 +20,17 @@ namespace PhaseScope.Cli.Commands;
 /// </summary>
 public static class SweepCommand
 {
-    /// <summary>Probes every sweep run carries (their default schedules).</summary>
+    /// <summary>Probes every sweep run carries.</summary>
     public static readonly string[] ProbeArgs = ["--moments", "--spectral", "--consolidation", "micro", "--curvature"];
+
+    /// <summary>The schedules the indicators are scored at (issue 7's verdicts): C_α every 10 steps and λ_max every 100,
+    /// denser than grok's defaults (chosen for ≤ 3 % overhead, issue 8). Each is added unless the grok arguments set it.</summary>
+    public static readonly (string Option, string Value)[] VerdictSchedules = [("--consolidation-every", "10"), ("--curvature-every", "100")];
+
+    /// <summary>The verdict schedules that <paramref name="grokArgs"/> leave unset, as arguments.</summary>
+    public static string[] ScheduleArgs(IReadOnlyList<string> grokArgs) =>
+        VerdictSchedules.Where(v => !grokArgs.Any(a => a == v.Option || a.StartsWith(v.Option + "=", StringComparison.Ordinal)))
+            .SelectMany(v => new[] { v.Option, v.Value }).ToArray();
 
     /// <summary>The sweep's definition, stored as SWEEP_DIR/sweep.json.</summary>
     public sealed record SweepPlan(string Task, string[] Ops, int[] Seeds, double[] WeightDecays, int Steps, string[] GrokArgs, bool Multitask = false)
@@ -34,7 +44,7 @@ public static class SweepCommand
             [
                 "grok", "--task", Task, .. Task == "modular" ? new[] { "--op", op } : [], .. Multitask ? new[] { "--multitask" } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
                 "--weight-decay", wd.ToString("R", CultureInfo.InvariantCulture), "--steps", Steps.ToString(CultureInfo.InvariantCulture),
-                .. ProbeArgs, .. GrokArgs,
+                .. ProbeArgs, .. ScheduleArgs(GrokArgs), .. GrokArgs,
             ]);
 
         string Name(string op, int seed, double wd) => string.Create(CultureInfo.InvariantCulture,

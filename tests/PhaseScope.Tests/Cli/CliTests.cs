@@ -69,8 +69,8 @@ public class CliTests
         using var dir = new TempDirectory();
         string[] args = ["grok", "--task", "scan", "--steps", "12", "--eval-every", "6", "--checkpoint-every", "6", "--scan-train", "64",
             "--layers", "1", "--d-model", "32", "--heads", "2", "--d-ff", "64", "--batch-size", "32", "--threads", "1", "--no-report",
-            "--moments", "--spectral", "--spectral-stride", "2", "--spectral-window", "3", "--consolidation", "micro", "--curvature", "--curvature-every", "6",
-            "--out", dir.Path, "--name", "scan", "--json"];
+            "--moments", "--spectral", "--spectral-stride", "2", "--spectral-window", "3", "--consolidation", "micro", "--consolidation-every", "6",
+            "--curvature", "--curvature-every", "6", "--out", dir.Path, "--name", "scan", "--json"];
         var (code, stdout, stderr) = CliRunner.Run(dir.Path, args);
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);

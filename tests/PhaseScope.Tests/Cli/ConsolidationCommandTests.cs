@@ -129,4 +129,21 @@ public class ConsolidationCommandTests
         // I needs λ_max: from the first curvature measurement (step 20) on, at steps 20, 25, …, 40.
         Assert.Equal(5, reader.Series("consolidation/intelligence").Count);
     }
+
+    /// <summary>The default schedules (issue 8's ≤ 3 %): C_α every 100 steps and λ_max every 2,000 unless a controller acts
+    /// on C_α, which then keeps every 10.</summary>
+    [Theory]
+    [InlineData("100", "--consolidation", "micro")]
+    [InlineData("10", "--early-stop")]
+    [InlineData("10", "--adaptive-lr")]
+    public void DefaultSchedulesAreSparseUnlessAControllerNeedsC(string every, params string[] args)
+    {
+        using var dir = new TempDirectory();
+        var (code, _, stderr) = CliRunner.Run(dir.Path, ["grok", "--p", "13", "--steps", "2", "--batch-size", "32", "--d-model", "32", "--curvature",
+            "--checkpoint-every", "0", "--no-report", "--out", dir.Path, "--name", "d", .. args]);
+        Assert.True(code == 0, stderr);
+        using var reader = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "d"));
+        Assert.Equal(every, reader.Config()["consolidation_every"]);
+        Assert.Equal("2000", reader.Config()["curvature_every"]);
+    }
 }

@@ -26,6 +26,9 @@ public class SweepCommandTests
             Assert.Equal("completed", reader.Info().Status);
             Assert.Equal("true", reader.Config()["spectral"]);
             Assert.Equal("micro", reader.Config()["consolidation"]);
+            // The verdict schedules: C_α every 10 (grok's default is 100); λ_max as the grok arguments set it, not every 100.
+            Assert.Equal("10", reader.Config()["consolidation_every"]);
+            Assert.Equal("20", reader.Config()["curvature_every"]);
         }
 
         // One run lost (e.g. killed before its first checkpoint and cleaned away): a rerun redoes it alone.
