@@ -16,7 +16,9 @@ namespace PhaseScope.Monitoring;
 /// </para>
 /// <para>
 /// Transitions: a probe's event (other than failures) or a probe that reports a transition under way
-/// (<see cref="ITransitionSignal"/>) opens a transition window of <see cref="TransitionSteps"/> steps: the probe that
+/// (<see cref="ITransitionSignal"/>, heeded only while the account is clear: p may sit near 0.5 for thousands of steps,
+/// and C_α at its base schedule alone can cost more than the whole budget — measured 5.7 % instead of 5 over 6,000
+/// steps before this rule) opens a transition window of <see cref="TransitionSteps"/> steps: the probe that
 /// signalled runs at its base schedule (it is the one the event needs), and every other probe follows a second plan made
 /// with <see cref="TransitionBoost"/> times the budget. Running every probe at its base schedule instead would let one
 /// costly probe (λ_max by Lanczos: ≈ 25 training steps per call) undo the budget whenever anything happens, and early in

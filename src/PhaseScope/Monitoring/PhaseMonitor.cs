@@ -289,8 +289,9 @@ public sealed class PhaseMonitor : IDisposable
             Budget!.Step(Seconds(now - lastStepTimestamp - (monitorTicks - monitorTicksAtLastStep)), Seconds(bookkeepingTicks - bookkeepingTicksAtLastStep));
         foreach (var s in slots)
             if (s.StepOfTicks == step && Stretchable(s)) Budget!.Ran(s.Probe.Name, step, Seconds(s.StepTicks), BaseInterval(s));
+        // A continuing signal is heeded only while the account is clear (MonitorBudget: p may sit near 0.5 for thousands of steps).
         foreach (var s in slots)
-            if (!s.Disabled && s.Probe is ITransitionSignal { TransitionUnderway: true })
+            if (!s.Disabled && s.Probe is ITransitionSignal { TransitionUnderway: true } && Budget!.Debt <= 0)
                 SuspendBudget(step, s.Probe.Name, $"'{s.Probe.Name}' reports a transition under way");
         var infos = slots.Where(s => !s.Disabled).Select(s => new MonitorBudget.ProbeInfo(s.Probe.Name, BaseInterval(s), Stretchable(s))).ToList();
         var changed = Budget!.Replan(step, infos);

@@ -213,6 +213,50 @@ public class MonitorBudgetTests
         Assert.Contains(slow.Steps, s => s > 2500);
     }
 
+    sealed class AlwaysUnderwayProbe(ManualClock clock) : IProbe, ITransitionSignal
+    {
+        public List<long> Steps { get; } = [];
+        public string Name => "underway";
+        public ProbeNeeds Needs => ProbeNeeds.None;
+        public ProbeSchedule Schedule { get; } = ProbeSchedule.Every(1);
+        public bool TransitionUnderway => true;
+        public void Observe(ProbeContext context, ProbeOutput output)
+        {
+            Steps.Add(context.Step);
+            clock.Advance(12);
+        }
+    }
+
+    /// <summary>
+    /// A probe that reports a transition under way at every reading (as C_α's p may sit near 0.5 for thousands of steps)
+    /// costs 12 ms per call on 3 ms steps under a 10 % budget. Heeded at all times it would run every step: 4 × the
+    /// training time. It is heeded only while the account is clear, so each 30-step window (360 ms) is repaid before the
+    /// next opens: over 4,000 steps the probe's time stays within b × training time plus one window and one call.
+    /// </summary>
+    [Fact]
+    public void AContinuingTransitionSignalIsHeededOnlyWhileTheAccountIsClear()
+    {
+        var p = new Parameter(zeros(3));
+        var clock = new ManualClock();
+        var probe = new AlwaysUnderwayProbe(clock);
+        using var monitor = new PhaseMonitor([new NamedParameter("p", p)], [probe], [])
+        {
+            Budget = new MonitorBudget(0.10, replanEvery: 50, warmupSteps: 20, transitionSteps: 30),
+            Clock = clock,
+        };
+        const int steps = 4000;
+        for (int step = 1; step <= steps; step++)
+        {
+            monitor.AfterBackward(step);
+            clock.Advance(3);
+            monitor.AfterStep(step);
+        }
+        double spent = 12 * probe.Steps.Count(s => s > 20), allowed = 0.10 * 3 * (steps - 20);
+        Assert.True(spent <= allowed + 30 * 12 + 12, $"{probe.Steps.Count} calls: {spent:F0} ms after the warm-up against a budget of {allowed:F0} ms");
+        // Still heeded: windows of consecutive calls after the first one.
+        Assert.Contains(probe.Steps, s => s > 2000 && probe.Steps.Contains(s + 1));
+    }
+
     /// <summary>
     /// The account by hand: 3 ms steps, a 10 % budget (0.3 ms per step), one probe costing 25 ms per call. The warm-up call
     /// (step 1) sets the plan k = ⌈25/0.3⌉ = 84, with ⌈25/1.2⌉ = 21 in transition windows. The probe runs at step 85 (its
