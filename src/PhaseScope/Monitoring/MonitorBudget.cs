@@ -94,7 +94,9 @@ public sealed class MonitorBudget
     /// to come, c_i·(1 − elapsed/(I_i·base_i)), and only the rest is debt. (Until 2026-11-24 the slack was one call of the
     /// dearest probe at all times: with λ_max at ≈ 1 s per call that excused 30 steps' worth of time for the whole run, so
     /// an account never repaid below it; measured 1.16 × at a 5 % budget over 2,000 steps.)</remarks>
-    public double Debt => Math.Max(0, spentSeconds - allowedSeconds - Prepaid(lastStep));
+    public double Debt => DebtAt(lastStep);
+
+    double DebtAt(long step) => Math.Max(0, spentSeconds - allowedSeconds - Prepaid(step));
 
     /// <summary>The part of each probe's last call not yet earned back at <paramref name="step"/> (its cost spread evenly over
     /// the interval the plan gives it).</summary>
@@ -125,14 +127,13 @@ public sealed class MonitorBudget
 
     /// <summary>Whether a probe whose base schedule is due at <paramref name="step"/> may run: it signalled a transition
     /// under way; it never ran and the budget accrued so far covers its prior (b·step ≥ E and no debt; always, without a
-    /// prior); or
-    /// I·base steps have passed since it last ran (I in effect now; with I = k·base, the k − 1 base-due steps between
-    /// are skipped).</summary>
+    /// prior); or I·base steps have passed since it last ran (I in effect now; with I = k·base, the k − 1 base-due steps
+    /// between are skipped).</summary>
     public bool Allows(string probe, long step)
     {
         if (step < denseUntil.GetValueOrDefault(probe, 0)) return true;
         if (!lastRun.TryGetValue(probe, out var last))
-            return !priors.TryGetValue(probe, out var prior) || (Fraction * step >= prior && (lastPlan == 0 || spentSeconds - allowedSeconds - Prepaid(step) <= 0));
+            return !priors.TryGetValue(probe, out var prior) || (Fraction * step >= prior && DebtAt(step) <= 0);
         return step >= last.Step + (long)IntervalAt(probe, step) * last.Base - (last.Base - 1);
     }
 
