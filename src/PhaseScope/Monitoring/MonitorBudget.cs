@@ -20,7 +20,8 @@ namespace PhaseScope.Monitoring;
 /// and C_α at its base schedule alone can cost more than the whole budget — measured 5.7 % instead of 5 over 6,000
 /// steps before this rule) opens a transition window of <see cref="TransitionSteps"/> steps: the probe that
 /// signalled runs at its base schedule (it is the one the event needs), and every other probe follows a second plan made
-/// with <see cref="TransitionBoost"/> times the budget. Running every probe at its base schedule instead would let one
+/// with <see cref="TransitionBoost"/> times the budget (a probe whose one call costs more than a window's extra allowance
+/// keeps its plain plan). Running every probe at its base schedule instead would let one
 /// costly probe (λ_max by Lanczos: ≈ 25 training steps per call) undo the budget whenever anything happens, and early in
 /// training something always happens (measured: 1.37× instead of 1.05 over 600 steps). Each re-plan that changes an
 /// interval is logged (event <c>budget_intervals</c>, metrics <c>monitor/interval/NAME</c>), as are windows
@@ -191,9 +192,14 @@ public sealed class MonitorBudget
         double bookkeeping = double.IsNaN(bookkeepingEma) ? 0 : bookkeepingEma;
         bookkeeping += Math.Min(debt / ReplanEvery, 0.5 * Math.Max(0, Fraction * StepSeconds - bookkeeping));
         var inputs = probes.Select(p => (p.Name, p.BaseInterval, p.Stretchable, Cost: costEma.GetValueOrDefault(p.Name, double.NaN))).ToList();
-        // In debt, transition windows get no boost: only the probe that signalled samples densely.
-        foreach (var (name, interval) in Plan((debt > 0 ? 1 : TransitionBoost) * Fraction * StepSeconds - bookkeeping, inputs)) boosted[name] = interval;
         var plan = Plan(Fraction * StepSeconds - bookkeeping, inputs);
+        // In debt, transition windows get no boost: only the probe that signalled samples densely. Nor does a probe one call
+        // of which costs more than a whole window's extra allowance, (boost − 1)·b·t_step·TransitionSteps: the window
+        // cannot pay for it, and the debt it leaves outlasts the window (λ_max at ≈ 1.3 s per call against ≈ 1 s of extra
+        // allowance in a 200-step window at 5 % of a 35 ms step: measured 1.058–1.067 over 2,000 steps with it boosted).
+        double windowExtra = (TransitionBoost - 1) * Fraction * StepSeconds * TransitionSteps;
+        foreach (var (name, interval) in Plan((debt > 0 ? 1 : TransitionBoost) * Fraction * StepSeconds - bookkeeping, inputs))
+            boosted[name] = costEma.GetValueOrDefault(name, 0) > windowExtra ? Math.Max(interval, plan[name]) : interval;
         foreach (var (name, interval) in plan)
             if (Interval(name) != interval)
             {

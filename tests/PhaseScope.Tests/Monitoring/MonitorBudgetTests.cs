@@ -213,6 +213,26 @@ public class MonitorBudgetTests
         Assert.Contains(slow.Steps, s => s > 2500);
     }
 
+    /// <summary>
+    /// Plans by hand: 3 ms steps, a 10 % budget (0.3 ms per step), 200-step windows at 4× (their extra allowance is
+    /// 3 × 0.3 ms × 200 = 180 ms). Two probes measured once at base 1: "mid" at 25 ms and "dear" at 500 ms per call. The
+    /// equal share 0.15 ms gives ⌈25/0.15⌉ = 167 and ⌈500/0.15⌉ = 3334; the boosted share 0.6 ms gives ⌈25/0.6⌉ = 42 and
+    /// ⌈500/0.6⌉ = 834, but one call of "dear" costs more than the window's 180 ms, so in a window it keeps 3334.
+    /// </summary>
+    [Fact]
+    public void AWindowDoesNotBoostAProbeItCannotPayFor()
+    {
+        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 200);
+        var infos = new List<MonitorBudget.ProbeInfo> { new("mid", 1, true), new("dear", 1, true) };
+        budget.Step(3e-3, 0);
+        budget.Ran("mid", 1, 25e-3, 1);
+        budget.Ran("dear", 1, 500e-3, 1);
+        budget.Replan(1, infos);
+        budget.Suspend(1, "other");
+        Assert.Equal((167, 3334), (budget.Interval("mid"), budget.Interval("dear")));
+        Assert.Equal((42, 3334), (budget.IntervalAt("mid", 1), budget.IntervalAt("dear", 1)));
+    }
+
     sealed class AlwaysUnderwayProbe(ManualClock clock) : IProbe, ITransitionSignal
     {
         public List<long> Steps { get; } = [];
@@ -258,12 +278,13 @@ public class MonitorBudgetTests
     }
 
     /// <summary>
-    /// The account by hand: 3 ms steps, a 10 % budget (0.3 ms per step), one probe costing 25 ms per call. The warm-up call
-    /// (step 1) sets the plan k = ⌈25/0.3⌉ = 84, with ⌈25/1.2⌉ = 21 in transition windows. The probe runs at step 85 (its
+    /// The account by hand: 3 ms steps, a 10 % budget (0.3 ms per step), one probe costing 25 ms per call, 30-step windows
+    /// (their extra allowance, 3 × 0.3 × 30 = 27 ms, pays for a call). The warm-up call (step 1) sets the plan
+    /// k = ⌈25/0.3⌉ = 84. The probe runs at step 85 (its
     /// cost prepaid over the 84 steps its plan gives it) and once more at step 86, unplanned (as in a window it signalled).
     /// Plan at step 101: spent 50, allowed 16 × 0.3 = 4.8, the last call's unearned part 25·(1 − 15/84) = 20.54, so the debt
     /// is 24.66 ms; repayment r = min(24.66/100, 0.15) = 0.15 leaves 0.15 ms per step: k = ⌈25/0.15⌉ = 167, and in debt a
-    /// transition window gets no boost (167, not 21); the debt then reads 50 − 4.8 − 25·(1 − 15/167) = 22.45 (the unearned
+    /// transition window opened at 101 gets no boost (167, not ⌈25/(1.2 − 0.15)⌉ = 24); the debt then reads 50 − 4.8 − 25·(1 − 15/167) = 22.45 (the unearned
     /// part spread over the new plan). Plan at step 201: allowed 34.8, unearned 25·(1 − 115/167) = 7.78, debt 7.42,
     /// r = 0.0742: k = ⌈25/0.2258⌉ = 111, after which the call at 86 is past its interval and the debt reads 50 − 34.8 =
     /// 15.2. (With one call of slack at all times, as before 2026-11-24, the debt at 201 read 0 and the plan went back to
@@ -272,7 +293,7 @@ public class MonitorBudgetTests
     [Fact]
     public void AnUnplannedCallIsDebtUntilRepaidAndInDebtWindowsGetNoBoost()
     {
-        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 1); // windows of the step itself
+        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 30);
         var infos = new List<MonitorBudget.ProbeInfo> { new("dear", 1, true), new("other", 1, false) };
         var plans = new Dictionary<long, (int Plan, int InWindow, double Debt)>();
         for (int step = 1; step <= 201; step++)
@@ -282,13 +303,13 @@ public class MonitorBudgetTests
             if (planned || step == 86) budget.Ran("dear", step, 25e-3, 1);
             Assert.Equal(step is 1 or 85 or 86, planned || step == 86);
             budget.Replan(step, infos);
-            if (step is 1 or 101 or 201)
+            if (step == 1) Assert.Equal(84, budget.Interval("dear"));
+            if (step is 101 or 201)
             {
                 budget.Suspend(step, "other");
                 plans[step] = (budget.Interval("dear"), budget.IntervalAt("dear", step), budget.Debt);
             }
         }
-        Assert.Equal((84, 21), (plans[1].Plan, plans[1].InWindow));
         Assert.Equal((167, 167), (plans[101].Plan, plans[101].InWindow));
         Assert.Equal(22.446e-3, plans[101].Debt, 1e-5);
         Assert.Equal((111, 111), (plans[201].Plan, plans[201].InWindow));
