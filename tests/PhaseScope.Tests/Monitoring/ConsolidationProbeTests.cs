@@ -51,7 +51,8 @@ public class ConsolidationProbeTests
         var probed = Train(() => [new ConsolidationProbe(ConsolidationMethod.ExtraBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)]);
         Assert.Equal(plain.Parameters, probed.Parameters);
         var p = probed.Sink.Metrics.Where(m => m.Name == "consolidation/p").ToList();
-        Assert.Equal(6, p.Count);
+        Assert.True(p.Count == 6, $"{p.Count} measurements of p at steps [{string.Join(", ", p.Select(m => m.Step))}]; events: "
+            + string.Join(" | ", probed.Sink.Events.Select(e => $"{e.Step} {e.Kind}: {e.Message}")));
         Assert.All(p, m => Assert.InRange(m.Value, 0, 1));
     }
 
