@@ -22,7 +22,9 @@ using static TorchSharp.torch;
 // last two) and ScalingBench (cost against P,
 // fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷;
 // --suite scaling runs ScalingBench alone (with each probe's ms per step); --suite hidden runs HiddenCostBench (training
-// steps of a budgeted run against plain ones: what the monitor costs outside its stopwatches; --long-steps per run).
+// steps of a budgeted run against plain ones: what the monitor costs outside its stopwatches; --long-steps per run);
+// --suite hvp runs HvpCostBench (one Hessian-vector product, exact against the seed's per-tensor form and a forward
+// difference, on 8…512 examples, and the difference's accuracy; --steps products per figure).
 int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
@@ -40,12 +42,12 @@ for (int i = 0; i < args.Length; i++)
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--long-steps" or "--budget-steps": longSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break; // --budget-steps: its name before the defaults ran long too
         case "--no-reference": reference = false; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden --max-params P --long-steps N --no-reference"); return 2;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden|hvp --max-params P --long-steps N --no-reference"); return 2;
     }
 }
 if (longSteps < 100) { Console.Error.WriteLine("--long-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun or hidden"); return 2; }
+if (suite is not ("hvp" or "monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun, hidden or hvp"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
 if (suite == "moments")
@@ -73,6 +75,11 @@ if (suite == "scaling")
 }
 
 using var task = ModularArithmetic.Create(97, ModularOperation.Add, 0.5, 42);
+if (suite == "hvp")
+{
+    HvpCostBench.Run(task, steps, trainedSteps: 1500);
+    return 0;
+}
 if (suite == "hidden")
 {
     HiddenCostBench.Run(task, longSteps, rounds, OverheadBench.Rich);

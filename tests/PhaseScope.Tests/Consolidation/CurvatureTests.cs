@@ -45,6 +45,21 @@ public class CurvatureTests
     }
 
     [Fact]
+    public void HessianOfALossLinearInTheParametersIsZero()
+    {
+        // L = wᵀc + 3·b: ∇L = (c, 3) has no graph, so H = 0; autograd.grad on it would be a native error.
+        using var scope = NewDisposeScope();
+        var w = tensor(new double[] { 1, 2 }, ScalarType.Float64).requires_grad_(true);
+        var b = tensor(new double[] { 0.5 }, ScalarType.Float64).requires_grad_(true);
+        Tensor loss;
+        using (enable_grad()) loss = w.dot(tensor(new double[] { 4, -1 }, ScalarType.Float64)) + b.sum() * 3;
+        using var hvp = new HessianVectorProduct(loss, [w, b]);
+        Assert.Equal(new double[] { 0, 0, 0 }, hvp.Apply(tensor(new double[] { 1, 2, 3 }, ScalarType.Float64)).data<double>().ToArray());
+        var r = Lanczos.Run(hvp.Apply, hvp.Dimension, maxIterations: 3, tolerance: 1e-8, seed: 1);
+        Assert.Equal(0, r.LambdaMax);
+    }
+
+    [Fact]
     public void LanczosFindsTheTopOfAKnownSpectrum()
     {
         using var scope = NewDisposeScope();
