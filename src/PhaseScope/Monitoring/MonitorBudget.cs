@@ -20,8 +20,8 @@ namespace PhaseScope.Monitoring;
 /// and C_α at its base schedule alone can cost more than the whole budget — measured 5.7 % instead of 5 over 6,000
 /// steps before this rule) opens a transition window of <see cref="TransitionSteps"/> steps: the probe that
 /// signalled runs at its base schedule (it is the one the event needs), and every other probe follows a second plan made
-/// with <see cref="TransitionBoost"/> times the budget (a probe whose one call costs more than a window's extra allowance
-/// keeps its plain plan). Running every probe at its base schedule instead would let one
+/// with <see cref="TransitionBoost"/> times the budget (a probe that plan would not run at least
+/// <see cref="DenseCallsPerWindow"/> times in a window keeps its plain plan). Running every probe at its base schedule instead would let one
 /// costly probe (λ_max by Lanczos: ≈ 25 training steps per call) undo the budget whenever anything happens, and early in
 /// training something always happens (measured: 1.37× instead of 1.05 over 600 steps). Each re-plan that changes an
 /// interval is logged (event <c>budget_intervals</c>, metrics <c>monitor/interval/NAME</c>), as are windows
@@ -85,6 +85,17 @@ public sealed class MonitorBudget
     public double TransitionBoost { get; }
     /// <summary>A transition window lasts until this step (exclusive).</summary>
     public long SuspendedUntil { get; private set; }
+    /// <summary>
+    /// The calls a transition window's boosted plan must give a probe for the boost to apply: a window is there to sample
+    /// densely, and a probe it could run only once or twice gains no series from it, only a lump of cost. Until 2026-12-03
+    /// the rule was a cost one — no boost for a probe one call of which costs more than the window's extra allowance,
+    /// (boost − 1)·b·t_step·TransitionSteps — and λ_max at ≈ 1.2 s per call passed it in a 200-step window at 5 % of a
+    /// 45 ms step (≈ 1.3 s): it ran 400 steps after its last call, in a window opened by a moments event, and left 1.09 s of
+    /// debt that the run's last 300 steps could not repay (the reference run with the verdict schedules: monitor 6.25 % of
+    /// wall time, 1.067 ×).
+    /// </summary>
+    public const int DenseCallsPerWindow = 4;
+
     /// <summary>The median training step time measured (seconds; NaN before any).</summary>
     public double StepSeconds => stepSeconds.Count == 0 ? double.NaN : Median(stepSeconds);
 
@@ -193,13 +204,13 @@ public sealed class MonitorBudget
         bookkeeping += Math.Min(debt / ReplanEvery, 0.5 * Math.Max(0, Fraction * StepSeconds - bookkeeping));
         var inputs = probes.Select(p => (p.Name, p.BaseInterval, p.Stretchable, Cost: costEma.GetValueOrDefault(p.Name, double.NaN))).ToList();
         var plan = Plan(Fraction * StepSeconds - bookkeeping, inputs);
-        // In debt, transition windows get no boost: only the probe that signalled samples densely. Nor does a probe one call
-        // of which costs more than a whole window's extra allowance, (boost − 1)·b·t_step·TransitionSteps: the window
-        // cannot pay for it, and the debt it leaves outlasts the window (λ_max at ≈ 1.3 s per call against ≈ 1 s of extra
-        // allowance in a 200-step window at 5 % of a 35 ms step: measured 1.058–1.067 over 2,000 steps with it boosted).
-        double windowExtra = (TransitionBoost - 1) * Fraction * StepSeconds * TransitionSteps;
+        // In debt, transition windows get no boost: only the probe that signalled samples densely. Nor does a probe the
+        // boosted plan would not sample densely, DenseCallsPerWindow times in a window: its one or two calls are lumps, not
+        // a denser series, and the debt they leave outlasts the window.
+        var baseIntervals = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var p in inputs) baseIntervals[p.Name] = p.BaseInterval;
         foreach (var (name, interval) in Plan((debt > 0 ? 1 : TransitionBoost) * Fraction * StepSeconds - bookkeeping, inputs))
-            boosted[name] = costEma.GetValueOrDefault(name, 0) > windowExtra ? Math.Max(interval, plan[name]) : interval;
+            boosted[name] = (long)interval * baseIntervals[name] * DenseCallsPerWindow <= TransitionSteps ? interval : Math.Max(interval, plan[name]);
         foreach (var (name, interval) in plan)
             if (Interval(name) != interval)
             {

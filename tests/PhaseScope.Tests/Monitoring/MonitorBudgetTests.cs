@@ -233,6 +233,27 @@ public class MonitorBudgetTests
         Assert.Equal((42, 3334), (budget.IntervalAt("mid", 1), budget.IntervalAt("dear", 1)));
     }
 
+    /// <summary>
+    /// The same plans with "lumpy" at 150 ms per call instead of "dear": the equal share 0.15 ms gives 167 and
+    /// ⌈150/0.15⌉ = 1000, the boosted share 0.6 ms 42 and 250. One call of "lumpy" costs less than the window's 180 ms of
+    /// extra allowance, but 250 steps give it no call in a 200-step window beyond the one it may just have had, fewer than
+    /// <see cref="MonitorBudget.DenseCallsPerWindow"/> (a boosted interval of at most 200/4 = 50 steps): it keeps 1000,
+    /// while "mid" (42 ≤ 50) is boosted.
+    /// </summary>
+    [Fact]
+    public void AWindowBoostsOnlyTheProbesItCanSampleDensely()
+    {
+        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 200);
+        var infos = new List<MonitorBudget.ProbeInfo> { new("mid", 1, true), new("lumpy", 1, true) };
+        budget.Step(3e-3, 0);
+        budget.Ran("mid", 1, 25e-3, 1);
+        budget.Ran("lumpy", 1, 150e-3, 1);
+        budget.Replan(1, infos);
+        budget.Suspend(1, "other");
+        Assert.Equal((167, 1000), (budget.Interval("mid"), budget.Interval("lumpy")));
+        Assert.Equal((42, 1000), (budget.IntervalAt("mid", 1), budget.IntervalAt("lumpy", 1)));
+    }
+
     sealed class AlwaysUnderwayProbe(ManualClock clock) : IProbe, ITransitionSignal
     {
         public List<long> Steps { get; } = [];
@@ -278,13 +299,12 @@ public class MonitorBudgetTests
     }
 
     /// <summary>
-    /// The account by hand: 3 ms steps, a 10 % budget (0.3 ms per step), one probe costing 25 ms per call, 30-step windows
-    /// (their extra allowance, 3 × 0.3 × 30 = 27 ms, pays for a call). The warm-up call (step 1) sets the plan
+    /// The account by hand: 3 ms steps, a 10 % budget (0.3 ms per step), one probe costing 25 ms per call. The warm-up call (step 1) sets the plan
     /// k = ⌈25/0.3⌉ = 84. The probe runs at step 85 (its
     /// cost prepaid over the 84 steps its plan gives it) and once more at step 86, unplanned (as in a window it signalled).
     /// Plan at step 101: spent 50, allowed 16 × 0.3 = 4.8, the last call's unearned part 25·(1 − 15/84) = 20.54, so the debt
     /// is 24.66 ms; repayment r = min(24.66/100, 0.15) = 0.15 leaves 0.15 ms per step: k = ⌈25/0.15⌉ = 167, and in debt a
-    /// transition window opened at 101 gets no boost (167, not ⌈25/(1.2 − 0.15)⌉ = 24); the debt then reads 50 − 4.8 − 25·(1 − 15/167) = 22.45 (the unearned
+    /// transition window opened at 101 (400 steps, so that 24 would be dense: 4 × 24 ≤ 400) gets no boost (167, not ⌈25/(1.2 − 0.15)⌉ = 24); the debt then reads 50 − 4.8 − 25·(1 − 15/167) = 22.45 (the unearned
     /// part spread over the new plan). Plan at step 201: allowed 34.8, unearned 25·(1 − 115/167) = 7.78, debt 7.42,
     /// r = 0.0742: k = ⌈25/0.2258⌉ = 111, after which the call at 86 is past its interval and the debt reads 50 − 34.8 =
     /// 15.2. (With one call of slack at all times, as before 2026-11-24, the debt at 201 read 0 and the plan went back to
@@ -293,7 +313,7 @@ public class MonitorBudgetTests
     [Fact]
     public void AnUnplannedCallIsDebtUntilRepaidAndInDebtWindowsGetNoBoost()
     {
-        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 30);
+        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 400);
         var infos = new List<MonitorBudget.ProbeInfo> { new("dear", 1, true), new("other", 1, false) };
         var plans = new Dictionary<long, (int Plan, int InWindow, double Debt)>();
         for (int step = 1; step <= 201; step++)
