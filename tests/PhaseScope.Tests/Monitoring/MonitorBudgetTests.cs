@@ -215,43 +215,27 @@ public class MonitorBudgetTests
 
     /// <summary>
     /// Plans by hand: 3 ms steps, a 10 % budget (0.3 ms per step), 200-step windows at 4× (their extra allowance is
-    /// 3 × 0.3 ms × 200 = 180 ms). Two probes measured once at base 1: "mid" at 25 ms and "dear" at 500 ms per call. The
-    /// equal share 0.15 ms gives ⌈25/0.15⌉ = 167 and ⌈500/0.15⌉ = 3334; the boosted share 0.6 ms gives ⌈25/0.6⌉ = 42 and
-    /// ⌈500/0.6⌉ = 834, but one call of "dear" costs more than the window's 180 ms, so in a window it keeps 3334.
+    /// 3 × 0.3 ms × 200 = 180 ms). Two probes measured once at base 1: "mid" at 25 ms per call and a second one at 500 ms
+    /// ("dear") or 150 ms ("lumpy"). The equal share 0.15 ms gives ⌈25/0.15⌉ = 167 and ⌈500/0.15⌉ = 3334 or
+    /// ⌈150/0.15⌉ = 1000; the boosted share 0.6 ms gives 42 and ⌈500/0.6⌉ = 834 or 250. A window boosts only a probe it runs
+    /// at least <see cref="MonitorBudget.DenseCallsPerWindow"/> times (a boosted interval ≤ 200/4 = 50 steps): "mid" gets
+    /// 42, while "dear" keeps 3334 and "lumpy" 1000 — "lumpy" although one call (150 ms) costs less than the window's
+    /// 180 ms, which the cost rule before 2026-12-03 let through (it would get 250).
     /// </summary>
-    [Fact]
-    public void AWindowDoesNotBoostAProbeItCannotPayFor()
+    [Theory]
+    [InlineData(500e-3, 3334)]
+    [InlineData(150e-3, 1000)]
+    public void AWindowBoostsOnlyTheProbesItCanSampleDensely(double secondCost, int secondPlan)
     {
         var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 200);
-        var infos = new List<MonitorBudget.ProbeInfo> { new("mid", 1, true), new("dear", 1, true) };
+        var infos = new List<MonitorBudget.ProbeInfo> { new("mid", 1, true), new("second", 1, true) };
         budget.Step(3e-3, 0);
         budget.Ran("mid", 1, 25e-3, 1);
-        budget.Ran("dear", 1, 500e-3, 1);
+        budget.Ran("second", 1, secondCost, 1);
         budget.Replan(1, infos);
         budget.Suspend(1, "other");
-        Assert.Equal((167, 3334), (budget.Interval("mid"), budget.Interval("dear")));
-        Assert.Equal((42, 3334), (budget.IntervalAt("mid", 1), budget.IntervalAt("dear", 1)));
-    }
-
-    /// <summary>
-    /// The same plans with "lumpy" at 150 ms per call instead of "dear": the equal share 0.15 ms gives 167 and
-    /// ⌈150/0.15⌉ = 1000, the boosted share 0.6 ms 42 and 250. One call of "lumpy" costs less than the window's 180 ms of
-    /// extra allowance, but 250 steps give it no call in a 200-step window beyond the one it may just have had, fewer than
-    /// <see cref="MonitorBudget.DenseCallsPerWindow"/> (a boosted interval of at most 200/4 = 50 steps): it keeps 1000,
-    /// while "mid" (42 ≤ 50) is boosted.
-    /// </summary>
-    [Fact]
-    public void AWindowBoostsOnlyTheProbesItCanSampleDensely()
-    {
-        var budget = new MonitorBudget(0.10, replanEvery: 100, warmupSteps: 1, transitionSteps: 200);
-        var infos = new List<MonitorBudget.ProbeInfo> { new("mid", 1, true), new("lumpy", 1, true) };
-        budget.Step(3e-3, 0);
-        budget.Ran("mid", 1, 25e-3, 1);
-        budget.Ran("lumpy", 1, 150e-3, 1);
-        budget.Replan(1, infos);
-        budget.Suspend(1, "other");
-        Assert.Equal((167, 1000), (budget.Interval("mid"), budget.Interval("lumpy")));
-        Assert.Equal((42, 1000), (budget.IntervalAt("mid", 1), budget.IntervalAt("lumpy", 1)));
+        Assert.Equal((167, secondPlan), (budget.Interval("mid"), budget.Interval("second")));
+        Assert.Equal((42, secondPlan), (budget.IntervalAt("mid", 1), budget.IntervalAt("second", 1)));
     }
 
     sealed class AlwaysUnderwayProbe(ManualClock clock) : IProbe, ITransitionSignal
