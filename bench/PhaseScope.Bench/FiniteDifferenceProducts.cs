@@ -1,13 +1,14 @@
+using PhaseScope.Consolidation;
 using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Bench;
 
 /// <summary>
-/// Hessian-vector products by differences of gradients, H v ≈ (∇L(θ + εv) − ∇L(θ)) / ε (or the central difference), which
-/// seed 003 §11.6 names beside double backward ("finite differences or double backprop"). One product costs a forward and a
-/// first-order backward, about half a double backward, but <see cref="HvpCostBench"/> measured it wrong by 2–100 % per product
-/// and λ_max by 2–5× after training on the reference ReLU transformer: a perturbation εv flips ReLU units, and the jump in
+/// Hessian-vector products by a forward difference of gradients, H v ≈ (∇L(θ + εv) − ∇L(θ)) / ε, which seed 003 §11.6
+/// names beside double backward ("finite differences or double backprop"). One product costs a forward and a first-order
+/// backward, about half a double backward, but <see cref="HvpCostBench"/> measured one product 5–7,900 % off the exact one
+/// (whatever ε) and λ_max +438 % after 1,500 steps on the reference ReLU transformer: a perturbation εv flips ReLU units, and the jump in
 /// the gradient divided by ε does not vanish as ε shrinks (rounding grows instead). So PhaseScope keeps the exact product
 /// (<see cref="PhaseScope.Consolidation.HessianVectorProduct"/>) and this stays in the bench as the evidence.
 /// ε‖v‖ = √u·(1 + ‖θ‖) by default (Nocedal and Wright, §8.1). The parameters are moved in place under no_grad and copied
@@ -21,20 +22,19 @@ sealed class FiniteDifferenceHessianVectorProduct : IDisposable
     readonly Tensor baseGradient; // flat ∇L(θ)
     readonly long[] sizes;
     readonly double thetaNorm, unitRoundoff;
-    readonly double? step; readonly bool central;
+    readonly double? step;
 
     /// <summary>Takes ∇L(θ) once and a snapshot of θ.</summary>
     /// <param name="loss">Computes the scalar loss at the parameters' current values, with its graph (called once per
     /// product, with autograd enabled). It must be deterministic at fixed θ.</param>
     /// <param name="parameters">The floating-point tensors the Hessian is taken over (all requiring grad).</param>
     /// <param name="step">ε‖v‖ (null: the rule above).</param>
-    /// <param name="central">Central differences.</param>
     /// <exception cref="ArgumentException">No parameter, one that does not require grad or is not floating point, or
     /// parameters of different dtypes; or the loss is not a scalar with a graph.</exception>
     /// <exception cref="InvalidOperationException">The loss changes between two evaluations at the same θ.</exception>
-    public FiniteDifferenceHessianVectorProduct(Func<Tensor> loss, IReadOnlyList<Tensor> parameters, double? step = null, bool central = false)
+    public FiniteDifferenceHessianVectorProduct(Func<Tensor> loss, IReadOnlyList<Tensor> parameters, double? step = null)
     {
-        this.step = step; this.central = central;
+        this.step = step;
         if (parameters.Count == 0 || parameters.Any(p => !p.requires_grad))
             throw new ArgumentException("Every parameter of a Hessian-vector product must require grad.", nameof(parameters));
         var dtype = parameters[0].dtype;
@@ -85,10 +85,9 @@ sealed class FiniteDifferenceHessianVectorProduct : IDisposable
         if (vNorm == 0 || !double.IsFinite(vNorm)) return (vNorm == 0 ? zeros_like(v) : full_like(v, double.NaN)).MoveToOuterDisposeScope();
         double epsilon = (step ?? Math.Sqrt(unitRoundoff) * (1 + thetaNorm)) / vNorm;
         var moved = GradientAt(v, epsilon);
-        var back = central ? GradientAt(v, -epsilon) : baseGradient;
         using var noGrad = no_grad();
-        var difference = (moved - back).to_type(ScalarType.Float64);
-        return KeptScalar.Div(difference, central ? 2 * epsilon : epsilon).to_type(v.dtype).MoveToOuterDisposeScope();
+        var difference = (moved - baseGradient).to_type(ScalarType.Float64);
+        return KeptScalar.Div(difference, epsilon).to_type(v.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>The flat gradient at θ + e·v; θ is restored from the snapshot whatever happens.</summary>
@@ -130,7 +129,7 @@ sealed class FiniteDifferenceHessianVectorProduct : IDisposable
             g = autograd.grad([l], parameters, retain_graph: false, allow_unused: true).ToArray();
         }
         using var noGrad = no_grad();
-        return (cat(g.Select((t, i) => t is { IsInvalid: false } ? t : zeros_like(parameters[i])).Select(t => t.flatten()).ToArray()), value);
+        return (cat(AutogradResults.OrZeros(g, parameters).Select(t => t.flatten()).ToArray()), value);
     }
 
     /// <summary>Releases the snapshot and the base gradient.</summary>

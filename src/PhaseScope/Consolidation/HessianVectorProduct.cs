@@ -14,7 +14,6 @@ public sealed class HessianVectorProduct : IDisposable
 {
     readonly Tensor[] parameters;
     readonly Tensor gradient; // flat ∇L, with its graph
-    readonly long[] sizes;
 
     /// <summary>Takes ∇L with its graph. <paramref name="loss"/> must be a scalar built with autograd enabled.</summary>
     /// <exception cref="ArgumentException">The loss is not a scalar or has no graph, or no parameter requires grad.</exception>
@@ -25,8 +24,7 @@ public sealed class HessianVectorProduct : IDisposable
         if (parameters.Count == 0 || parameters.Any(p => !p.requires_grad))
             throw new ArgumentException("Every parameter of a Hessian-vector product must require grad.", nameof(parameters));
         this.parameters = parameters.ToArray();
-        sizes = this.parameters.Select(p => p.numel()).ToArray();
-        Dimension = sizes.Sum();
+        Dimension = this.parameters.Sum(p => p.numel());
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
         var g = autograd.grad([loss], this.parameters, create_graph: true, retain_graph: true, allow_unused: true);

@@ -207,10 +207,12 @@ public sealed class MonitorBudget
         // In debt, transition windows get no boost: only the probe that signalled samples densely. Nor does a probe the
         // boosted plan would not sample densely, DenseCallsPerWindow times in a window: its one or two calls are lumps, not
         // a denser series, and the debt they leave outlasts the window.
-        var baseIntervals = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var p in inputs) baseIntervals[p.Name] = p.BaseInterval;
-        foreach (var (name, interval) in Plan((debt > 0 ? 1 : TransitionBoost) * Fraction * StepSeconds - bookkeeping, inputs))
-            boosted[name] = (long)interval * baseIntervals[name] * DenseCallsPerWindow <= TransitionSteps ? interval : Math.Max(interval, plan[name]);
+        var boostedPlan = Plan((debt > 0 ? 1 : TransitionBoost) * Fraction * StepSeconds - bookkeeping, inputs);
+        foreach (var p in inputs)
+        {
+            int interval = boostedPlan[p.Name];
+            boosted[p.Name] = (long)interval * p.BaseInterval * DenseCallsPerWindow <= TransitionSteps ? interval : Math.Max(interval, plan[p.Name]);
+        }
         foreach (var (name, interval) in plan)
             if (Interval(name) != interval)
             {
