@@ -31,7 +31,8 @@ public static class Objective
     {
         long t = targets.shape[1];
         using var scored = KeptScalar.With(TaskData.IgnoreIndex, s => targets.ne(s)).any(0).to_type(ScalarType.Int64);
-        using var positions = arange(1, t + 1, ScalarType.Int64, targets.device);
+        using var stop = (t + 1).ToScalar();
+        using var positions = arange(KeptScalar.One, stop, KeptScalar.One, ScalarType.Int64, targets.device);
         using var last = scored.mul(positions).max();
         long keep = Math.Max(1, last.item<long>());
         return keep == t ? (inputs.alias(), targets.alias()) : (inputs.narrow(1, 0, sourceLength + keep), targets.narrow(1, 0, keep));

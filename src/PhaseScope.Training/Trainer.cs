@@ -124,7 +124,7 @@ public sealed class Trainer
             Monitor?.AfterBackward(step, loss);
             stop = Control(step, optimizer);
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-            optimizer.step();
+            CollectionPause.During(() => optimizer.step()); // TorchSharp converts scalars inside step()
             Monitor?.AfterStep(step);
 
             if (step % options.EvaluateEvery == 0 || step == options.Steps)

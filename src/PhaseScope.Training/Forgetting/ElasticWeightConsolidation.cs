@@ -57,7 +57,7 @@ public sealed class ElasticWeightConsolidation : IDisposable
         {
             var d = parameters[j] - anchor[j];
             var term = (fisher[j] * d * d).sum();
-            total = total is null ? term : total + term;
+            total = total is null ? term : KeptScalar.Sum(total, term);
         }
         return KeptScalar.Mul(total!, Lambda / 2);
     }

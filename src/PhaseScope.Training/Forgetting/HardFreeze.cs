@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Training.Forgetting;
@@ -24,7 +25,7 @@ public sealed class HardFreeze : IDisposable
         // The count-th largest magnitude; ties at the threshold are broken by index so that exactly `count` are frozen.
         var (_, idx) = all.topk(count);
         var flatMask = zeros(all.shape[0], dtype: ScalarType.Bool);
-        flatMask.index_fill_(0, idx, true);
+        flatMask.index_fill_(0, idx, KeptScalar.One); // integer 1 sets a Bool element to true
         long offset = 0;
         frozen = parameters.Select(p =>
         {

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using System.Diagnostics;
 using PhaseScope.Moments;
 using PhaseScope.Monitoring;
@@ -168,11 +169,11 @@ public static class SplitMnistExperiment
                     {
                         var idx = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
                         var loss = functional.cross_entropy(model.forward(task.TrainInputs.index_select(0, idx)), task.TrainLabels.index_select(0, idx));
-                        var objective = penalty is null ? loss : loss + penalty.Penalty(parameters);
+                        var objective = penalty is null ? loss : KeptScalar.Sum(loss, penalty.Penalty(parameters));
                         optimizer.zero_grad();
                         objective.backward();
                         monitor?.AfterBackward(step, loss);
-                        optimizer.step();
+                        CollectionPause.During(() => optimizer.step()); // TorchSharp converts scalars inside step()
                         freeze?.Restore();
                         monitor?.AfterStep(step);
                         double value = loss.item<float>();

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,13 +32,13 @@ public sealed class DecoderBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         using var n1 = ln1.call(x);
         using var a = self_attn.call(n1);
-        using var h1 = x + a;
+        using var h1 = KeptScalar.Sum(x, a);
         using var n2 = ln2.call(h1);
         using var c = cross_attn.Attend(n2, memory);
-        using var h2 = h1 + c;
+        using var h2 = KeptScalar.Sum(h1, c);
         using var hidden = fc1.call(ln3.call(h2));
         using var act = gelu ? nn.functional.gelu(hidden) : nn.functional.relu(hidden);
         using var m = fc2.call(act);
-        return h2 + m;
+        return KeptScalar.Sum(h2, m);
     }
 }

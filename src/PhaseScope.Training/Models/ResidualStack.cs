@@ -1,3 +1,5 @@
+using TorchSharp;
+using PhaseScope.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -10,10 +12,11 @@ static class ResidualStack
     /// <summary>tok(ids) + pos(0…T−1) for ids [B, T].</summary>
     public static Tensor Embed(Embedding tokens, Embedding positions, Tensor ids)
     {
-        using var index = arange(ids.shape[1], ScalarType.Int64, ids.device);
+        using var length = ids.shape[1].ToScalar();
+        using var index = arange(KeptScalar.Zero, length, KeptScalar.One, ScalarType.Int64, ids.device);
         using var pe = positions.call(index);
         using var te = tokens.call(ids);
-        return te + pe;
+        return KeptScalar.Sum(te, pe);
     }
 
     /// <summary>Applies <paramref name="blocks"/> in order to <paramref name="h"/>, which it consumes (disposes), and

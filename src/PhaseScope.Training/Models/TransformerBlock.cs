@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,11 +29,11 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var a = attn.call(ln1.call(x));
-        var h = x + a;
+        var h = KeptScalar.Sum(x, a);
         using var hidden = fc1.call(ln2.call(h));
         using var act = gelu ? nn.functional.gelu(hidden) : nn.functional.relu(hidden);
         using var m = fc2.call(act);
         using (h)
-            return h + m;
+            return KeptScalar.Sum(h, m);
     }
 }

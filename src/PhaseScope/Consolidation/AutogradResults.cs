@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Consolidation;

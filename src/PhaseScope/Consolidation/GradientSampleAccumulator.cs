@@ -44,8 +44,8 @@ public sealed class GradientSampleAccumulator : IDisposable
         for (int i = 0; i < sample.Count; i++)
         {
             var d = sample[i].detach() - shift[i];
-            sum![i].add_(d);
-            squares![i].add_(d.square().sum(ScalarType.Float64));
+            KeptScalar.AddInPlace(sum![i], d);
+            KeptScalar.AddInPlace(squares![i], KeptScalar.Square(d).sum(ScalarType.Float64));
         }
         Count++;
     }
@@ -63,9 +63,9 @@ public sealed class GradientSampleAccumulator : IDisposable
         for (int i = 0; i < shift.Length; i++)
         {
             var s = sum![i].to_type(ScalarType.Float64);
-            var mean = shift[i].to_type(ScalarType.Float64) + KeptScalar.Div(s, n);
-            values.Add(mean.square().sum());
-            values.Add(KeptScalar.Div(squares![i].sum() - KeptScalar.Div(s.square().sum(), n), n - 1));
+            var mean = KeptScalar.Sum(shift[i].to_type(ScalarType.Float64), KeptScalar.Div(s, n));
+            values.Add(KeptScalar.Square(mean).sum());
+            values.Add(KeptScalar.Div(squares![i].sum() - KeptScalar.Div(KeptScalar.Square(s).sum(), n), n - 1));
         }
         var v = stack(values).cpu().data<double>().ToArray();
         return Enumerable.Range(0, shift.Length)

@@ -56,7 +56,7 @@ public sealed class MicroBatchAccumulator : IDisposable
             {
                 var g = cumulative[i];
                 distances.Add(g.dist(lagged![i]).DetachFromDisposeScope());
-                lagged[i].copy_(g).add_(shiftOverK[i]);
+                KeptScalar.AddInPlace(lagged[i].copy_(g), shiftOverK[i]);
             }
         }
         observed++;
@@ -74,8 +74,8 @@ public sealed class MicroBatchAccumulator : IDisposable
         for (int i = 0; i < t; i++)
         {
             var g = final[i].detach();
-            values.Add(g.square().sum(ScalarType.Float64));
-            values.Add(g.dist(KeptScalar.Mul(shiftOverK[i], k)).to_type(ScalarType.Float64).square());
+            values.Add(KeptScalar.Square(g).sum(ScalarType.Float64));
+            values.Add(g.dist(KeptScalar.Mul(shiftOverK[i], k)).to_type(ScalarType.Float64).pow(KeptScalar.Two));
         }
         var v = stack(values).cpu().data<double>().ToArray();
         var q = new double[t];

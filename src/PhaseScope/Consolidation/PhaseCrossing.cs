@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 namespace PhaseScope.Consolidation;
 
 /// <summary>A crossing of p = 0.5 (seed 003 §5: the phase transition between exploration and generalisation).</summary>

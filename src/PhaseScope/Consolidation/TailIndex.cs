@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 namespace PhaseScope.Consolidation;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -74,7 +75,7 @@ public sealed class CouplingPartial
             for (int j = 0; j < ls.Length; j++)
             {
                 // The n-element sum is freed at once: held in the scope, K·L of them would need K·L·8n bytes.
-                using var joint = scaledA[i] + scaledB[j];
+                using var joint = KeptScalar.Sum(scaledA[i], scaledB[j]);
                 sums.Add(joint.logsumexp(0));
             }
         var all = stack(sums).cpu().data<double>().ToArray();

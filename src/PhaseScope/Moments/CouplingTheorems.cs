@@ -89,8 +89,8 @@ public static class CouplingTheorems
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var lambda = -(LogSpace.LogAbs(theta) - x.Beta);
-            var mu = -(LogSpace.LogAbs(g) - x.BetaGrad);
+            var lambda = -KeptScalar.Add(LogSpace.LogAbs(theta), -x.Beta);
+            var mu = -KeptScalar.Add(LogSpace.LogAbs(g), -x.BetaGrad);
             var (inJ, inI) = Members(theta, g, x);
             var notK = inJ.logical_and(inI).logical_not();
             var lamNotJ = lambda.masked_select(inJ.logical_not());
@@ -101,7 +101,7 @@ public static class CouplingTheorems
             {
                 var (k, l) = pairs[p];
                 if (lamNotK.numel() > 0)
-                    joint[p] = LogSpace.LogAddExp(joint[p], (-(LogSpace.Scaled(lamNotK, k) + LogSpace.Scaled(muNotK, l))).logsumexp(0).item<double>());
+                    joint[p] = LogSpace.LogAddExp(joint[p], (-KeptScalar.Sum(LogSpace.Scaled(lamNotK, k), LogSpace.Scaled(muNotK, l))).logsumexp(0).item<double>());
                 if (lamNotJ.numel() > 0) param[p] = LogSpace.LogAddExp(param[p], (-LogSpace.Scaled(lamNotJ, k)).logsumexp(0).item<double>());
                 if (muNotI.numel() > 0) grad[p] = LogSpace.LogAddExp(grad[p], (-LogSpace.Scaled(muNotI, l)).logsumexp(0).item<double>());
             }

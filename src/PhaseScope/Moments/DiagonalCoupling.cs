@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Moments;
@@ -48,7 +49,7 @@ public sealed class DiagonalCoupling
             return new(ks.Select(k => CouplingPartial.OfLogAbs(a, b, [k], [k])).ToArray());
 
         var kColumn = tensor(positive, ScalarType.Float64).unsqueeze(1);
-        var sums = cat([(kColumn * a).logsumexp(1), (kColumn * b).logsumexp(1), (kColumn * (a + b)).logsumexp(1)]).data<double>().ToArray();
+        var sums = cat([(kColumn * a).logsumexp(1), (kColumn * b).logsumexp(1), (kColumn * KeptScalar.Sum(a, b)).logsumexp(1)]).data<double>().ToArray();
         int K = positive.Length;
         // log|x| is +∞ only for x = ±∞, and NaN propagates: a NaN or +∞ log-sum means non-finite input.
         foreach (var v in sums.Take(K)) NonFiniteValuesException.ThrowIfNonFinite(v, "θ");

@@ -46,7 +46,7 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
             var gMax = g.max();
             var inI = g.eq(gMax);
             parts.AddRange([gMax, inI.sum().to_type(ScalarType.Float64), KeptScalar.MaskedFill(g, inI, -1.0).max(),
-                inJ.logical_and(inI).sum().to_type(ScalarType.Float64), (t.log() + g.log()).max()]);
+                inJ.logical_and(inI).sum().to_type(ScalarType.Float64), KeptScalar.Sum(t.log(), g.log()).max()]);
         }
         var v = stack(parts).cpu().data<double>().ToArray();
         NonFiniteValuesException.ThrowIfNonFinite(v[0], "θ");

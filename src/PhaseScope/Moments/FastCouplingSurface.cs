@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -307,7 +308,7 @@ public static class FastCouplingSurface
             : (kT * tensor(exactA.ToArray()).unsqueeze(0)).exp().mm((lT * tensor(exactB.ToArray()).unsqueeze(0)).exp().t());
         var (estT, boundT, lowerT) = Sums(ones(nc, dtype: ScalarType.Float64));
         var exactT = ExactSum();
-        lowerT += exactT;
+        lowerT = KeptScalar.Sum(lowerT, exactT);
         long exactElements = 0;
 
         // Cells the bound rejects: at each failing point, the cells with the largest bound shares until the rest fits half the budget.
@@ -380,9 +381,9 @@ public static class FastCouplingSurface
                 }
             (estT, boundT, lowerT) = Sums(tensor(flagged.Select(f => f ? 0.0 : 1.0).ToArray()));
             exactT = ExactSum();
-            lowerT += exactT;
+            lowerT = KeptScalar.Sum(lowerT, exactT);
         }
-        estT += exactT;
+        estT = KeptScalar.Sum(estT, exactT);
 
         var estV = estT.data<double>().ToArray();
         var boundF = boundT.data<double>().ToArray();

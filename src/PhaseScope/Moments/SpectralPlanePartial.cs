@@ -63,7 +63,7 @@ public sealed class SpectralPlanePartial
         var (ia, minA, spanA) = CellIndex(theta, binWidth, "θ");
         var (ib, minB, spanB) = CellIndex(gradient, binWidth, "g");
         // Local index 0 is the zero cell, 1 + (a − min) the others.
-        var key = KeptScalar.With(spanB, s => ia.mul_(s)).add_(ib);
+        var key = KeptScalar.AddInPlace(KeptScalar.With(spanB, s => ia.mul_(s)), ib);
         Tensor values, counts;
         // Dense counting only while the index range is comparable to n; wide ranges (e.g. gradients over 30 decades)
         // would allocate millions of counters for a few thousand pairs: sort instead.

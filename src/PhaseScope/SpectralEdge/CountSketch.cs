@@ -45,7 +45,7 @@ public sealed class CountSketch : IDisposable
         if (x.dim() != 1 || x.shape[0] != Dimension)
             throw new ArgumentException($"The sketch maps vectors of length {Dimension}; got shape [{string.Join(", ", x.shape)}].", nameof(x));
         using var signed = x.to_type(DType).mul(signs);
-        return zeros([SketchDimension], dtype: DType, device: x.device).index_add_(0, buckets, signed, 1);
+        return zeros([SketchDimension], dtype: DType, device: x.device).index_add_(0, buckets, signed, KeptScalar.One);
     }
 
     /// <inheritdoc />

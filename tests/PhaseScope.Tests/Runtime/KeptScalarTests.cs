@@ -20,3 +20,40 @@ public class KeptScalarTests
         Assert.Equal(new long[] { 7, 14, 21 }, KeptScalar.With(7L, s => i.mul_(s)).data<long>().ToArray());
     }
 }
+
+public class CollectionPauseTests
+{
+    [Fact]
+    public void NoCollectionRunsInsideAndTheModeIsRestoredAfter()
+    {
+        var before = System.Runtime.GCSettings.LatencyMode;
+        int collections = -1;
+        var inside = before;
+        PhaseScope.Runtime.CollectionPause.During(() =>
+        {
+            inside = System.Runtime.GCSettings.LatencyMode;
+            int start = GC.CollectionCount(0);
+            var garbage = new List<byte[]>();
+            for (int i = 0; i < 100; i++) garbage.Add(new byte[1024]);   // 100 kB, within the allowance
+            collections = GC.CollectionCount(0) - start;
+            // nested: runs, unprotected by a second region, without throwing
+            PhaseScope.Runtime.CollectionPause.During(() => garbage.Add(new byte[16]));
+        });
+        Assert.Equal(System.Runtime.GCLatencyMode.NoGCRegion, inside);
+        Assert.Equal(0, collections);
+        Assert.Equal(before, System.Runtime.GCSettings.LatencyMode);
+    }
+
+    [Fact]
+    public void WorkThatOutgrowsTheAllowanceStillRunsAndEndsCleanly()
+    {
+        var before = System.Runtime.GCSettings.LatencyMode;
+        long total = 0;
+        PhaseScope.Runtime.CollectionPause.During(() =>
+        {
+            for (int i = 0; i < 64; i++) total += new byte[1 << 20].Length;   // 64 MB ≫ 4 MB
+        });
+        Assert.Equal(64L << 20, total);
+        Assert.Equal(before, System.Runtime.GCSettings.LatencyMode);
+    }
+}

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using PhaseScope.Consolidation;
 using PhaseScope.SpectralEdge;
 using static TorchSharp.torch;
@@ -139,7 +140,7 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
     {
         double sum = 0;
         foreach (int i in selected)
-            if (context.Gradient(i) is { } g) sum += g.square().sum().to_type(ScalarType.Float64).item<double>();
+            if (context.Gradient(i) is { } g) sum += KeptScalar.Square(g).sum().to_type(ScalarType.Float64).item<double>();
         return sum;
     }
 
