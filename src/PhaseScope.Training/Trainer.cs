@@ -6,6 +6,7 @@ using PhaseScope.Monitoring.Probes;
 using PhaseScope.Monitoring;
 using PhaseScope.Runtime;
 using PhaseScope.Training.Resume;
+using PhaseScope.Training.Optimizers;
 using PhaseScope.Training.Tasks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -81,7 +82,7 @@ public sealed class Trainer
         ValidateControl();
         var parameters = model.parameters().ToList();
         CurrentLearningRate = options.LearningRate;
-        using var optimizer = optim.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
+        using var optimizer = new KeptAdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
         using var generator = new Generator((ulong)options.Seed);
         var sampler = new BatchSampler(task.TrainCount, options.BatchSize, generator);
         var evaluations = new List<EvaluationPoint>();
@@ -124,7 +125,7 @@ public sealed class Trainer
             Monitor?.AfterBackward(step, loss);
             stop = Control(step, optimizer);
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-            CollectionPause.During(() => optimizer.step()); // TorchSharp converts scalars inside step()
+            optimizer.step();
             Monitor?.AfterStep(step);
 
             if (step % options.EvaluateEvery == 0 || step == options.Steps)
@@ -341,8 +342,7 @@ public sealed class Trainer
         try
         {
             using var s = File.OpenRead(Path.Combine(dir, point.OptimizerFile));
-            using var r = new BinaryReader(s);
-            ((OptimizerHelper)optimizer).load_state_dict(r);
+            ((KeptAdamW)optimizer).LoadState(s);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ArgumentException or InvalidOperationException or InvalidDataException)
         {

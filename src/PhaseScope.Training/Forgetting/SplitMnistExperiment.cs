@@ -1,3 +1,4 @@
+using PhaseScope.Training.Optimizers;
 using PhaseScope.Runtime;
 using System.Diagnostics;
 using PhaseScope.Moments;
@@ -153,7 +154,7 @@ public static class SplitMnistExperiment
         public void Train(SplitMnist.Split task, ElasticWeightConsolidation? penalty, HardFreeze? freeze, string name)
         {
             var monitor = observer.Monitor;
-            using var optimizer = optim.Adam(parameters, options.LearningRate);
+            using var optimizer = new KeptAdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, 0); // Adam: AdamW without decay
             if (monitor is not null) monitor.LearningRate = options.LearningRate;
             long n = task.TrainInputs.shape[0];
             for (int epoch = 0; epoch < options.EpochsPerTask; epoch++)
@@ -173,7 +174,7 @@ public static class SplitMnistExperiment
                         optimizer.zero_grad();
                         objective.backward();
                         monitor?.AfterBackward(step, loss);
-                        CollectionPause.During(() => optimizer.step()); // TorchSharp converts scalars inside step()
+                        optimizer.step();
                         freeze?.Restore();
                         monitor?.AfterStep(step);
                         double value = loss.item<float>();

@@ -1,0 +1,138 @@
+namespace PhaseScope.Diagnosis;
+
+/// <summary>A loss spike: the training loss jumped well above its recent level and came back (or has not yet).</summary>
+/// <param name="Onset">First observation at or above the onset threshold.</param>
+/// <param name="Peak">Step of the largest loss during the spike.</param>
+/// <param name="PeakLoss">That loss.</param>
+/// <param name="BaselineLoss">The recent level it is measured against (median of the previous observations).</param>
+/// <param name="End">First observation back below the end threshold (null while the spike lasts).</param>
+public sealed record LossSpike(long Onset, long Peak, double PeakLoss, double BaselineLoss, long? End)
+{
+    /// <summary>Peak loss ÷ baseline.</summary>
+    public double Ratio => PeakLoss / BaselineLoss;
+}
+
+/// <summary>
+/// Finds loss spikes in a training-loss series observed in step order (the <c>loss</c> metric, every few steps).
+/// Not from a seed: a robust change detector on log L. The baseline b is the median of log L over the last
+/// <see cref="Window"/> observations outside spikes; a spike starts when log L − b ≥ max(log <see cref="Factor"/>,
+/// <see cref="MadMultiple"/>·1.4826·MAD) (the loss is at least Factor times its recent median and far outside its recent
+/// scatter), lasts while log L − b ≥ half that threshold, and ends at the first observation below. The baseline is frozen
+/// during a spike. No spike is looked for before <see cref="MinHistory"/> observations. A spike lasting more than
+/// <see cref="DivergenceObservations"/> observations, or a loss above <see cref="DivergenceFactor"/> times the first
+/// observed loss, is divergence.
+/// </summary>
+public sealed class LossSpikeDetector
+{
+    readonly Queue<double> recent = new();
+    readonly List<LossSpike> spikes = [];
+    double threshold;   // log-space onset threshold of the running spike
+    int observations, spikeLength;
+    double? firstLoss;
+
+    /// <summary>Onset: loss ≥ Factor × the baseline median (default 4).</summary>
+    public double Factor { get; init; } = 4;
+
+    /// <summary>Onset also needs log L − b ≥ this many robust standard deviations of log L (default 6).</summary>
+    public double MadMultiple { get; init; } = 6;
+
+    /// <summary>Observations in the baseline (default 30: 300 steps at the default probe interval of 10).</summary>
+    public int Window { get; init; } = 30;
+
+    /// <summary>Observations before spikes are looked for (default 10).</summary>
+    public int MinHistory { get; init; } = 10;
+
+    /// <summary>A spike this many observations long is divergence (default 50).</summary>
+    public int DivergenceObservations { get; init; } = 50;
+
+    /// <summary>A loss this many times the first observed loss is divergence (default 2).</summary>
+    public double DivergenceFactor { get; init; } = 2;
+
+    /// <summary>Spikes so far, the last possibly still running.</summary>
+    public IReadOnlyList<LossSpike> Spikes => spikes;
+
+    /// <summary>The running spike, or null.</summary>
+    public LossSpike? Current => spikes.Count > 0 && spikes[^1].End is null ? spikes[^1] : null;
+
+    /// <summary>The baseline loss (median of the recent observations), or NaN before any.</summary>
+    public double Baseline => recent.Count == 0 ? double.NaN : Math.Exp(Median(recent));
+
+    /// <summary>What one observation changed.</summary>
+    [Flags]
+    public enum Change
+    {
+        /// <summary>Nothing new.</summary>
+        None = 0,
+        /// <summary>A spike started at this observation.</summary>
+        SpikeStarted = 1,
+        /// <summary>The running spike ended at this observation.</summary>
+        SpikeEnded = 2,
+        /// <summary>The loss is not finite.</summary>
+        NonFinite = 4,
+        /// <summary>Divergence began (see the class summary).</summary>
+        Diverging = 8,
+    }
+
+    /// <summary>Whether the loss is diverging now.</summary>
+    public bool IsDiverging { get; private set; }
+
+    /// <summary>Observes the loss at <paramref name="step"/> (steps increasing).</summary>
+    public Change Observe(long step, double loss)
+    {
+        if (!double.IsFinite(loss)) return Change.NonFinite;
+        var change = Observe(step, loss, out bool wasDiverging);
+        return IsDiverging && !wasDiverging ? change | Change.Diverging : change;
+    }
+
+    Change Observe(long step, double loss, out bool wasDiverging)
+    {
+        observations++;
+        firstLoss ??= loss;
+        double x = Math.Log(Math.Max(loss, double.Epsilon));
+        wasDiverging = IsDiverging;
+        IsDiverging = loss > DivergenceFactor * firstLoss.Value && observations > 1;
+
+        if (Current is { } running)
+        {
+            spikeLength++;
+            double b = Math.Log(running.BaselineLoss);
+            if (x - b >= threshold / 2)
+            {
+                if (loss > running.PeakLoss) spikes[^1] = running with { Peak = step, PeakLoss = loss };
+                if (spikeLength >= DivergenceObservations) IsDiverging = true;
+                return Change.None;
+            }
+            spikes[^1] = running with { End = step };
+            Push(x);
+            return Change.SpikeEnded;
+        }
+
+        if (recent.Count >= MinHistory)
+        {
+            double b = Median(recent);
+            double mad = Median(recent.Select(v => Math.Abs(v - b)));
+            double onset = Math.Max(Math.Log(Factor), MadMultiple * 1.4826 * mad);
+            if (x - b >= onset)
+            {
+                threshold = onset;
+                spikeLength = 1;
+                spikes.Add(new LossSpike(step, step, loss, Math.Exp(b), null));
+                return Change.SpikeStarted;
+            }
+        }
+        Push(x);
+        return Change.None;
+    }
+
+    void Push(double x)
+    {
+        recent.Enqueue(x);
+        while (recent.Count > Window) recent.Dequeue();
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var s = values.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+    }
+}
