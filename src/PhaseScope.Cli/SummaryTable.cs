@@ -20,6 +20,7 @@ public static class SummaryTable
                 null => "-",
                 double d => d.ToString(doubleFormat),
                 bool b => b ? "yes" : "no",
+                System.Collections.IEnumerable list and not string => string.Join(", ", list.Cast<object>()) is { Length: > 0 } joined ? joined : "none",
                 _ => v.ToString()!,
             }));
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using PhaseScope.Diagnosis;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
 using PhaseScope.Reporting;
@@ -50,14 +51,15 @@ public static class GrokCommand
         var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global metrics only, not one per parameter tensor (norms, and C_α and p with --consolidation)." };
-        var momentsSnapshots = new Option<bool>("--moments-snapshots") { Description = "With --moments: also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report)." };
-        var moments = new Option<bool>("--moments") { Description = "Add seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events." };
+        var momentsSnapshots = new Option<bool>("--moments-snapshots") { Description = "With the moments probe: also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report; on by default)." };
+        var cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes (loss, norms, update size, distance from init): turn off the three families and weight spectra, which are on by default." };
+        var moments = new Option<bool>("--moments") { Description = "Seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events (on by default; with --cheap-only, adds it)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
-        var consolidation = new Option<string?>("--consolidation") { Description = "Seed 003's C_α probe: micro (split each measured batch into k micro-batches) or batches (n extra mini-batches, the seed's way)." };
+        var consolidation = new Option<string?>("--consolidation") { Description = "Seed 003's C_α probe: micro (split each measured batch into k micro-batches; the default) or batches (n extra mini-batches, the seed's way)." };
         var consolidationSamples = new Option<int?>("--consolidation-samples") { Description = "k micro-batches (default 8) or n extra batches (default 20)." };
         var consolidationEvery = new Option<int?>("--consolidation-every") { Description = "Measure C_α every N steps (default 100, or 10 with --adaptive-lr or --early-stop; one measurement costs ≈ 0.75 of a step)." };
         var smoothing = new Option<int>("--p-smoothing") { Description = "Measurements of p averaged before a crossing of 0.5 is reported.", DefaultValueFactory = _ => 5 };
-        var curvature = new Option<bool>("--curvature") { Description = "Add the curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H." };
+        var curvature = new Option<bool>("--curvature") { Description = "The curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H (on by default)." };
         var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps (one measurement costs ≈ 20–25 steps on the training batch).", DefaultValueFactory = _ => GrokSettings.DefaultCurvatureEvery };
         var curvatureBatch = new Option<int?>("--curvature-batch") { Description = "Examples in the curvature probe's Hessian batch (default: the training batch); each Hessian-vector product costs about two training steps on it." };
         var lanczos = new Option<int>("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
@@ -71,7 +73,7 @@ public static class GrokCommand
         var controlAfter = new Option<int>("--control-after") { Description = "Let --adaptive-lr and --early-stop act only from this step on (0: from the start, as the seed does).", DefaultValueFactory = _ => 0 };
         var earlyStopWindow = new Option<int>("--early-stop-window") { Description = "C_α measurements per early-stopping window.", DefaultValueFactory = _ => 10 };
         var earlyStopCriteria = new Option<string>("--early-stop-criteria") { Description = "Comma-separated subset of low-p, falling-c, negative-i.", DefaultValueFactory = _ => "low-p,falling-c,negative-i" };
-        var spectral = new Option<bool>("--spectral") { Description = "Add seed 001's spectral-edge probe: rolling-window Gram of updates, k*, gap ratio, stability, and gap_opened/gap_collapsed/k_star_shift events." };
+        var spectral = new Option<bool>("--spectral") { Description = "Seed 001's spectral-edge probe: rolling-window Gram of updates, k*, gap ratio, stability, and gap_opened/gap_collapsed/k_star_shift events (on by default)." };
         var spectralWindow = new Option<int?>("--spectral-window") { Description = "W, updates per window (default: 10 modular, 3 dyck, 5 scan)." };
         var spectralStride = new Option<int?>("--spectral-stride") { Description = "Steps per update (δ = θ_t − θ_{t−s}; default: 100 modular, 200 dyck, 500 scan)." };
         var spectralTensors = new Option<string>("--spectral-tensors") { Description = "Tensors in the window: attention (W_Q, W_K, W_V, W_O, the authors' choice), all, or a regular expression.", DefaultValueFactory = _ => "attention" };
@@ -79,7 +81,7 @@ public static class GrokCommand
         var gapOpen = new Option<double>("--gap-open") { Description = "Gap ratio at which a closed gap counts as opened.", DefaultValueFactory = _ => 1.5 };
         var gapCollapse = new Option<double>("--gap-collapse") { Description = "Gap ratio at which an open gap counts as collapsed.", DefaultValueFactory = _ => 1.2 };
         var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
-        var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K." };
+        var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K (on by default)." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
         var multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
         var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
@@ -91,7 +93,7 @@ public static class GrokCommand
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
-            threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, moments, momentsSnapshots,
+            threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
             spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume,
@@ -108,6 +110,7 @@ public static class GrokCommand
             var taskName = r.GetValue(task)!.ToLowerInvariant();
             TaskDefaults.Check(taskName);
             var defaults = TaskDefaults.For(taskName);
+            bool all = !r.GetValue(cheapOnly);
             var s = new GrokSettings
             {
                 Task = taskName,
@@ -126,16 +129,17 @@ public static class GrokCommand
                 Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads), DFf = r.GetValue(dFf) ?? defaults.DFf,
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
-                Moments = r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = r.GetValue(momentsSnapshots),
-                Consolidation = r.GetValue(consolidation)?.ToLowerInvariant(), ConsolidationSamples = r.GetValue(consolidationSamples),
+                Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
+                Consolidation = r.GetValue(consolidation)?.ToLowerInvariant() ?? (all ? "micro" : null), ConsolidationSamples = r.GetValue(consolidationSamples),
+                ConsolidationByDefault = all && r.GetValue(consolidation) is null && r.GetValue(consolidationSamples) is null,
                 ConsolidationEvery = r.GetValue(consolidationEvery) ?? GrokSettings.DefaultConsolidationEvery(r.GetValue(adaptiveLr) || r.GetValue(earlyStop)), ConsolidationSmoothing = r.GetValue(smoothing),
-                Curvature = r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), CurvatureBatch = r.GetValue(curvatureBatch), LanczosIterations = r.GetValue(lanczos),
+                Curvature = all || r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), CurvatureBatch = r.GetValue(curvatureBatch), LanczosIterations = r.GetValue(lanczos),
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
-                Spectral = r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow) ?? defaults.SpectralWindow, SpectralStride = r.GetValue(spectralStride) ?? defaults.SpectralStride,
+                Spectral = all || r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow) ?? defaults.SpectralWindow, SpectralStride = r.GetValue(spectralStride) ?? defaults.SpectralStride,
                 SpectralTensors = r.GetValue(spectralTensors)!, SpectralSketch = r.GetValue(spectralSketch), GapOpen = r.GetValue(gapOpen),
-                GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = r.GetValue(weightSpectra),
+                GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = all || r.GetValue(weightSpectra),
                 MonitorBudget = r.GetValue(budget),
             };
             return Run(s, r.GetValue(json));
@@ -146,11 +150,13 @@ public static class GrokCommand
     /// <summary>Validates, trains, stores and reports.</summary>
     public static int Run(GrokSettings s, bool json)
     {
+        s = s.WithDefaultMicroBatches(s.Trainer.BatchSize);
         s.Validate();
         TorchRuntime.Initialize(s.Threads);
 
         using var data = CreateData(s);
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
+        s = s.WithDefaultMicroBatches(batch);
         if (s.ConsolidationMethodName == "micro" && batch % s.ConsolidationSampleCount != 0)
             throw new UsageException($"--consolidation micro splits each batch into {s.ConsolidationSampleCount} equal micro-batches, but a batch here has {batch} examples (the training set has {data.TrainCount}); choose a --batch-size or --consolidation-samples that divides it.");
         var runDir = Path.Combine(s.OutDirectory, s.RunName());
@@ -162,7 +168,7 @@ public static class GrokCommand
 
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", s.ToConfig());
         s.Save(runDir);
-        return Train(s, json, data, model, store, runDir, null, []);
+        return Train(s, json, data, model, store, runDir, null, [], null, []);
     }
 
     /// <summary>
@@ -183,15 +189,19 @@ public static class GrokCommand
         if (point.Step > s.Trainer.Steps)
             throw new UsageException($"--resume {runDir}: the last resume point is at step {point.Step}, beyond the run's {s.Trainer.Steps} steps; settings.json does not belong to these checkpoints.");
         List<MonitorEvent> earlier;
+        List<MetricRecord> diagnosed;   // what the run diagnosis had read up to the point
         using (var reader = RunReader.Open(runDir))
+        {
             earlier = reader.Events().Select(e => e.Event).Where(e => e.Step <= point.Step).ToList();
+            diagnosed = reader.Metrics().Select(m => m.Metric).Where(m => m.Step <= point.Step && RunDiagnosis.Inputs.Contains(m.Name)).ToList();
+        }
 
         using var data = CreateData(s);
         manual_seed(s.Trainer.Seed);
         using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
         using var store = RunStore.Resume(runDir, point.Step);
         if (s.TensorBoard) TensorBoardSink.ForgetAfter(Path.Combine(runDir, "tensorboard"), point.Step);
-        return Train(s, json, data, model, store, runDir, point, earlier, skipped);
+        return Train(s, json, data, model, store, runDir, point, earlier, skipped, diagnosed);
     }
 
     static TaskData CreateData(GrokSettings s) => s.Task switch
@@ -203,7 +213,7 @@ public static class GrokCommand
     };
 
     static int Train(GrokSettings s, bool json, TaskData data, nn.Module<Tensor, Tensor> model, RunStore store, string runDir,
-        ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints = null)
+        ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics)
     {
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
         using var cancel = new CancellationTokenSource();
@@ -213,7 +223,11 @@ public static class GrokCommand
         {
             using var tensorboard = s.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
             var readings = new LatestReadings();
-            IMonitorSink[] sinks = tensorboard is null ? [store, readings] : [store, tensorboard, readings];
+            PhaseMonitor? watching = null;
+            var diagnosis = new DiagnosisSink(RunDiagnosis.Replay(diagnosedMetrics, earlierEvents, new RunDiagnosis { GrokThreshold = s.Trainer.GrokThreshold }),
+                e => watching!.Emit(e));
+            readings.Diagnosis = diagnosis.Diagnosis;
+            IMonitorSink[] sinks = tensorboard is null ? [store, readings, diagnosis] : [store, tensorboard, readings, diagnosis];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots));
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
@@ -228,6 +242,7 @@ public static class GrokCommand
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
             if (data.TestGroups is not null) probes.Add(new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold));
             using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
+            watching = monitor;
             if (point is not null)
             {
                 if (point.HasMonitorState) monitor.LoadState(Path.Combine(store.CheckpointDirectory, point.MonitorFile), point.Step, earlierEvents);
@@ -249,7 +264,8 @@ public static class GrokCommand
 
             string status = cancel.IsCancellationRequested ? "cancelled" : "completed";
             RunEpilogue.WriteTimings(store, monitor, result.Steps);
-            var summary = Summary(s, result, runDir, monitor, status);
+            diagnosis.Diagnosis.Finish(result.Steps);
+            var summary = Summary(s, result, runDir, monitor, status, diagnosis.Diagnosis);
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
             store.Complete(status, JsonSerializer.Serialize(summary));
             if (s.Report) RunEpilogue.WriteReport(runDir);
@@ -279,8 +295,11 @@ public static class GrokCommand
             throw new UsageException($"--spectral-sketch {s.SpectralSketch} must be below the watched parameter count P = {watchedCount}; omit it for exact rows.");
     }
 
-    static Dictionary<string, object?> Summary(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status) => new()
+    static Dictionary<string, object?> Summary(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status, RunDiagnosis diagnosis) => new()
     {
+        ["diagnosis"] = diagnosis.Describe(r.GrokStep),
+        ["phase"] = diagnosis.Current.Name(),
+        ["loss_spikes"] = diagnosis.Spikes.Select(x => x.Onset).ToArray(),
         ["grokked"] = r.Grokked,
         ["grok_step"] = r.GrokStep,
         ["final_train_acc"] = SummaryTable.Finite(r.Final.TrainAccuracy),
@@ -300,6 +319,7 @@ public static class GrokCommand
         ["monitor_seconds"] = monitor.TotalSeconds,
         ["monitor_fraction"] = r.WallSeconds > 0 ? monitor.TotalSeconds / r.WallSeconds : 0,
         ["events"] = monitor.Events.Count,
+        ["probe_failures"] = monitor.Events.Count(e => e.Kind == "probe_failed"),
         ["stopped_early"] = r.StoppedEarly is { } stop ? $"{stop.Criterion} at step {stop.Step}: {stop.Reason}" : null,
         ["p_crossed_up"] = monitor.Events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
         ["gap_opened"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_opened")?.Step,
@@ -309,12 +329,14 @@ public static class GrokCommand
 
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
     {
-        AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5"));
+        if (summary.GetValueOrDefault("diagnosis") is string answer)
+            AnsiConsole.Write(new Panel(Markup.Escape(answer)).Header("[bold]diagnosis[/]").Expand());
+        AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis"));
         var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
         foreach (var t in monitor.Timings)
             probes.AddRow(Markup.Escape(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
         AnsiConsole.Write(probes);
         foreach (var e in monitor.Events)
-            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {Markup.Escape(e.Kind)} ({Markup.Escape(e.Source)}): {Markup.Escape(e.Message)}");
+            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {Markup.Escape(e.Kind)} ({Markup.Escape(e.Source)}): {Markup.Escape(EventText.OneLine(e.Message))}");
     }
 }

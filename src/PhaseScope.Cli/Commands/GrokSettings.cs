@@ -134,6 +134,23 @@ public sealed record GrokSettings
         GapOpen = GapOpen, GapCollapse = GapCollapse, DecompositionModes = SpectralDecompose, BatchSize = batchSize, Seed = Trainer.Seed,
     };
 
+    /// <summary>The consolidation probe is on because every family is by default (not asked for by --consolidation or
+    /// --consolidation-samples): its micro-batch count may then follow the batch (<see cref="WithDefaultMicroBatches"/>).</summary>
+    public bool ConsolidationByDefault { get; init; }
+
+    /// <summary>
+    /// For a default consolidation probe whose k micro-batches do not divide a batch of <paramref name="batch"/>: the
+    /// largest k in 8…2 that does, or no consolidation probe when none does (an explicit --consolidation micro gets the
+    /// usage error instead).
+    /// </summary>
+    public GrokSettings WithDefaultMicroBatches(long batch)
+    {
+        if (!ConsolidationByDefault || ConsolidationMethodName != "micro" || batch <= 0 || batch % ConsolidationSampleCount == 0) return this;
+        for (int k = 8; k >= 2; k--)
+            if (batch % k == 0) return this with { ConsolidationSamples = k };
+        return this with { Consolidation = null };
+    }
+
     /// <summary>The consolidation method in effect (a controller without an explicit method gets micro-batches).</summary>
     public string? ConsolidationMethodName => Consolidation ?? (AdaptiveLr || EarlyStop ? "micro" : null);
 

@@ -34,6 +34,9 @@ public sealed class LatestReadings : IMonitorSink
     /// <inheritdoc />
     public void Write(MonitorEvent monitorEvent) => lastEvent = monitorEvent;
 
+    /// <summary>The run diagnosis whose current phase the view shows (null: none).</summary>
+    public PhaseScope.Diagnosis.RunDiagnosis? Diagnosis { get; set; }
+
     /// <summary>The latest event, if any.</summary>
     public MonitorEvent? LastEvent => lastEvent;
 
@@ -54,6 +57,7 @@ public sealed class LatestReadings : IMonitorSink
     public string Describe()
     {
         var parts = Readings().Select(r => $"{r.Label} {r.Value}").ToList();
+        if (Diagnosis is { } d) parts.Insert(0, $"phase {PhaseScope.Diagnosis.RunPhaseNames.Name(d.Current)}");
         if (lastEvent is { } e) parts.Add($"last: {e.Kind}@{e.Step}");
         return parts.Count == 0 ? "" : "  " + string.Join("  ", parts);
     }

@@ -80,6 +80,13 @@ public static class TrainingView
                 new Markup("[bold]loss[/]"), new Text(last is null ? "–" : last.Loss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
             grid.AddRow(new Markup($"[bold]{Markup.Escape(labels.First)}[/]"), new Text(last is null ? "–" : last.Evaluation.TrainAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)),
                 new Markup($"[bold]{Markup.Escape(labels.Second)}[/]"), new Text(last is null ? "–" : last.Evaluation.TestAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + (last.GrokStep is long g ? $"  grokked@{g}" : "")));
+            if (readings?.Diagnosis is { } diagnosis)
+            {
+                var phase = diagnosis.Current;
+                string colour = phase switch { PhaseScope.Diagnosis.RunPhase.Unstable or PhaseScope.Diagnosis.RunPhase.Forgetting => "red", PhaseScope.Diagnosis.RunPhase.Generalised => "green", PhaseScope.Diagnosis.RunPhase.Generalising => "cyan", _ => "white" };
+                grid.AddRow(new Markup("[bold]phase[/]"), new Markup($"[{colour}]{PhaseScope.Diagnosis.RunPhaseNames.Name(phase)}[/]" + (diagnosis.Timeline.Count > 0 ? $" since {diagnosis.Timeline[^1].Start}" : "")),
+                    new Markup("[bold]loss spikes[/]"), new Text(diagnosis.Spikes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
             var shown = readings?.Readings() ?? [];
             for (int i = 0; i < shown.Count; i += 2)
                 grid.AddRow(new Markup($"[bold]{Markup.Escape(shown[i].Label)}[/]"), new Text(shown[i].Value),

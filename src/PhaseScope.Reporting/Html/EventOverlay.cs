@@ -16,15 +16,18 @@ public sealed class EventOverlay
     readonly IReadOnlyList<MonitorEvent> events;
     readonly long? grokStep;
 
-    /// <summary>Creates the overlay of <paramref name="events"/> (the trainer's own <c>grokked</c> event is drawn as the grok line).</summary>
-    public EventOverlay(IReadOnlyList<MonitorEvent> events, long? grokStep)
+    /// <summary>Creates the overlay of <paramref name="events"/> (the trainer's own <c>grokked</c> event is drawn as the grok
+    /// line; the diagnosis's <c>phase_entered</c> events as the <paramref name="band"/>, when given).</summary>
+    public EventOverlay(IReadOnlyList<MonitorEvent> events, long? grokStep, PhaseBand? band = null)
     {
-        this.events = events.Where(e => e.Kind != "grokked").ToList();
+        this.events = events.Where(e => e.Kind is not ("grokked" or "phase_entered")).ToList();
         this.grokStep = grokStep;
+        this.band = band;
         kinds = this.events.Select(e => e.Kind).Distinct().Order(StringComparer.Ordinal).ToList();
     }
 
     readonly List<string> kinds;
+    readonly PhaseBand? band;
 
     /// <summary>Event kinds in legend order.</summary>
     public IReadOnlyList<string> Kinds => kinds;
@@ -43,15 +46,18 @@ public sealed class EventOverlay
                 ["type"] = "scatter", ["mode"] = "markers", ["name"] = kind, ["legendgroup"] = "events", ["yaxis"] = "y2",
                 ["x"] = new JsonArray(ofKind.Select(e => (JsonNode)e.Step).ToArray()),
                 ["y"] = new JsonArray(ofKind.Select(_ => (JsonNode)0.97).ToArray()),
-                ["text"] = new JsonArray(ofKind.Select(e => (JsonNode)$"{e.Kind} @ {e.Step}: {e.Message}").ToArray()),
+                ["text"] = new JsonArray(ofKind.Select(e => (JsonNode)$"{e.Kind} @ {e.Step}: {EventText.OneLine(e.Message)}").ToArray()),
                 ["hoverinfo"] = "text",
                 ["marker"] = new JsonObject { ["symbol"] = "triangle-down", ["size"] = 9, ["color"] = Color(kind) },
             });
         }
+        band?.AddTo(shapes);
         if (grokStep is long g)
         {
             shapes.Add(PlotlyFigure.VerticalLine(g, "#000", 2));
-            annotations.Add(PlotlyFigure.TopLabel(g, $"grok @ {g}", 11));
+            var label = PlotlyFigure.TopLabel(g, $"grok @ {g}", 11);
+            if (band is not null) label["y"] = 1.06;   // above the phase band
+            annotations.Add(label);
         }
         if (Kinds.Count > 0)
             layout["yaxis2"] = new JsonObject { ["overlaying"] = "y", ["range"] = new JsonArray(0, 1), ["visible"] = false, ["fixedrange"] = true };

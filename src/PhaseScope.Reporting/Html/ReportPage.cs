@@ -48,8 +48,8 @@ public sealed class ReportPage(string title)
         figures.Add(figure.ToJson(events));
     }
 
-    /// <summary>A table with a header row; cells are text.</summary>
-    public void Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string cssClass = "data", IReadOnlyList<string>? rowStyles = null)
+    /// <summary>A table with a header row; cells are text, or HTML the caller has encoded when <paramref name="htmlCells"/>.</summary>
+    public void Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string cssClass = "data", IReadOnlyList<string>? rowStyles = null, bool htmlCells = false)
     {
         body.Append($"<table class=\"{Encode(cssClass)}\"><thead><tr>");
         foreach (var h in header) body.Append($"<th>{Encode(h)}</th>");
@@ -59,7 +59,7 @@ public sealed class ReportPage(string title)
         {
             var style = rowStyles is not null && i < rowStyles.Count ? $" style=\"{Encode(rowStyles[i])}\"" : "";
             body.Append($"<tr{style}>");
-            foreach (var c in row) body.Append($"<td>{Encode(c)}</td>");
+            foreach (var c in row) body.Append($"<td>{(htmlCells ? c : Encode(c))}</td>");
             body.AppendLine("</tr>");
             i++;
         }
@@ -137,6 +137,12 @@ public sealed class ReportPage(string title)
         th, td { border: 1px solid #e3e6ec; padding: 3px 8px; text-align: left; vertical-align: top; }
         th { background: #eef1f6; }
         table.events td:nth-child(4) { max-width: 720px; }
+        .verdict { border-left: 5px solid #1d2a44; background: #f0f4fb; padding: 8px 14px; margin: 10px 0; font-size: 15px; line-height: 1.45; }
+        .verdict.unstable { border-left-color: #de2d26; }
+        .verdict.generalised { border-left-color: #31a354; }
+        .verdict ul { margin: 4px 0; padding-left: 20px; }
+        details summary { cursor: pointer; color: #2a4d8f; }
+        details pre { white-space: pre-wrap; font-size: 12px; max-height: 300px; overflow: auto; }
         .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; }
         """;
 }

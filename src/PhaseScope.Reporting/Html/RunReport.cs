@@ -1,3 +1,5 @@
+using PhaseScope.Diagnosis;
+using PhaseScope.Monitoring;
 using System.Globalization;
 using System.Text.Json;
 
@@ -18,8 +20,11 @@ public static class RunReport
     public static ReportPage Build(RunData run, IReadOnlyList<long>? atSteps = null)
     {
         var grok = run.GrokStep;
-        var events = new EventOverlay(run.Events, grok);
+        var diagnosis = Diagnose(run);
+        var band = new PhaseBand(diagnosis.Timeline);
+        var events = new EventOverlay(run.Events, grok, band);
         var page = new ReportPage($"PhaseScope report: {run.Info.Name}");
+        Verdict(page, run, grok, diagnosis, band);
         Overview(page, run, grok);
         if (run.MetricCount == 0)
         {
@@ -53,13 +58,61 @@ public static class RunReport
         $"{run.Info.Kind} run · status {run.Info.Status} · created {run.Info.CreatedUtc}" +
         (run.Info.FinishedUtc is { } f ? $" · finished {f}" : "") + $" · {run.MetricCount:N0} metric records · {run.Events.Count} events";
 
+    /// <summary>The run diagnosis replayed from the stored metrics and events (the same rules as the live one).</summary>
+    public static PhaseScope.Diagnosis.RunDiagnosis Diagnose(RunData run)
+    {
+        double threshold = run.Config.TryGetValue("grok_threshold", out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0.95;
+        var metrics = PhaseScope.Diagnosis.RunDiagnosis.Inputs
+            .SelectMany(name => run.Series(name).Select(p => new PhaseScope.Monitoring.MetricRecord(p.Step, name, p.Value)));
+        var diagnosis = PhaseScope.Diagnosis.RunDiagnosis.Replay(metrics, run.Events, new PhaseScope.Diagnosis.RunDiagnosis { GrokThreshold = threshold });
+        long last = run.MetricNames.Select(n => run.Series(n)).Where(s => s.Count > 0).Select(s => s[^1].Step).DefaultIfEmpty(0).Max();
+        if (run.Info.Status != "running") diagnosis.Finish(last);
+        return diagnosis;
+    }
+
+    /// <summary>The first screen: what happened to the run, in one paragraph and a few lines, and its phase timeline.</summary>
+    static void Verdict(ReportPage page, RunData run, long? grok, PhaseScope.Diagnosis.RunDiagnosis diagnosis, PhaseBand band)
+    {
+        page.Section("verdict", "What happened");
+        string E(string x) => System.Net.WebUtility.HtmlEncode(x);
+        string css = diagnosis.Current switch { PhaseScope.Diagnosis.RunPhase.Unstable => "verdict unstable", PhaseScope.Diagnosis.RunPhase.Generalised => "verdict generalised", _ => "verdict" };
+        var lines = new List<string>();
+        if (run.Summary?.GetValueOrDefault("monitor_fraction") is { ValueKind: JsonValueKind.Number } mf)
+            lines.Add($"Monitor overhead: {mf.GetDouble() * 100:0.0} % of the run's wall time" + (run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? $" ({ws.GetDouble():0} s in all)." : "."));
+        var failures = run.Events.Where(e => e.Kind is "probe_failed" or "diagnosis_failed").ToList();
+        lines.Add(failures.Count == 0 ? "No probe failed." : $"{failures.Count} probe failure(s): " + string.Join("; ", failures.Select(f => $"{f.Source} at step {f.Step}")) + " (see Events).");
+        if (diagnosis.NegativeMargins.Count == 0 && run.Has("curvature/stability_margin"))
+            lines.Add($"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {run.Series("curvature/stability_margin").Min(p => p.Value):G3}).");
+        page.Raw($"<div class=\"{css}\"><p><b>Phase now: {E(diagnosis.Current.Name())}.</b> {E(diagnosis.Describe(grok))}</p><ul>" +
+            string.Join("", lines.Select(l => $"<li>{E(l)}</li>")) + "</ul></div>");
+        if (diagnosis.Timeline.Count == 0) return;
+        page.Raw(band.LegendHtml());
+        page.Raw("<details><summary>phase timeline with evidence</summary>");
+        page.Table(["phase", "steps", "evidence"], diagnosis.Timeline.Select(t => (IReadOnlyList<string>)
+            [t.Phase.Name(), $"{t.Start}–{(t.End is long e ? e.ToString(CultureInfo.InvariantCulture) : "…")}", t.Evidence]), "timeline");
+        page.Raw("</details>");
+    }
+
+    /// <summary>A summary value as a person reads it: numbers to 4 significant digits, lists joined.</summary>
+    static string Readable(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Number when value.TryGetInt64(out long l) => l.ToString(CultureInfo.InvariantCulture),
+        JsonValueKind.Number => value.GetDouble().ToString("G4", CultureInfo.InvariantCulture),
+        JsonValueKind.True => "yes",
+        JsonValueKind.False => "no",
+        JsonValueKind.Array => value.GetArrayLength() == 0 ? "none" : string.Join(", ", value.EnumerateArray().Select(Readable)),
+        _ => value.GetRawText(),
+    };
+
     static void Overview(ReportPage page, RunData run, long? grok)
     {
         page.Section("overview", "Overview");
         var rows = new List<IReadOnlyList<string>>();
         if (run.Summary is { } summary)
             foreach (var (key, value) in summary)
-                rows.Add([key, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()]);
+                if (value.ValueKind != JsonValueKind.Null && key != "diagnosis")
+                    rows.Add([key, Readable(value)]);
         else if (run.Info.SummaryJson is not null)
             rows.Add(["summary", "(unreadable)"]);
         else
@@ -251,8 +304,12 @@ public static class RunReport
         }
         page.Raw("<p>" + string.Join(" ", events.Kinds.Select(k =>
             $"<span class=\"legend-item\"><span class=\"swatch\" style=\"background:{events.Color(k)}\"></span>{System.Net.WebUtility.HtmlEncode(k)} ({run.Events.Count(e => e.Kind == k)})</span>")) + "</p>");
+        string E(string x) => System.Net.WebUtility.HtmlEncode(x);
+        // A long message (a native stack trace of a probe failure) shows its first line, the rest behind a fold.
         page.Table(["step", "kind", "source", "message"],
-            run.Events.Select(e => (IReadOnlyList<string>)[e.Step.ToString(CultureInfo.InvariantCulture), e.Kind, e.Source, e.Message]), "events");
+            run.Events.Select(e => (IReadOnlyList<string>)[e.Step.ToString(CultureInfo.InvariantCulture), E(e.Kind), E(e.Source),
+                EventText.IsCut(e.Message) ? $"<details><summary>{E(EventText.OneLine(e.Message))}</summary><pre>{E(e.Message)}</pre></details>" : E(e.Message)]),
+            "events", htmlCells: true);
     }
 
     static void Overhead(ReportPage page, RunData run)

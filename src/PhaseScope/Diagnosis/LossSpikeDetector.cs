@@ -19,8 +19,10 @@ public sealed record LossSpike(long Onset, long Peak, double PeakLoss, double Ba
 /// <see cref="MadMultiple"/>·1.4826·MAD) (the loss is at least Factor times its recent median and far outside its recent
 /// scatter), lasts while log L − b ≥ half that threshold, and ends at the first observation below. The baseline is frozen
 /// during a spike. No spike is looked for before <see cref="MinHistory"/> observations. A spike lasting more than
-/// <see cref="DivergenceObservations"/> observations, or a loss above <see cref="DivergenceFactor"/> times the first
-/// observed loss, is divergence.
+/// <see cref="DivergenceObservations"/> observations, or a loss above <see cref="DivergenceFactor"/> times the largest of
+/// the first <see cref="MinHistory"/> observations (training starts at its highest loss), is divergence.
+/// <para>With log-normal scatter σ of the loss around its trend, the onset threshold is max(log Factor, ≈ 6σ): at σ = 0.3
+/// (measured mini-batch scatter of the reference run late in training is smaller) a spike must reach ≈ 6× to be seen.</para>
 /// </summary>
 public sealed class LossSpikeDetector
 {
@@ -28,7 +30,7 @@ public sealed class LossSpikeDetector
     readonly List<LossSpike> spikes = [];
     double threshold;   // log-space onset threshold of the running spike
     int observations, spikeLength;
-    double? firstLoss;
+    double startLoss;   // largest of the first MinHistory observations
 
     /// <summary>Onset: loss ≥ Factor × the baseline median (default 4).</summary>
     public double Factor { get; init; } = 4;
@@ -45,8 +47,8 @@ public sealed class LossSpikeDetector
     /// <summary>A spike this many observations long is divergence (default 50).</summary>
     public int DivergenceObservations { get; init; } = 50;
 
-    /// <summary>A loss this many times the first observed loss is divergence (default 2).</summary>
-    public double DivergenceFactor { get; init; } = 2;
+    /// <summary>A loss this many times the largest of the first <see cref="MinHistory"/> observations is divergence (default 10).</summary>
+    public double DivergenceFactor { get; init; } = 10;
 
     /// <summary>Spikes so far, the last possibly still running.</summary>
     public IReadOnlyList<LossSpike> Spikes => spikes;
@@ -87,10 +89,10 @@ public sealed class LossSpikeDetector
     Change Observe(long step, double loss, out bool wasDiverging)
     {
         observations++;
-        firstLoss ??= loss;
+        if (observations <= MinHistory) startLoss = Math.Max(startLoss, loss);
         double x = Math.Log(Math.Max(loss, double.Epsilon));
         wasDiverging = IsDiverging;
-        IsDiverging = loss > DivergenceFactor * firstLoss.Value && observations > 1;
+        IsDiverging = observations > MinHistory && loss > DivergenceFactor * startLoss;
 
         if (Current is { } running)
         {
