@@ -133,7 +133,8 @@ public static class GrokCommand
                 Consolidation = r.GetValue(consolidation)?.ToLowerInvariant() ?? (all ? "micro" : null), ConsolidationSamples = r.GetValue(consolidationSamples),
                 ConsolidationByDefault = all && r.GetValue(consolidation) is null && r.GetValue(consolidationSamples) is null,
                 ConsolidationEvery = r.GetValue(consolidationEvery) ?? GrokSettings.DefaultConsolidationEvery(r.GetValue(adaptiveLr) || r.GetValue(earlyStop)), ConsolidationSmoothing = r.GetValue(smoothing),
-                Curvature = all || r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery), CurvatureBatch = r.GetValue(curvatureBatch), LanczosIterations = r.GetValue(lanczos),
+                Curvature = all || r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery),
+                CurvatureBatch = r.GetValue(curvatureBatch) ?? (all && !r.GetValue(curvature) ? GrokSettings.DefaultCurvatureBatch : null), LanczosIterations = r.GetValue(lanczos),
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
@@ -229,7 +230,7 @@ public static class GrokCommand
             readings.Diagnosis = diagnosis.Diagnosis;
             IMonitorSink[] sinks = tensorboard is null ? [store, readings, diagnosis] : [store, tensorboard, readings, diagnosis];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
-            if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots));
+            if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots, snapshotEvery: GrokSettings.MomentsSnapshotEvery));
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
             var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed, s.CurvatureBatch) : null;
             if (curvature is not null) probes.Add(curvature);

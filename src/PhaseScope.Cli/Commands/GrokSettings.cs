@@ -134,6 +134,13 @@ public sealed record GrokSettings
         GapOpen = GapOpen, GapCollapse = GapCollapse, DecompositionModes = SpectralDecompose, BatchSize = batchSize, Seed = Trainer.Seed,
     };
 
+    /// <summary>Moments snapshots are written every this many moments calls (each costs ≈ 10× a plain call).</summary>
+    public const int MomentsSnapshotEvery = 4;
+
+    /// <summary>Examples in the Hessian batch of a curvature probe that is on by default (not asked for by --curvature):
+    /// ≈ 8× cheaper than the 512-example training batch, a noisier λ_max (README).</summary>
+    public const int DefaultCurvatureBatch = 64;
+
     /// <summary>The consolidation probe is on because every family is by default (not asked for by --consolidation or
     /// --consolidation-samples): its micro-batch count may then follow the batch (<see cref="WithDefaultMicroBatches"/>).</summary>
     public bool ConsolidationByDefault { get; init; }

@@ -16,7 +16,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// phase reversal). The seed gives no threshold; the relative form is PhaseScope's: in the disordered
 /// regime Q̂_α(K) ≈ K·d₀/log K is large and moves with d₀ (measured: 17.7–23.8 over the first 8 steps of
 /// the reference modular run), so an absolute threshold would fire at every call.
-/// With <see cref="Snapshots"/> (off by default: see the remarks of KeptScalar on TorchSharp's implicit scalars) each call also writes <c>moments/spearman</c> (Spearman's ρ of |θ| and
+/// With <see cref="Snapshots"/> (grok turns them on, every 4th call) each call also writes <c>moments/spearman</c> (Spearman's ρ of |θ| and
 /// |g|, fig. 4) and <c>moments/origin_mass</c> (share of pairs in the spectral plane's origin cell, fig. 5), and three
 /// snapshots for the report: <c>moments/plane</c> (the (λ, μ) histogram, <see cref="SpectralPlanePartial"/>),
 /// <c>moments/rank_sample</c> (a reproducible sample of normalised ranks, <see cref="RankSamplePartial"/>) and
@@ -41,9 +41,13 @@ public sealed class MomentsProbe : IResumableProbe
     /// <param name="snapshots">Also write the spectral plane, the rank–rank sample and the coupling surface.</param>
     /// <param name="sampleSize">Points of the rank–rank sample.</param>
     /// <param name="surfaceOrders">Orders k = l of the surface snapshot (default 0, 4, …, 32).</param>
+    /// <param name="snapshotEvery">With snapshots: write them at the first call and every this many calls after it (a
+    /// snapshot costs ≈ 10× a plain call; grok's default 4 keeps ≈ 23 of the reference run's 92 calls).</param>
     public MomentsProbe(ProbeSchedule? schedule = null, IReadOnlyList<double>? orders = null, double qHatJump = 0.5, bool perTensor = false,
-        bool snapshots = false, int sampleSize = 500, IReadOnlyList<double>? surfaceOrders = null)
+        bool snapshots = false, int sampleSize = 500, IReadOnlyList<double>? surfaceOrders = null, int snapshotEvery = 1)
     {
+        if (snapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(snapshotEvery), snapshotEvery, "Snapshots are written every N ≥ 1 calls.");
+        SnapshotEvery = snapshotEvery;
         if (sampleSize < 1) throw new ArgumentOutOfRangeException(nameof(sampleSize), sampleSize, "The rank–rank sample needs at least one point.");
         SurfaceOrders = (surfaceOrders ?? Enumerable.Range(0, 9).Select(i => 4.0 * i).ToArray()).Distinct().Order().ToArray();
         LogSpace.ValidateOrders(SurfaceOrders, nameof(surfaceOrders));
@@ -67,6 +71,19 @@ public sealed class MomentsProbe : IResumableProbe
     public bool Snapshots { get; }
     /// <summary>Points of the rank–rank sample.</summary>
     public int SampleSize { get; }
+    /// <summary>Snapshots are written at the schedule's 1st, (1 + N)th, (1 + 2N)th … step (a function of the step alone, so a
+    /// resumed run writes the same ones; a step the schedule does not name, as under a monitor budget, gets none unless N = 1).</summary>
+    public int SnapshotEvery { get; }
+    long countedTo, scheduled;   // memo: schedule points in [1, countedTo]
+
+    bool SnapshotDue(long step, int evaluationEvery)
+    {
+        if (SnapshotEvery == 1) return true;
+        if (step < countedTo) (countedTo, scheduled) = (0, 0);
+        for (long s = countedTo + 1; s <= step; s++) if (Schedule.IsDue(s, evaluationEvery)) scheduled++;
+        countedTo = step;
+        return Schedule.IsDue(step, evaluationEvery) && (scheduled - 1) % SnapshotEvery == 0;
+    }
     /// <summary>Orders of the surface snapshot.</summary>
     public double[] SurfaceOrders { get; }
 
@@ -80,8 +97,9 @@ public sealed class MomentsProbe : IResumableProbe
     /// <inheritdoc />
     public void Observe(ProbeContext context, ProbeOutput output)
     {
+        bool snapshot = Snapshots && SnapshotDue(context.Step, evaluationEvery: 1);
         // Without per-tensor metrics or snapshots, float32 CPU parameters are summarised in one read, not concatenated.
-        if (!PerTensor && !Snapshots)
+        if (!PerTensor && !snapshot)
         {
             var all = Enumerable.Range(0, context.Parameters.Count).Where(i => context.Gradient(i) is not null)
                 .Select(i => (context.Parameters[i].Value, context.Gradient(i)!)).ToList();
@@ -103,13 +121,13 @@ public sealed class MomentsProbe : IResumableProbe
         // Per-tensor metrics and snapshots (whose rank sample is seeded by the tensor's name) need one shard per tensor;
         // otherwise small tensors are concatenated into a few shards (ShardBuckets: native-call overhead, not arithmetic,
         // was the cost).
-        var pairs = PerTensor || Snapshots
+        var pairs = PerTensor || snapshot
             ? Enumerable.Range(0, context.Parameters.Count).Where(i => context.Gradient(i) is not null)
                 .Select(i => new ShardBuckets.Shard(context.Parameters[i].Name, context.Parameters[i].Value, context.Gradient(i)!, Owned: false)).ToList()
             : ShardBuckets.Of(context);
         try
         {
-            Observe(context, output, pairs);
+            Observe(context, output, pairs, snapshot);
         }
         finally
         {
@@ -117,7 +135,7 @@ public sealed class MomentsProbe : IResumableProbe
         }
     }
 
-    void Observe(ProbeContext context, ProbeOutput output, List<ShardBuckets.Shard> pairs)
+    void Observe(ProbeContext context, ProbeOutput output, List<ShardBuckets.Shard> pairs, bool snapshot)
     {
         ExtremalPartial? extremal = null;
         DiagonalCoupling? diagonal = null;
@@ -142,7 +160,7 @@ public sealed class MomentsProbe : IResumableProbe
             if (PerTensor) Write(output, $"/{pair.Label}", e.Finish(), d.Finish());
             extremal = extremal is null ? e : extremal.Merge(e);
             diagonal = diagonal is null ? d : diagonal.Merge(d);
-            if (!Snapshots) continue;
+            if (!snapshot) continue;
             // Finite θ and g are established by the extremal partial above.
             var h = SpectralPlanePartial.Of(theta, g);
             plane = plane is null ? h : plane.Merge(h);
