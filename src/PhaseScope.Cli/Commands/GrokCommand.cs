@@ -194,7 +194,8 @@ public static class GrokCommand
         using (var reader = RunReader.Open(runDir))
         {
             earlier = reader.Events().Select(e => e.Event).Where(e => e.Step <= point.Step).ToList();
-            diagnosed = reader.Metrics().Select(m => m.Metric).Where(m => m.Step <= point.Step && RunDiagnosis.Inputs.Contains(m.Name)).ToList();
+            diagnosed = RunDiagnosis.Inputs.SelectMany(name => reader.Series(name).Where(x => x.Step <= point.Step)
+                .Select(x => new MetricRecord(x.Step, name, x.Value))).ToList();
         }
 
         using var data = CreateData(s);

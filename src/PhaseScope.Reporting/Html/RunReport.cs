@@ -59,23 +59,23 @@ public static class RunReport
         (run.Info.FinishedUtc is { } f ? $" · finished {f}" : "") + $" · {run.MetricCount:N0} metric records · {run.Events.Count} events";
 
     /// <summary>The run diagnosis replayed from the stored metrics and events (the same rules as the live one).</summary>
-    public static PhaseScope.Diagnosis.RunDiagnosis Diagnose(RunData run)
+    public static RunDiagnosis Diagnose(RunData run)
     {
         double threshold = run.Config.TryGetValue("grok_threshold", out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0.95;
-        var metrics = PhaseScope.Diagnosis.RunDiagnosis.Inputs
-            .SelectMany(name => run.Series(name).Select(p => new PhaseScope.Monitoring.MetricRecord(p.Step, name, p.Value)));
-        var diagnosis = PhaseScope.Diagnosis.RunDiagnosis.Replay(metrics, run.Events, new PhaseScope.Diagnosis.RunDiagnosis { GrokThreshold = threshold });
+        var metrics = RunDiagnosis.Inputs
+            .SelectMany(name => run.Series(name).Select(p => new MetricRecord(p.Step, name, p.Value)));
+        var diagnosis = RunDiagnosis.Replay(metrics, run.Events, new RunDiagnosis { GrokThreshold = threshold });
         long last = run.MetricNames.Select(n => run.Series(n)).Where(s => s.Count > 0).Select(s => s[^1].Step).DefaultIfEmpty(0).Max();
         if (run.Info.Status != "running") diagnosis.Finish(last);
         return diagnosis;
     }
 
     /// <summary>The first screen: what happened to the run, in one paragraph and a few lines, and its phase timeline.</summary>
-    static void Verdict(ReportPage page, RunData run, long? grok, PhaseScope.Diagnosis.RunDiagnosis diagnosis, PhaseBand band)
+    static void Verdict(ReportPage page, RunData run, long? grok, RunDiagnosis diagnosis, PhaseBand band)
     {
         page.Section("verdict", "What happened");
         string E(string x) => System.Net.WebUtility.HtmlEncode(x);
-        string css = diagnosis.Current switch { PhaseScope.Diagnosis.RunPhase.Unstable => "verdict unstable", PhaseScope.Diagnosis.RunPhase.Generalised => "verdict generalised", _ => "verdict" };
+        string css = diagnosis.Current switch { RunPhase.Unstable => "verdict unstable", RunPhase.Generalised => "verdict generalised", _ => "verdict" };
         var lines = new List<string>();
         if (run.Summary?.GetValueOrDefault("monitor_fraction") is { ValueKind: JsonValueKind.Number } mf)
             lines.Add($"Monitor overhead: {mf.GetDouble() * 100:0.0} % of the run's wall time" + (run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? $" ({ws.GetDouble():0} s in all)." : "."));

@@ -1,7 +1,7 @@
-using PhaseScope.Training.Optimizers;
-using PhaseScope.Runtime;
 using System.Diagnostics;
 using PhaseScope.Moments;
+using PhaseScope.Runtime;
+using PhaseScope.Training.Optimizers;
 using PhaseScope.Monitoring;
 using PhaseScope.Training.Models;
 using PhaseScope.Training.Tasks;

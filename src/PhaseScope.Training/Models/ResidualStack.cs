@@ -1,5 +1,5 @@
-using TorchSharp;
 using PhaseScope.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

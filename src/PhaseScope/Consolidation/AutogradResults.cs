@@ -1,4 +1,3 @@
-using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Consolidation;

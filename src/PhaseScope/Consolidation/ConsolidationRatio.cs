@@ -1,4 +1,3 @@
-using PhaseScope.Runtime;
 namespace PhaseScope.Consolidation;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using PhaseScope.Runtime;
 namespace PhaseScope.Consolidation;
 
 /// <summary>The latest consolidation measurement, for controllers (seed 003 §11.3–11.4).</summary>

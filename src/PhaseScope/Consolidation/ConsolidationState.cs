@@ -1,4 +1,3 @@
-using PhaseScope.Runtime;
 namespace PhaseScope.Consolidation;
 
 /// <summary>The learning states of seed 003's decision table (§12.1), by p = C_α/(1 + C_α).</summary>

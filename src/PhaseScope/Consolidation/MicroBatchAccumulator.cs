@@ -75,7 +75,7 @@ public sealed class MicroBatchAccumulator : IDisposable
         {
             var g = final[i].detach();
             values.Add(KeptScalar.Square(g).sum(ScalarType.Float64));
-            values.Add(g.dist(KeptScalar.Mul(shiftOverK[i], k)).to_type(ScalarType.Float64).pow(KeptScalar.Two));
+            values.Add(KeptScalar.Square(g.dist(KeptScalar.Mul(shiftOverK[i], k)).to_type(ScalarType.Float64)));
         }
         var v = stack(values).cpu().data<double>().ToArray();
         var q = new double[t];

@@ -1,4 +1,3 @@
-using PhaseScope.Runtime;
 namespace PhaseScope.Consolidation;
 
 /// <summary>A crossing of p = 0.5 (seed 003 §5: the phase transition between exploration and generalisation).</summary>

@@ -37,7 +37,7 @@ public sealed class RunDiagnosis
     double? taskAAtSwitch;
     bool marginNegative;
     double? previousTest;
-    string? instability;      // why the run is unstable now (non-finite, diverging), besides a running spike
+    bool nonFinite;           // a non-finite loss or a non_finite_* event, not yet followed by finite_*
     readonly List<(long Step, double Margin)> negativeMargins = [];
 
     /// <summary>Creates a diagnosis; <paramref name="spikeDetector"/> tunes the loss-spike rule.</summary>
@@ -103,10 +103,10 @@ public sealed class RunDiagnosis
         if (e.Source == Source) return;
         if (e.Kind.StartsWith("non_finite_", StringComparison.Ordinal))
         {
-            instability = $"{e.Kind} at step {e.Step}: {FirstLine(e.Message)}";
+            nonFinite = true;
             Enter(RunPhase.Unstable, e.Step, $"Non-finite values ({e.Kind}, step {e.Step}).");
         }
-        else if (e.Kind.StartsWith("finite_", StringComparison.Ordinal)) instability = null;
+        else if (e.Kind.StartsWith("finite_", StringComparison.Ordinal)) nonFinite = false;
         else if (e.Kind == "task_switch") { switchStep = e.Step; taskAAtSwitch = null; }
     }
 
@@ -122,7 +122,7 @@ public sealed class RunDiagnosis
         var change = spikes.Observe(step, loss);
         if (change.HasFlag(LossSpikeDetector.Change.NonFinite))
         {
-            instability = $"the training loss is {loss} at step {step}";
+            nonFinite = true;
             Enter(RunPhase.Unstable, step, $"Training loss {loss} at step {step} is not finite.");
             return;
         }
@@ -137,12 +137,10 @@ public sealed class RunDiagnosis
                 $"Loss spike from step {ended.Onset} ended at step {end}: peak {F(ended.PeakLoss)} at step {ended.Peak} ({F(ended.Ratio)}× the baseline {F(ended.BaselineLoss)})."));
         if (change.HasFlag(LossSpikeDetector.Change.Diverging))
         {
-            instability = $"the training loss {F(loss)} at step {step} is diverging";
-            string why = $"Diverging: training loss {F(loss)} at step {step} has stayed above {F(spikes.Factor / 2)}× its earlier level for {spikes.DivergenceObservations} measurements or exceeds {F(spikes.DivergenceFactor)}× its largest value at the start.";
+            string why = $"Diverging: training loss {F(loss)} at step {step} has stayed in a spike for {spikes.DivergenceObservations} measurements or exceeds {F(spikes.DivergenceFactor)}× its largest value at the start.";
             pending.Add(new MonitorEvent(step, "diverging", Source, why));
             Enter(RunPhase.Unstable, step, why);
         }
-        else if (!spikes.IsDiverging && instability?.Contains("diverging") == true) instability = null;
     }
 
     void ObserveMargin(long step, double margin)
@@ -163,7 +161,7 @@ public sealed class RunDiagnosis
     void Evaluate(long step, Dictionary<string, double> e)
     {
         var (phase, evidence) = e.ContainsKey("forget/task_a_test_acc") ? ProposeForgetting(step, e) : Propose(step, e);
-        if (spikes.Current is not null || instability is not null) return;   // unstable until the spike ends
+        if (spikes.Current is not null || spikes.IsDiverging || nonFinite) return;   // unstable until the spike ends
         bool urgent = phase is RunPhase.Generalised or RunPhase.Forgetting || Current is RunPhase.Unstable or RunPhase.Starting;
         if (phase == Current) { proposed = null; return; }
         if (urgent) { Enter(phase, step, evidence); proposed = null; return; }
@@ -210,11 +208,10 @@ public sealed class RunDiagnosis
 
     void Enter(RunPhase phase, long step, string evidence)
     {
-        if (timeline.Count > 0 && timeline[^1].Phase == phase && phase != RunPhase.Unstable) return;
+        if (timeline.Count > 0 && timeline[^1].Phase == phase) return;
         if (timeline.Count > 0)
         {
             var last = timeline[^1];
-            if (phase == RunPhase.Unstable && last.Phase == RunPhase.Unstable) return;
             long start = Math.Max(step, last.Start);
             timeline[^1] = last with { End = start - 1 < last.Start ? last.Start : start - 1 };
             step = start;
@@ -269,8 +266,6 @@ public sealed class RunDiagnosis
         diagnosis.pending.Clear();
         return diagnosis;
     }
-
-    static string FirstLine(string s) => s.Split('\n')[0];
 
     static string F(double v) => Math.Abs(v) >= 1e4 || (Math.Abs(v) < 1e-3 && v != 0) ? v.ToString("0.##E+0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);
 }
