@@ -179,8 +179,12 @@ public sealed class Trainer
     Tensor MicroBatchBackward(long step, Tensor x, Tensor y, int k)
     {
         long b = x.shape[0];
-        // An indivisible batch is trained whole; the micro-batch probe then reports that it saw no parts and is disabled.
-        if (b % k != 0) return FullBackward(x, y);
+        // An indivisible batch is trained whole; the micro-batch probes skip this step.
+        if (b % k != 0)
+        {
+            Monitor!.MicroBatchesUnavailable(step);
+            return FullBackward(x, y);
+        }
         long part = b / k;
         double total = 0;
         for (int j = 0; j < k; j++)

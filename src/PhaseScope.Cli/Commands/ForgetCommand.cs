@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using PhaseScope.Diagnosis;
 using PhaseScope.Moments;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
@@ -44,14 +45,15 @@ public static class ForgetCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate both tasks' test sets every N steps.", DefaultValueFactory = _ => 50 };
         var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
-        var snapshots = new Option<bool>("--moments-snapshots") { Description = "Also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report)." };
+        var snapshots = new Option<bool>("--moments-snapshots") { Description = "Record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at every moments step (default: every 4th; with --cheap-only: never)." };
+        var cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes and the moments readings around the switch: no spectral edge, consolidation ratio, curvature, weight spectra or moments time series (every family is on by default)." };
         var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the strategy, seed and time)." };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
         var cmd = new Command("forget", "Seed 000's split-MNIST forgetting experiment (Table 1): fine-tuning, hard freeze or EWC, with the moments phase before and after the task switch; the run is stored with the monitor's metrics and a report.")
         {
-            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, outDir, name, noReport, tensorboard,
+            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard,
         };
         cmd.SetAction(r =>
         {
@@ -61,7 +63,8 @@ public static class ForgetCommand
                 BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr), Hidden = r.GetValue(hidden), FreezeCount = r.GetValue(freezeTop),
                 EwcLambda = r.GetValue(lambda), FisherSamples = r.GetValue(fisher), EvaluateEvery = r.GetValue(evalEvery),
             };
-            var store = new StoreSettings(r.GetValue(outDir)!, r.GetValue(name), r.GetValue(probeEvery), r.GetValue(snapshots), !r.GetValue(noReport), r.GetValue(tensorboard));
+            var store = new StoreSettings(r.GetValue(outDir)!, r.GetValue(name), r.GetValue(probeEvery), r.GetValue(snapshots), !r.GetValue(noReport), r.GetValue(tensorboard),
+                !r.GetValue(cheapOnly));
             return Run(options, store, r.GetValue(mnist), r.GetValue(json));
         });
         return cmd;
@@ -79,7 +82,7 @@ public static class ForgetCommand
     static string Name(ForgettingStrategy s) => s switch { ForgettingStrategy.FineTune => "finetune", ForgettingStrategy.Freeze => "freeze", _ => "ewc" };
 
     /// <summary>Where and how the run is stored and watched.</summary>
-    sealed record StoreSettings(string OutDirectory, string? Name, int ProbeEvery, bool MomentsSnapshots, bool Report, bool TensorBoard);
+    sealed record StoreSettings(string OutDirectory, string? Name, int ProbeEvery, bool MomentsSnapshots, bool Report, bool TensorBoard, bool AllFamilies);
 
     static int Run(ForgettingOptions options, StoreSettings settings, string? mnistDir, bool json)
     {
@@ -104,8 +107,10 @@ public static class ForgetCommand
         {
             using var tensorboard = settings.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
             var readings = new LatestReadings();
-            IMonitorSink[] sinks = tensorboard is null ? [store, readings] : [store, tensorboard, readings];
-            var probes = CheapProbes.Create(settings.ProbeEvery).Append(new MomentsProbe(snapshots: settings.MomentsSnapshots)).ToList();
+            var diagnosis = new DiagnosisSink(new RunDiagnosis(), e => monitor?.Emit(e));
+            readings.Diagnosis = diagnosis.Diagnosis;
+            IMonitorSink[] sinks = tensorboard is null ? [store, readings, diagnosis] : [store, tensorboard, readings, diagnosis];
+            var probes = ForgetProbes.Create(settings.ProbeEvery, settings.AllFamilies, settings.MomentsSnapshots, options.BatchSize, options.Seed);
             var title = $"split MNIST, {Name(options.Strategy)}, seed {options.Seed}, {options.EpochsPerTask} epochs per task → {runDir}";
             long lastStep = 0;
             ForgettingResult result;
@@ -131,7 +136,12 @@ public static class ForgetCommand
                 return ExitCodes.Cancelled;
             }
             if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, result.Steps);
+            diagnosis.Diagnosis.Finish(result.Steps);
             var summary = Describe(result);
+            summary["diagnosis"] = diagnosis.Diagnosis.Describe(grokStep: null);
+            summary["phase"] = diagnosis.Diagnosis.Current.Name();
+            summary["loss_spikes"] = diagnosis.Diagnosis.Spikes.Select(x => x.Onset).ToArray();
+            summary["probe_failures"] = monitor?.Events.Count(e => e.Kind == "probe_failed") ?? 0;
             summary["run_dir"] = runDir;
             summary["status"] = "completed";
             summary["steps"] = result.Steps;
@@ -166,7 +176,8 @@ public static class ForgetCommand
             ["freeze_top"] = o.FreezeCount.ToString(CultureInfo.InvariantCulture), ["ewc_lambda"] = F(o.EwcLambda),
             ["fisher_samples"] = o.FisherSamples.ToString(CultureInfo.InvariantCulture), ["moments_examples"] = o.MomentsExamples.ToString(CultureInfo.InvariantCulture),
             ["eval_every"] = o.EvaluateEvery.ToString(CultureInfo.InvariantCulture), ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture),
-            ["moments_snapshots"] = s.MomentsSnapshots ? "true" : "false", ["tensorboard"] = s.TensorBoard ? "true" : "false",
+            ["moments_snapshots"] = s.MomentsSnapshots ? "every moments step" : s.AllFamilies ? $"every {GrokSettings.MomentsSnapshotEvery}th moments step" : "false", ["tensorboard"] = s.TensorBoard ? "true" : "false",
+            ["all_families"] = s.AllFamilies ? "true" : "false",
         };
     }
 

@@ -145,6 +145,7 @@ public static class SplitMnistExperiment
     sealed class Loop(Mlp model, List<Parameter> parameters, SplitMnist data, ForgettingOptions options, Generator generator, ForgettingObserver observer)
     {
         readonly int totalSteps = options.TotalSteps(data);
+        readonly TaskLossSource lossSource = new(model, options.BatchSize);
         double lossSinceEvaluation;
         int batchesSinceEvaluation;
 
@@ -155,7 +156,12 @@ public static class SplitMnistExperiment
         {
             var monitor = observer.Monitor;
             using var optimizer = new KeptAdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, 0); // Adam: AdamW without decay
-            if (monitor is not null) monitor.LearningRate = options.LearningRate;
+            if (monitor is not null)
+            {
+                monitor.LearningRate = options.LearningRate;
+                lossSource.Task = task;
+                monitor.LossSource ??= lossSource;
+            }
             long n = task.TrainInputs.shape[0];
             for (int epoch = 0; epoch < options.EpochsPerTask; epoch++)
             {
@@ -169,10 +175,11 @@ public static class SplitMnistExperiment
                     using (var scope = NewDisposeScope())
                     {
                         var idx = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
-                        var loss = functional.cross_entropy(model.forward(task.TrainInputs.index_select(0, idx)), task.TrainLabels.index_select(0, idx));
-                        var objective = penalty is null ? loss : KeptScalar.Sum(loss, penalty.Penalty(parameters));
+                        var x = task.TrainInputs.index_select(0, idx);
+                        var y = task.TrainLabels.index_select(0, idx);
                         optimizer.zero_grad();
-                        objective.backward();
+                        int k = monitor?.MicroBatchesDue(step) ?? 1;
+                        var loss = k > 1 && x.shape[0] % k == 0 ? MicroBatchBackward(step, x, y, penalty, k) : FullBackward(step, x, y, penalty, k);
                         monitor?.AfterBackward(step, loss);
                         optimizer.step();
                         freeze?.Restore();
@@ -189,6 +196,40 @@ public static class SplitMnistExperiment
                 }
                 observer.Log?.Invoke($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}");
             }
+        }
+
+        Tensor Objective(Tensor x, Tensor y, ElasticWeightConsolidation? penalty, out Tensor loss)
+        {
+            loss = functional.cross_entropy(model.forward(x), y);
+            return penalty is null ? loss : KeptScalar.Sum(loss, penalty.Penalty(parameters));
+        }
+
+        /// <summary>The whole batch at once; a step whose batch the micro-batch probes wanted split but cannot be (a short
+        /// last batch) tells the monitor, so they skip it.</summary>
+        Tensor FullBackward(long step, Tensor x, Tensor y, ElasticWeightConsolidation? penalty, int k)
+        {
+            if (k > 1) observer.Monitor!.MicroBatchesUnavailable(step);
+            Objective(x, y, penalty, out var loss).backward();
+            return loss;
+        }
+
+        /// <summary>
+        /// The batch in k equal parts, each part's objective (its loss plus the EWC penalty) scaled by 1/k and
+        /// backpropagated into the same <c>.grad</c>: the accumulated gradient is the whole batch's objective gradient, and
+        /// each part's is a sample of it (seed 003 §11's micro-batch estimate of C_α). Returns the mean data loss.
+        /// </summary>
+        Tensor MicroBatchBackward(long step, Tensor x, Tensor y, ElasticWeightConsolidation? penalty, int k)
+        {
+            long part = x.shape[0] / k;
+            double total = 0;
+            for (int j = 0; j < k; j++)
+            {
+                using var scaled = KeptScalar.Div(Objective(x.narrow(0, j * part, part), y.narrow(0, j * part, part), penalty, out var loss), k);
+                scaled.backward();
+                total += loss.item<float>();
+                observer.Monitor!.AfterMicroBatch(step, j);
+            }
+            return tensor(total / k, ScalarType.Float32);
         }
 
         void Evaluate(long step)

@@ -17,8 +17,9 @@ namespace PhaseScope.Diagnosis;
 /// value since training accuracy first reached <see cref="FitThreshold"/>, and not falling, is <c>generalising</c>;
 /// training accuracy ≥ FitThreshold is <c>plateau</c> (memorised); training loss down by at least
 /// <see cref="FallFraction"/> over the last <see cref="TrendEvaluations"/> evaluations is <c>fitting</c>, else
-/// <c>plateau</c> (stalled). After a task switch, task A's accuracy <see cref="RiseThreshold"/> below its value at the
-/// switch is <c>forgetting</c>. <c>generalised</c>, <c>unstable</c> and <c>forgetting</c> are entered at once; the others
+/// <c>plateau</c> (stalled). In a split-MNIST run a task's test accuracy ≥ GrokThreshold is <c>generalised</c>, below it
+/// <c>fitting</c>, and after the task switch task A's accuracy <see cref="RiseThreshold"/> below its value at the switch is
+/// <c>forgetting</c>. <c>generalised</c>, <c>unstable</c> and <c>forgetting</c> are entered at once; the others
 /// when two evaluations in a row propose them (the phase then starts at the first of the two).</para>
 /// </summary>
 public sealed class RunDiagnosis
@@ -35,6 +36,7 @@ public sealed class RunDiagnosis
     long? fitStep;
     long? switchStep;
     double? taskAAtSwitch;
+    double? lastTaskA;
     bool marginNegative;
     double? previousTest;
     bool nonFinite;           // a non-finite loss or a non_finite_* event, not yet followed by finite_*
@@ -107,7 +109,7 @@ public sealed class RunDiagnosis
             Enter(RunPhase.Unstable, e.Step, $"Non-finite values ({e.Kind}, step {e.Step}).");
         }
         else if (e.Kind.StartsWith("finite_", StringComparison.Ordinal)) nonFinite = false;
-        else if (e.Kind == "task_switch") { switchStep = e.Step; taskAAtSwitch = null; }
+        else if (e.Kind == "task_switch") { switchStep = e.Step; taskAAtSwitch = lastTaskA; }
     }
 
     /// <summary>The source name of the diagnosis's events.</summary>
@@ -198,12 +200,16 @@ public sealed class RunDiagnosis
     {
         double a = e["forget/task_a_test_acc"], b = e["forget/task_b_test_acc"];
         string acc = $"task A accuracy {F(a)}, task B accuracy {F(b)}";
-        if (switchStep is not long sw || step < sw)
-            return a >= FitThreshold ? (RunPhase.Plateau, $"Task A learned: {acc} at step {step}.") : (RunPhase.Fitting, $"Learning task A: {acc} at step {step}.");
-        taskAAtSwitch ??= a;
+        if (switchStep is not long sw || step <= sw)
+        {
+            lastTaskA = a;
+            if (switchStep is not null) taskAAtSwitch = a;   // a replay feeds the switch event before its step's evaluation
+            return a >= GrokThreshold ? (RunPhase.Generalised, $"Task A learned: test accuracy {F(a)} ≥ {F(GrokThreshold)} at step {step}.") : (RunPhase.Fitting, $"Learning task A: {acc} at step {step}.");
+        }
+        taskAAtSwitch ??= a;   // no evaluation before the switch: the first one after it
         if (taskAAtSwitch.Value - a >= RiseThreshold)
             return (RunPhase.Forgetting, $"Forgetting: task A accuracy {F(a)} at step {step} is {F(taskAAtSwitch.Value - a)} below its {F(taskAAtSwitch.Value)} at the task switch (step {sw}; threshold {F(RiseThreshold)}); task B accuracy {F(b)}.");
-        return b >= FitThreshold ? (RunPhase.Plateau, $"Task B learned, task A kept: {acc} at step {step}.") : (RunPhase.Fitting, $"Learning task B, task A kept: {acc} at step {step}.");
+        return b >= GrokThreshold ? (RunPhase.Generalised, $"Task B learned, task A kept: {acc} at step {step}.") : (RunPhase.Fitting, $"Learning task B, task A kept: {acc} at step {step}.");
     }
 
     void Enter(RunPhase phase, long step, string evidence)
@@ -226,15 +232,23 @@ public sealed class RunDiagnosis
         if (timeline.Count > 0 && timeline[^1].End is null) timeline[^1] = timeline[^1] with { End = Math.Max(lastStep, timeline[^1].Start) };
     }
 
-    /// <summary>One paragraph: what the run did, from the timeline, the spikes and the margin.</summary>
+    /// <summary>One paragraph: what the run did, from the timeline, the spikes and the margin (after a task switch the
+    /// grok sentence gives way to the switch's step).</summary>
     public string Describe(long? grokStep)
     {
         var parts = new List<string>();
-        parts.Add(grokStep is long g ? $"Generalised (test accuracy ≥ {F(GrokThreshold)}) at step {g}." : "Did not reach the grok threshold.");
-        var episodes = timeline.Where(t => t.Phase != RunPhase.Unstable).Select(t => $"{t.Phase.Name()} {t.Start}–{(t.End is long e ? e.ToString(CultureInfo.InvariantCulture) : "…")}").ToList();
-        if (episodes.Count > 0) parts.Add("Phases: " + string.Join(", ", episodes) + ".");
+        if (switchStep is long sw) parts.Add($"Task switch at step {sw}.");   // a continual-learning run: no grok threshold
+        else parts.Add(grokStep is long g ? $"Generalised (test accuracy ≥ {F(GrokThreshold)}) at step {g}." : "Did not reach the grok threshold.");
+        // the phases between unstable spells; the same phase on both sides of a spell is one episode
+        var episodes = new List<(RunPhase Phase, long Start, long? End, int Interruptions)>();
+        foreach (var t in timeline.Where(t => t.Phase != RunPhase.Unstable))
+            if (episodes.Count > 0 && episodes[^1].Phase == t.Phase) episodes[^1] = episodes[^1] with { End = t.End, Interruptions = episodes[^1].Interruptions + 1 };
+            else episodes.Add((t.Phase, t.Start, t.End, 0));
+        if (episodes.Count > 0)
+            parts.Add("Phases: " + string.Join(", ", episodes.Select(e => $"{e.Phase.Name()} {e.Start}–{(e.End is long end ? end.ToString(CultureInfo.InvariantCulture) : "…")}"
+                + (e.Interruptions > 0 ? $" (interrupted {e.Interruptions}× by instability)" : ""))) + ".");
         if (spikes.Spikes.Count == 0) parts.Add("No loss spikes.");
-        else parts.Add($"{spikes.Spikes.Count} loss spike{(spikes.Spikes.Count == 1 ? "" : "s")} (at {string.Join(", ", spikes.Spikes.Select(s => $"{s.Onset} ×{s.Ratio:G2}"))}).");
+        else parts.Add($"{spikes.Spikes.Count} loss spike{(spikes.Spikes.Count == 1 ? "" : "s")} (at {string.Join(", ", spikes.Spikes.Select(s => $"{s.Onset} ×{(s.Ratio < 1e4 ? s.Ratio.ToString("0", CultureInfo.InvariantCulture) : F(s.Ratio))}"))}).");
         if (spikes.IsDiverging) parts.Add("The loss is diverging.");
         if (negativeMargins.Count > 0) parts.Add($"The stability margin S = 2/η − λ_max was negative at {negativeMargins.Count} measurement(s), first at step {negativeMargins[0].Step}.");
         return string.Join(" ", parts);

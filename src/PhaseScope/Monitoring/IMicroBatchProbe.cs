@@ -14,4 +14,11 @@ public interface IMicroBatchProbe : IProbe
 
     /// <summary>Called after micro-batch <paramref name="index"/> (0-based) with the gradients accumulated so far.</summary>
     void ObserveMicroBatch(ProbeContext context, int index);
+
+    /// <summary>
+    /// The loop could not split step <paramref name="step"/>'s batch into <see cref="MicroBatches"/> equal parts (a short
+    /// last batch of an epoch): the probe measures nothing at that step instead of failing
+    /// (<see cref="PhaseMonitor.MicroBatchesUnavailable"/>). The default does nothing (a probe then fails at that step).
+    /// </summary>
+    void SkipStep(long step) { }
 }

@@ -206,6 +206,16 @@ public sealed class PhaseMonitor : IDisposable
         return due is null ? 1 : ((IMicroBatchProbe)due.Probe).MicroBatches;
     }
 
+    /// <summary>
+    /// Call instead of splitting when step <paramref name="step"/>'s batch cannot be split into the
+    /// <see cref="MicroBatchesDue"/> equal parts (e.g. the short last batch of an epoch): the micro-batch probes due skip
+    /// the step (no metrics) rather than fail. A loop that never splits still gets <c>probe_failed</c>.
+    /// </summary>
+    public void MicroBatchesUnavailable(long step)
+    {
+        foreach (var slot in slots.Where(s => SplitsBatchAt(s, step))) ((IMicroBatchProbe)slot.Probe).SkipStep(step);
+    }
+
     /// <summary>Call after the backward of micro-batch <paramref name="index"/> (0-based) of step <paramref name="step"/>.</summary>
     public void AfterMicroBatch(long step, int index)
     {

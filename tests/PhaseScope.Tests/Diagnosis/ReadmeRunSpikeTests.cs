@@ -27,4 +27,25 @@ public class ReadmeRunSpikeTests
                 $"no spike near step {seen}; found at {string.Join(", ", d.Spikes.Select(s => s.Onset))}");
         Assert.Contains(d.Timeline, t => t.Phase == RunPhase.Unstable && Math.Abs(t.Start - 2400) <= 100);
     }
+
+    /// <summary>
+    /// The same command with every family on (default since issue 21; <c>grok ... --out runs --name full1</c>, 2026-12-05):
+    /// grokked at 1500 and ended with train and test accuracy 1.0 and train loss 1.6e-5. Its last spike (step 5240, loss
+    /// 1.2e-6 → 0.058) fell back to 1e-4 within 200 steps and then relaxed slowly; the diagnosis said "diverging" and left
+    /// the run <c>unstable</c> at its end. A run that finishes at accuracy 1.0 with a falling loss is neither.
+    /// </summary>
+    [Fact]
+    public void ARunThatRecoveredFromItsSpikesIsNotDiverging()
+    {
+        var metrics = Stored("readme-run-full-seed42.csv");
+        var d = RunDiagnosis.Replay(metrics, []);
+        d.Finish(6000);
+        string said = d.Describe(1500);
+        Assert.DoesNotContain("diverging", said);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(said, "generalised \\d"));   // one episode, its interruptions counted
+        Assert.Equal(RunPhase.Generalised, d.Current);
+        var last = d.Spikes.Single(s => Math.Abs(s.Onset - 5250) <= 20);   // the loss jumps between the stored steps 5240 and 5250
+        Assert.NotNull(last.End);
+        Assert.True(last.End <= 5600, $"the spike at {last.Onset} ended only at {last.End}");
+    }
 }

@@ -84,11 +84,15 @@ public class RunDiagnosisTests
         var d = new RunDiagnosis();
         void Eval(long step, double a, double b) { d.Observe(new MetricRecord(step, "forget/task_a_test_acc", a)); d.Observe(new MetricRecord(step, "forget/task_b_test_acc", b)); }
         Eval(50, 0.9, 0.0);
+        Assert.Equal(RunPhase.Fitting, d.Current);
         Eval(100, 0.98, 0.0);
+        Assert.Equal(RunPhase.Generalised, d.Current);   // task A learned (≥ 0.95)
         d.Observe(new MonitorEvent(100, "task_switch", "forget", "task B"));
-        Eval(150, 0.97, 0.5);
-        Eval(200, 0.60, 0.9);   // 0.98 at the switch... the first evaluation after it (0.97) is the reference: 0.37 below
+        Eval(150, 0.89, 0.5);   // 0.09 below task A's 0.98 at the switch: kept (threshold 0.10)
+        Assert.NotEqual(RunPhase.Forgetting, d.Current);
+        Eval(200, 0.87, 0.9);   // 0.11 below 0.98
         Assert.Equal(RunPhase.Forgetting, d.Current);
         Assert.Equal(200, d.Timeline[^1].Start);
+        Assert.StartsWith("Task switch at step 100.", d.Describe(null));
     }
 }

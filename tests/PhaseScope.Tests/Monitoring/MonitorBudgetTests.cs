@@ -45,7 +45,6 @@ public class MonitorBudgetTests
         }
     }
 
-    /// <summary>A clock that moves only when told: the budget test's costs are exact, whatever the machine's load.</summary>
     /// <summary>A micro-batch probe that costs 0.5 ms per micro-batch call and nothing in its main call.</summary>
     sealed class SplittingProbe(ManualClock clock) : IMicroBatchProbe
     {

@@ -130,7 +130,9 @@ public class SpectralEdgeProbeTests
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new("l.q_proj.weight", q), new("l.k_proj.weight", k), new("l.q_proj.bias", bias)],
             [new WeightSpectraProbe()], [sink]) { EvaluationEvery = 10 };
-        monitor.OnEvaluation(10, new EvaluationResult(1, 0.5, 1, 0.5));
+        monitor.AfterStep(9);
+        Assert.Empty(sink.Metrics);   // not an evaluation step
+        monitor.AfterStep(10);
         Assert.Equal(2.0, sink.Value(10, "weights/l.q_proj.weight/ratio12"), 1e-6);
         Assert.Equal(21.0 / 16, sink.Value(10, "weights/l.q_proj.weight/stable_rank"), 1e-6);
         Assert.Equal(2.0, sink.Value(10, "attn_op/l/ratio12"), 1e-9);

@@ -110,6 +110,24 @@ public class SpectralStatisticsTests
         Assert.True(PowerLawFit.Fit([1, 2, 3]).Alpha is double.NaN);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WeightSpectrumOfAWideOrTallMatrixHasEveryPlantedSingularValue(bool tall)
+    {
+        // σ_j = 10^(−j/10), j = 0…39 (σ₄₀/σ₁ ≈ 1.3e-4): the Gram route must keep each to 1e-6 relative.
+        using var scope = NewDisposeScope();
+        using var g = new Generator(5);
+        var planted = Enumerable.Range(0, 40).Select(j => Math.Pow(10, -j / 10.0)).ToArray();
+        var u = linalg.qr(randn([40, 40], ScalarType.Float64, generator: g)).Q;
+        var v = linalg.qr(randn([120, 40], ScalarType.Float64, generator: g)).Q;
+        var m = u.mul(tensor(planted)).matmul(v.t());
+        var s = WeightSpectrum.Of(tall ? m.t() : m);
+        Assert.Equal(40, s.Sigma.Length);
+        for (int j = 0; j < 40; j++) Assert.Equal(planted[j], s.Sigma[j], planted[j] * 1e-6);
+        Assert.Equal(Math.Pow(10, 0.1), s.Ratio12, 1e-9);
+    }
+
     [Fact]
     public void WeightSpectrumHasThePlantedSingularValues()
     {

@@ -26,6 +26,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
     readonly CurvatureProbe? curvature;
     MicroBatchAccumulator? micro;
     int microSeen;
+    long skippedStep = -1;
 
     /// <summary>Creates the probe.</summary>
     /// <param name="method">How samples are drawn.</param>
@@ -95,8 +96,18 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
     }
 
     /// <inheritdoc />
+    public void SkipStep(long step)
+    {
+        skippedStep = step;
+        micro?.Dispose();
+        micro = null;
+        microSeen = 0;
+    }
+
+    /// <inheritdoc />
     public void Observe(ProbeContext context, ProbeOutput output)
     {
+        if (Method == ConsolidationMethod.MicroBatches && skippedStep == context.Step) return;   // a short batch: nothing to measure
         var gradients = Gradients(context);
         ConsolidationPartial[] partials;
         if (Method == ConsolidationMethod.MicroBatches)

@@ -26,7 +26,9 @@ public sealed class WeightSpectraProbe : IProbe
     /// <inheritdoc />
     public string Name => "weight_spectra";
     /// <inheritdoc />
-    public ProbeNeeds Needs => ProbeNeeds.Evaluation;
+    /// <remarks>The weights only, after the step (at an evaluation step these are the weights evaluated), so a loop that
+    /// evaluates on its own (split MNIST) gets the spectra too.</remarks>
+    public ProbeNeeds Needs => ProbeNeeds.None;
     /// <inheritdoc />
     public ProbeSchedule Schedule { get; }
 

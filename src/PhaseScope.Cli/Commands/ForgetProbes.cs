@@ -1,0 +1,45 @@
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// The probes of a <c>forget</c> run. By default every family, at schedules sized for split MNIST's ≈ 950 steps on a
+/// 270K-parameter MLP: moments (log-spaced, snapshots every 4th call), seed 001's spectral edge on every tensor (the
+/// MLP has no attention projections), seed 003's consolidation ratio from k micro-batches every 25 steps, its curvature
+/// (λ_max on a 64-example batch every 200 steps), weight spectra at each evaluation. <c>--cheap-only</c>: the cheap
+/// probes and the moments series only (the readings around the switch are always taken).
+/// </summary>
+public static class ForgetProbes
+{
+    /// <summary>Steps between consolidation measurements.</summary>
+    public const int ConsolidationEvery = 25;
+    /// <summary>Steps between λ_max measurements.</summary>
+    public const int CurvatureEvery = 200;
+    /// <summary>Examples in the curvature probe's Hessian batch.</summary>
+    public const int CurvatureBatch = 64;
+
+    /// <summary>The probes, in the order the monitor runs them (curvature before consolidation, which reads its λ_max).</summary>
+    public static List<IProbe> Create(int probeEvery, bool allFamilies, bool everySnapshot, int batchSize, int seed)
+    {
+        var probes = CheapProbes.Create(probeEvery).ToList();
+        bool snapshots = everySnapshot || allFamilies;
+        probes.Add(new MomentsProbe(snapshots: snapshots, snapshotEvery: everySnapshot ? 1 : GrokSettings.MomentsSnapshotEvery));
+        if (!allFamilies) return probes;
+        var curvature = new CurvatureProbe(ProbeSchedule.Every(CurvatureEvery), seed: seed, batchSize: CurvatureBatch);
+        probes.Add(curvature);
+        if (MicroBatches(batchSize) is int k)
+            probes.Add(new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(ConsolidationEvery), curvature: curvature, batchSize: batchSize, seed: seed));
+        probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Tensors = null, BatchSize = batchSize, Seed = seed }));
+        probes.Add(new WeightSpectraProbe());
+        return probes;
+    }
+
+    /// <summary>The largest k in 8…2 that divides the batch (null: none does, no consolidation probe).</summary>
+    public static int? MicroBatches(int batchSize)
+    {
+        for (int k = 8; k >= 2; k--)
+            if (batchSize % k == 0) return k;
+        return null;
+    }
+}
