@@ -39,7 +39,7 @@ public static class ReportCommand
     {
         // RunReader.Open is the run check (directory, run.db, run record, schema version); opening is cheap.
         foreach (var d in runDirectories) RunReader.Open(d).Dispose();
-        if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath} is a directory; give a file name such as report.html.");
+        OutputFile.EnsureReplaceable(outPath);
         OutputDirectory.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
     }
 

@@ -110,9 +110,11 @@ public static class RunReport
         page.Section("overview", "Overview");
         var rows = new List<IReadOnlyList<string>>();
         if (run.Summary is { } summary)
+        {
             foreach (var (key, value) in summary)
                 if (value.ValueKind != JsonValueKind.Null && key != "diagnosis")
                     rows.Add([key, Readable(value)]);
+        }
         else if (run.Info.SummaryJson is not null)
             rows.Add(["summary", "(unreadable)"]);
         else

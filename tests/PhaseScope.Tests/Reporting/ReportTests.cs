@@ -44,6 +44,26 @@ public class ReportTests
         Assert.True(figures >= 6, $"{figures} figures");
     }
 
+    /// <summary>The overview lists a summary's values and leaves out its null ones and the diagnosis (shown above it):
+    /// a dangling <c>else</c> once turned each left-out key into a row "summary (unreadable)".</summary>
+    [Fact]
+    public void OverviewLeavesOutNullValuesWithoutCallingTheSummaryUnreadable()
+    {
+        using var tmp = new TempDirectory();
+        var dir = Path.Combine(tmp.Path, "n");
+        using (var store = RunStore.Create(dir, "n", "grok", new Dictionary<string, string>()))
+        {
+            store.Write([new MetricRecord(10, "loss", 1)]);
+            store.Complete("completed", """{"grokked":false,"grok_step":null,"diagnosis":"Did not reach the grok threshold.","wall_seconds":12.345678}""");
+        }
+        var html = Path.Combine(tmp.Path, "n.html");
+        RunReport.Write(dir, html);
+        var text = File.ReadAllText(html);
+        Assert.DoesNotContain("(unreadable)", text);
+        Assert.DoesNotContain(">grok_step<", text);
+        Assert.Contains(">12.35<", text);   // 4 significant digits
+    }
+
     [Fact]
     public void RunsWithoutMetricsOrNotRunsAreHandled()
     {
