@@ -9,6 +9,8 @@ public static class OutputDirectory
     /// </summary>
     public static void EnsureWritable(string path, string optionName = "--out")
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{optionName} is empty; give a directory, e.g. {optionName} runs.");
+        if (path.Any(char.IsControl)) throw new UsageException($"{optionName} contains a control character (newline, tab, escape…); give a plain directory path.");
         var full = Path.GetFullPath(path);
         if (File.Exists(full)) throw new UsageException($"{optionName} {path} is a file; give a directory.");
         var probeDir = full;

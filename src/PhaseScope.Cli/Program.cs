@@ -24,7 +24,7 @@ root.Add(CompareCommand.Create());
 root.Add(SweepCommand.Create());
 root.Add(VerdictCommand.Create());
 
-var parse = root.Parse(args);
+var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors) Console.Error.WriteLine($"phasescope: {error.Message}");
@@ -48,7 +48,7 @@ catch (PhaseScopeRuntimeException e)
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"phasescope: unexpected error ({e.GetType().Name}): {e.Message}");
-    Console.Error.WriteLine(e.StackTrace);
+    Console.Error.WriteLine($"phasescope: unexpected error ({e.GetType().Name}): {DebugOutput.FirstLine(e)}");
+    DebugOutput.Trace(e);
     return ExitCodes.Failed;
 }

@@ -27,6 +27,21 @@ public static class CorrelateCommand
         return cmd;
     }
 
+    /// <summary>One value per step: a store written twice over some steps (a run resumed by two writers before the run
+    /// lock existed) keeps the last value recorded, and says so.</summary>
+    static Dictionary<long, double> ByStep(IReadOnlyList<(long Step, double Value)> series, string name)
+    {
+        var byStep = new Dictionary<long, double>();
+        int duplicates = 0;
+        foreach (var (step, value) in series)
+        {
+            if (byStep.ContainsKey(step)) duplicates++;
+            byStep[step] = value;
+        }
+        if (duplicates > 0) Console.Error.WriteLine($"phasescope: '{name}' has {duplicates} step(s) recorded more than once; using the last value of each.");
+        return byStep;
+    }
+
     static int Run(string dir, string metric, string with, int maxLag, bool json)
     {
         if (maxLag < 0) throw new UsageException($"--max-lag must be ≥ 0 (got {maxLag}).");
@@ -35,11 +50,13 @@ public static class CorrelateCommand
         foreach (var n in new[] { metric, with })
             if (!names.Contains(n))
                 throw new UsageException($"Run {dir} has no metric '{n}'. Metrics with that prefix: {string.Join(", ", names.Where(m => m.StartsWith(n.Split('/')[0], StringComparison.Ordinal)).Take(10).DefaultIfEmpty("none"))}.");
-        var x = reader.Series(metric).ToDictionary(r => r.Step, r => r.Value);
-        var y = reader.Series(with).ToDictionary(r => r.Step, r => r.Value);
+        var x = ByStep(reader.Series(metric), metric);
+        var y = ByStep(reader.Series(with), with);
         var steps = x.Keys.Intersect(y.Keys).Order().ToArray();
         if (steps.Length < 3)
             throw new UsageException($"'{metric}' and '{with}' share {steps.Length} recorded step(s); a correlation needs at least 3.");
+        if (maxLag > steps.Length - 3)
+            throw new UsageException($"--max-lag {maxLag} is too large for {steps.Length} common steps: each lag needs at least 3 pairs, so at most {steps.Length - 3}.");
         var (byLag, best, r) = LaggedCorrelation.Compute(steps.Select(s => x[s]).ToArray(), steps.Select(s => y[s]).ToArray(), maxLag);
         long spacing = steps.Zip(steps.Skip(1), (a, b) => b - a).Min();
         var zero = byLag.First(l => l.Lag == 0).R;

@@ -88,6 +88,8 @@ public static class ForgetCommand
     {
         options.Validate(); // a TaskConfigurationException is bad input (exit 2) in Program
         if (settings.ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {settings.ProbeEvery}).");
+        RunName.Check(settings.Name);
+        OutputDirectory.EnsureWritable(settings.OutDirectory);
         if (mnistDir is not null && !Directory.Exists(mnistDir)) throw new UsageException($"--mnist {mnistDir} is not a directory; give the directory that holds the four MNIST IDX files.");
         var runDir = Path.Combine(settings.OutDirectory, settings.Name ?? string.Create(CultureInfo.InvariantCulture,
             $"forget-{Name(options.Strategy)}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));

@@ -88,7 +88,8 @@ public static class GrokCommand
         var scanTrain = new Option<int>("--scan-train") { Description = "SCAN training commands drawn from the split's training set.", DefaultValueFactory = _ => 2048 };
         var stopAfterGrok = new Option<int?>("--stop-after-grok") { Description = "Stop N steps after the grok step (default: run all --steps)." };
         var budget = new Option<double?>("--monitor-budget") { Description = "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals)." };
-        var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json and --allow-settings-change)." };
+        var allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
 
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
@@ -96,17 +97,19 @@ public static class GrokCommand
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
             consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
-            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume,
+            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
         cmd.SetAction(r =>
         {
             if (r.GetValue(resume) is { } resumeDir)
             {
-                var given = cmd.Options.Where(o => o != resume && o != json && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var given = cmd.Options.Where(o => o != resume && o != json && o != allowChange && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (given.Count > 0)
-                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json may be added).");
-                return Resume(resumeDir, r.GetValue(json));
+                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json and --allow-settings-change may be added).");
+                var allowed = (r.GetValue(allowChange) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+                return Resume(resumeDir, r.GetValue(json), allowed);
             }
+            if (r.GetResult(allowChange) is { Implicit: false }) throw new UsageException("--allow-settings-change only applies with --resume.");
             var taskName = r.GetValue(task)!.ToLowerInvariant();
             TaskDefaults.Check(taskName);
             var defaults = TaskDefaults.For(taskName);
@@ -167,7 +170,9 @@ public static class GrokCommand
         using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
         if (s.Spectral) ValidateSpectralSelection(s, model);   // before the run directory exists
 
-        using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", s.ToConfig());
+        var config = s.ToConfig();
+        config[GrokSettings.FingerprintKey] = s.Fingerprint();
+        using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", config);
         s.Save(runDir);
         return Train(s, json, data, model, store, runDir, null, [], null, []);
     }
@@ -178,10 +183,17 @@ public static class GrokCommand
     /// that point; the model, AdamW, the batch order, the evaluations and the probes' state are restored, so the run
     /// ends as an uninterrupted one with the same seed on the same machine and thread count.
     /// </summary>
-    public static int Resume(string runDir, bool json)
+    public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null)
     {
         if (!Directory.Exists(runDir)) throw new UsageException($"--resume {runDir}: no such directory; give the run directory of the run to continue.");
         var s = GrokSettings.Load(runDir);
+        var settingsChanged = CheckSettingsUnchanged(runDir, s, allowedChanges ?? new HashSet<string>());
+        if (s.Threads > Environment.ProcessorCount)
+        {
+            // a run moved from a bigger machine: its thread count does not change what is computed, only how fast
+            Console.Error.WriteLine($"phasescope: settings.json asks for {s.Threads} threads; this machine has {Environment.ProcessorCount}: using {Environment.ProcessorCount}.");
+            s = s with { Threads = Environment.ProcessorCount };
+        }
         s.Validate();
         TorchRuntime.Initialize(s.Threads);
         var checkpoints = Path.Combine(runDir, "checkpoints");
@@ -202,8 +214,43 @@ public static class GrokCommand
         manual_seed(s.Trainer.Seed);
         using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
         using var store = RunStore.Resume(runDir, point.Step);
+        if (settingsChanged is not null)
+        {
+            var e = new MonitorEvent(point.Step, "settings_changed", "trainer", settingsChanged);
+            store.Write(e);
+            earlier.Add(e);
+        }
         if (s.TensorBoard) TensorBoardSink.ForgetAfter(Path.Combine(runDir, "tensorboard"), point.Step);
         return Train(s, json, data, model, store, runDir, point, earlier, skipped, diagnosed);
+    }
+
+    /// <summary>
+    /// Refuses a settings.json edited since the run started (its <see cref="GrokSettings.Fingerprint"/> differs from the one
+    /// stored at creation or accepted by an earlier resume) unless every changed config key is in <paramref name="allowed"/>;
+    /// returns the <c>settings_changed</c> event's message for an accepted change (null: unchanged, or a run from before
+    /// fingerprints were stored).
+    /// </summary>
+    static string? CheckSettingsUnchanged(string runDir, GrokSettings s, IReadOnlySet<string> allowed)
+    {
+        string now = s.Fingerprint();
+        IReadOnlyDictionary<string, string> config;
+        List<string> accepted = [];
+        using (var reader = RunReader.Open(runDir))
+        {
+            config = reader.Config();
+            if (!config.TryGetValue(GrokSettings.FingerprintKey, out var stored)) return null;
+            accepted.Add(stored);
+            foreach (var (e, _) in reader.Events().Where(e => e.Event.Kind == "settings_changed"))
+                if (e.Message.LastIndexOf("fingerprint ", StringComparison.Ordinal) is int i and >= 0) accepted.Add(e.Message[(i + "fingerprint ".Length)..].TrimEnd('.'));
+        }
+        if (accepted.Contains(now)) return null;
+        var current = s.ToConfig();
+        var changed = current.Keys.Union(config.Keys).Where(k => k != GrokSettings.FingerprintKey && k != "threads")
+            .Where(k => current.GetValueOrDefault(k) != config.GetValueOrDefault(k)).Order(StringComparer.Ordinal).ToList();
+        string what = changed.Count == 0 ? "a setting that is not in the config table" : string.Join(", ", changed.Select(k => $"{k} {config.GetValueOrDefault(k) ?? "(none)"} → {current.GetValueOrDefault(k) ?? "(none)"}"));
+        if (changed.Count == 0 || !changed.All(allowed.Contains))
+            throw new UsageException($"--resume {runDir}: settings.json was edited since the run started ({what}); the stored results would no longer match what ran. Restore it, or accept named changes with --allow-settings-change {string.Join(",", changed.DefaultIfEmpty("KEY"))}.");
+        return $"settings.json changed on resume: {what}; new settings fingerprint {now}.";
     }
 
     static TaskData CreateData(GrokSettings s) => s.Task switch

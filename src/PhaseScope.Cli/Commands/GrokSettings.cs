@@ -194,10 +194,10 @@ public sealed record GrokSettings
             throw new UsageException("--multitask needs --task modular and two or more different operations, e.g. --op add,mul --multitask.");
         Trainer.Validate();
         if (Threads is < 1) throw new UsageException($"--threads must be at least 1 (got {Threads}).");
+        if (Threads > Environment.ProcessorCount) throw new UsageException($"--threads {Threads} exceeds this machine's {Environment.ProcessorCount} logical processors; give at most {Environment.ProcessorCount} (or omit it: all of them).");
         if (ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {ProbeEvery}).");
         if (MonitorBudget is double b && !(b > 0 && b <= 1)) throw new UsageException($"--monitor-budget is a share of training time in (0, 1], e.g. 0.05 for 5 % (got {b}).");
-        if (Name is not null && (Name.Length == 0 || Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Name is "." or ".."))
-            throw new UsageException($"--name '{Name}' is not a valid directory name.");
+        PhaseScope.Cli.RunName.Check(Name);
         if (Consolidation is not (null or "micro" or "batches"))
             throw new UsageException($"--consolidation '{Consolidation}' is not a method; use micro (split the batch) or batches (extra mini-batches).");
         if (ConsolidationSamples is < 2) throw new UsageException($"--consolidation-samples must be at least 2 (got {ConsolidationSamples}).");
@@ -245,6 +245,20 @@ public sealed record GrokSettings
         PhaseScope.IO.AtomicFile.Write(Path.Combine(runDirectory, FileName), f => f.Write(bytes));
     }
 
+    /// <summary>Config key of <see cref="Fingerprint"/> in the run store.</summary>
+    public const string FingerprintKey = "settings_sha256";
+
+    /// <summary>
+    /// SHA-256 of the settings that decide what a run computes, serialised canonically: the output directory, the name
+    /// and the thread count (where and how fast, not what) are left out, so a moved run or a reformatted settings.json
+    /// keeps its fingerprint and any edit of a setting changes it (<c>grok --resume</c> compares it, issue 24).
+    /// </summary>
+    public string Fingerprint()
+    {
+        var canonical = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this with { OutDirectory = "", Name = null, Threads = null }, Json);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(canonical));
+    }
+
     /// <summary>Reads RUN_DIR/settings.json; the run directory becomes the output directory and name.</summary>
     public static GrokSettings Load(string runDirectory)
     {
@@ -253,8 +267,14 @@ public sealed record GrokSettings
             throw new UsageException($"{runDirectory} has no {FileName}: it is not a grok run, or was started by a PhaseScope without --resume support; start it again.");
         GrokSettings? s;
         try { s = System.Text.Json.JsonSerializer.Deserialize<GrokSettings>(File.ReadAllBytes(path), Json); }
-        catch (System.Text.Json.JsonException e) { throw new UsageException($"{path} is not readable settings ({e.Message}); the run cannot be resumed."); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new UsageException($"{path} is not readable settings ({e.Message.Split('\n')[0]}); the run cannot be resumed.");
+        }
         if (s is null) throw new UsageException($"{path} is empty; the run cannot be resumed.");
+        // "Trainer": null (or another required object or string set to null) would fail later with a NullReferenceException
+        if (s.Trainer is null || s.Task is null || s.ScanSplit is null || s.SpectralTensors is null && s.Spectral)
+            throw new UsageException($"{path} lacks a required setting (Trainer, Task, ScanSplit or SpectralTensors is null); it was edited or damaged, and the run cannot be resumed.");
         var full = Path.GetFullPath(runDirectory).TrimEnd(Path.DirectorySeparatorChar);
         return s with { OutDirectory = Path.GetDirectoryName(full) ?? ".", Name = Path.GetFileName(full) };
     }

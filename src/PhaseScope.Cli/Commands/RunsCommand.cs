@@ -19,6 +19,7 @@ public static class RunsCommand
 
     static int Run(string dir)
     {
+        if (File.Exists(dir)) throw new UsageException($"{dir} is a file; pass the directory given as --out to 'phasescope grok' (it holds run directories).");
         if (!Directory.Exists(dir)) throw new UsageException($"{dir} does not exist; pass the directory given as --out to 'phasescope grok'.");
         var table = new Table().AddColumns("run", "kind", "status", "created (UTC)", "steps", "grokked", "grok step", "test acc");
         int n = 0;
@@ -29,9 +30,12 @@ public static class RunsCommand
                 using var r = RunReader.Open(sub);
                 var info = r.Info();
                 string steps = "", grokked = "", grokStep = "", acc = "";
-                if (info.SummaryJson is not null)
+                JsonDocument? summary = null;
+                try { summary = info.SummaryJson is null ? null : JsonDocument.Parse(info.SummaryJson); }
+                catch (JsonException) { acc = "[red]summary unreadable[/]"; }   // list the run and the others (issue 24)
+                if (summary is not null)
                 {
-                    using var s = JsonDocument.Parse(info.SummaryJson);
+                    using var s = summary;
                     var o = s.RootElement;
                     steps = Get(o, "steps");
                     grokked = Get(o, "grokked");
@@ -39,7 +43,7 @@ public static class RunsCommand
                     acc = o.TryGetProperty("final_test_acc", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble().ToString("F4") : "";
                 }
                 table.AddRow(Markup.Escape(Path.GetFileName(sub)), Markup.Escape(info.Kind), Markup.Escape(info.Status),
-                    Markup.Escape(info.CreatedUtc[..19]), steps, grokked, grokStep, acc);
+                    Markup.Escape(info.CreatedUtc.Length > 19 ? info.CreatedUtc[..19] : info.CreatedUtc), Markup.Escape(steps), Markup.Escape(grokked), Markup.Escape(grokStep), acc);
             }
             catch (RunStoreException e)
             {

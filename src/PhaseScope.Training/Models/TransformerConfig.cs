@@ -24,6 +24,26 @@ public sealed record TransformerConfig(int VocabularySize, int ClassCount, int C
         if (DModel % Heads != 0) throw new TaskConfigurationException($"--d-model {DModel} must be divisible by --heads {Heads}.");
         if (Activation is not ("relu" or "gelu")) throw new TaskConfigurationException($"--activation must be relu or gelu (got '{Activation}').");
         if (VocabularySize < 1 || ClassCount < 1 || ContextLength < 1) throw new TaskConfigurationException("The task has an empty vocabulary, class set or context.");
+        // libtorch aborts with a native allocator error (C++ frames) when a tensor cannot be allocated: refuse first.
+        double bytes = ApproximateParameters * TrainingBytesPerParameter;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+            throw new TaskConfigurationException($"A model of --layers {Layers}, --d-model {DModel}, --d-ff {DFf} has ≈ {ApproximateParameters:G3} parameters and needs ≈ {bytes / 1e9:G3} GB to train (weights, gradients, AdamW's two moments); this machine has {available / 1e9:G3} GB. Choose a smaller --d-model, --d-ff or --layers.");
+    }
+
+    /// <summary>Bytes of float32 state per parameter while training: the weight, its gradient and AdamW's two moments.</summary>
+    public const int TrainingBytesPerParameter = 16;
+
+    /// <summary>The parameter count, in double (no overflow for absurd shapes): per layer 4d² attention and 2·d·d_ff
+    /// feed-forward weights (an encoder–decoder has encoder, decoder self- and cross-attention: ≈ 2.5× that), plus the
+    /// embeddings and the head. Biases and norms, O(d) per layer, are left out.</summary>
+    public double ApproximateParameters
+    {
+        get
+        {
+            double d = DModel, perLayer = 4 * d * d + 2 * d * DFf;
+            return Layers * perLayer * (SourceLength > 0 ? 2.5 : 1) + ((double)VocabularySize + ContextLength + SourceLength + ClassCount) * d;
+        }
     }
 
     /// <summary>The reference model for a task (DESIGN.md): 2 layers, d_model 128, 4 heads, d_ff 256; GELU for causal decoder-only tasks (Dyck-1), ReLU otherwise.</summary>

@@ -18,13 +18,15 @@ public static class TorchRuntime
     /// <summary>
     /// Prepares and loads TorchSharp's native backend. Idempotent and thread-safe.
     /// </summary>
-    /// <param name="threads">Intra-op threads; null keeps the current setting after the first call
-    /// (the first call defaults to all cores).</param>
+    /// <param name="threads">Intra-op threads, 1 … <see cref="Environment.ProcessorCount"/>; null keeps the current setting
+    /// after the first call (the first call defaults to all cores).</param>
     /// <exception cref="PhaseScopeRuntimeException">The backend cannot work here; the message says why and what to do.</exception>
     public static void Initialize(int? threads = null)
     {
         if (threads is < 1)
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "The thread count must be at least 1.");
+        if (threads > Environment.ProcessorCount)   // 100,000 threads hung the machine (issue 24); more than the cores never helps
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, $"The thread count must be at most this machine's {Environment.ProcessorCount} logical processors.");
         bool first;
         lock (Gate)
         {

@@ -12,6 +12,7 @@ public static class LaggedCorrelation
     {
         if (x.Count != y.Count) throw new ArgumentException($"The series must have equal length (got {x.Count} and {y.Count}); resample them on common steps.");
         if (maxLag < 0) throw new ArgumentOutOfRangeException(nameof(maxLag), maxLag, "The maximum lag must be ≥ 0.");
+        maxLag = Math.Min(maxLag, Math.Max(0, x.Count - 1));   // longer lags pair nothing (and int.MaxValue would overflow the loop)
         var result = new List<(int, double)>();
         int bestLag = 0;
         double bestR = double.NaN;
