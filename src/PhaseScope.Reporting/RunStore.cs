@@ -30,10 +30,13 @@ public sealed class RunStore : IMonitorSink, IDisposable
     /// <summary>Flush when this many seconds have passed since the last flush.</summary>
     public double FlushEverySeconds { get; set; } = 2.0;
 
-    RunStore(string directory, SqliteConnection connection)
+    readonly RunLock runLock;
+
+    RunStore(string directory, SqliteConnection connection, RunLock runLock)
     {
         Directory = directory;
         this.connection = connection;
+        this.runLock = runLock;
     }
 
     /// <summary>The folder for a run's checkpoints.</summary>
@@ -47,6 +50,7 @@ public sealed class RunStore : IMonitorSink, IDisposable
         if (System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateFileSystemEntries(directory).Any())
             throw new RunStoreException($"Run directory {directory} already exists and is not empty; choose another --name or --out.");
         System.IO.Directory.CreateDirectory(directory);
+        var runLock = RunLock.Acquire(directory);
         var db = Path.Combine(directory, RunSchema.DatabaseFile);
         SqliteConnection? c = null;
         try
@@ -74,12 +78,19 @@ public sealed class RunStore : IMonitorSink, IDisposable
                 cmd.ExecuteNonQuery();
             }
             tx.Commit();
-            return new RunStore(directory, c);
+            return new RunStore(directory, c, runLock);
         }
         catch (SqliteException e)
         {
             c?.Dispose();
+            runLock.Dispose();
             throw new RunStoreException($"Cannot create the run database {db}: {e.Message}", e);
+        }
+        catch
+        {
+            c?.Dispose();
+            runLock.Dispose();
+            throw;
         }
     }
 
@@ -93,6 +104,7 @@ public sealed class RunStore : IMonitorSink, IDisposable
     {
         var db = Path.Combine(directory, RunSchema.DatabaseFile);
         if (!File.Exists(db)) throw new RunStoreException($"{directory} is not a run directory (no {RunSchema.DatabaseFile}).");
+        var runLock = RunLock.Acquire(directory);   // before anything is read: a second writer stops here
         SqliteConnection? c = null;
         try
         {
@@ -121,16 +133,18 @@ public sealed class RunStore : IMonitorSink, IDisposable
                 upd.ExecuteNonQuery();
             }
             tx.Commit();
-            return new RunStore(directory, c);
+            return new RunStore(directory, c, runLock);
         }
         catch (SqliteException e)
         {
             c?.Dispose();
+            runLock.Dispose();
             throw new RunStoreException($"Cannot reopen the run database {db}: {e.Message}", e);
         }
         catch
         {
             c?.Dispose();
+            runLock.Dispose();
             throw;
         }
     }
@@ -278,6 +292,7 @@ public sealed class RunStore : IMonitorSink, IDisposable
         finally
         {
             connection.Dispose();
+            runLock.Dispose();
         }
     }
 }
