@@ -7,7 +7,7 @@ namespace PhaseScope.Cli.Commands;
 /// The probes of a <c>forget</c> run. By default every family, at schedules sized for split MNIST's ≈ 950 steps on a
 /// 270K-parameter MLP: moments (log-spaced, snapshots every 4th call), seed 001's spectral edge on every tensor (the
 /// MLP has no attention projections), seed 003's consolidation ratio from k micro-batches every 25 steps, its curvature
-/// (λ_max on a 64-example batch every 200 steps), weight spectra at each evaluation. <c>--cheap-only</c>: the cheap
+/// (λ_max on a 64-example batch every 200 steps), weight spectra every 100 steps. <c>--cheap-only</c>: the cheap
 /// probes and the moments series only (the readings around the switch are always taken).
 /// </summary>
 public static class ForgetProbes
@@ -16,6 +16,8 @@ public static class ForgetProbes
     public const int ConsolidationEvery = 25;
     /// <summary>Steps between λ_max measurements.</summary>
     public const int CurvatureEvery = 200;
+    /// <summary>Steps between weight spectra (the 784×256 first layer's SVD costs ≈ 0.1 s).</summary>
+    public const int WeightSpectraEvery = 100;
     /// <summary>Examples in the curvature probe's Hessian batch.</summary>
     public const int CurvatureBatch = 64;
 
@@ -31,7 +33,7 @@ public static class ForgetProbes
         if (MicroBatches(batchSize) is int k)
             probes.Add(new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(ConsolidationEvery), curvature: curvature, batchSize: batchSize, seed: seed));
         probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Tensors = null, BatchSize = batchSize, Seed = seed }));
-        probes.Add(new WeightSpectraProbe());
+        probes.Add(new WeightSpectraProbe(schedule: ProbeSchedule.Every(WeightSpectraEvery)));
         return probes;
     }
 
