@@ -1,0 +1,95 @@
+using PhaseScope.Monitoring;
+using PhaseScope.Reporting;
+
+namespace PhaseScope.Tests.Cli;
+
+/// <summary>
+/// Issue 24 item 4, 5 and 10: bad input that ended in a .NET stack trace (exit 1), a native allocator error, a hang or a
+/// half-written run. Each must now be exit 2 with a message naming the problem, no stack trace, and nothing created.
+/// </summary>
+public class HostileInputTests
+{
+    public static TheoryData<string[], string> BadGrokArguments => new()
+    {
+        { ["--clip", "1e400"], "--clip must be a finite number" },
+        { ["--lr", "1e308"], "--lr 1E+308 is above 1000" },
+        { ["--lr", "2", "--weight-decay", "1"], "× --weight-decay" },
+        { ["--d-model", "2000000000"], "GB to train" },
+        { ["--name", new string('x', 300)], "give at most 120" },
+        { ["--name", "a\nb"], "control character" },
+        { ["--name", "a/b"], "single directory name" },
+        { ["--threads", "100000"], "logical processors" },
+        { ["--allow-settings-change", "steps"], "only applies with --resume" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadGrokArguments))]
+    public void BadGrokArgumentsAreExitTwoWithAMessageAndNothingWritten(string[] bad, string expected)
+    {
+        using var tmp = new TempDirectory();
+        var outDir = Path.Combine(tmp.Path, "runs");
+        var (code, _, stderr) = CliRunner.Run(tmp.Path, ["grok", "--steps", "5", "--out", outDir, .. bad]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "a run directory was created");
+    }
+
+    [Fact]
+    public void AnEmptyOutIsExitTwo()
+    {
+        using var tmp = new TempDirectory();
+        var (code, _, stderr) = CliRunner.Run(tmp.Path, "grok", "--steps", "5", "--out", "");
+        Assert.Equal(2, code);
+        Assert.Contains("--out is empty", stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(tmp.Path));
+    }
+
+    static string Run(string root, string name, string? summary)
+    {
+        var dir = Path.Combine(root, name);
+        using var store = RunStore.Create(dir, name, "grok", new Dictionary<string, string>());
+        for (long s = 10; s <= 100; s += 10) store.Write([new MetricRecord(s, "loss", 1.0 / s), new MetricRecord(s, "eval/test_loss", 2.0 / s + s % 20)]);
+        if (summary is not null) store.Complete("completed", summary);
+        return dir;
+    }
+
+    [Fact]
+    public void RunsListsTheOthersWhenOneSummaryIsNotJsonAndNamesAFile()
+    {
+        using var tmp = new TempDirectory();
+        Run(tmp.Path, "good", """{"steps":100,"grokked":true,"grok_step":60}""");
+        Run(tmp.Path, "bad", "{not json");
+        var (code, stdout, stderr) = CliRunner.Run(tmp.Path, "runs", tmp.Path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("good", stdout);
+        Assert.Contains("bad", stdout);
+        Assert.Contains("summary unreadable", stdout);
+
+        var file = Path.Combine(tmp.Path, "file.txt");
+        File.WriteAllText(file, "x");
+        (code, _, stderr) = CliRunner.Run(tmp.Path, "runs", file);
+        Assert.Equal(2, code);
+        Assert.Contains("is a file", stderr);
+    }
+
+    [Fact]
+    public void CorrelateBoundsTheLagAndCopesWithDuplicatedSteps()
+    {
+        using var tmp = new TempDirectory();
+        var dir = Run(tmp.Path, "r", """{"steps":100}""");
+        var (code, _, stderr) = CliRunner.Run(tmp.Path, "correlate", dir, "--metric", "loss", "--max-lag", "2147483647");
+        Assert.Equal(2, code);
+        Assert.Contains("at most 7", stderr);   // 10 common steps, each lag needs 3 pairs
+
+        // a store written twice over some steps (two writers before the run lock): the last value of each step counts
+        var dup = Path.Combine(tmp.Path, "dup");
+        using (var store = RunStore.Create(dup, "dup", "grok", new Dictionary<string, string>()))
+            for (int pass = 0; pass < 2; pass++)
+                for (long s = 10; s <= 100; s += 10) store.Write([new MetricRecord(s, "loss", 1.0 / s + pass), new MetricRecord(s, "eval/test_loss", 1.0 / s)]);
+        (code, var stdout, stderr) = CliRunner.Run(tmp.Path, "correlate", dup, "--metric", "loss", "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("recorded more than once", stderr);
+        Assert.Contains("\"points\":10", stdout);
+    }
+}
