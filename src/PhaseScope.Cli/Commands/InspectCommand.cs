@@ -19,28 +19,33 @@ public static class InspectCommand
         cmd.SetAction(p =>
         {
             var path = p.GetValue(file)!;
+            if (Directory.Exists(path)) throw new UsageException($"{path} is a directory; pass a .safetensors file.");
             if (!File.Exists(path)) throw new UsageException($"{path} does not exist; pass a .safetensors file.");
             var header = SafetensorsHeader.Read(path);
             Runtime.TorchRuntime.Initialize();
-            var tensors = Safetensors.Load(path);
-            try
+            using var fs = SafetensorsHeader.OpenRead(path);
+            var table = new Table().AddColumns("tensor", "dtype", "shape", "elements", "L2 norm");
+            foreach (var e in header.Entries)   // one tensor in memory at a time
             {
-                var table = new Table().AddColumns("tensor", "dtype", "shape", "elements", "L2 norm");
-                foreach (var e in header.Entries)
+                long elements = e.Shape.Aggregate(1L, (a, b) => a * b);
+                string norm;
+                if (e.End - e.Begin > Safetensors.MaxTensorBytes) norm = $"(not read: {e.End - e.Begin:N0} bytes > 2 GiB)";
+                else
                 {
-                    using var t = tensors[e.Name].to_type(ScalarType.Float64);
-                    table.AddRow(Markup.Escape(e.Name), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), t.numel().ToString(),
-                        t.numel() == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6"));
+                    using var raw = Safetensors.LoadTensor(fs, header, e, path);
+                    using var t = raw.to_type(ScalarType.Float64);
+                    norm = elements == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6");
                 }
-                AnsiConsole.Write(table);
-                foreach (var (k, v) in header.Metadata) Console.WriteLine($"metadata {k} = {v}");
-                return ExitCodes.Ok;
+                table.AddRow(Markup.Escape(Printable(e.Name)), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), elements.ToString(), Markup.Escape(norm));
             }
-            finally
-            {
-                foreach (var t in tensors.Values) t.Dispose();
-            }
+            AnsiConsole.Write(table);
+            foreach (var (k, v) in header.Metadata) Console.WriteLine($"metadata {Printable(k)} = {Printable(v)}");
+            return ExitCodes.Ok;
         });
         return cmd;
     }
+
+    /// <summary>Control characters (an ANSI escape in <c>__metadata__</c> would restyle or clear the terminal) shown as <c>\uXXXX</c>.</summary>
+    public static string Printable(string s) =>
+        s.Any(char.IsControl) ? string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : s;
 }

@@ -59,6 +59,32 @@ public static class Safetensors
     /// <exception cref="SafetensorsFormatException">The file is malformed or truncated.</exception>
     public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
 
+    /// <summary>Largest tensor, in bytes, that can be read (TorchSharp exposes a tensor's storage as a span, whose length is an int).</summary>
+    public const long MaxTensorBytes = int.MaxValue;
+
+    /// <summary>Reads one tensor of an open file whose header is <paramref name="header"/>.</summary>
+    /// <exception cref="SafetensorsFormatException">The tensor is larger than <see cref="MaxTensorBytes"/> or its bytes do not match its shape.</exception>
+    public static Tensor LoadTensor(FileStream fs, SafetensorsHeader header, SafetensorsEntry e, string path)
+    {
+        if (e.End - e.Begin > MaxTensorBytes)
+            throw new SafetensorsFormatException($"{path}: tensor '{e.Name}' has {e.End - e.Begin:N0} bytes; PhaseScope reads tensors of up to 2 GiB (split it, or select other tensors).");
+        fs.Position = header.DataOffset + e.Begin;
+        var t = empty(e.Shape, e.Type);
+        try
+        {
+            var span = t.bytes;
+            if (span.Length != e.End - e.Begin)
+                throw new SafetensorsFormatException($"{path}: tensor '{e.Name}' size mismatch while reading.");
+            fs.ReadExactly(span);
+            return t;
+        }
+        catch
+        {
+            t.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Loads every tensor and returns the header's metadata.</summary>
     public static Dictionary<string, Tensor> Load(string path, out IReadOnlyDictionary<string, string> metadata)
     {
@@ -68,16 +94,7 @@ public static class Safetensors
         var result = new Dictionary<string, Tensor>();
         try
         {
-            foreach (var e in header.Entries)
-            {
-                fs.Position = header.DataOffset + e.Begin;
-                var t = empty(e.Shape, e.Type);
-                result[e.Name] = t;
-                var span = t.bytes;
-                if (span.Length != e.End - e.Begin)
-                    throw new SafetensorsFormatException($"{path}: tensor '{e.Name}' size mismatch while reading.");
-                fs.ReadExactly(span);
-            }
+            foreach (var e in header.Entries) result[e.Name] = LoadTensor(fs, header, e, path);
             return result;
         }
         catch

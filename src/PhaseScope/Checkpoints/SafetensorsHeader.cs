@@ -39,7 +39,8 @@ public sealed class SafetensorsHeader
         return Read(fs, path);
     }
 
-    internal static FileStream OpenRead(string path)
+    /// <summary>Opens a safetensors file for reading (<see cref="Safetensors.LoadTensor"/>); a failure is a <see cref="SafetensorsFormatException"/>.</summary>
+    public static FileStream OpenRead(string path)
     {
         try
         {
