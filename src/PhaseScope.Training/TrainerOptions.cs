@@ -31,8 +31,9 @@ public sealed record TrainerOptions
     /// precedes the transition and a margin after it; controls, which never grok, still run every step.</summary>
     public int? StopAfterGrok { get; init; }
 
-    /// <summary>Largest accepted learning rate (1e308 overflowed the optimizer's float32 step mid-run, issue 24).</summary>
-    public const double MaxLearningRate = 1000;
+    /// <summary>Largest accepted learning rate: AdamW's first step size lr/(1 − β₁) (10·lr) must fit float32 (1e308 overflowed
+    /// the optimizer's Scalar mid-run, issue 24). Absurd rates below it stay allowed: a diverging run is something to watch.</summary>
+    public const double MaxLearningRate = 1e36;
 
     /// <summary>Checks the options; throws <see cref="TaskConfigurationException"/> naming the problem.</summary>
     public void Validate()
@@ -40,7 +41,7 @@ public sealed record TrainerOptions
         if (Steps < 1) throw new TaskConfigurationException($"--steps must be a positive number of steps (got {Steps}).");
         if (BatchSize < 1) throw new TaskConfigurationException($"--batch-size must be positive (got {BatchSize}).");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new TaskConfigurationException($"--lr must be a positive finite number (got {LearningRate}).");
-        if (LearningRate > MaxLearningRate) throw new TaskConfigurationException($"--lr {LearningRate} is above {MaxLearningRate}: AdamW's first step lr/(1 − β₁) then overflows or swamps float32 weights. Choose a learning rate such as 1e-3.");
+        if (LearningRate > MaxLearningRate) throw new TaskConfigurationException($"--lr {LearningRate} is above {MaxLearningRate:G3}: AdamW's first step lr/(1 − β₁) then overflows float32. Choose a learning rate such as 1e-3.");
         if (!(Beta1 is >= 0 and < 1) || !(Beta2 is >= 0 and < 1)) throw new TaskConfigurationException($"AdamW betas must lie in [0, 1) (got {Beta1}, {Beta2}).");
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new TaskConfigurationException($"--weight-decay must be a non-negative finite number (got {WeightDecay}).");
         if (!(GradientClip >= 0) || double.IsInfinity(GradientClip)) throw new TaskConfigurationException($"--clip must be a finite number ≥ 0 (got {GradientClip}); 0 disables clipping.");

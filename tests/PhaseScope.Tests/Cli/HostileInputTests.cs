@@ -12,7 +12,7 @@ public class HostileInputTests
     public static TheoryData<string[], string> BadGrokArguments => new()
     {
         { ["--clip", "1e400"], "--clip must be a finite number" },
-        { ["--lr", "1e308"], "--lr 1E+308 is above 1000" },
+        { ["--lr", "1e308"], "--lr 1E+308 is above 1E+36" },
         { ["--lr", "2", "--weight-decay", "1"], "× --weight-decay" },
         { ["--d-model", "2000000000"], "GB to train" },
         { ["--name", new string('x', 300)], "give at most 120" },
