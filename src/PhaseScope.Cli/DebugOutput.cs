@@ -2,8 +2,8 @@ namespace PhaseScope.Cli;
 
 /// <summary>
 /// Whether failures print .NET stack traces: only with <c>--debug</c> (anywhere on the command line) or
-/// <c>PHASESCOPE_DEBUG=1</c>. Otherwise a failure is one line: the exception's type and the first line of its message
-/// (native libtorch messages carry kilobytes of C++ frames after it).
+/// <c>PHASESCOPE_DEBUG=1</c>. Otherwise a failure is one line: the exception's type and its message as
+/// <see cref="PhaseScope.Monitoring.EventText.OneLine"/> shows it (native libtorch messages carry kilobytes of C++ frames).
 /// </summary>
 public static class DebugOutput
 {
@@ -16,13 +16,6 @@ public static class DebugOutput
         if (!args.Contains("--debug")) return args;
         Enabled = true;
         return args.Where(a => a != "--debug").ToArray();
-    }
-
-    /// <summary>The first line of the message (of the innermost exception when the outer one only wraps it).</summary>
-    public static string FirstLine(Exception e)
-    {
-        var line = e.Message.Split('\n', 2)[0].TrimEnd('\r');
-        return line.Length > 300 ? line[..300] + "…" : line;
     }
 
     /// <summary>Writes the stack trace when enabled, else a hint how to see it.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using PhaseScope.Checkpoints;
 using PhaseScope.Cli;
 using PhaseScope.Cli.Commands;
+using PhaseScope.Monitoring;
 using PhaseScope.Reporting;
 using PhaseScope.Runtime;
 using PhaseScope.Training.Tasks;
@@ -48,7 +49,7 @@ catch (PhaseScopeRuntimeException e)
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"phasescope: unexpected error ({e.GetType().Name}): {DebugOutput.FirstLine(e)}");
+    Console.Error.WriteLine($"phasescope: unexpected error ({e.GetType().Name}): {EventText.OneLine(e.Message)}");
     DebugOutput.Trace(e);
     return ExitCodes.Failed;
 }

@@ -14,7 +14,7 @@ public static class RunName
     {
         if (name is null) return;
         string shown = new(name.Take(40).Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        if (name.Length == 0 || string.IsNullOrWhiteSpace(name)) throw new UsageException("--name is empty; give a directory name such as mod-add-s42, or omit it.");
+        if (string.IsNullOrWhiteSpace(name)) throw new UsageException("--name is empty; give a directory name such as mod-add-s42, or omit it.");
         if (name.Length > MaxLength) throw new UsageException($"--name '{shown}…' has {name.Length} characters; give at most {MaxLength}.");
         if (name.Any(char.IsControl)) throw new UsageException($"--name '{shown}' contains a control character (newline, tab, escape…); use letters, digits, '-', '_' or '.'.");
         if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('\\') || name is "." or "..")

@@ -118,9 +118,12 @@ public sealed class Trainer
             var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
             var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
             if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
-            int microBatches = Monitor?.MicroBatchesDue(step) ?? 1;
             long passStart = Stopwatch.GetTimestamp();
-            using var loss = microBatches > 1 ? MicroBatchBackward(step, x, y, microBatches) : FullBackward(x, y);
+            using var loss = MicroBatchBackward.Run(Monitor, step, x, y, (xs, ys) =>
+            {
+                var l = Objective.Loss(model.call(xs), ys, task.PerPosition);
+                return (l, l);
+            });
             Monitor?.ForwardBackwardTook(step, Stopwatch.GetElapsedTime(passStart).TotalSeconds);
             Monitor?.AfterBackward(step, loss);
             stop = Control(step, optimizer);
@@ -160,45 +163,6 @@ public sealed class Trainer
             Steps = taken, GrokStep = grokStep, Evaluations = evaluations,
             WallSeconds = watch.Elapsed.TotalSeconds, EvaluationSeconds = evaluationSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
         };
-    }
-
-    Tensor FullBackward(Tensor x, Tensor y)
-    {
-        using var logits = model.call(x);
-        var loss = Objective.Loss(logits, y, task.PerPosition);
-        loss.backward();
-        return loss;
-    }
-
-    /// <summary>
-    /// The step's batch in k equal parts, each part's loss scaled by 1/k and backpropagated into the same
-    /// <c>.grad</c>, so the accumulated gradient is the full batch's mean gradient (up to float rounding; exactly
-    /// so for last-position targets, and for per-position targets when every part scores as many positions).
-    /// Returns the mean of the parts' losses.
-    /// </summary>
-    Tensor MicroBatchBackward(long step, Tensor x, Tensor y, int k)
-    {
-        long b = x.shape[0];
-        // An indivisible batch is trained whole; the micro-batch probes skip this step.
-        if (b % k != 0)
-        {
-            Monitor!.MicroBatchesUnavailable(step);
-            return FullBackward(x, y);
-        }
-        long part = b / k;
-        double total = 0;
-        for (int j = 0; j < k; j++)
-        {
-            using var xs = x.narrow(0, j * part, part);
-            using var ys = y.narrow(0, j * part, part);
-            using var logits = model.call(xs);
-            using var loss = Objective.Loss(logits, ys, task.PerPosition);
-            using var scaled = KeptScalar.Div(loss, k);
-            scaled.backward();
-            total += loss.item<float>();
-            Monitor!.AfterMicroBatch(step, j);
-        }
-        return tensor(total / k, ScalarType.Float32);
     }
 
     void ValidateControl()

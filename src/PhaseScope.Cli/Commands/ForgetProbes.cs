@@ -30,18 +30,10 @@ public static class ForgetProbes
         if (!allFamilies) return probes;
         var curvature = new CurvatureProbe(ProbeSchedule.Every(CurvatureEvery), seed: seed, batchSize: CurvatureBatch);
         probes.Add(curvature);
-        if (MicroBatches(batchSize) is int k)
+        if (TaskDefaults.DividingMicroBatches(batchSize) is int k)
             probes.Add(new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(ConsolidationEvery), curvature: curvature, batchSize: batchSize, seed: seed));
         probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Tensors = null, BatchSize = batchSize, Seed = seed }));
         probes.Add(new WeightSpectraProbe(schedule: ProbeSchedule.Every(WeightSpectraEvery)));
         return probes;
-    }
-
-    /// <summary>The largest k in 8…2 that divides the batch (null: none does, no consolidation probe).</summary>
-    public static int? MicroBatches(int batchSize)
-    {
-        for (int k = 8; k >= 2; k--)
-            if (batchSize % k == 0) return k;
-        return null;
     }
 }

@@ -187,7 +187,14 @@ public static class GrokCommand
     {
         if (!Directory.Exists(runDir)) throw new UsageException($"--resume {runDir}: no such directory; give the run directory of the run to continue.");
         var s = GrokSettings.Load(runDir);
-        var settingsChanged = CheckSettingsUnchanged(runDir, s, allowedChanges ?? new HashSet<string>());
+        IReadOnlyDictionary<string, string> storedConfig;
+        List<MonitorEvent> stored;   // every event of the run, read once
+        using (var reader = RunReader.Open(runDir))
+        {
+            storedConfig = reader.Config();
+            stored = reader.Events().Select(e => e.Event).ToList();
+        }
+        var settingsChanged = CheckSettingsUnchanged(runDir, s, storedConfig, stored, allowedChanges ?? new HashSet<string>());
         if (s.Threads > Environment.ProcessorCount)
         {
             // a run moved from a bigger machine: its thread count does not change what is computed, only how fast
@@ -201,14 +208,11 @@ public static class GrokCommand
             ?? throw new UsageException($"--resume {runDir}: no complete resume point in {checkpoints}{(skipped.Count > 0 ? $" ({string.Join("; ", skipped)})" : "")}. The run stopped before its first checkpoint (step {s.Trainer.CheckpointEvery}); start it again.");
         if (point.Step > s.Trainer.Steps)
             throw new UsageException($"--resume {runDir}: the last resume point is at step {point.Step}, beyond the run's {s.Trainer.Steps} steps; settings.json does not belong to these checkpoints.");
-        List<MonitorEvent> earlier;
+        var earlier = stored.Where(e => e.Step <= point.Step).ToList();
         List<MetricRecord> diagnosed;   // what the run diagnosis had read up to the point
         using (var reader = RunReader.Open(runDir))
-        {
-            earlier = reader.Events().Select(e => e.Event).Where(e => e.Step <= point.Step).ToList();
             diagnosed = RunDiagnosis.Inputs.SelectMany(name => reader.Series(name).Where(x => x.Step <= point.Step)
                 .Select(x => new MetricRecord(x.Step, name, x.Value))).ToList();
-        }
 
         using var data = CreateData(s);
         manual_seed(s.Trainer.Seed);
@@ -230,19 +234,14 @@ public static class GrokCommand
     /// returns the <c>settings_changed</c> event's message for an accepted change (null: unchanged, or a run from before
     /// fingerprints were stored).
     /// </summary>
-    static string? CheckSettingsUnchanged(string runDir, GrokSettings s, IReadOnlySet<string> allowed)
+    static string? CheckSettingsUnchanged(string runDir, GrokSettings s, IReadOnlyDictionary<string, string> config, IReadOnlyList<MonitorEvent> events,
+        IReadOnlySet<string> allowed)
     {
         string now = s.Fingerprint();
-        IReadOnlyDictionary<string, string> config;
-        List<string> accepted = [];
-        using (var reader = RunReader.Open(runDir))
-        {
-            config = reader.Config();
-            if (!config.TryGetValue(GrokSettings.FingerprintKey, out var stored)) return null;
-            accepted.Add(stored);
-            foreach (var (e, _) in reader.Events().Where(e => e.Event.Kind == "settings_changed"))
-                if (e.Message.LastIndexOf("fingerprint ", StringComparison.Ordinal) is int i and >= 0) accepted.Add(e.Message[(i + "fingerprint ".Length)..].TrimEnd('.'));
-        }
+        if (!config.TryGetValue(GrokSettings.FingerprintKey, out var stored)) return null;
+        List<string> accepted = [stored];
+        foreach (var e in events.Where(e => e.Kind == "settings_changed"))
+            if (e.Message.LastIndexOf("fingerprint ", StringComparison.Ordinal) is int i and >= 0) accepted.Add(e.Message[(i + "fingerprint ".Length)..].TrimEnd('.'));
         if (accepted.Contains(now)) return null;
         var current = s.ToConfig();
         var changed = current.Keys.Union(config.Keys).Where(k => k != GrokSettings.FingerprintKey && k != "threads")

@@ -153,9 +153,7 @@ public sealed record GrokSettings
     public GrokSettings WithDefaultMicroBatches(long batch)
     {
         if (!ConsolidationByDefault || ConsolidationMethodName != "micro" || batch <= 0 || batch % ConsolidationSampleCount == 0) return this;
-        for (int k = 8; k >= 2; k--)
-            if (batch % k == 0) return this with { ConsolidationSamples = k };
-        return this with { Consolidation = null };
+        return TaskDefaults.DividingMicroBatches(batch) is int k ? this with { ConsolidationSamples = k } : this with { Consolidation = null };
     }
 
     /// <summary>The consolidation method in effect (a controller without an explicit method gets micro-batches).</summary>
@@ -269,7 +267,7 @@ public sealed record GrokSettings
         try { s = System.Text.Json.JsonSerializer.Deserialize<GrokSettings>(File.ReadAllBytes(path), Json); }
         catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            throw new UsageException($"{path} is not readable settings ({e.Message.Split('\n')[0]}); the run cannot be resumed.");
+            throw new UsageException($"{path} is not readable settings ({PhaseScope.Monitoring.EventText.OneLine(e.Message)}); the run cannot be resumed.");
         }
         if (s is null) throw new UsageException($"{path} is empty; the run cannot be resumed.");
         // "Trainer": null (or another required object or string set to null) would fail later with a NullReferenceException

@@ -20,7 +20,7 @@ public static class RunEpilogue
     public static int Failed(RunStore store, string runDir, Exception e)
     {
         store.Complete("failed", JsonSerializer.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
-        Console.Error.WriteLine($"phasescope: training failed ({e.GetType().Name}): {DebugOutput.FirstLine(e)}\nThe run so far is in {runDir}.");
+        Console.Error.WriteLine($"phasescope: training failed ({e.GetType().Name}): {EventText.OneLine(e.Message)}\nThe run so far is in {runDir}.");
         DebugOutput.Trace(e);
         return ExitCodes.Failed;
     }

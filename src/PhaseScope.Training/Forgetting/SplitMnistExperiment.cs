@@ -178,8 +178,12 @@ public static class SplitMnistExperiment
                         var x = task.TrainInputs.index_select(0, idx);
                         var y = task.TrainLabels.index_select(0, idx);
                         optimizer.zero_grad();
-                        int k = monitor?.MicroBatchesDue(step) ?? 1;
-                        var loss = k > 1 && x.shape[0] % k == 0 ? MicroBatchBackward(step, x, y, penalty, k) : FullBackward(step, x, y, penalty, k);
+                        // each part's objective is its loss plus the EWC penalty, so each part's gradient is a sample of the step's
+                        var loss = MicroBatchBackward.Run(monitor, step, x, y, (xs, ys) =>
+                        {
+                            var l = functional.cross_entropy(model.forward(xs), ys);
+                            return (penalty is null ? l : KeptScalar.Sum(l, penalty.Penalty(parameters)), l);
+                        });
                         monitor?.AfterBackward(step, loss);
                         optimizer.step();
                         freeze?.Restore();
@@ -196,40 +200,6 @@ public static class SplitMnistExperiment
                 }
                 observer.Log?.Invoke($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}");
             }
-        }
-
-        Tensor Objective(Tensor x, Tensor y, ElasticWeightConsolidation? penalty, out Tensor loss)
-        {
-            loss = functional.cross_entropy(model.forward(x), y);
-            return penalty is null ? loss : KeptScalar.Sum(loss, penalty.Penalty(parameters));
-        }
-
-        /// <summary>The whole batch at once; a step whose batch the micro-batch probes wanted split but cannot be (a short
-        /// last batch) tells the monitor, so they skip it.</summary>
-        Tensor FullBackward(long step, Tensor x, Tensor y, ElasticWeightConsolidation? penalty, int k)
-        {
-            if (k > 1) observer.Monitor!.MicroBatchesUnavailable(step);
-            Objective(x, y, penalty, out var loss).backward();
-            return loss;
-        }
-
-        /// <summary>
-        /// The batch in k equal parts, each part's objective (its loss plus the EWC penalty) scaled by 1/k and
-        /// backpropagated into the same <c>.grad</c>: the accumulated gradient is the whole batch's objective gradient, and
-        /// each part's is a sample of it (seed 003 §11's micro-batch estimate of C_α). Returns the mean data loss.
-        /// </summary>
-        Tensor MicroBatchBackward(long step, Tensor x, Tensor y, ElasticWeightConsolidation? penalty, int k)
-        {
-            long part = x.shape[0] / k;
-            double total = 0;
-            for (int j = 0; j < k; j++)
-            {
-                using var scaled = KeptScalar.Div(Objective(x.narrow(0, j * part, part), y.narrow(0, j * part, part), penalty, out var loss), k);
-                scaled.backward();
-                total += loss.item<float>();
-                observer.Monitor!.AfterMicroBatch(step, j);
-            }
-            return tensor(total / k, ScalarType.Float32);
         }
 
         void Evaluate(long step)

@@ -35,7 +35,7 @@ public sealed class DiagnosisSink(RunDiagnosis diagnosis, Action<MonitorEvent> e
         catch (Exception e)
         {
             failed = true;
-            Emit([new MonitorEvent(step, "diagnosis_failed", RunDiagnosis.Source, $"The run diagnosis threw {e.GetType().Name}: {e.Message.Split('\n')[0]}. It is off for the rest of the run; training goes on.")]);
+            Emit([new MonitorEvent(step, "diagnosis_failed", RunDiagnosis.Source, $"The run diagnosis threw {e.GetType().Name}: {EventText.OneLine(e.Message)}. It is off for the rest of the run; training goes on.")]);
             return;
         }
         Emit(diagnosis.TakeEvents());

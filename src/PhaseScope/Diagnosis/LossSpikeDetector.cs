@@ -35,9 +35,9 @@ public sealed class LossSpikeDetector
 {
     readonly Queue<double> recent = new();
     readonly List<LossSpike> spikes = [];
-    readonly List<double> during = [];   // log L of the running spike's observations
+    readonly List<double> during = [];   // log L of the running spike's observations (its length is the spike's)
     double threshold;   // log-space onset threshold of the running spike
-    int observations, spikeLength;
+    int observations;
     double startLoss;   // largest of the first MinHistory observations
 
     /// <summary>Onset: loss ≥ Factor × the baseline median (default 4).</summary>
@@ -107,17 +107,16 @@ public sealed class LossSpikeDetector
 
         if (Current is { } running)
         {
-            spikeLength++;
             during.Add(x);
             double b = Math.Log(running.BaselineLoss);
             if (x - b >= threshold / 2)
             {
                 if (loss > running.PeakLoss) spikes[^1] = running = running with { Peak = step, PeakLoss = loss };
                 double trend = Trend();   // log change of the median over the last SettleObservations (NaN: too few)
-                if (spikeLength >= DivergenceObservations && trend > -SettleBand) IsDiverging = true;
+                if (during.Count >= DivergenceObservations && trend > -SettleBand) IsDiverging = true;
                 bool recovered = x <= Math.Log(running.PeakLoss) - 2 * Math.Log(Factor);
                 bool settled = Math.Abs(trend) <= SettleBand;
-                if (spikeLength < Window || (!recovered && !settled)) return Change.None;
+                if (during.Count < Window || (!recovered && !settled)) return Change.None;
                 spikes[^1] = running with { End = step };   // the baseline restarts from the spike's last observations
                 recent.Clear();
                 foreach (var v in during.Skip(Math.Max(0, during.Count - SettleObservations))) Push(v);
@@ -138,7 +137,6 @@ public sealed class LossSpikeDetector
             if (x - b >= onset)
             {
                 threshold = onset;
-                spikeLength = 1;
                 during.Clear();
                 during.Add(x);
                 spikes.Add(new LossSpike(step, step, loss, Math.Exp(b), null));

@@ -35,8 +35,7 @@ public sealed class RunDiagnosis
     double? lowestTestSinceFit;
     long? fitStep;
     long? switchStep;
-    double? taskAAtSwitch;
-    double? lastTaskA;
+    double? taskAAtSwitch;   // task A's accuracy at its last evaluation up to the switch
     bool marginNegative;
     double? previousTest;
     bool nonFinite;           // a non-finite loss or a non_finite_* event, not yet followed by finite_*
@@ -109,7 +108,7 @@ public sealed class RunDiagnosis
             Enter(RunPhase.Unstable, e.Step, $"Non-finite values ({e.Kind}, step {e.Step}).");
         }
         else if (e.Kind.StartsWith("finite_", StringComparison.Ordinal)) nonFinite = false;
-        else if (e.Kind == "task_switch") { switchStep = e.Step; taskAAtSwitch = lastTaskA; }
+        else if (e.Kind == "task_switch") switchStep = e.Step;
     }
 
     /// <summary>The source name of the diagnosis's events.</summary>
@@ -202,8 +201,7 @@ public sealed class RunDiagnosis
         string acc = $"task A accuracy {F(a)}, task B accuracy {F(b)}";
         if (switchStep is not long sw || step <= sw)
         {
-            lastTaskA = a;
-            if (switchStep is not null) taskAAtSwitch = a;   // a replay feeds the switch event before its step's evaluation
+            taskAAtSwitch = a;   // (a replay feeds the switch event before its own step's evaluation: step == switch counts)
             return a >= GrokThreshold ? (RunPhase.Generalised, $"Task A learned: test accuracy {F(a)} ≥ {F(GrokThreshold)} at step {step}.") : (RunPhase.Fitting, $"Learning task A: {acc} at step {step}.");
         }
         taskAAtSwitch ??= a;   // no evaluation before the switch: the first one after it
