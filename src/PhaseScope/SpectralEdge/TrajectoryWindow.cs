@@ -7,7 +7,8 @@ namespace PhaseScope.SpectralEdge;
 /// matrix X ∈ ℝ^{W×P}, one update per row) with its Gram matrix G = X Xᵀ (Def. 1.3) kept up to date
 /// incrementally: a push costs one matrix–vector product with the stored rows (W inner products), one inner
 /// product of the update with itself and one copy, never a rebuild of X Xᵀ (which costs W² inner products).
-/// Rows are stored in a ring buffer of a chosen dtype; the Gram entries are kept in float64 on the CPU.
+/// Rows are stored in a ring buffer of a chosen dtype; inner products are summed in float64 whatever that dtype, and the
+/// Gram entries are kept in float64 on the CPU.
 /// <para>Sketched mode: with a sketch dimension P', rows are stored as S·δ (<see cref="CountSketch"/>), memory
 /// W·P' values, and G̃ = (SX)(SX)ᵀ is an unbiased estimate of G. The diagonal's exact value ‖δ‖² costs one
 /// more inner product; the worst relative diagonal error over the window is reported as a measured error.</para>
@@ -81,10 +82,12 @@ public sealed class TrajectoryWindow : IDisposable
             throw new ArgumentException($"An update must be a 1-D tensor of length P = {Dimension}; got shape [{string.Join(", ", update.shape)}].", nameof(update));
         using var scope = NewDisposeScope();
         var x = sketch is null ? update.to_type(Storage) : sketch.Apply(update);
-        var inner = rows.mv(x).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-        double self = x.dot(x).to_type(ScalarType.Float64).item<double>();
-        double exact = sketch is null ? self : update.dot(update).to_type(ScalarType.Float64).item<double>();
-        if (!double.IsFinite(exact) || !double.IsFinite(self) || inner.Any(v => !double.IsFinite(v)))
+        var inner = InnerProducts(rows, x);
+        double self = InnerProducts(x.unsqueeze(0), x)[0];
+        double exact = sketch is null ? self : InnerProducts(update.unsqueeze(0), update)[0];
+        // ‖δ‖² beyond the storage dtype's range counts as overflow, as on the host pass (the sums themselves are float64).
+        double limit = Storage == ScalarType.Float32 ? float.MaxValue : double.MaxValue;
+        if (!double.IsFinite(exact) || !double.IsFinite(self) || self > limit || exact > limit || inner.Any(v => !double.IsFinite(v)))
             return new PushResult(false, double.NaN, $"update at step {step} has non-finite values (NaN/±Inf, or ‖δ‖² overflows); the window is unchanged");
 
         rows[next].copy_(x);
@@ -193,8 +196,31 @@ public sealed class TrajectoryWindow : IDisposable
             throw new ArgumentException($"The vector must be 1-D of length P = {Dimension}; got shape [{string.Join(", ", vector.shape)}].", nameof(vector));
         using var scope = NewDisposeScope();
         var x = sketch is null ? vector.to_type(Storage) : sketch.Apply(vector);
-        var all = rows.mv(x).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var all = InnerProducts(rows, x);
         return Order().Select(s => all[s]).ToArray();
+    }
+
+    /// <summary>Columns per block of <see cref="InnerProducts"/>'s float64 pass: 2²² values (32 MiB) over all rows.</summary>
+    const long BlockValues = 1L << 22;
+
+    /// <summary>⟨m_i, v⟩ for every row m_i of <paramref name="matrix"/> (2-D) with <paramref name="vector"/> (1-D), in float64
+    /// whatever the dtypes: a float32 row times a float32 value is exact in float64 and the sums run in float64, so the
+    /// result is the inner product of the stored values to ≈ 1e-16·√P relative. Float32 accumulation (libtorch's sgemv)
+    /// errs by ≈ 1e-7·‖m_i‖‖v‖ on every Gram entry, which moved σ of a bulk 250× below σ₁ by 1e-5 to 3e-2 relative at
+    /// P = 10⁶ (issue 24 item 9). Float32 operands are widened block by block, so the extra memory is bounded.</summary>
+    static double[] InnerProducts(Tensor matrix, Tensor vector)
+    {
+        if (matrix.dtype == ScalarType.Float64 && vector.dtype == ScalarType.Float64)
+            return matrix.mv(vector).cpu().data<double>().ToArray();
+        long n = matrix.shape[1], block = Math.Max(1, BlockValues / Math.Max(1, matrix.shape[0]));
+        using var total = zeros([matrix.shape[0]], ScalarType.Float64, device: matrix.device);
+        for (long start = 0; start < n; start += block)
+        {
+            using var scope = NewDisposeScope();
+            long length = Math.Min(block, n - start);
+            total.add_(matrix.narrow(1, start, length).to_type(ScalarType.Float64).mv(vector.narrow(0, start, length).to_type(ScalarType.Float64)));
+        }
+        return total.cpu().data<double>().ToArray();
     }
 
     /// <summary>The window's whole state, for resuming a run: the stored rows, the Gram entries, the exact norms and
