@@ -60,6 +60,10 @@ public static class ConsolidationCommand
         {
             var names = header.Entries.Select(e => e.Name).ToArray();
             var data = names.Select(k => tensors[k].to_type(ScalarType.Float64).DetachFromDisposeScope()).ToArray();
+            for (int i = 0; i < data.Length; i++)
+                if (data[i].numel() > 0 && !data[i].isfinite().all().item<bool>())
+                    throw new UsageException($"Tensor '{names[i]}' in {path} holds NaN or ±Inf values; C_α (seed 003) is defined for finite gradient samples only. Check the training for divergence or the file for corruption.");
+            double scale = Rescale(data);
             using var accumulator = new GradientSampleAccumulator(batchSize ?? 0);
             for (long j = 0; j < n; j++)
             {
@@ -78,17 +82,17 @@ public static class ConsolidationCommand
             var tailIndex = tail!.Finish();
             foreach (var t in data) t.Dispose();
 
-            var result = Describe(global, tailIndex, atBatch);
+            var result = Describe(global, tailIndex, atBatch, scale);
             result["tensors"] = names.Select((k, i) =>
             {
                 var r = partials[i].Finish();
                 return new Dictionary<string, object?>
                 {
-                    ["name"] = k, ["elements"] = partials[i].Elements, ["signal"] = r.Signal, ["noise"] = r.Noise,
+                    ["name"] = k, ["elements"] = partials[i].Elements, ["signal"] = r.Signal * scale * scale, ["noise"] = r.Noise * scale * scale,
                     ["c_alpha"] = SummaryTable.Finite(r.CAlpha), ["p"] = SummaryTable.Finite(r.P),
                 };
             }).ToList();
-            if (json) Console.WriteLine(JsonSerializer.Serialize(result));
+            if (json) Console.WriteLine(CliJson.Serialize(result));
             else Print(result, path);
             return ExitCodes.Ok;
         }
@@ -98,14 +102,32 @@ public static class ConsolidationCommand
         }
     }
 
-    static Dictionary<string, object?> Describe(ConsolidationRatio r, TailIndex tail, int? atBatch)
+    /// <summary>
+    /// Divides the samples in place by a power of two s near their largest magnitude when that magnitude is beyond 2^±500,
+    /// and returns s (1 otherwise). C_α, p, the Hill tail index and every ratio are invariant under g → g/s (seed 003: C_α
+    /// is a ratio of two quadratic forms of g; Hill uses ratios of magnitudes), and a power of two scales exactly; without
+    /// it float64 samples of 1e200 overflow ‖ḡ‖² and Tr Σ̂ to ∞ and C_α = ∞/∞ (issue 24 item 7). Signal and noise are
+    /// reported multiplied back by s² (null in JSON when that leaves float64's range).
+    /// </summary>
+    static double Rescale(Tensor[] data)
     {
+        double max = data.Where(t => t.numel() > 0).Select(t => t.abs().max().item<double>()).DefaultIfEmpty(0).Max();
+        if (max == 0 || (max < Math.ScaleB(1.0, 500) && max > Math.ScaleB(1.0, -500))) return 1;
+        double scale = Math.Pow(2, Math.Round(Math.Log2(max)));
+        foreach (var t in data) t.div_(scale);
+        return scale;
+    }
+
+    static Dictionary<string, object?> Describe(ConsolidationRatio r, TailIndex tail, int? atBatch, double scale)
+    {
+        double s2 = scale * scale;
         var d = new Dictionary<string, object?>
         {
             ["n_samples"] = r.SampleCount,
-            ["signal"] = r.Signal,
-            ["signal_unbiased"] = r.SignalUnbiased,
-            ["noise"] = r.Noise,
+            ["signal"] = r.Signal * s2,
+            ["signal_unbiased"] = r.SignalUnbiased * s2,
+            ["noise"] = r.Noise * s2,
+            ["rescaled_by"] = scale == 1 ? null : scale,
             ["c_alpha"] = SummaryTable.Finite(r.CAlpha),
             ["c_alpha_unbiased"] = SummaryTable.Finite(r.CAlphaUnbiased),
             ["c_alpha_infinite"] = double.IsPositiveInfinity(r.CAlpha), // tells +∞ (null c_alpha) from undefined

@@ -66,7 +66,7 @@ public static class CorrelateCommand
             ["step_spacing"] = spacing, ["r_lag0"] = SummaryTable.Finite(zero), ["best_lag"] = best, ["best_r"] = SummaryTable.Finite(r),
             ["by_lag"] = byLag.Select(l => new Dictionary<string, object?> { ["lag"] = l.Lag, ["r"] = SummaryTable.Finite(l.R) }).ToList(),
         };
-        if (json) Console.WriteLine(JsonSerializer.Serialize(result));
+        if (json) Console.WriteLine(CliJson.Serialize(result));
         else
         {
             AnsiConsole.Write(SummaryTable.Of($"[bold]{Markup.Escape(metric)} vs {Markup.Escape(with)}[/]", result, "G4", "by_lag"));

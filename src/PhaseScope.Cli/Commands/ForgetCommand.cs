@@ -133,7 +133,7 @@ public static class ForgetCommand
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, lastStep);
-                store.Complete("cancelled", JsonSerializer.Serialize(new Dictionary<string, object?> { ["status"] = "cancelled", ["steps"] = lastStep, ["run_dir"] = runDir }));
+                store.Complete("cancelled", CliJson.Serialize(new Dictionary<string, object?> { ["status"] = "cancelled", ["steps"] = lastStep, ["run_dir"] = runDir }));
                 Console.Error.WriteLine($"phasescope: cancelled after step {lastStep}; the run so far is in {runDir}.");
                 return ExitCodes.Cancelled;
             }
@@ -150,9 +150,9 @@ public static class ForgetCommand
             summary["switch_step"] = result.SwitchStep;
             summary["monitor_seconds"] = monitor?.TotalSeconds;
             if (settings.Report) summary["report"] = Path.Combine(runDir, "report.html");
-            store.Complete("completed", JsonSerializer.Serialize(summary));
+            store.Complete("completed", CliJson.Serialize(summary));
             if (settings.Report) RunEpilogue.WriteReport(runDir);
-            if (json) Console.WriteLine(JsonSerializer.Serialize(summary));
+            if (json) Console.WriteLine(CliJson.Serialize(summary));
             else Print(result, runDir);
             return ExitCodes.Ok;
         }

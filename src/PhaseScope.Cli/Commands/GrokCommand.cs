@@ -315,9 +315,9 @@ public static class GrokCommand
             diagnosis.Diagnosis.Finish(result.Steps);
             var summary = Summary(s, result, runDir, monitor, status, diagnosis.Diagnosis);
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
-            store.Complete(status, JsonSerializer.Serialize(summary));
+            store.Complete(status, CliJson.Serialize(summary));
             if (s.Report) RunEpilogue.WriteReport(runDir);
-            if (json) Console.WriteLine(JsonSerializer.Serialize(summary));
+            if (json) Console.WriteLine(CliJson.Serialize(summary));
             else PrintSummary(summary, monitor);
             return status == "completed" ? ExitCodes.Ok : ExitCodes.Cancelled;
         }

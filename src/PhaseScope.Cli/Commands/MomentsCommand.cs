@@ -109,7 +109,7 @@ public static class MomentsCommand
         try
         {
             var result = Analyze(chosen.Select(e => (e.Name, thetaAll[e.Name], gradAll?[e.Name])).ToList(), orders, plane);
-            if (json) Console.WriteLine(JsonSerializer.Serialize(result));
+            if (json) Console.WriteLine(CliJson.Serialize(result));
             else Print(result, paramsPath);
             return ExitCodes.Ok;
         }
@@ -147,6 +147,14 @@ public static class MomentsCommand
             ["n"] = x.Count, ["tensors"] = tensors.Select(t => t.Name).ToList(), ["orders"] = orders,
             ["beta"] = x.Beta, ["r_star"] = x.RStar, ["m"] = x.Multiplicity, ["theta_gap"] = SummaryTable.Finite(x.ThetaGap),
         };
+        // Degenerate inputs (issue 24 item 7): an all-zero θ or g has no largest magnitude, so the extremal quantities and
+        // the phase are undefined; they are written as null and the reason is said, instead of β = −∞ and "every element
+        // is maximal" (m = n).
+        var degenerate = new List<string>();
+        if (x.ThetaAllZero) degenerate.Add("θ is all zero: there is no largest |θ|, so β, R*, m, the coupling and the phase are undefined (seed 000 §2 needs some θ_i ≠ 0).");
+        if (x.GradAllZero) degenerate.Add("g is all zero: there is no largest |g|, so β_g, R*_g, m_g, m∩, d₀, the coupling and the phase are undefined (seed 000 §3 needs some g_i ≠ 0).");
+        d["degenerate"] = degenerate.Count == 0 ? null : string.Join(" ", degenerate);
+        if (x.ThetaAllZero) { d["r_star"] = null; d["m"] = null; }
         double[] logM;
         double[]? logG = null;
         if (!withGrads)
@@ -217,6 +225,8 @@ public static class MomentsCommand
             d["g2_holds"] = regularity.LogIntegrable;
             var sorted = orders.Select((l, j) => (l, logG[j])).OrderBy(p => p.l).ToArray();
             d["g_ratio_monotone_violation"] = GradientRegularity.FirstMonotonicityViolation(sorted.Select(p => p.l).ToArray(), sorted.Select(p => p.Item2).ToArray());
+            if (x.GradAllZero) { d["r_star_g"] = null; d["m_g"] = null; }
+            if (x.Degenerate) { d["m_cap"] = null; d["d0"] = null; d["topological_constant"] = null; d["lower_bound_eq41_holds"] = null; }
             AddPlane(d, tensors, x, plane);
             d["surface_exact_elements"] = diag.ExactElements;
             d["surface_max_relative_bound"] = diag.MaxRelativeBound;

@@ -19,7 +19,7 @@ public static class RunEpilogue
     /// <summary>Marks the run failed with the error in its summary, says so on stderr, and returns the exit code.</summary>
     public static int Failed(RunStore store, string runDir, Exception e)
     {
-        store.Complete("failed", JsonSerializer.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
+        store.Complete("failed", CliJson.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
         Console.Error.WriteLine($"phasescope: training failed ({e.GetType().Name}): {EventText.OneLine(e.Message)}\nThe run so far is in {runDir}.");
         DebugOutput.Trace(e);
         return ExitCodes.Failed;

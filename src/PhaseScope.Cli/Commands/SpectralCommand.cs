@@ -92,7 +92,7 @@ public static class SpectralCommand
         {
             previous?.Dispose();
         }
-        if (json) Console.WriteLine(JsonSerializer.Serialize(results));
+        if (json) Console.WriteLine(CliJson.Serialize(results));
         else Print(results, selection, p, w);
         return ExitCodes.Ok;
     }

@@ -106,7 +106,23 @@ public static class SweepCommand
         if (multitask && (task != "modular" || opList.Length < 2)) throw new UsageException("--multitask needs --task modular and two or more --ops, e.g. --ops add,mul --multitask.");
         foreach (var reserved in new[] { "--task", "--op", "--multitask", "--seed", "--weight-decay", "--steps", "--out", "--name", "--json", "--resume" })
             if (extra.Contains(reserved)) throw new UsageException($"--grok-args cannot hold {reserved}: the sweep sets it for every run.");
-        return new SweepPlan(task, task == "modular" ? opList : [], seedList, wdList, steps, extra, multitask);
+        var plan = new SweepPlan(task, task == "modular" ? opList : [], seedList, wdList, steps, extra, multitask);
+        CheckGrokArguments(plan);
+        return plan;
+    }
+
+    /// <summary>Parses every cell's grok arguments with grok's own parser before anything is written, so that a mistyped
+    /// --grok-args option is exit 2 with the parser's message (issue 24 item 10: the sweep used to start, and each run
+    /// failed with only "Run 'phasescope --help'…", the last line of the child's error output).</summary>
+    static void CheckGrokArguments(SweepPlan plan)
+    {
+        var grok = GrokCommand.Create();
+        foreach (var (name, args) in plan.Cells())
+        {
+            var errors = grok.Parse(args.Skip(1).ToArray()).Errors;
+            if (errors.Count > 0)
+                throw new UsageException($"--grok-args \"{string.Join(' ', plan.GrokArgs)}\" is not valid for grok ({name}): {string.Join(" ", errors.Select(e => e.Message))} See 'phasescope grok --help'.");
+        }
     }
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -184,7 +200,7 @@ public static class SweepCommand
                         var (code, stderr) = RunChild(invocation);
                         var (after, finished) = State(runDir);
                         string status = after == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
-                        string detail = finished ?? $"exit {code}: {LastLine(stderr)}";
+                        string detail = finished ?? $"exit {code}: {ErrorLine(stderr)}";
                         results[index] = (name, status, detail);
                         lock (gate)
                         {
@@ -244,7 +260,12 @@ public static class SweepCommand
         return $"grokked {Get("grokked")} (step {Get("grok_step")}), test acc {Get("final_test_acc")}";
     }
 
-    static string LastLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+    /// <summary>The child's error: its first "phasescope: …" line (the cause; hints follow it), else its last line.</summary>
+    static string ErrorLine(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.FirstOrDefault(l => l.StartsWith("phasescope: ", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "";
+    }
 
     /// <summary>Runs this CLI again as a child process (so a crash or kill of one run leaves the sweep going). Ctrl-C at
     /// the terminal reaches the child too (same process group): it stores its run as cancelled, resumable later.</summary>

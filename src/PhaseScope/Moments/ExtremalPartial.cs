@@ -122,4 +122,12 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
 /// <param name="GradMax">g_max itself.</param>
 public sealed record ExtremalStatistics(long Count, double Beta, double RStar, double BetaGrad, double RStarGrad, long Multiplicity,
     long GradMultiplicity, long Intersection, double D0, double TopologicalConstant, double ThetaGap, double GradGap, double ThetaNext, double GradNext,
-    double ThetaMax, double GradMax);
+    double ThetaMax, double GradMax)
+{
+    /// <summary>θ is all zero: β = −∞, and R*, m, the gap and every quantity built on the largest |θ| are undefined.</summary>
+    public bool ThetaAllZero => ThetaMax == 0;
+    /// <summary>Gradients were given and are all zero: β_g = −∞, and R*_g, m_g, m∩ and d₀ are undefined.</summary>
+    public bool GradAllZero => GradMax == 0;
+    /// <summary>Either set is all zero, so no phase can be read (<see cref="MomentsPhase.Undefined"/>).</summary>
+    public bool Degenerate => ThetaAllZero || GradAllZero;
+}

@@ -77,9 +77,12 @@ public static class FastCouplingSurface
         uint tMaxBits = 0, gMaxBits = 0;
         // One thread: the read is bandwidth-bound, and two threads measured slower on the 2-core machine.
         foreach (var (t, g) in data) { tMaxBits = Math.Max(tMaxBits, HostPass.MaxAbsBits(HostPass.Bits(t))); gMaxBits = Math.Max(gMaxBits, HostPass.MaxAbsBits(HostPass.Bits(g))); }
-        if (tMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "θ");
-        if (gMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "g");
-        if (tMaxBits == 0 || gMaxBits == 0 || RoundedOutOfRange(shards))
+        // Float64 values beyond float32's range round to ±∞ here: they go to the exact reference, which is defined for
+        // every finite value (and rejects real NaN/±∞ itself) — checked before the non-finite test (issue 24 item 8).
+        bool outOfRange = RoundedOutOfRange(shards);
+        if (!outOfRange && tMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "θ");
+        if (!outOfRange && gMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "g");
+        if (tMaxBits == 0 || gMaxBits == 0 || outOfRange)
         {
             diagnostics = new Diagnostics(0, 0, ks.Length * ls.Length, 0);
             return ExactPartial(shards, ks, ls).Finish();

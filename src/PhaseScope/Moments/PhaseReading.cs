@@ -13,6 +13,7 @@ namespace PhaseScope.Moments;
 /// linear term already exceeds the largest logarithmic one, so the data show linear divergence:
 /// <b>disordered</b>; below it they cannot be told from logarithmic divergence: <b>quasi-ordered</b>.
 /// The crossover d₀* = 2 log K_max / K_max (0.156 for K_max = 50) is reported with the reading.
+/// When θ or g is all zero the phase is <see cref="MomentsPhase.Undefined"/> (every element would be "maximal").
 /// </para>
 /// </summary>
 /// <param name="Extremal">β, R*, m, m_g, m∩, d₀ and the topological constant.</param>
@@ -62,7 +63,8 @@ public sealed record PhaseReading(ExtremalStatistics Extremal, double[] Orders, 
         var q = diagonal.Select(d => -d.Coupling / Math.Log(d.Order)).ToArray();
         double kMax = orders[^1];
         double crossover = 2 * Math.Log(kMax) / kMax;
-        var phase = extremal.Intersection >= 1 ? MomentsPhase.Ordered
+        var phase = extremal.Degenerate ? MomentsPhase.Undefined
+            : extremal.Intersection >= 1 ? MomentsPhase.Ordered
             : extremal.D0 >= crossover ? MomentsPhase.Disordered : MomentsPhase.QuasiOrdered;
         return new PhaseReading(extremal, orders, c, q, phase, crossover);
     }

@@ -92,4 +92,34 @@ public class HostileInputTests
         Assert.Contains("recorded more than once", stderr);
         Assert.Contains("\"points\":10", stdout);
     }
+
+    [Fact]
+    public void SweepWithAMistypedGrokOptionSaysWhichAndWritesNothing()
+    {
+        using var tmp = new TempDirectory();
+        var outDir = Path.Combine(tmp.Path, "sweep");
+        var (code, stdout, stderr) = CliRunner.Run(tmp.Path, "sweep", "--steps", "5", "--seeds", "1", "--weight-decay", "1", "--ops", "add",
+            "--grok-args", "--frobnicate", "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("--frobnicate", stderr);   // the parser's own message, not only "Run 'phasescope --help'"
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(outDir), "the sweep wrote its directory before finding the bad option");
+        Assert.DoesNotContain("starting", stdout);
+    }
+
+    [Fact]
+    public void CompareNeedsTwoDifferentRuns()
+    {
+        using var tmp = new TempDirectory();
+        var a = Run(tmp.Path, "a", """{"steps":100}""");
+        var html = Path.Combine(tmp.Path, "c.html");
+        var (code, _, stderr) = CliRunner.Run(tmp.Path, "compare", a, "--out", html);
+        Assert.Equal(2, code);
+        Assert.Contains("two or more run directories", stderr);
+        Assert.Contains("phasescope report", stderr);
+        (code, _, stderr) = CliRunner.Run(tmp.Path, "compare", a, a + "/", "--out", html);
+        Assert.Equal(2, code);
+        Assert.Contains("more than once", stderr);
+        Assert.False(File.Exists(html));
+    }
 }

@@ -180,7 +180,8 @@ public sealed class MomentsProbe : IResumableProbe
         if (plane is not null && sample is not null) WriteSnapshots(output, x, plane, sample, shards);
         var diag = diagonal.Finish();
         var qHat = Write(output, "", x, diag);
-        if (diag.Any(p => p.Order > 1)) output.Metric("moments/phase", (int)PhaseReading.From(x, diag.Where(p => p.Order > 1).ToArray()).Phase);
+        if (diag.Any(p => p.Order > 1) && !x.Degenerate)   // all-zero θ or g: no phase to plot
+            output.Metric("moments/phase", (int)PhaseReading.From(x, diag.Where(p => p.Order > 1).ToArray()).Phase);
         if (lastIntersection is long before && (before == 0) != (x.Intersection == 0))
             output.Event(x.Intersection > 0 ? "order_gained" : "order_lost", x.Intersection > 0
                 ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
