@@ -187,6 +187,26 @@ public sealed class RunStore : IMonitorSink, IDisposable
             Flush();
     }
 
+    /// <inheritdoc />
+    /// <remarks>The run store is essential: when it cannot write (a full disk), training stops (<see cref="SinkFailedException"/>).</remarks>
+    public bool Essential => true;
+
+    /// <summary>
+    /// Drops the records buffered since the last flush, after a write failed (a full disk) and the run is being stopped:
+    /// they could not be written, and a retry inside <see cref="Complete"/> or <see cref="Dispose"/> would fail the same
+    /// way and hide the cause. The database itself holds only committed batches (each flush is one transaction), and a
+    /// resumed run deletes whatever lies after its resume point, so nothing is left inconsistent.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (gate)
+        {
+            pendingMetrics.Clear();
+            pendingEvents.Clear();
+            pendingSnapshots.Clear();
+        }
+    }
+
     /// <summary>Writes everything buffered in one transaction.</summary>
     public void Flush()
     {

@@ -323,7 +323,7 @@ public static class GrokCommand
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException or ResumeException))
         {
-            return RunEpilogue.Failed(store, runDir, e);
+            return RunEpilogue.Failed(store, runDir, e, $"phasescope grok --resume {runDir}");
         }
         finally
         {

@@ -16,13 +16,52 @@ public static class RunEpilogue
             new MetricRecord(step, $"monitor/calls/{t.Name}", t.Calls),
         }).ToList());
 
-    /// <summary>Marks the run failed with the error in its summary, says so on stderr, and returns the exit code.</summary>
-    public static int Failed(RunStore store, string runDir, Exception e)
+    /// <summary>
+    /// Marks the run failed with the error in its summary, says so on stderr in one line plus what to do, and returns the
+    /// exit code. When the run store itself failed (<see cref="SinkFailedException"/>, e.g. a full disk) its unwritable
+    /// records are dropped first, so the original cause is what the user reads; if even the status cannot be recorded,
+    /// that is said too (the run then reads "running" until it is resumed). A full disk gets the remedy: free space and
+    /// resume with <paramref name="resumeCommand"/> from the last resume point (issue 24 item 3).
+    /// </summary>
+    public static int Failed(RunStore store, string runDir, Exception e, string? resumeCommand = null)
     {
-        store.Complete("failed", CliJson.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
-        Console.Error.WriteLine($"phasescope: training failed ({e.GetType().Name}): {EventText.OneLine(e.Message)}\nThe run so far is in {runDir}.");
+        var cause = e is SinkFailedException { InnerException: { } inner } ? inner : e;
+        if (e is SinkFailedException) store.Abandon();
+        string? statusError = null;
+        try
+        {
+            store.Complete("failed", CliJson.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir }));
+        }
+        catch (Exception c) when (c is System.Data.Common.DbException or IOException or InvalidOperationException)
+        {
+            store.Abandon();
+            statusError = EventText.OneLine(c.Message);
+        }
+        string where = e is SinkFailedException s ? $" at step {s.Step}" : "";
+        Console.Error.WriteLine($"phasescope: training failed{where} ({cause.GetType().Name}): {EventText.OneLine(cause.Message)}");
+        if (statusError is not null) Console.Error.WriteLine($"Its status could not be recorded either ({statusError}); the run reads 'running' until it is resumed.");
+        if (DiskFull(e))
+        {
+            var point = PhaseScope.Training.Resume.ResumePoint.Latest(store.CheckpointDirectory, out _);
+            Console.Error.WriteLine(resumeCommand is null || point is null
+                ? $"The disk holding {runDir} is full. Free space and start the run again{(point is null && resumeCommand is not null ? " (it had no resume point yet)" : "")}."
+                : $"The disk holding {runDir} is full. Free space, then continue from step {point.Step} with: {resumeCommand}");
+        }
+        else Console.Error.WriteLine($"The run so far is in {runDir}.");
         DebugOutput.Trace(e);
         return ExitCodes.Failed;
+    }
+
+    /// <summary>Whether <paramref name="e"/> or an inner exception says the disk is full: SQLite's SQLITE_FULL (13,
+    /// "database or disk is full") or the OS's ENOSPC ("No space left on device").</summary>
+    public static bool DiskFull(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 }
+                || x.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
+                || x.Message.Contains("disk is full", StringComparison.OrdinalIgnoreCase))
+                return true;
+        return false;
     }
 
     /// <summary>

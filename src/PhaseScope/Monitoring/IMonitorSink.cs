@@ -14,4 +14,7 @@ public interface IMonitorSink
     /// <summary>Makes everything written so far durable (called before a resume point is written, so the run store holds
     /// every record up to the point's step); sinks that keep nothing ignore it.</summary>
     void Flush() { }
+    /// <summary>Whether the run cannot go on without this sink (the run store). When an essential sink throws, the monitor
+    /// throws <see cref="SinkFailedException"/> and training stops; any other failing sink is reported once and skipped.</summary>
+    bool Essential => false;
 }

@@ -408,7 +408,7 @@ public sealed class PhaseMonitor : IDisposable
                     foreach (var e in output.Events) Emit(e);
                     if (Budget is not null && output.Events.Count > 0) SuspendBudget(step, slot.Probe.Name, $"'{slot.Probe.Name}' reported {output.Events[0].Kind}");
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not SinkFailedException)   // the store failing while taking the probe's events is no probe failure
                 {
                     slot.Disabled = true;
                     Emit(new MonitorEvent(step, "probe_failed", slot.Probe.Name,
@@ -456,10 +456,11 @@ public sealed class PhaseMonitor : IDisposable
         {
             write();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not SinkFailedException)   // an essential sink's failure, raised inside another sink's write, passes
         {
-            // A sink that fails is reported once, on stderr and to the other sinks, and skipped from then on.
             failedSinks.Add(sink);
+            if (sink.Essential) throw new SinkFailedException(sink.GetType().Name, currentStep, e);
+            // Any other sink that fails is reported once, on stderr and to the other sinks, and skipped from then on.
             var ev = new MonitorEvent(currentStep, "sink_failed", sink.GetType().Name, $"Sink {sink.GetType().Name} failed: {e.Message}. It is skipped from now on.");
             Console.Error.WriteLine($"phasescope: {ev.Message}");
             events.Add(ev);
