@@ -35,7 +35,7 @@ public static class RunEpilogue
         catch (Exception c) when (c is System.Data.Common.DbException or IOException or InvalidOperationException)
         {
             store.Abandon();
-            statusError = EventText.OneLine(c.Message);
+            statusError = EventText.OneLine(c.Message).TrimEnd('.');
         }
         string where = e is SinkFailedException s ? $" at step {s.Step}" : "";
         Console.Error.WriteLine($"phasescope: training failed{where} ({cause.GetType().Name}): {EventText.OneLine(cause.Message)}");
@@ -44,7 +44,7 @@ public static class RunEpilogue
         {
             var point = PhaseScope.Training.Resume.ResumePoint.Latest(store.CheckpointDirectory, out _);
             Console.Error.WriteLine(resumeCommand is null || point is null
-                ? $"The disk holding {runDir} is full. Free space and start the run again{(point is null && resumeCommand is not null ? " (it had no resume point yet)" : "")}."
+                ? $"The disk holding {runDir} is full. Free space and start the run again{(point is null && resumeCommand is not null ? " (it had no resume point yet)" : "")}; remove {runDir} first or choose another --name."
                 : $"The disk holding {runDir} is full. Free space, then continue from step {point.Step} with: {resumeCommand}");
         }
         else Console.Error.WriteLine($"The run so far is in {runDir}.");
