@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
@@ -114,7 +115,7 @@ public static class ConsolidationCommand
         double max = data.Where(t => t.numel() > 0).Select(t => t.abs().max().item<double>()).DefaultIfEmpty(0).Max();
         if (max == 0 || (max < Math.ScaleB(1.0, 500) && max > Math.ScaleB(1.0, -500))) return 1;
         double scale = Math.Pow(2, Math.Round(Math.Log2(max)));
-        foreach (var t in data) t.div_(scale);
+        foreach (var t in data) KeptScalar.With(scale, v => t.div_(v));
         return scale;
     }
 

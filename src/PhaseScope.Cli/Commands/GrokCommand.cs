@@ -1,3 +1,4 @@
+using PhaseScope.Consolidation;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Diagnosis;
@@ -62,6 +63,7 @@ public static class GrokCommand
         var curvature = new Option<bool>("--curvature") { Description = "The curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H (on by default)." };
         var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps (one measurement costs ≈ 20–25 steps on the training batch).", DefaultValueFactory = _ => GrokSettings.DefaultCurvatureEvery };
         var curvatureBatch = new Option<int?>("--curvature-batch") { Description = "Examples in the curvature probe's Hessian batch (default: the training batch); each Hessian-vector product costs about two training steps on it." };
+        var curvatureTrack = new Option<int?>("--curvature-track") { Description = "Follow λ_max with 3-product warm starts from the last top eigenvector, a cold Lanczos (and the measured tracking error) every N calls; off by default." };
         var lanczos = new Option<int>("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
         var lanczosTol = new Option<double>("--lanczos-tolerance") { Description = "Lanczos relative residual at which λ_max counts as converged.", DefaultValueFactory = _ => 1e-3 };
         var power = new Option<int>("--power-iterations") { Description = "Also run power iteration (seed 003 §11.6) up to N products, for comparison (0: off).", DefaultValueFactory = _ => 0 };
@@ -95,7 +97,7 @@ public static class GrokCommand
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
-            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, lanczos, lanczosTol, power, hutchinson, tailK,
+            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, curvatureTrack, lanczos, lanczosTol, power, hutchinson, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
             spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
@@ -137,7 +139,7 @@ public static class GrokCommand
                 ConsolidationByDefault = all && r.GetValue(consolidation) is null && r.GetValue(consolidationSamples) is null,
                 ConsolidationEvery = r.GetValue(consolidationEvery) ?? GrokSettings.DefaultConsolidationEvery(r.GetValue(adaptiveLr) || r.GetValue(earlyStop)), ConsolidationSmoothing = r.GetValue(smoothing),
                 Curvature = all || r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery),
-                CurvatureBatch = r.GetValue(curvatureBatch) ?? (all && !r.GetValue(curvature) ? GrokSettings.DefaultCurvatureBatch : null), LanczosIterations = r.GetValue(lanczos),
+                CurvatureBatch = r.GetValue(curvatureBatch) ?? (all && !r.GetValue(curvature) ? GrokSettings.DefaultCurvatureBatch : null), LanczosIterations = r.GetValue(lanczos), CurvatureTrack = r.GetValue(curvatureTrack),
                 LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
@@ -279,7 +281,8 @@ public static class GrokCommand
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots, snapshotEvery: GrokSettings.MomentsSnapshotEvery));
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
-            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed, s.CurvatureBatch) : null;
+            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed, s.CurvatureBatch,
+                s.CurvatureTrack is int every ? new LambdaMaxTracker(checkEvery: every) : null) : null;
             if (curvature is not null) probes.Add(curvature);
             ConsolidationProbe? consolidation = s.ConsolidationMethodName is { } method
                 ? new ConsolidationProbe(method == "micro" ? ConsolidationMethod.MicroBatches : ConsolidationMethod.ExtraBatches, s.ConsolidationSampleCount,

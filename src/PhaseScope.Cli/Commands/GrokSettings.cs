@@ -85,6 +85,11 @@ public sealed record GrokSettings
     public int LanczosIterations { get; init; } = 20;
     /// <summary>Examples in the curvature probe's batch (null: the training batch size).</summary>
     public int? CurvatureBatch { get; init; }
+    /// <summary>Track λ_max with warm starts, a cold check every this-many curvature calls (null: cold Lanczos every call,
+    /// issue 26's <see cref="PhaseScope.Consolidation.LambdaMaxTracker"/>). Not written when null, so the fingerprint of
+    /// settings saved before the option existed is unchanged.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? CurvatureTrack { get; init; }
     /// <summary>Lanczos relative residual tolerance.</summary>
     public double LanczosTolerance { get; init; } = 1e-3;
     /// <summary>Power-iteration cap for comparison with Lanczos (0: off).</summary>
@@ -204,6 +209,8 @@ public sealed record GrokSettings
         if (CurvatureEvery < 1) throw new UsageException($"--curvature-every must be at least 1 (got {CurvatureEvery}).");
         if (CurvatureBatch is < 1) throw new UsageException($"--curvature-batch must be at least 1 example (got {CurvatureBatch}).");
         if (CurvatureBatch is not null && !Curvature) throw new UsageException("--curvature-batch only applies with --curvature.");
+        if (CurvatureTrack is < 1 or > 1_000_000) throw new UsageException($"--curvature-track takes the calls between cold checks, 1 to 1,000,000 (got {CurvatureTrack}).");
+        if (CurvatureTrack is not null && !Curvature) throw new UsageException("--curvature-track only applies with --curvature.");
         if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
         if (!(LanczosTolerance > 0) || LanczosTolerance >= 1) throw new UsageException($"--lanczos-tolerance must lie in (0, 1) (got {LanczosTolerance}).");
         if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");
@@ -324,6 +331,7 @@ public sealed record GrokSettings
         {
             c["curvature_every"] = CurvatureEvery.ToString();
             if (CurvatureBatch is int cb) c["curvature_batch"] = cb.ToString();
+            if (CurvatureTrack is int ct) c["curvature_track"] = ct.ToString();
             c["lanczos_iterations"] = LanczosIterations.ToString();
             c["lanczos_tolerance"] = F(LanczosTolerance);
         }

@@ -10,7 +10,10 @@ namespace PhaseScope.Consolidation;
 /// <param name="Converged">Whether the residual bound met the tolerance.</param>
 /// <param name="RelativeResidual">β_m |s_m| / |λ_max|: an upper bound on the distance of λ_max's Ritz value to an eigenvalue, relative.</param>
 /// <param name="RitzValues">All Ritz values, ascending.</param>
-public sealed record LanczosResult(double LambdaMax, double LambdaMin, int Iterations, bool Converged, double RelativeResidual, double[] RitzValues);
+/// <param name="TopVector">The unit Ritz vector of λ_max (float64, length P, owned by the caller) when asked for, else null:
+/// the start of the next call of a <see cref="LambdaMaxTracker"/>.</param>
+public sealed record LanczosResult(double LambdaMax, double LambdaMin, int Iterations, bool Converged, double RelativeResidual, double[] RitzValues,
+    Tensor? TopVector = null);
 
 /// <summary>
 /// Lanczos iteration for the extreme eigenvalues of a symmetric operator (the Hessian, seed 003 §6.1:
@@ -28,7 +31,11 @@ public static class Lanczos
     /// <param name="maxIterations">Iteration cap (≥ 1; at most P products are useful).</param>
     /// <param name="tolerance">Relative residual at which to stop (&gt; 0).</param>
     /// <param name="seed">Seed of the start vector's generator (a dedicated generator: training's RNG is not touched).</param>
-    public static LanczosResult Run(Func<Tensor, Tensor> apply, long dimension, int maxIterations = 30, double tolerance = 1e-3, long seed = 0)
+    /// <param name="start">Start vector (length P, any dtype, not modified; normalised here) instead of a random one: a warm
+    /// start from a previous top Ritz vector (<see cref="LambdaMaxTracker"/>). A zero or non-finite start is refused.</param>
+    /// <param name="keepTopVector">Return the top Ritz vector in <see cref="LanczosResult.TopVector"/>.</param>
+    public static LanczosResult Run(Func<Tensor, Tensor> apply, long dimension, int maxIterations = 30, double tolerance = 1e-3, long seed = 0,
+        Tensor? start = null, bool keepTopVector = false)
     {
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "The operator needs a positive dimension.");
         if (maxIterations < 1) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "Lanczos needs at least one iteration.");
@@ -39,8 +46,12 @@ public static class Lanczos
         using var generator = new Generator((ulong)seed);
         // The basis lives in one preallocated [cap, P] matrix: reorthogonalisation is two GEMVs on a view, no copies.
         var basis = empty([cap, dimension], ScalarType.Float64);
-        var q = randn([dimension], ScalarType.Float64, generator: generator);
-        basis[0].copy_(q / q.norm());
+        if (start is not null && (start.dim() != 1 || start.shape[0] != dimension))
+            throw new ArgumentException($"The start vector must be 1-D of length P = {dimension}; got shape [{string.Join(", ", start.shape)}].", nameof(start));
+        var q = start is null ? randn([dimension], ScalarType.Float64, generator: generator) : start.detach().to_type(ScalarType.Float64).cpu();
+        double qNorm = q.norm().item<double>();
+        if (!(qNorm > 0) || !double.IsFinite(qNorm)) throw new ArgumentException("The start vector must be finite and non-zero.", nameof(start));
+        basis[0].copy_(KeptScalar.Div(q, qNorm));
         var alphas = new List<double>();
         var betas = new List<double>();
         double residual = double.PositiveInfinity;
@@ -58,14 +69,18 @@ public static class Lanczos
             var filled = basis.narrow(0, 0, m);
             for (int pass = 0; pass < 2; pass++) w -= filled.t().matmul(filled.matmul(w));
             double beta = w.norm().item<double>();
-            var (values, lastRow) = Tridiagonal(alphas, betas);
+            var (values, lastRow, topCoefficients) = Tridiagonal(alphas, betas);
             ritz = values;
             double top = values[^1];
             residual = beta * Math.Abs(lastRow[^1]) / Math.Max(Math.Abs(top), 1e-300);
             if (residual <= tolerance || m == cap || beta <= 1e-12 * Math.Max(1, Math.Abs(top)))
             {
                 bool converged = residual <= tolerance || beta <= 1e-12 * Math.Max(1, Math.Abs(top));
-                return new LanczosResult(top, values[0], m, converged, residual, values);
+                // The Ritz vector Q_m s of the top Ritz value (unit: Q_m has orthonormal rows, s is a unit vector).
+                Tensor? vector = keepTopVector
+                    ? filled.t().matmul(tensor(topCoefficients, ScalarType.Float64)).DetachFromDisposeScope()
+                    : null;
+                return new LanczosResult(top, values[0], m, converged, residual, values, vector);
             }
             betas.Add(beta);
             basis[m].copy_(KeptScalar.Div(w, beta));
@@ -73,8 +88,9 @@ public static class Lanczos
         return new LanczosResult(ritz[^1], ritz[0], cap, false, residual, ritz);
     }
 
-    /// <summary>Eigenvalues (ascending) of the Lanczos tridiagonal T and the last components of its eigenvectors.</summary>
-    static (double[] Values, double[] LastComponents) Tridiagonal(List<double> alphas, List<double> betas)
+    /// <summary>Eigenvalues (ascending) of the Lanczos tridiagonal T, the last components of its eigenvectors and the
+    /// eigenvector of the largest eigenvalue.</summary>
+    static (double[] Values, double[] LastComponents, double[] TopVector) Tridiagonal(List<double> alphas, List<double> betas)
     {
         int m = alphas.Count;
         var t = new double[m * m];
@@ -86,6 +102,7 @@ public static class Lanczos
         using var scope = NewDisposeScope();
         var (values, vectors) = linalg.eigh(tensor(t, [m, m], ScalarType.Float64));
         var lastRow = vectors.narrow(0, m - 1, 1).flatten();
-        return (values.data<double>().ToArray(), lastRow.data<double>().ToArray());
+        var topColumn = vectors.narrow(1, m - 1, 1).flatten().contiguous();
+        return (values.data<double>().ToArray(), lastRow.data<double>().ToArray(), topColumn.data<double>().ToArray());
     }
 }

@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.SpectralEdge;
@@ -218,7 +219,7 @@ public sealed class TrajectoryWindow : IDisposable
         {
             using var scope = NewDisposeScope();
             long length = Math.Min(block, n - start);
-            total.add_(matrix.narrow(1, start, length).to_type(ScalarType.Float64).mv(vector.narrow(0, start, length).to_type(ScalarType.Float64)));
+            KeptScalar.AddInPlace(total, matrix.narrow(1, start, length).to_type(ScalarType.Float64).mv(vector.narrow(0, start, length).to_type(ScalarType.Float64)));
         }
         return total.cpu().data<double>().ToArray();
     }

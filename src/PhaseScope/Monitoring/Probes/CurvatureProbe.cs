@@ -27,9 +27,12 @@ public sealed class CurvatureProbe : IResumableProbe
     /// Each Hessian-vector product costs about two training steps on the batch it uses, so a sub-batch makes the probe
     /// proportionally cheaper; the price is that λ_max of a smaller batch's Hessian is a noisier estimate, biased
     /// upward (the largest eigenvalue of a noisy matrix tends to exceed that of its mean, by Weyl-type arguments).</param>
+    /// <param name="tracker">Follow λ_max with warm starts from the previous call's top Ritz vector (<see cref="LambdaMaxTracker"/>,
+    /// issue 26) instead of a cold Lanczos every call; null: cold every call. The probe owns it.</param>
     public CurvatureProbe(ProbeSchedule? schedule = null, int maxIterations = 20, double tolerance = 1e-3, int powerIterations = 0, int hutchinsonSamples = 0, long seed = 0,
-        int? batchSize = null)
+        int? batchSize = null, LambdaMaxTracker? tracker = null)
     {
+        Tracker = tracker;
         if (batchSize is < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The curvature batch needs at least one example.");
         BatchSize = batchSize;
         if (maxIterations < 1) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "Lanczos needs at least one iteration.");
@@ -53,6 +56,8 @@ public sealed class CurvatureProbe : IResumableProbe
     public int HutchinsonSamples { get; }
     /// <summary>Seed of batches and start vectors.</summary>
     public long Seed { get; }
+    /// <summary>The λ_max tracker, or null (cold Lanczos every call).</summary>
+    public LambdaMaxTracker? Tracker { get; }
     /// <summary>Examples in the Hessian's batch (null: the loss source's).</summary>
     public int? BatchSize { get; }
     /// <summary>The latest Lanczos result and its step (null before the first).</summary>
@@ -65,7 +70,11 @@ public sealed class CurvatureProbe : IResumableProbe
     /// model: 10 products on 512 examples ≈ 0.9–1.1 s against a 36–43 ms step) and about a quarter of that on a small
     /// sub-batch (64 examples: ≈ 25 ms, the fixed cost of a pass dominates); a call makes at most
     /// Lanczos + power + Hutchinson products.</remarks>
-    public double? EstimatedStepsPerCall => (MaxIterations + PowerIterations + HutchinsonSamples) * (BatchSize is null ? 2.5 : 0.625);
+    public double? EstimatedStepsPerCall => (LanczosProducts + PowerIterations + HutchinsonSamples) * (BatchSize is null ? 2.5 : 0.625);
+
+    /// <summary>Lanczos products of a typical call: the cap cold; tracked, a warm start plus the cold checks' share.</summary>
+    double LanczosProducts => Tracker is null ? MaxIterations
+        : Tracker.WarmIterations + (Tracker.CheckEvery > 0 ? (double)MaxIterations / Tracker.CheckEvery : 0);
     /// <inheritdoc />
     public ProbeNeeds Needs => ProbeNeeds.LossOnOtherBatches;
     /// <inheritdoc />
@@ -80,7 +89,16 @@ public sealed class CurvatureProbe : IResumableProbe
         Tensor loss;
         using (enable_grad()) loss = BatchSize is int b ? source.LossOnBatch(seed, b) : source.LossOnBatch(seed);
         using var hvp = new HessianVectorProduct(loss, context.Parameters.Select(p => p.Value).ToArray());
-        var lanczos = Lanczos.Run(hvp.Apply, hvp.Dimension, MaxIterations, Tolerance, seed);
+        LanczosResult lanczos;
+        if (Tracker is null) lanczos = Lanczos.Run(hvp.Apply, hvp.Dimension, MaxIterations, Tolerance, seed);
+        else
+        {
+            var tracked = Tracker.Track(hvp.Apply, hvp.Dimension, MaxIterations, Tolerance, seed);
+            lanczos = tracked.Result;
+            output.Metric("curvature/tracked", tracked.Warm ? 1 : 0);
+            output.Metric("curvature/hvp_products", tracked.Products);
+            if (!double.IsNaN(tracked.TrackingError)) output.Metric("curvature/tracking_error", tracked.TrackingError);
+        }
         output.Metric("curvature/lambda_max", lanczos.LambdaMax);
         output.Metric("curvature/lambda_min", lanczos.LambdaMin);
         output.Metric("curvature/lanczos_iterations", lanczos.Iterations);
