@@ -17,6 +17,8 @@ namespace PhaseScope.Bench;
 /// (Cockpit reports 1.5× and 21× for its cheap and full sets);</item>
 /// <item><b>full, curvature on 64</b>: the full set with the Hessian on 64 examples (<c>--curvature-batch 64</c>): each
 /// Hessian-vector product then costs ≈ 2 steps of 64 examples instead of 512;</item>
+/// <item><b>full every step, λ tracked</b> and <b>full, on 64, λ tracked</b>: the two above with λ_max followed by warm starts
+/// (<see cref="PhaseScope.Consolidation.LambdaMaxTracker"/>, issue 26) — target ≤ 5;</item>
 /// <item><b>default schedules</b>: every family as <c>phasescope grok</c> runs it with no probe flags (issue 21: cheap every
 /// 10 steps, moments log-spaced with snapshots every 4th call, spectral stride 100, C_α by 8 micro-batches every 100,
 /// λ_max every 2,000 with ≤ 20 iterations on a 64-example Hessian batch, weight spectra at every evaluation (every 100
@@ -46,9 +48,14 @@ static class OverheadBench
     ];
 
     /// <summary>The full set with the curvature probe's Hessian on <paramref name="curvatureBatch"/> examples (null: 512).</summary>
-    static IReadOnlyList<IProbe> Full(int? curvatureBatch)
+    /// <param name="curvatureBatch">Examples of the Hessian's batch (null: 512).</param>
+    /// <param name="tracked">λ_max by <see cref="PhaseScope.Consolidation.LambdaMaxTracker"/> (3-product warm starts, a cold
+    /// 10-iteration check every 10 calls, and a cold restart whenever the warm residual exceeds 2 %) instead of 10 cold
+    /// Lanczos iterations every step (issue 26).</param>
+    static IReadOnlyList<IProbe> Full(int? curvatureBatch, bool tracked = false)
     {
-        var curvature = new CurvatureProbe(ProbeSchedule.Every(1), maxIterations: 10, tolerance: 1e-12, batchSize: curvatureBatch);
+        var curvature = new CurvatureProbe(ProbeSchedule.Every(1), maxIterations: 10, tolerance: 1e-12, batchSize: curvatureBatch,
+            tracker: tracked ? new PhaseScope.Consolidation.LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null);
         return [.. Cheap(1), curvature, new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), curvature: curvature, batchSize: 512)];
     }
 
@@ -85,7 +92,7 @@ static class OverheadBench
         ];
     }
 
-    public static void Run(TaskData task, int steps, int rounds, int longSteps = 2000)
+    public static void Run(TaskData task, int steps, int rounds, int longSteps = 2000, string? only = null)
     {
         var probeMs = new Dictionary<(string Config, string Probe), List<double>>();
         var intervals = new List<string>();
@@ -117,9 +124,12 @@ static class OverheadBench
             ("cheap every step", () => Cheap(1), 1.10, false, null),
             ("full every step", () => Full(null), 5, false, null),
             ("full, curvature on 64", () => Full(64), 5, false, null),
+            ("full every step, λ tracked", () => Full(null, tracked: true), 5, false, null),
+            ("full, on 64, λ tracked", () => Full(64, tracked: true), 5, false, null),
             ("default schedules", Defaults, 1.05, true, null),
             ("rich, budget 5%", Rich, 1.05, true, 0.05),
         };
+        if (only is not null) configs = configs.Where(c => c.Name.Contains(only, StringComparison.Ordinal)).ToArray();
         Console.WriteLine($"overhead bench: modular add p=97, d_model 128, batch 512, {steps} steps ({longSteps} for the schedules) × {rounds} rounds (+1 warm-up), {get_num_threads()} threads");
         var plain = new List<double>();
         var ratios = configs.Select(_ => new List<double>()).ToArray();

@@ -19,15 +19,19 @@ using static TorchSharp.torch;
 // --suite consolidation runs ConsolidationBench (seed 003's costs) instead; --suite spectral runs SpectralBench (seed 001's window);
 // --suite moments runs MomentsBench (seed 000's coupling surface); --no-reference skips its exact float64 reference (≈ 90 s).
 // --suite overhead runs OverheadBench (cheap / full / default-schedule / budget ratios; --long-steps N, default 2000, for the
-// last two) and ScalingBench (cost against P,
+// last two; --only TEXT keeps the configurations whose name contains TEXT and skips the scaling table) and ScalingBench (cost against P,
 // fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷;
 // --suite scaling runs ScalingBench alone (with each probe's ms per step); --suite hidden runs HiddenCostBench (training
 // steps of a budgeted run against plain ones: what the monitor costs outside its stopwatches; --long-steps per run);
+// --suite peer runs PeerBench: PhaseScope's configurations and Cockpit's (--peer PATH/overhead.py, default
+// ../shared/peers/cockpit/overhead.py; install it with its install.sh) interleaved, and PhaseScope ÷ Cockpit per configuration;
 // --suite hvp runs HvpCostBench (one Hessian-vector product, exact against the seed's per-tensor form and a forward
 // difference, on 8…512 examples, and the difference's accuracy; --steps products per figure).
 int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
+string? only = null;
+string peerScript = Path.Combine("..", "shared", "peers", "cockpit", "overhead.py");
 long maxParams = 10_000_000;
 int longSteps = 2000;
 bool reference = true;
@@ -39,6 +43,8 @@ for (int i = 0; i < args.Length; i++)
         case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--suite": suite = args[++i]; break;
+        case "--only": only = args[++i]; break;
+        case "--peer": peerScript = args[++i]; break;   // peer: Cockpit's overhead.py   // overhead: only the configurations whose name contains this text
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--long-steps" or "--budget-steps": longSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break; // --budget-steps: its name before the defaults ran long too
         case "--no-reference": reference = false; break;
@@ -47,9 +53,10 @@ for (int i = 0; i < args.Length; i++)
 }
 if (longSteps < 100) { Console.Error.WriteLine("--long-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
 if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("hvp" or "monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun, hidden or hvp"); return 2; }
+if (suite is not ("peer" or "hvp" or "monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun, hidden or hvp"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
+if (suite == "peer") return PhaseScope.Bench.PeerBench.Run(steps, rounds, threads ?? 2, peerScript);
 if (suite == "moments")
 {
     PhaseScope.Bench.MomentsBench.Run(rounds, reference);
@@ -87,7 +94,8 @@ if (suite == "hidden")
 }
 if (suite == "overhead")
 {
-    OverheadBench.Run(task, steps, rounds, longSteps);
+    OverheadBench.Run(task, steps, rounds, longSteps, only);
+    if (only is not null) return 0;   // a chosen subset: the scaling table is not asked for
     var sizes = new List<long>();
     for (long p = 100_000; p <= maxParams; p *= 10) sizes.Add(p);
     ScalingBench.Run(sizes, steps: 20);

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PhaseScope.Consolidation;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Runtime;
+using PhaseScope.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Bench;
+
+/// <summary>
+/// PhaseScope against Cockpit (issue 26 item 2), side by side in one run: the peers' model — a one-hot MLP 194-256-256-97
+/// on modular addition mod 97 (half the pairs, ≈ 140K parameters), batch 512 drawn at random each step, SGD lr 0.1 —
+/// trained plainly and under PhaseScope's configurations that match Cockpit's, and, interleaved round by round,
+/// <c>../shared/peers/cockpit/overhead.py</c> (Cockpit 1.0.2 on Debian's PyTorch) for one round of its own plain and
+/// monitored runs. Each side's overhead is its time per step ÷ its own plain time per step in the same round, so the
+/// ratio of ratios (PhaseScope ÷ Cockpit) does not depend on the two frameworks' plain speeds. Matching:
+/// <list type="bullet">
+/// <item>cheap: PhaseScope's cheap probes (loss, gradient/parameter/update norms, distance from init) ≈ Cockpit's
+/// Loss + GradNorm + UpdateSize + Distance;</item>
+/// <item>normtest / mean_gsnr: C_α by k = 8 micro-batches every step (gradient signal over noise from parts of the batch)
+/// ≈ NormTest and MeanGSNR (per-example gradients through BackPACK);</item>
+/// <item>hess_max_ev: λ_max by Lanczos every step (cold, ≤ 20 products, tolerance 1e-3) ≈ HessMaxEV; and tracked
+/// (<see cref="LambdaMaxTracker"/>: 3-product warm starts, a cold check every 10 calls);</item>
+/// <item>economy / full: every PhaseScope family every step (cheap, moments, spectral window, C_α, λ_max cold; and
+/// tracked) ≈ Cockpit's "economy" and "full" configurations (which add histograms, alpha, TIC, …).</item>
+/// </list>
+/// Times are wall clock per step, PhaseScope's from its own loop here (no trainer, no evaluation).
+/// </summary>
+static class PeerBench
+{
+    const int P = 97, Batch = 512;
+
+    sealed class Data : IDisposable
+    {
+        public Tensor X { get; }
+        public Tensor Y { get; }
+        public Data()
+        {
+            using var scope = NewDisposeScope();
+            using var g = new Generator(0);
+            var a = arange(P, ScalarType.Int64).repeat_interleave(P);
+            var b = arange(P, ScalarType.Int64).repeat(P);
+            var keep = randperm(P * P, generator: g).narrow(0, 0, P * P / 2);
+            a = a.index_select(0, keep); b = b.index_select(0, keep);
+            X = cat([nn.functional.one_hot(a, P), nn.functional.one_hot(b, P)], 1).to_type(ScalarType.Float32).DetachFromDisposeScope();
+            Y = KeptScalar.With(P, m => a.add(b).remainder(m)).DetachFromDisposeScope();
+        }
+        public void Dispose() { X.Dispose(); Y.Dispose(); }
+    }
+
+    /// <summary>Loss on a random batch for the probes that need other batches (λ_max).</summary>
+    sealed class LossSource(nn.Module<Tensor, Tensor> model, Data data) : ILossSource
+    {
+        public Tensor LossOnBatch(long batchSeed) => LossOnBatch(batchSeed, Batch);
+        public Tensor LossOnBatch(long batchSeed, int batchSize)
+        {
+            using var g = new Generator((ulong)batchSeed);
+            using var idx = randint(0, data.X.shape[0], [batchSize], ScalarType.Int64, generator: g);
+            return nn.functional.cross_entropy(model.call(data.X.index_select(0, idx)), data.Y.index_select(0, idx));
+        }
+    }
+
+    static nn.Module<Tensor, Tensor> Mlp() => nn.Sequential(
+        ("fc1", nn.Linear(2 * P, 256)), ("relu1", nn.ReLU()), ("fc2", nn.Linear(256, 256)), ("relu2", nn.ReLU()), ("fc3", nn.Linear(256, P)));
+
+    static CurvatureProbe Curvature(bool tracked) => new(ProbeSchedule.Every(1), maxIterations: 20, tolerance: 1e-3,
+        tracker: tracked ? new LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null);
+
+    static ConsolidationProbe CAlpha() => new(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: Batch);
+
+    static IReadOnlyList<IProbe> Everything(bool tracked) =>
+    [
+        .. CheapProbes.Create(1, perTensor: true),
+        new MomentsProbe(ProbeSchedule.Every(1)),
+        new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = 1, Window = 10, Tensors = "all", BatchSize = Batch }),
+        Curvature(tracked), CAlpha(),
+    ];
+
+    /// <summary>(PhaseScope configuration, the Cockpit configuration it is compared with, probes.)</summary>
+    static readonly (string Name, string Peer, Func<IReadOnlyList<IProbe>> Probes)[] Configs =
+    [
+        ("cheap", "cheap", () => CheapProbes.Create(1, perTensor: true)),
+        ("C_α every step", "normtest", () => [CAlpha()]),
+        ("C_α every step", "mean_gsnr", () => [CAlpha()]),
+        ("λ_max cold", "hess_max_ev", () => [Curvature(false)]),
+        ("λ_max tracked", "hess_max_ev", () => [Curvature(true)]),
+        ("all families, λ cold", "economy", () => Everything(false)),
+        ("all families, λ tracked", "economy", () => Everything(true)),
+        ("all families, λ cold", "full", () => Everything(false)),
+        ("all families, λ tracked", "full", () => Everything(true)),
+    ];
+
+    static double SecondsPerStep(Data data, Func<IReadOnlyList<IProbe>>? probes, int steps)
+    {
+        manual_seed(0);
+        using var model = Mlp();
+        using var sgd = optim.SGD(model.parameters(), 0.1);
+        using var monitor = probes is null ? null : new PhaseMonitor(model, probes());
+        if (monitor is not null) { monitor.LossSource = new LossSource(model, data); monitor.LearningRate = 0.1; }
+        using var g = new Generator(1);
+        var watch = Stopwatch.StartNew();
+        for (int step = 1; step <= steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            sgd.zero_grad();
+            var idx = randint(0, data.X.shape[0], [Batch], ScalarType.Int64, generator: g);
+            var x = data.X.index_select(0, idx);
+            var y = data.Y.index_select(0, idx);
+            using var loss = MicroBatchBackward.Run(monitor, step, x, y, (xs, ys) =>
+            {
+                var l = nn.functional.cross_entropy(model.call(xs), ys);
+                return (l, l);
+            });
+            monitor?.AfterBackward(step, loss);
+            sgd.step();
+            monitor?.AfterStep(step);
+            if (monitor is not null)
+                foreach (var t in monitor.Timings.Where(t => t.Disabled))
+                    throw new InvalidOperationException($"probe {t.Name} failed in the peer bench: {monitor.Events.LastOrDefault(e => e.Kind == "probe_failed")?.Message}");
+        }
+        return watch.Elapsed.TotalSeconds / steps;
+    }
+
+    /// <summary>One round of the peer's script; null (with the reason on stderr) when it cannot run.</summary>
+    static Dictionary<string, double>? PeerRound(string script, int steps, int threads)
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"cockpit-{Environment.ProcessId}.json");
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { script, "--steps", steps.ToString(), "--rounds", "1", "--threads", threads.ToString(), "--json", json }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"  peer failed (exit {p.ExitCode}): {err.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()}; install it with 'bash ../shared/peers/cockpit/install.sh'");
+            return null;
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        File.Delete(json);
+        return doc.RootElement.GetProperty("ratios").EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetDouble());
+    }
+
+    public static int Run(int steps, int rounds, int threads, string script)
+    {
+        if (!File.Exists(script)) { Console.Error.WriteLine($"the peer script {script} does not exist; pass --peer PATH/overhead.py"); return 2; }
+        using var data = new Data();
+        var distinct = Configs.Select(c => c.Name).Distinct().ToArray();
+        var ours = distinct.ToDictionary(n => n, _ => new List<double>());
+        var peer = new Dictionary<string, List<double>>();
+        Console.WriteLine($"peer bench: one-hot MLP 194-256-256-97, mod-97 addition, batch {Batch}, SGD 0.1; {steps} steps × {rounds} rounds (+1 warm-up), {threads} threads; peer {script}");
+        SecondsPerStep(data, null, 5);
+        for (int round = 0; round <= rounds; round++)
+        {
+            double before = SecondsPerStep(data, null, steps);
+            var times = distinct.ToDictionary(n => n, n => SecondsPerStep(data, Configs.First(c => c.Name == n).Probes, steps));
+            double after = SecondsPerStep(data, null, steps);
+            if (round == 0) continue;
+            foreach (var n in distinct) ours[n].Add(times[n] / ((before + after) / 2));
+            var theirs = PeerRound(script, steps, threads);
+            if (theirs is null) return 1;
+            foreach (var (k, v) in theirs) (peer.TryGetValue(k, out var l) ? l : peer[k] = []).Add(v);
+            Console.WriteLine($"  round {round}: plain {1000 * (before + after) / 2:F2} ms/step; " + string.Join(", ", distinct.Select(n => $"{n} {ours[n][^1]:F2}×")) + "; peer " + string.Join(", ", theirs.Select(kv => $"{kv.Key} {kv.Value:F2}×")));
+        }
+        Console.WriteLine($"  {"PhaseScope",-24} {"×plain",8}   {"Cockpit",-12} {"×plain",8}   PhaseScope ÷ Cockpit");
+        foreach (var (name, peerName, _) in Configs)
+        {
+            double a = BenchSetup.Median(ours[name]), b = peer.TryGetValue(peerName, out var l) ? BenchSetup.Median(l) : double.NaN;
+            Console.WriteLine($"  {name,-24} {a,8:F2}   {peerName,-12} {b,8:F2}   {a / b,8:F3}");
+        }
+        return 0;
+    }
+}
