@@ -61,10 +61,12 @@ public static class ConsolidationCommand
         {
             var names = header.Entries.Select(e => e.Name).ToArray();
             var data = names.Select(k => tensors[k].to_type(ScalarType.Float64).DetachFromDisposeScope()).ToArray();
+            // One read per tensor: its largest magnitude (NaN or ∞ when it holds any) both checks the values and sets the scale.
+            var largest = data.Select(t => t.numel() > 0 ? t.abs().max().item<double>() : 0).ToArray();
             for (int i = 0; i < data.Length; i++)
-                if (data[i].numel() > 0 && !data[i].isfinite().all().item<bool>())
+                if (!double.IsFinite(largest[i]))
                     throw new UsageException($"Tensor '{names[i]}' in {path} holds NaN or ±Inf values; C_α (seed 003) is defined for finite gradient samples only. Check the training for divergence or the file for corruption.");
-            double scale = Rescale(data);
+            double scale = Rescale(data, largest.DefaultIfEmpty(0).Max());
             using var accumulator = new GradientSampleAccumulator(batchSize ?? 0);
             for (long j = 0; j < n; j++)
             {
@@ -104,15 +106,14 @@ public static class ConsolidationCommand
     }
 
     /// <summary>
-    /// Divides the samples in place by a power of two s near their largest magnitude when that magnitude is beyond 2^±500,
+    /// Divides the samples in place by a power of two s near their largest magnitude <paramref name="max"/> when it is beyond 2^±500,
     /// and returns s (1 otherwise). C_α, p, the Hill tail index and every ratio are invariant under g → g/s (seed 003: C_α
     /// is a ratio of two quadratic forms of g; Hill uses ratios of magnitudes), and a power of two scales exactly; without
     /// it float64 samples of 1e200 overflow ‖ḡ‖² and Tr Σ̂ to ∞ and C_α = ∞/∞ (issue 24 item 7). Signal and noise are
     /// reported multiplied back by s² (null in JSON when that leaves float64's range).
     /// </summary>
-    static double Rescale(Tensor[] data)
+    static double Rescale(Tensor[] data, double max)
     {
-        double max = data.Where(t => t.numel() > 0).Select(t => t.abs().max().item<double>()).DefaultIfEmpty(0).Max();
         if (max == 0 || (max < Math.ScaleB(1.0, 500) && max > Math.ScaleB(1.0, -500))) return 1;
         double scale = Math.Pow(2, Math.Round(Math.Log2(max)));
         foreach (var t in data) KeptScalar.With(scale, v => t.div_(v));
