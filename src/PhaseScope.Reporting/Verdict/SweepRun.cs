@@ -6,8 +6,9 @@ namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
 /// What the verdict (issue 7) needs of one stored run: its grid cell (task, operation, seed, weight decay), whether and
-/// when it grokked (DESIGN.md: the first evaluation with test accuracy ≥ 0.95), the probes' events, and the spectral
-/// series behind seed 001's Test 7 tables.
+/// when it grokked (DESIGN.md: the first evaluation with test accuracy ≥ 0.95), the probes' events with the
+/// <see cref="BaselineEvents"/> derived from its evaluation series (issue 22), and the series
+/// <see cref="VerdictObservables"/> names (Test 7 tables, lead-time ROC, combined predictor).
 /// </summary>
 /// <param name="Name">Run name (directory name).</param>
 /// <param name="Task">modular, dyck or scan.</param>
@@ -16,17 +17,15 @@ namespace PhaseScope.Reporting.Verdict;
 /// <param name="WeightDecay">AdamW weight decay.</param>
 /// <param name="GrokStep">Grok step (null: never grokked).</param>
 /// <param name="Steps">Steps the run took.</param>
-/// <param name="Events">Every probe event (the monitor's own bookkeeping and the trainer's are left out).</param>
-/// <param name="Series">Metric series by name (only those <see cref="SeriesNames"/> lists).</param>
+/// <param name="Events">Every probe event (the monitor's own bookkeeping and the trainer's are left out) and, from
+/// <see cref="Load"/>, the baseline events.</param>
+/// <param name="Series">Metric series by name (only those <see cref="VerdictObservables.Includes"/> accepts).</param>
 public sealed record SweepRun(string Name, string Task, string? Op, int Seed, double WeightDecay, long? GrokStep, long Steps,
     IReadOnlyList<MonitorEvent> Events, IReadOnlyDictionary<string, IReadOnlyList<(long Step, double Value)>> Series)
 {
     /// <summary>Event sources that are not indicators: the monitor's bookkeeping (budget plans), the trainer (grokked,
     /// resumed) and the multi-task accuracy probe (task_grokked: the outcome, not a predictor).</summary>
     public static readonly string[] NonIndicatorSources = [PhaseMonitor.BookkeepingName, "trainer", "task_accuracy"];
-
-    /// <summary>The series the per-run tables read: the spectral edge's gap ratio σ_k*/σ_k*+1, the sub-leading gap g₂₃ = σ₂² − σ₃² and k*.</summary>
-    public static readonly string[] SeriesNames = ["spectral/gap_ratio", "spectral/g23", "spectral/k_star"];
 
     /// <summary>Multi-task runs: each task's grok step (first evaluation with <c>eval/test_acc/TASK</c> ≥ 0.95; null: never).</summary>
     public IReadOnlyDictionary<string, long?> TaskGrokSteps { get; init; } = new Dictionary<string, long?>();
@@ -64,10 +63,12 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
         string? Str(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         double? Num(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
         var task = Str("task") ?? throw new RunStoreException($"{directory}: the summary names no task; verdict reads runs written by 'phasescope grok'.");
-        var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source)).ToList();
-        var series = SeriesNames.ToDictionary(n => n, n => reader.Series(n));
+        var names = reader.MetricNames();
+        var series = names.Where(VerdictObservables.Includes).ToDictionary(n => n, n => reader.Series(n));
+        var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source))
+            .Concat(BaselineEvents.Derive(series)).OrderBy(e => e.Step).ToList();
         const string taskAccuracy = "eval/test_acc/";
-        var taskGrokSteps = reader.MetricNames().Where(n => n.StartsWith(taskAccuracy, StringComparison.Ordinal)).ToDictionary(
+        var taskGrokSteps = names.Where(n => n.StartsWith(taskAccuracy, StringComparison.Ordinal)).ToDictionary(
             n => n[taskAccuracy.Length..], n => reader.Series(n).Where(p => p.Value >= 0.95).Select(p => (long?)p.Step).FirstOrDefault());
         return new SweepRun(info.Name, task, Str("op"), (int)(Num("seed") ?? 0), Num("weight_decay") ?? double.NaN,
             Num("grok_step") is double g ? (long)g : null, (long)(Num("steps") ?? 0), events, series) { TaskGrokSteps = taskGrokSteps };

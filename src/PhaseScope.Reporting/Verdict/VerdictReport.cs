@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PhaseScope.Diagnosis;
 using PhaseScope.IO;
 
 namespace PhaseScope.Reporting.Verdict;
@@ -15,6 +16,15 @@ public static class VerdictReport
 {
     /// <summary>Markdown file name inside the output directory.</summary>
     public const string MarkdownFile = "VERDICT.md";
+
+    /// <summary>File name of the combined predictor fitted on all runs (<see cref="GrokPredictor"/> JSON).</summary>
+    public const string PredictorFile = "grok_predictor.json";
+
+    /// <summary>Horizons H of the lead-time ROC table (issue 22).</summary>
+    public static readonly long[] Horizons = [250, 500, 1000];
+
+    /// <summary>The horizon of the combined predictor and of the ROC table's order.</summary>
+    public const long PredictorHorizon = 500;
 
     /// <summary>Writes VERDICT.md, verdict.json, gap_ratio_aligned.svg and lead_times.svg into <paramref name="outDirectory"/>.</summary>
     /// <param name="runs">The sweep's completed runs.</param>
@@ -51,6 +61,71 @@ public static class VerdictReport
             md.AppendLine($"| {s.Kind} | {s.Source} | {Rate(s.Hits, s.Grokking)} | {lead} | {Rate(s.MatchedFalsePositives, s.Controls)} | {Rate(s.AnywhereFalsePositives, s.Controls)} |");
         }
         md.AppendLine();
+
+        var roc = VerdictObservables.Scored(runs).Select(o => Horizons.Select(h => LeadTimeRoc.Evaluate(runs, o, h)).ToArray())
+            .Where(r => r.Any(x => !double.IsNaN(x.Auroc)))
+            .OrderByDescending(r => Separation(r.First(x => x.Horizon == PredictorHorizon))).ThenBy(r => r[0].Observable, StringComparer.Ordinal).ToList();
+        md.AppendLine("## Lead-time ROC: does an observable separate \"groks within H steps\" from \"does not\"?").AppendLine();
+        md.AppendLine("Every evaluation step before a run's grok step (controls: every step) is a sample, positive when the run groks within the next H steps; its score is the observable's latest reading. " +
+            "AUROC 0.5 separates nothing; above 0.5 the observable is higher shortly before grokking, below 0.5 lower (1 − AUROC is then its separation). " +
+            "Brackets: 95 % bootstrap interval resampling runs. Rows in order of separation at H = " + PredictorHorizon + ". " +
+            $"*Baseline* rows need no theory: `{VerdictObservables.Step}` is the clock (elapsed steps), the others are the evaluation series and ‖θ‖.").AppendLine();
+        md.AppendLine($"| observable | kind | {string.Join(" | ", Horizons.Select(h => $"AUROC, H = {h}"))} | samples at H = {PredictorHorizon} (+/−), runs |")
+          .AppendLine($"|---|---|{string.Concat(Horizons.Select(_ => "---|"))}---|");
+        foreach (var r in roc)
+        {
+            var at = r.First(x => x.Horizon == PredictorHorizon);
+            md.AppendLine($"| {r[0].Observable} | {Family(r[0].Observable)} | {string.Join(" | ", r.Select(Auc))} | {at.Positives}/{at.Negatives}, {at.Runs} |");
+        }
+        md.AppendLine();
+
+        var bestBaseline = roc.Select(r => r.First(x => x.Horizon == PredictorHorizon)).Where(x => Family(x.Observable) == "baseline" && !double.IsNaN(x.Auroc))
+            .OrderByDescending(Separation).FirstOrDefault();
+        var validations = new[]
+        {
+            CombinedPredictor.Validate(runs, PredictorHorizon, r => r.Seed.ToString(CultureInfo.InvariantCulture), "leave one seed out"),
+            CombinedPredictor.Validate(runs, PredictorHorizon, r => $"{r.Task}/{r.Op ?? "-"}", "leave one task out"),
+        }.OfType<CombinedPredictor.CrossValidation>().ToList();
+        GrokPredictor? predictor = null;
+        md.AppendLine($"## Combined predictor (experimental): P(grok within {PredictorHorizon} steps)").AppendLine();
+        md.AppendLine($"Ridge logistic regression (λ = {CombinedPredictor.Lambda:G}) on sign·log(1 + |x|)-transformed, standardised readings of {string.Join(", ", CombinedPredictor.Features.Select(f => $"`{f}`"))} " +
+            $"at every evaluation step; no evaluation series. Cross-validated by group: each fold's runs are predicted by a model fitted without them. The alarm fires when P exceeds the lowest threshold that alarms at most {100 * CombinedPredictor.AlarmRate:G} % of the control runs " +
+            $"(read off the held-out predictions themselves, so the false-positive column is that target); a hit is an alarm in [g − {PredictorHorizon}, g), an early alarm one before g − {PredictorHorizon} on a grokking run.").AppendLine();
+        if (validations.Count == 0)
+            md.AppendLine("Not evaluated: it needs runs from at least two seeds (or tasks) and, in every fold, steps within the horizon of a grok step and steps that are not.").AppendLine();
+        else
+        {
+            md.AppendLine("| cross-validation | folds | AUROC | alarm threshold | hits | early alarms | false positives (anywhere) | lead (median, range) |").AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var v in validations)
+            {
+                string lead = v.Leads.Count == 0 ? "—" : $"{Median(v.Leads):G4} ({v.Leads.Min()}–{v.Leads.Max()})";
+                md.AppendLine($"| {v.Scheme} | {v.Folds} | {v.Auroc:F3} ({v.Low:F2}–{v.High:F2}) | {v.Threshold:F3} | {Rate(v.Hits, v.Grokking)} | {Rate(v.EarlyAlarms, v.Grokking)} | {Rate(v.FalsePositives, v.Controls)} | {lead} |");
+            }
+            md.AppendLine();
+            if (bestBaseline is not null)
+            {
+                var worst = validations.MinBy(v => v.Auroc)!;
+                double baseSep = Separation(bestBaseline);
+                string verdict = worst.Low > baseSep ? "beats it: even the lower end of its interval is above the baseline's AUROC"
+                    : worst.Auroc > baseSep ? "scores above it, but its interval reaches below the baseline's AUROC: not decided on these runs"
+                    : "does not beat it";
+                md.AppendLine($"Best baseline at H = {PredictorHorizon}: `{bestBaseline.Observable}`, separation {baseSep:F3} ({(bestBaseline.Auroc >= 0.5 ? "higher" : "lower")} before grokking; its direction read off these runs, which flatters it). " +
+                    $"The combined predictor (worst cross-validation, {worst.Scheme}: {worst.Auroc:F3}) {verdict}.").AppendLine();
+            }
+            var calibration = validations[0].Calibration;
+            md.AppendLine($"Reliability ({validations[0].Scheme}, held-out predictions): the share of steps that grokked within {PredictorHorizon} steps against the mean predicted probability.").AppendLine();
+            md.AppendLine("| predicted P | steps | mean predicted | observed |").AppendLine("|---|---|---|---|");
+            foreach (var b in calibration) md.AppendLine($"| {b.Low:F1}–{b.High:F1} | {b.Samples} | {b.MeanPredicted:F3} | {b.Observed:F3} |");
+            md.AppendLine();
+            try
+            {
+                var provenance = $"Fitted by 'phasescope verdict' on {runs.Count} runs ({title}); cross-validated AUROC " +
+                    string.Join(", ", validations.Select(v => $"{v.Scheme} {v.Auroc:F3} ({v.Low:F2}–{v.High:F2})")) + ".";
+                predictor = CombinedPredictor.Fit(runs, PredictorHorizon, calibration, provenance);
+                md.AppendLine($"The model fitted on all runs, with this reliability table, is [{PredictorFile}]({PredictorFile}); `phasescope grok --grok-predictor {PredictorFile}` shows its probability live.").AppendLine();
+            }
+            catch (InvalidOperationException e) { md.AppendLine($"No model fitted on all runs: {e.Message}").AppendLine(); }
+        }
 
         var modular = runs.Where(r => r.Task == "modular").ToList();
         if (modular.Count > 0)
@@ -126,8 +201,19 @@ public static class VerdictReport
                 kind = s.Kind, source = s.Source, hits = s.Hits, grokking = s.Grokking, lead_times = s.LeadTimes,
                 matched_false_positives = s.MatchedFalsePositives, anywhere_false_positives = s.AnywhereFalsePositives, controls = s.Controls,
             }),
+            lead_time_roc = roc.SelectMany(r => r).Select(x => new
+            {
+                observable = x.Observable, horizon = x.Horizon, auroc = Finite(x.Auroc), low = Finite(x.Low), high = Finite(x.High),
+                positives = x.Positives, negatives = x.Negatives, runs = x.Runs,
+            }),
+            combined_predictor = validations.Select(v => new
+            {
+                scheme = v.Scheme, folds = v.Folds, horizon = PredictorHorizon, auroc = Finite(v.Auroc), low = Finite(v.Low), high = Finite(v.High),
+                threshold = v.Threshold, hits = v.Hits, grokking = v.Grokking, early_alarms = v.EarlyAlarms, false_positives = v.FalsePositives, controls = v.Controls, lead_times = v.Leads,
+            }),
         }, new JsonSerializerOptions { WriteIndented = true });
         WriteText(Path.Combine(outDirectory, "verdict.json"), json);
+        if (predictor is not null) WriteText(Path.Combine(outDirectory, PredictorFile), predictor.ToJson());
         WriteText(Path.Combine(outDirectory, MarkdownFile), md.ToString());   // last: a VERDICT.md on disk means its figures and JSON are there too
         return scores;
     }
@@ -151,6 +237,31 @@ public static class VerdictReport
         double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
         string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
         return $"| {r.Name} | {kind} | {r.Seed} | {r.WeightDecayText} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
+    }
+
+    static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    static double Separation(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? -1 : s.Separation;
+
+    static string Auc(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? "—" : double.IsNaN(s.Low) ? $"{s.Auroc:F3}" : $"{s.Auroc:F3} ({s.Low:F2}–{s.High:F2})";
+
+    /// <summary>"baseline" for the clock, the evaluation series and ‖θ‖; else the seed family the metric belongs to.</summary>
+    static string Family(string observable) => observable switch
+    {
+        VerdictObservables.Step or "param_norm" => "baseline",
+        _ when observable.StartsWith("eval/", StringComparison.Ordinal) => "baseline",
+        _ when observable.StartsWith("spectral/", StringComparison.Ordinal) => "seed 001, update Gram",
+        _ when observable.StartsWith("weights/", StringComparison.Ordinal) || observable.StartsWith("attn_op/", StringComparison.Ordinal) => "seed 001, weight spectra",
+        _ when observable.StartsWith("consolidation/", StringComparison.Ordinal) || observable.StartsWith("curvature/", StringComparison.Ordinal) => "seed 003",
+        _ when observable.StartsWith("moments/", StringComparison.Ordinal) => "seed 000",
+        _ when observable.StartsWith("llc/", StringComparison.Ordinal) => "LLC",
+        _ => "",
+    };
+
+    static double Median(IReadOnlyList<long> values)
+    {
+        var v = values.Order().ToList();
+        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2.0;
     }
 
     static string N(double? v) => v is double d && double.IsFinite(d) ? d.ToString("G4", CultureInfo.InvariantCulture) : "—";

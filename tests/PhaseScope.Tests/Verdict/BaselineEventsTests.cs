@@ -1,0 +1,40 @@
+using PhaseScope.Reporting.Verdict;
+
+namespace PhaseScope.Tests.Verdict;
+
+/// <summary>The baseline events on hand-built series whose firing steps are worked out by hand.</summary>
+public class BaselineEventsTests
+{
+    static IReadOnlyList<(long, double)> S(params double[] v) => v.Select((x, i) => (100L * (i + 1), x)).ToList();
+
+    /// <summary>
+    /// Test loss 4, 5, 6, 5.8, 5.5, 5.2, 5.3, 5.0, 4.9, 4.5 (running max 6): three falls in a row first end at step 600
+    /// (5.2), but 5.2 is only 13 % below 6 ≥ 10 %: fires at 600; 5.3 breaks the run (off); 5.0, 4.9, 4.5: the third fall
+    /// in a row after the break is at step 1000 (4.5): fires again. Test accuracy 0.1 … with 0.5 reached at step 900:
+    /// one event at 900. Train accuracy 0.95 from step 300; gap max 0.85 at 300, and the gap (0.74) falls to ≤ 0.75 first at 700.
+    /// ‖θ‖ 10, 11, 12, 11.5, 11.3: 11.3 ≤ 0.95·12 = 11.4 first at step 500.
+    /// </summary>
+    [Fact]
+    public void FiresWhereTheHandCountSays()
+    {
+        var series = new Dictionary<string, IReadOnlyList<(long, double)>>
+        {
+            ["eval/test_loss"] = S(4, 5, 6, 5.8, 5.5, 5.2, 5.3, 5.0, 4.9, 4.5),
+            ["eval/test_acc"] = S(0.05, 0.1, 0.1, 0.12, 0.15, 0.18, 0.23, 0.4, 0.5, 0.6),
+            ["eval/train_acc"] = S(0.2, 0.6, 0.95, 0.96, 0.96, 0.96, 0.97, 0.99, 1, 1),
+            ["param_norm"] = S(10, 11, 12, 11.5, 11.3),
+        };
+        var events = BaselineEvents.Derive(series);
+        long[] At(string kind) => events.Where(e => e.Kind == kind).Select(e => e.Step).ToArray();
+        Assert.Equal([600L, 1000], At(BaselineEvents.TestLossFalling));
+        Assert.Equal([900L], At(BaselineEvents.TestAccuracyHalf));
+        Assert.Equal([700L], At(BaselineEvents.AccuracyGapShrinking));
+        Assert.Equal([500L], At(BaselineEvents.WeightNormDecline));
+        Assert.All(events, e => Assert.Equal(BaselineEvents.Source, e.Source));
+    }
+
+    /// <summary>No series, no events (a run stored without evaluations is not an error).</summary>
+    [Fact]
+    public void MissingSeriesGiveNoEvents() =>
+        Assert.Empty(BaselineEvents.Derive(new Dictionary<string, IReadOnlyList<(long, double)>>()));
+}
