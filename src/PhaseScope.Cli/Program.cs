@@ -24,6 +24,7 @@ root.Add(ReportCommand.Create());
 root.Add(CompareCommand.Create());
 root.Add(SweepCommand.Create());
 root.Add(VerdictCommand.Create());
+root.Add(LlcCommand.Create());
 
 var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)

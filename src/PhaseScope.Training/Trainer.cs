@@ -286,27 +286,7 @@ public sealed class Trainer
         if (point.Step > options.Steps)
             throw new ResumeException($"The resume point is at step {point.Step}, beyond the run's {options.Steps} steps.");
         var dir = CheckpointDirectory;
-        var saved = Safetensors.Load(Path.Combine(dir, point.ModelFile));
-        try
-        {
-            using var _ = no_grad();
-            var state = model.state_dict();
-            var missing = state.Keys.Except(saved.Keys).ToList();
-            var extra = saved.Keys.Except(state.Keys).ToList();
-            if (missing.Count > 0 || extra.Count > 0)
-                throw new ResumeException($"{point.ModelFile} does not fit this model (missing: {string.Join(", ", missing.Take(5))}; unexpected: {string.Join(", ", extra.Take(5))}). Resume with the settings the run was started with.");
-            foreach (var (name, target) in state)
-            {
-                var t = saved[name];
-                if (!t.shape.SequenceEqual(target.shape) || t.dtype != target.dtype)
-                    throw new ResumeException($"{point.ModelFile}: '{name}' is {t.dtype} [{string.Join(", ", t.shape)}], the model has {target.dtype} [{string.Join(", ", target.shape)}].");
-                target.copy_(t);
-            }
-        }
-        finally
-        {
-            foreach (var t in saved.Values) t.Dispose();
-        }
+        ModelWeights.Load(model, Path.Combine(dir, point.ModelFile), "Resume with the settings the run was started with.");
         try
         {
             using var s = File.OpenRead(Path.Combine(dir, point.OptimizerFile));

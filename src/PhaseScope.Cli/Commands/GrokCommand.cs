@@ -93,6 +93,8 @@ public static class GrokCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json and --allow-settings-change)." };
         var allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
 
+        var llc = new Grok.LlcSettings.CommandOptions();
+        var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
@@ -101,6 +103,8 @@ public static class GrokCommand
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
             spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
+        foreach (var o in llc.All) cmd.Options.Add(o);
+        cmd.Options.Add(forecast);
         cmd.SetAction(r =>
         {
             if (r.GetValue(resume) is { } resumeDir)
@@ -146,7 +150,7 @@ public static class GrokCommand
                 Spectral = all || r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow) ?? defaults.SpectralWindow, SpectralStride = r.GetValue(spectralStride) ?? defaults.SpectralStride,
                 SpectralTensors = r.GetValue(spectralTensors)!, SpectralSketch = r.GetValue(spectralSketch), GapOpen = r.GetValue(gapOpen),
                 GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = all || r.GetValue(weightSpectra),
-                MonitorBudget = r.GetValue(budget),
+                MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast),
             };
             return Run(s, r.GetValue(json));
         });
@@ -254,7 +258,7 @@ public static class GrokCommand
         return $"settings.json changed on resume: {what}; new settings fingerprint {now}.";
     }
 
-    static TaskData CreateData(GrokSettings s) => s.Task switch
+    internal static TaskData CreateData(GrokSettings s) => s.Task switch
     {
         "modular" when s.Multitask is { } ops => ModularArithmetic.CreateMultitask(s.P, ops, s.TrainFraction, s.DataSeed),
         "modular" => ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed),
@@ -277,7 +281,9 @@ public static class GrokCommand
             var diagnosis = new DiagnosisSink(RunDiagnosis.Replay(diagnosedMetrics, earlierEvents, new RunDiagnosis { GrokThreshold = s.Trainer.GrokThreshold }),
                 e => watching!.Emit(e));
             readings.Diagnosis = diagnosis.Diagnosis;
-            IMonitorSink[] sinks = tensorboard is null ? [store, readings, diagnosis] : [store, tensorboard, readings, diagnosis];
+            var forecast = s.ForecastModel() is { } predictor ? new GrokForecastSink(predictor, m => watching!.Record(m), e => watching!.Emit(e)) : null;
+            readings.Forecast = forecast;
+            IMonitorSink[] sinks = [store, .. tensorboard is null ? Array.Empty<IMonitorSink>() : [tensorboard], readings, diagnosis, .. forecast is null ? Array.Empty<IMonitorSink>() : [forecast]];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots, snapshotEvery: GrokSettings.MomentsSnapshotEvery));
             // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
@@ -291,6 +297,7 @@ public static class GrokCommand
             if (consolidation is not null) probes.Add(consolidation);
             if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
+            if (s.Llc is { } llcSettings) probes.Add(llcSettings.Probe(data.TrainCount, s.Trainer.Seed));
             if (data.TestGroups is not null) probes.Add(new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold));
             using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
             watching = monitor;
@@ -317,6 +324,7 @@ public static class GrokCommand
             RunEpilogue.WriteTimings(store, monitor, result.Steps);
             diagnosis.Diagnosis.Finish(result.Steps);
             var summary = Summary(s, result, runDir, monitor, status, diagnosis.Diagnosis);
+            if (forecast?.Describe() is { } said) summary["grok_forecast"] = $"at step {forecast.Latest!.Value.Step}: {said}";
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
             store.Complete(status, CliJson.Serialize(summary));
             if (s.Report) RunEpilogue.WriteReport(runDir);

@@ -131,6 +131,24 @@ public sealed record GrokSettings
     public bool WeightSpectra { get; init; }
     /// <summary>Share of training time the monitor may use (null: every probe at its base schedule).</summary>
     public double? MonitorBudget { get; init; }
+    /// <summary>The LLC probe (null: off; not written then, so fingerprints of older settings are unchanged).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Grok.LlcSettings? Llc { get; init; }
+    /// <summary>The live grok forecast's model: null the built-in one, "off" none, else a grok_predictor.json written by
+    /// 'phasescope verdict' (not written when null, so older fingerprints are unchanged).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Forecast { get; init; }
+
+    /// <summary>The forecast model these settings ask for (null: off).</summary>
+    /// <exception cref="UsageException">The file is missing or not a model.</exception>
+    public PhaseScope.Diagnosis.GrokPredictor? ForecastModel()
+    {
+        if (Forecast is null) return PhaseScope.Diagnosis.GrokPredictor.BuiltIn();
+        if (Forecast == "off") return null;
+        if (!File.Exists(Forecast)) throw new UsageException($"--grok-predictor {Forecast} does not exist; pass a grok_predictor.json written by 'phasescope verdict', or 'off'.");
+        try { return PhaseScope.Diagnosis.GrokPredictor.FromJson(File.ReadAllText(Forecast)); }
+        catch (FormatException e) { throw new UsageException($"--grok-predictor {Forecast}: {e.Message}"); }
+    }
 
     /// <summary>The spectral probe's options for training batches of <paramref name="batchSize"/>.</summary>
     public PhaseScope.Monitoring.Probes.SpectralEdgeOptions SpectralOptions(int batchSize) => new()
@@ -211,6 +229,8 @@ public sealed record GrokSettings
         if (CurvatureBatch is not null && !Curvature) throw new UsageException("--curvature-batch only applies with --curvature.");
         if (CurvatureTrack is < 1 or > 1_000_000) throw new UsageException($"--curvature-track takes the calls between cold checks, 1 to 1,000,000 (got {CurvatureTrack}).");
         if (CurvatureTrack is not null && !Curvature) throw new UsageException("--curvature-track only applies with --curvature.");
+        Llc?.Validate();
+        if (Forecast is not null) ForecastModel();
         if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
         if (!(LanczosTolerance > 0) || LanczosTolerance >= 1) throw new UsageException($"--lanczos-tolerance must lie in (0, 1) (got {LanczosTolerance}).");
         if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");
@@ -336,6 +356,7 @@ public sealed record GrokSettings
             c["lanczos_tolerance"] = F(LanczosTolerance);
         }
         if (ConsolidationMethodName is not null) c["tail_k"] = TailK.ToString();
+        Llc?.AddTo(c);
         if (AdaptiveLr) c["lr_bands"] = LrBands ?? "seed";
         if (AdaptiveLr || EarlyStop) c["control_after"] = ControlAfter.ToString();
         if (Task == "modular")

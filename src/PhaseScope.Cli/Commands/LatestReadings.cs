@@ -37,6 +37,9 @@ public sealed class LatestReadings : IMonitorSink
     /// <summary>The run diagnosis whose current phase the view shows (null: none).</summary>
     public PhaseScope.Diagnosis.RunDiagnosis? Diagnosis { get; set; }
 
+    /// <summary>The live grok forecast whose latest probability the view shows (null: off).</summary>
+    public PhaseScope.Diagnosis.GrokForecastSink? Forecast { get; set; }
+
     /// <summary>The latest event, if any.</summary>
     public MonitorEvent? LastEvent => lastEvent;
 
@@ -58,6 +61,7 @@ public sealed class LatestReadings : IMonitorSink
     {
         var parts = Readings().Select(r => $"{r.Label} {r.Value}").ToList();
         if (Diagnosis is { } d) parts.Insert(0, $"phase {PhaseScope.Diagnosis.RunPhaseNames.Name(d.Current)}");
+        if (Forecast?.Latest is { } f) parts.Add($"P(grok≤{Forecast.Model.Horizon}) {f.Probability.ToString("F2", CultureInfo.InvariantCulture)}");
         if (lastEvent is { } e) parts.Add($"last: {e.Kind}@{e.Step}");
         return parts.Count == 0 ? "" : "  " + string.Join("  ", parts);
     }

@@ -87,6 +87,8 @@ public static class TrainingView
                 grid.AddRow(new Markup("[bold]phase[/]"), new Markup($"[{colour}]{PhaseScope.Diagnosis.RunPhaseNames.Name(phase)}[/]" + (diagnosis.Timeline.Count > 0 ? $" since {diagnosis.Timeline[^1].Start}" : "")),
                     new Markup("[bold]loss spikes[/]"), new Text(diagnosis.Spikes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
+            if (readings?.Forecast?.Describe() is { } forecast)
+                grid.AddRow(new Markup("[bold]forecast[/]"), new Text(forecast), new Text(""), new Text(""));
             var shown = readings?.Readings() ?? [];
             for (int i = 0; i < shown.Count; i += 2)
                 grid.AddRow(new Markup($"[bold]{Markup.Escape(shown[i].Label)}[/]"), new Text(shown[i].Value),

@@ -55,6 +55,19 @@ public sealed record GrokPredictor(string[] Features, double[] Mean, double[] Sc
     public Bin? BinOf(double probability) =>
         Calibration.FirstOrDefault(b => probability >= b.Low && (probability < b.High || b.High >= 1)) ?? Calibration.LastOrDefault();
 
+    /// <summary>Name of the embedded model (<see cref="BuiltIn"/>).</summary>
+    public const string BuiltInResource = "PhaseScope.Diagnosis.grok_predictor.json";
+
+    /// <summary>The model shipped with PhaseScope, fitted by <c>phasescope verdict</c> on the sweep docs/RESULTS.md names
+    /// (its <see cref="Provenance"/> says which runs and what its cross-validation measured).</summary>
+    public static GrokPredictor BuiltIn()
+    {
+        using var stream = typeof(GrokPredictor).Assembly.GetManifestResourceStream(BuiltInResource)
+            ?? throw new InvalidOperationException($"The built-in grok predictor ({BuiltInResource}) is missing from the PhaseScope assembly.");
+        using var reader = new StreamReader(stream);
+        return FromJson(reader.ReadToEnd());
+    }
+
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The model as JSON.</summary>

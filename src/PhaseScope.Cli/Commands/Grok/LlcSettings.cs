@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using PhaseScope.LearningCoefficient;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
+
+namespace PhaseScope.Cli.Commands.Grok;
+
+/// <summary>
+/// The LLC probe's settings in a grok run (<see cref="LlcProbe"/>, issue 22), stored in settings.json only when the probe
+/// is on (so older runs keep their fingerprint). Defaults tuned on the reference modular model (docs/RESULTS.md): with
+/// ε = 3·10⁻⁶ and γ = 3·10⁴ the chains stay in the basin (E[L] − L(w*) of order 0.05–0.5) and relax within the burn-in;
+/// devinterp's generic ε = 10⁻⁴, γ = 100 let them wander to the loss of random guessing (λ̂ ≈ nβ · 4.6, saturated).
+/// </summary>
+/// <param name="Every">Steps between estimates.</param>
+/// <param name="StepSize">SGLD ε.</param>
+/// <param name="Localization">γ.</param>
+/// <param name="Batch">Examples per SGLD batch.</param>
+/// <param name="Chains">Chains.</param>
+/// <param name="Draws">Draws per chain.</param>
+/// <param name="BurnIn">Burn-in steps per chain.</param>
+public sealed record LlcSettings(int Every, double StepSize = LlcSettings.DefaultStepSize, double Localization = LlcSettings.DefaultLocalization,
+    int Batch = 64, int Chains = 2, int Draws = 100, int BurnIn = 100)
+{
+    /// <summary>Tuned ε (see the summary).</summary>
+    public const double DefaultStepSize = 3e-6;
+    /// <summary>Tuned γ (see the summary).</summary>
+    public const double DefaultLocalization = 3e4;
+
+    /// <summary>The estimator options.</summary>
+    public LlcOptions Options(long seed) => new(Chains, Draws, BurnIn, StepSize, Localization, Seed: seed);
+
+    /// <summary>The probe for a training set of <paramref name="trainExamples"/>.</summary>
+    public LlcProbe Probe(long trainExamples, long seed) => new(Options(seed), trainExamples, ProbeSchedule.Every(Every), Batch, seed);
+
+    /// <summary>Throws <see cref="UsageException"/> naming the bad option.</summary>
+    public void Validate()
+    {
+        if (Every < 1) throw new UsageException($"--llc takes the steps between estimates, at least 1 (got {Every}).");
+        if (Batch < 1) throw new UsageException($"--llc-batch must be at least 1 example (got {Batch}).");
+        try { Options(0).Validate(); }
+        catch (ArgumentException e) { throw new UsageException($"{e.Message} (options --llc-step-size, --llc-localization, --llc-chains, --llc-draws)."); }
+    }
+
+    /// <summary>Config-table entries (run store).</summary>
+    public void AddTo(Dictionary<string, string> config)
+    {
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        config["llc_every"] = Every.ToString(CultureInfo.InvariantCulture);
+        config["llc_step_size"] = F(StepSize);
+        config["llc_localization"] = F(Localization);
+        config["llc_batch"] = Batch.ToString(CultureInfo.InvariantCulture);
+        config["llc_chains"] = Chains.ToString(CultureInfo.InvariantCulture);
+        config["llc_draws"] = Draws.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The grok command's LLC options, bound in one place.</summary>
+    public sealed class CommandOptions
+    {
+        readonly Option<int?> every = new("--llc") { Description = "Estimate the local learning coefficient (SGLD) every N steps; off by default (a call costs ≈ 100 training steps at the defaults)." };
+        readonly Option<double> stepSize = new("--llc-step-size") { Description = "SGLD step size ε of the LLC probe.", DefaultValueFactory = _ => DefaultStepSize };
+        readonly Option<double> localization = new("--llc-localization") { Description = "Localisation γ of the LLC probe.", DefaultValueFactory = _ => DefaultLocalization };
+        readonly Option<int> batch = new("--llc-batch") { Description = "Examples per SGLD batch of the LLC probe.", DefaultValueFactory = _ => 64 };
+        readonly Option<int> chains = new("--llc-chains") { Description = "SGLD chains per LLC estimate.", DefaultValueFactory = _ => 2 };
+        readonly Option<int> draws = new("--llc-draws") { Description = "Draws per chain (after a burn-in of 100 steps).", DefaultValueFactory = _ => 100 };
+
+        /// <summary>The options, to add to the command.</summary>
+        public IEnumerable<Option> All => [every, stepSize, localization, batch, chains, draws];
+
+        /// <summary>The settings the user asked for (null: probe off). Tuning options without --llc are refused.</summary>
+        public LlcSettings? Bind(ParseResult r)
+        {
+            if (r.GetValue(every) is not int n)
+            {
+                var stray = All.Skip(1).Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (stray.Count > 0) throw new UsageException($"{string.Join(", ", stray)} only apply with --llc N (the LLC probe's interval).");
+                return null;
+            }
+            return new LlcSettings(n, r.GetValue(stepSize), r.GetValue(localization), r.GetValue(batch), r.GetValue(chains), r.GetValue(draws));
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using PhaseScope.LearningCoefficient;
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Runtime;
+using PhaseScope.Training;
+using PhaseScope.Training.Models;
+using PhaseScope.Training.Resume;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope llc RUN_DIR [--steps 1000,2000] [--chains 4] [--draws 200] [--burn-in 100] [--step-size ε]
+/// [--localization γ] [--nbeta nβ] [--batch-size B] [--json]</c> (issue 22): the local learning coefficient
+/// (<see cref="LocalLearningCoefficient"/>) at each model checkpoint of a grok run (<c>checkpoints/step_N.safetensors</c>),
+/// on the run's own task and model (from its settings.json), with the LLC curve's turns (<see cref="LlcProbe.Turn"/>,
+/// Hoogland et al.'s stage boundaries) listed. Reads the run; writes nothing into it.
+/// </summary>
+public static partial class LlcCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var dir = new Argument<string>("RUN_DIR") { Description = "A run directory written by 'phasescope grok' (its settings.json and checkpoints/)." };
+        var steps = new Option<string?>("--steps") { Description = "Checkpoint steps to estimate at, comma-separated (default: every model checkpoint)." };
+        var chains = new Option<int>("--chains") { Description = "SGLD chains per checkpoint.", DefaultValueFactory = _ => 4 };
+        var draws = new Option<int>("--draws") { Description = "Loss readings per chain after burn-in.", DefaultValueFactory = _ => 200 };
+        var burnIn = new Option<int>("--burn-in") { Description = "SGLD steps per chain before readings count.", DefaultValueFactory = _ => 100 };
+        var stepSize = new Option<double>("--step-size") { Description = "SGLD step size ε (lower it if chains diverge).", DefaultValueFactory = _ => DefaultStepSize };
+        var localization = new Option<double>("--localization") { Description = "γ of the restoring term (γ/2)‖w − w*‖².", DefaultValueFactory = _ => Grok.LlcSettings.DefaultLocalization };
+        var nBeta = new Option<double?>("--nbeta") { Description = "nβ (default n / log n, n = training examples)." };
+        var batch = new Option<int?>("--batch-size") { Description = "Examples per SGLD mini-batch (default: the run's batch size)." };
+        var seed = new Option<long>("--seed") { Description = "Seed of batches and SGLD noise.", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var cmd = new Command("llc", "Local learning coefficient (SGLD estimate) at each checkpoint of a grok run, with the LLC curve's stage boundaries.")
+        {
+            dir, steps, chains, draws, burnIn, stepSize, localization, nBeta, batch, seed, threads, json,
+        };
+        cmd.SetAction(r => Run(r.GetValue(dir)!, r.GetValue(steps),
+            new LlcOptions(r.GetValue(chains), r.GetValue(draws), r.GetValue(burnIn), r.GetValue(stepSize), r.GetValue(localization), r.GetValue(nBeta), Seed: r.GetValue(seed)),
+            r.GetValue(batch), r.GetValue(threads), r.GetValue(json)));
+        return cmd;
+    }
+
+    /// <summary>ε of the command: the grok probe's tuned default (<see cref="Grok.LlcSettings"/>).</summary>
+    public const double DefaultStepSize = Grok.LlcSettings.DefaultStepSize;
+
+    [GeneratedRegex(@"^step_(\d+)\.safetensors$")]
+    private static partial Regex ModelFile();
+
+    static int Run(string runDir, string? stepList, LlcOptions options, int? batch, int? threads, bool json)
+    {
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message.Replace("LLC ", "--").Replace("The SGLD step size ε", "--step-size").Replace("The localisation γ", "--localization").Replace("nβ must", "--nbeta must")); }
+        if (batch is < 1) throw new UsageException($"--batch-size must be at least 1 (got {batch}).");
+        if (threads is < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
+        if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; pass a run directory written by 'phasescope grok'.");
+        var s = GrokSettings.Load(runDir);
+        var checkpoints = Path.Combine(runDir, "checkpoints");
+        var available = Directory.Exists(checkpoints)
+            ? Directory.GetFiles(checkpoints).Select(f => ModelFile().Match(Path.GetFileName(f))).Where(m => m.Success)
+                .ToDictionary(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m => Path.Combine(checkpoints, m.Value))
+            : [];
+        if (available.Count == 0)
+            throw new UsageException($"{runDir} has no model checkpoints (checkpoints/step_N.safetensors); run grok with --checkpoint-every N to write them.");
+        List<long> chosen;
+        if (stepList is null) chosen = available.Keys.Order().ToList();
+        else
+        {
+            chosen = [];
+            foreach (var part in stepList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var st))
+                    throw new UsageException($"--steps takes checkpoint steps separated by commas (got '{part}').");
+                if (!available.ContainsKey(st))
+                    throw new UsageException($"--steps {st}: no checkpoint at that step; {runDir} has {string.Join(", ", available.Keys.Order())}.");
+                chosen.Add(st);
+            }
+            if (chosen.Count == 0) throw new UsageException("--steps is empty; name at least one checkpoint step.");
+        }
+
+        TorchRuntime.Initialize(threads ?? s.Threads);
+        using var data = GrokCommand.CreateData(s);
+        try { options.NBetaFor(data.TrainCount); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        manual_seed(s.Trainer.Seed);
+        using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
+        var source = new TrainingLossSource(data, model, (int)Math.Min(batch ?? s.Trainer.BatchSize, data.TrainCount));
+        var parameters = model.parameters().ToArray();
+        var rows = new List<(long Step, LlcEstimate Estimate)>();
+        var readings = new List<(long, double, double)>();
+        var turns = new List<(long Step, string Message)>();
+        if (!json) Console.WriteLine($"LLC of {runDir}: n = {data.TrainCount}, nβ = {options.NBetaFor(data.TrainCount):G4}, ε = {options.StepSize:G3}, γ = {options.Localization:G3}, {options.Chains} chains × ({options.BurnIn} + {options.Draws}) steps");
+        foreach (var step in chosen)
+        {
+            try { ModelWeights.Load(model, available[step], "Was the checkpoint written by this run?"); }
+            catch (ResumeException e) { throw new UsageException(e.Message); }
+            var est = LocalLearningCoefficient.Estimate(parameters, k => source.LossOnBatch(unchecked(options.Seed * 1_000_003 + step * 100_003 + k)), data.TrainCount,
+                options with { Seed = unchecked(options.Seed + step) });
+            rows.Add((step, est));
+            if (!double.IsNaN(est.LambdaHat))
+            {
+                readings.Add((step, est.LambdaHat, double.IsFinite(est.StandardError) ? est.StandardError : 0));
+                if (LlcProbe.Turn(readings) is { } turn) turns.Add((step, turn));
+            }
+            if (!json)
+                Console.WriteLine($"  step {step,7}  λ̂ {F(est.LambdaHat),10} ± {F(est.StandardError),-8}  L(w*) {F(est.ReferenceLoss),-10}  E[L] {F(est.MeanLoss),-10}{(est.Diverged > 0 ? $"  {est.Diverged} chain(s) diverged: lower --step-size" : "")}");
+        }
+        if (json)
+            Console.WriteLine(CliJson.Serialize(new Dictionary<string, object?>
+            {
+                ["run"] = runDir, ["train_examples"] = data.TrainCount, ["nbeta"] = options.NBetaFor(data.TrainCount), ["step_size"] = options.StepSize,
+                ["localization"] = options.Localization, ["chains"] = options.Chains, ["draws"] = options.Draws, ["burn_in"] = options.BurnIn,
+                ["checkpoints"] = rows.Select(r => new Dictionary<string, object?>
+                {
+                    ["step"] = r.Step, ["lambda_hat"] = Finite(r.Estimate.LambdaHat), ["se"] = Finite(r.Estimate.StandardError),
+                    ["reference_loss"] = Finite(r.Estimate.ReferenceLoss), ["mean_loss"] = Finite(r.Estimate.MeanLoss), ["diverged"] = r.Estimate.Diverged,
+                }).ToList(),
+                ["turns"] = turns.Select(t => new Dictionary<string, object?> { ["step"] = t.Step, ["message"] = t.Message }).ToList(),
+            }));
+        else foreach (var (step, message) in turns) Console.WriteLine($"  turn (known at step {step}): {message}");
+        return rows.All(r => r.Estimate.Diverged == 0) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    static string F(double v) => double.IsFinite(v) ? v.ToString("G4", CultureInfo.InvariantCulture) : "—";
+}

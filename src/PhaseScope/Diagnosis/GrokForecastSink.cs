@@ -1,0 +1,68 @@
+using System.Globalization;
+using PhaseScope.Monitoring;
+
+namespace PhaseScope.Diagnosis;
+
+/// <summary>
+/// Runs a <see cref="GrokPredictor"/> live (issue 22; experimental): a monitor sink that keeps the latest reading of each
+/// of the predictor's features and, at every evaluation (when <c>eval/test_acc</c> arrives, the step the predictor was
+/// fitted on), records <c>forecast/p_grok</c> = P(grok within H steps) and <c>forecast/p_grok_observed</c>, the share of
+/// held-out steps with a similar prediction that did grok within H (the calibration bin's observed frequency: what the
+/// probability has been worth). A failure is reported once as <c>forecast_failed</c> and the forecast stops; training
+/// goes on.
+/// </summary>
+public sealed class GrokForecastSink(GrokPredictor model, Action<IReadOnlyList<MetricRecord>> record, Action<MonitorEvent> emit) : IMonitorSink
+{
+    readonly Dictionary<string, double> latest = [];
+    readonly HashSet<string> features = [.. model.Features];
+    bool failed, recording;
+
+    /// <summary>Metric of the predicted probability.</summary>
+    public const string Metric = "forecast/p_grok";
+    /// <summary>Metric of the calibration bin's observed frequency.</summary>
+    public const string ObservedMetric = "forecast/p_grok_observed";
+
+    /// <summary>The model.</summary>
+    public GrokPredictor Model => model;
+
+    /// <summary>The latest forecast (step, P, calibration bin), or null before the first evaluation.</summary>
+    public (long Step, double Probability, GrokPredictor.Bin? Bin)? Latest { get; private set; }
+
+    /// <summary>"P(grok ≤ 500 steps) 0.62 (such forecasts came true 48 % of the time; experimental)".</summary>
+    public string? Describe() => Latest is not { } l ? null
+        : $"P(grok within {model.Horizon} steps) {l.Probability.ToString("F2", CultureInfo.InvariantCulture)}"
+          + (l.Bin is { } b ? $" (held-out forecasts in {b.Low:F1}–{b.High:F1} came true {100 * b.Observed:F0} % of the time; experimental)" : " (experimental)");
+
+    /// <inheritdoc />
+    public void Write(IReadOnlyList<MetricRecord> metrics)
+    {
+        if (failed || recording) return;
+        try
+        {
+            long? evaluation = null;
+            foreach (var m in metrics)
+            {
+                if (features.Contains(m.Name) && double.IsFinite(m.Value)) latest[m.Name] = m.Value;
+                if (m.Name == "eval/test_acc") evaluation = m.Step;
+            }
+            if (evaluation is not long step) return;
+            double p = model.Probability(f => latest.TryGetValue(f, out var v) ? v : null);
+            var bin = model.BinOf(p);
+            Latest = (step, p, bin);
+            var records = new List<MetricRecord> { new(step, Metric, p) };
+            if (bin is not null) records.Add(new(step, ObservedMetric, bin.Observed));
+            recording = true;
+            try { record(records); }
+            finally { recording = false; }
+        }
+        catch (Exception e)
+        {
+            failed = true;
+            emit(new MonitorEvent(metrics.Count > 0 ? metrics[0].Step : 0, "forecast_failed", "forecast",
+                $"The grok forecast threw {e.GetType().Name}: {EventText.OneLine(e.Message)}. It is off for the rest of the run; training goes on."));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Write(MonitorEvent monitorEvent) { }
+}
