@@ -7,7 +7,7 @@ namespace PhaseScope.Reporting.Verdict;
 /// <summary>
 /// What the verdict (issue 7) needs of one stored run: its grid cell (task, operation, seed, weight decay), whether and
 /// when it grokked (DESIGN.md: the first evaluation with test accuracy ≥ 0.95), the probes' events with the
-/// <see cref="BaselineEvents"/> derived from its evaluation series (issue 22), and the series
+/// <see cref="BaselineEvents"/> and <see cref="WeightSpectrumEvents"/> derived from its stored series (issue 22), and the series
 /// <see cref="VerdictObservables"/> names (Test 7 tables, lead-time ROC, combined predictor).
 /// </summary>
 /// <param name="Name">Run name (directory name).</param>
@@ -18,7 +18,7 @@ namespace PhaseScope.Reporting.Verdict;
 /// <param name="GrokStep">Grok step (null: never grokked).</param>
 /// <param name="Steps">Steps the run took.</param>
 /// <param name="Events">Every probe event (the monitor's own bookkeeping and the trainer's are left out) and, from
-/// <see cref="Load"/>, the baseline events.</param>
+/// <see cref="Load"/>, the baseline and weight-spectrum events.</param>
 /// <param name="Series">Metric series by name (only those <see cref="VerdictObservables.Includes"/> accepts).</param>
 public sealed record SweepRun(string Name, string Task, string? Op, int Seed, double WeightDecay, long? GrokStep, long Steps,
     IReadOnlyList<MonitorEvent> Events, IReadOnlyDictionary<string, IReadOnlyList<(long Step, double Value)>> Series)
@@ -66,7 +66,7 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
         var names = reader.MetricNames();
         var series = names.Where(VerdictObservables.Includes).ToDictionary(n => n, n => reader.Series(n));
         var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source))
-            .Concat(BaselineEvents.Derive(series)).OrderBy(e => e.Step).ToList();
+            .Concat(BaselineEvents.Derive(series)).Concat(WeightSpectrumEvents.Derive(series)).OrderBy(e => e.Step).ToList();
         const string taskAccuracy = "eval/test_acc/";
         var taskGrokSteps = names.Where(n => n.StartsWith(taskAccuracy, StringComparison.Ordinal)).ToDictionary(
             n => n[taskAccuracy.Length..], n => reader.Series(n).Where(p => p.Value >= 0.95).Select(p => (long?)p.Step).FirstOrDefault());

@@ -20,6 +20,11 @@ public class HostileInputTests
         { ["--name", "a/b"], "single directory name" },
         { ["--threads", "100000"], "logical processors" },
         { ["--allow-settings-change", "steps"], "only applies with --resume" },
+        { ["--llc-step-size", "1e-5"], "only apply with --llc N" },
+        { ["--llc", "0"], "--llc takes the steps between estimates" },
+        { ["--llc", "100", "--llc-step-size", "-1"], "step size" },
+        { ["--llc", "100", "--llc-batch", "0"], "--llc-batch must be at least 1" },
+        { ["--grok-predictor", "/nonexistent/model.json"], "does not exist" },
     };
 
     [Theory]

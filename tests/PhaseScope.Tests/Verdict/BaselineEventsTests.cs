@@ -38,3 +38,24 @@ public class BaselineEventsTests
     public void MissingSeriesGiveNoEvents() =>
         Assert.Empty(BaselineEvents.Derive(new Dictionary<string, IReadOnlyList<(long, double)>>()));
 }
+
+/// <summary>Seed 001 Test 7's weight-spectrum events on hand-built series.</summary>
+public class WeightSpectrumEventsTests
+{
+    static IReadOnlyList<(long, double)> S(params double[] v) => v.Select((x, i) => (100L * (i + 1), x)).ToList();
+
+    /// <summary>σ₂/σ₃ = 2.2, 2.0, 1.7, 1.55, 1.5: the gap 1.2 first falls to half or less (0.55 ≤ 0.6) at step 400. σ₁/σ₂ of a query projection
+    /// 1.2, 1.4, 1.6, 1.3, 1.8: opens at 300 and again at 500; a key projection's series is not read.</summary>
+    [Fact]
+    public void FiresWhereTheHandCountSays()
+    {
+        var events = WeightSpectrumEvents.Derive(new Dictionary<string, IReadOnlyList<(long, double)>>
+        {
+            ["attn_op/layers.0.attn/ratio23"] = S(2.2, 2.0, 1.7, 1.55, 1.5),
+            ["weights/layers.0.attn.q_proj.weight/ratio12"] = S(1.2, 1.4, 1.6, 1.3, 1.8),
+            ["weights/layers.0.attn.k_proj.weight/ratio12"] = S(1.2, 1.4, 1.6, 1.3, 1.8),
+        });
+        Assert.Equal([400L], events.Where(e => e.Kind == WeightSpectrumEvents.Gap23Closed).Select(e => e.Step));
+        Assert.Equal([300L, 500], events.Where(e => e.Kind == WeightSpectrumEvents.GapOpened).Select(e => e.Step));
+    }
+}
