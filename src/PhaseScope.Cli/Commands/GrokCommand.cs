@@ -105,6 +105,8 @@ public static class GrokCommand
         };
         foreach (var o in llc.All) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
+        var preset = new Option<string?>("--preset") { Description = $"Model shape preset ({string.Join(", ", TaskDefaults.Presets)}): seed001-test7 is seed 001's 1-layer ≈ 400K-parameter modular model; explicit --layers/--d-model/--d-ff still win." };
+        cmd.Options.Add(preset);
         cmd.SetAction(r =>
         {
             if (r.GetValue(resume) is { } resumeDir)
@@ -119,6 +121,7 @@ public static class GrokCommand
             var taskName = r.GetValue(task)!.ToLowerInvariant();
             TaskDefaults.Check(taskName);
             var defaults = TaskDefaults.For(taskName);
+            if (r.GetValue(preset) is { } presetName) defaults = TaskDefaults.WithPreset(taskName, presetName, defaults);
             bool all = !r.GetValue(cheapOnly);
             var s = new GrokSettings
             {

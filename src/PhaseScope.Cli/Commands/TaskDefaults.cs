@@ -19,6 +19,23 @@ public sealed record TaskDefaults(int Layers, int DModel, int Heads, int DFf, do
         _ => new(2, 128, 4, 256, 1e-3, 512, 10, 100, 8),
     };
 
+    /// <summary>Model-shape presets (<c>grok --preset</c>), each a change of the task's defaults that explicit options still override.</summary>
+    public static readonly string[] Presets = ["seed001-test7"];
+
+    /// <summary>
+    /// <paramref name="defaults"/> with preset <paramref name="name"/> applied. <c>seed001-test7</c> is the model of seed 001's
+    /// Test 7 on modular arithmetic (§27: "1-layer transformer, 400K parameters"; the seed gives no widths): one layer,
+    /// d_model 176, 4 heads, d_ff 704 = 4·d_model, which is 409,649 parameters at p = 97 (the reference modular model,
+    /// 2 layers of d_model 128 and d_ff 256, has about 290K).
+    /// </summary>
+    /// <exception cref="UsageException">Unknown preset, or one for another task.</exception>
+    public static TaskDefaults WithPreset(string task, string name, TaskDefaults defaults) => name switch
+    {
+        "seed001-test7" when task == "modular" => defaults with { Layers = 1, DModel = 176, Heads = 4, DFf = 704 },
+        "seed001-test7" => throw new UsageException($"--preset seed001-test7 is the modular-arithmetic model of seed 001's Test 7; it does not apply to --task {task}."),
+        _ => throw new UsageException($"Unknown --preset '{name}'. Known: {string.Join(", ", Presets)}."),
+    };
+
     /// <summary>The largest k in 8…2 that divides a batch of <paramref name="batch"/> (null: none does): the micro-batch count
     /// of a consolidation probe that is on by default (<c>grok</c>'s when 8 does not divide its batch, <c>forget</c>'s).</summary>
     public static int? DividingMicroBatches(long batch)
