@@ -220,7 +220,7 @@ public static class GrokCommand
         var earlier = stored.Where(e => e.Step <= point.Step).ToList();
         List<MetricRecord> diagnosed;   // what the run diagnosis had read up to the point
         using (var reader = RunReader.Open(runDir))
-            diagnosed = RunDiagnosis.Inputs.SelectMany(name => reader.Series(name).Where(x => x.Step <= point.Step)
+            diagnosed = RunDiagnosis.Inputs.Concat(s.ForecastModel()?.Features ?? []).Distinct().SelectMany(name => reader.Series(name).Where(x => x.Step <= point.Step)
                 .Select(x => new MetricRecord(x.Step, name, x.Value))).ToList();
 
         using var data = CreateData(s);
@@ -286,6 +286,7 @@ public static class GrokCommand
             readings.Diagnosis = diagnosis.Diagnosis;
             var forecast = s.ForecastModel() is { } predictor ? new GrokForecastSink(predictor, m => watching!.Record(m), e => watching!.Emit(e)) : null;
             readings.Forecast = forecast;
+            forecast?.Seed(diagnosedMetrics);   // resumed: the readings the uninterrupted run's forecast would hold
             IMonitorSink[] sinks = [store, .. tensorboard is null ? Array.Empty<IMonitorSink>() : [tensorboard], readings, diagnosis, .. forecast is null ? Array.Empty<IMonitorSink>() : [forecast]];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots, snapshotEvery: GrokSettings.MomentsSnapshotEvery));

@@ -143,7 +143,9 @@ public sealed record GrokSettings
     /// <exception cref="UsageException">The file is missing or not a model.</exception>
     public PhaseScope.Diagnosis.GrokPredictor? ForecastModel()
     {
-        if (Forecast is null) return PhaseScope.Diagnosis.GrokPredictor.BuiltIn();
+        // The built-in model reads the families' observables; with a family off every reading of it would be imputed
+        // as its training mean and the probability would mean nothing, so the default forecast needs them all.
+        if (Forecast is null) return Moments && Spectral && Curvature && ConsolidationMethodName is not null ? PhaseScope.Diagnosis.GrokPredictor.BuiltIn() : null;
         if (Forecast == "off") return null;
         if (!File.Exists(Forecast)) throw new UsageException($"--grok-predictor {Forecast} does not exist; pass a grok_predictor.json written by 'phasescope verdict', or 'off'.");
         try { return PhaseScope.Diagnosis.GrokPredictor.FromJson(File.ReadAllText(Forecast)); }

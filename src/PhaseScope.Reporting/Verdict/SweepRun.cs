@@ -24,8 +24,8 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
     IReadOnlyList<MonitorEvent> Events, IReadOnlyDictionary<string, IReadOnlyList<(long Step, double Value)>> Series)
 {
     /// <summary>Event sources that are not indicators: the monitor's bookkeeping (budget plans), the trainer (grokked,
-    /// resumed) and the multi-task accuracy probe (task_grokked: the outcome, not a predictor).</summary>
-    public static readonly string[] NonIndicatorSources = [PhaseMonitor.BookkeepingName, "trainer", "task_accuracy"];
+    /// resumed), the multi-task accuracy probe (task_grokked: the outcome, not a predictor) and the forecast's failure notice.</summary>
+    public static readonly string[] NonIndicatorSources = [PhaseMonitor.BookkeepingName, "trainer", "task_accuracy", PhaseScope.Diagnosis.GrokForecastSink.Source];
 
     /// <summary>Multi-task runs: each task's grok step (first evaluation with <c>eval/test_acc/TASK</c> ≥ 0.95; null: never).</summary>
     public IReadOnlyDictionary<string, long?> TaskGrokSteps { get; init; } = new Dictionary<string, long?>();

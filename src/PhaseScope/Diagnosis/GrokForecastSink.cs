@@ -17,6 +17,9 @@ public sealed class GrokForecastSink(GrokPredictor model, Action<IReadOnlyList<M
     readonly HashSet<string> features = [.. model.Features];
     bool failed, recording;
 
+    /// <summary>Source of the sink's one event, <c>forecast_failed</c>.</summary>
+    public const string Source = "forecast";
+
     /// <summary>Metric of the predicted probability.</summary>
     public const string Metric = "forecast/p_grok";
     /// <summary>Metric of the calibration bin's observed frequency.</summary>
@@ -32,6 +35,14 @@ public sealed class GrokForecastSink(GrokPredictor model, Action<IReadOnlyList<M
     public string? Describe() => Latest is not { } l ? null
         : $"P(grok within {model.Horizon} steps) {l.Probability.ToString("F2", CultureInfo.InvariantCulture)}"
           + (l.Bin is { } b ? $" (held-out forecasts in {b.Low:F1}–{b.High:F1} came true {100 * b.Observed:F0} % of the time; experimental)" : " (experimental)");
+
+    /// <summary>Restores the latest feature readings from a resumed run's stored metrics (up to its resume point), without
+    /// recording anything: the forecasts after the resume are then those of the uninterrupted run.</summary>
+    public void Seed(IEnumerable<MetricRecord> stored)
+    {
+        foreach (var m in stored.OrderBy(m => m.Step))
+            if (features.Contains(m.Name) && double.IsFinite(m.Value)) latest[m.Name] = m.Value;
+    }
 
     /// <inheritdoc />
     public void Write(IReadOnlyList<MetricRecord> metrics)
@@ -58,7 +69,7 @@ public sealed class GrokForecastSink(GrokPredictor model, Action<IReadOnlyList<M
         catch (Exception e)
         {
             failed = true;
-            emit(new MonitorEvent(metrics.Count > 0 ? metrics[0].Step : 0, "forecast_failed", "forecast",
+            emit(new MonitorEvent(metrics.Count > 0 ? metrics[0].Step : 0, "forecast_failed", Source,
                 $"The grok forecast threw {e.GetType().Name}: {EventText.OneLine(e.Message)}. It is off for the rest of the run; training goes on."));
         }
     }
