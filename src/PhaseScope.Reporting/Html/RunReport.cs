@@ -35,6 +35,7 @@ public static class RunReport
             return page;
         }
         Training(page, run, events);
+        Forecast(page, run, events);
         Consolidation(page, run, events);
         Spectral(page, run, events);
         Moments(page, run, events, grok, atSteps);
@@ -170,6 +171,33 @@ public static class RunReport
             "No curvature recorded (grok --curvature).");
         page.Figure(new PlotlyFigure("Tail index (Hill)", yTitle: "α̂")
             .Line("α̂", run.Series("consolidation/tail_index")).Line("d_H = clip(α̂, 1, 2)", run.Series("consolidation/d_h"), "dot"), events);
+        page.Raw("</div>");
+    }
+
+    /// <summary>The live grok forecast (issue 22; experimental) and the local learning coefficient, when the run has them.</summary>
+    static void Forecast(ReportPage page, RunData run, EventOverlay events)
+    {
+        bool forecast = run.Has(GrokForecastSink.Metric), llc = run.Has("llc/lambda_hat");
+        if (!forecast && !llc) return;
+        page.Section("forecast", "Grok forecast and local learning coefficient",
+            "P(grok within H steps) from the combined predictor (experimental; fitted and cross-validated by 'phasescope verdict', docs/RESULTS.md) beside how often held-out forecasts like it came true; " +
+            "the local learning coefficient λ̂ (SGLD, grok --llc N) with ± one standard error over chains: Hoogland et al. read its turns as stage boundaries.");
+        page.Raw("<div class=\"grid\">");
+        if (forecast)
+        {
+            var f = new PlotlyFigure("Grok forecast", yTitle: "probability").Line("P(grok within H steps)", run.Series(GrokForecastSink.Metric))
+                .Line("observed share of such forecasts that came true", run.Series(GrokForecastSink.ObservedMetric), "dot");
+            f.HorizontalLines.Add((0.5, "0.5"));
+            page.Figure(f, events);
+        }
+        if (llc)
+        {
+            var lambda = run.Series("llc/lambda_hat");
+            var se = run.Series("llc/se").ToDictionary(p => p.Step, p => p.Value);
+            page.Figure(new PlotlyFigure("Local learning coefficient λ̂", yTitle: "λ̂").Line("λ̂", lambda)
+                .Line("λ̂ + SE", lambda.Select(p => (p.Step, p.Value + se.GetValueOrDefault(p.Step))).ToList(), "dot")
+                .Line("λ̂ − SE", lambda.Select(p => (p.Step, p.Value - se.GetValueOrDefault(p.Step))).ToList(), "dot"), events);
+        }
         page.Raw("</div>");
     }
 

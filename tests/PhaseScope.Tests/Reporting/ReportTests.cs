@@ -25,6 +25,29 @@ public class ReportTests
         return dir;
     }
 
+    /// <summary>The forecast/LLC section appears only in runs that recorded either, with both charts.</summary>
+    [Fact]
+    public void ForecastAndLlcSectionOnlyWhenRecorded()
+    {
+        using var tmp = new TempDirectory();
+        var without = MakeRun(tmp.Path, "a", 60, spectral: false);
+        RunReport.Write(without, Path.Combine(tmp.Path, "a.html"));
+        Assert.DoesNotContain("<section id=\"forecast\"", File.ReadAllText(Path.Combine(tmp.Path, "a.html")));
+
+        var dir = Path.Combine(tmp.Path, "b");
+        using (var store = RunStore.Create(dir, "b", "grok", new Dictionary<string, string>()))
+        {
+            for (long s = 100; s <= 500; s += 100)
+                store.Write([new(s, "eval/test_acc", 0.1), new(s, "forecast/p_grok", s / 1000.0), new(s, "forecast/p_grok_observed", 0.2), new(s, "llc/lambda_hat", 50 + s / 10.0), new(s, "llc/se", 2)]);
+            store.Complete("completed", "{}");
+        }
+        RunReport.Write(dir, Path.Combine(tmp.Path, "b.html"));
+        var text = File.ReadAllText(Path.Combine(tmp.Path, "b.html"));
+        Assert.Contains("<section id=\"forecast\"", text);
+        Assert.Contains("Grok forecast", text);
+        Assert.Contains("Local learning coefficient", text);
+    }
+
     [Fact]
     public void ReportHasEverySectionAndSaysWhichAreMissing()
     {
