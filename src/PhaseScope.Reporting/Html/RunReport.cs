@@ -1,5 +1,6 @@
 using PhaseScope.Diagnosis;
 using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
 using System.Globalization;
 using System.Text.Json;
 
@@ -177,7 +178,7 @@ public static class RunReport
     /// <summary>The live grok forecast (issue 22; experimental) and the local learning coefficient, when the run has them.</summary>
     static void Forecast(ReportPage page, RunData run, EventOverlay events)
     {
-        bool forecast = run.Has(GrokForecastSink.Metric), llc = run.Has("llc/lambda_hat");
+        bool forecast = run.Has(GrokForecastSink.Metric), llc = run.Has(LlcProbe.LambdaHatMetric);
         if (!forecast && !llc) return;
         page.Section("forecast", "Grok forecast and local learning coefficient",
             "P(grok within H steps) from the combined predictor (experimental; fitted and cross-validated by 'phasescope verdict', docs/RESULTS.md) beside how often held-out forecasts like it came true; " +
@@ -192,8 +193,8 @@ public static class RunReport
         }
         if (llc)
         {
-            var lambda = run.Series("llc/lambda_hat");
-            var se = run.Series("llc/se").ToDictionary(p => p.Step, p => p.Value);
+            var lambda = run.Series(LlcProbe.LambdaHatMetric);
+            var se = run.Series(LlcProbe.StandardErrorMetric).ToDictionary(p => p.Step, p => p.Value);
             page.Figure(new PlotlyFigure("Local learning coefficient λ̂", yTitle: "λ̂").Line("λ̂", lambda)
                 .Line("λ̂ + SE", lambda.Select(p => (p.Step, p.Value + se.GetValueOrDefault(p.Step))).ToList(), "dot")
                 .Line("λ̂ − SE", lambda.Select(p => (p.Step, p.Value - se.GetValueOrDefault(p.Step))).ToList(), "dot"), events);

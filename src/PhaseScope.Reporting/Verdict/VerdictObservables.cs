@@ -22,7 +22,7 @@ public static class VerdictObservables
     [
         "spectral/gap_ratio", "spectral/g23", "spectral/k_star",
         "consolidation/p", "consolidation/p_smoothed", "consolidation/c_alpha", "consolidation/tail_index",
-        "curvature/lambda_max", "moments/m_cap", "moments/d0", "param_norm", "llc/lambda_hat",
+        "curvature/lambda_max", "moments/m_cap", "moments/d0", "param_norm", PhaseScope.Monitoring.Probes.LlcProbe.LambdaHatMetric,
         "eval/test_loss", "eval/test_acc", "eval/train_loss", "eval/train_acc",
     ];
 

@@ -35,6 +35,11 @@ public sealed class LlcProbe : IProbe
         Seed = seed;
     }
 
+    /// <summary>Metric names (defined once: the verdict and the report read these).</summary>
+    public const string LambdaHatMetric = "llc/lambda_hat", StandardErrorMetric = "llc/se", ReferenceLossMetric = "llc/reference_loss", DivergedMetric = "llc/diverged";
+    /// <summary>Event kinds.</summary>
+    public const string TurnEvent = "llc_turn", DivergedEvent = "llc_diverged";
+
     /// <summary>Estimator settings.</summary>
     public LlcOptions Options { get; }
     /// <summary>n.</summary>
@@ -64,15 +69,15 @@ public sealed class LlcProbe : IProbe
         var estimate = LocalLearningCoefficient.Estimate(context.Parameters.Select(p => p.Value).ToArray(),
             k => BatchSize is int b ? source.LossOnBatch(unchecked(baseSeed + k), b) : source.LossOnBatch(unchecked(baseSeed + k)),
             TrainExamples, Options with { Seed = unchecked(Options.Seed + context.Step) });
-        output.Metric("llc/diverged", estimate.Diverged);
-        output.Metric("llc/reference_loss", estimate.ReferenceLoss);
+        output.Metric(DivergedMetric, estimate.Diverged);
+        output.Metric(ReferenceLossMetric, estimate.ReferenceLoss);
         if (estimate.Diverged > 0)
-            output.Event("llc_diverged", $"{estimate.Diverged} of {Options.Chains} SGLD chains diverged at step size {F(Options.StepSize)}: lower --llc-step-size (or raise --llc-localization).");
+            output.Event(DivergedEvent, $"{estimate.Diverged} of {Options.Chains} SGLD chains diverged at step size {F(Options.StepSize)}: lower --llc-step-size (or raise --llc-localization).");
         if (double.IsNaN(estimate.LambdaHat)) return;
-        output.Metric("llc/lambda_hat", estimate.LambdaHat);
-        output.MetricIfFinite("llc/se", estimate.StandardError);
+        output.Metric(LambdaHatMetric, estimate.LambdaHat);
+        output.MetricIfFinite(StandardErrorMetric, estimate.StandardError);
         readings.Add((context.Step, estimate.LambdaHat, double.IsFinite(estimate.StandardError) ? estimate.StandardError : 0));
-        if (Turn(readings) is { } turn) output.Event("llc_turn", turn);
+        if (Turn(readings) is { } turn) output.Event(TurnEvent, turn);
     }
 
     /// <summary>The <c>llc_turn</c> message when the last three readings a, b, c turn (b − a and c − b of opposite sign,
