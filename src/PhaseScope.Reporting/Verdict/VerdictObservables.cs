@@ -27,9 +27,9 @@ public static class VerdictObservables
     ];
 
     /// <summary>Families read by pattern (PREFIX*SUFFIX, one name per tensor or order): Q̂_α(K) of seed 000 (global only),
-    /// the weight spectra's σ₁/σ₂ and power-law α (seed 001 Test 7 as the seed ran it), the attention operator's σ₁/σ₂ and σ₂/σ₃.</summary>
+    /// the weight spectra's σ₁/σ₂ and power-law α (seed 001 Test 7 as the seed ran it), the attention operator's σ₁/σ₂, σ₂/σ₃, σ₂ and σ₃ (its g₂₃).</summary>
     public static readonly (string Prefix, string Suffix)[] Patterns =
-        [("moments/q_hat@", ""), ("weights/", "/ratio12"), ("weights/", "/alpha"), ("attn_op/", "/ratio12"), ("attn_op/", "/ratio23")];
+        [("moments/q_hat@", ""), ("weights/", "/ratio12"), ("weights/", "/alpha"), ("attn_op/", "/ratio12"), ("attn_op/", "/ratio23"), ("attn_op/", "/sigma_2"), ("attn_op/", "/sigma_3")];
 
     /// <summary>True when the verdict loads the stored series <paramref name="name"/>.</summary>
     public static bool Includes(string name)

@@ -142,6 +142,26 @@ public static class VerdictReport
             foreach (var r in Order(modular)) md.AppendLine(Test7Row(r, runs, r.Op ?? "-"));
             md.AppendLine();
         }
+        var weighted = runs.Where(r => AttentionBlock(r) is not null).ToList();
+        if (weighted.Count > 0)
+        {
+            md.AppendLine("## Seed 001 Test 7 as the seed measured it: weight spectra").AppendLine();
+            md.AppendLine("The seed's modular table reads the *attention operator's* spectrum (here M = W_Qᵀ W_K of the first block, `grok --weight-spectra`), not the update window's Gram matrix: " +
+                "g₂₃ = σ₂² − σ₃² at the first evaluation and at the grok step (controls: matched step, or their end), its decline, and σ₁/σ₂ of M at both.").AppendLine();
+            md.AppendLine("| run | op | seed | wd | grok step | g₂₃ first | g₂₃ at grok | decline | σ₁/σ₂ first → at grok |").AppendLine("|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in Order(weighted))
+            {
+                var block = AttentionBlock(r)!;
+                long at = r.GrokStep ?? IndicatorScore.MatchedStep(r, runs) ?? r.Steps;
+                double? G(long step) => r.At(block + "/sigma_2", step) is double a && r.At(block + "/sigma_3", step) is double b ? a * a - b * b : null;
+                long first = r.Series[block + "/sigma_2"][0].Step;
+                double? g0 = G(first), g1 = G(at);
+                string decline = g0 is double x && g1 is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
+                string ratio = $"{N(r.At(block + "/ratio12", first))} → {N(r.At(block + "/ratio12", at))}";
+                md.AppendLine($"| {r.Name} | {r.Op ?? r.Task} | {r.Seed} | {r.WeightDecayText} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? $"— ({at})")} | {N(g0)} | {N(g1)} | {decline} | {ratio} |");
+            }
+            md.AppendLine();
+        }
         var others = runs.Where(r => r.Task != "modular").ToList();
         if (others.Count > 0)
         {
@@ -249,6 +269,11 @@ public static class VerdictReport
         string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
         return $"| {r.Name} | {kind} | {r.Seed} | {r.WeightDecayText} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
     }
+
+    /// <summary>The first attention block whose operator spectrum the run stored (<c>attn_op/BLOCK</c>), or null.</summary>
+    static string? AttentionBlock(SweepRun r) =>
+        r.Series.Keys.Where(k => k.StartsWith("attn_op/", StringComparison.Ordinal) && k.EndsWith("/sigma_2", StringComparison.Ordinal) && r.Series[k].Count > 0
+            && r.Series.ContainsKey(k[..^"sigma_2".Length] + "sigma_3")).Order(StringComparer.Ordinal).Select(k => k[..^"/sigma_2".Length]).FirstOrDefault();
 
     static double? Finite(double v) => double.IsFinite(v) ? v : null;
 

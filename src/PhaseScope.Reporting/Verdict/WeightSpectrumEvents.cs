@@ -8,9 +8,10 @@ namespace PhaseScope.Reporting.Verdict;
 /// window's Gram matrix. Derived from the weight-spectra probe's stored series (<c>grok --weight-spectra</c>) and scored
 /// beside every other event by <see cref="IndicatorScore"/>:
 /// <list type="bullet">
-/// <item><c>weight_gap23_closed</c>: the attention operator's sub-leading gap σ₂/σ₃ − 1 (<c>attn_op/BLOCK/ratio23</c>) has
-/// fallen to at most <see cref="ClosedFraction"/> of its first reading: the seed's modular-arithmetic claim that "the
-/// sub-leading gap closes monotonically before grokking" (§27; its table: 1.32 → 0.18 on average).</item>
+/// <item><c>weight_gap23_closed</c>: the attention operator's sub-leading gap g₂₃ = σ₂² − σ₃² (from
+/// <c>attn_op/BLOCK/sigma_2</c> and <c>sigma_3</c>, the same g₂₃ as the Gram tables') has fallen to at most
+/// <see cref="ClosedFraction"/> of its first reading: the seed's modular-arithmetic claim that "the sub-leading gap
+/// closes monotonically before grokking" (§27; its table: 1.32 → 0.18 on average).</item>
 /// <item><c>weight_gap_opened</c>: σ₁/σ₂ of a query projection (<c>weights/…q_proj.weight/ratio12</c>, the seed's Dyck and
 /// SCAN measurement) crosses above <see cref="OpenAbove"/> after a reading at or below it (the seed's gap opening
 /// after grokking, §27).</item>
@@ -34,22 +35,25 @@ public static class WeightSpectrumEvents
         var events = new List<MonitorEvent>();
         foreach (var (name, points) in series.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (name.StartsWith("attn_op/", StringComparison.Ordinal) && name.EndsWith("/ratio23", StringComparison.Ordinal))
+            if (name.StartsWith("attn_op/", StringComparison.Ordinal) && name.EndsWith("/sigma_2", StringComparison.Ordinal)
+                && series.TryGetValue(name[..^"sigma_2".Length] + "sigma_3", out var third))
             {
+                var s3 = third.ToDictionary(p => p.Step, p => p.Value);
+                var block = name[..^"/sigma_2".Length];
                 double? first = null;
                 bool closed = false;
-                foreach (var (step, ratio) in points)
+                foreach (var (step, s2) in points)
                 {
-                    if (!double.IsFinite(ratio)) continue;
-                    double gap = ratio - 1;
+                    if (!s3.TryGetValue(step, out var v3) || !double.IsFinite(s2) || !double.IsFinite(v3)) continue;
+                    double gap = s2 * s2 - v3 * v3;
                     first ??= gap;
                     bool now = first > 0 && gap <= ClosedFraction * first.Value;
                     if (now && !closed)
-                        events.Add(new MonitorEvent(step, Gap23Closed, Source, $"{name}: σ₂/σ₃ − 1 = {F(gap)}, at most {ClosedFraction:P0} of its first reading {F(first.Value)}"));
+                        events.Add(new MonitorEvent(step, Gap23Closed, Source, $"{block}: σ₂² − σ₃² = {F(gap)}, at most {ClosedFraction:P0} of its first reading {F(first.Value)}"));
                     closed = now;
                 }
             }
-            else if (name.StartsWith("weights/", StringComparison.Ordinal) && name.EndsWith("q_proj.weight/ratio12", StringComparison.Ordinal))
+            if (name.StartsWith("weights/", StringComparison.Ordinal) && name.EndsWith("q_proj.weight/ratio12", StringComparison.Ordinal))
             {
                 bool? open = null;
                 foreach (var (step, ratio) in points)

@@ -44,14 +44,16 @@ public class WeightSpectrumEventsTests
 {
     static IReadOnlyList<(long, double)> S(params double[] v) => v.Select((x, i) => (100L * (i + 1), x)).ToList();
 
-    /// <summary>σ₂/σ₃ = 2.2, 2.0, 1.7, 1.55, 1.5: the gap 1.2 first falls to half or less (0.55 ≤ 0.6) at step 400. σ₁/σ₂ of a query projection
+    /// <summary>σ₂ = 2, 2, 1.8, 1.6, 1.5 over σ₃ = 1, 1.2, 1.3, 1.3, 1.2: g₂₃ = 3, 2.56, 1.55, 0.87, 0.81 first falls to half of 3
+    /// or less at step 400. σ₁/σ₂ of a query projection
     /// 1.2, 1.4, 1.6, 1.3, 1.8: opens at 300 and again at 500; a key projection's series is not read.</summary>
     [Fact]
     public void FiresWhereTheHandCountSays()
     {
         var events = WeightSpectrumEvents.Derive(new Dictionary<string, IReadOnlyList<(long, double)>>
         {
-            ["attn_op/layers.0.attn/ratio23"] = S(2.2, 2.0, 1.7, 1.55, 1.5),
+            ["attn_op/layers.0.attn/sigma_2"] = S(2, 2, 1.8, 1.6, 1.5),
+            ["attn_op/layers.0.attn/sigma_3"] = S(1, 1.2, 1.3, 1.3, 1.2),
             ["weights/layers.0.attn.q_proj.weight/ratio12"] = S(1.2, 1.4, 1.6, 1.3, 1.8),
             ["weights/layers.0.attn.k_proj.weight/ratio12"] = S(1.2, 1.4, 1.6, 1.3, 1.8),
         });
