@@ -165,6 +165,7 @@ public static class GrokCommand
     {
         s = s.WithDefaultMicroBatches(s.Trainer.BatchSize);
         s.Validate();
+        var predictor = s.ForecastModel();
         TorchRuntime.Initialize(s.Threads);
 
         using var data = CreateData(s);
@@ -183,7 +184,7 @@ public static class GrokCommand
         config[GrokSettings.FingerprintKey] = s.Fingerprint();
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", config);
         s.Save(runDir);
-        return Train(s, json, data, model, store, runDir, null, [], null, []);
+        return Train(s, predictor, json, data, model, store, runDir, null, [], null, []);
     }
 
     /// <summary>
@@ -211,6 +212,7 @@ public static class GrokCommand
             s = s with { Threads = Environment.ProcessorCount };
         }
         s.Validate();
+        var predictor = s.ForecastModel();
         TorchRuntime.Initialize(s.Threads);
         var checkpoints = Path.Combine(runDir, "checkpoints");
         var point = ResumePoint.Latest(checkpoints, out var skipped)
@@ -220,7 +222,7 @@ public static class GrokCommand
         var earlier = stored.Where(e => e.Step <= point.Step).ToList();
         List<MetricRecord> diagnosed;   // what the run diagnosis had read up to the point
         using (var reader = RunReader.Open(runDir))
-            diagnosed = RunDiagnosis.Inputs.Concat(s.ForecastModel()?.Features ?? []).Distinct().SelectMany(name => reader.Series(name).Where(x => x.Step <= point.Step)
+            diagnosed = RunDiagnosis.Inputs.Concat(predictor?.Features ?? []).Distinct().SelectMany(name => reader.Series(name).Where(x => x.Step <= point.Step)
                 .Select(x => new MetricRecord(x.Step, name, x.Value))).ToList();
 
         using var data = CreateData(s);
@@ -234,7 +236,7 @@ public static class GrokCommand
             earlier.Add(e);
         }
         if (s.TensorBoard) TensorBoardSink.ForgetAfter(Path.Combine(runDir, "tensorboard"), point.Step);
-        return Train(s, json, data, model, store, runDir, point, earlier, skipped, diagnosed);
+        return Train(s, predictor, json, data, model, store, runDir, point, earlier, skipped, diagnosed);
     }
 
     /// <summary>
@@ -269,7 +271,7 @@ public static class GrokCommand
         _ => Dyck1.Create(s.DataSeed),
     };
 
-    static int Train(GrokSettings s, bool json, TaskData data, nn.Module<Tensor, Tensor> model, RunStore store, string runDir,
+    static int Train(GrokSettings s, PhaseScope.Diagnosis.GrokPredictor? predictor, bool json, TaskData data, nn.Module<Tensor, Tensor> model, RunStore store, string runDir,
         ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics)
     {
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
@@ -284,7 +286,7 @@ public static class GrokCommand
             var diagnosis = new DiagnosisSink(RunDiagnosis.Replay(diagnosedMetrics, earlierEvents, new RunDiagnosis { GrokThreshold = s.Trainer.GrokThreshold }),
                 e => watching!.Emit(e));
             readings.Diagnosis = diagnosis.Diagnosis;
-            var forecast = s.ForecastModel() is { } predictor ? new GrokForecastSink(predictor, m => watching!.Record(m), e => watching!.Emit(e)) : null;
+            var forecast = predictor is not null ? new GrokForecastSink(predictor, m => watching!.Record(m), e => watching!.Emit(e)) : null;
             readings.Forecast = forecast;
             forecast?.Seed(diagnosedMetrics);   // resumed: the readings the uninterrupted run's forecast would hold
             IMonitorSink[] sinks = [store, .. tensorboard is null ? Array.Empty<IMonitorSink>() : [tensorboard], readings, diagnosis, .. forecast is null ? Array.Empty<IMonitorSink>() : [forecast]];

@@ -139,7 +139,8 @@ public sealed record GrokSettings
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Forecast { get; init; }
 
-    /// <summary>The forecast model these settings ask for (null: off).</summary>
+    /// <summary>The forecast model these settings ask for (null: off); the command reads it once per run, after
+    /// <see cref="Validate"/>, and passes it along.</summary>
     /// <exception cref="UsageException">The file is missing or not a model.</exception>
     public PhaseScope.Diagnosis.GrokPredictor? ForecastModel()
     {
@@ -232,7 +233,6 @@ public sealed record GrokSettings
         if (CurvatureTrack is < 1 or > 1_000_000) throw new UsageException($"--curvature-track takes the calls between cold checks, 1 to 1,000,000 (got {CurvatureTrack}).");
         if (CurvatureTrack is not null && !Curvature) throw new UsageException("--curvature-track only applies with --curvature.");
         Llc?.Validate();
-        if (Forecast is not null) ForecastModel();
         if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
         if (!(LanczosTolerance > 0) || LanczosTolerance >= 1) throw new UsageException($"--lanczos-tolerance must lie in (0, 1) (got {LanczosTolerance}).");
         if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");

@@ -98,8 +98,7 @@ public static partial class LlcCommand
         {
             try { ModelWeights.Load(model, available[step], "Was the checkpoint written by this run?"); }
             catch (ResumeException e) { throw new UsageException(e.Message); }
-            var est = LocalLearningCoefficient.Estimate(parameters, k => source.LossOnBatch(unchecked(options.Seed * 1_000_003 + step * 100_003 + k)), data.TrainCount,
-                options with { Seed = unchecked(options.Seed + step) });
+            var est = LlcProbe.EstimateAt(parameters, source, step, options, data.TrainCount, options.Seed);
             rows.Add((step, est));
             if (!double.IsNaN(est.LambdaHat))
             {

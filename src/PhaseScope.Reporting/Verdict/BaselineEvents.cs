@@ -46,41 +46,36 @@ public static class BaselineEvents
 
         var loss = Get("eval/test_loss");
         double maxLoss = double.NegativeInfinity;
-        bool wasLoss = false;
+        var lossEdge = new RisingEdge();
         for (int i = 0; i < loss.Count; i++)
         {
             maxLoss = Math.Max(maxLoss, loss[i].Value);
             bool falling = i >= FallingEvaluations && Enumerable.Range(i - FallingEvaluations + 1, FallingEvaluations).All(j => loss[j].Value < loss[j - 1].Value);
             bool now = falling && loss[i].Value <= (1 - LossDrop) * maxLoss;
-            if (now && !wasLoss) events.Add(Event(loss[i].Step, TestLossFalling, $"test loss {F(loss[i].Value)} fell {FallingEvaluations} evaluations running, {F(100 * (1 - loss[i].Value / maxLoss))} % below its maximum {F(maxLoss)}"));
-            wasLoss = now;
+            if (lossEdge.Fires(now)) events.Add(Event(loss[i].Step, TestLossFalling, $"test loss {F(loss[i].Value)} fell {FallingEvaluations} evaluations running, {F(100 * (1 - loss[i].Value / maxLoss))} % below its maximum {F(maxLoss)}"));
         }
 
         var train = Get("eval/train_acc").ToDictionary(p => p.Step, p => p.Value);
         double maxGap = double.NegativeInfinity;
-        bool wasGap = false, wasHalf = false;
+        RisingEdge gapEdge = new(), halfEdge = new();
         foreach (var (step, test) in Get("eval/test_acc"))
         {
-            bool half = test >= 0.5;
-            if (half && !wasHalf) events.Add(Event(step, TestAccuracyHalf, $"test accuracy {F(test)} ≥ 0.5"));
-            wasHalf = half;
-            if (!train.TryGetValue(step, out var tr)) { wasGap = false; continue; }
+            if (halfEdge.Fires(test >= 0.5)) events.Add(Event(step, TestAccuracyHalf, $"test accuracy {F(test)} ≥ 0.5"));
+            if (!train.TryGetValue(step, out var tr)) { gapEdge.Undefined(); continue; }
             double gap = tr - test;
             maxGap = Math.Max(maxGap, gap);
             bool now = tr >= Memorised && gap <= maxGap - GapDrop;
-            if (now && !wasGap) events.Add(Event(step, AccuracyGapShrinking, $"train − test accuracy {F(gap)}, {F(maxGap - gap)} below its maximum {F(maxGap)} (train {F(tr)})"));
-            wasGap = now;
+            if (gapEdge.Fires(now)) events.Add(Event(step, AccuracyGapShrinking, $"train − test accuracy {F(gap)}, {F(maxGap - gap)} below its maximum {F(maxGap)} (train {F(tr)})"));
         }
 
         double maxNorm = double.NegativeInfinity;
-        bool wasNorm = false;
+        var normEdge = new RisingEdge();
         foreach (var (step, norm) in Get("param_norm"))
         {
-            if (!double.IsFinite(norm)) { wasNorm = false; continue; }
+            if (!double.IsFinite(norm)) { normEdge.Undefined(); continue; }
             maxNorm = Math.Max(maxNorm, norm);
             bool now = norm <= (1 - NormDrop) * maxNorm;
-            if (now && !wasNorm) events.Add(Event(step, WeightNormDecline, $"‖θ‖ {F(norm)}, {F(100 * (1 - norm / maxNorm))} % below its maximum {F(maxNorm)}"));
-            wasNorm = now;
+            if (normEdge.Fires(now)) events.Add(Event(step, WeightNormDecline, $"‖θ‖ {F(norm)}, {F(100 * (1 - norm / maxNorm))} % below its maximum {F(maxNorm)}"));
         }
         return events;
     }

@@ -41,27 +41,23 @@ public static class WeightSpectrumEvents
                 var s3 = third.ToDictionary(p => p.Step, p => p.Value);
                 var block = name[..^"/sigma_2".Length];
                 double? first = null;
-                bool closed = false;
+                var closedEdge = new RisingEdge();
                 foreach (var (step, s2) in points)
                 {
                     if (!s3.TryGetValue(step, out var v3) || !double.IsFinite(s2) || !double.IsFinite(v3)) continue;
                     double gap = s2 * s2 - v3 * v3;
                     first ??= gap;
-                    bool now = first > 0 && gap <= ClosedFraction * first.Value;
-                    if (now && !closed)
+                    if (closedEdge.Fires(first > 0 && gap <= ClosedFraction * first.Value))
                         events.Add(new MonitorEvent(step, Gap23Closed, Source, $"{block}: σ₂² − σ₃² = {F(gap)}, at most {ClosedFraction:P0} of its first reading {F(first.Value)}"));
-                    closed = now;
                 }
             }
             if (name.StartsWith("weights/", StringComparison.Ordinal) && name.EndsWith("q_proj.weight/ratio12", StringComparison.Ordinal))
             {
-                bool? open = null;
+                var openEdge = new RisingEdge(firstCanFire: false);
                 foreach (var (step, ratio) in points)
                 {
                     if (!double.IsFinite(ratio)) continue;
-                    bool now = ratio > OpenAbove;
-                    if (now && open == false) events.Add(new MonitorEvent(step, GapOpened, Source, $"{name}: σ₁/σ₂ = {F(ratio)} > {F(OpenAbove)}"));
-                    open = now;
+                    if (openEdge.Fires(ratio > OpenAbove)) events.Add(new MonitorEvent(step, GapOpened, Source, $"{name}: σ₁/σ₂ = {F(ratio)} > {F(OpenAbove)}"));
                 }
             }
         }

@@ -65,10 +65,7 @@ public sealed class LlcProbe : IProbe
     {
         if (context.LossSource is not { } source)
             throw new InvalidOperationException("The LLC probe needs a loss source: set monitor.LossSource (the built-in trainer does).");
-        long baseSeed = unchecked(Seed * 1_000_003 + context.Step * 100_003);
-        var estimate = LocalLearningCoefficient.Estimate(context.Parameters.Select(p => p.Value).ToArray(),
-            k => BatchSize is int b ? source.LossOnBatch(unchecked(baseSeed + k), b) : source.LossOnBatch(unchecked(baseSeed + k)),
-            TrainExamples, Options with { Seed = unchecked(Options.Seed + context.Step) });
+        var estimate = EstimateAt(context.Parameters.Select(p => p.Value).ToArray(), source, context.Step, Options, TrainExamples, Seed, BatchSize);
         output.Metric(DivergedMetric, estimate.Diverged);
         output.Metric(ReferenceLossMetric, estimate.ReferenceLoss);
         if (estimate.Diverged > 0)
@@ -78,6 +75,27 @@ public sealed class LlcProbe : IProbe
         output.MetricIfFinite(StandardErrorMetric, estimate.StandardError);
         readings.Add((context.Step, estimate.LambdaHat, double.IsFinite(estimate.StandardError) ? estimate.StandardError : 0));
         if (Turn(readings) is { } turn) output.Event(TurnEvent, turn);
+    }
+
+    /// <summary>
+    /// λ̂ at the parameters' current values for training step <paramref name="step"/>, seeded from the step so that the
+    /// probe during training and <c>phasescope llc</c> over that step's checkpoint draw the same batches and noise:
+    /// batch k uses seed <c>batchSeed·1,000,003 + step·100,003 + k</c>, the SGLD noise <c>options.Seed + step</c>.
+    /// </summary>
+    /// <param name="parameters">θ (restored exactly afterwards).</param>
+    /// <param name="source">Loss on seeded training batches.</param>
+    /// <param name="step">The training step θ belongs to.</param>
+    /// <param name="options">Estimator settings.</param>
+    /// <param name="trainExamples">n, the training-set size.</param>
+    /// <param name="batchSeed">Seed of the SGLD batches.</param>
+    /// <param name="batchSize">Examples per SGLD batch; null: the source's own batch.</param>
+    public static LlcEstimate EstimateAt(IReadOnlyList<TorchSharp.torch.Tensor> parameters, ILossSource source, long step, LlcOptions options,
+        long trainExamples, long batchSeed, int? batchSize = null)
+    {
+        long baseSeed = unchecked(batchSeed * 1_000_003 + step * 100_003);
+        return LocalLearningCoefficient.Estimate(parameters,
+            k => batchSize is int b ? source.LossOnBatch(unchecked(baseSeed + k), b) : source.LossOnBatch(unchecked(baseSeed + k)),
+            trainExamples, options with { Seed = unchecked(options.Seed + step) });
     }
 
     /// <summary>The <c>llc_turn</c> message when the last three readings a, b, c turn (b − a and c − b of opposite sign,
