@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training;
 
 /// <summary>
-/// The trainer used by PhaseScope's experiments: AdamW with decoupled weight decay and gradient
+/// The trainer used by PhaseScope's experiments: AdamW (or Muon, <see cref="TrainerOptions.Optimizer"/>) with decoupled weight decay and gradient
 /// clipping, full- or mini-batch, periodic evaluation, and the monitor's two calls around the optimizer
 /// step. Same seed on the same machine (and thread count) gives identical metrics: initialisation is
 /// seeded with <c>torch.manual_seed</c> by the caller before building the model, batches come from a
@@ -76,13 +76,30 @@ public sealed class Trainer
     /// uninterrupted one.</summary>
     public ResumePoint? ResumeFrom { get; init; }
 
+    /// <summary>The optimizer <see cref="TrainerOptions.Optimizer"/> names: AdamW over every parameter, or Muon for the
+    /// hidden weights with AdamW for the rest.</summary>
+    ITrainingOptimizer CreateOptimizer()
+    {
+        if (options.Optimizer == TrainerOptions.MuonName)
+        {
+            try
+            {
+                return new Muon(model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)),
+                    options.MuonLearningRate ?? Muon.DefaultLearningRate, options.MuonMomentum ?? Muon.DefaultMomentum,
+                    options.LearningRate, options.Beta1, options.Beta2, options.WeightDecay);
+            }
+            catch (ArgumentException e) { throw new TaskConfigurationException(e.Message); }
+        }
+        return new KeptAdamW(model.parameters().Where(p => p.requires_grad), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
+    }
+
     /// <summary>Runs the loop.</summary>
     public TrainResult Run(CancellationToken cancel = default)
     {
         ValidateControl();
         var parameters = model.parameters().ToList();
         CurrentLearningRate = options.LearningRate;
-        using var optimizer = new KeptAdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
+        using var optimizer = CreateOptimizer();
         using var generator = new Generator((ulong)options.Seed);
         var sampler = new BatchSampler(task.TrainCount, options.BatchSize, generator);
         var evaluations = new List<EvaluationPoint>();
@@ -113,7 +130,7 @@ public sealed class Trainer
         for (step = first; step <= options.Steps && stop is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
         {
             using var scope = NewDisposeScope();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             using var idx = sampler.Next();
             var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
             var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
@@ -128,7 +145,7 @@ public sealed class Trainer
             Monitor?.AfterBackward(step, loss);
             stop = Control(step, optimizer);
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-            optimizer.step();
+            optimizer.Step();
             Monitor?.AfterStep(step);
 
             if (step % options.EvaluateEvery == 0 || step == options.Steps)
@@ -180,12 +197,12 @@ public sealed class Trainer
     }
 
     /// <summary>Feeds a fresh consolidation reading to the controllers; returns a stop decision when one fires.</summary>
-    StopDecision? Control(long step, optim.Optimizer optimizer)
+    StopDecision? Control(long step, ITrainingOptimizer optimizer)
     {
         if (step < ControlFromStep || Consolidation?.Latest is not { } reading || reading.Step != step) return null;
         if (AdaptiveLearningRate?.Observe(step, reading.P) is { } change)
         {
-            AdaptiveLearningRate.ApplyTo(optimizer);
+            optimizer.SetLearningRate(change.To);
             CurrentLearningRate = change.To;
             Monitor!.LearningRate = change.To;
             Monitor.Emit(new MonitorEvent(step, "lr_changed", "adaptive_lr",
@@ -219,7 +236,7 @@ public sealed class Trainer
         }
     }
 
-    void SaveCheckpoint(int step, optim.Optimizer optimizer, IReadOnlyList<EvaluationPoint> evaluations, long? grokStep)
+    void SaveCheckpoint(int step, ITrainingOptimizer optimizer, IReadOnlyList<EvaluationPoint> evaluations, long? grokStep)
     {
         var dir = CheckpointDirectory!;
         Directory.CreateDirectory(dir);
@@ -234,7 +251,7 @@ public sealed class Trainer
         AtomicFile.Write(Path.Combine(dir, optimizerFile), s =>
         {
             using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-            ((OptimizerHelper)optimizer).save_state_dict(w);
+            optimizer.SaveState(w);
         });
         files.Add(optimizerFile);
         if (Monitor is not null)
@@ -250,7 +267,7 @@ public sealed class Trainer
     }
 
     /// <summary>The controllers' state of <paramref name="point"/>, and the learning rate they had set.</summary>
-    void RestoreControl(ResumePoint point, optim.Optimizer optimizer)
+    void RestoreControl(ResumePoint point, ITrainingOptimizer optimizer)
     {
         if (AdaptiveLearningRate is null && EarlyStopping is null) return;
         if (point.Control is not { } c)
@@ -275,11 +292,11 @@ public sealed class Trainer
         {
             throw new ResumeException($"The resume point's controller state does not fit these settings ({ex.Message}).", ex);
         }
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = point.LearningRate;
+        optimizer.SetLearningRate(point.LearningRate);
     }
 
     /// <summary>Loads the model and optimizer state of <paramref name="point"/> and replays the batch order to it.</summary>
-    void Restore(ResumePoint point, optim.Optimizer optimizer, BatchSampler sampler)
+    void Restore(ResumePoint point, ITrainingOptimizer optimizer, BatchSampler sampler)
     {
         if (CheckpointDirectory is null) throw new ResumeException("Resuming needs the run's checkpoint folder.");
         // A point at the last step (killed after the final checkpoint) restores and trains nothing: the run is then finished.
@@ -290,7 +307,7 @@ public sealed class Trainer
         try
         {
             using var s = File.OpenRead(Path.Combine(dir, point.OptimizerFile));
-            ((KeptAdamW)optimizer).LoadState(s);
+            optimizer.LoadState(s);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ArgumentException or InvalidOperationException or InvalidDataException)
         {

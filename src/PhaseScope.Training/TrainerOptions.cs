@@ -31,6 +31,21 @@ public sealed record TrainerOptions
     /// precedes the transition and a margin after it; controls, which never grok, still run every step.</summary>
     public int? StopAfterGrok { get; init; }
 
+    /// <summary>The optimizer: null or <c>adamw</c> for AdamW over every parameter, <see cref="MuonName"/> for
+    /// <see cref="Optimizers.Muon"/> on the hidden 2-D weights and AdamW (at <see cref="LearningRate"/>) for the rest.
+    /// Null is not written to JSON, so settings saved before the option existed keep their fingerprints.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Optimizer { get; init; }
+    /// <summary>Muon's learning rate η_M for the hidden weights (null: <see cref="Optimizers.Muon.DefaultLearningRate"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? MuonLearningRate { get; init; }
+    /// <summary>Muon's momentum μ (null: <see cref="Optimizers.Muon.DefaultMomentum"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? MuonMomentum { get; init; }
+
+    /// <summary>Names <see cref="Optimizer"/> accepts.</summary>
+    public const string AdamWName = "adamw", MuonName = "muon";
+
     /// <summary>Largest accepted learning rate: AdamW's first step size lr/(1 − β₁) (10·lr) must fit float32 (1e308 overflowed
     /// the optimizer's Scalar mid-run, issue 24). Absurd rates below it stay allowed: a diverging run is something to watch.</summary>
     public const double MaxLearningRate = 1e36;
@@ -47,6 +62,12 @@ public sealed record TrainerOptions
         if (!(GradientClip >= 0) || double.IsInfinity(GradientClip)) throw new TaskConfigurationException($"--clip must be a finite number ≥ 0 (got {GradientClip}); 0 disables clipping.");
         if (WeightDecay > 0 && LearningRate * WeightDecay >= 1)
             throw new TaskConfigurationException($"--lr {LearningRate} × --weight-decay {WeightDecay} = {LearningRate * WeightDecay:G3} ≥ 1: AdamW's decoupled decay multiplies the weights by 1 − lr·wd ≤ 0 every step (a sign flip, not a decay). Choose a smaller --lr or --weight-decay.");
+        if (Optimizer is not (null or AdamWName or MuonName)) throw new TaskConfigurationException($"--optimizer '{Optimizer}' is not an optimizer; use {AdamWName} or {MuonName}.");
+        if (Optimizer != MuonName && (MuonLearningRate is not null || MuonMomentum is not null)) throw new TaskConfigurationException("--muon-lr and --muon-momentum only apply with --optimizer muon.");
+        if (MuonLearningRate is double m && (!(m > 0) || m > 10)) throw new TaskConfigurationException($"--muon-lr must lie in (0, 10] (got {m}); the reference's is {Optimizers.Muon.DefaultLearningRate}.");
+        if (MuonMomentum is double mu && !(mu is >= 0 and < 1)) throw new TaskConfigurationException($"--muon-momentum must lie in [0, 1) (got {mu}).");
+        if (Optimizer == MuonName && WeightDecay > 0 && (MuonLearningRate ?? Optimizers.Muon.DefaultLearningRate) * WeightDecay >= 1)
+            throw new TaskConfigurationException($"--muon-lr {MuonLearningRate ?? Optimizers.Muon.DefaultLearningRate} × --weight-decay {WeightDecay} ≥ 1: the decay would flip the hidden weights' sign each step. Choose a smaller --weight-decay.");
         if (EvaluateEvery < 1) throw new TaskConfigurationException($"--eval-every must be positive (got {EvaluateEvery}).");
         if (StopAfterGrok < 0) throw new TaskConfigurationException($"--stop-after-grok must be ≥ 0 steps (got {StopAfterGrok}).");
         if (CheckpointEvery < 0) throw new TaskConfigurationException($"--checkpoint-every must be ≥ 0 (got {CheckpointEvery}).");

@@ -94,6 +94,7 @@ public static class GrokCommand
         var allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
 
         var llc = new Grok.LlcSettings.CommandOptions();
+        var optimizer = new Grok.OptimizerChoice();
         var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
@@ -104,6 +105,7 @@ public static class GrokCommand
             spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
         foreach (var o in llc.All) cmd.Options.Add(o);
+        foreach (var o in optimizer.All) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
         var preset = new Option<string?>("--preset") { Description = $"Model shape preset ({string.Join(", ", TaskDefaults.Presets)}): seed001-test7 is seed 001's 1-layer ≈ 400K-parameter modular model; explicit --layers/--d-model/--d-ff still win." };
         cmd.Options.Add(preset);
@@ -131,13 +133,13 @@ public static class GrokCommand
                     ? r.GetValue(op)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModularArithmetic.ParseOperation).ToArray()
                     : null,
                 P = r.GetValue(p), TrainFraction = r.GetValue(frac), ScanSplit = r.GetValue(scanSplit)!.ToLowerInvariant(), ScanTrainCount = r.GetValue(scanTrain), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
-                Trainer = new TrainerOptions
+                Trainer = optimizer.Bind(r, new TrainerOptions
                 {
                     Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? defaults.BatchSize,
                     LearningRate = r.GetValue(lr) ?? defaults.LearningRate, Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd),
                     GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
                     CheckpointEvery = r.GetValue(ckptEvery), StopAfterGrok = r.GetValue(stopAfterGrok),
-                },
+                }),
                 Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads), DFf = r.GetValue(dFf) ?? defaults.DFf,
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),

@@ -308,7 +308,7 @@ public sealed record GrokSettings
 
     /// <summary>The default run name: task, operation, seed, weight decay and a UTC time stamp.</summary>
     public string RunName() => Name ?? string.Create(CultureInfo.InvariantCulture,
-        $"{(Task == "modular" ? $"mod-{OperationName}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        $"{(Task == "modular" ? $"mod-{OperationName}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}{(Trainer.Optimizer == TrainerOptions.MuonName ? "-muon" : "")}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 
     /// <summary>The settings as the run's config table.</summary>
     public Dictionary<string, string> ToConfig()
@@ -334,6 +334,15 @@ public sealed record GrokSettings
             ["weight_spectra"] = WeightSpectra ? "true" : "false",
             ["monitor_budget"] = MonitorBudget is double mb ? F(mb) : "off",
         };
+        if (Trainer.Optimizer is { } optimizer)
+        {
+            c["optimizer"] = optimizer;
+            if (optimizer == TrainerOptions.MuonName)
+            {
+                c["muon_lr"] = F(Trainer.MuonLearningRate ?? PhaseScope.Training.Optimizers.Muon.DefaultLearningRate);
+                c["muon_momentum"] = F(Trainer.MuonMomentum ?? PhaseScope.Training.Optimizers.Muon.DefaultMomentum);
+            }
+        }
         if (Spectral)
         {
             c["spectral_window"] = SpectralWindow.ToString();

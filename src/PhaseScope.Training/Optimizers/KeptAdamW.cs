@@ -15,8 +15,20 @@ namespace PhaseScope.Training.Optimizers;
 /// operations in the same order with the same values, so its updates are bit-identical to TorchSharp's (tested).
 /// </summary>
 public sealed class KeptAdamW(IEnumerable<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay)
-    : AdamW(parameters, lr, beta1, beta2, eps, weightDecay)
+    : AdamW(parameters, lr, beta1, beta2, eps, weightDecay), ITrainingOptimizer
 {
+    /// <inheritdoc />
+    public void ZeroGrad() => zero_grad();
+    /// <inheritdoc />
+    public void Step() => step();
+    /// <inheritdoc />
+    public void SetLearningRate(double learningRate)
+    {
+        foreach (var group in ParamGroups) group.LearningRate = learningRate;
+    }
+    /// <inheritdoc />
+    public void SaveState(BinaryWriter writer) => save_state_dict(writer);
+
     /// <summary>
     /// Loads a state written by this class or by TorchSharp's AdamW (resume points written before PhaseScope used this
     /// class): TorchSharp's state begins with the optimizer's type name, which <c>load_state_dict</c> insists on, and is

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using PhaseScope.Training;
+
+namespace PhaseScope.Cli.Commands.Grok;
+
+/// <summary>
+/// The grok command's optimizer options, bound in one place (issue 23): <c>--optimizer adamw|muon</c>, and Muon's
+/// <c>--muon-lr</c> and <c>--muon-momentum</c> (<see cref="PhaseScope.Training.Optimizers.Muon"/>). AdamW, the default,
+/// stores nothing new in settings.json, so runs started before the option keep their fingerprints.
+/// </summary>
+public sealed class OptimizerChoice
+{
+    readonly Option<string?> optimizer = new("--optimizer") { Description = "adamw (default) or muon: Newton–Schulz orthogonalised momentum for the hidden 2-D weights, AdamW at --lr for embeddings, read-out, biases and norms." };
+    readonly Option<double?> muonLr = new("--muon-lr") { Description = $"Muon's learning rate for the hidden weights (default {PhaseScope.Training.Optimizers.Muon.DefaultLearningRate})." };
+    readonly Option<double?> muonMomentum = new("--muon-momentum") { Description = $"Muon's momentum (default {PhaseScope.Training.Optimizers.Muon.DefaultMomentum})." };
+
+    /// <summary>The options, to add to the command.</summary>
+    public IEnumerable<Option> All => [optimizer, muonLr, muonMomentum];
+
+    /// <summary><paramref name="trainer"/> with the optimizer the user asked for (AdamW: unchanged).</summary>
+    /// <exception cref="UsageException">Unknown optimizer, or Muon's options without Muon.</exception>
+    public TrainerOptions Bind(ParseResult r, TrainerOptions trainer)
+    {
+        var name = r.GetValue(optimizer)?.Trim().ToLowerInvariant();
+        if (name is not (null or TrainerOptions.AdamWName or TrainerOptions.MuonName))
+            throw new UsageException($"--optimizer '{r.GetValue(optimizer)}' is not an optimizer; use {TrainerOptions.AdamWName} or {TrainerOptions.MuonName}.");
+        if (name != TrainerOptions.MuonName && (r.GetValue(muonLr) is not null || r.GetValue(muonMomentum) is not null))
+            throw new UsageException("--muon-lr and --muon-momentum only apply with --optimizer muon.");
+        return name == TrainerOptions.MuonName
+            ? trainer with { Optimizer = name, MuonLearningRate = r.GetValue(muonLr), MuonMomentum = r.GetValue(muonMomentum) }
+            : trainer;
+    }
+}
