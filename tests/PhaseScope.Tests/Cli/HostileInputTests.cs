@@ -25,6 +25,13 @@ public class HostileInputTests
         { ["--llc", "100", "--llc-step-size", "-1"], "step size" },
         { ["--llc", "100", "--llc-batch", "0"], "--llc-batch must be at least 1" },
         { ["--grok-predictor", "/nonexistent/model.json"], "does not exist" },
+        { ["--optimizer", "sgd"], "use adamw or muon" },
+        { ["--optimizer", ""], "use adamw or muon" },
+        { ["--muon-lr", "0.01"], "only apply with --optimizer muon" },
+        { ["--optimizer", "muon", "--muon-lr", "1e300"], "--muon-lr must lie in (0, 10]" },
+        { ["--optimizer", "muon", "--muon-lr", "NaN"], "--muon-lr must lie in (0, 10]" },
+        { ["--optimizer", "muon", "--muon-momentum", "1"], "--muon-momentum must lie in [0, 1)" },
+        { ["--optimizer", "muon", "--muon-lr", "2", "--weight-decay", "1"], "flip the hidden weights' sign" },
     };
 
     [Theory]

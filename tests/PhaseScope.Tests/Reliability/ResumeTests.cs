@@ -76,6 +76,26 @@ public class ResumeTests
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "reference", "checkpoints", final)), File.ReadAllBytes(Path.Combine(runDir, "checkpoints", final)));
     }
 
+    /// <summary>Issue 23: Muon's momentum and its AdamW part survive a kill; the resumed run's final weights are the
+    /// uninterrupted run's, byte for byte.</summary>
+    [Fact]
+    public void MuonRunKilledThenResumedEndsAsTheUninterruptedRun()
+    {
+        using var dir = new TempDirectory();
+        string[] muon = ["--optimizer", "muon", "--muon-lr", "0.01"];
+        var reference = CliRunner.Run(dir.Path, [.. Args(240, probes: false), .. muon, "--out", dir.Path, "--name", "reference"]);
+        Assert.True(reference.ExitCode == 0, reference.Stderr);
+        var runDir = Path.Combine(dir.Path, "killed");
+        KillAfterResumePoints(CliRunner.Start(dir.Path, [.. Args(240, probes: false), .. muon, "--out", dir.Path, "--name", "killed"]), runDir, 3, new Random(3));
+        var resumed = CliRunner.Run(dir.Path, "grok", "--resume", runDir, "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        var final = ResumePoint.ModelFileName(240);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "reference", "checkpoints", final)), File.ReadAllBytes(Path.Combine(runDir, "checkpoints", final)));
+        using var a = JsonDocument.Parse(reference.Stdout);
+        using var b = JsonDocument.Parse(resumed.Stdout);
+        Assert.Equal(a.RootElement.GetProperty("final_test_loss").ToString(), b.RootElement.GetProperty("final_test_loss").ToString());
+    }
+
     static bool SameValue(double a, double b) => a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
 
     /// <summary>Waits until <paramref name="points"/> more resume points than now exist, then SIGKILLs after a random delay.</summary>
