@@ -25,6 +25,7 @@ root.Add(CompareCommand.Create());
 root.Add(SweepCommand.Create());
 root.Add(VerdictCommand.Create());
 root.Add(LlcCommand.Create());
+root.Add(EdgeTestsCommand.Create());
 
 var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)

@@ -87,6 +87,19 @@ public class LanguageModelTaskTests
         double loss = summary.RootElement.GetProperty("final_test_loss").GetDouble();
         Assert.True(loss < 0.6 * Math.Log(256), $"validation loss {loss} nats/byte");
         Assert.Equal("lm", summary.RootElement.GetProperty("task").GetString());
+
+        // seed 001's LM tests on the run: the tables, also as a Markdown file; bad input is exit 2.
+        var md = Path.Combine(dir.Path, "edge.md");
+        var edge = CliRunner.Run(dir.Path, "edge-tests", Path.Combine(dir.Path, "lm"), "--markdown", md);
+        Assert.True(edge.ExitCode == 0, edge.Stderr);
+        Assert.Contains("Test 2 — k* = argmax", File.ReadAllText(md), StringComparison.Ordinal);
+        Assert.Contains("| lm | adamw | 42 |", edge.Stdout, StringComparison.Ordinal);
+        foreach (var bad in new[] { new[] { "edge-tests", corpus }, ["edge-tests", Path.Combine(dir.Path, "lm"), "--markdown", Path.Combine(dir.Path, "lm", "run.db")] })
+        {
+            var refused = CliRunner.Run(dir.Path, bad);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.DoesNotContain("   at ", refused.Stderr, StringComparison.Ordinal);
+        }
     }
 
     public static TheoryData<string[], string> BadLmArguments => new()

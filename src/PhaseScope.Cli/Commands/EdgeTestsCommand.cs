@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using PhaseScope.Reporting;
+using PhaseScope.Reporting.Verdict;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope edge-tests RUN... [--markdown FILE] [--json]</c>: seed 001's language-model Tests 1, 2, 4, 5 and 6 on
+/// runs recorded with the spectral probe (<see cref="SpectralEdgeChecks"/>), one row per run and a mean row per optimizer
+/// (the run's <c>optimizer</c> config, AdamW when absent), so AdamW and Muon on the same model and seeds sit side by side
+/// (seed 001 §44: k* = 1 under Muon, 2 under AdamW).
+/// </summary>
+public static class EdgeTestsCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var runs = new Argument<string[]>("RUN") { Description = "Run directories recorded with --spectral.", Arity = ArgumentArity.OneOrMore };
+        var markdown = new Option<string?>("--markdown") { Description = "Also write the tables as Markdown to this file." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var cmd = new Command("edge-tests", "Seed 001's Tests 1, 2, 4, 5 and 6 (BBP, k*, gap–loss correlation, stability tiers, gap damping) on spectral runs.") { runs, markdown, json };
+        cmd.SetAction(r => Run(r.GetValue(runs)!, r.GetValue(markdown), r.GetValue(json)));
+        return cmd;
+    }
+
+    static int Run(string[] dirs, string? markdownFile, bool json)
+    {
+        if (markdownFile is not null && (!markdownFile.EndsWith(".md", StringComparison.OrdinalIgnoreCase) || Directory.Exists(markdownFile)))
+            throw new UsageException($"--markdown '{markdownFile}' must name a Markdown file ending in .md (it is written whole, replacing an earlier one).");
+        var rows = new List<(string Run, string Optimizer, string Seed, double ValLoss, SpectralEdgeChecks.Result R)>();
+        foreach (var dir in dirs)
+        {
+            if (!RunReader.IsRun(dir)) throw new UsageException($"{dir} is not a run directory (no run.db); give directories written by 'phasescope grok'.");
+            using var reader = RunReader.Open(dir);
+            var names = reader.MetricNames().ToHashSet(StringComparer.Ordinal);
+            if (!names.Contains("spectral/k_star")) throw new UsageException($"{dir} has no spectral series; record it with 'phasescope grok --spectral'.");
+            var config = reader.Config();
+            var result = SpectralEdgeChecks.Compute(n => names.Contains(n) ? reader.Series(n) : []);
+            var loss = reader.Series("eval/test_loss");
+            rows.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), config.GetValueOrDefault("optimizer") ?? "adamw", config.GetValueOrDefault("seed") ?? "?",
+                loss.Count > 0 ? loss[^1].Value : double.NaN, result));
+        }
+        if (json)
+        {
+            Console.WriteLine(CliJson.Serialize(rows.Select(r => new Dictionary<string, object?>
+            {
+                ["run"] = r.Run, ["optimizer"] = r.Optimizer, ["seed"] = r.Seed, ["final_val_loss"] = r.ValLoss, ["checks"] = r.R,
+            }).ToList()));
+        }
+        var text = Markdown(rows);
+        if (!json) Console.Write(text);
+        if (markdownFile is not null)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            try { PhaseScope.IO.AtomicFile.Write(markdownFile, f => f.Write(bytes)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--markdown {markdownFile} cannot be written ({e.Message})."); }
+        }
+        return ExitCodes.Ok;
+    }
+
+    static string F(double v, string format = "G3") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+
+    static string Markdown(List<(string Run, string Optimizer, string Seed, double ValLoss, SpectralEdgeChecks.Result R)> rows)
+    {
+        var s = new StringBuilder();
+        var groups = rows.GroupBy(r => r.Optimizer).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        void Table(string title, string header, Func<SpectralEdgeChecks.Result, string> cells, Func<IReadOnlyList<SpectralEdgeChecks.Result>, string>? mean = null)
+        {
+            s.Append("\n**").Append(title).Append("**\n\n| run | optimizer | seed | windows | ").Append(header).Append(" |\n|");
+            int columns = 4 + header.Count(c => c == '|') + 1;
+            for (int i = 0; i < columns; i++) s.Append("---|");
+            s.Append('\n');
+            foreach (var g in groups)
+            {
+                foreach (var r in g) s.Append($"| {r.Run} | {r.Optimizer} | {r.Seed} | {r.R.Windows} | {cells(r.R)} |\n");
+                if (mean is not null && g.Count() > 1) s.Append($"| **mean** | {g.Key} | {g.Count()} runs | {g.Sum(r => r.R.Windows)} | {mean(g.Select(r => r.R).ToList())} |\n");
+            }
+        }
+        static string M(IEnumerable<double> v) { var f = v.Where(double.IsFinite).ToList(); return f.Count == 0 ? "–" : F(f.Average()); }
+
+        Table("Test 1 — BBP threshold (σ_min² ÷ noise bulk edge; > 1: every eigenvalue is signal)", "min | median | max",
+            r => $"{F(r.BbpMin)} | {F(r.BbpMedian)} | {F(r.BbpMax)}",
+            l => $"{M(l.Select(r => r.BbpMin))} | {M(l.Select(r => r.BbpMedian))} | {M(l.Select(r => r.BbpMax))}");
+        Table("Test 2 — k* = argmax σ_j/σ_{j+1}", "k* mode (share) | k*_w mode | ratio median | ratio peak | beats null (p < 0.05) | cross-corr. edge j (r)",
+            r => $"{r.KStarMode} ({F(100 * r.KStarModeShare, "F0")} %) | {r.KStarWeightedMode} | {F(r.RatioMedian)} | {F(r.RatioMax)} | {F(100 * r.NullRejectShare, "F0")} % | {r.CrossCorrelationEdge} ({F(r.CrossCorrelationR, "F2")})",
+            l => $"{string.Join("/", l.Select(r => r.KStarMode))} ({M(l.Select(r => 100 * r.KStarModeShare))} %) | {string.Join("/", l.Select(r => r.KStarWeightedMode))} | {M(l.Select(r => r.RatioMedian))} | {M(l.Select(r => r.RatioMax))} | {M(l.Select(r => 100 * r.NullRejectShare))} % | {string.Join("/", l.Select(r => r.CrossCorrelationEdge))}");
+        Table("Test 4 — gap ratio vs validation loss (Pearson r)", "zero lag | best lag | r at best lag",
+            r => $"{F(r.ZeroLagR, "F3")} | {r.BestLag} | {F(r.BestLagR, "F3")}",
+            l => $"{M(l.Select(r => r.ZeroLagR))} | – | {M(l.Select(r => r.BestLagR))}");
+        Table("Test 5 — split-half stability γ̂ by tier (predicted dominant > at gap > subdominant)", "j < k* | j = k* | j > k*",
+            r => $"{F(r.StabilityDominant, "F3")} | {F(r.StabilityAtGap, "F3")} | {F(r.StabilitySubdominant, "F3")}",
+            l => $"{M(l.Select(r => r.StabilityDominant))} | {M(l.Select(r => r.StabilityAtGap))} | {M(l.Select(r => r.StabilitySubdominant))}");
+        Table("Test 6 — gap damping (slope of Δg on g; damping predicts < 0)", "slope | r",
+            r => $"{F(r.GapDampingSlope)} | {F(r.GapDampingR, "F2")}",
+            l => $"{M(l.Select(r => r.GapDampingSlope))} | {M(l.Select(r => r.GapDampingR))}");
+        return s.ToString();
+    }
+}
