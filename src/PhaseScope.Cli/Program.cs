@@ -26,6 +26,7 @@ root.Add(SweepCommand.Create());
 root.Add(VerdictCommand.Create());
 root.Add(LlcCommand.Create());
 root.Add(EdgeTestsCommand.Create());
+root.Add(AblateCommand.Create());
 
 var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)

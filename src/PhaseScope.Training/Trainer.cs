@@ -43,6 +43,10 @@ public sealed class Trainer
     /// <summary>Called after each evaluation.</summary>
     public Action<TrainProgress>? Progress { get; init; }
 
+    /// <summary>Called right after each optimizer step, before the monitor sees the update: an intervention (seed 001's
+    /// Test 8 projects directions out of the update) may change the parameters here, under <c>no_grad</c>.</summary>
+    public Action<int>? AfterUpdate { get; init; }
+
     /// <summary>Called after every optimizer step (cheap; for progress bars).</summary>
     public Action<long>? StepCompleted { get; init; }
 
@@ -146,6 +150,7 @@ public sealed class Trainer
             stop = Control(step, optimizer);
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
             optimizer.Step();
+            AfterUpdate?.Invoke(step);
             Monitor?.AfterStep(step);
 
             if (step % options.EvaluateEvery == 0 || step == options.Steps)

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using PhaseScope.Runtime;
+using PhaseScope.Training.Ablation;
+using PhaseScope.Training.Models;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Cli.Commands;
+
+/// <summary>
+/// <c>phasescope ablate RUN --at T0 --span S [--k 3] [--random 3] [--window 10] [--stride 10]</c>: seed 001's Test 8 as
+/// an intervention (<see cref="DirectionAblation"/>) on the setup of a grok run (its settings.json: task, model,
+/// optimizer, seed). The run is retrained without the monitor to T0, the window's top-k update directions are projected
+/// out of every update for S steps, and the loss response is compared with removing k random directions. Writes
+/// RUN/ablation-T0/ablation.json and ablation.md; the run itself is only read.
+/// </summary>
+public static class AblateCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var run = new Argument<string>("RUN") { Description = "A grok run directory (its settings.json gives task, model and optimizer)." };
+        var at = new Option<int>("--at") { Description = "t₀: the step whose window gives the directions; the arms start here.", Required = true };
+        var span = new Option<int>("--span") { Description = "Steps each arm trains after t₀.", DefaultValueFactory = _ => 200 };
+        var k = new Option<int>("--k") { Description = "Top window directions removed.", DefaultValueFactory = _ => 3 };
+        var random = new Option<int>("--random") { Description = "Arms removing k random orthonormal directions (the control).", DefaultValueFactory = _ => 3 };
+        var window = new Option<int>("--window") { Description = "Updates in the window.", DefaultValueFactory = _ => 10 };
+        var stride = new Option<int>("--stride") { Description = "Steps per update.", DefaultValueFactory = _ => 10 };
+        var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: the run's)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var cmd = new Command("ablate", "Project the top spectral-edge directions out of the updates and compare with random ones (seed 001, Test 8).")
+            { run, at, span, k, random, window, stride, threads, json };
+        cmd.SetAction(r => Run(r.GetValue(run)!, new DirectionAblation.Options(r.GetValue(at), r.GetValue(span), r.GetValue(k), r.GetValue(random),
+            r.GetValue(window), r.GetValue(stride), Seed: 0), r.GetValue(threads), r.GetValue(json)));
+        return cmd;
+    }
+
+    static int Run(string runDir, DirectionAblation.Options options, int? threads, bool json)
+    {
+        if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; give a grok run directory.");
+        var s = GrokSettings.Load(runDir);
+        options.Validate();
+        var outDir = Path.Combine(runDir, $"ablation-{options.At}");
+        if (Directory.Exists(outDir)) throw new UsageException($"{outDir} already exists; remove it to run the ablation at step {options.At} again.");
+        TorchRuntime.Initialize(threads ?? Math.Min(s.Threads ?? Environment.ProcessorCount, Environment.ProcessorCount));
+        using var data = GrokCommand.CreateData(s);
+        var work = outDir + ".partial";
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+        DirectionAblation.Result result;
+        try
+        {
+            result = DirectionAblation.Run(data, () =>
+            {
+                manual_seed(s.Trainer.Seed);
+                return TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
+            }, s.Trainer, options, work, json ? null : m => Console.Error.WriteLine($"phasescope: {m}"));
+            Directory.Delete(Path.Combine(work, "checkpoints"), recursive: true);
+            var none = result.Arms[0];
+            var report = new Dictionary<string, object?>
+            {
+                ["run"] = runDir, ["at"] = options.At, ["span"] = options.Span, ["k"] = options.TopK, ["window"] = options.Window, ["stride"] = options.Stride,
+                ["optimizer"] = s.Trainer.Optimizer ?? "adamw", ["watched_parameters"] = result.WatchedParameters, ["sigma"] = result.Sigma,
+                ["arms"] = result.Arms.Select(a => new Dictionary<string, object?>
+                {
+                    ["arm"] = a.Name, ["train_loss"] = a.TrainLoss, ["test_loss"] = a.TestLoss, ["test_acc"] = a.TestAccuracy,
+                    ["d_train_loss"] = a.TrainLoss - none.TrainLoss, ["d_test_loss"] = a.TestLoss - none.TestLoss, ["removed_fraction"] = a.RemovedFraction,
+                }).ToList(),
+            };
+            File.WriteAllText(Path.Combine(work, "ablation.json"), CliJson.Serialize(report));
+            var md = Markdown(runDir, s, options, result);
+            File.WriteAllText(Path.Combine(work, "ablation.md"), md);
+            Directory.Move(work, outDir);
+            if (json) Console.WriteLine(CliJson.Serialize(report));
+            else Console.Write(md);
+        }
+        catch
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+            throw;
+        }
+        return ExitCodes.Ok;
+    }
+
+    static string Signed(double v) => !double.IsFinite(v) ? "–" : (v < 0 ? "−" : "+") + Math.Abs(v).ToString("0.000", CultureInfo.InvariantCulture);
+
+    static string F(double v, string format = "G4") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+
+    static string Markdown(string runDir, GrokSettings s, DirectionAblation.Options o, DirectionAblation.Result r)
+    {
+        var none = r.Arms[0];
+        var b = new StringBuilder();
+        b.Append($"\n**Test 8 — {Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir))} ({s.Task}, {s.Trainer.Optimizer ?? "adamw"}): top-{o.TopK} window directions vs random, ")
+         .Append($"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
+         .Append("| arm | train loss | Δ train loss | test loss | Δ test loss | test acc | removed ‖·‖ share |\n|---|---|---|---|---|---|---|\n");
+        foreach (var a in r.Arms)
+            b.Append($"| {a.Name} | {F(a.TrainLoss)} | {Signed(a.TrainLoss - none.TrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
+        var top = r.Arms[1];
+        foreach (var kind in new[] { "random", "matched" })
+        {
+            var control = r.Arms.Where(a => a.Name.StartsWith(kind + "-", StringComparison.Ordinal)).Select(a => a.TestLoss - none.TestLoss).ToList();
+            if (control.Count == 0) continue;
+            double mean = control.Average(), sd = control.Count > 1 ? Math.Sqrt(control.Sum(x => (x - mean) * (x - mean)) / (control.Count - 1)) : double.NaN;
+            b.Append($"\nΔ test loss: top-{o.TopK} {Signed(top.TestLoss - none.TestLoss)}; {kind} {Signed(mean)} ± {F(sd, "0.000")} (mean ± sd of {control.Count}).");
+        }
+        b.Append('\n');
+        return b.ToString();
+    }
+}

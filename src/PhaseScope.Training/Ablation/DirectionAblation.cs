@@ -1,0 +1,205 @@
+using PhaseScope.Runtime;
+using PhaseScope.SpectralEdge;
+using PhaseScope.Training.Resume;
+using PhaseScope.Training.Tasks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Training.Ablation;
+
+/// <summary>
+/// Seed 001's Test 8 as a causal intervention (§28; issue 23): does removing the window's top signal directions from the
+/// parameter updates slow learning more than removing random directions? One run is trained to step t₀ while the last
+/// W updates of the watched tensors (θ_t − θ_{t−s}, every s steps) are kept; X = U Σ Vᵀ of that window gives the signal
+/// directions v₁ … v_k (rows of Vᵀ, unit vectors in the watched tensors' space). From the same state (model, optimizer,
+/// batch order: a resume point at t₀) training then continues for a span of steps in several arms, each applying, after
+/// every optimizer step, δ ← δ − V_A V_Aᵀ δ to that step's update δ of the watched tensors:
+/// <list type="bullet">
+/// <item><c>none</c>: nothing removed (the reference);</item>
+/// <item><c>top-k</c>: A = the top k window directions; <c>only-vj</c>: v_j alone, for each j ≤ k;</item>
+/// <item><c>random-r</c>: A = k orthonormal Gaussian directions in the same tensors (r = 1 … R, different draws): the
+/// control for "removing any k directions" (unit directions, like the v_j);</item>
+/// <item><c>matched-r</c>: the same norm as top-k would remove at that step, ‖V_kᵀδ‖, subtracted along a fresh uniformly
+/// random direction: the control for "removing that much update at all" (random k-planes of a large space catch
+/// only ≈ √(k/P) of an update, so <c>random-r</c> alone would be a weak control).</item>
+/// </list>
+/// The response of an arm is its train and test loss (and test accuracy) at t₀ + span minus the reference's. The seed
+/// itself compares a first-order loss decomposition with per-direction loss changes; this is the direct experiment
+/// behind it. The seed's directions are those of the trajectory Gram matrix, so are these.
+/// </summary>
+public static class DirectionAblation
+{
+    /// <summary>Experiment settings.</summary>
+    /// <param name="At">t₀: the step at which the window is read and the arms start.</param>
+    /// <param name="Span">Steps each arm trains.</param>
+    /// <param name="TopK">k.</param>
+    /// <param name="RandomRepeats">R, random arms.</param>
+    /// <param name="Window">W, updates in the window.</param>
+    /// <param name="Stride">s, steps per update.</param>
+    /// <param name="TensorPattern">Watched tensors (regex over parameter names; null: the attention projections).</param>
+    /// <param name="Seed">Seed of the random directions.</param>
+    public sealed record Options(int At, int Span, int TopK = 3, int RandomRepeats = 3, int Window = 10, int Stride = 10,
+        string? TensorPattern = TensorSelection.AttentionPattern, long Seed = 0)
+    {
+        /// <summary>Throws <see cref="TaskConfigurationException"/> naming the bad setting.</summary>
+        public void Validate()
+        {
+            if (Window < 2) throw new TaskConfigurationException($"The ablation window needs at least 2 updates (got {Window}).");
+            if (Stride < 1) throw new TaskConfigurationException($"The ablation stride must be at least 1 step (got {Stride}).");
+            if (TopK < 1 || TopK > Window) throw new TaskConfigurationException($"--k must lie in 1 … the window's {Window} updates (got {TopK}).");
+            if (RandomRepeats < 0 || RandomRepeats > 100) throw new TaskConfigurationException($"--random must lie in 0 … 100 arms (got {RandomRepeats}).");
+            if (At < (long)Window * Stride) throw new TaskConfigurationException($"--at {At} is too early: the window needs W·s = {Window * Stride} steps of updates before it.");
+            if (Span < 1) throw new TaskConfigurationException($"--span must be at least 1 step (got {Span}).");
+        }
+    }
+
+    /// <summary>One arm's end state.</summary>
+    /// <param name="Name">none, top-k, only-vj, random-r, matched-r.</param>
+    /// <param name="TrainLoss">Train loss at t₀ + span.</param>
+    /// <param name="TestLoss">Test loss at t₀ + span.</param>
+    /// <param name="TestAccuracy">Test accuracy at t₀ + span.</param>
+    /// <param name="RemovedFraction">‖removed part‖ ÷ ‖update‖ of the watched tensors, summed over the span.</param>
+    public sealed record Arm(string Name, double TrainLoss, double TestLoss, double TestAccuracy, double RemovedFraction);
+
+    /// <summary>The result: the window's singular values and every arm.</summary>
+    public sealed record Result(double[] Sigma, long WatchedParameters, IReadOnlyList<Arm> Arms);
+
+    /// <summary>Runs the experiment in <paramref name="workDirectory"/> (checkpoints of t₀ and of each arm's end).</summary>
+    /// <param name="task">The data.</param>
+    /// <param name="createModel">Builds a fresh model with the run's initialisation (seed it inside).</param>
+    /// <param name="trainer">Training settings (Steps is ignored: t₀ + span).</param>
+    /// <param name="options">Experiment settings.</param>
+    /// <param name="workDirectory">Folder for the checkpoints.</param>
+    /// <param name="log">Progress lines.</param>
+    public static Result Run(TaskData task, Func<nn.Module<Tensor, Tensor>> createModel, TrainerOptions trainer, Options options,
+        string workDirectory, Action<string>? log = null)
+    {
+        options.Validate();
+        var checkpoints = Path.Combine(workDirectory, "checkpoints");
+        Directory.CreateDirectory(checkpoints);
+        var selection = new TensorSelection(options.TensorPattern);
+
+        // 1. train to t₀, keeping the watched tensors at the window's steps t₀ − W·s, …, t₀.
+        double[] sigma;
+        Tensor directions;   // [W, P]: rows of Vᵀ, by decreasing σ
+        long watched;
+        using (var model = createModel())
+        {
+            var parameters = Watched(model, selection);
+            watched = parameters.Sum(p => p.numel());
+            var snapshots = new List<Tensor>();
+            long first = options.At - (long)options.Window * options.Stride;
+            var t = new Trainer(task, model, trainer with { Steps = options.At, CheckpointEvery = options.At, StopAfterGrok = null })
+            {
+                CheckpointDirectory = checkpoints, WriteResumePoints = true,
+                AfterUpdate = step =>
+                {
+                    if (step >= first && (step - first) % options.Stride == 0) snapshots.Add(Flatten(parameters).DetachFromDisposeScope());
+                },
+            };
+            if (first == 0) snapshots.Add(Flatten(parameters));
+            log?.Invoke($"training to step {options.At} ({watched:N0} watched parameters)");
+            t.Run();
+            using var stacked = stack(snapshots);
+            using var rows = stacked.narrow(0, 1, options.Window).sub(stacked.narrow(0, 0, options.Window));
+            using var rows64 = rows.to(float64);
+            var (u, s, vh) = linalg.svd(rows64, fullMatrices: false);
+            sigma = s.data<double>().ToArray();
+            directions = vh.to(float32).DetachFromDisposeScope();
+            u.Dispose();
+            s.Dispose();
+            vh.Dispose();
+            foreach (var snapshot in snapshots) snapshot.Dispose();
+        }
+        var point = ResumePoint.Latest(checkpoints, out _) ?? throw new InvalidOperationException($"No resume point was written at step {options.At}.");
+
+        // 2. the arms, each from the same point.
+        var top = directions.narrow(0, 0, options.TopK);
+        var arms = new List<(string Name, Tensor? Basis, bool Matched)> { ("none", null, false), ($"top-{options.TopK}", top, false) };
+        if (options.TopK > 1) for (int j = 0; j < options.TopK; j++) arms.Add(($"only-v{j + 1}", directions.narrow(0, j, 1), false));
+        var generator = new Generator((ulong)options.Seed);
+        for (int r = 1; r <= options.RandomRepeats; r++)
+        {
+            using var gaussian = randn([watched, options.TopK], generator: generator);
+            var (q, rr) = linalg.qr(gaussian);
+            rr.Dispose();
+            arms.Add(($"random-{r}", q.t().contiguous().DetachFromDisposeScope(), false));
+            q.Dispose();
+        }
+        for (int r = 1; r <= options.RandomRepeats; r++) arms.Add(($"matched-{r}", top, true));
+        var results = new List<Arm>();
+        foreach (var (name, basis, matched) in arms)
+        {
+            using var model = createModel();
+            var parameters = Watched(model, selection);
+            ModelWeights.Load(model, Path.Combine(checkpoints, point.ModelFile), "The ablation's own checkpoint of step t₀.");
+            Tensor before = Flatten(parameters).DetachFromDisposeScope();
+            double removedSum = 0, updateSum = 0;
+            var noise = new Generator((ulong)(options.Seed + 7919 * results.Count + 1));
+            var t = new Trainer(task, model, trainer with { Steps = options.At + options.Span, CheckpointEvery = 0, StopAfterGrok = null })
+            {
+                CheckpointDirectory = checkpoints, ResumeFrom = point,
+                AfterUpdate = step =>
+                {
+                    using var scope = NewDisposeScope();
+                    using var _ = no_grad();
+                    var now = Flatten(parameters);
+                    var delta = now.sub(before);
+                    if (basis is not null)
+                    {
+                        var coefficients = basis.matmul(delta);
+                        Tensor removed;
+                        if (matched)
+                        {
+                            // the norm top-k would remove, in a uniformly random direction
+                            var xi = randn([watched], generator: noise);
+                            removed = KeptScalar.Mul(xi, coefficients.norm().ToDouble() / Math.Max(xi.norm().ToDouble(), 1e-30));
+                        }
+                        else removed = basis.t().matmul(coefficients);
+                        removedSum += removed.norm().ToDouble();
+                        updateSum += delta.norm().ToDouble();
+                        Unflatten(parameters, KeptScalar.Sum(before, delta.sub(removed)));
+                        now = Flatten(parameters);
+                    }
+                    before.copy_(now);
+                },
+            };
+            var run = t.Run();
+            before.Dispose();
+            var end = run.Evaluations[^1].Result;
+            results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, updateSum > 0 ? removedSum / updateSum : 0));
+            log?.Invoke($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}");
+        }
+        foreach (var (_, basis, matched) in arms) if (!matched && basis is not null && !ReferenceEquals(basis, top)) basis.Dispose();
+        top.Dispose();
+        directions.Dispose();
+        return new Result(sigma, watched, results);
+    }
+
+    static Parameter[] Watched(nn.Module<Tensor, Tensor> model, TensorSelection selection)
+    {
+        var named = model.named_parameters().ToArray();
+        var chosen = selection.Select(named.Select(p => p.name).ToArray());
+        if (chosen.Length == 0) throw new TaskConfigurationException($"No parameter matches the watched-tensor pattern '{selection.Pattern}'.");
+        return chosen.Select(i => named[i].parameter).ToArray();
+    }
+
+    static Tensor Flatten(IReadOnlyList<Parameter> parameters)
+    {
+        using var _ = no_grad();
+        return cat(parameters.Select(p => p.detach().reshape(-1)).ToArray());
+    }
+
+    static void Unflatten(IReadOnlyList<Parameter> parameters, Tensor flat)
+    {
+        long offset = 0;
+        foreach (var p in parameters)
+        {
+            long n = p.numel();
+            using var slice = flat.narrow(0, offset, n).reshape(p.shape);
+            p.copy_(slice);
+            offset += n;
+        }
+    }
+}
