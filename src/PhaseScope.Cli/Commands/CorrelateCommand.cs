@@ -1,3 +1,4 @@
+using PhaseScope.Monitoring;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Reporting;
@@ -19,7 +20,7 @@ public static class CorrelateCommand
     {
         var run = new Argument<string>("RUN") { Description = "A run directory." };
         var metric = new Option<string>("--metric") { Description = "The metric x, e.g. spectral/gap_ratio.", Required = true };
-        var with = new Option<string>("--with") { Description = "The series y.", DefaultValueFactory = _ => "eval/test_loss" };
+        var with = new Option<string>("--with") { Description = "The series y.", DefaultValueFactory = _ => EvaluationMetrics.TestLoss };
         var maxLag = new Option<int>("--max-lag") { Description = "Largest |lag| in positions of the common step grid.", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("correlate", "Lagged correlation between a run's metric and its validation loss (seed 001, Test 4).") { run, metric, with, maxLag, json };

@@ -1,3 +1,5 @@
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Monitoring;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -35,10 +37,10 @@ public static class EdgeTestsCommand
             if (!RunReader.IsRun(dir)) throw new UsageException($"{dir} is not a run directory (no run.db); give directories written by 'phasescope grok'.");
             using var reader = RunReader.Open(dir);
             var names = reader.MetricNames().ToHashSet(StringComparer.Ordinal);
-            if (!names.Contains("spectral/k_star")) throw new UsageException($"{dir} has no spectral series; record it with 'phasescope grok --spectral'.");
+            if (!names.Contains(SpectralEdgeMetrics.KStar)) throw new UsageException($"{dir} has no spectral series; record it with 'phasescope grok --spectral'.");
             var config = reader.Config();
             var result = SpectralEdgeChecks.Compute(n => names.Contains(n) ? reader.Series(n) : []);
-            var loss = reader.Series("eval/test_loss");
+            var loss = reader.Series(EvaluationMetrics.TestLoss);
             rows.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), config.GetValueOrDefault("optimizer") ?? "adamw", config.GetValueOrDefault("seed") ?? "?",
                 loss.Count > 0 ? loss[^1].Value : double.NaN, result));
         }

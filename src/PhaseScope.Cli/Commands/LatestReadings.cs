@@ -1,3 +1,4 @@
+using PhaseScope.Monitoring.Probes;
 using System.Globalization;
 using PhaseScope.Monitoring;
 
@@ -11,15 +12,15 @@ public sealed class LatestReadings : IMonitorSink
 {
     static readonly (string Metric, string Label, string Format)[] Shown =
     [
-        ("consolidation/p_step_unbiased", "p", "F2"),
-        ("curvature/lambda_max", "λmax", "G3"),
+        (ConsolidationMetrics.PStepUnbiased, "p", "F2"),
+        (CurvatureMetrics.LambdaMax, "λmax", "G3"),
         ("moments/m_cap", "m∩", "F0"),
         ("moments/d0", "d0", "F2"),
-        ("spectral/k_star", "k*", "F0"),
-        ("spectral/gap_ratio", "R", "G3"),
+        (SpectralEdgeMetrics.KStar, "k*", "F0"),
+        (SpectralEdgeMetrics.GapRatio, "R", "G3"),
     ];
 
-    static readonly HashSet<string> Tracked = [.. Shown.Select(s => s.Metric), "consolidation/p"];
+    static readonly HashSet<string> Tracked = [.. Shown.Select(s => s.Metric), ConsolidationMetrics.P];
 
     readonly Dictionary<string, double> latest = [];
     MonitorEvent? lastEvent;
@@ -50,7 +51,7 @@ public sealed class LatestReadings : IMonitorSink
         foreach (var (metric, label, format) in Shown)
         {
             // Extra-batch runs have no p_step_unbiased; their deciding p is consolidation/p.
-            var name = metric == "consolidation/p_step_unbiased" && !latest.ContainsKey(metric) ? "consolidation/p" : metric;
+            var name = metric == ConsolidationMetrics.PStepUnbiased && !latest.ContainsKey(metric) ? ConsolidationMetrics.P : metric;
             if (latest.TryGetValue(name, out var v)) parts.Add((label, v.ToString(format, CultureInfo.InvariantCulture)));
         }
         return parts;

@@ -1,3 +1,5 @@
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Monitoring;
 using System.Globalization;
 using System.Text.Json;
 
@@ -13,13 +15,13 @@ public static class CompareReport
     /// <summary>Series compared: (metric, chart title, y title, log axis).</summary>
     static readonly (string Metric, string Title, string YTitle, bool Log)[] KeySeries =
     [
-        ("eval/test_acc", "Test accuracy", "accuracy", false),
-        ("eval/train_acc", "Train accuracy", "accuracy", false),
-        ("eval/test_loss", "Test loss", "loss", true),
-        ("consolidation/p", "p = C_α/(1 + C_α) (seed 003)", "p", false),
-        ("spectral/gap_ratio", "Gap ratio σ_k*/σ_k*+1 (seed 001)", "gap ratio", true),
-        ("spectral/k_star", "Gap position k* (seed 001)", "k*", false),
-        ("curvature/lambda_max", "λ_max(H)", "λ_max", true),
+        (EvaluationMetrics.TestAcc, "Test accuracy", "accuracy", false),
+        (EvaluationMetrics.TrainAcc, "Train accuracy", "accuracy", false),
+        (EvaluationMetrics.TestLoss, "Test loss", "loss", true),
+        (ConsolidationMetrics.P, "p = C_α/(1 + C_α) (seed 003)", "p", false),
+        (SpectralEdgeMetrics.GapRatio, "Gap ratio σ_k*/σ_k*+1 (seed 001)", "gap ratio", true),
+        (SpectralEdgeMetrics.KStar, "Gap position k* (seed 001)", "k*", false),
+        (CurvatureMetrics.LambdaMax, "λ_max(H)", "λ_max", true),
         ("moments/d0", "d₀ (seed 000)", "d₀", false),
         ("moments/m_cap", "m∩ (seed 000)", "m∩", false),
     ];
@@ -39,7 +41,7 @@ public static class CompareReport
             var row = new List<string>
             {
                 labels[i], r.Info.Status, r.GrokStep is null ? "no" : "yes", r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "–",
-                Last(r, "eval/train_acc"), Last(r, "eval/test_acc"),
+                Last(r, EvaluationMetrics.TrainAcc), Last(r, EvaluationMetrics.TestAcc),
             };
             row.AddRange(kinds.Select(k => r.Events.FirstOrDefault(e => e.Kind == k)?.Step.ToString(CultureInfo.InvariantCulture) ?? "–"));
             return (IReadOnlyList<string>)row;
@@ -60,7 +62,7 @@ public static class CompareReport
                 figure.Line(labels[i], runs[i].Series(metric));
                 if (runs[i].GrokStep is long g) figure.VerticalLines.Add((g, $"{labels[i]} groks"));
             }
-            if (metric == "consolidation/p") figure.HorizontalLines.Add((0.5, "p = 0.5"));
+            if (metric == ConsolidationMetrics.P) figure.HorizontalLines.Add((0.5, "p = 0.5"));
             page.Figure(figure);
         }
         page.Raw("</div>");

@@ -83,8 +83,8 @@ public static class RunReport
             lines.Add($"Monitor overhead: {mf.GetDouble() * 100:0.0} % of the run's wall time" + (run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? $" ({ws.GetDouble():0} s in all)." : "."));
         var failures = run.Events.Where(e => e.Kind is "probe_failed" or "diagnosis_failed").ToList();
         lines.Add(failures.Count == 0 ? "No probe failed." : $"{failures.Count} probe failure(s): " + string.Join("; ", failures.Select(f => $"{f.Source} at step {f.Step}")) + " (see Events).");
-        if (diagnosis.NegativeMargins.Count == 0 && run.Has("curvature/stability_margin"))
-            lines.Add($"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {run.Series("curvature/stability_margin").Min(p => p.Value):G3}).");
+        if (diagnosis.NegativeMargins.Count == 0 && run.Has(CurvatureMetrics.StabilityMargin))
+            lines.Add($"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {run.Series(CurvatureMetrics.StabilityMargin).Min(p => p.Value):G3}).");
         page.Raw($"<div class=\"{css}\"><p><b>Phase now: {E(diagnosis.Current.Name())}.</b> {E(diagnosis.Describe(grok))}</p><ul>" +
             string.Join("", lines.Select(l => $"<li>{E(l)}</li>")) + "</ul></div>");
         if (diagnosis.Timeline.Count == 0) return;
@@ -135,11 +135,11 @@ public static class RunReport
         page.Section("training", "Training", "Loss per step and the periodic evaluation (for split MNIST: both tasks' test sets); the black line marks the grok step (test accuracy ≥ threshold), a task switch is an event line.");
         page.Raw("<div class=\"grid\">");
         page.Figure(new PlotlyFigure("Accuracy", yTitle: "accuracy")
-            .Line("train accuracy", run.Series("eval/train_acc")).Line("test accuracy", run.Series("eval/test_acc"))
+            .Line("train accuracy", run.Series(EvaluationMetrics.TrainAcc)).Line("test accuracy", run.Series(EvaluationMetrics.TestAcc))
             .Line("task A test accuracy (digits 0–4)", run.Series("forget/task_a_test_acc")).Line("task B test accuracy (digits 5–9)", run.Series("forget/task_b_test_acc")), events,
             "No evaluation recorded (eval/train_acc, eval/test_acc).");
         page.Figure(new PlotlyFigure("Loss", yTitle: "loss") { LogY = true }
-            .Line("training loss (step)", run.Series("loss")).Line("train loss (eval)", run.Series("eval/train_loss")).Line("test loss (eval)", run.Series("eval/test_loss"))
+            .Line("training loss (step)", run.Series("loss")).Line("train loss (eval)", run.Series(EvaluationMetrics.TrainLoss)).Line("test loss (eval)", run.Series(EvaluationMetrics.TestLoss))
             .Line("task A test loss", run.Series("forget/task_a_test_loss")).Line("task B test loss", run.Series("forget/task_b_test_loss")), events,
             "No loss recorded.");
         page.Raw("</div>");
@@ -149,29 +149,29 @@ public static class RunReport
     {
         page.Section("consolidation", "Consolidation dashboard (seed 003 §12.3)",
             "C_α = ‖ḡ‖²/Tr Σ̂ and p = C_α/(1 + C_α); p = 0.5 is the seed's transition line. Signal and noise are drawn apart, as the seed's dashboard asks.");
-        if (!run.Has("consolidation/p"))
+        if (!run.Has(ConsolidationMetrics.P))
         {
             page.Missing("No consolidation metrics in this run (grok --consolidation micro|batches records them).");
             return;
         }
         page.Raw("<div class=\"grid\">");
-        var p = new PlotlyFigure("p = C_α / (1 + C_α)", yTitle: "p").Line("p", run.Series("consolidation/p")).Line("p (bias-corrected)", run.Series("consolidation/p_unbiased"), "dot")
-            .Line("p smoothed", run.Series("consolidation/p_smoothed"));
+        var p = new PlotlyFigure("p = C_α / (1 + C_α)", yTitle: "p").Line("p", run.Series(ConsolidationMetrics.P)).Line("p (bias-corrected)", run.Series(ConsolidationMetrics.PUnbiased), "dot")
+            .Line("p smoothed", run.Series(ConsolidationMetrics.PSmoothed));
         p.HorizontalLines.Add((0.5, "p = 0.5"));
         page.Figure(p, events);
         page.Figure(new PlotlyFigure("C_α", yTitle: "C_α") { LogY = true }
-            .Line("C_α", run.Series("consolidation/c_alpha")).Line("C_α (bias-corrected)", run.Series("consolidation/c_alpha_unbiased"), "dot"), events);
+            .Line("C_α", run.Series(ConsolidationMetrics.CAlpha)).Line("C_α (bias-corrected)", run.Series(ConsolidationMetrics.CAlphaUnbiased), "dot"), events);
         page.Figure(new PlotlyFigure("Signal ‖ḡ‖² and noise Tr Σ̂", yTitle: "squared norm") { LogY = true }
-            .Line("signal", run.Series("consolidation/signal")).Line("signal (bias-corrected)", run.Series("consolidation/signal_unbiased"), "dot")
-            .Line("noise", run.Series("consolidation/noise")), events);
+            .Line("signal", run.Series(ConsolidationMetrics.Signal)).Line("signal (bias-corrected)", run.Series(ConsolidationMetrics.SignalUnbiased), "dot")
+            .Line("noise", run.Series(ConsolidationMetrics.Noise)), events);
         page.Figure(new PlotlyFigure("Intelligence coefficient I = p·S/d_H", yTitle: "I")
-            .Line("I", run.Series("consolidation/intelligence")), events,
+            .Line("I", run.Series(ConsolidationMetrics.Intelligence)), events,
             "I needs the curvature probe (grok --curvature): no I recorded.");
         page.Figure(new PlotlyFigure("Curvature λ_max(H)", yTitle: "λ_max") { LogY = true }
-            .Line("λ_max (Lanczos)", run.Series("curvature/lambda_max")).Line("λ_max (power iteration)", run.Series("curvature/lambda_max_power"), "dot"), events,
+            .Line("λ_max (Lanczos)", run.Series(CurvatureMetrics.LambdaMax)).Line("λ_max (power iteration)", run.Series(CurvatureMetrics.LambdaMaxPower), "dot"), events,
             "No curvature recorded (grok --curvature).");
         page.Figure(new PlotlyFigure("Tail index (Hill)", yTitle: "α̂")
-            .Line("α̂", run.Series("consolidation/tail_index")).Line("d_H = clip(α̂, 1, 2)", run.Series("consolidation/d_h"), "dot"), events);
+            .Line("α̂", run.Series(ConsolidationMetrics.TailIndex)).Line("d_H = clip(α̂, 1, 2)", run.Series(ConsolidationMetrics.DH), "dot"), events);
         page.Raw("</div>");
     }
 
@@ -206,23 +206,23 @@ public static class RunReport
     {
         page.Section("spectral", "Spectral edge (seed 001)",
             "Singular values σ_j of each rolling window of parameter updates, the gap position k* and the gap ratio σ_k*/σ_k*+1 (log axis); gap_opened / gap_collapsed events are marked.");
-        if (!run.Has("spectral/k_star"))
+        if (!run.Has(SpectralEdgeMetrics.KStar))
         {
             page.Missing("No spectral-edge metrics in this run (grok --spectral records them).");
             return;
         }
         page.Raw("<div class=\"grid\">");
         var sigma = new PlotlyFigure("σ_j of each window", yTitle: "σ_j") { LogY = true };
-        foreach (var name in run.MetricNames.Where(n => n.StartsWith("spectral/sigma_", StringComparison.Ordinal))
-                     .OrderBy(n => int.TryParse(n["spectral/sigma_".Length..], out int j) ? j : int.MaxValue))
+        foreach (var name in run.MetricNames.Where(n => n.StartsWith(SpectralEdgeMetrics.SigmaPrefix, StringComparison.Ordinal))
+                     .OrderBy(n => int.TryParse(n[SpectralEdgeMetrics.SigmaPrefix.Length..], out int j) ? j : int.MaxValue))
             sigma.Line(name["spectral/".Length..].Replace("sigma_", "σ_"), run.Series(name));
         page.Figure(sigma, events);
         page.Figure(new PlotlyFigure("Gap position k*", yTitle: "k*")
-            .Line("k*", run.Series("spectral/k_star")).Line("k* (weighted)", run.Series("spectral/k_star_weighted"), "dot"), events);
+            .Line("k*", run.Series(SpectralEdgeMetrics.KStar)).Line("k* (weighted)", run.Series(SpectralEdgeMetrics.KStarWeighted), "dot"), events);
         page.Figure(new PlotlyFigure("Gap ratio σ_k*/σ_k*+1", yTitle: "gap ratio") { LogY = true }
-            .Line("gap ratio", run.Series("spectral/gap_ratio")), events);
+            .Line("gap ratio", run.Series(SpectralEdgeMetrics.GapRatio)), events);
         page.Figure(new PlotlyFigure("Flat-spectrum null p-value", yTitle: "p-value") { LogY = true }
-            .Line("null p", run.Series("spectral/null_p")), events);
+            .Line("null p", run.Series(SpectralEdgeMetrics.NullP)), events);
         page.Raw("</div>");
     }
 

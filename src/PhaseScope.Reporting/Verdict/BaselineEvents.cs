@@ -44,7 +44,7 @@ public static class BaselineEvents
         var events = new List<MonitorEvent>();
         IReadOnlyList<(long Step, double Value)> Get(string n) => series.TryGetValue(n, out var s) ? s : [];
 
-        var loss = Get("eval/test_loss");
+        var loss = Get(EvaluationMetrics.TestLoss);
         double maxLoss = double.NegativeInfinity;
         var lossEdge = new RisingEdge();
         for (int i = 0; i < loss.Count; i++)
@@ -55,10 +55,10 @@ public static class BaselineEvents
             if (lossEdge.Fires(now)) events.Add(Event(loss[i].Step, TestLossFalling, $"test loss {F(loss[i].Value)} fell {FallingEvaluations} evaluations running, {F(100 * (1 - loss[i].Value / maxLoss))} % below its maximum {F(maxLoss)}"));
         }
 
-        var train = Get("eval/train_acc").ToDictionary(p => p.Step, p => p.Value);
+        var train = Get(EvaluationMetrics.TrainAcc).ToDictionary(p => p.Step, p => p.Value);
         double maxGap = double.NegativeInfinity;
         RisingEdge gapEdge = new(), halfEdge = new();
-        foreach (var (step, test) in Get("eval/test_acc"))
+        foreach (var (step, test) in Get(EvaluationMetrics.TestAcc))
         {
             if (halfEdge.Fires(test >= 0.5)) events.Add(Event(step, TestAccuracyHalf, $"test accuracy {F(test)} ≥ 0.5"));
             if (!train.TryGetValue(step, out var tr)) { gapEdge.Undefined(); continue; }

@@ -1,3 +1,4 @@
+using PhaseScope.Monitoring.Probes;
 using PhaseScope.Diagnosis;
 
 namespace PhaseScope.Reporting.Verdict;
@@ -19,8 +20,8 @@ public static class CombinedPredictor
     /// d₀; ‖θ‖. No evaluation series: the predictor must not read the answer off test accuracy.</summary>
     public static readonly string[] Features =
     [
-        "spectral/gap_ratio", "spectral/g23", "spectral/k_star", "consolidation/p_smoothed", "consolidation/c_alpha",
-        "curvature/lambda_max", "moments/m_cap", "moments/d0", "param_norm",
+        SpectralEdgeMetrics.GapRatio, SpectralEdgeMetrics.G23, SpectralEdgeMetrics.KStar, ConsolidationMetrics.PSmoothed, ConsolidationMetrics.CAlpha,
+        CurvatureMetrics.LambdaMax, "moments/m_cap", "moments/d0", "param_norm",
     ];
 
     /// <summary>Share of control runs allowed to alarm (sets the alarm threshold).</summary>

@@ -1,3 +1,4 @@
+using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
@@ -47,7 +48,7 @@ public static class LeadTimeRoc
 
     /// <summary>The evaluation steps of a run: those of its test-accuracy series (every evaluation).</summary>
     public static IReadOnlyList<long> Grid(SweepRun run) =>
-        run.Series.TryGetValue("eval/test_acc", out var s) ? s.Select(p => p.Step).ToList() : [];
+        run.Series.TryGetValue(EvaluationMetrics.TestAcc, out var s) ? s.Select(p => p.Step).ToList() : [];
 
     /// <summary>Scores <paramref name="observable"/> at horizon <paramref name="horizon"/> over <paramref name="runs"/>.</summary>
     /// <param name="runs">Runs.</param>

@@ -1,3 +1,5 @@
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Monitoring;
 using PhaseScope.SpectralEdge;
 
 namespace PhaseScope.Reporting.Verdict;
@@ -41,23 +43,23 @@ public static class SpectralEdgeChecks
     /// <summary>The checks on a run's series (<paramref name="series"/> returns an empty list for a metric the run lacks).</summary>
     public static Result Compute(Func<string, IReadOnlyList<(long Step, double Value)>> series)
     {
-        var kStar = ByStep(series("spectral/k_star"));
+        var kStar = ByStep(series(SpectralEdgeMetrics.KStar));
         var steps = kStar.Keys.Order().ToArray();
-        var bbp = series("spectral/bbp_margin").Select(p => p.Value).Where(double.IsFinite).Order().ToArray();
+        var bbp = series(SpectralEdgeMetrics.BbpMargin).Select(p => p.Value).Where(double.IsFinite).Order().ToArray();
         var (mode, modeShare) = Mode(kStar.Values.Select(v => (int)v));
-        var (weightedMode, _) = Mode(series("spectral/k_star_weighted").Select(p => (int)p.Value));
-        var ratio = series("spectral/gap_ratio").Select(p => p.Value).Where(double.IsFinite).Order().ToArray();
-        var nullP = series("spectral/null_p").Select(p => p.Value).Where(double.IsFinite).ToArray();
+        var (weightedMode, _) = Mode(series(SpectralEdgeMetrics.KStarWeighted).Select(p => (int)p.Value));
+        var ratio = series(SpectralEdgeMetrics.GapRatio).Select(p => p.Value).Where(double.IsFinite).Order().ToArray();
+        var nullP = series(SpectralEdgeMetrics.NullP).Select(p => p.Value).Where(double.IsFinite).ToArray();
 
-        var loss = ByStep(series("eval/test_loss"));
-        var ratioByStep = ByStep(series("spectral/gap_ratio"));
+        var loss = ByStep(series(EvaluationMetrics.TestLoss));
+        var ratioByStep = ByStep(series(SpectralEdgeMetrics.GapRatio));
         var (zeroLag, bestLag, bestR) = Correlate(ratioByStep, loss);
 
         // σ_j per step, for the cross-correlation edge and the stability tiers.
         var sigma = new List<Dictionary<long, double>>();
         for (int j = 1; ; j++)
         {
-            var s = series($"spectral/sigma_{j}");
+            var s = series($"{SpectralEdgeMetrics.SigmaPrefix}{j}");
             if (s.Count == 0) break;
             sigma.Add(ByStep(s));
         }
@@ -74,7 +76,7 @@ public static class SpectralEdgeChecks
         var half = new List<Dictionary<long, double>>();
         for (int j = 1; ; j++)
         {
-            var s = series($"spectral/stability_half_{j}");
+            var s = series($"{SpectralEdgeMetrics.StabilityHalfPrefix}{j}");
             if (s.Count == 0) break;
             half.Add(ByStep(s));
         }
@@ -90,7 +92,7 @@ public static class SpectralEdgeChecks
             }
         }
 
-        var gap = ByStep(series("spectral/gap"));
+        var gap = ByStep(series(SpectralEdgeMetrics.Gap));
         var gapSteps = gap.Keys.Order().ToArray();
         var level = new List<double>();
         var change = new List<double>();

@@ -1,3 +1,5 @@
+using PhaseScope.Monitoring.Probes;
+using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
@@ -13,17 +15,17 @@ public static class VerdictObservables
     public const string Step = "step";
 
     /// <summary>Derived: train accuracy − test accuracy at the step (the memorisation gap; shrinking before grokking).</summary>
-    public const string AccuracyGap = "eval/acc_gap";
+    public const string AccuracyGap = EvaluationMetrics.AccGap;
 
     /// <summary>Series loaded by exact name: seed 001's spectral edge (gap ratio, g₂₃, k*), seed 003's consolidation (p,
     /// smoothed p, C_α, tail index α), λ_max, seed 000's moments (m∩, d₀), the global parameter norm ‖θ‖ and the
     /// evaluation series.</summary>
     public static readonly string[] Exact =
     [
-        "spectral/gap_ratio", "spectral/g23", "spectral/k_star",
-        "consolidation/p", "consolidation/p_smoothed", "consolidation/c_alpha", "consolidation/tail_index",
-        "curvature/lambda_max", "moments/m_cap", "moments/d0", "param_norm", PhaseScope.Monitoring.Probes.LlcProbe.LambdaHatMetric,
-        "eval/test_loss", "eval/test_acc", "eval/train_loss", "eval/train_acc",
+        SpectralEdgeMetrics.GapRatio, SpectralEdgeMetrics.G23, SpectralEdgeMetrics.KStar,
+        ConsolidationMetrics.P, ConsolidationMetrics.PSmoothed, ConsolidationMetrics.CAlpha, ConsolidationMetrics.TailIndex,
+        CurvatureMetrics.LambdaMax, "moments/m_cap", "moments/d0", "param_norm", PhaseScope.Monitoring.Probes.LlcProbe.LambdaHatMetric,
+        EvaluationMetrics.TestLoss, EvaluationMetrics.TestAcc, EvaluationMetrics.TrainLoss, EvaluationMetrics.TrainAcc,
     ];
 
     /// <summary>Families read by pattern (PREFIX*SUFFIX, one name per tensor or order): Q̂_α(K) of seed 000 (global only),
@@ -58,7 +60,7 @@ public static class VerdictObservables
         double? v = name switch
         {
             Step => step,
-            AccuracyGap => run.At("eval/train_acc", step) is double tr && run.At("eval/test_acc", step) is double te ? tr - te : null,
+            AccuracyGap => run.At(EvaluationMetrics.TrainAcc, step) is double tr && run.At(EvaluationMetrics.TestAcc, step) is double te ? tr - te : null,
             _ => run.At(name, step),
         };
         return v is double d && double.IsFinite(d) ? d : null;

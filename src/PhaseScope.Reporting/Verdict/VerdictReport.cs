@@ -1,3 +1,4 @@
+using PhaseScope.Monitoring.Probes;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -205,7 +206,7 @@ public static class VerdictReport
         foreach (var r in Order(runs))
         {
             long? anchor = r.GrokStep ?? IndicatorScore.MatchedStep(r, runs) ?? r.Steps;
-            if (anchor is not long a || !r.Series.TryGetValue("spectral/gap_ratio", out var s)) continue;
+            if (anchor is not long a || !r.Series.TryGetValue(SpectralEdgeMetrics.GapRatio, out var s)) continue;
             bool first = r.Grokked ? !grokkingShown : !controlShown;
             aligned.Line(first ? (r.Grokked ? $"grokking runs ({runs.Count(x => x.Grokked)})" : $"controls, never grokked ({runs.Count(x => !x.Grokked)})") : r.Name,
                 s.Select(p => ((double)(p.Step - a), p.Value)), r.Grokked ? "#1f77b4" : "#bbbbbb", legend: first);
@@ -257,14 +258,14 @@ public static class VerdictReport
         // Without any grokking run to match, a control is read at its last step.
         long? matched = r.GrokStep is null ? IndicatorScore.MatchedStep(r, runs) : null;
         long? at = r.GrokStep ?? matched ?? r.Steps;
-        r.Series.TryGetValue("spectral/g23", out var g23);
-        r.Series.TryGetValue("spectral/k_star", out var kStar);
-        r.Series.TryGetValue("spectral/gap_ratio", out var gap);
+        r.Series.TryGetValue(SpectralEdgeMetrics.G23, out var g23);
+        r.Series.TryGetValue(SpectralEdgeMetrics.KStar, out var kStar);
+        r.Series.TryGetValue(SpectralEdgeMetrics.GapRatio, out var gap);
         double? g23First = g23?.FirstOrDefault(p => double.IsFinite(p.Value)) is { Step: > 0 } f ? f.Value : null;
-        double? g23At = at is long a ? r.At("spectral/g23", a) : null;
+        double? g23At = at is long a ? r.At(SpectralEdgeMetrics.G23, a) : null;
         string decline = g23First is double x && g23At is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
-        string k = kStar is { Count: > 0 } ? $"{kStar[0].Value:G} → {(at is long a2 && r.At("spectral/k_star", a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}" : "—";
-        double? gapAt = at is long a3 ? r.At("spectral/gap_ratio", a3) : null;
+        string k = kStar is { Count: > 0 } ? $"{kStar[0].Value:G} → {(at is long a2 && r.At(SpectralEdgeMetrics.KStar, a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}" : "—";
+        double? gapAt = at is long a3 ? r.At(SpectralEdgeMetrics.GapRatio, a3) : null;
         double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
         string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
         return $"| {r.Name} | {kind} | {r.Seed} | {r.WeightDecayText} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";

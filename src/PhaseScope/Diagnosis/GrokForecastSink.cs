@@ -54,7 +54,7 @@ public sealed class GrokForecastSink(GrokPredictor model, Action<IReadOnlyList<M
             foreach (var m in metrics)
             {
                 if (features.Contains(m.Name) && double.IsFinite(m.Value)) latest[m.Name] = m.Value;
-                if (m.Name == "eval/test_acc") evaluation = m.Step;
+                if (m.Name == EvaluationMetrics.TestAcc) evaluation = m.Step;
             }
             if (evaluation is not long step) return;
             double p = model.Probability(f => latest.TryGetValue(f, out var v) ? v : null);

@@ -1,3 +1,4 @@
+using PhaseScope.Monitoring.Probes;
 using System.Globalization;
 using PhaseScope.Monitoring;
 
@@ -87,12 +88,12 @@ public sealed class RunDiagnosis
             case "loss":
                 ObserveLoss(m.Step, m.Value);
                 break;
-            case "eval/train_acc" or "eval/test_acc" or "eval/train_loss" or "forget/task_a_test_acc" or "forget/task_b_test_acc":
+            case EvaluationMetrics.TrainAcc or EvaluationMetrics.TestAcc or EvaluationMetrics.TrainLoss or "forget/task_a_test_acc" or "forget/task_b_test_acc":
                 if (!evaluations.TryGetValue(m.Step, out var e)) evaluations[m.Step] = e = [];
                 e[m.Name] = m.Value;
                 if (Complete(e)) { Evaluate(m.Step, e); evaluations.Remove(m.Step); }
                 break;
-            case "curvature/stability_margin":
+            case CurvatureMetrics.StabilityMargin:
                 ObserveMargin(m.Step, m.Value);
                 break;
         }
@@ -115,7 +116,7 @@ public sealed class RunDiagnosis
     public const string Source = "diagnosis";
 
     static bool Complete(Dictionary<string, double> e) =>
-        (e.ContainsKey("eval/train_acc") && e.ContainsKey("eval/test_acc") && e.ContainsKey("eval/train_loss"))
+        (e.ContainsKey(EvaluationMetrics.TrainAcc) && e.ContainsKey(EvaluationMetrics.TestAcc) && e.ContainsKey(EvaluationMetrics.TrainLoss))
         || (e.ContainsKey("forget/task_a_test_acc") && e.ContainsKey("forget/task_b_test_acc"));
 
     void ObserveLoss(long step, double loss)
@@ -172,7 +173,7 @@ public sealed class RunDiagnosis
 
     (RunPhase, string) Propose(long step, Dictionary<string, double> e)
     {
-        double train = e["eval/train_acc"], test = e["eval/test_acc"], trainLoss = e["eval/train_loss"];
+        double train = e[EvaluationMetrics.TrainAcc], test = e[EvaluationMetrics.TestAcc], trainLoss = e[EvaluationMetrics.TrainLoss];
         trainLosses.Add((step, trainLoss));
         if (fitStep is null && train >= FitThreshold) fitStep = step;
         if (fitStep is not null) lowestTestSinceFit = Math.Min(lowestTestSinceFit ?? test, test);
@@ -255,7 +256,7 @@ public sealed class RunDiagnosis
     /// <summary>The metric names the diagnosis reads (a stored run's other metrics need not be replayed).</summary>
     public static readonly IReadOnlySet<string> Inputs = new HashSet<string>(StringComparer.Ordinal)
     {
-        "loss", "eval/train_acc", "eval/test_acc", "eval/train_loss", "forget/task_a_test_acc", "forget/task_b_test_acc", "curvature/stability_margin",
+        "loss", EvaluationMetrics.TrainAcc, EvaluationMetrics.TestAcc, EvaluationMetrics.TrainLoss, "forget/task_a_test_acc", "forget/task_b_test_acc", CurvatureMetrics.StabilityMargin,
     };
 
     /// <summary>

@@ -332,13 +332,13 @@ public sealed class PhaseMonitor : IDisposable
         long t0 = Clock.GetTimestamp();
         var metrics = new List<MetricRecord>
         {
-            new(step, "eval/train_loss", result.TrainLoss),
-            new(step, "eval/train_acc", result.TrainAccuracy),
-            new(step, "eval/test_loss", result.TestLoss),
-            new(step, "eval/test_acc", result.TestAccuracy),
+            new(step, EvaluationMetrics.TrainLoss, result.TrainLoss),
+            new(step, EvaluationMetrics.TrainAcc, result.TrainAccuracy),
+            new(step, EvaluationMetrics.TestLoss, result.TestLoss),
+            new(step, EvaluationMetrics.TestAcc, result.TestAccuracy),
         };
-        if (result.TrainTokenAccuracy is double trTok) metrics.Add(new(step, "eval/train_token_acc", trTok));
-        if (result.TestTokenAccuracy is double teTok) metrics.Add(new(step, "eval/test_token_acc", teTok));
+        if (result.TrainTokenAccuracy is double trTok) metrics.Add(new(step, EvaluationMetrics.TrainTokenAcc, trTok));
+        if (result.TestTokenAccuracy is double teTok) metrics.Add(new(step, EvaluationMetrics.TestTokenAcc, teTok));
         Send(metrics);
         bookkeepingTicks += Clock.GetTimestamp() - t0;
         Run(step, MonitorPhase.Evaluation, () => null, result);

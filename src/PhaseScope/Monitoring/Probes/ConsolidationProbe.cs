@@ -127,24 +127,24 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
             output.Event("consolidation_undefined", $"The gradient samples are not finite (signal {global.Signal}, noise {global.Noise}); C_α is skipped at this step.");
             return;
         }
-        output.Metric("consolidation/signal", global.Signal);
-        output.Metric("consolidation/noise", global.Noise);
-        output.Metric("consolidation/signal_unbiased", global.SignalUnbiased);
-        output.Metric("consolidation/c_alpha", global.CAlpha);
-        output.Metric("consolidation/c_alpha_unbiased", global.CAlphaUnbiased);
-        output.Metric("consolidation/p", global.P);
-        output.Metric("consolidation/p_unbiased", global.PUnbiased);
+        output.Metric(ConsolidationMetrics.Signal, global.Signal);
+        output.Metric(ConsolidationMetrics.Noise, global.Noise);
+        output.Metric(ConsolidationMetrics.SignalUnbiased, global.SignalUnbiased);
+        output.Metric(ConsolidationMetrics.CAlpha, global.CAlpha);
+        output.Metric(ConsolidationMetrics.CAlphaUnbiased, global.CAlphaUnbiased);
+        output.Metric(ConsolidationMetrics.P, global.P);
+        output.Metric(ConsolidationMetrics.PUnbiased, global.PUnbiased);
         double decidingP = global.P, decidingC = global.CAlpha;
         if (Method == ConsolidationMethod.MicroBatches && BatchSize > 0 && global.SampleBatchSize > 0)
         {
             var step = global.AtBatchSize(BatchSize);
-            output.Metric("consolidation/c_alpha_step", step.CAlpha);
-            output.Metric("consolidation/p_step", step.P);
-            output.Metric("consolidation/c_alpha_step_unbiased", step.CAlphaUnbiased);
-            output.Metric("consolidation/p_step_unbiased", step.PUnbiased);
+            output.Metric(ConsolidationMetrics.CAlphaStep, step.CAlpha);
+            output.Metric(ConsolidationMetrics.PStep, step.P);
+            output.Metric(ConsolidationMetrics.CAlphaStepUnbiased, step.CAlphaUnbiased);
+            output.Metric(ConsolidationMetrics.PStepUnbiased, step.PUnbiased);
             (decidingP, decidingC) = (step.PUnbiased, step.CAlphaUnbiased);
         }
-        output.Metric("consolidation/state", (int)ConsolidationStates.Classify(decidingP));
+        output.Metric(ConsolidationMetrics.State, (int)ConsolidationStates.Classify(decidingP));
         if (PerTensor)
             for (int i = 0; i < partials.Length; i++)
             {
@@ -155,24 +155,24 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
 
         // One top-k over the concatenated gradient (a handful of kernels) instead of one per tensor.
         var tailIndex = TailPartial.Of(cat(gradients.Select(g => g.flatten()).ToArray()), TailOrder).Finish();
-        output.Metric("consolidation/tail_index", tailIndex.Alpha);
-        output.Metric("consolidation/tail_index_clipped", tailIndex.AlphaClipped);
-        output.Metric("consolidation/d_h", tailIndex.EffectiveDimension);
+        output.Metric(ConsolidationMetrics.TailIndex, tailIndex.Alpha);
+        output.Metric(ConsolidationMetrics.TailIndexClipped, tailIndex.AlphaClipped);
+        output.Metric(ConsolidationMetrics.DH, tailIndex.EffectiveDimension);
 
         double intelligence = double.NaN;
         if (curvature?.Latest is { } lambda && context.LearningRate is double lr)
         {
             double s = IntelligenceCoefficient.StabilityMargin(lr, lambda.LambdaMax);
             intelligence = IntelligenceCoefficient.Of(decidingP, s, tailIndex.EffectiveDimension);
-            output.Metric("consolidation/stability_margin", s);
-            output.Metric("consolidation/intelligence", intelligence);
+            output.Metric(ConsolidationMetrics.StabilityMargin, s);
+            output.Metric(ConsolidationMetrics.Intelligence, intelligence);
         }
         Latest = new ConsolidationReading(context.Step, decidingP, decidingC, intelligence);
 
         if (crossing.Observe(decidingP) is { } ev)
             output.Event(ev.Upward ? "p_crossed_up" : "p_crossed_down",
                 $"p (mean of the last {crossing.Window} measurements) crossed 0.5 {(ev.Upward ? "upward" : "downward")}: {ev.Before:F3} → {ev.Smoothed:F3} (C_α = {decidingC:G4}).");
-        if (!double.IsNaN(crossing.Smoothed)) output.Metric("consolidation/p_smoothed", crossing.Smoothed);
+        if (!double.IsNaN(crossing.Smoothed)) output.Metric(ConsolidationMetrics.PSmoothed, crossing.Smoothed);
     }
 
     /// <summary>Seed 003 §11.1: n gradients of extra batches at the current θ (the step's <c>.grad</c> is not touched).</summary>

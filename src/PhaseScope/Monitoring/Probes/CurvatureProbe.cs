@@ -99,28 +99,28 @@ public sealed class CurvatureProbe : IResumableProbe
         {
             var tracked = Tracker.Track(hvp.Apply, hvp.Dimension, MaxIterations, Tolerance, seed);
             lanczos = tracked.Result;
-            output.Metric("curvature/tracked", tracked.Warm ? 1 : 0);
-            output.Metric("curvature/hvp_products", tracked.Products);
-            if (!double.IsNaN(tracked.TrackingError)) output.Metric("curvature/tracking_error", tracked.TrackingError);
+            output.Metric(CurvatureMetrics.Tracked, tracked.Warm ? 1 : 0);
+            output.Metric(CurvatureMetrics.HvpProducts, tracked.Products);
+            if (!double.IsNaN(tracked.TrackingError)) output.Metric(CurvatureMetrics.TrackingError, tracked.TrackingError);
         }
-        output.Metric("curvature/lambda_max", lanczos.LambdaMax);
-        output.Metric("curvature/lambda_min", lanczos.LambdaMin);
-        output.Metric("curvature/lanczos_iterations", lanczos.Iterations);
-        output.Metric("curvature/lanczos_converged", lanczos.Converged ? 1 : 0);
-        output.Metric("curvature/lanczos_residual", lanczos.RelativeResidual);
+        output.Metric(CurvatureMetrics.LambdaMax, lanczos.LambdaMax);
+        output.Metric(CurvatureMetrics.LambdaMin, lanczos.LambdaMin);
+        output.Metric(CurvatureMetrics.LanczosIterations, lanczos.Iterations);
+        output.Metric(CurvatureMetrics.LanczosConverged, lanczos.Converged ? 1 : 0);
+        output.Metric(CurvatureMetrics.LanczosResidual, lanczos.RelativeResidual);
         if (context.LearningRate is double lr)
-            output.Metric("curvature/stability_margin", IntelligenceCoefficient.StabilityMargin(lr, lanczos.LambdaMax));
+            output.Metric(CurvatureMetrics.StabilityMargin, IntelligenceCoefficient.StabilityMargin(lr, lanczos.LambdaMax));
         if (PowerIterations > 0)
         {
             var power = PowerIteration.Run(hvp.Apply, hvp.Dimension, PowerIterations, Tolerance, seed);
-            output.Metric("curvature/lambda_max_power", power.Eigenvalue);
-            output.Metric("curvature/power_iterations", power.Iterations);
+            output.Metric(CurvatureMetrics.LambdaMaxPower, power.Eigenvalue);
+            output.Metric(CurvatureMetrics.PowerIterations, power.Iterations);
         }
         if (HutchinsonSamples > 0)
         {
             var trace = HutchinsonTrace.Run(hvp.Apply, hvp.Dimension, HutchinsonSamples, seed);
-            output.Metric("curvature/trace", trace.Trace);
-            if (!double.IsNaN(trace.StandardError)) output.Metric("curvature/trace_se", trace.StandardError);
+            output.Metric(CurvatureMetrics.Trace, trace.Trace);
+            if (!double.IsNaN(trace.StandardError)) output.Metric(CurvatureMetrics.TraceSe, trace.StandardError);
         }
         Latest = (context.Step, lanczos.LambdaMax);
     }

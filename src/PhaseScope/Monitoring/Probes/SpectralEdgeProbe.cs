@@ -93,41 +93,41 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
         var gram = window.Gram();
         var spectrum = WindowSpectrum.Of(gram, window.RankTolerance);
         Latest = (context.Step, spectrum);
-        for (int j = 0; j < spectrum.Sigma.Length; j++) output.Metric($"spectral/sigma_{j + 1}", spectrum.Sigma[j]);
-        output.Metric("spectral/k_star", spectrum.KStar);
-        output.Metric("spectral/k_star_weighted", spectrum.KStarWeighted);
-        output.Metric("spectral/rank", spectrum.Rank);
-        output.Metric("spectral/k95", spectrum.K95);
-        output.MetricIfFinite("spectral/gap_ratio", spectrum.GapRatio);
-        output.MetricIfFinite("spectral/gap", spectrum.Gap);
-        output.MetricIfFinite("spectral/g23", spectrum.G23);
-        output.MetricIfFinite("spectral/delta_sigma", push.DeltaSigmaFrobenius);
-        if (window.Sketched) output.Metric("spectral/sketch_error", window.SketchDiagonalError());
+        for (int j = 0; j < spectrum.Sigma.Length; j++) output.Metric($"{SpectralEdgeMetrics.SigmaPrefix}{j + 1}", spectrum.Sigma[j]);
+        output.Metric(SpectralEdgeMetrics.KStar, spectrum.KStar);
+        output.Metric(SpectralEdgeMetrics.KStarWeighted, spectrum.KStarWeighted);
+        output.Metric(SpectralEdgeMetrics.Rank, spectrum.Rank);
+        output.Metric(SpectralEdgeMetrics.K95, spectrum.K95);
+        output.MetricIfFinite(SpectralEdgeMetrics.GapRatio, spectrum.GapRatio);
+        output.MetricIfFinite(SpectralEdgeMetrics.Gap, spectrum.Gap);
+        output.MetricIfFinite(SpectralEdgeMetrics.G23, spectrum.G23);
+        output.MetricIfFinite(SpectralEdgeMetrics.DeltaSigma, push.DeltaSigmaFrobenius);
+        if (window.Sketched) output.Metric(SpectralEdgeMetrics.SketchError, window.SketchDiagonalError());
 
         var dk = StabilityCoefficient.DavisKahan(spectrum.Lambda, push.DeltaSigmaFrobenius, options.DavisKahanC);
-        for (int j = 0; j < dk.Length; j++) output.MetricIfFinite($"spectral/stability_dk_{j + 1}", dk[j]);
+        for (int j = 0; j < dk.Length; j++) output.MetricIfFinite($"{SpectralEdgeMetrics.StabilityDkPrefix}{j + 1}", dk[j]);
         var half = StabilityCoefficient.SplitHalf(gram);
-        for (int j = 0; j < half.Length; j++) output.MetricIfFinite($"spectral/stability_half_{j + 1}", half[j]);
+        for (int j = 0; j < half.Length; j++) output.MetricIfFinite($"{SpectralEdgeMetrics.StabilityHalfPrefix}{j + 1}", half[j]);
 
         if (options.NullDraws > 0 && spectrum.KStar > 0 && window.StoredDimension >= options.Window)
         {
             var nullLaw = MaxRatioNull.For(options.Window, window.StoredDimension, options.NullDraws, options.Seed);
-            output.Metric("spectral/null_p", nullLaw.PValue(spectrum.GapRatio));
+            output.Metric(SpectralEdgeMetrics.NullP, nullLaw.PValue(spectrum.GapRatio));
         }
         if (context.LearningRate is double lr && lr > 0)
         {
             if (options.BatchSize > 0)
             {
                 var bbp = BbpThreshold.Isotropic(options.Window, window.Dimension, lr, options.BatchSize, options.Stride);
-                output.Metric("spectral/bbp_margin", bbp.WeakestMargin(spectrum.Sigma));
-                output.Metric("spectral/above_bbp", bbp.AboveBulk(spectrum.Sigma));
+                output.Metric(SpectralEdgeMetrics.BbpMargin, bbp.WeakestMargin(spectrum.Sigma));
+                output.Metric(SpectralEdgeMetrics.AboveBbp, bbp.AboveBulk(spectrum.Sigma));
             }
             double g2 = GradientNormSquared(context);
             double a = AdiabaticParameter.Of(push.DeltaSigmaFrobenius, lr, g2);
             if (double.IsFinite(a))
             {
-                output.Metric("spectral/adiabatic", a);
-                output.Metric("spectral/adiabatic_regime", (int)AdiabaticParameter.Regime(a, options.AdiabaticLow, options.AdiabaticHigh));
+                output.Metric(SpectralEdgeMetrics.Adiabatic, a);
+                output.Metric(SpectralEdgeMetrics.AdiabaticRegime, (int)AdiabaticParameter.Regime(a, options.AdiabaticLow, options.AdiabaticHigh));
             }
             if (options.DecompositionModes > 0 && context.LossSource is IValidationLossSource validation)
                 Decompose(context, output, spectrum, dk, lr, validation);
@@ -164,7 +164,7 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
             output.MetricIfFinite($"spectral/val_proj_{j + 1}", d.ValidationProjection[j]);
             output.MetricIfFinite($"spectral/loss_change_{j + 1}", d.LossChange[j]);
         }
-        output.MetricIfFinite("spectral/loss_change_total", d.Total);
+        output.MetricIfFinite(SpectralEdgeMetrics.LossChangeTotal, d.Total);
     }
 
     /// <inheritdoc />
