@@ -1,3 +1,4 @@
+using PhaseScope.Moments.Fast;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using PhaseScope.Moments.Fast;
 using PhaseScope.Runtime;
 using static TorchSharp.torch;
 

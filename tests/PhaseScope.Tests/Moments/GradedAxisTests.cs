@@ -1,3 +1,4 @@
+using PhaseScope.Moments.Fast;
 using PhaseScope.Moments;
 
 namespace PhaseScope.Tests.Moments;

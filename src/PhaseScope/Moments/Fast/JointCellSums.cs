@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace PhaseScope.Moments;
+namespace PhaseScope.Moments.Fast;
 
 /// <summary>
 /// The accumulation pass of <see cref="FastCouplingSurface"/>: every pair (|θ_i|, |g_i|) falls in a joint cell

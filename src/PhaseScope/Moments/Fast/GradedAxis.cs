@@ -1,4 +1,4 @@
-namespace PhaseScope.Moments;
+namespace PhaseScope.Moments.Fast;
 
 /// <summary>
 /// The cells of one axis (|θ| or |g|) of <see cref="FastCouplingSurface"/>: intervals [lo, hi) of magnitude,

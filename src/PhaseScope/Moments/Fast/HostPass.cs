@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
-namespace PhaseScope.Moments;
+namespace PhaseScope.Moments.Fast;
 
 /// <summary>
 /// One-pass CPU versions of the extremal statistics and the diagonal power sums for contiguous float32 tensors

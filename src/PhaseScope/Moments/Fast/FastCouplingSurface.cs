@@ -2,7 +2,7 @@ using PhaseScope.Runtime;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace PhaseScope.Moments;
+namespace PhaseScope.Moments.Fast;
 
 /// <summary>
 /// The coupling surface C(k, l) on a K×L grid (seed 000, eq. 16) without K·L passes over the parameters, to a

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
-namespace PhaseScope.Moments;
+namespace PhaseScope.Moments.Fast;
 
 /// <summary>
 /// The moments probe's per-step summary of a model's parameters in one read of θ and g from memory (issue 8's floor: 8 bytes per
