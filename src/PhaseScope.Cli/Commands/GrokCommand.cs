@@ -60,14 +60,6 @@ public static class GrokCommand
         var consolidationSamples = new Option<int?>("--consolidation-samples") { Description = "k micro-batches (default 8) or n extra batches (default 20)." };
         var consolidationEvery = new Option<int?>("--consolidation-every") { Description = "Measure C_α every N steps (default 100, or 10 with --adaptive-lr or --early-stop; one measurement costs ≈ 0.75 of a step)." };
         var smoothing = new Option<int>("--p-smoothing") { Description = "Measurements of p averaged before a crossing of 0.5 is reported.", DefaultValueFactory = _ => 5 };
-        var curvature = new Option<bool>("--curvature") { Description = "The curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H (on by default)." };
-        var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure λ_max every N steps (one measurement costs ≈ 20–25 steps on the training batch).", DefaultValueFactory = _ => GrokSettings.DefaultCurvatureEvery };
-        var curvatureBatch = new Option<int?>("--curvature-batch") { Description = "Examples in the curvature probe's Hessian batch (default: the training batch); each Hessian-vector product costs about two training steps on it." };
-        var curvatureTrack = new Option<int?>("--curvature-track") { Description = "Follow λ_max with 3-product warm starts from the last top eigenvector, a cold Lanczos (and the measured tracking error) every N calls; off by default." };
-        var lanczos = new Option<int>("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
-        var lanczosTol = new Option<double>("--lanczos-tolerance") { Description = "Lanczos relative residual at which λ_max counts as converged.", DefaultValueFactory = _ => 1e-3 };
-        var power = new Option<int>("--power-iterations") { Description = "Also run power iteration (seed 003 §11.6) up to N products, for comparison (0: off).", DefaultValueFactory = _ => 0 };
-        var hutchinson = new Option<int>("--hutchinson") { Description = "Hutchinson probes for the Hessian trace (0: off).", DefaultValueFactory = _ => 0 };
         var tailK = new Option<int>("--tail-k") { Description = "Order statistics of the Hill tail-index estimator (seed: 100).", DefaultValueFactory = _ => 100 };
         var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3: set the learning rate from p's band (implies --consolidation micro)." };
         var lrBands = new Option<string?>("--lr-bands") { Description = "Band table upper_p:multiplier,... ending in inf (default the seed's 0.4:0.1,0.5:0.5,0.6:1,0.75:1.5,inf:2)." };
@@ -75,15 +67,6 @@ public static class GrokCommand
         var controlAfter = new Option<int>("--control-after") { Description = "Let --adaptive-lr and --early-stop act only from this step on (0: from the start, as the seed does).", DefaultValueFactory = _ => 0 };
         var earlyStopWindow = new Option<int>("--early-stop-window") { Description = "C_α measurements per early-stopping window.", DefaultValueFactory = _ => 10 };
         var earlyStopCriteria = new Option<string>("--early-stop-criteria") { Description = "Comma-separated subset of low-p, falling-c, negative-i.", DefaultValueFactory = _ => "low-p,falling-c,negative-i" };
-        var spectral = new Option<bool>("--spectral") { Description = "Seed 001's spectral-edge probe: rolling-window Gram of updates, k*, gap ratio, stability, and gap_opened/gap_collapsed/k_star_shift events (on by default)." };
-        var spectralWindow = new Option<int?>("--spectral-window") { Description = "W, updates per window (default: 10 modular, 3 dyck, 5 scan)." };
-        var spectralStride = new Option<int?>("--spectral-stride") { Description = "Steps per update (δ = θ_t − θ_{t−s}; default: 100 modular, 200 dyck, 500 scan)." };
-        var spectralTensors = new Option<string>("--spectral-tensors") { Description = "Tensors in the window: attention (W_Q, W_K, W_V, W_O, the authors' choice), all, or a regular expression.", DefaultValueFactory = _ => "attention" };
-        var spectralSketch = new Option<long?>("--spectral-sketch") { Description = "Store updates sketched to this many dimensions (CountSketch) instead of exactly." };
-        var gapOpen = new Option<double>("--gap-open") { Description = "Gap ratio at which a closed gap counts as opened.", DefaultValueFactory = _ => 1.5 };
-        var gapCollapse = new Option<double>("--gap-collapse") { Description = "Gap ratio at which an open gap counts as collapsed.", DefaultValueFactory = _ => 1.2 };
-        var decompose = new Option<int>("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
-        var weightSpectra = new Option<bool>("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K (on by default)." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
         var multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
         var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
@@ -94,17 +77,19 @@ public static class GrokCommand
         var allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
 
         var llc = new Grok.LlcSettings.CommandOptions();
+        var spectralOptions = new Grok.SpectralChoice();
+        var curvatureOptions = new Grok.CurvatureChoice();
         var optimizer = new Grok.OptimizerChoice();
         var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
-            consolidation, consolidationSamples, consolidationEvery, smoothing, curvature, curvatureEvery, curvatureBatch, curvatureTrack, lanczos, lanczosTol, power, hutchinson, tailK,
+            consolidation, consolidationSamples, consolidationEvery, smoothing, tailK,
             adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
-            spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra, budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
+            budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
-        foreach (var o in llc.All) cmd.Options.Add(o);
+        foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All)) cmd.Options.Add(o);
         foreach (var o in optimizer.All) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
         var context = new Option<int?>("--context") { Description = "lm: context length in byte tokens (default 128)." };
@@ -152,16 +137,12 @@ public static class GrokCommand
                 Consolidation = r.GetValue(consolidation)?.ToLowerInvariant() ?? (all ? "micro" : null), ConsolidationSamples = r.GetValue(consolidationSamples),
                 ConsolidationByDefault = all && r.GetValue(consolidation) is null && r.GetValue(consolidationSamples) is null,
                 ConsolidationEvery = r.GetValue(consolidationEvery) ?? GrokSettings.DefaultConsolidationEvery(r.GetValue(adaptiveLr) || r.GetValue(earlyStop)), ConsolidationSmoothing = r.GetValue(smoothing),
-                Curvature = all || r.GetValue(curvature), CurvatureEvery = r.GetValue(curvatureEvery),
-                CurvatureBatch = r.GetValue(curvatureBatch) ?? (all && !r.GetValue(curvature) ? GrokSettings.DefaultCurvatureBatch : null), LanczosIterations = r.GetValue(lanczos), CurvatureTrack = r.GetValue(curvatureTrack),
-                LanczosTolerance = r.GetValue(lanczosTol), PowerIterations = r.GetValue(power), HutchinsonSamples = r.GetValue(hutchinson), TailK = r.GetValue(tailK),
+                TailK = r.GetValue(tailK),
                 AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
                 EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
-                Spectral = all || r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow) ?? defaults.SpectralWindow, SpectralStride = r.GetValue(spectralStride) ?? defaults.SpectralStride,
-                SpectralTensors = r.GetValue(spectralTensors)!, SpectralSketch = r.GetValue(spectralSketch), GapOpen = r.GetValue(gapOpen),
-                GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = all || r.GetValue(weightSpectra),
                 MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast),
             };
+            s = curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all);
             return Run(s, r.GetValue(json));
         });
         return cmd;

@@ -1,0 +1,32 @@
+using System.CommandLine;
+
+namespace PhaseScope.Cli.Commands.Grok;
+
+/// <summary>
+/// The grok command's options of seed 001's family, bound in one place (issue 25 item 5): the spectral-edge probe
+/// (window, stride, tensors, sketch, gap thresholds, loss decomposition) and the weight spectra of Test 7. Both are on
+/// by default; <c>--cheap-only</c> turns them off and <c>--spectral</c> / <c>--weight-spectra</c> bring one back.
+/// </summary>
+public sealed class SpectralChoice
+{
+    readonly Option<bool> spectral = new("--spectral") { Description = "Seed 001's spectral-edge probe: rolling-window Gram of updates, k*, gap ratio, stability, and gap_opened/gap_collapsed/k_star_shift events (on by default)." };
+    readonly Option<int?> spectralWindow = new("--spectral-window") { Description = "W, updates per window (default: 10 modular, 3 dyck, 5 scan)." };
+    readonly Option<int?> spectralStride = new("--spectral-stride") { Description = "Steps per update (δ = θ_t − θ_{t−s}; default: 100 modular, 200 dyck, 500 scan)." };
+    readonly Option<string> spectralTensors = new("--spectral-tensors") { Description = "Tensors in the window: attention (W_Q, W_K, W_V, W_O, the authors' choice), all, or a regular expression.", DefaultValueFactory = _ => "attention" };
+    readonly Option<long?> spectralSketch = new("--spectral-sketch") { Description = "Store updates sketched to this many dimensions (CountSketch) instead of exactly." };
+    readonly Option<double> gapOpen = new("--gap-open") { Description = "Gap ratio at which a closed gap counts as opened.", DefaultValueFactory = _ => 1.5 };
+    readonly Option<double> gapCollapse = new("--gap-collapse") { Description = "Gap ratio at which an open gap counts as collapsed.", DefaultValueFactory = _ => 1.2 };
+    readonly Option<int> decompose = new("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
+    readonly Option<bool> weightSpectra = new("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K (on by default)." };
+
+    /// <summary>The options, to add to the command.</summary>
+    public IEnumerable<Option> All => [spectral, spectralWindow, spectralStride, spectralTensors, spectralSketch, gapOpen, gapCollapse, decompose, weightSpectra];
+
+    /// <summary><paramref name="s"/> with this family's settings; <paramref name="all"/>: every family is on by default.</summary>
+    public GrokSettings Bind(ParseResult r, GrokSettings s, bool all, TaskDefaults defaults) => s with
+    {
+        Spectral = all || r.GetValue(spectral), SpectralWindow = r.GetValue(spectralWindow) ?? defaults.SpectralWindow, SpectralStride = r.GetValue(spectralStride) ?? defaults.SpectralStride,
+        SpectralTensors = r.GetValue(spectralTensors)!, SpectralSketch = r.GetValue(spectralSketch), GapOpen = r.GetValue(gapOpen),
+        GapCollapse = r.GetValue(gapCollapse), SpectralDecompose = r.GetValue(decompose), WeightSpectra = all || r.GetValue(weightSpectra),
+    };
+}
