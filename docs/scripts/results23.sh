@@ -23,6 +23,6 @@ ab=${out%/*}/ablate
 mkdir -p "$ab"
 [ -d "$ab/mod-add" ] || $ps grok --task modular --op add --seed 42 --steps 1 --cheap-only --no-report --out "$ab" --name mod-add --json > /dev/null
 [ -f "$ab/mod-add/ablation-1200/ablation.md" ] || $ps ablate "$ab/mod-add" --at 1200 --span 300 --k 3 --random 3 --window 10 --stride 100
-[ -f "$ab/mod-add/ablation-700/ablation.md" ] || $ps ablate "$ab/mod-add" --at 700 --span 300 --k 3 --random 3 --window 5 --stride 100
+[ -f "$ab/mod-add/ablation-700/ablation.md" ] || $ps ablate "$ab/mod-add" --at 700 --span 300 --k 3 --random 2 --window 5 --stride 100
 [ -d "$ab/lm-adamw" ] || $ps grok --task lm --seed 42 --steps 1 --cheap-only --no-report --out "$ab" --name lm-adamw --json > /dev/null
 [ -f "$ab/lm-adamw/ablation-300/ablation.md" ] || $ps ablate "$ab/lm-adamw" --at 300 --span 100 --k 3 --random 2 --window 10 --stride 10

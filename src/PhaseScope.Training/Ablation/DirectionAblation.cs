@@ -24,7 +24,8 @@ namespace PhaseScope.Training.Ablation;
 /// random direction: the control for "removing that much update at all" (random k-planes of a large space catch
 /// only ≈ √(k/P) of an update, so <c>random-r</c> alone would be a weak control).</item>
 /// </list>
-/// The response of an arm is its train and test loss (and test accuracy) at t₀ + span minus the reference's. The seed
+/// The response of an arm is its test loss averaged over the span's evaluations minus the reference's (and the same at
+/// t₀ + span alone, with the test accuracy there). The seed
 /// itself compares a first-order loss decomposition with per-direction loss changes; this is the direct experiment
 /// behind it. The seed's directions are those of the trajectory Gram matrix, so are these.
 /// </summary>
@@ -60,7 +61,10 @@ public static class DirectionAblation
     /// <param name="TestLoss">Test loss at t₀ + span.</param>
     /// <param name="TestAccuracy">Test accuracy at t₀ + span.</param>
     /// <param name="RemovedFraction">‖removed part‖ ÷ ‖update‖ of the watched tensors, summed over the span.</param>
-    public sealed record Arm(string Name, double TrainLoss, double TestLoss, double TestAccuracy, double RemovedFraction);
+    /// <param name="MeanTrainLoss">Train loss averaged over the span's evaluations (every span/10 steps).</param>
+    /// <param name="MeanTestLoss">Test loss averaged over the span's evaluations: the response measure, robust to a loss
+    /// spike that happens to fall on the last step of one arm and not another.</param>
+    public sealed record Arm(string Name, double TrainLoss, double TestLoss, double TestAccuracy, double RemovedFraction, double MeanTrainLoss, double MeanTestLoss);
 
     /// <summary>The result: the window's singular values and every arm.</summary>
     public sealed record Result(double[] Sigma, long WatchedParameters, IReadOnlyList<Arm> Arms);
@@ -137,7 +141,7 @@ public static class DirectionAblation
             Tensor before = Flatten(parameters).DetachFromDisposeScope();
             double removedSum = 0, updateSum = 0;
             var noise = new Generator((ulong)(options.Seed + 7919 * results.Count + 1));
-            var t = new Trainer(task, model, trainer with { Steps = options.At + options.Span, CheckpointEvery = 0, StopAfterGrok = null })
+            var t = new Trainer(task, model, trainer with { Steps = options.At + options.Span, CheckpointEvery = 0, StopAfterGrok = null, EvaluateEvery = Math.Max(1, options.Span / 10) })
             {
                 CheckpointDirectory = checkpoints, ResumeFrom = point,
                 AfterUpdate = step =>
@@ -168,7 +172,9 @@ public static class DirectionAblation
             var run = t.Run();
             before.Dispose();
             var end = run.Evaluations[^1].Result;
-            results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, updateSum > 0 ? removedSum / updateSum : 0));
+            var span = run.Evaluations.Where(e => e.Step > options.At).Select(e => e.Result).ToList();
+            results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, updateSum > 0 ? removedSum / updateSum : 0,
+                span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss)));
             log?.Invoke($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}");
         }
         foreach (var (_, basis, matched) in arms) if (!matched && basis is not null && !ReferenceEquals(basis, top)) basis.Dispose();
