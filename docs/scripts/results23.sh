@@ -26,3 +26,9 @@ mkdir -p "$ab"
 [ -f "$ab/mod-add/ablation-700/ablation.md" ] || $ps ablate "$ab/mod-add" --at 700 --span 300 --k 3 --random 2 --window 5 --stride 100
 [ -d "$ab/lm-adamw" ] || $ps grok --task lm --seed 42 --steps 1 --cheap-only --no-report --out "$ab" --name lm-adamw --json > /dev/null
 [ -f "$ab/lm-adamw/ablation-300/ablation.md" ] || $ps ablate "$ab/lm-adamw" --at 300 --span 100 --k 3 --random 2 --window 10 --stride 10
+
+# The monitor's overhead on the tiny LM: every family on (the default) against the cheap probes only, 200 steps each.
+for mode in all cheap; do
+  [ -f "${out%/*}/overhead-$mode.json" ] && continue
+  $ps grok --task lm --steps 200 --eval-every 100 $([ $mode = cheap ] && echo --cheap-only) --no-report --out "${out%/*}" --name "overhead-$mode" --json > "${out%/*}/overhead-$mode.json"
+done
