@@ -82,7 +82,7 @@ public static class EdgeTestsCommand
         }
         static string M(IEnumerable<double> v) { var f = v.Where(double.IsFinite).ToList(); return f.Count == 0 ? "–" : F(f.Average()); }
 
-        Table("Test 1 — BBP threshold (σ_min² ÷ noise bulk edge; > 1: every eigenvalue is signal)", "min | median | max",
+        Table("Test 1 — BBP threshold (σ_min² ÷ noise bulk edge; > 1: every eigenvalue is signal; the noise model is Adam's, η√(s/B) per coordinate at --lr, so Muon's rows are not comparable)", "min | median | max",
             r => $"{F(r.BbpMin)} | {F(r.BbpMedian)} | {F(r.BbpMax)}",
             l => $"{M(l.Select(r => r.BbpMin))} | {M(l.Select(r => r.BbpMedian))} | {M(l.Select(r => r.BbpMax))}");
         Table("Test 2 — k* = argmax σ_j/σ_{j+1}", "k* mode (share) | k*_w mode | ratio median | ratio peak | beats null (p < 0.05) | cross-corr. edge j (r)",
@@ -94,9 +94,9 @@ public static class EdgeTestsCommand
         Table("Test 5 — split-half stability γ̂ by tier (predicted dominant > at gap > subdominant)", "j < k* | j = k* | j > k*",
             r => $"{F(r.StabilityDominant, "F3")} | {F(r.StabilityAtGap, "F3")} | {F(r.StabilitySubdominant, "F3")}",
             l => $"{M(l.Select(r => r.StabilityDominant))} | {M(l.Select(r => r.StabilityAtGap))} | {M(l.Select(r => r.StabilitySubdominant))}");
-        Table("Test 6 — gap damping (slope of Δg on g; damping predicts < 0)", "slope | r",
-            r => $"{F(r.GapDampingSlope)} | {F(r.GapDampingR, "F2")}",
-            l => $"{M(l.Select(r => r.GapDampingSlope))} | {M(l.Select(r => r.GapDampingR))}");
+        Table("Test 6 — gap damping (slope b of Δg on g; damping predicts −1 < b < 0, i.e. a persistence 1 + b in (0, 1); b ≈ −1 means no memory between windows)", "slope b | r | persistence 1 + b",
+            r => $"{F(r.GapDampingSlope)} | {F(r.GapDampingR, "F2")} | {F(1 + r.GapDampingSlope, "F2")}",
+            l => $"{M(l.Select(r => r.GapDampingSlope))} | {M(l.Select(r => r.GapDampingR))} | {M(l.Select(r => 1 + r.GapDampingSlope))}");
         return s.ToString();
     }
 }
