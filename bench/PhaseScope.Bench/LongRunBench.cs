@@ -36,7 +36,7 @@ static class LongRunBench
                 new MomentsProbe(ProbeSchedule.Every(10)),
                 new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = 10, Window = 10, Tensors = "all", BatchSize = 64 }),
                 curvature,
-                new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(10), curvature: curvature, batchSize: 64),
+                new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(10), batchSize: 64),
             ];
             using var monitor = new PhaseMonitor(model, probes, [store]);
             var samples = new List<(long Step, long Tensors, double RssMb, double HeapMb)>();

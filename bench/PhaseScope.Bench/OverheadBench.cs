@@ -56,7 +56,7 @@ static class OverheadBench
     {
         var curvature = new CurvatureProbe(ProbeSchedule.Every(1), maxIterations: 10, tolerance: 1e-12, batchSize: curvatureBatch,
             tracker: tracked ? new PhaseScope.Consolidation.LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null);
-        return [.. Cheap(1), curvature, new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), curvature: curvature, batchSize: 512)];
+        return [.. Cheap(1), curvature, new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: 512)];
     }
 
     /// <summary>The probes of <c>phasescope grok</c> with every family on by default (<c>GrokCommand.Train</c>:
@@ -70,7 +70,7 @@ static class OverheadBench
             .. CheapProbes.Create(10),
             new MomentsProbe(snapshots: true, snapshotEvery: 4),
             curvature,
-            new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(100), curvature: curvature, batchSize: 512),
+            new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(100), batchSize: 512),
             new SpectralEdgeProbe(new SpectralEdgeOptions { BatchSize = 512 }),
             new WeightSpectraProbe(),
         ];
@@ -87,7 +87,7 @@ static class OverheadBench
             .. CheapProbes.Create(10, perTensor: true),
             new MomentsProbe(),
             curvature,
-            new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(consolidationEvery), curvature: curvature, batchSize: 512),
+            new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(consolidationEvery), batchSize: 512),
             new SpectralEdgeProbe(new SpectralEdgeOptions { BatchSize = 512 }),
         ];
     }

@@ -1,3 +1,4 @@
+using PhaseScope.Consolidation;
 using System.Diagnostics;
 using PhaseScope.Checkpoints;
 using PhaseScope.IO;
@@ -49,10 +50,6 @@ public sealed class Trainer
 
     /// <summary>Called after every optimizer step (cheap; for progress bars).</summary>
     public Action<long>? StepCompleted { get; init; }
-
-    /// <summary>The consolidation probe whose readings drive <see cref="AdaptiveLearningRate"/> and <see cref="EarlyStopping"/>
-    /// (it must also be one of the monitor's probes).</summary>
-    public ConsolidationProbe? Consolidation { get; init; }
 
     /// <summary>Seed 003 §11.3: sets the learning rate from p after each consolidation measurement (event <c>lr_changed</c>).</summary>
     public AdaptiveLearningRate? AdaptiveLearningRate { get; init; }
@@ -189,22 +186,22 @@ public sealed class Trainer
 
     void ValidateControl()
     {
-        if ((AdaptiveLearningRate is not null || EarlyStopping is not null) && (Consolidation is null || Monitor is null))
+        if ((AdaptiveLearningRate is not null || EarlyStopping is not null) && Monitor?.Publishes(typeof(ConsolidationReading)) != true)
             throw new TaskConfigurationException("Adaptive learning rate and early stopping act on C_α and p: they need the consolidation probe (--consolidation) in the monitor.");
-        if (Monitor is not null && Consolidation is { Method: ConsolidationMethod.MicroBatches } c)
+        if (Monitor?.MicroBatches is int k)
         {
             long batch = Math.Min(options.BatchSize, task.TrainCount);
-            if (batch % c.Samples != 0)
-                throw new TaskConfigurationException($"The consolidation probe splits each batch into {c.Samples} micro-batches, but the batch has {batch} examples; choose a batch size divisible by {c.Samples} or another --consolidation-samples.");
+            if (batch % k != 0)
+                throw new TaskConfigurationException($"The consolidation probe splits each batch into {k} micro-batches, but the batch has {batch} examples; choose a batch size divisible by {k} or another --consolidation-samples.");
         }
         if (AdaptiveLearningRate is { } a && a.BaseLearningRate != options.LearningRate)
             throw new TaskConfigurationException($"The adaptive learning rate's base ({a.BaseLearningRate}) differs from --lr ({options.LearningRate}).");
     }
 
-    /// <summary>Feeds a fresh consolidation reading to the controllers; returns a stop decision when one fires.</summary>
+    /// <summary>Feeds a fresh consolidation reading (published by the consolidation probe through the monitor) to the controllers; returns a stop decision when one fires.</summary>
     StopDecision? Control(long step, ITrainingOptimizer optimizer)
     {
-        if (step < ControlFromStep || Consolidation?.Latest is not { } reading || reading.Step != step) return null;
+        if (step < ControlFromStep || Monitor?.Readings.Latest<ConsolidationReading>() is not { } reading || reading.Step != step) return null;
         if (AdaptiveLearningRate?.Observe(step, reading.P) is { } change)
         {
             optimizer.SetLearningRate(change.To);

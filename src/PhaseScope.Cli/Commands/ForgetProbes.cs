@@ -31,7 +31,7 @@ public static class ForgetProbes
         var curvature = new CurvatureProbe(ProbeSchedule.Every(CurvatureEvery), seed: seed, batchSize: CurvatureBatch);
         probes.Add(curvature);
         if (TaskDefaults.DividingMicroBatches(batchSize) is int k)
-            probes.Add(new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(ConsolidationEvery), curvature: curvature, batchSize: batchSize, seed: seed));
+            probes.Add(new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(ConsolidationEvery), batchSize: batchSize, seed: seed));
         probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Tensors = null, BatchSize = batchSize, Seed = seed }));
         probes.Add(new WeightSpectraProbe(schedule: ProbeSchedule.Every(WeightSpectraEvery)));
         return probes;

@@ -282,13 +282,12 @@ public static class GrokCommand
             IMonitorSink[] sinks = [store, .. tensorboard is null ? Array.Empty<IMonitorSink>() : [tensorboard], readings, diagnosis, .. forecast is null ? Array.Empty<IMonitorSink>() : [forecast]];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
             if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots, snapshotEvery: GrokSettings.MomentsSnapshotEvery));
-            // Curvature first: when both are due at a step, the consolidation probe's I uses the fresh λ_max.
             var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed, s.CurvatureBatch,
                 s.CurvatureTrack is int every ? new LambdaMaxTracker(checkEvery: every) : null) : null;
             if (curvature is not null) probes.Add(curvature);
             ConsolidationProbe? consolidation = s.ConsolidationMethodName is { } method
                 ? new ConsolidationProbe(method == "micro" ? ConsolidationMethod.MicroBatches : ConsolidationMethod.ExtraBatches, s.ConsolidationSampleCount,
-                    ProbeSchedule.Every(s.ConsolidationEvery), s.TailK, s.ConsolidationSmoothing, curvature, (int)batch, s.PerTensor, s.Trainer.Seed)
+                    ProbeSchedule.Every(s.ConsolidationEvery), s.TailK, s.ConsolidationSmoothing, (int)batch, s.PerTensor, s.Trainer.Seed)
                 : null;
             if (consolidation is not null) probes.Add(consolidation);
             if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
@@ -311,7 +310,6 @@ public static class GrokCommand
                 {
                     Monitor = monitor, Progress = onEval, StepCompleted = onStep, CheckpointDirectory = store.CheckpointDirectory,
                     WriteResumePoints = true, ResumeFrom = point,
-                    Consolidation = consolidation,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
                 }.Run(cancel.Token), readings);

@@ -25,6 +25,13 @@ public interface IProbe
     /// the start, b·step training steps, covers it (step ≥ E/b), so one costly first call cannot overrun the budget.</summary>
     double? EstimatedStepsPerCall => null;
 
+    /// <summary>Reading types this probe publishes through <see cref="ProbeContext.Readings"/> (none by default).</summary>
+    IReadOnlyList<Type> Publishes => [];
+
+    /// <summary>Reading types this probe reads from <see cref="ProbeContext.Readings"/>: the monitor runs their
+    /// publishers first (none by default).</summary>
+    IReadOnlyList<Type> Consumes => [];
+
     /// <summary>Measures at <see cref="ProbeContext.Step"/> and writes to <paramref name="output"/>.
     /// Runs under <c>torch.no_grad()</c>; a probe that needs autograd (e.g. Hessian-vector products)
     /// opens <c>torch.enable_grad()</c> itself. Any tensor it creates is disposed by the monitor's

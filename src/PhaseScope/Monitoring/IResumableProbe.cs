@@ -13,4 +13,8 @@ public interface IResumableProbe : IProbe
     /// <summary>Restores a state written by <see cref="SaveState"/>; called after the probe was attached to the
     /// same parameters. Throws <see cref="InvalidDataException"/> when the state does not fit (other shapes).</summary>
     void LoadState(ProbeState state);
+
+    /// <summary>After <see cref="LoadState"/>: publishes the readings the probe held at the resume point, so consumers see
+    /// what they would have seen in the uninterrupted run (nothing by default).</summary>
+    void Republish(MonitorReadings readings) { }
 }

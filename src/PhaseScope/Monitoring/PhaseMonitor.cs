@@ -68,7 +68,7 @@ public sealed class PhaseMonitor : IDisposable
     {
         TorchRuntime.Initialize();
         this.parameters = parameters.ToList();
-        slots = probes.Select(p => new Slot(p)).ToList();
+        slots = ProducersFirst(probes.ToList()).Select(p => new Slot(p)).ToList();
         var dup = slots.GroupBy(s => s.Probe.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Two probes are named '{dup.Key}'; probe names must be unique.", nameof(probes));
         this.sinks = sinks?.ToList() ?? [];
@@ -76,6 +76,33 @@ public sealed class PhaseMonitor : IDisposable
         if (micro.Count > 1) throw new ArgumentException($"Micro-batch probes ask for different numbers of micro-batches ({string.Join(", ", micro)}); use one k.", nameof(probes));
         if (micro.Count == 1 && micro[0] < 2) throw new ArgumentException($"A micro-batch probe needs k ≥ 2 micro-batches (got {micro[0]}).", nameof(probes));
         AttachAll(0);
+    }
+
+    /// <summary>The typed readings probes published (<see cref="MonitorReadings"/>): controllers and training loops read
+    /// them here, probes through <see cref="ProbeContext.Readings"/>.</summary>
+    public MonitorReadings Readings { get; } = new();
+
+    /// <summary>Whether some probe of this monitor publishes readings of <paramref name="type"/>.</summary>
+    public bool Publishes(Type type) => slots.Any(s => s.Probe.Publishes.Contains(type));
+
+    /// <summary>The k every micro-batch probe splits its batch into (null: no such probe).</summary>
+    public int? MicroBatches => slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Cast<int?>().FirstOrDefault();
+
+    /// <summary>The probes in their given order, except that a probe consuming a reading runs after the probes that
+    /// publish it (a stable topological order; a cycle is refused).</summary>
+    static List<IProbe> ProducersFirst(List<IProbe> probes)
+    {
+        var ordered = new List<IProbe>();
+        var placing = new HashSet<IProbe>();
+        void Place(IProbe p)
+        {
+            if (ordered.Contains(p)) return;
+            if (!placing.Add(p)) throw new ArgumentException($"Probes consume each other's readings in a cycle (at '{p.Name}').", nameof(probes));
+            foreach (var producer in probes.Where(q => q != p && q.Publishes.Intersect(p.Consumes).Any())) Place(producer);
+            ordered.Add(p);
+        }
+        foreach (var p in probes) Place(p);
+        return ordered;
     }
 
     void AttachAll(long step)
@@ -389,7 +416,7 @@ public sealed class PhaseMonitor : IDisposable
         }
         Tensor? Previous(int i) => phase == MonitorPhase.AfterStep && snapshotValid ? previous![i] : null;
 
-        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, Previous, LossSource, evaluation, LearningRate);
+        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, Previous, LossSource, evaluation, LearningRate, Readings);
         var metrics = new List<MetricRecord>();
         var snapshots = new List<MonitorSnapshot>();
         try
@@ -581,6 +608,7 @@ public sealed class PhaseMonitor : IDisposable
                 try
                 {
                     using (NewDisposeScope()) using (no_grad()) resumable.LoadState(state);
+                    resumable.Republish(Readings);
                 }
                 catch (Exception e) when (e is InvalidDataException or ArgumentException or FormatException or OverflowException)
                 {

@@ -17,8 +17,9 @@ public sealed class ProbeContext
 
     internal ProbeContext(long step, MonitorPhase phase, IReadOnlyList<NamedParameter> parameters,
         Func<double?> loss, Func<int, Tensor?> gradient, Func<int, Tensor?> update, Func<int, Tensor?> previous,
-        ILossSource? lossSource, EvaluationResult? evaluation, double? learningRate = null)
+        ILossSource? lossSource, EvaluationResult? evaluation, double? learningRate = null, MonitorReadings? readings = null)
     {
+        Readings = readings ?? new MonitorReadings();
         LearningRate = learningRate;
         Step = step;
         Phase = phase;
@@ -58,6 +59,9 @@ public sealed class ProbeContext
 
     /// <summary>The optimizer's current learning rate, when the training loop told the monitor (<see cref="PhaseMonitor.LearningRate"/>).</summary>
     public double? LearningRate { get; }
+
+    /// <summary>The typed readings the monitor's probes published (<see cref="MonitorReadings"/>).</summary>
+    public MonitorReadings Readings { get; }
 
     /// <summary>The evaluation results (Evaluation phase only).</summary>
     public EvaluationResult? Evaluation { get; }

@@ -5,8 +5,8 @@ namespace PhaseScope.Monitoring.Probes;
 
 /// <summary>
 /// Seed 003 during training: C_α, p, signal and noise (§3–4) from gradient samples at the step's θ, the
-/// Hill tail index of the step's gradient and d_H (§11.5, §6.2), and, when a <see cref="CurvatureProbe"/> has
-/// measured λ_max and the loop reports its learning rate, S = 2/η − λ_max and I = p·S/d_H (§6; see
+/// Hill tail index of the step's gradient and d_H (§11.5, §6.2), and, when a curvature probe of the same monitor has
+/// published a <see cref="CurvatureReading"/> and the loop reports its learning rate, S = 2/η − λ_max and I = p·S/d_H (§6; see
 /// <see cref="IntelligenceCoefficient"/> for why S is not the seed's 2η − λ_max).
 /// Metrics (prefix <c>consolidation/</c>): <c>signal</c>, <c>noise</c>, <c>signal_unbiased</c>, <c>c_alpha</c>,
 /// <c>c_alpha_unbiased</c>, <c>p</c>, <c>p_unbiased</c>, <c>p_smoothed</c>, <c>state</c> (0 failing … 4 strong, §12.1),
@@ -23,7 +23,6 @@ namespace PhaseScope.Monitoring.Probes;
 public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITransitionSignal, IDisposable
 {
     readonly PhaseCrossing crossing;
-    readonly CurvatureProbe? curvature;
     MicroBatchAccumulator? micro;
     int microSeen;
     long skippedStep = -1;
@@ -34,12 +33,11 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
     /// <param name="schedule">When to run (default every 10 steps).</param>
     /// <param name="tailOrder">k of the Hill estimator (seed: 100).</param>
     /// <param name="smoothing">Calls averaged before a p crossing counts (1: the seed's raw comparison).</param>
-    /// <param name="curvature">Source of λ_max for S and I (optional).</param>
     /// <param name="batchSize">The training batch size, for <c>c_alpha_step</c> and the sample batch size of extra batches.</param>
     /// <param name="perTensor">Also write per-tensor C_α and p.</param>
     /// <param name="seed">Seed of the extra batches' draws.</param>
     public ConsolidationProbe(ConsolidationMethod method = ConsolidationMethod.MicroBatches, int samples = 8, ProbeSchedule? schedule = null,
-        int tailOrder = 100, int smoothing = 5, CurvatureProbe? curvature = null, int batchSize = 0, bool perTensor = false, long seed = 0)
+        int tailOrder = 100, int smoothing = 5, int batchSize = 0, bool perTensor = false, long seed = 0)
     {
         if (samples < 2) throw new ArgumentOutOfRangeException(nameof(samples), samples, "C_α needs at least 2 gradient samples (micro-batches or extra batches).");
         if (tailOrder < 1) throw new ArgumentOutOfRangeException(nameof(tailOrder), tailOrder, "The Hill estimator needs k ≥ 1 order statistics.");
@@ -49,11 +47,17 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
         Schedule = schedule ?? ProbeSchedule.Every(10);
         TailOrder = tailOrder;
         crossing = new PhaseCrossing(smoothing);
-        this.curvature = curvature;
         BatchSize = batchSize;
         PerTensor = perTensor;
         Seed = seed;
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Type> Publishes => [typeof(ConsolidationReading)];
+
+    /// <inheritdoc />
+    /// <remarks>λ_max from a curvature probe of the same monitor, when there is one, for S and I.</remarks>
+    public IReadOnlyList<Type> Consumes => [typeof(CurvatureReading)];
 
     /// <summary>How samples are drawn.</summary>
     public ConsolidationMethod Method { get; }
@@ -160,7 +164,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
         output.Metric(ConsolidationMetrics.DH, tailIndex.EffectiveDimension);
 
         double intelligence = double.NaN;
-        if (curvature?.Latest is { } lambda && context.LearningRate is double lr)
+        if (context.Readings.Latest<CurvatureReading>() is { } lambda && context.LearningRate is double lr)
         {
             double s = IntelligenceCoefficient.StabilityMargin(lr, lambda.LambdaMax);
             intelligence = IntelligenceCoefficient.Of(decidingP, s, tailIndex.EffectiveDimension);
@@ -168,6 +172,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
             output.Metric(ConsolidationMetrics.Intelligence, intelligence);
         }
         Latest = new ConsolidationReading(context.Step, decidingP, decidingC, intelligence);
+        context.Readings.Publish(Latest);
 
         if (crossing.Observe(decidingP) is { } ev)
             output.Event(ev.Upward ? "p_crossed_up" : "p_crossed_down",

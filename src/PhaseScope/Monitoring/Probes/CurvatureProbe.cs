@@ -123,6 +123,16 @@ public sealed class CurvatureProbe : IResumableProbe
             if (!double.IsNaN(trace.StandardError)) output.Metric(CurvatureMetrics.TraceSe, trace.StandardError);
         }
         Latest = (context.Step, lanczos.LambdaMax);
+        context.Readings.Publish(new CurvatureReading(context.Step, lanczos.LambdaMax));
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Type> Publishes => [typeof(CurvatureReading)];
+
+    /// <inheritdoc />
+    public void Republish(MonitorReadings readings)
+    {
+        if (Latest is { } l) readings.Publish(new CurvatureReading(l.Step, l.LambdaMax));
     }
 
     /// <inheritdoc />
