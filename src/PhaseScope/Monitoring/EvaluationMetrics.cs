@@ -18,4 +18,19 @@ public static class EvaluationMetrics
     public const string TrainLoss = "eval/train_loss";
     /// <summary><c>eval/train_token_acc</c>.</summary>
     public const string TrainTokenAcc = "eval/train_token_acc";
+
+    /// <summary>The records of one evaluation (token accuracies only for per-position tasks that report them).</summary>
+    public static List<MetricRecord> Of(long step, EvaluationResult result)
+    {
+        var metrics = new List<MetricRecord>
+        {
+            new(step, TrainLoss, result.TrainLoss),
+            new(step, TrainAcc, result.TrainAccuracy),
+            new(step, TestLoss, result.TestLoss),
+            new(step, TestAcc, result.TestAccuracy),
+        };
+        if (result.TrainTokenAccuracy is double trTok) metrics.Add(new(step, TrainTokenAcc, trTok));
+        if (result.TestTokenAccuracy is double teTok) metrics.Add(new(step, TestTokenAcc, teTok));
+        return metrics;
+    }
 }

@@ -24,29 +24,15 @@ public sealed class PhaseMonitor : IDisposable
     /// <summary>Name under which the monitor's own bookkeeping (snapshots, sinks) is timed.</summary>
     public const string BookkeepingName = "(monitor)";
 
-    sealed class Slot(IProbe probe)
-    {
-        public IProbe Probe { get; } = probe;
-        public MonitorPhase Phase { get; } = probe.Needs.Phase();
-        public long Calls;
-        public long Ticks;
-        public bool Disabled;
-        public long StepOfTicks = -1;   // the step StepTicks belong to
-        public long StepTicks;          // this step's cost (all calls: micro-batches and the main one)
-    }
-
     IReadOnlyList<NamedParameter> parameters;
     readonly nn.Module? module;
-    readonly List<Slot> slots;
-    readonly List<IMonitorSink> sinks;
-    readonly HashSet<IMonitorSink> failedSinks = [];
+    readonly List<ProbeSlot> slots;
+    readonly MonitorSinks sinks;
     readonly List<MonitorEvent> events = [];
-    Tensor[]? previous;
-    bool snapshotValid;
+    readonly UpdateSnapshot snapshot = new();
     long currentStep;
     long bookkeepingTicks, bookkeepingCalls;
-    readonly Queue<double> unsplitSeconds = new(); // forward/backward times of the last unsplit steps (ForwardBackwardTook)
-    long lastStepTimestamp, monitorTicksAtLastStep, bookkeepingTicksAtLastStep;
+    readonly SplitStepCharge splitCharge = new();
 
     /// <summary>Creates a monitor over <paramref name="module"/>'s trainable parameters.</summary>
     /// <remarks>
@@ -55,23 +41,20 @@ public sealed class PhaseMonitor : IDisposable
     /// the module, and the probes that keep per-parameter state are attached again (<see cref="IAttachableProbe"/>).
     /// </remarks>
     public PhaseMonitor(nn.Module module, IEnumerable<IProbe> probes, IEnumerable<IMonitorSink>? sinks = null)
-        : this(Trainable(module), probes, sinks)
+        : this(WatchedSet.Trainable(module), probes, sinks)
     {
         this.module = module;
     }
-
-    static List<NamedParameter> Trainable(nn.Module module) =>
-        module.named_parameters().Where(p => p.parameter.requires_grad).Select(p => new NamedParameter(p.name, p.parameter)).ToList();
 
     /// <summary>Creates a monitor over explicit named parameters.</summary>
     public PhaseMonitor(IEnumerable<NamedParameter> parameters, IEnumerable<IProbe> probes, IEnumerable<IMonitorSink>? sinks = null)
     {
         TorchRuntime.Initialize();
         this.parameters = parameters.ToList();
-        slots = ProducersFirst(probes.ToList()).Select(p => new Slot(p)).ToList();
+        slots = ProbeOrder.ProducersFirst(probes.ToList()).Select(p => new ProbeSlot(p)).ToList();
         var dup = slots.GroupBy(s => s.Probe.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Two probes are named '{dup.Key}'; probe names must be unique.", nameof(probes));
-        this.sinks = sinks?.ToList() ?? [];
+        this.sinks = new MonitorSinks(sinks, () => currentStep, events.Add);
         var micro = slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Distinct().ToList();
         if (micro.Count > 1) throw new ArgumentException($"Micro-batch probes ask for different numbers of micro-batches ({string.Join(", ", micro)}); use one k.", nameof(probes));
         if (micro.Count == 1 && micro[0] < 2) throw new ArgumentException($"A micro-batch probe needs k ≥ 2 micro-batches (got {micro[0]}).", nameof(probes));
@@ -87,23 +70,6 @@ public sealed class PhaseMonitor : IDisposable
 
     /// <summary>The k every micro-batch probe splits its batch into (null: no such probe).</summary>
     public int? MicroBatches => slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Cast<int?>().FirstOrDefault();
-
-    /// <summary>The probes in their given order, except that a probe consuming a reading runs after the probes that
-    /// publish it (a stable topological order; a cycle is refused).</summary>
-    static List<IProbe> ProducersFirst(List<IProbe> probes)
-    {
-        var ordered = new List<IProbe>();
-        var placing = new HashSet<IProbe>();
-        void Place(IProbe p)
-        {
-            if (ordered.Contains(p)) return;
-            if (!placing.Add(p)) throw new ArgumentException($"Probes consume each other's readings in a cycle (at '{p.Name}').", nameof(probes));
-            foreach (var producer in probes.Where(q => q != p && q.Publishes.Intersect(p.Consumes).Any())) Place(producer);
-            ordered.Add(p);
-        }
-        foreach (var p in probes) Place(p);
-        return ordered;
-    }
 
     void AttachAll(long step)
     {
@@ -132,25 +98,16 @@ public sealed class PhaseMonitor : IDisposable
     {
         if (module is null) return;
         List<NamedParameter> now;
-        try { now = Trainable(module); }
+        try { now = WatchedSet.Trainable(module); }
         catch (Exception e)
         {
             Emit(new MonitorEvent(step, "parameters_unreadable", BookkeepingName, $"Could not list the module's parameters ({e.GetType().Name}: {e.Message}); the last known set is watched."));
             return;
         }
-        bool same = now.Count == parameters.Count && now.Zip(parameters, (a, b) => a.Name == b.Name && ReferenceEquals(a.Value, b.Value)).All(x => x);
-        if (same) return;
-        var before = parameters.Select(p => p.Name).ToHashSet();
-        var after = now.Select(p => p.Name).ToHashSet();
-        var added = after.Except(before).ToList();
-        var removed = before.Except(after).ToList();
-        var replaced = now.Where(p => before.Contains(p.Name) && parameters.First(q => q.Name == p.Name) is var q
-            && !ReferenceEquals(p.Value, q.Value)).Select(p => p.Name).ToList();
-        string List(string label, List<string> names) => names.Count == 0 ? "" : $" {label}: {string.Join(", ", names.Take(8))}{(names.Count > 8 ? $" (+{names.Count - 8})" : "")}.";
-        Emit(new MonitorEvent(step, "parameters_changed", BookkeepingName,
-            $"The watched parameters changed ({parameters.Count} → {now.Count} tensors).{List("added", added)}{List("removed", removed)}{List("replaced", replaced)} Probes follow the new set; update and window statistics restart."));
+        if (WatchedSet.Change(parameters, now) is not { } change) return;
+        Emit(new MonitorEvent(step, "parameters_changed", BookkeepingName, change));
         parameters = now;
-        DisposePrevious();
+        snapshot.Drop();
         AttachAll(step);
     }
 
@@ -173,12 +130,14 @@ public sealed class PhaseMonitor : IDisposable
         set
         {
             budget = value;
+            budgetGate = value is null ? null : new BudgetGate(value);
             if (value is null) return;
             foreach (var s in slots)
                 if (s.Probe.EstimatedStepsPerCall is double e) value.SetPrior(s.Probe.Name, e);
         }
     }
     MonitorBudget? budget;
+    BudgetGate? budgetGate;
 
     /// <summary>The clock that times probes and training steps (the system's by default; a test can pass a manual one so
     /// budget decisions do not depend on how loaded the machine is).</summary>
@@ -205,7 +164,7 @@ public sealed class PhaseMonitor : IDisposable
     {
         long t0 = Clock.GetTimestamp();
         currentStep = step;
-        snapshotValid = false;
+        snapshot.Invalidate();
         // Listing the module costs ~0.1 ms (38 tensors): only on steps where some probe will look at the parameters.
         if (slots.Any(s => !s.Disabled && Due(s, step, MonitorPhase.AfterBackward))) FollowModule(step);
         if (slots.Any(s => !s.Disabled && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && Due(s, step, MonitorPhase.AfterStep)))
@@ -263,110 +222,44 @@ public sealed class PhaseMonitor : IDisposable
     public void ForwardBackwardTook(long step, double seconds)
     {
         long t0 = Clock.GetTimestamp();
-        var due = slots.Where(s => SplitsBatchAt(s, step)).ToList();
-        if (due.Count == 0)
-        {
-            unsplitSeconds.Enqueue(seconds);
-            if (unsplitSeconds.Count > 21) unsplitSeconds.Dequeue();
-        }
-        else if (unsplitSeconds.Count > 0)
-        {
-            var sorted = unsplitSeconds.Order().ToArray();
-            double own = due.Where(s => s.StepOfTicks == step).Sum(s => Seconds(s.StepTicks));
-            double extra = seconds - own - sorted[sorted.Length / 2];
-            if (extra > 0)
-            {
-                long ticks = (long)(extra / due.Count * Clock.TimestampFrequency);
-                foreach (var s in due)
-                {
-                    s.Ticks += ticks;
-                    if (s.StepOfTicks != step) { s.StepOfTicks = step; s.StepTicks = 0; }
-                    s.StepTicks += ticks;
-                }
-            }
-        }
+        splitCharge.Charge(step, seconds, slots.Where(s => SplitsBatchAt(s, step)).ToList(), Clock.TimestampFrequency);
         bookkeepingTicks += Clock.GetTimestamp() - t0;
     }
 
     /// <summary>A probe that asks the loop to split the batch (<see cref="ProbeNeeds.MicroBatchGradients"/> on an <see cref="IMicroBatchProbe"/>).</summary>
     static bool SplitsBatches(IProbe probe) => probe is IMicroBatchProbe && probe.Needs.HasFlag(ProbeNeeds.MicroBatchGradients);
 
-    bool SplitsBatchAt(Slot slot, long step) => !slot.Disabled && SplitsBatches(slot.Probe) && Due(slot, step, MonitorPhase.AfterBackward);
+    bool SplitsBatchAt(ProbeSlot slot, long step) => !slot.Disabled && SplitsBatches(slot.Probe) && Due(slot, step, MonitorPhase.AfterBackward);
 
     /// <summary>Call after <c>optimizer.step()</c>.</summary>
     public void AfterStep(long step)
     {
         currentStep = step;
         Run(step, MonitorPhase.AfterStep, () => null, null);
-        snapshotValid = false;
+        snapshot.Invalidate();
         if (Budget is not null) KeepBudget(step);
     }
 
     /// <summary>The base schedule is due and, on a budget, the probe's stretched interval allows it.</summary>
-    bool Due(Slot slot, long step, MonitorPhase phase) =>
+    bool Due(ProbeSlot slot, long step, MonitorPhase phase) =>
         IsDue(slot.Probe.Schedule, step, phase)
         && (Budget is null || phase == MonitorPhase.Evaluation || !Stretchable(slot) || Budget.Allows(slot.Probe.Name, step));
 
-    bool Stretchable(Slot slot) => !slot.Probe.FixedSchedule && slot.Phase != MonitorPhase.Evaluation;
+    bool Stretchable(ProbeSlot slot) => !slot.Probe.FixedSchedule && slot.Phase != MonitorPhase.Evaluation;
 
-    int BaseInterval(Slot slot) => slot.Probe.Schedule switch
-    {
-        ProbeSchedule.EveryN e => e.N,
-        ProbeSchedule.OnEvaluationSchedule => Math.Max(1, EvaluationEvery),
-        _ => 1,
-    };
+    int BaseInterval(ProbeSlot slot) => slot.Probe.Schedule.BaseInterval(EvaluationEvery);
 
-    /// <summary>Budget bookkeeping at the end of a step: the step's training time (wall time since the last step minus the
-    /// monitor's), each probe that ran, transition signals, and a re-plan when due.</summary>
-    void KeepBudget(long step)
-    {
-        long now = Clock.GetTimestamp();
-        long monitorTicks = slots.Sum(s => s.Ticks) + bookkeepingTicks;
-        if (lastStepTimestamp != 0)
-            Budget!.Step(Seconds(now - lastStepTimestamp - (monitorTicks - monitorTicksAtLastStep)), Seconds(bookkeepingTicks - bookkeepingTicksAtLastStep));
-        foreach (var s in slots)
-            if (s.StepOfTicks == step && Stretchable(s)) Budget!.Ran(s.Probe.Name, step, Seconds(s.StepTicks), BaseInterval(s));
-        // A continuing signal is heeded only while the account is clear (MonitorBudget: p may sit near 0.5 for thousands of steps).
-        foreach (var s in slots)
-            if (!s.Disabled && s.Probe is ITransitionSignal { TransitionUnderway: true } && Budget!.Debt <= 0)
-                SuspendBudget(step, s.Probe.Name, $"'{s.Probe.Name}' reports a transition under way");
-        var infos = slots.Where(s => !s.Disabled).Select(s => new MonitorBudget.ProbeInfo(s.Probe.Name, BaseInterval(s), Stretchable(s))).ToList();
-        var changed = Budget!.Replan(step, infos);
-        if (changed.Count > 0)
-        {
-            Send(infos.Select(i => new MetricRecord(step, $"monitor/interval/{i.Name}", (double)Budget.Interval(i.Name) * i.BaseInterval)).ToList());
-            Emit(new MonitorEvent(step, "budget_intervals", BookkeepingName,
-                $"Monitor budget {Budget.Fraction:P1} of a {Budget.StepSeconds * 1e3:F2} ms step" +
-                (Budget.Debt > 0 ? $" (repaying {Budget.Debt * 1e3:F1} ms over {Budget.ReplanEvery} steps)" : "") + $": {Budget.Describe(infos)}."));
-        }
-        // Nothing above runs a probe or adds bookkeeping ticks: the sum taken on entry is still the monitor's total.
-        lastStepTimestamp = Clock.GetTimestamp();
-        monitorTicksAtLastStep = monitorTicks;
-        bookkeepingTicksAtLastStep = bookkeepingTicks;
-    }
+    void KeepBudget(long step) =>
+        budgetGate!.EndOfStep(step, slots, bookkeepingTicks, BaseInterval, Stretchable, Clock, Send, Emit);
 
-    void SuspendBudget(long step, string probe, string why)
-    {
-        if (Budget!.Suspend(step, probe))
-            Emit(new MonitorEvent(step, "budget_suspended", BookkeepingName,
-                $"{why}: it runs at its base schedule and the others on the {Budget.TransitionBoost:G}× budget plan until step {Budget.SuspendedUntil}."));
-    }
+    void SuspendBudget(long step, string probe, string why) => budgetGate!.Suspend(step, probe, why, Emit);
 
     /// <summary>Call after a periodic evaluation: records the results and runs evaluation probes.</summary>
     public void OnEvaluation(long step, EvaluationResult result)
     {
         currentStep = step;
         long t0 = Clock.GetTimestamp();
-        var metrics = new List<MetricRecord>
-        {
-            new(step, EvaluationMetrics.TrainLoss, result.TrainLoss),
-            new(step, EvaluationMetrics.TrainAcc, result.TrainAccuracy),
-            new(step, EvaluationMetrics.TestLoss, result.TestLoss),
-            new(step, EvaluationMetrics.TestAcc, result.TestAccuracy),
-        };
-        if (result.TrainTokenAccuracy is double trTok) metrics.Add(new(step, EvaluationMetrics.TrainTokenAcc, trTok));
-        if (result.TestTokenAccuracy is double teTok) metrics.Add(new(step, EvaluationMetrics.TestTokenAcc, teTok));
-        Send(metrics);
+        Send(EvaluationMetrics.Of(step, result));
         bookkeepingTicks += Clock.GetTimestamp() - t0;
         Run(step, MonitorPhase.Evaluation, () => null, result);
     }
@@ -383,40 +276,25 @@ public sealed class PhaseMonitor : IDisposable
     public void Emit(MonitorEvent monitorEvent)
     {
         events.Add(monitorEvent);
-        foreach (var sink in sinks) Guard(sink, () => sink.Write(monitorEvent));
+        sinks.Write(monitorEvent);
     }
 
     void Run(long step, MonitorPhase phase, Func<double?> loss, EvaluationResult? evaluation,
-        List<Slot>? due = null, Action<IProbe, ProbeContext, ProbeOutput>? invoke = null)
+        List<ProbeSlot>? due = null, Action<IProbe, ProbeContext, ProbeOutput>? invoke = null)
     {
         if (due is null)
             foreach (var s in slots)
                 // An update probe needs this step's snapshot: without it (the snapshot failed, or a budget suspension
                 // made the probe due after the snapshot was decided) it skips the step rather than report a false 0.
                 if (!s.Disabled && s.Phase == phase && Due(s, step, phase)
-                    && !(phase == MonitorPhase.AfterStep && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && !snapshotValid))
+                    && !(phase == MonitorPhase.AfterStep && s.Probe.Needs.HasFlag(ProbeNeeds.Update) && !snapshot.Valid))
                     (due ??= []).Add(s);
         if (due is null) return;
         invoke ??= (probe, context, output) => probe.Observe(context, output);
 
-        var grads = new Tensor?[parameters.Count];
-        var gradsRead = new bool[parameters.Count];
-        var updates = new Tensor?[parameters.Count];
-        Tensor? Gradient(int i)
-        {
-            // The handle is shared by every probe of this call: keep it out of the calling probe's
-            // dispose scope (it is disposed below, after the last probe).
-            if (!gradsRead[i]) { grads[i] = parameters[i].Value.grad?.DetachFromDisposeScope(); gradsRead[i] = true; }
-            return grads[i];
-        }
-        Tensor? Update(int i)
-        {
-            if (Previous(i) is not { } before) return null;
-            return updates[i] ??= parameters[i].Value.detach().sub(before).DetachFromDisposeScope();
-        }
-        Tensor? Previous(int i) => phase == MonitorPhase.AfterStep && snapshotValid ? previous![i] : null;
-
-        var context = new ProbeContext(step, phase, parameters, loss, Gradient, Update, Previous, LossSource, evaluation, LearningRate, Readings);
+        Tensor? Previous(int i) => phase == MonitorPhase.AfterStep ? snapshot.Previous(i) : null;
+        using var tensors = new StepTensors(parameters, Previous);
+        var context = new ProbeContext(step, phase, parameters, loss, tensors.Gradient, tensors.Update, Previous, LossSource, evaluation, LearningRate, Readings);
         var metrics = new List<MetricRecord>();
         var snapshots = new List<MonitorSnapshot>();
         try
@@ -453,14 +331,12 @@ public sealed class PhaseMonitor : IDisposable
         }
         finally
         {
-            foreach (var g in grads) g?.Dispose();
-            foreach (var u in updates) u?.Dispose();
+            tensors.Dispose();   // before the sinks' time below, as ever
         }
 
         long tb = Clock.GetTimestamp();
         if (metrics.Count > 0) Send(metrics);
-        foreach (var snapshot in snapshots)
-            foreach (var sink in sinks) Guard(sink, () => sink.Write(snapshot));
+        foreach (var snapshot in snapshots) sinks.Write(snapshot);
         bookkeepingTicks += Clock.GetTimestamp() - tb;
     }
 
@@ -471,110 +347,26 @@ public sealed class PhaseMonitor : IDisposable
     bool IsDue(ProbeSchedule schedule, long step, MonitorPhase phase) =>
         (phase == MonitorPhase.Evaluation && schedule is ProbeSchedule.OnEvaluationSchedule) || schedule.IsDue(step, EvaluationEvery);
 
-    void Send(IReadOnlyList<MetricRecord> metrics)
-    {
-        foreach (var sink in sinks) Guard(sink, () => sink.Write(metrics));
-    }
+    void Send(IReadOnlyList<MetricRecord> metrics) => sinks.Write(metrics);
 
-    void Guard(IMonitorSink sink, Action write)
-    {
-        if (failedSinks.Contains(sink)) return;
-        try
-        {
-            write();
-        }
-        catch (Exception e) when (e is not SinkFailedException)   // an essential sink's failure, raised inside another sink's write, passes
-        {
-            failedSinks.Add(sink);
-            if (sink.Essential) throw new SinkFailedException(sink.GetType().Name, currentStep, e);
-            // Any other sink that fails is reported once, on stderr and to the other sinks, and skipped from then on.
-            var ev = new MonitorEvent(currentStep, "sink_failed", sink.GetType().Name, $"Sink {sink.GetType().Name} failed: {e.Message}. It is skipped from now on.");
-            Console.Error.WriteLine($"phasescope: {ev.Message}");
-            events.Add(ev);
-            foreach (var other in sinks) if (!failedSinks.Contains(other)) Guard(other, () => other.Write(ev));
-        }
-    }
-
-    /// <summary>
-    /// Copies θ into buffers kept across steps (allocated on first use, refreshed with <c>copy_</c>).
-    /// A failure (e.g. a parameter replaced by one of another shape) is reported as an event, the
-    /// buffers are dropped and reallocated next time, and update probes see no update this step.
-    /// </summary>
+    /// <summary>Copies θ for the update probes (<see cref="UpdateSnapshot"/>); a failure is reported and they skip the step.</summary>
     void TakeSnapshot(long step)
     {
-        try
-        {
-            using var _ = no_grad();
-            if (previous is null)
-                previous = parameters.Select(p => p.Value.detach().clone().DetachFromDisposeScope()).ToArray();
-            else
-                for (int i = 0; i < previous.Length; i++) previous[i].copy_(parameters[i].Value);
-            snapshotValid = true;
-        }
-        catch (Exception e)
-        {
-            DisposePrevious();
+        if (snapshot.Take(parameters) is { } e)
             Emit(new MonitorEvent(step, "snapshot_failed", BookkeepingName,
                 $"Could not copy the parameters for the update probes ({e.GetType().Name}: {e.Message}); they skip this step."));
-        }
-    }
-
-    void DisposePrevious()
-    {
-        snapshotValid = false;
-        if (previous is null) return;
-        foreach (var t in previous) t.Dispose();
-        previous = null;
     }
 
     /// <summary>Flushes every sink (<see cref="IMonitorSink.Flush"/>); a sink that fails is reported and skipped as for writes.</summary>
-    public void FlushSinks()
-    {
-        foreach (var sink in sinks) Guard(sink, sink.Flush);
-    }
+    public void FlushSinks() => sinks.Flush();
 
     /// <summary>
     /// Writes the monitor's state for a resume point to <paramref name="path"/> (safetensors, atomic): every
     /// <see cref="IResumableProbe"/>'s tensors and values under <c>probe/key</c>, and per probe its call count, seconds
     /// and whether it was disabled, so the resumed run's cost table covers the whole run.
     /// </summary>
-    public void SaveState(string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
-    {
-        var tensors = new List<(string, Tensor)>();
-        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>());
-        var states = new List<ProbeState>();
-        var own = new ProbeState();   // the monitor's bookkeeping, under "(monitor)/"
-        try
-        {
-            foreach (var slot in slots)
-            {
-                string prefix = slot.Probe.Name + "/";
-                own.Set($"calls/{slot.Probe.Name}", slot.Calls);
-                own.Set($"seconds/{slot.Probe.Name}", Seconds(slot.Ticks));
-                own.Set($"disabled/{slot.Probe.Name}", slot.Disabled);
-                if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
-                var state = new ProbeState();
-                states.Add(state);
-                using (NewDisposeScope()) using (no_grad()) resumable.SaveState(state);
-                foreach (var (k, t) in state.Tensors) tensors.Add((prefix + k, t));
-                foreach (var (k, v) in state.Values) metadata[prefix + k] = v;
-            }
-            if (Budget is not null)
-            {
-                var budgetState = new ProbeState();
-                Budget.SaveState(budgetState);
-                foreach (var (k, v) in budgetState.Values) own.Set($"budget/{k}", v);
-            }
-            own.Set("bookkeeping_seconds", Seconds(bookkeepingTicks));
-            own.Set("bookkeeping_calls", bookkeepingCalls);
-            foreach (var (k, v) in own.Values) metadata[$"{BookkeepingName}/{k}"] = v;
-            Checkpoints.Safetensors.Save(path, tensors, metadata);
-        }
-        finally
-        {
-            foreach (var s in states) s.DisposeTensors();
-        }
-    }
+    public void SaveState(string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        MonitorStateFile.Save(path, slots, Budget, Seconds(bookkeepingTicks), bookkeepingCalls, Seconds, extraMetadata);
 
     /// <summary>
     /// Restores a state written by <see cref="SaveState"/> (the same probes, attached to the same parameters) and the
@@ -583,59 +375,11 @@ public sealed class PhaseMonitor : IDisposable
     /// </summary>
     public void LoadState(string path, long step, IEnumerable<MonitorEvent>? earlierEvents = null)
     {
-        var tensors = Checkpoints.Safetensors.Load(path, out var metadata);
-        // The values (and, for a probe, the tensors) stored under "prefix/", with the prefix taken off.
-        ProbeState StateUnder(string prefix, bool withTensors)
-        {
-            var state = new ProbeState();
-            foreach (var (k, v) in metadata) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.Set(k[prefix.Length..], v);
-            if (withTensors)
-                foreach (var (k, t) in tensors) if (k.StartsWith(prefix, StringComparison.Ordinal)) state.AdoptTensor(k[prefix.Length..], t);
-            return state;
-        }
-        try
-        {
-            events.AddRange(earlierEvents ?? []);
-            var own = StateUnder(BookkeepingName + "/", withTensors: false);
-            foreach (var slot in slots)
-            {
-                string name = slot.Probe.Name;
-                if (own.Long($"calls/{name}") is long calls) slot.Calls = calls;
-                if (own.Double($"seconds/{name}") is double secs) slot.Ticks = (long)(secs * Clock.TimestampFrequency);
-                if (own.Flag($"disabled/{name}") == true) slot.Disabled = true;
-                if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
-                var state = StateUnder(name + "/", withTensors: true);
-                try
-                {
-                    using (NewDisposeScope()) using (no_grad()) resumable.LoadState(state);
-                    resumable.Republish(Readings);
-                }
-                catch (Exception e) when (e is InvalidDataException or ArgumentException or FormatException or OverflowException)
-                {
-                    Emit(new MonitorEvent(step, "probe_state_lost", name,
-                        $"Probe '{name}' could not take back its state from {Path.GetFileName(path)} ({e.Message}); it starts afresh."));
-                }
-            }
-            if (Budget is not null)
-            {
-                try
-                {
-                    Budget.LoadState(StateUnder(BookkeepingName + "/budget/", withTensors: false));
-                }
-                catch (Exception e) when (e is FormatException or OverflowException or KeyNotFoundException)
-                {
-                    Emit(new MonitorEvent(step, "budget_state_lost", BookkeepingName,
-                        $"The monitor budget could not take back its account from {Path.GetFileName(path)} ({e.Message}); it starts a new warm-up."));
-                }
-            }
-            if (own.Double("bookkeeping_seconds") is double b) bookkeepingTicks = (long)(b * Clock.TimestampFrequency);
-            if (own.Long("bookkeeping_calls") is long bc) bookkeepingCalls = bc;
-            currentStep = step;
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
+        var (bookkeepingSeconds, calls) = MonitorStateFile.Load(path, step, slots, Budget, Readings, Emit, Clock.TimestampFrequency,
+            () => events.AddRange(earlierEvents ?? []));
+        if (bookkeepingSeconds is double b) bookkeepingTicks = (long)(b * Clock.TimestampFrequency);
+        if (calls is long bc) bookkeepingCalls = bc;
+        currentStep = step;
     }
 
     double Seconds(long ticks) => (double)ticks / Clock.TimestampFrequency;
@@ -643,7 +387,7 @@ public sealed class PhaseMonitor : IDisposable
     /// <summary>Releases the parameter snapshot and disposable probes.</summary>
     public void Dispose()
     {
-        DisposePrevious();
+        snapshot.Dispose();
         foreach (var slot in slots) (slot.Probe as IDisposable)?.Dispose();
     }
 }

@@ -8,6 +8,10 @@ public abstract record ProbeSchedule
     /// <param name="evaluationEvery">The trainer's evaluation interval (0 when unknown).</param>
     public abstract bool IsDue(long step, int evaluationEvery);
 
+    /// <summary>The schedule's own interval in steps, the unit a <see cref="MonitorBudget"/> stretches (1 for schedules
+    /// without one, such as log-spaced).</summary>
+    public virtual int BaseInterval(int evaluationEvery) => 1;
+
     /// <summary>Every <paramref name="n"/> steps (steps n, 2n, …).</summary>
     public static ProbeSchedule Every(int n) => new EveryN(n);
 
@@ -32,6 +36,9 @@ public abstract record ProbeSchedule
 
         /// <inheritdoc />
         public override bool IsDue(long step, int evaluationEvery) => step % N == 0;
+
+        /// <inheritdoc />
+        public override int BaseInterval(int evaluationEvery) => N;
 
         /// <inheritdoc />
         public override string ToString() => $"every {N}";
@@ -79,6 +86,9 @@ public abstract record ProbeSchedule
     {
         /// <inheritdoc />
         public override bool IsDue(long step, int evaluationEvery) => evaluationEvery > 0 && step % evaluationEvery == 0;
+
+        /// <inheritdoc />
+        public override int BaseInterval(int evaluationEvery) => Math.Max(1, evaluationEvery);
 
         /// <inheritdoc />
         public override string ToString() => "on evaluation";
