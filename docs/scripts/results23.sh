@@ -18,17 +18,17 @@ for seed in 42 137 2024; do
 done
 
 # Test 8 (ablate): the modular reference run's setup (add, p = 97, seed 42, wd 1, grokking near step 1500) at t₀ = 1200,
-# and at t₀ = 700 (memorised, before the transition; window 5 × 100 steps), and the tiny LM (AdamW, seed 42) at t₀ = 300; settings come from a one-step grok run of each setup.
+# and at t₀ = 700 (memorised, before the transition; window 5 × 100 steps), and the tiny LM (AdamW, seed 42) at t₀ = 200 (span 60, k = 2, one random and one matched arm: CPU time); settings come from a one-step grok run of each setup.
 ab=${out%/*}/ablate
 mkdir -p "$ab"
 [ -d "$ab/mod-add" ] || $ps grok --task modular --op add --seed 42 --steps 1 --cheap-only --no-report --out "$ab" --name mod-add --json > /dev/null
 [ -f "$ab/mod-add/ablation-1200/ablation.md" ] || $ps ablate "$ab/mod-add" --at 1200 --span 300 --k 3 --random 3 --window 10 --stride 100
 [ -f "$ab/mod-add/ablation-700/ablation.md" ] || $ps ablate "$ab/mod-add" --at 700 --span 300 --k 3 --random 2 --window 5 --stride 100
 [ -d "$ab/lm-adamw" ] || $ps grok --task lm --seed 42 --steps 1 --cheap-only --no-report --out "$ab" --name lm-adamw --json > /dev/null
-[ -f "$ab/lm-adamw/ablation-300/ablation.md" ] || $ps ablate "$ab/lm-adamw" --at 300 --span 100 --k 3 --random 2 --window 10 --stride 10
+[ -f "$ab/lm-adamw/ablation-200/ablation.md" ] || $ps ablate "$ab/lm-adamw" --at 200 --span 60 --k 2 --random 1 --window 10 --stride 10
 
-# The monitor's overhead on the tiny LM: every family on (the default) against the cheap probes only, 200 steps each.
+# The monitor's overhead on the tiny LM: every family on (the default) against the cheap probes only, 100 steps each.
 for mode in all cheap; do
   [ -f "${out%/*}/overhead-$mode.json" ] && continue
-  $ps grok --task lm --steps 200 --eval-every 100 $([ $mode = cheap ] && echo --cheap-only) --no-report --out "${out%/*}" --name "overhead-$mode" --json > "${out%/*}/overhead-$mode.json"
+  $ps grok --task lm --steps 100 --eval-every 50 $([ $mode = cheap ] && echo --cheap-only) --no-report --out "${out%/*}" --name "overhead-$mode" --json > "${out%/*}/overhead-$mode.json"
 done
