@@ -14,8 +14,8 @@ public sealed class LatestReadings : IMonitorSink
     [
         (ConsolidationMetrics.PStepUnbiased, "p", "F2"),
         (CurvatureMetrics.LambdaMax, "λmax", "G3"),
-        ("moments/m_cap", "m∩", "F0"),
-        ("moments/d0", "d0", "F2"),
+        (MomentsMetrics.MCap, "m∩", "F0"),
+        (MomentsMetrics.D0, "d0", "F2"),
         (SpectralEdgeMetrics.KStar, "k*", "F0"),
         (SpectralEdgeMetrics.GapRatio, "R", "G3"),
     ];

@@ -22,8 +22,8 @@ public static class CompareReport
         (SpectralEdgeMetrics.GapRatio, "Gap ratio σ_k*/σ_k*+1 (seed 001)", "gap ratio", true),
         (SpectralEdgeMetrics.KStar, "Gap position k* (seed 001)", "k*", false),
         (CurvatureMetrics.LambdaMax, "λ_max(H)", "λ_max", true),
-        ("moments/d0", "d₀ (seed 000)", "d₀", false),
-        ("moments/m_cap", "m∩ (seed 000)", "m∩", false),
+        (MomentsMetrics.D0, "d₀ (seed 000)", "d₀", false),
+        (MomentsMetrics.MCap, "m∩ (seed 000)", "m∩", false),
     ];
 
     /// <summary>Builds the comparison page.</summary>

@@ -230,26 +230,26 @@ public static class RunReport
     {
         page.Section("moments", "Moments and coupling (seed 000)",
             "m∩ = |J_max ∩ I_max| (≥ 1 ordered), d₀ = log(θ_max g_max) − max log|θ_i g_i|, Q̂_α(K) = −C(K,K)/log K and Spearman's ρ of |θ| and |g| over steps; the coupling surface C(k,l), the spectral plane (λ, μ) and the rank–rank sample at chosen steps.");
-        if (!run.Has("moments/m_cap"))
+        if (!run.Has(MomentsMetrics.MCap))
         {
             page.Missing("No moments metrics in this run (grok --moments records them).");
             return;
         }
         page.Raw("<div class=\"grid\">");
-        page.Figure(new PlotlyFigure("m∩ and d₀", yTitle: "value").Line("m∩", run.Series("moments/m_cap")).Line("d₀", run.Series("moments/d0")), events);
-        var qHat = run.MetricNames.Where(n => n.StartsWith("moments/q_hat@", StringComparison.Ordinal) && !n["moments/q_hat@".Length..].Contains('/'))
-            .OrderBy(n => double.TryParse(n["moments/q_hat@".Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out double k) ? k : 0).ToList();
+        page.Figure(new PlotlyFigure("m∩ and d₀", yTitle: "value").Line("m∩", run.Series(MomentsMetrics.MCap)).Line("d₀", run.Series(MomentsMetrics.D0)), events);
+        var qHat = run.MetricNames.Where(n => n.StartsWith(MomentsMetrics.QHatPrefix, StringComparison.Ordinal) && !n[MomentsMetrics.QHatPrefix.Length..].Contains('/'))
+            .OrderBy(n => double.TryParse(n[MomentsMetrics.QHatPrefix.Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out double k) ? k : 0).ToList();
         var q = new PlotlyFigure("Q̂_α(K) = −C(K,K)/log K", yTitle: "Q̂_α");
-        foreach (var name in qHat) q.Line($"K = {name["moments/q_hat@".Length..]}", run.Series(name));
+        foreach (var name in qHat) q.Line($"K = {name[MomentsMetrics.QHatPrefix.Length..]}", run.Series(name));
         page.Figure(q, events);
         page.Figure(new PlotlyFigure("Rank correlation and origin mass", yTitle: "value")
-            .Line("Spearman ρ(|θ|, |g|)", run.Series("moments/spearman")).Line("mass at the plane's origin cell", run.Series("moments/origin_mass"), "dot"), events,
+            .Line("Spearman ρ(|θ|, |g|)", run.Series(MomentsMetrics.Spearman)).Line("mass at the plane's origin cell", run.Series(MomentsMetrics.OriginMass), "dot"), events,
             "No Spearman/origin-mass series (the moments probe ran without snapshots).");
         page.Raw("</div>");
 
-        var surfaces = run.Snapshots.GetValueOrDefault("moments/surface") ?? [];
-        var planes = run.Snapshots.GetValueOrDefault("moments/plane") ?? [];
-        var samples = run.Snapshots.GetValueOrDefault("moments/rank_sample") ?? [];
+        var surfaces = run.Snapshots.GetValueOrDefault(MomentsMetrics.SurfaceSnapshot) ?? [];
+        var planes = run.Snapshots.GetValueOrDefault(MomentsMetrics.PlaneSnapshot) ?? [];
+        var samples = run.Snapshots.GetValueOrDefault(MomentsMetrics.RankSampleSnapshot) ?? [];
         if (surfaces.Count == 0 && planes.Count == 0 && samples.Count == 0)
         {
             page.Missing("No moments snapshots in this run (coupling surface, spectral plane, rank–rank sample): written by the moments probe from PhaseScope 0.2 on.");

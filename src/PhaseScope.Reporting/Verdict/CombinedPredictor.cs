@@ -21,7 +21,7 @@ public static class CombinedPredictor
     public static readonly string[] Features =
     [
         SpectralEdgeMetrics.GapRatio, SpectralEdgeMetrics.G23, SpectralEdgeMetrics.KStar, ConsolidationMetrics.PSmoothed, ConsolidationMetrics.CAlpha,
-        CurvatureMetrics.LambdaMax, "moments/m_cap", "moments/d0", "param_norm",
+        CurvatureMetrics.LambdaMax, MomentsMetrics.MCap, MomentsMetrics.D0, "param_norm",
     ];
 
     /// <summary>Share of control runs allowed to alarm (sets the alarm threshold).</summary>

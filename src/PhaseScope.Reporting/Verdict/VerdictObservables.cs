@@ -24,14 +24,14 @@ public static class VerdictObservables
     [
         SpectralEdgeMetrics.GapRatio, SpectralEdgeMetrics.G23, SpectralEdgeMetrics.KStar,
         ConsolidationMetrics.P, ConsolidationMetrics.PSmoothed, ConsolidationMetrics.CAlpha, ConsolidationMetrics.TailIndex,
-        CurvatureMetrics.LambdaMax, "moments/m_cap", "moments/d0", "param_norm", PhaseScope.Monitoring.Probes.LlcProbe.LambdaHatMetric,
+        CurvatureMetrics.LambdaMax, MomentsMetrics.MCap, MomentsMetrics.D0, "param_norm", PhaseScope.Monitoring.Probes.LlcProbe.LambdaHatMetric,
         EvaluationMetrics.TestLoss, EvaluationMetrics.TestAcc, EvaluationMetrics.TrainLoss, EvaluationMetrics.TrainAcc,
     ];
 
     /// <summary>Families read by pattern (PREFIX*SUFFIX, one name per tensor or order): Q̂_α(K) of seed 000 (global only),
     /// the weight spectra's σ₁/σ₂ and power-law α (seed 001 Test 7 as the seed ran it), the attention operator's σ₁/σ₂, σ₂/σ₃, σ₂ and σ₃ (its g₂₃).</summary>
     public static readonly (string Prefix, string Suffix)[] Patterns =
-        [("moments/q_hat@", ""), ("weights/", "/ratio12"), ("weights/", "/alpha"), ("attn_op/", "/ratio12"), ("attn_op/", "/ratio23"), ("attn_op/", "/sigma_2"), ("attn_op/", "/sigma_3")];
+        [(MomentsMetrics.QHatPrefix, ""), ("weights/", "/ratio12"), ("weights/", "/alpha"), ("attn_op/", "/ratio12"), ("attn_op/", "/ratio23"), ("attn_op/", "/sigma_2"), ("attn_op/", "/sigma_3")];
 
     /// <summary>True when the verdict loads the stored series <paramref name="name"/>.</summary>
     public static bool Includes(string name)
@@ -42,7 +42,7 @@ public static class VerdictObservables
             if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(suffix, StringComparison.Ordinal) || name.Length <= prefix.Length + suffix.Length) continue;
             var middle = name[prefix.Length..^suffix.Length];
             // Q̂_α's per-tensor copies carry a "/tensor" suffix; only the global one is scored.
-            if (prefix == "moments/q_hat@" && middle.Contains('/')) continue;
+            if (prefix == MomentsMetrics.QHatPrefix && middle.Contains('/')) continue;
             return true;
         }
         return false;

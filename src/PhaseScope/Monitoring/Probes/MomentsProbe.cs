@@ -182,7 +182,7 @@ public sealed class MomentsProbe : IResumableProbe
         var diag = diagonal.Finish();
         var qHat = Write(output, "", x, diag);
         if (diag.Any(p => p.Order > 1) && !x.Degenerate)   // all-zero θ or g: no phase to plot
-            output.Metric("moments/phase", (int)PhaseReading.From(x, diag.Where(p => p.Order > 1).ToArray()).Phase);
+            output.Metric(MomentsMetrics.Phase, (int)PhaseReading.From(x, diag.Where(p => p.Order > 1).ToArray()).Phase);
         if (lastIntersection is long before && (before == 0) != (x.Intersection == 0))
             output.Event(x.Intersection > 0 ? "order_gained" : "order_lost", x.Intersection > 0
                 ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
@@ -198,19 +198,19 @@ public sealed class MomentsProbe : IResumableProbe
     {
         static double? Finite(double v) => double.IsFinite(v) ? v : null;
         var plane = histogram.Finish(x);
-        output.MetricIfFinite("moments/spearman", plane.Spearman);
-        output.MetricIfFinite("moments/origin_mass", plane.OriginMass);
-        output.Snapshot("moments/plane", new
+        output.MetricIfFinite(MomentsMetrics.Spearman, plane.Spearman);
+        output.MetricIfFinite(MomentsMetrics.OriginMass, plane.OriginMass);
+        output.Snapshot(MomentsMetrics.PlaneSnapshot, new
         {
             display_width = plane.DisplayWidth, zero_theta = plane.ZeroTheta, zero_grad = plane.ZeroGrad, spearman = Finite(plane.Spearman),
             cells = plane.Cells.Select(c => new[] { c.Lambda, c.Mu, c.Count }).ToArray(),
         });
-        output.Snapshot("moments/rank_sample", new
+        output.Snapshot(MomentsMetrics.RankSampleSnapshot, new
         {
             population = sample.Count, points = sample.Finish().Points.Select(p => new[] { p.ThetaRank, p.GradRank }).ToArray(),
         });
         var surface = FastCouplingSurface.Compute(shards, SurfaceOrders, SurfaceOrders);
-        output.Snapshot("moments/surface", new
+        output.Snapshot(MomentsMetrics.SurfaceSnapshot, new
         {
             k = SurfaceOrders, l = SurfaceOrders,
             c = Enumerable.Range(0, SurfaceOrders.Length).Select(i => Enumerable.Range(0, SurfaceOrders.Length).Select(j => Finite(surface.Coupling(i, j))).ToArray()).ToArray(),
@@ -220,21 +220,21 @@ public sealed class MomentsProbe : IResumableProbe
     /// <summary>Writes one set of metrics; returns Q̂_α at the largest order &gt; 1 (NaN if none).</summary>
     double Write(ProbeOutput output, string suffix, ExtremalStatistics x, (double Order, double Coupling)[] diagonal)
     {
-        output.Metric($"moments/m_cap{suffix}", x.Intersection);
-        output.Metric($"moments/d0{suffix}", x.D0);
+        output.Metric($"{MomentsMetrics.MCap}{suffix}", x.Intersection);
+        output.Metric($"{MomentsMetrics.D0}{suffix}", x.D0);
         if (suffix.Length == 0)
         {
-            output.Metric("moments/beta", x.Beta);
-            output.Metric("moments/beta_g", x.BetaGrad);
-            output.Metric("moments/topological", x.TopologicalConstant);
+            output.Metric(MomentsMetrics.Beta, x.Beta);
+            output.Metric(MomentsMetrics.BetaG, x.BetaGrad);
+            output.Metric(MomentsMetrics.Topological, x.TopologicalConstant);
         }
         double qHat = double.NaN;
         foreach (var (k, c) in diagonal)
         {
-            if (suffix.Length == 0) output.Metric($"moments/C_diag@{k:G}", c);
+            if (suffix.Length == 0) output.Metric($"{MomentsMetrics.CDiagPrefix}{k:G}", c);
             if (k <= 1) continue;
             qHat = -c / Math.Log(k);
-            output.Metric($"moments/q_hat@{k:G}{suffix}", qHat);
+            output.Metric($"{MomentsMetrics.QHatPrefix}{k:G}{suffix}", qHat);
         }
         return qHat;
     }
