@@ -30,7 +30,7 @@ public sealed record TaskDefaults(int Layers, int DModel, int Heads, int DFf, do
     /// Test 7 on modular arithmetic (§27: "1-layer transformer, 400K parameters"; the seed gives no widths): one layer,
     /// d_model 176, 4 heads, d_ff 704 = 4·d_model, which is 409,649 parameters at p = 97 (the reference modular model,
     /// 2 layers of d_model 128 and d_ff 256, has about 290K).
-    /// <c>lm-tiny</c> is the lm task's default (≈ 0.8 M parameters; trains on two cores). <c>lm-51m</c> is seed 001's
+    /// <c>lm-tiny</c> is the lm task's default (875,520 parameters; trains on two cores). <c>lm-51m</c> is seed 001's
     /// TinyStories 51M scale (its widths are lost in the extracted text): 7 layers of d_model 768, 12 heads, d_ff 3,072,
     /// context 256 — 49.6 M in the blocks, 50.0 M in all with byte embeddings (a GPT-2 BPE vocabulary would add 38 M of
     /// embedding instead). It needs a GPU: see docs/RUNTIME.md for the CUDA package swap.

@@ -24,6 +24,24 @@ public class PresetTests
         Assert.InRange(byHand, 380_000, 420_000);
     }
 
+    static long ByHand(long layers, long dm, long ff, long v, long c, long k) =>
+        layers * (4 * (dm * dm + dm) + 2 * dm * ff + ff + dm + 4 * dm) + v * dm + c * dm + 2 * dm + dm * k + k;
+
+    /// <summary>The language-model presets (issue 23): lm-tiny, the lm default, is built and has exactly the hand count
+    /// (4 layers of d 128, d_ff 512, byte vocabulary 256, context 128: 875,520); lm-51m (7 × 768, d_ff 3,072, context
+    /// 256) counts 50.0 M by the same formula, seed 001's TinyStories 51M scale.</summary>
+    [Fact]
+    public void LanguageModelPresetsHaveTheirSize()
+    {
+        var tiny = TaskDefaults.WithPreset("lm", "lm-tiny", TaskDefaults.For("lm"));
+        Assert.Equal(TaskDefaults.For("lm"), tiny);
+        Assert.Equal(875_520, ByHand(tiny.Layers, tiny.DModel, tiny.DFf, 256, tiny.Context, 256));
+        using var model = new TransformerConfig(256, 256, tiny.Context, tiny.Layers, tiny.DModel, tiny.Heads, tiny.DFf, true, "gelu").CreateModel();
+        Assert.Equal(875_520, model.parameters().Sum(p => p.numel()));
+        var big = TaskDefaults.WithPreset("lm", "lm-51m", TaskDefaults.For("lm"));
+        Assert.InRange(ByHand(big.Layers, big.DModel, big.DFf, 256, big.Context, 256), 49_500_000, 50_500_000);
+    }
+
     [Fact]
     public void UnknownOrMisappliedPresetsAreRefused()
     {
