@@ -32,3 +32,9 @@ for mode in all cheap; do
   [ -f "${out%/*}/overhead-$mode.json" ] && continue
   $ps grok --task lm --steps 100 --eval-every 50 $([ $mode = cheap ] && echo --cheap-only) --no-report --out "${out%/*}" --name "overhead-$mode" --json > "${out%/*}/overhead-$mode.json"
 done
+
+# Muon's cost per step against AdamW's on the tiny LM (cheap probes only, 100 steps each, one after the other).
+for opt in adamw muon; do
+  [ -f "${out%/*}/speed-$opt.json" ] && continue
+  $ps grok --task lm --steps 100 --eval-every 100 --cheap-only --optimizer $opt --no-report --out "${out%/*}" --name "speed-$opt" --json > "${out%/*}/speed-$opt.json"
+done
