@@ -38,3 +38,9 @@ for opt in adamw muon; do
   [ -f "${out%/*}/speed-$opt.json" ] && continue
   $ps grok --task lm --steps 100 --eval-every 100 --cheap-only --optimizer $opt --no-report --out "${out%/*}" --name "speed-$opt" --json > "${out%/*}/speed-$opt.json"
 done
+
+# The tables of docs/SPECTRAL.md (issue 23 section).
+./phasescope edge-tests "$out"/lm-*/ --markdown docs/results/issue23-edge-tests.md
+cp "$ab/mod-add/ablation-700/ablation.md" docs/results/issue23-ablate-mod-700.md
+cp "$ab/mod-add/ablation-1200/ablation.md" docs/results/issue23-ablate-mod-1200.md
+cp "$ab/lm-adamw/ablation-200/ablation.md" docs/results/issue23-ablate-lm-200.md
