@@ -3,49 +3,24 @@ using System.Globalization;
 namespace PhaseScope.Monitoring;
 
 /// <summary>
-/// Keeps the monitor's overhead within a share of training time (issue 8, <c>--monitor-budget 0.05</c>): from the measured
-/// cost of each probe call and of a training step it chooses each probe's interval so that
-/// Σ_i c_i / I_i + c_monitor ≤ b · t_step, where c_i is the probe's recent cost per call, I_i its interval, c_monitor the
-/// monitor's own per-step bookkeeping and t_step the median training step without the monitor.
-/// <para>
-/// Allocation (water-filling): the per-step budget S = b·t_step − c_monitor is shared equally among the probes; a probe
-/// whose base schedule costs less than its share keeps its base interval and leaves the rest to the others, repeatedly;
-/// the remaining probes get I_i = the smallest multiple of their base interval with c_i / I_i ≤ their share. Probes whose
-/// schedule is part of what they measure (<see cref="IProbe.FixedSchedule"/>, e.g. the spectral window's stride) and
-/// evaluation-time probes keep their schedule and count against S.
-/// </para>
-/// <para>
-/// Transitions: a probe's event (other than failures) or a probe that reports a transition under way
-/// (<see cref="ITransitionSignal"/>, heeded only while the account is clear: p may sit near 0.5 for thousands of steps,
-/// and C_α at its base schedule alone can cost more than the whole budget — measured 5.7 % instead of 5 over 6,000
-/// steps before this rule) opens a transition window of <see cref="TransitionSteps"/> steps: the probe that
-/// signalled runs at its base schedule (it is the one the event needs), and every other probe follows a second plan made
-/// with <see cref="TransitionBoost"/> times the budget (a probe that plan would not run at least
-/// <see cref="DenseCallsPerWindow"/> times in a window keeps its plain plan). Running every probe at its base schedule instead would let one
-/// costly probe (λ_max by Lanczos: ≈ 25 training steps per call) undo the budget whenever anything happens, and early in
-/// training something always happens (measured: 1.37× instead of 1.05 over 600 steps). Each re-plan that changes an
-/// interval is logged (event <c>budget_intervals</c>, metrics <c>monitor/interval/NAME</c>), as are windows
-/// (<c>budget_suspended</c>).
-/// </para>
-/// <para>
-/// Debt: a transition window may spend more than the budget (that is what it is for), and a plan made from recent costs
-/// can lag a probe that became dearer. The budget therefore also keeps the run's account from its first plan on — all
-/// probe and bookkeeping time spent against b × the training time (the warm-up, which measures every probe at its base
-/// schedule, stays outside: repaying it would blind the monitor for hundreds of steps after it). Calls are lumpy, so a
-/// probe's last call counts as prepaid for the rest of the interval its plan gives it (<see cref="Debt"/>). A plan made
-/// while the monitor is in debt shares b·t_step − c_monitor − r, with r = min(debt/<see cref="ReplanEvery"/>,
-/// (b·t_step − c_monitor)/2): the debt is repaid over the next plan period, or at half the budget when larger (so cheap
-/// probes keep their schedules while costly ones wait), and the run's overhead comes back within b. Credit is not
-/// carried: an underspending monitor does not earn a later burst. In debt, the transition windows' plan gets no boost
-/// (it is the plain plan, reduced by the same r) and only the probe that signalled keeps its base schedule: measured
-/// over 2,000 steps of the reference run, boosted windows opened while still repaying the last one let λ_max (≈ 0.7 s
-/// per call) run again after 300 steps and held the run at 1.07–1.16 × instead of 1.05.
-/// </para>
-/// <para>
-/// First calls: a probe's cost is measured by running it, so a probe without a prior runs at its first due step; one
-/// with a prior cost E in training steps (<see cref="IProbe.EstimatedStepsPerCall"/>, e.g. λ_max by Lanczos ≈ 50 steps)
-/// waits until the budget accrued since the start covers it, b·step ≥ E, and the account is not in debt.
-/// </para>
+/// Keeps the monitor's overhead within a share b of training time (issue 8, <c>--monitor-budget 0.05</c>): from the
+/// measured cost c_i of each probe call and the median training step t_step it chooses intervals I_i so that
+/// Σ_i c_i / I_i + c_monitor ≤ b · t_step.
+/// <list type="bullet">
+/// <item>Allocation (water-filling): the per-step budget is shared equally; a probe whose base schedule costs less than
+/// its share keeps it, the rest get the smallest multiple of their base interval that fits. Fixed-schedule probes
+/// (<see cref="IProbe.FixedSchedule"/>) and evaluation-time probes keep their schedule and count against the budget.</item>
+/// <item>Transitions: a probe event, or a probe reporting a transition under way (<see cref="ITransitionSignal"/>, heeded
+/// only while the account is clear), opens a window of <see cref="TransitionSteps"/> steps: the signalling probe runs at
+/// its base schedule, the others on a plan with <see cref="TransitionBoost"/> times the budget (a probe that plan would
+/// not run <see cref="DenseCallsPerWindow"/> times keeps its plain plan). Plans and windows are logged
+/// (<c>budget_intervals</c>, <c>monitor/interval/NAME</c>, <c>budget_suspended</c>).</item>
+/// <item>Debt: the run's account from the first plan on (the warm-up excluded) is repaid over the next plan period, at
+/// most half the budget per step; credit is not carried; in debt, windows get no boost.</item>
+/// <item>First calls: a probe with a prior cost E in training steps (<see cref="IProbe.EstimatedStepsPerCall"/>) waits
+/// until b·step ≥ E and the account is clear.</item>
+/// </list>
+/// Why each rule is there, with the measurements that led to it: docs/PERFORMANCE.md, "The monitor budget's rules".
 /// </summary>
 public sealed class MonitorBudget
 {
