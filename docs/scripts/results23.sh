@@ -44,3 +44,12 @@ done
 cp "$ab/mod-add/ablation-700/ablation.md" docs/results/issue23-ablate-mod-700.md
 cp "$ab/mod-add/ablation-1200/ablation.md" docs/results/issue23-ablate-mod-1200.md
 cp "$ab/lm-adamw/ablation-200/ablation.md" docs/results/issue23-ablate-lm-200.md
+
+# Test 3 (Krylov bound): the tiny LM with the curvature probe's cold Lanczos (30 iterations, top Ritz values recorded)
+# every 50 steps beside the spectral window, AdamW and Muon, seed 42, 300 steps.
+for opt in adamw muon; do
+  [ -f "${out%/*}/krylov-$opt.json" ] && continue
+  $ps grok --task lm --steps 300 --eval-every 20 --cheap-only --spectral --spectral-window 10 --spectral-stride 10 \
+    --curvature --curvature-every 50 --lanczos-iterations 30 --lanczos-tolerance 1e-9 --optimizer $opt --seed 42 \
+    --out "${out%/*}" --name "krylov-$opt" --no-report --json > "${out%/*}/krylov-$opt.json"
+done

@@ -39,7 +39,7 @@ public static class EdgeTestsCommand
             var names = reader.MetricNames().ToHashSet(StringComparer.Ordinal);
             if (!names.Contains(SpectralEdgeMetrics.KStar)) throw new UsageException($"{dir} has no spectral series; record it with 'phasescope grok --spectral'.");
             var config = reader.Config();
-            var result = SpectralEdgeChecks.Compute(n => names.Contains(n) ? reader.Series(n) : []);
+            var result = SpectralEdgeChecks.Compute(n => names.Contains(n) ? reader.Series(n) : [], KrylovThreshold(config));
             var loss = reader.Series(EvaluationMetrics.TestLoss);
             rows.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), config.GetValueOrDefault("optimizer") ?? "adamw", config.GetValueOrDefault("seed") ?? "?",
                 loss.Count > 0 ? loss[^1].Value : double.NaN, result));
@@ -60,6 +60,16 @@ public static class EdgeTestsCommand
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--markdown {markdownFile} cannot be written ({e.Message})."); }
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Test 3's τ = 1/(η·W·s) from the run's config: η is the rate of the watched (hidden) weights — Muon's η_M
+    /// under Muon, else --lr; null when the config lacks one of them.</summary>
+    static double? KrylovThreshold(IReadOnlyDictionary<string, string> config)
+    {
+        static double? Read(IReadOnlyDictionary<string, string> c, string key) =>
+            c.TryGetValue(key, out var v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
+        var eta = config.GetValueOrDefault("optimizer") == "muon" ? Read(config, "muon_lr") : Read(config, "lr");
+        return eta is double e && Read(config, "spectral_window") is double w && Read(config, "spectral_stride") is double st && e * w * st > 0 ? 1 / (e * w * st) : null;
     }
 
     static string F(double v, string format = "G3") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
@@ -88,6 +98,9 @@ public static class EdgeTestsCommand
         Table("Test 2 — k* = argmax σ_j/σ_{j+1}", "k* mode (share) | k*_w mode | ratio median | ratio peak | beats null (p < 0.05) | cross-corr. edge j (r)",
             r => $"{r.KStarMode} ({F(100 * r.KStarModeShare, "F0")} %) | {r.KStarWeightedMode} | {F(r.RatioMedian)} | {F(r.RatioMax)} | {F(100 * r.NullRejectShare, "F0")} % | {r.CrossCorrelationEdge} ({F(r.CrossCorrelationR, "F2")})",
             l => $"{string.Join("/", l.Select(r => r.KStarMode))} ({M(l.Select(r => 100 * r.KStarModeShare))} %) | {string.Join("/", l.Select(r => r.KStarWeightedMode))} | {M(l.Select(r => r.RatioMedian))} | {M(l.Select(r => r.RatioMax))} | {M(l.Select(r => 100 * r.NullRejectShare))} % | {string.Join("/", l.Select(r => r.CrossCorrelationEdge))}");
+        if (rows.Any(r => r.R.KrylovCalls > 0))
+            Table("Test 3 — Krylov bound k* ≤ #{λ(H) > τ}, τ = 1/(η·W·s) (count of the top 5 Ritz values above τ: a lower bound)", "τ | curvature calls | median count | windows with k* ≤ count",
+                r => $"{F(r.KrylovThreshold)} | {r.KrylovCalls} | {F(r.KrylovCountMedian)} | {F(100 * r.KStarWithinKrylov, "F0")} %");
         Table("Test 4 — gap ratio vs validation loss (Pearson r)", "zero lag | best lag | r at best lag",
             r => $"{F(r.ZeroLagR, "F3")} | {r.BestLag} | {F(r.BestLagR, "F3")}",
             l => $"{M(l.Select(r => r.ZeroLagR))} | – | {M(l.Select(r => r.BestLagR))}");

@@ -38,10 +38,24 @@ public static class SpectralEdgeChecks
         int KStarMode, double KStarModeShare, int KStarWeightedMode, double RatioMedian, double RatioMax, double NullRejectShare,
         double ZeroLagR, int BestLag, double BestLagR, int CrossCorrelationEdge, double CrossCorrelationR,
         double StabilityDominant, double StabilityAtGap, double StabilitySubdominant,
-        double GapDampingSlope, double GapDampingR);
+        double GapDampingSlope, double GapDampingR)
+    {
+        /// <summary>Test 3: the threshold τ used (NaN: not computed).</summary>
+        public double KrylovThreshold { get; init; } = double.NaN;
+        /// <summary>Test 3: curvature calls with Ritz values.</summary>
+        public int KrylovCalls { get; init; }
+        /// <summary>Test 3: median over curvature calls of the number of recorded Ritz values above τ (a lower bound of
+        /// the Hessian eigenvalues above it; at most the number recorded).</summary>
+        public double KrylovCountMedian { get; init; } = double.NaN;
+        /// <summary>Test 3: share of windows whose k* is at most that count at the latest curvature call before them.</summary>
+        public double KStarWithinKrylov { get; init; } = double.NaN;
+    }
 
     /// <summary>The checks on a run's series (<paramref name="series"/> returns an empty list for a metric the run lacks).</summary>
-    public static Result Compute(Func<string, IReadOnlyList<(long Step, double Value)>> series)
+    /// <param name="series">The run's stored series by name.</param>
+    /// <param name="krylovThreshold">Test 3's τ = 1/(η·W·s) (null: Test 3 not computed; it also needs
+    /// <c>curvature/ritz_j</c>).</param>
+    public static Result Compute(Func<string, IReadOnlyList<(long Step, double Value)>> series, double? krylovThreshold = null)
     {
         var kStar = ByStep(series(SpectralEdgeMetrics.KStar));
         var steps = kStar.Keys.Order().ToArray();
@@ -105,11 +119,42 @@ public static class SpectralEdgeChecks
         }
         double slope = Slope(level, change), dampingR = LaggedCorrelation.Pearson(level, change);
 
+        var krylov = Krylov(series, kStar, krylovThreshold);
         return new Result(steps.Length,
             Quantile(bbp, 0), Quantile(bbp, 0.5), Quantile(bbp, 1),
             mode, modeShare, weightedMode, Quantile(ratio, 0.5), Quantile(ratio, 1), nullP.Length == 0 ? double.NaN : nullP.Count(p => p < 0.05) / (double)nullP.Length,
             zeroLag, bestLag, bestR, edge, edgeR,
-            Mean(dominant), Mean(atGap), Mean(sub), slope, dampingR);
+            Mean(dominant), Mean(atGap), Mean(sub), slope, dampingR)
+        { KrylovThreshold = krylovThreshold ?? double.NaN, KrylovCalls = krylov.Calls, KrylovCountMedian = krylov.Median, KStarWithinKrylov = krylov.Within };
+    }
+
+    /// <summary>Test 3 (Prop. 5.5, reconstructed): k* ≤ #{λ_i(H) &gt; τ}, τ = 1/(η·W·s) — a Hessian direction moves the
+    /// trajectory visibly within the window's W·s steps only when (1 − ηλ)^{W·s} is far from 1. The count is of the
+    /// recorded top Ritz values above τ (a lower bound of the eigenvalue count, by interlacing); each window is paired
+    /// with the latest curvature call at or before its step.</summary>
+    static (int Calls, double Median, double Within) Krylov(Func<string, IReadOnlyList<(long Step, double Value)>> series,
+        Dictionary<long, double> kStar, double? threshold)
+    {
+        if (threshold is not double tau || !(tau > 0)) return (0, double.NaN, double.NaN);
+        var ritz = new List<Dictionary<long, double>>();
+        for (int j = 1; ; j++)
+        {
+            var r = series($"{PhaseScope.Monitoring.Probes.CurvatureMetrics.RitzPrefix}{j}");
+            if (r.Count == 0) break;
+            ritz.Add(ByStep(r));
+        }
+        if (ritz.Count == 0) return (0, double.NaN, double.NaN);
+        var counts = ritz[0].Keys.Order().Select(step => (step, Count: ritz.Count(r => r.TryGetValue(step, out var v) && v > tau))).ToList();
+        var sorted = counts.Select(c => (double)c.Count).Order().ToArray();
+        int within = 0, paired = 0;
+        foreach (var (step, k) in kStar)
+        {
+            var before = counts.LastOrDefault(c => c.step <= step);
+            if (before.step == 0 && !counts.Any(c => c.step <= step)) continue;
+            paired++;
+            if (k <= before.Count) within++;
+        }
+        return (counts.Count, Quantile(sorted, 0.5), paired == 0 ? double.NaN : within / (double)paired);
     }
 
     static Dictionary<long, double> ByStep(IReadOnlyList<(long Step, double Value)> s)

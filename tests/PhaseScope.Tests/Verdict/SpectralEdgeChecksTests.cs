@@ -49,6 +49,28 @@ public class SpectralEdgeChecksTests
         Assert.Equal(-1.0, r.GapDampingR, 12);
     }
 
+    /// <summary>Test 3 on planted Ritz values: at step 10 two of them exceed τ = 10 (50, 20), at step 40 one (50); the
+    /// windows at 10–30 pair with the first call (k* 1, 1, 2: all within), those at 40–60 with the second (k* 1, 2, 1:
+    /// two within): 5 of 6, median count 1.5 over 2 calls.</summary>
+    [Fact]
+    public void KrylovBoundCountsRitzValuesAboveTheThreshold()
+    {
+        long[] windows = [10, 20, 30, 40, 50, 60];
+        IReadOnlyList<(long, double)> Series(string name) => name switch
+        {
+            "spectral/k_star" => windows.Zip(new double[] { 1, 1, 2, 1, 2, 1 }).ToList(),
+            "curvature/ritz_1" => [(10, 50.0), (40, 50.0)],
+            "curvature/ritz_2" => [(10, 20.0), (40, 5.0)],
+            "curvature/ritz_3" => [(10, 1.0), (40, 1.0)],
+            _ => [],
+        };
+        var r = SpectralEdgeChecks.Compute(Series, krylovThreshold: 10);
+        Assert.Equal(2, r.KrylovCalls);
+        Assert.Equal(1.5, r.KrylovCountMedian, 12);
+        Assert.Equal(5.0 / 6, r.KStarWithinKrylov, 12);
+        Assert.True(double.IsNaN(SpectralEdgeChecks.Compute(Series).KStarWithinKrylov));   // no threshold: not computed
+    }
+
     [Fact]
     public void MissingSeriesAreNaNNotErrors()
     {

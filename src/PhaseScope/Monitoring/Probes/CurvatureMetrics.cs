@@ -30,4 +30,6 @@ public static class CurvatureMetrics
     public const string Tracked = "curvature/tracked";
     /// <summary><c>curvature/tracking_error</c>.</summary>
     public const string TrackingError = "curvature/tracking_error";
+    /// <summary>Prefix of <c>curvature/ritz_j</c>: the j-th largest Ritz value of a cold Lanczos call.</summary>
+    public const string RitzPrefix = "curvature/ritz_";
 }

@@ -76,6 +76,9 @@ public sealed class CurvatureProbe : IResumableProbe
     /// <summary>Lanczos products of a typical call: the cap cold; tracked, a warm start plus the cold checks' share.</summary>
     double LanczosProducts => Tracker is null ? MaxIterations
         : Tracker.WarmIterations + (Tracker.CheckEvery > 0 ? (double)MaxIterations / Tracker.CheckEvery : 0);
+    /// <summary>Top Ritz values recorded per cold call (<c>curvature/ritz_j</c>).</summary>
+    public const int TopRitz = 5;
+
     /// <inheritdoc />
     public ProbeNeeds Needs => ProbeNeeds.LossOnOtherBatches;
     /// <inheritdoc />
@@ -108,6 +111,12 @@ public sealed class CurvatureProbe : IResumableProbe
         output.Metric(CurvatureMetrics.LanczosIterations, lanczos.Iterations);
         output.Metric(CurvatureMetrics.LanczosConverged, lanczos.Converged ? 1 : 0);
         output.Metric(CurvatureMetrics.LanczosResidual, lanczos.RelativeResidual);
+        if (Tracker is null)
+            // The top Ritz values, descending (seed 001's Test 3 counts Hessian eigenvalues above a threshold). By Cauchy
+            // interlacing the j-th largest Ritz value is at most the j-th largest eigenvalue, so a count of Ritz values
+            // above a threshold is a lower bound of the count of eigenvalues above it.
+            for (int j = 0; j < Math.Min(TopRitz, lanczos.RitzValues.Length); j++)
+                output.Metric($"{CurvatureMetrics.RitzPrefix}{j + 1}", lanczos.RitzValues[^(j + 1)]);
         if (context.LearningRate is double lr)
             output.Metric(CurvatureMetrics.StabilityMargin, IntelligenceCoefficient.StabilityMargin(lr, lanczos.LambdaMax));
         if (PowerIterations > 0)
