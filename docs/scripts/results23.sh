@@ -39,12 +39,6 @@ for opt in adamw muon; do
   $ps grok --task lm --steps 100 --eval-every 100 --cheap-only --optimizer $opt --no-report --out "${out%/*}" --name "speed-$opt" --json > "${out%/*}/speed-$opt.json"
 done
 
-# The tables of docs/SPECTRAL.md (issue 23 section).
-./phasescope edge-tests "$out"/lm-*/ --markdown docs/results/issue23-edge-tests.md
-cp "$ab/mod-add/ablation-700/ablation.md" docs/results/issue23-ablate-mod-700.md
-cp "$ab/mod-add/ablation-1200/ablation.md" docs/results/issue23-ablate-mod-1200.md
-cp "$ab/lm-adamw/ablation-200/ablation.md" docs/results/issue23-ablate-lm-200.md
-
 # Test 3 (Krylov bound): the tiny LM with the curvature probe's cold Lanczos (30 iterations, top Ritz values recorded)
 # every 50 steps beside the spectral window, AdamW and Muon, seed 42, 300 steps.
 for opt in adamw muon; do
@@ -53,3 +47,10 @@ for opt in adamw muon; do
     --curvature --curvature-every 50 --lanczos-iterations 30 --lanczos-tolerance 1e-9 --optimizer $opt --seed 42 \
     --out "${out%/*}" --name "krylov-$opt" --no-report --json > "${out%/*}/krylov-$opt.json"
 done
+
+# The tables of docs/SPECTRAL.md (issue 23 section).
+./phasescope edge-tests "$out"/lm-*/ --markdown docs/results/issue23-edge-tests.md
+cp "$ab/mod-add/ablation-700/ablation.md" docs/results/issue23-ablate-mod-700.md
+cp "$ab/mod-add/ablation-1200/ablation.md" docs/results/issue23-ablate-mod-1200.md
+cp "$ab/lm-adamw/ablation-200/ablation.md" docs/results/issue23-ablate-lm-200.md
+./phasescope edge-tests "${out%/*}/krylov-adamw" "${out%/*}/krylov-muon" --markdown docs/results/issue23-krylov.md
