@@ -9,7 +9,7 @@ using PhaseScope.Reporting.Verdict;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope edge-tests RUN... [--markdown FILE] [--json]</c>: seed 001's language-model Tests 1, 2, 4, 5 and 6 on
+/// <c>phasescope edge-tests RUN... [--markdown FILE] [--json]</c>: seed 001's language-model Tests 1–6 (Test 3 with the curvature probe's Ritz values) on
 /// runs recorded with the spectral probe (<see cref="SpectralEdgeChecks"/>), one row per run and a mean row per optimizer
 /// (the run's <c>optimizer</c> config, AdamW when absent), so AdamW and Muon on the same model and seeds sit side by side
 /// (seed 001 §44: k* = 1 under Muon, 2 under AdamW).
@@ -22,7 +22,7 @@ public static class EdgeTestsCommand
         var runs = new Argument<string[]>("RUN") { Description = "Run directories recorded with --spectral.", Arity = ArgumentArity.OneOrMore };
         var markdown = new Option<string?>("--markdown") { Description = "Also write the tables as Markdown to this file." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
-        var cmd = new Command("edge-tests", "Seed 001's Tests 1, 2, 4, 5 and 6 (BBP, k*, gap–loss correlation, stability tiers, gap damping) on spectral runs.") { runs, markdown, json };
+        var cmd = new Command("edge-tests", "Seed 001's Tests 1–6 (BBP, k*, Krylov bound, gap–loss correlation, stability tiers, gap damping) on spectral runs.") { runs, markdown, json };
         cmd.SetAction(r => Run(r.GetValue(runs)!, r.GetValue(markdown), r.GetValue(json)));
         return cmd;
     }

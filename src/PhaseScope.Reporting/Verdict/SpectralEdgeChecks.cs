@@ -23,8 +23,8 @@ namespace PhaseScope.Reporting.Verdict;
 /// g = σ²_{k*} − σ²_{k*+1} reverts — the least-squares slope of Δg_t = g_{t+1} − g_t on g_t is negative. The seed found
 /// this inconclusive (the curvature and driving terms need Hessian data); so may we.</item>
 /// </list>
-/// Test 3 (Krylov bound, Prop. 5.5) needs the count of Hessian eigenvalues above a learning-rate threshold; the curvature
-/// probe tracks only λ_max, so it is not computed here.
+/// Test 3 (Krylov bound, Prop. 5.5; the threshold reconstructed, see <see cref="Compute"/>) runs when the run recorded the
+/// curvature probe's top Ritz values and a threshold is given.
 /// </summary>
 public static class SpectralEdgeChecks
 {
