@@ -56,17 +56,6 @@ public static class GrokCommand
         var cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes (loss, norms, update size, distance from init): turn off the three families and weight spectra, which are on by default." };
         var moments = new Option<bool>("--moments") { Description = "Seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events (on by default; with --cheap-only, adds it)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
-        var consolidation = new Option<string?>("--consolidation") { Description = "Seed 003's C_α probe: micro (split each measured batch into k micro-batches; the default) or batches (n extra mini-batches, the seed's way)." };
-        var consolidationSamples = new Option<int?>("--consolidation-samples") { Description = "k micro-batches (default 8) or n extra batches (default 20)." };
-        var consolidationEvery = new Option<int?>("--consolidation-every") { Description = "Measure C_α every N steps (default 100, or 10 with --adaptive-lr or --early-stop; one measurement costs ≈ 0.75 of a step)." };
-        var smoothing = new Option<int>("--p-smoothing") { Description = "Measurements of p averaged before a crossing of 0.5 is reported.", DefaultValueFactory = _ => 5 };
-        var tailK = new Option<int>("--tail-k") { Description = "Order statistics of the Hill tail-index estimator (seed: 100).", DefaultValueFactory = _ => 100 };
-        var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3: set the learning rate from p's band (implies --consolidation micro)." };
-        var lrBands = new Option<string?>("--lr-bands") { Description = "Band table upper_p:multiplier,... ending in inf (default the seed's 0.4:0.1,0.5:0.5,0.6:1,0.75:1.5,inf:2)." };
-        var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4: stop when p < 0.45 for a window, C_α falls for a window, or I < 0 (implies --consolidation micro)." };
-        var controlAfter = new Option<int>("--control-after") { Description = "Let --adaptive-lr and --early-stop act only from this step on (0: from the start, as the seed does).", DefaultValueFactory = _ => 0 };
-        var earlyStopWindow = new Option<int>("--early-stop-window") { Description = "C_α measurements per early-stopping window.", DefaultValueFactory = _ => 10 };
-        var earlyStopCriteria = new Option<string>("--early-stop-criteria") { Description = "Comma-separated subset of low-p, falling-c, negative-i.", DefaultValueFactory = _ => "low-p,falling-c,negative-i" };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
         var multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
         var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
@@ -79,17 +68,16 @@ public static class GrokCommand
         var llc = new Grok.LlcSettings.CommandOptions();
         var spectralOptions = new Grok.SpectralChoice();
         var curvatureOptions = new Grok.CurvatureChoice();
+        var consolidationOptions = new Grok.ConsolidationChoice();
         var optimizer = new Grok.OptimizerChoice();
         var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
             task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
             threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
-            consolidation, consolidationSamples, consolidationEvery, smoothing, tailK,
-            adaptiveLr, lrBands, earlyStop, earlyStopWindow, earlyStopCriteria, controlAfter,
             budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
-        foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All)) cmd.Options.Add(o);
+        foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All).Concat(consolidationOptions.All)) cmd.Options.Add(o);
         foreach (var o in optimizer.All) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
         var context = new Option<int?>("--context") { Description = "lm: context length in byte tokens (default 128)." };
@@ -134,15 +122,9 @@ public static class GrokCommand
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
                 Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
-                Consolidation = r.GetValue(consolidation)?.ToLowerInvariant() ?? (all ? "micro" : null), ConsolidationSamples = r.GetValue(consolidationSamples),
-                ConsolidationByDefault = all && r.GetValue(consolidation) is null && r.GetValue(consolidationSamples) is null,
-                ConsolidationEvery = r.GetValue(consolidationEvery) ?? GrokSettings.DefaultConsolidationEvery(r.GetValue(adaptiveLr) || r.GetValue(earlyStop)), ConsolidationSmoothing = r.GetValue(smoothing),
-                TailK = r.GetValue(tailK),
-                AdaptiveLr = r.GetValue(adaptiveLr), LrBands = r.GetValue(lrBands), ControlAfter = r.GetValue(controlAfter),
-                EarlyStop = r.GetValue(earlyStop), EarlyStopWindow = r.GetValue(earlyStopWindow), EarlyStopCriteria = r.GetValue(earlyStopCriteria)!,
                 MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast),
             };
-            s = curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all);
+            s = consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all);
             return Run(s, r.GetValue(json));
         });
         return cmd;
