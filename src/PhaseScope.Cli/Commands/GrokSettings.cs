@@ -153,7 +153,9 @@ public sealed record GrokSettings
     {
         // The built-in model reads the families' observables; with a family off every reading of it would be imputed
         // as its training mean and the probability would mean nothing, so the default forecast needs them all.
-        if (Forecast is null) return Moments && Spectral && Curvature && ConsolidationMethodName is not null ? PhaseScope.Diagnosis.GrokPredictor.BuiltIn() : null;
+        // It was fitted on grokking tasks (P(test accuracy ≥ the grok threshold soon)); a language model never groks in
+        // that sense, so the built-in forecast is off for --task lm (a model given with --grok-predictor still runs).
+        if (Forecast is null) return Task != "lm" && Moments && Spectral && Curvature && ConsolidationMethodName is not null ? PhaseScope.Diagnosis.GrokPredictor.BuiltIn() : null;
         if (Forecast == "off") return null;
         if (!File.Exists(Forecast)) throw new UsageException($"--grok-predictor {Forecast} does not exist; pass a grok_predictor.json written by 'phasescope verdict', or 'off'.");
         try { return PhaseScope.Diagnosis.GrokPredictor.FromJson(File.ReadAllText(Forecast)); }

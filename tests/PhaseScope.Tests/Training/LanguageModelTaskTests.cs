@@ -102,6 +102,20 @@ public class LanguageModelTaskTests
         }
     }
 
+    /// <summary>The built-in grok forecast (fitted on grokking tasks) is off for a language model even with every family
+    /// on, and on for modular arithmetic with the same families.</summary>
+    [Fact]
+    public void TheBuiltInForecastIsOffForTheLanguageModel()
+    {
+        var lm = new PhaseScope.Cli.Commands.GrokSettings
+        {
+            Task = "lm", Context = 128, Trainer = new PhaseScope.Training.TrainerOptions(), OutDirectory = "runs",
+            Moments = true, Spectral = true, Curvature = true, Consolidation = "micro",
+        };
+        Assert.Null(lm.ForecastModel());
+        Assert.NotNull((lm with { Task = "modular", Context = null }).ForecastModel());
+    }
+
     public static TheoryData<string[], string> BadLmArguments => new()
     {
         { ["--task", "lm", "--context", "1"], "--context must lie in 2" },
