@@ -182,14 +182,8 @@ public static class SpectralEdgeChecks
         return (top.Key, top.Count / (double)counts.Sum(c => c.Count));
     }
 
-    /// <summary>Linear-interpolated quantile of sorted values (NaN for none).</summary>
-    public static double Quantile(IReadOnlyList<double> sorted, double q)
-    {
-        if (sorted.Count == 0) return double.NaN;
-        double pos = q * (sorted.Count - 1);
-        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
+    /// <summary>The verdict's type-7 quantile (<see cref="LeadTimeRoc.Quantile"/>), NaN for no values.</summary>
+    static double Quantile(IReadOnlyList<double> values, double q) => values.Count == 0 ? double.NaN : LeadTimeRoc.Quantile(values.ToList(), q);
 
     static double Mean(List<double> v) => v.Count == 0 ? double.NaN : v.Average();
 

@@ -163,8 +163,8 @@ public static class DirectionAblation
                         else removed = basis.t().matmul(coefficients);
                         removedSum += removed.norm().ToDouble();
                         updateSum += delta.norm().ToDouble();
-                        Unflatten(parameters, KeptScalar.Sum(before, delta.sub(removed)));
-                        now = Flatten(parameters);
+                        now = KeptScalar.Sum(before, delta.sub(removed));   // the parameters' new value, written below
+                        Unflatten(parameters, now);
                     }
                     before.copy_(now);
                 },
