@@ -1,4 +1,3 @@
-using PhaseScope.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
@@ -13,7 +12,9 @@ namespace PhaseScope.Cli.Commands;
 /// tail index from gradient samples written elsewhere (e.g. by PyTorch). Every tensor in the file has a
 /// leading sample dimension n (n gradient samples of that tensor, all tensors from the same n samples).
 /// The tail index is taken on the mean gradient ḡ, the gradient at θ that the samples estimate
-/// (the probe uses the step's gradient, which is the same thing for micro-batches).
+/// (the probe uses the step's gradient, which is the same thing for micro-batches). The science is
+/// <see cref="ConsolidationAnalysis"/>; this command checks the file and formats (signal and noise multiplied back by
+/// the analysis's scale², null in JSON when that leaves float64's range).
 /// </summary>
 public static class ConsolidationCommand
 {
@@ -60,38 +61,20 @@ public static class ConsolidationCommand
         try
         {
             var names = header.Entries.Select(e => e.Name).ToArray();
-            var data = names.Select(k => tensors[k].to_type(ScalarType.Float64).DetachFromDisposeScope()).ToArray();
-            // One read per tensor: its largest magnitude (NaN or ∞ when it holds any) both checks the values and sets the scale.
-            var largest = data.Select(t => t.numel() > 0 ? t.abs().max().item<double>() : 0).ToArray();
-            for (int i = 0; i < data.Length; i++)
-                if (!double.IsFinite(largest[i]))
-                    throw new UsageException($"Tensor '{names[i]}' in {path} holds NaN or ±Inf values; C_α (seed 003) is defined for finite gradient samples only. Check the training for divergence or the file for corruption.");
-            double scale = Rescale(data, largest.DefaultIfEmpty(0).Max());
-            using var accumulator = new GradientSampleAccumulator(batchSize ?? 0);
-            for (long j = 0; j < n; j++)
+            ConsolidationAnalysis analysis;
+            try { analysis = ConsolidationAnalysis.OfSamples(names.Select(k => (k, tensors[k])).ToList(), batchSize ?? 0, tailK); }
+            catch (ArgumentException e) when (e.ParamName is { } name && names.Contains(name))
             {
-                using var scope = NewDisposeScope();
-                accumulator.Add(data.Select(t => t.select(0, j)).ToArray());
+                throw new UsageException($"Tensor '{name}' in {path} holds NaN or ±Inf values; C_α (seed 003) is defined for finite gradient samples only. Check the training for divergence or the file for corruption.");
             }
-            var partials = accumulator.Finish();
-            var global = ConsolidationPartial.MergeAll(partials).Finish();
-            TailPartial? tail = null;
-            foreach (var t in data)
-            {
-                using var mean = t.mean([0]);
-                var part = TailPartial.Of(mean, tailK);
-                tail = tail is null ? part : tail.Merge(part);
-            }
-            var tailIndex = tail!.Finish();
-            foreach (var t in data) t.Dispose();
-
-            var result = Describe(global, tailIndex, atBatch, scale);
+            double scale = analysis.Scale;
+            var result = Describe(analysis.Global, analysis.Tail, atBatch, scale);
             result["tensors"] = names.Select((k, i) =>
             {
-                var r = partials[i].Finish();
+                var r = analysis.PerTensor[i];
                 return new Dictionary<string, object?>
                 {
-                    ["name"] = k, ["elements"] = partials[i].Elements, ["signal"] = r.Signal * scale * scale, ["noise"] = r.Noise * scale * scale,
+                    ["name"] = k, ["elements"] = analysis.Elements[i], ["signal"] = r.Signal * scale * scale, ["noise"] = r.Noise * scale * scale,
                     ["c_alpha"] = SummaryTable.Finite(r.CAlpha), ["p"] = SummaryTable.Finite(r.P),
                 };
             }).ToList();
@@ -103,21 +86,6 @@ public static class ConsolidationCommand
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Divides the samples in place by a power of two s near their largest magnitude <paramref name="max"/> when it is beyond 2^±500,
-    /// and returns s (1 otherwise). C_α, p, the Hill tail index and every ratio are invariant under g → g/s (seed 003: C_α
-    /// is a ratio of two quadratic forms of g; Hill uses ratios of magnitudes), and a power of two scales exactly; without
-    /// it float64 samples of 1e200 overflow ‖ḡ‖² and Tr Σ̂ to ∞ and C_α = ∞/∞ (issue 24 item 7). Signal and noise are
-    /// reported multiplied back by s² (null in JSON when that leaves float64's range).
-    /// </summary>
-    static double Rescale(Tensor[] data, double max)
-    {
-        if (max == 0 || (max < Math.ScaleB(1.0, 500) && max > Math.ScaleB(1.0, -500))) return 1;
-        double scale = Math.Pow(2, Math.Round(Math.Log2(max)));
-        foreach (var t in data) KeptScalar.With(scale, v => t.div_(v));
-        return scale;
     }
 
     static Dictionary<string, object?> Describe(ConsolidationRatio r, TailIndex tail, int? atBatch, double scale)

@@ -1,4 +1,3 @@
-using PhaseScope.Moments.Fast;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -15,9 +14,9 @@ namespace PhaseScope.Cli.Commands;
 /// seed 000's observables of a checkpoint written anywhere (PyTorch's safetensors included), over the selected
 /// tensors together (global values merged from per-tensor partials). Parameters alone give β, R*, m, log M(k),
 /// the residual Δ(k) and its bi-exponential fit; with gradients (tensors matched by name, same shapes) also
-/// β_g, R*_g, m_g, log G(l), the coupling surface C(k, l) (<see cref="FastCouplingSurface"/>), m∩, d₀, Q̂_α,
-/// the phase, the bounds of Thm 4.3 and 4.8, the limits of Thm 4.6, Thm 4.9's identity and appendix C's
-/// gradient regularity.
+/// β_g, R*_g, m_g, log G(l), the coupling surface C(k, l), m∩, d₀, Q̂_α, the phase, the bounds of Thm 4.3 and 4.8,
+/// the limits of Thm 4.6, Thm 4.9's identity and appendix C's gradient regularity. The science is
+/// <see cref="MomentsAnalysis"/>; this command checks the files and formats.
 /// </summary>
 public static class MomentsCommand
 {
@@ -37,7 +36,7 @@ public static class MomentsCommand
             parameters, grads, tensors, orders, json, planeWidth, sample, seed,
         };
         cmd.SetAction(r => Run(r.GetValue(parameters)!, r.GetValue(grads), r.GetValue(tensors), r.GetValue(orders)!, r.GetValue(json),
-            new PlaneOptions(r.GetValue(planeWidth), r.GetValue(sample), r.GetValue(seed))));
+            new PlaneSettings(r.GetValue(planeWidth), r.GetValue(sample), r.GetValue(seed))));
         return cmd;
     }
 
@@ -57,25 +56,18 @@ public static class MomentsCommand
         return Enumerable.Range(0, count).Select(i => count == 1 ? start : start + (stop - start) * i / (count - 1)).ToArray();
     }
 
-    /// <summary>How the spectral plane and the rank–rank sample are reported.</summary>
-    /// <param name="DisplayWidth">Display cell width of the plane.</param>
-    /// <param name="SampleSize">Points of the rank–rank sample (0: none).</param>
-    /// <param name="Seed">Seed of the sample.</param>
-    public sealed record PlaneOptions(double DisplayWidth = 0.5, int SampleSize = 1000, ulong Seed = 0)
+    /// <summary>Throws a usage error naming the bad option of the plane and the rank–rank sample.</summary>
+    static void Validate(PlaneSettings plane)
     {
-        /// <summary>Throws a usage error naming the bad option.</summary>
-        public void Validate()
-        {
-            if (!(DisplayWidth >= SpectralPlanePartial.DefaultBinWidth) || !double.IsFinite(DisplayWidth))
-                throw new UsageException($"--plane-width {DisplayWidth}: must be finite and at least {SpectralPlanePartial.DefaultBinWidth} (the histogram's resolution).");
-            if (SampleSize < 0 || SampleSize > 1_000_000) throw new UsageException($"--sample {SampleSize}: must be between 0 and 1,000,000.");
-        }
+        if (!(plane.DisplayWidth >= SpectralPlanePartial.DefaultBinWidth) || !double.IsFinite(plane.DisplayWidth))
+            throw new UsageException($"--plane-width {plane.DisplayWidth}: must be finite and at least {SpectralPlanePartial.DefaultBinWidth} (the histogram's resolution).");
+        if (plane.SampleSize < 0 || plane.SampleSize > 1_000_000) throw new UsageException($"--sample {plane.SampleSize}: must be between 0 and 1,000,000.");
     }
 
-    static int Run(string paramsPath, string? gradsPath, string? pattern, string orderSpec, bool json, PlaneOptions plane)
+    static int Run(string paramsPath, string? gradsPath, string? pattern, string orderSpec, bool json, PlaneSettings plane)
     {
         var orders = ParseOrders(orderSpec);
-        plane.Validate();
+        Validate(plane);
         if (!File.Exists(paramsPath)) throw new UsageException($"--params {paramsPath} does not exist.");
         if (gradsPath is not null && !File.Exists(gradsPath)) throw new UsageException($"--grads {gradsPath} does not exist.");
         TensorSelection selection;
@@ -109,7 +101,7 @@ public static class MomentsCommand
         var gradAll = gradsPath is null ? null : Safetensors.Load(gradsPath);
         try
         {
-            var result = Analyze(chosen.Select(e => (e.Name, thetaAll[e.Name], gradAll?[e.Name])).ToList(), orders, plane);
+            var result = Format(chosen.Select(e => (e.Name, thetaAll[e.Name], gradAll?[e.Name])).ToList(), orders, plane);
             if (json) Console.WriteLine(CliJson.Serialize(result));
             else Print(result, paramsPath);
             return ExitCodes.Ok;
@@ -127,118 +119,24 @@ public static class MomentsCommand
 
     static string Key(double order) => order.ToString("G", CultureInfo.InvariantCulture);
 
-    /// <summary>The JSON object of the command (also used by tests).</summary>
-    public static Dictionary<string, object?> Analyze(IReadOnlyList<(string Name, Tensor Theta, Tensor? Grad)> tensors, double[] orders, PlaneOptions? plane = null)
+    /// <summary>The JSON object of the command: <see cref="MomentsAnalysis"/> of the tensors, formatted.</summary>
+    static Dictionary<string, object?> Format(IReadOnlyList<(string Name, Tensor Theta, Tensor? Grad)> tensors, double[] orders, PlaneSettings plane)
     {
-        plane ??= new PlaneOptions();
-        bool withGrads = tensors.All(t => t.Grad is not null);
-        ExtremalPartial? ex = null;
-        DiagonalCoupling? diagonal = null;
-        foreach (var (_, theta, grad) in tensors)
-        {
-            var p = ExtremalPartial.Of(theta, withGrads ? grad : null);
-            ex = ex is null ? p : ex.Merge(p);
-            if (!withGrads) continue;
-            var dc = DiagonalCoupling.Of(theta, grad!, PhaseReading.DefaultOrders, p);
-            diagonal = diagonal is null ? dc : diagonal.Merge(dc);
-        }
-        var x = ex!.Finish();
+        var a = MomentsAnalysis.Of(tensors, orders, plane);
+        var x = a.Extremal;
         var d = new Dictionary<string, object?>
         {
             ["n"] = x.Count, ["tensors"] = tensors.Select(t => t.Name).ToList(), ["orders"] = orders,
             ["beta"] = x.Beta, ["r_star"] = x.RStar, ["m"] = x.Multiplicity, ["theta_gap"] = SummaryTable.Finite(x.ThetaGap),
         };
-        // Degenerate inputs (issue 24 item 7): an all-zero θ or g has no largest magnitude, so the extremal quantities and
-        // the phase are undefined; they are written as null and the reason is said, instead of β = −∞ and "every element
-        // is maximal" (m = n).
-        var degenerate = new List<string>();
-        if (x.ThetaAllZero) degenerate.Add("θ is all zero: there is no largest |θ|, so β, R*, m, the coupling and the phase are undefined (seed 000 §2 needs some θ_i ≠ 0).");
-        if (x.GradAllZero) degenerate.Add("g is all zero: there is no largest |g|, so β_g, R*_g, m_g, m∩, d₀, the coupling and the phase are undefined (seed 000 §3 needs some g_i ≠ 0).");
-        d["degenerate"] = degenerate.Count == 0 ? null : string.Join(" ", degenerate);
+        // Degenerate inputs (issue 24 item 7): undefined quantities are written as null and the reason is said.
+        d["degenerate"] = a.Degeneracies.Count == 0 ? null : string.Join(" ", a.Degeneracies);
         if (x.ThetaAllZero) { d["r_star"] = null; d["m"] = null; }
-        double[] logM;
-        double[]? logG = null;
-        if (!withGrads)
-        {
-            // Parameters only: log M(k) exactly, one log-sum-exp pass per order (Z(k, 0) of θ paired with itself is M(k)).
-            CouplingPartial? cp = null;
-            foreach (var (_, theta, _) in tensors)
-            {
-                var p = CouplingPartial.Of(theta, theta, orders, [0.0]);
-                cp = cp is null ? p : cp.Merge(p);
-            }
-            logM = cp!.Finish().LogM;
-        }
-        else
-        {
-            var shards = tensors.Select(t => (t.Theta, t.Grad!)).ToList();
-            var surface = FastCouplingSurface.Compute(shards, orders, orders, out var diag);
-            logM = surface.LogM;
-            logG = surface.LogG;
-            var doubled = orders.Select(o => 2 * o).ToArray();
-            var twice = FastCouplingSurface.Compute(shards, doubled, doubled);
-            double excess = CouplingTheorems.UpperBoundExcess(surface, twice.LogM, twice.LogG);
-            var reading = PhaseReading.From(x, diagonal!.Finish()); // the extremal partials above, not a second pass
-            var coupling = new List<Dictionary<string, double?>>();
-            double worstLower = double.PositiveInfinity;
-            for (int i = 0; i < orders.Length; i++)
-                for (int j = 0; j < orders.Length; j++)
-                {
-                    double c = surface.Coupling(i, j);
-                    coupling.Add(new() { ["k"] = orders[i], ["l"] = orders[j], ["c"] = SummaryTable.Finite(c) });
-                    worstLower = Math.Min(worstLower, c - CouplingTheorems.LowerBound(x, orders[i], orders[j]));
-                }
-            var (limitInL, limitInK) = CouplingTheorems.UnilateralLimits(shards, x, surface);
-            var diagonalPairs = orders.Where(o => o > 0).Select(o => (o, o)).ToList();
-            var rhs = CouplingTheorems.SpectralRepresentation(shards, x, diagonalPairs);
-            double thm49 = x.Intersection < 1 ? double.NaN : diagonalPairs.Select((p, q) =>
-                Math.Abs(rhs[q] - surface.Coupling(Array.IndexOf(orders, p.Item1), Array.IndexOf(orders, p.Item2)))).DefaultIfEmpty(0).Max();
-            GradientRegularity.Partial? sums = null;
-            foreach (var (_, _, g) in tensors)
-            {
-                var p = GradientRegularity.Partial.Of(g!);
-                sums = sums is null ? p : sums.Merge(p);
-            }
-            var regularity = GradientRegularity.From(sums!, x);
-            d["beta_g"] = x.BetaGrad;
-            d["r_star_g"] = x.RStarGrad;
-            d["m_g"] = x.GradMultiplicity;
-            d["m_cap"] = x.Intersection;
-            d["topological_constant"] = SummaryTable.Finite(x.TopologicalConstant);
-            d["d0"] = x.D0;
-            d["q_alpha"] = SummaryTable.Finite(reading.QAlpha);
-            d["q_alpha_order"] = reading.Orders[^1];
-            d["q_alpha_by_order"] = reading.Orders.Select((k, i) => new { k, q = SummaryTable.Finite(reading.QHat[i]) }).ToList();
-            d["phase"] = reading.Phase.Label();
-            d["d0_crossover"] = reading.D0Crossover;
-            d["log_g"] = orders.Select((l, j) => (Key(l), logG[j])).ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
-            d["coupling"] = coupling;
-            d["upper_bound_holds"] = excess <= 1e-6;
-            d["upper_bound_excess"] = SummaryTable.Finite(excess);
-            d["lower_bound_eq41_holds"] = x.Intersection < 1 ? null : worstLower >= -1e-6;
-            d["thm46_limit_in_l"] = orders.Select((k, i) => new { k, c = SummaryTable.Finite(limitInL[i]) }).ToList();
-            d["thm46_limit_in_k"] = orders.Select((l, j) => new { l, c = SummaryTable.Finite(limitInK[j]) }).ToList();
-            d["thm49_max_identity_error"] = SummaryTable.Finite(thm49);
-            d["grad_gap_ratio"] = SummaryTable.Finite(regularity.GapRatio);
-            d["g1_holds"] = regularity.GapHolds;
-            d["grad_zero_fraction"] = regularity.ZeroFraction;
-            d["grad_mean_log_decay"] = SummaryTable.Finite(regularity.MeanLogDecay);
-            d["g2_holds"] = regularity.LogIntegrable;
-            var sorted = orders.Select((l, j) => (l, logG[j])).OrderBy(p => p.l).ToArray();
-            d["g_ratio_monotone_violation"] = GradientRegularity.FirstMonotonicityViolation(sorted.Select(p => p.l).ToArray(), sorted.Select(p => p.Item2).ToArray());
-            if (x.GradAllZero) { d["r_star_g"] = null; d["m_g"] = null; }
-            if (x.Degenerate) { d["m_cap"] = null; d["d0"] = null; d["topological_constant"] = null; d["lower_bound_eq41_holds"] = null; }
-            AddPlane(d, tensors, x, plane);
-            d["surface_exact_elements"] = diag.ExactElements;
-            d["surface_max_relative_bound"] = diag.MaxRelativeBound;
-            d["surface_fallback_points"] = diag.FallbackPoints;
-        }
-        d["log_m"] = orders.Select((k, i) => (Key(k), logM[i])).ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
-        var residual = orders.Select((k, i) => logM[i] - x.Beta * k - x.RStar).ToArray();
-        d["residual"] = orders.Select((k, i) => (Key(k), residual[i])).ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
-        d["effective_multiplicity"] = orders.Select((k, i) => (Key(k), ToleranceSets.EffectiveMultiplicity(x.Count, logM[i], k, x.Beta)))
-            .ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
-        var fit = BiExponentialFit.Fit(orders, residual);
+        if (a.Coupling is { } c) AddCoupling(d, x, c, orders, plane.Seed);
+        d["log_m"] = ByOrder(orders, a.LogM);
+        d["residual"] = ByOrder(orders, a.Residual);
+        d["effective_multiplicity"] = ByOrder(orders, a.EffectiveMultiplicity);
+        var fit = a.Fit;
         d["biexp_fitted"] = fit.Fitted;
         d["biexp_reason"] = fit.Reason;
         d["biexp"] = new Dictionary<string, double?>
@@ -250,34 +148,58 @@ public static class MomentsCommand
         return d;
     }
 
-    /// <summary>The spectral plane (fig. 5), Spearman's ρ and the rank–rank sample (fig. 4), merged over the tensors.</summary>
-    static void AddPlane(Dictionary<string, object?> d, IReadOnlyList<(string Name, Tensor Theta, Tensor? Grad)> tensors, ExtremalStatistics x, PlaneOptions options)
+    static Dictionary<string, double?> ByOrder(double[] orders, double[] values) =>
+        orders.Select((k, i) => (Key(k), values[i])).ToDictionary(p => p.Item1, p => (double?)SummaryTable.Finite(p.Item2));
+
+    /// <summary>The gradient half: coupling surface, phase, bounds, limits, regularity, plane and sample.</summary>
+    static void AddCoupling(Dictionary<string, object?> d, ExtremalStatistics x, CouplingAnalysis c, double[] orders, ulong seed)
     {
-        SpectralPlanePartial? histogram = null;
-        RankSamplePartial? sample = null;
-        foreach (var (name, theta, grad) in tensors)
-        {
-            var h = SpectralPlanePartial.Of(theta, grad!);
-            histogram = histogram is null ? h : histogram.Merge(h);
-            if (options.SampleSize == 0) continue;
-            var s = RankSamplePartial.Of(theta, grad!, options.SampleSize, RankSamplePartial.ShardSeed(name, options.Seed));
-            sample = sample is null ? s : sample.Merge(s);
-        }
-        var plane = histogram!.Finish(x, options.DisplayWidth);
+        var reading = c.Reading;
+        var regularity = c.Regularity;
+        d["beta_g"] = x.BetaGrad;
+        d["r_star_g"] = x.RStarGrad;
+        d["m_g"] = x.GradMultiplicity;
+        d["m_cap"] = x.Intersection;
+        d["topological_constant"] = SummaryTable.Finite(x.TopologicalConstant);
+        d["d0"] = x.D0;
+        d["q_alpha"] = SummaryTable.Finite(reading.QAlpha);
+        d["q_alpha_order"] = reading.Orders[^1];
+        d["q_alpha_by_order"] = reading.Orders.Select((k, i) => new { k, q = SummaryTable.Finite(reading.QHat[i]) }).ToList();
+        d["phase"] = reading.Phase.Label();
+        d["d0_crossover"] = reading.D0Crossover;
+        d["log_g"] = ByOrder(orders, c.Surface.LogG);
+        d["coupling"] = orders.SelectMany((k, i) => orders.Select((l, j) => new Dictionary<string, double?> { ["k"] = k, ["l"] = l, ["c"] = SummaryTable.Finite(c.Surface.Coupling(i, j)) })).ToList();
+        d["upper_bound_holds"] = c.UpperBoundHolds;
+        d["upper_bound_excess"] = SummaryTable.Finite(c.UpperBoundExcess);
+        d["lower_bound_eq41_holds"] = c.LowerBoundHolds(x);
+        d["thm46_limit_in_l"] = orders.Select((k, i) => new { k, c = SummaryTable.Finite(c.LimitInL[i]) }).ToList();
+        d["thm46_limit_in_k"] = orders.Select((l, j) => new { l, c = SummaryTable.Finite(c.LimitInK[j]) }).ToList();
+        d["thm49_max_identity_error"] = SummaryTable.Finite(c.Thm49Error);
+        d["grad_gap_ratio"] = SummaryTable.Finite(regularity.GapRatio);
+        d["g1_holds"] = regularity.GapHolds;
+        d["grad_zero_fraction"] = regularity.ZeroFraction;
+        d["grad_mean_log_decay"] = SummaryTable.Finite(regularity.MeanLogDecay);
+        d["g2_holds"] = regularity.LogIntegrable;
+        d["g_ratio_monotone_violation"] = c.MonotoneViolation;
+        if (x.GradAllZero) { d["r_star_g"] = null; d["m_g"] = null; }
+        if (x.Degenerate) { d["m_cap"] = null; d["d0"] = null; d["topological_constant"] = null; d["lower_bound_eq41_holds"] = null; }
+        var plane = c.Plane;
         d["spearman"] = SummaryTable.Finite(plane.Spearman);
         d["spectral_plane"] = new Dictionary<string, object?>
         {
             ["display_width"] = plane.DisplayWidth, ["resolution"] = plane.Resolution, ["zero_theta"] = plane.ZeroTheta,
             ["zero_grad"] = plane.ZeroGrad, ["origin_mass"] = SummaryTable.Finite(plane.OriginMass),
-            ["cells"] = plane.Cells.Select(c => new { lambda = c.Lambda, mu = c.Mu, count = c.Count }).ToList(),
+            ["cells"] = plane.Cells.Select(cell => new { lambda = cell.Lambda, mu = cell.Mu, count = cell.Count }).ToList(),
         };
-        if (sample is null) return;
-        var points = sample.Finish().Points;
-        d["rank_sample"] = new Dictionary<string, object?>
-        {
-            ["seed"] = options.Seed, ["size"] = points.Length,
-            ["points"] = points.Select(p => new { theta = p.Theta, g = p.Grad, rank_theta = p.ThetaRank, rank_g = p.GradRank }).ToList(),
-        };
+        if (c.Sample is { } sample)
+            d["rank_sample"] = new Dictionary<string, object?>
+            {
+                ["seed"] = seed, ["size"] = sample.Points.Length,
+                ["points"] = sample.Points.Select(p => new { theta = p.Theta, g = p.Grad, rank_theta = p.ThetaRank, rank_g = p.GradRank }).ToList(),
+            };
+        d["surface_exact_elements"] = c.SurfaceDiagnostics.ExactElements;
+        d["surface_max_relative_bound"] = c.SurfaceDiagnostics.MaxRelativeBound;
+        d["surface_fallback_points"] = c.SurfaceDiagnostics.FallbackPoints;
     }
 
     static void Print(Dictionary<string, object?> r, string path)

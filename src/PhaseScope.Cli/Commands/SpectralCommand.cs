@@ -12,7 +12,8 @@ namespace PhaseScope.Cli.Commands;
 /// from checkpoints written elsewhere (e.g. PyTorch's safetensors). Consecutive checkpoints, in the order given, define
 /// the updates δ_i = θ_i − θ_{i−1} of the selected tensors (flattened in the first file's tensor order); every full
 /// window of W updates gives one result. <c>step</c> is the 0-based index, in the list given, of the window's last
-/// checkpoint. Checkpoints are read one at a time, so memory is one checkpoint plus the window.
+/// checkpoint. Checkpoints are read one at a time, so memory is one checkpoint plus the window. The science of a window is
+/// <see cref="SpectralAnalysis"/>; this command checks the files and formats.
 /// </summary>
 public static class SpectralCommand
 {
@@ -99,9 +100,8 @@ public static class SpectralCommand
 
     static Dictionary<string, object?> Describe(int index, string file, TrajectoryWindow window, PushResult push)
     {
-        var gram = window.Gram();
-        var s = WindowSpectrum.Of(gram, window.RankTolerance);
-        var nullLaw = s.KStar > 0 && window.Dimension >= window.Size ? MaxRatioNull.For(window.Size, window.Dimension) : null;
+        var analysis = SpectralAnalysis.Of(window);
+        var s = analysis.Spectrum;
         return new Dictionary<string, object?>
         {
             ["step"] = index,
@@ -115,8 +115,8 @@ public static class SpectralCommand
             ["k95"] = s.K95,
             ["rank"] = s.Rank,
             ["delta_sigma"] = SummaryTable.Finite(push.DeltaSigmaFrobenius),
-            ["null_p"] = nullLaw is null ? null : nullLaw.PValue(s.GapRatio),
-            ["stability_half"] = StabilityCoefficient.SplitHalf(gram).Select(SummaryTable.Finite).ToArray(),
+            ["null_p"] = analysis.NullP,
+            ["stability_half"] = analysis.SplitHalf.Select(SummaryTable.Finite).ToArray(),
         };
     }
 

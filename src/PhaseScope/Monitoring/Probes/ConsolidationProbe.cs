@@ -15,9 +15,8 @@ namespace PhaseScope.Monitoring.Probes;
 /// examples, whose noise is k times larger), <c>p_step</c>, and their bias-corrected versions <c>c_alpha_step_unbiased</c>,
 /// <c>p_step_unbiased</c>. Per tensor (when asked): <c>c_alpha/NAME</c> and <c>p/NAME</c>.
 /// The p that decides — crossing events, <c>state</c>, <see cref="Latest"/> for the controllers — is p at the training
-/// batch size: with extra batches (which have the training batch size, as in the seed's §11.1) the seed's <c>p</c>;
-/// with micro-batches <c>p_step_unbiased</c>, because there the seed's signal is biased by Tr Σ_{B/k}/k, which is the
-/// whole noise at the training batch: the seed's formula would give C_α ≈ C_true + 1, p ≥ 0.5 by construction.
+/// batch size (<see cref="ConsolidationAnalysis.Deciding"/>): the seed's <c>p</c> with extra batches, <c>p_step_unbiased</c>
+/// with micro-batches.
 /// Events: <c>p_crossed_up</c> / <c>p_crossed_down</c> when that p, averaged over <c>smoothing</c> calls, crosses 0.5.
 /// </summary>
 public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITransitionSignal, IDisposable
@@ -138,15 +137,13 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
         output.Metric(ConsolidationMetrics.CAlphaUnbiased, global.CAlphaUnbiased);
         output.Metric(ConsolidationMetrics.P, global.P);
         output.Metric(ConsolidationMetrics.PUnbiased, global.PUnbiased);
-        double decidingP = global.P, decidingC = global.CAlpha;
-        if (Method == ConsolidationMethod.MicroBatches && BatchSize > 0 && global.SampleBatchSize > 0)
+        var (decidingP, decidingC) = ConsolidationAnalysis.Deciding(global, Method == ConsolidationMethod.MicroBatches, BatchSize, out var step);
+        if (step is not null)
         {
-            var step = global.AtBatchSize(BatchSize);
             output.Metric(ConsolidationMetrics.CAlphaStep, step.CAlpha);
             output.Metric(ConsolidationMetrics.PStep, step.P);
             output.Metric(ConsolidationMetrics.CAlphaStepUnbiased, step.CAlphaUnbiased);
             output.Metric(ConsolidationMetrics.PStepUnbiased, step.PUnbiased);
-            (decidingP, decidingC) = (step.PUnbiased, step.CAlphaUnbiased);
         }
         output.Metric(ConsolidationMetrics.State, (int)ConsolidationStates.Classify(decidingP));
         if (PerTensor)

@@ -115,7 +115,7 @@ public sealed class MomentsProbe : IResumableProbe
             }
             if (whole is { } w)
             {
-                Conclude(output, w.Extremal, w.Diagonal, null, null, []);
+                Conclude(output, w.Extremal, w.Diagonal, null, context.Step);
                 return;
             }
         }
@@ -140,9 +140,6 @@ public sealed class MomentsProbe : IResumableProbe
     {
         ExtremalPartial? extremal = null;
         DiagonalCoupling? diagonal = null;
-        SpectralPlanePartial? plane = null;
-        RankSamplePartial? sample = null;
-        var shards = new List<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)>();
         foreach (var pair in pairs)
         {
             var (theta, g) = (pair.Theta, pair.Gradient);
@@ -161,24 +158,18 @@ public sealed class MomentsProbe : IResumableProbe
             if (PerTensor) Write(output, $"/{pair.Label}", e.Finish(), d.Finish());
             extremal = extremal is null ? e : extremal.Merge(e);
             diagonal = diagonal is null ? d : diagonal.Merge(d);
-            if (!snapshot) continue;
-            // Finite θ and g are established by the extremal partial above.
-            var h = SpectralPlanePartial.Of(theta, g);
-            plane = plane is null ? h : plane.Merge(h);
-            var r = RankSamplePartial.Of(theta, g, SampleSize, RankSamplePartial.ShardSeed(pair.Label, (ulong)context.Step));
-            sample = sample is null ? r : sample.Merge(r);
-            shards.Add((theta, g));
         }
         if (extremal is null || diagonal is null) return;
-        Conclude(output, extremal, diagonal, plane, sample, shards);
+        // Finite θ and g are established by the extremal partials above.
+        Conclude(output, extremal, diagonal, snapshot ? pairs.Select(p => (p.Label, p.Theta, p.Gradient)).ToList() : null, context.Step);
     }
 
-    /// <summary>The global metrics, snapshots and events from the merged partials.</summary>
-    void Conclude(ProbeOutput output, ExtremalPartial extremal, DiagonalCoupling diagonal, SpectralPlanePartial? plane, RankSamplePartial? sample,
-        List<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)> shards)
+    /// <summary>The global metrics, snapshots (of <paramref name="snapshotShards"/>, when given) and events from the merged partials.</summary>
+    void Conclude(ProbeOutput output, ExtremalPartial extremal, DiagonalCoupling diagonal,
+        List<(string Name, TorchSharp.torch.Tensor Theta, TorchSharp.torch.Tensor Grad)>? snapshotShards, long step)
     {
         var x = extremal.Finish();
-        if (plane is not null && sample is not null) WriteSnapshots(output, x, plane, sample, shards);
+        if (snapshotShards is not null) WriteSnapshots(output, x, snapshotShards, step);
         var diag = diagonal.Finish();
         var qHat = Write(output, "", x, diag);
         if (diag.Any(p => p.Order > 1) && !x.Degenerate)   // all-zero θ or g: no phase to plot
@@ -193,11 +184,11 @@ public sealed class MomentsProbe : IResumableProbe
         lastQHat = qHat;
     }
 
-    void WriteSnapshots(ProbeOutput output, ExtremalStatistics x, SpectralPlanePartial histogram, RankSamplePartial sample,
-        IReadOnlyList<(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)> shards)
+    void WriteSnapshots(ProbeOutput output, ExtremalStatistics x, List<(string Name, TorchSharp.torch.Tensor Theta, TorchSharp.torch.Tensor Grad)> shards, long step)
     {
         static double? Finite(double v) => double.IsFinite(v) ? v : null;
-        var plane = histogram.Finish(x);
+        // The rank sample is seeded by each tensor's name and the step, so a resumed run draws the same points.
+        var (plane, sample) = MomentsAnalysis.PlaneAndSample(shards, x, PlaneSettings.DefaultDisplayWidth, SampleSize, (ulong)step);
         output.MetricIfFinite(MomentsMetrics.Spearman, plane.Spearman);
         output.MetricIfFinite(MomentsMetrics.OriginMass, plane.OriginMass);
         output.Snapshot(MomentsMetrics.PlaneSnapshot, new
@@ -207,9 +198,9 @@ public sealed class MomentsProbe : IResumableProbe
         });
         output.Snapshot(MomentsMetrics.RankSampleSnapshot, new
         {
-            population = sample.Count, points = sample.Finish().Points.Select(p => new[] { p.ThetaRank, p.GradRank }).ToArray(),
+            population = sample!.Population, points = sample.Points.Select(p => new[] { p.ThetaRank, p.GradRank }).ToArray(),
         });
-        var surface = FastCouplingSurface.Compute(shards, SurfaceOrders, SurfaceOrders);
+        var surface = FastCouplingSurface.Compute(shards.Select(s => (s.Theta, s.Grad)).ToList(), SurfaceOrders, SurfaceOrders);
         output.Snapshot(MomentsMetrics.SurfaceSnapshot, new
         {
             k = SurfaceOrders, l = SurfaceOrders,

@@ -90,8 +90,8 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
         }
         if (!window.IsFull) return;
 
-        var gram = window.Gram();
-        var spectrum = WindowSpectrum.Of(gram, window.RankTolerance);
+        var analysis = SpectralAnalysis.Of(window, options.NullDraws, options.Seed);
+        var spectrum = analysis.Spectrum;
         Latest = (context.Step, spectrum);
         for (int j = 0; j < spectrum.Sigma.Length; j++) output.Metric($"{SpectralEdgeMetrics.SigmaPrefix}{j + 1}", spectrum.Sigma[j]);
         output.Metric(SpectralEdgeMetrics.KStar, spectrum.KStar);
@@ -106,14 +106,9 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
 
         var dk = StabilityCoefficient.DavisKahan(spectrum.Lambda, push.DeltaSigmaFrobenius, options.DavisKahanC);
         for (int j = 0; j < dk.Length; j++) output.MetricIfFinite($"{SpectralEdgeMetrics.StabilityDkPrefix}{j + 1}", dk[j]);
-        var half = StabilityCoefficient.SplitHalf(gram);
+        var half = analysis.SplitHalf;
         for (int j = 0; j < half.Length; j++) output.MetricIfFinite($"{SpectralEdgeMetrics.StabilityHalfPrefix}{j + 1}", half[j]);
-
-        if (options.NullDraws > 0 && spectrum.KStar > 0 && window.StoredDimension >= options.Window)
-        {
-            var nullLaw = MaxRatioNull.For(options.Window, window.StoredDimension, options.NullDraws, options.Seed);
-            output.Metric(SpectralEdgeMetrics.NullP, nullLaw.PValue(spectrum.GapRatio));
-        }
+        if (analysis.NullP is double nullP) output.Metric(SpectralEdgeMetrics.NullP, nullP);
         if (context.LearningRate is double lr && lr > 0)
         {
             if (options.BatchSize > 0)
