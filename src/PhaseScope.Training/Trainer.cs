@@ -119,16 +119,16 @@ public sealed class Trainer
         {
             Monitor.EvaluationEvery = options.EvaluateEvery;
             Monitor.LossSource ??= new TrainingLossSource(task, model, options.BatchSize);
-            Monitor.LearningRate = CurrentLearningRate;
         }
-        StopDecision? stop = null;
+        IController[] controllers = [.. new IController?[] { AdaptiveLearningRate, EarlyStopping }.OfType<IController>()];
+        var loop = new MonitoredLoop(Monitor, CurrentLearningRate, optimizer.SetLearningRate, controllers, ControlFromStep);
 
         double evaluationSeconds = 0;
         var watch = Stopwatch.StartNew();
         int step = 0;
         bool PastGrokMargin(int next) => grokStep is long g && options.StopAfterGrok is int margin && next > g + margin;
         model.train();
-        for (step = first; step <= options.Steps && stop is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
+        for (step = first; step <= options.Steps && loop.Stop is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
         {
             using var scope = NewDisposeScope();
             optimizer.ZeroGrad();
@@ -136,19 +136,12 @@ public sealed class Trainer
             var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
             var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
             if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
-            long passStart = Stopwatch.GetTimestamp();
-            using var loss = MicroBatchBackward.Run(Monitor, step, x, y, (xs, ys) =>
-            {
-                var l = Objective.Loss(model.call(xs), ys, task.PerPosition);
-                return (l, l);
-            });
-            Monitor?.ForwardBackwardTook(step, Stopwatch.GetElapsedTime(passStart).TotalSeconds);
-            Monitor?.AfterBackward(step, loss);
-            stop = Control(step, optimizer);
+            using var loss = loop.Backward(step, x, y, (xs, ys) => Objective.Loss(model.call(xs), ys, task.PerPosition));
+            CurrentLearningRate = loop.LearningRate;
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
             optimizer.Step();
             AfterUpdate?.Invoke(step);
-            Monitor?.AfterStep(step);
+            loop.AfterStep(step);
 
             if (step % options.EvaluateEvery == 0 || step == options.Steps)
             {
@@ -178,7 +171,7 @@ public sealed class Trainer
 
         return new TrainResult
         {
-            StoppedEarly = stop,
+            StoppedEarly = loop.Stop,
             Steps = taken, GrokStep = grokStep, Evaluations = evaluations,
             WallSeconds = watch.Elapsed.TotalSeconds, EvaluationSeconds = evaluationSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
         };
@@ -196,26 +189,6 @@ public sealed class Trainer
         }
         if (AdaptiveLearningRate is { } a && a.BaseLearningRate != options.LearningRate)
             throw new TaskConfigurationException($"The adaptive learning rate's base ({a.BaseLearningRate}) differs from --lr ({options.LearningRate}).");
-    }
-
-    /// <summary>Feeds a fresh consolidation reading (published by the consolidation probe through the monitor) to the controllers; returns a stop decision when one fires.</summary>
-    StopDecision? Control(long step, ITrainingOptimizer optimizer)
-    {
-        if (step < ControlFromStep || Monitor?.Readings.Latest<ConsolidationReading>() is not { } reading || reading.Step != step) return null;
-        if (AdaptiveLearningRate?.Observe(step, reading.P) is { } change)
-        {
-            optimizer.SetLearningRate(change.To);
-            CurrentLearningRate = change.To;
-            Monitor!.LearningRate = change.To;
-            Monitor.Emit(new MonitorEvent(step, "lr_changed", "adaptive_lr",
-                $"p = {change.P:F3} is in band '{change.Band}': learning rate {change.From:G4} → {change.To:G4}."));
-        }
-        if (EarlyStopping?.Observe(step, reading.P, reading.CAlpha, reading.Intelligence) is { } decision)
-        {
-            Monitor!.Emit(new MonitorEvent(step, "early_stop", "early_stopping", $"{decision.Criterion}: {decision.Reason} Training stops after step {step}."));
-            return decision;
-        }
-        return null;
     }
 
     /// <summary>Rows i·⌊n/k⌋ for i &lt; k when the task evaluates k = <see cref="TaskData.EvaluationRows"/> &lt; n rows; else null (all).</summary>

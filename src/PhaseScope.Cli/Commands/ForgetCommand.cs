@@ -1,3 +1,4 @@
+using PhaseScope.Control;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -51,9 +52,11 @@ public static class ForgetCommand
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the strategy, seed and time)." };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
+        var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3 in each task: the learning rate follows p's band (the seed's bands; needs the consolidation probe, so not with --cheap-only)." };
+        var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4 in each task: a task ends when p < 0.45, C_α falls or I < 0 over 10 consolidation readings (needs the consolidation probe)." };
         var cmd = new Command("forget", "Seed 000's split-MNIST forgetting experiment (Table 1): fine-tuning, hard freeze or EWC, with the moments phase before and after the task switch; the run is stored with the monitor's metrics and a report.")
         {
-            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard,
+            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard, adaptiveLr, earlyStop,
         };
         cmd.SetAction(r =>
         {
@@ -64,7 +67,7 @@ public static class ForgetCommand
                 EwcLambda = r.GetValue(lambda), FisherSamples = r.GetValue(fisher), EvaluateEvery = r.GetValue(evalEvery),
             };
             var store = new StoreSettings(r.GetValue(outDir)!, r.GetValue(name), r.GetValue(probeEvery), r.GetValue(snapshots), !r.GetValue(noReport), r.GetValue(tensorboard),
-                !r.GetValue(cheapOnly));
+                !r.GetValue(cheapOnly), r.GetValue(adaptiveLr), r.GetValue(earlyStop));
             return Run(options, store, r.GetValue(mnist), r.GetValue(json));
         });
         return cmd;
@@ -82,12 +85,23 @@ public static class ForgetCommand
     static string Name(ForgettingStrategy s) => s switch { ForgettingStrategy.FineTune => "finetune", ForgettingStrategy.Freeze => "freeze", _ => "ewc" };
 
     /// <summary>Where and how the run is stored and watched.</summary>
-    sealed record StoreSettings(string OutDirectory, string? Name, int ProbeEvery, bool MomentsSnapshots, bool Report, bool TensorBoard, bool AllFamilies);
+    sealed record StoreSettings(string OutDirectory, string? Name, int ProbeEvery, bool MomentsSnapshots, bool Report, bool TensorBoard, bool AllFamilies,
+        bool AdaptiveLr, bool EarlyStop)
+    {
+        /// <summary>Fresh controllers for one task (none when neither is asked for).</summary>
+        public IReadOnlyList<IController> Controllers(double learningRate) =>
+        [
+            .. AdaptiveLr ? [new AdaptiveLearningRate(learningRate)] : Array.Empty<IController>(),
+            .. EarlyStop ? [new EarlyStopping(10, 0.45, lowP: true, fallingC: true, negativeI: true)] : Array.Empty<IController>(),
+        ];
+    }
 
     static int Run(ForgettingOptions options, StoreSettings settings, string? mnistDir, bool json)
     {
         options.Validate(); // a TaskConfigurationException is bad input (exit 2) in Program
         if (settings.ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {settings.ProbeEvery}).");
+        if ((settings.AdaptiveLr || settings.EarlyStop) && (!settings.AllFamilies || TaskDefaults.DividingMicroBatches(options.BatchSize) is null))
+            throw new UsageException($"--adaptive-lr and --early-stop act on seed 003's p, which needs the consolidation probe: drop --cheap-only{(settings.AllFamilies ? $" and choose a --batch-size divisible by 2 … 8 (got {options.BatchSize})" : "")}.");
         RunName.Check(settings.Name);
         OutputDirectory.EnsureWritable(settings.OutDirectory);
         if (mnistDir is not null && !Directory.Exists(mnistDir)) throw new UsageException($"--mnist {mnistDir} is not a directory; give the directory that holds the four MNIST IDX files.");
@@ -126,6 +140,7 @@ public static class ForgetCommand
                         return new ForgettingObserver
                         {
                             Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
+                            Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
                             StepCompleted = step => { lastStep = step; onStep?.Invoke(step); },
                         };
                     }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
@@ -180,6 +195,7 @@ public static class ForgetCommand
             ["eval_every"] = o.EvaluateEvery.ToString(CultureInfo.InvariantCulture), ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture),
             ["moments_snapshots"] = s.MomentsSnapshots ? "every moments step" : s.AllFamilies ? $"every {GrokSettings.MomentsSnapshotEvery}th moments step" : "false", ["tensorboard"] = s.TensorBoard ? "true" : "false",
             ["all_families"] = s.AllFamilies ? "true" : "false",
+            ["adaptive_lr"] = s.AdaptiveLr ? "true" : "false", ["early_stop"] = s.EarlyStop ? "low-p,falling-c,negative-i" : "off",
         };
     }
 

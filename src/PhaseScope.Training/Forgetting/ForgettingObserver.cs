@@ -21,6 +21,14 @@ public sealed class ForgettingObserver
     /// <summary>Called after every optimizer step (1-based, counted over both tasks).</summary>
     public Action<long>? StepCompleted { get; init; }
 
+    /// <summary>
+    /// Seed 003's controllers for one task (<see cref="PhaseScope.Control.AdaptiveLearningRate"/>,
+    /// <see cref="PhaseScope.Control.EarlyStopping"/>), called at the start of each task: they read the readings the
+    /// monitor's probes publish through <see cref="PhaseScope.Training.MonitoredLoop"/>, the learning rate they set acts on
+    /// that task's optimizer, and a stop ends that task (task B still follows a stopped task A). Needs <see cref="Monitor"/>.
+    /// </summary>
+    public Func<IReadOnlyList<PhaseScope.Control.IController>>? Controllers { get; init; }
+
     /// <summary>Progress lines (epoch losses, accuracies after each task).</summary>
     public Action<string>? Log { get; init; }
 

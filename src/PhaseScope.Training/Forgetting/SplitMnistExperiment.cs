@@ -158,17 +158,18 @@ public static class SplitMnistExperiment
             using var optimizer = new KeptAdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, 0); // Adam: AdamW without decay
             if (monitor is not null)
             {
-                monitor.LearningRate = options.LearningRate;
                 lossSource.Task = task;
                 monitor.LossSource ??= lossSource;
             }
+            // Each task gets fresh controllers, as it gets a fresh optimizer: a stop ends the task it fires in.
+            var loop = new MonitoredLoop(monitor, options.LearningRate, optimizer.SetLearningRate, monitor is null ? null : observer.Controllers?.Invoke());
             long n = task.TrainInputs.shape[0];
-            for (int epoch = 0; epoch < options.EpochsPerTask; epoch++)
+            for (int epoch = 0; epoch < options.EpochsPerTask && loop.Stop is null; epoch++)
             {
                 using var order = randperm(n, generator: generator);
                 double lossSum = 0;
                 int batches = 0;
-                for (long start = 0; start < n; start += options.BatchSize)
+                for (long start = 0; start < n && loop.Stop is null; start += options.BatchSize)
                 {
                     observer.Cancellation.ThrowIfCancellationRequested();
                     long step = ++Step;
@@ -179,27 +180,27 @@ public static class SplitMnistExperiment
                         var y = task.TrainLabels.index_select(0, idx);
                         optimizer.zero_grad();
                         // each part's objective is its loss plus the EWC penalty, so each part's gradient is a sample of the step's
-                        var loss = MicroBatchBackward.Run(monitor, step, x, y, (xs, ys) =>
+                        var loss = loop.Backward(step, x, y, (xs, ys) =>
                         {
                             var l = functional.cross_entropy(model.forward(xs), ys);
                             return (penalty is null ? l : KeptScalar.Sum(l, penalty.Penalty(parameters)), l);
                         });
-                        monitor?.AfterBackward(step, loss);
                         optimizer.step();
                         freeze?.Restore();
-                        monitor?.AfterStep(step);
+                        loop.AfterStep(step);
                         double value = loss.item<float>();
                         lossSum += value;
                         lossSinceEvaluation += value;
                         batches++;
                         batchesSinceEvaluation++;
                     }
-                    bool lastOfTask = epoch == options.EpochsPerTask - 1 && start + options.BatchSize >= n;
+                    bool lastOfTask = epoch == options.EpochsPerTask - 1 && start + options.BatchSize >= n || loop.Stop is not null;
                     if (step % options.EvaluateEvery == 0 || lastOfTask) Evaluate(step);
                     observer.StepCompleted?.Invoke(step);
                 }
                 observer.Log?.Invoke($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}");
             }
+            if (loop.Stop is { } stop) observer.Log?.Invoke($"task {name} stopped early after step {stop.Step}: {stop.Reason}");
         }
 
         void Evaluate(long step)

@@ -1,3 +1,5 @@
+using PhaseScope.Consolidation;
+using PhaseScope.Monitoring;
 using TorchSharp;
 
 namespace PhaseScope.Control;
@@ -17,7 +19,7 @@ public sealed record LearningRateChange(long Step, double P, double From, double
 /// The seed's rationale (larger steps when C_α ≫ 1) is a heuristic; doubling AdamW's rate can destabilise a
 /// run, which is exactly what the stability margin S reports.
 /// </summary>
-public sealed class AdaptiveLearningRate
+public sealed class AdaptiveLearningRate : IController
 {
     readonly IReadOnlyList<LearningRateBand> bands;
     LearningRateBand? current;
@@ -74,9 +76,19 @@ public sealed class AdaptiveLearningRate
         return before == LearningRate ? null : new LearningRateChange(step, p, before, LearningRate, band.Label);
     }
 
-    /// <summary>Sets <see cref="LearningRate"/> on every parameter group of <paramref name="optimizer"/>.</summary>
-    public void ApplyTo(torch.optim.Optimizer optimizer)
+    /// <inheritdoc />
+    /// <remarks>Feeds the p of a <see cref="ConsolidationReading"/> published at <paramref name="step"/> to <see cref="Observe"/>.</remarks>
+    public ControlDecision? Decide(long step, MonitorReadings readings)
     {
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = LearningRate;
+        if (readings.Latest<ConsolidationReading>() is not { } r || r.Step != step || Observe(step, r.P) is not { } change) return null;
+        return new ControlDecision(step, "lr_changed", "adaptive_lr",
+            $"p = {change.P:F3} is in band '{change.Band}': learning rate {change.From:G4} → {change.To:G4}.") { LearningRate = change.To };
+    }
+
+    /// <summary>Sets <paramref name="learningRate"/> on every parameter group of <paramref name="optimizer"/> (a TorchSharp
+    /// optimizer's setter for <c>PhaseScope.Training.MonitoredLoop</c>).</summary>
+    public static void SetOn(torch.optim.Optimizer optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
     }
 }

@@ -1,3 +1,6 @@
+using PhaseScope.Consolidation;
+using PhaseScope.Monitoring;
+
 namespace PhaseScope.Control;
 
 /// <summary>Which criterion of <see cref="EarlyStopping"/> fired.</summary>
@@ -26,7 +29,7 @@ public sealed record StopDecision(long Step, StopCriterion Criterion, string Rea
 /// <see cref="Consolidation.IntelligenceCoefficient"/>), I &lt; 0 means λ_max &gt; 2/η, beyond the edge of
 /// stability of plain gradient descent, a reference scale for Adam-type optimizers rather than a divergence proof.
 /// </summary>
-public sealed class EarlyStopping
+public sealed class EarlyStopping : IController
 {
     readonly Queue<(double P, double C)> recent = new();
 
@@ -64,6 +67,14 @@ public sealed class EarlyStopping
         if (items.Count > Window) throw new ArgumentException($"A saved window of {items.Count} observations does not fit a window of {Window}.", nameof(window));
         recent.Clear();
         foreach (var x in items) recent.Enqueue(x);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Feeds the p, C_α and I of a <see cref="ConsolidationReading"/> published at <paramref name="step"/> to <see cref="Observe"/>.</remarks>
+    public ControlDecision? Decide(long step, MonitorReadings readings)
+    {
+        if (readings.Latest<ConsolidationReading>() is not { } r || r.Step != step || Observe(step, r.P, r.CAlpha, r.Intelligence) is not { } decision) return null;
+        return new ControlDecision(step, "early_stop", "early_stopping", $"{decision.Criterion}: {decision.Reason} Training stops after step {step}.") { Stop = decision };
     }
 
     /// <summary>Feeds one observation (p, C_α and I; I may be NaN when no curvature is known). Returns a decision when a criterion fires.</summary>

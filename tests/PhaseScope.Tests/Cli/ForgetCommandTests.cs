@@ -93,6 +93,60 @@ public class ForgetCommandTests
         Assert.Contains("task_switch", report);
     }
 
+    /// <summary>
+    /// Split MNIST's loop runs seed 003's controllers through the same protocol as the trainer (issue 25): with C_α every
+    /// 5 steps and a stopping rule that fires at the second reading (a threshold no p in [0, 1) reaches, window 2), task
+    /// A (6 epochs × 6 batches) ends at step 10 and task B, with fresh controllers, at step 20; each task is evaluated
+    /// at its last step.
+    /// </summary>
+    [Fact]
+    public void SplitMnistsLoopStopsEachTaskWhereEarlyStoppingFires()
+    {
+        using var dir = new TempDirectory();
+        WriteSyntheticMnist(dir.Path);
+        PhaseScope.Runtime.TorchRuntime.Initialize();
+        using var data = SplitMnist.Load(dir.Path);
+        var sink = new PhaseScope.Tests.Monitoring.CollectingSink();
+        PhaseScope.Monitoring.PhaseMonitor? monitor = null;
+        var options = new PhaseScope.Training.Forgetting.ForgettingOptions { EpochsPerTask = 6, BatchSize = 50, Hidden = 32, LearningRate = 0.01, EvaluateEvery = 100 };
+        try
+        {
+            var result = PhaseScope.Training.Forgetting.SplitMnistExperiment.Run(data, options, model =>
+            {
+                monitor = new PhaseScope.Monitoring.PhaseMonitor(model, [new PhaseScope.Monitoring.Probes.ConsolidationProbe(
+                    PhaseScope.Monitoring.Probes.ConsolidationMethod.MicroBatches, 2, PhaseScope.Monitoring.ProbeSchedule.Every(5), smoothing: 1, batchSize: 50)], [sink]);
+                return new PhaseScope.Training.Forgetting.ForgettingObserver
+                {
+                    Monitor = monitor,
+                    Controllers = () => [new PhaseScope.Control.EarlyStopping(2, 1 - 1e-12, lowP: true, fallingC: false, negativeI: false)],
+                };
+            });
+            Assert.Equal((10L, 20L), (result.SwitchStep, result.Steps));
+            Assert.Equal([10L, 20L], sink.Events.Where(e => e.Kind == "early_stop").Select(e => e.Step));
+            Assert.Equal([5L, 10L, 15L, 20L], sink.Metrics.Where(m => m.Name == PhaseScope.Monitoring.Probes.ConsolidationMetrics.P).Select(m => m.Step));
+            Assert.Equal([10L, 20L], sink.Metrics.Where(m => m.Name == "forget/task_a_test_acc").Select(m => m.Step));
+        }
+        finally
+        {
+            monitor?.Dispose();
+        }
+    }
+
+    [Fact]
+    public void ForgetRefusesControllersWithoutTheConsolidationProbe()
+    {
+        using var dir = new TempDirectory();
+        var (code, _, stderr) = CliRunner.Run(dir.Path, ["forget", "--mnist", dir.Path, "--out", dir.Path, "--name", "r", "--cheap-only", "--adaptive-lr"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--cheap-only", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")));
+        (code, _, stderr) = CliRunner.Run(dir.Path, ["forget", "--mnist", dir.Path, "--out", dir.Path, "--name", "r", "--early-stop", "--batch-size", "127"]);
+        Assert.Equal(2, code);
+        Assert.Contains("divisible", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")));
+    }
+
     [Fact]
     public void ForgetRefusesAnExistingRunDirectoryBeforeTraining()
     {

@@ -30,7 +30,7 @@ public class ControlTests
         Assert.Equal((5e-4, 2e-3), (change!.From, change.To));
         using var w = new TorchSharp.Modules.Parameter(zeros(3));
         using var opt = optim.AdamW([w], 1e-3);
-        policy.ApplyTo(opt);
+        AdaptiveLearningRate.SetOn(opt, policy.LearningRate);
         Assert.All(opt.ParamGroups, g => Assert.Equal(2e-3, g.LearningRate, 15));
     }
 
