@@ -1,3 +1,4 @@
+using PhaseScope.Cli.Commands.Grok;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -39,7 +40,7 @@ public static class AblateCommand
     static int Run(string runDir, DirectionAblation.Options options, int? threads, bool json)
     {
         if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; give a grok run directory.");
-        var s = GrokSettings.Load(runDir);
+        var s = GrokSettingsFile.Load(runDir);
         options.Validate();
         var outDir = Path.Combine(runDir, $"ablation-{options.At}");
         if (Directory.Exists(outDir)) throw new UsageException($"{outDir} already exists; remove it to run the ablation at step {options.At} again.");

@@ -1,3 +1,4 @@
+using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Consolidation;
 using System.CommandLine;
 using System.Text.Json;
@@ -151,7 +152,7 @@ public static class GrokCommand
         if (s.Spectral) ValidateSpectralSelection(s, model);   // before the run directory exists
 
         var config = s.ToConfig();
-        config[GrokSettings.FingerprintKey] = s.Fingerprint();
+        config[GrokSettingsFile.FingerprintKey] = s.Fingerprint();
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", config);
         s.Save(runDir);
         return Train(s, predictor, json, data, model, store, runDir, null, [], null, []);
@@ -166,7 +167,7 @@ public static class GrokCommand
     public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null)
     {
         if (!Directory.Exists(runDir)) throw new UsageException($"--resume {runDir}: no such directory; give the run directory of the run to continue.");
-        var s = GrokSettings.Load(runDir);
+        var s = GrokSettingsFile.Load(runDir);
         IReadOnlyDictionary<string, string> storedConfig;
         List<MonitorEvent> stored;   // every event of the run, read once
         using (var reader = RunReader.Open(runDir))
@@ -210,7 +211,7 @@ public static class GrokCommand
     }
 
     /// <summary>
-    /// Refuses a settings.json edited since the run started (its <see cref="GrokSettings.Fingerprint"/> differs from the one
+    /// Refuses a settings.json edited since the run started (its <see cref="GrokSettingsFile.Fingerprint"/> differs from the one
     /// stored at creation or accepted by an earlier resume) unless every changed config key is in <paramref name="allowed"/>;
     /// returns the <c>settings_changed</c> event's message for an accepted change (null: unchanged, or a run from before
     /// fingerprints were stored).
@@ -219,13 +220,13 @@ public static class GrokCommand
         IReadOnlySet<string> allowed)
     {
         string now = s.Fingerprint();
-        if (!config.TryGetValue(GrokSettings.FingerprintKey, out var stored)) return null;
+        if (!config.TryGetValue(GrokSettingsFile.FingerprintKey, out var stored)) return null;
         List<string> accepted = [stored];
         foreach (var e in events.Where(e => e.Kind == "settings_changed"))
             if (e.Message.LastIndexOf("fingerprint ", StringComparison.Ordinal) is int i and >= 0) accepted.Add(e.Message[(i + "fingerprint ".Length)..].TrimEnd('.'));
         if (accepted.Contains(now)) return null;
         var current = s.ToConfig();
-        var changed = current.Keys.Union(config.Keys).Where(k => k != GrokSettings.FingerprintKey && k != "threads")
+        var changed = current.Keys.Union(config.Keys).Where(k => k != GrokSettingsFile.FingerprintKey && k != "threads")
             .Where(k => current.GetValueOrDefault(k) != config.GetValueOrDefault(k)).Order(StringComparer.Ordinal).ToList();
         string what = changed.Count == 0 ? "a setting that is not in the config table" : string.Join(", ", changed.Select(k => $"{k} {config.GetValueOrDefault(k) ?? "(none)"} → {current.GetValueOrDefault(k) ?? "(none)"}"));
         if (changed.Count == 0 || !changed.All(allowed.Contains))

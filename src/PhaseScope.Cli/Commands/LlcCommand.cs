@@ -1,3 +1,4 @@
+using PhaseScope.Cli.Commands.Grok;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -58,7 +59,7 @@ public static partial class LlcCommand
         if (batch is < 1) throw new UsageException($"--batch-size must be at least 1 (got {batch}).");
         if (threads is < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
         if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; pass a run directory written by 'phasescope grok'.");
-        var s = GrokSettings.Load(runDir);
+        var s = GrokSettingsFile.Load(runDir);
         var checkpoints = Path.Combine(runDir, "checkpoints");
         var available = Directory.Exists(checkpoints)
             ? Directory.GetFiles(checkpoints).Select(f => ModelFile().Match(Path.GetFileName(f))).Where(m => m.Success)

@@ -1,0 +1,91 @@
+using System.Globalization;
+using PhaseScope.Training;
+
+namespace PhaseScope.Cli.Commands.Grok;
+
+/// <summary>
+/// A grok run's config table in the run store (<c>config</c>): what <c>runs</c>, <c>report</c> and <c>compare</c> show,
+/// and what <c>grok --resume</c> names when the settings changed. Family settings appear only when the family is on.
+/// </summary>
+public static class GrokRunConfig
+{
+    /// <summary>The settings as the run's config table.</summary>
+    public static Dictionary<string, string> ToConfig(this GrokSettings s)
+    {
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var c = new Dictionary<string, string>
+        {
+            ["task"] = s.Task, ["seed"] = s.Trainer.Seed.ToString(), ["data_seed"] = s.DataSeed.ToString(),
+            ["steps"] = s.Trainer.Steps.ToString(), ["batch_size"] = s.Trainer.BatchSize.ToString(), ["lr"] = F(s.Trainer.LearningRate),
+            ["beta1"] = F(s.Trainer.Beta1), ["beta2"] = F(s.Trainer.Beta2), ["weight_decay"] = F(s.Trainer.WeightDecay),
+            ["clip"] = F(s.Trainer.GradientClip), ["eval_every"] = s.Trainer.EvaluateEvery.ToString(),
+            ["layers"] = s.Layers.ToString(), ["d_model"] = s.DModel.ToString(), ["heads"] = s.Heads.ToString(), ["d_ff"] = s.DFf.ToString(),
+            ["probe_every"] = s.ProbeEvery.ToString(), ["per_tensor"] = s.PerTensor ? "true" : "false",
+            ["threads"] = (s.Threads ?? Environment.ProcessorCount).ToString(),
+            ["tensorboard"] = s.TensorBoard ? "true" : "false",
+            ["moments"] = s.Moments ? "true" : "false",
+            ["moments_snapshots"] = s.MomentsSnapshots ? "true" : "false",
+            ["consolidation"] = s.ConsolidationMethodName ?? "off",
+            ["curvature"] = s.Curvature ? "true" : "false",
+            ["adaptive_lr"] = s.AdaptiveLr ? "true" : "false",
+            ["early_stop"] = s.EarlyStop ? s.EarlyStopCriteria : "off",
+            ["spectral"] = s.Spectral ? "true" : "false",
+            ["weight_spectra"] = s.WeightSpectra ? "true" : "false",
+            ["monitor_budget"] = s.MonitorBudget is double mb ? F(mb) : "off",
+        };
+        if (s.Trainer.Optimizer is { } optimizer)
+        {
+            c["optimizer"] = optimizer;
+            if (optimizer == TrainerOptions.MuonName)
+            {
+                c["muon_lr"] = F(s.Trainer.MuonLearningRate ?? PhaseScope.Training.Optimizers.Muon.DefaultLearningRate);
+                c["muon_momentum"] = F(s.Trainer.MuonMomentum ?? PhaseScope.Training.Optimizers.Muon.DefaultMomentum);
+            }
+        }
+        if (s.Spectral)
+        {
+            c["spectral_window"] = s.SpectralWindow.ToString();
+            c["spectral_stride"] = s.SpectralStride.ToString();
+            c["spectral_tensors"] = s.SpectralTensors;
+            c["gap_open"] = F(s.GapOpen);
+            c["gap_collapse"] = F(s.GapCollapse);
+            if (s.SpectralSketch is long sk) c["spectral_sketch"] = sk.ToString();
+            if (s.SpectralDecompose > 0) c["spectral_decompose"] = s.SpectralDecompose.ToString();
+        }
+        if (s.ConsolidationMethodName is not null)
+        {
+            c["consolidation_samples"] = s.ConsolidationSampleCount.ToString();
+            c["consolidation_every"] = s.ConsolidationEvery.ToString();
+        }
+        if (s.Curvature)
+        {
+            c["curvature_every"] = s.CurvatureEvery.ToString();
+            if (s.CurvatureBatch is int cb) c["curvature_batch"] = cb.ToString();
+            if (s.CurvatureTrack is int ct) c["curvature_track"] = ct.ToString();
+            c["lanczos_iterations"] = s.LanczosIterations.ToString();
+            c["lanczos_tolerance"] = F(s.LanczosTolerance);
+        }
+        if (s.ConsolidationMethodName is not null) c["tail_k"] = s.TailK.ToString();
+        s.Llc?.AddTo(c);
+        if (s.AdaptiveLr) c["lr_bands"] = s.LrBands ?? "seed";
+        if (s.AdaptiveLr || s.EarlyStop) c["control_after"] = s.ControlAfter.ToString();
+        if (s.Task == "modular")
+        {
+            c["op"] = s.OperationName;
+            c["p"] = s.P.ToString();
+            c["train_fraction"] = F(s.TrainFraction);
+        }
+        if (s.Task == "lm")
+        {
+            c["context"] = s.Context.ToString()!;
+            c["corpus"] = s.Corpus ?? PhaseScope.Training.Tasks.BrownCorpus.Package;
+        }
+        if (s.Task == "scan")
+        {
+            c["scan_split"] = s.ScanSplit;
+            c["scan_train"] = s.ScanTrainCount.ToString();
+        }
+        if (s.Activation is not null) c["activation"] = s.Activation;
+        return c;
+    }
+}
