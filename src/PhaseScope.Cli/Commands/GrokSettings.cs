@@ -79,8 +79,7 @@ public sealed record GrokSettings
     public static int DefaultConsolidationEvery(bool control) => control ? 10 : 100;
 
     /// <summary>The default interval of λ_max: one Lanczos call on the training batch costs ≈ 20–25 training steps on the
-    /// reference model (docs/PERFORMANCE.md), so every 2,000 steps is ≈ 1.1 % of training; every 100 (the default before
-    /// 2026-11-24) was ≈ 25 %.</summary>
+    /// reference model (docs/PERFORMANCE.md), so every 2,000 steps is ≈ 1.1 % of training (every 100 would be ≈ 25 %).</summary>
     public const int DefaultCurvatureEvery = 2000;
     /// <summary>Calls of the consolidation probe averaged before a p crossing counts.</summary>
     public int ConsolidationSmoothing { get; init; } = 5;

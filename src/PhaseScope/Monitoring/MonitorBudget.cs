@@ -62,12 +62,8 @@ public sealed class MonitorBudget
     public long SuspendedUntil { get; private set; }
     /// <summary>
     /// The calls a transition window's boosted plan must give a probe for the boost to apply: a window is there to sample
-    /// densely, and a probe it could run only once or twice gains no series from it, only a lump of cost. Until 2026-12-03
-    /// the rule was a cost one — no boost for a probe one call of which costs more than the window's extra allowance,
-    /// (boost − 1)·b·t_step·TransitionSteps — and λ_max at ≈ 1.2 s per call passed it in a 200-step window at 5 % of a
-    /// 45 ms step (≈ 1.3 s): it ran 400 steps after its last call, in a window opened by a moments event, and left 1.09 s of
-    /// debt that the run's last 300 steps could not repay (the reference run with the verdict schedules: monitor 6.25 % of
-    /// wall time, 1.067 ×).
+    /// densely, and a probe it could run only once or twice gains no series from it, only a lump of cost (the cost rule this
+    /// replaced, and the run that showed it wrong, are in docs/PERFORMANCE.md, "Issue 8, sixth part").
     /// </summary>
     public const int DenseCallsPerWindow = 4;
 
@@ -78,9 +74,8 @@ public sealed class MonitorBudget
     /// the last step recorded.</summary>
     /// <remarks>Calls are lumpy — a probe stretched to every k steps spends a call's cost at once and earns it back over the
     /// k steps its plan gives it — so each probe's last call counts as prepaid for the part of its planned interval still
-    /// to come, c_i·(1 − elapsed/(I_i·base_i)), and only the rest is debt. (Until 2026-11-24 the slack was one call of the
-    /// dearest probe at all times: with λ_max at ≈ 1 s per call that excused 30 steps' worth of time for the whole run, so
-    /// an account never repaid below it; measured 1.16 × at a 5 % budget over 2,000 steps.)</remarks>
+    /// to come, c_i·(1 − elapsed/(I_i·base_i)), and only the rest is debt (docs/PERFORMANCE.md, "Issue 8, fourth part",
+    /// measures the fixed slack this replaced).</remarks>
     public double Debt => DebtAt(lastStep);
 
     double DebtAt(long step) => Math.Max(0, spentSeconds - allowedSeconds - Prepaid(step));
