@@ -41,10 +41,10 @@ static class ConsolidationBench
         for (int round = 0; round <= rounds; round++)
         {
             double plain = MsPerStep(_ => null, steps);
-            double m = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: 512)]), steps);
+            double m = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(1), BatchSize = 512 })]), steps);
             double mProbe = lastProbeMs;
             double sp = MsPerStep(model => new PhaseMonitor(model, [new SplitOnly(8)]), steps);
-            double e = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.ExtraBatches, 20, ProbeSchedule.Every(1), batchSize: 512)]), Math.Max(2, steps / 10));
+            double e = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.ExtraBatches, Samples = 20, Schedule = ProbeSchedule.Every(1), BatchSize = 512 })]), Math.Max(2, steps / 10));
             double plain2 = MsPerStep(_ => null, steps);
             if (round == 0) continue;
             double p = (plain + plain2) / 2;
@@ -63,7 +63,7 @@ static class ConsolidationBench
         {
             int n = Math.Max(2, steps / 5);
             double plain = MsPerStep(_ => null, n, fullBatch);
-            double m = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: (int)task.TrainCount)]), n, fullBatch);
+            double m = MsPerStep(model => new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(1), BatchSize = (int)task.TrainCount })]), n, fullBatch);
             if (round > 0) fullRatios.Add(m / plain);
         }
         Console.WriteLine($"  plain step: {plainStep:F2} ms (rounds: {string.Join(", ", plainMs.Select(x => x.ToString("F2")))})");

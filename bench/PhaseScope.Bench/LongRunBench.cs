@@ -29,14 +29,14 @@ static class LongRunBench
         try
         {
             using var store = RunStore.Create(dir, "longrun", "bench", new Dictionary<string, string> { ["steps"] = steps.ToString() });
-            var curvature = new CurvatureProbe(ProbeSchedule.Every(500), maxIterations: 10);
+            var curvature = new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(500), MaxIterations = 10 });
             IProbe[] probes =
             [
                 .. CheapProbes.Create(1, perTensor: true),
-                new MomentsProbe(ProbeSchedule.Every(10)),
+                new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(10) }),
                 new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = 10, Window = 10, Tensors = "all", BatchSize = 64 }),
                 curvature,
-                new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(10), batchSize: 64),
+                new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(10), BatchSize = 64 }),
             ];
             using var monitor = new PhaseMonitor(model, probes, [store]);
             var samples = new List<(long Step, long Tensors, double RssMb, double HeapMb)>();

@@ -43,7 +43,7 @@ static class OverheadBench
     public static IReadOnlyList<IProbe> Cheap(int every) =>
     [
         .. CheapProbes.Create(every, perTensor: true),
-        new MomentsProbe(ProbeSchedule.Every(every)),
+        new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(every) }),
         new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = every, Window = 10, Tensors = "all", BatchSize = 512 }),
     ];
 
@@ -54,9 +54,8 @@ static class OverheadBench
     /// Lanczos iterations every step (issue 26).</param>
     static IReadOnlyList<IProbe> Full(int? curvatureBatch, bool tracked = false)
     {
-        var curvature = new CurvatureProbe(ProbeSchedule.Every(1), maxIterations: 10, tolerance: 1e-12, batchSize: curvatureBatch,
-            tracker: tracked ? new PhaseScope.Consolidation.LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null);
-        return [.. Cheap(1), curvature, new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: 512)];
+        var curvature = new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(1), MaxIterations = 10, Tolerance = 1e-12, BatchSize = curvatureBatch, Tracker = tracked ? new PhaseScope.Consolidation.LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null });
+        return [.. Cheap(1), curvature, new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(1), BatchSize = 512 })];
     }
 
     /// <summary>The probes of <c>phasescope grok</c> with every family on by default (<c>GrokCommand.Train</c>:
@@ -64,13 +63,13 @@ static class OverheadBench
     /// <c>MomentsSnapshotEvery</c>).</summary>
     static IReadOnlyList<IProbe> Defaults()
     {
-        var curvature = new CurvatureProbe(ProbeSchedule.Every(2000), maxIterations: 20, batchSize: 64);
+        var curvature = new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(2000), MaxIterations = 20, BatchSize = 64 });
         return
         [
             .. CheapProbes.Create(10),
-            new MomentsProbe(snapshots: true, snapshotEvery: 4),
+            new MomentsProbe(new MomentsOptions { Snapshots = true, SnapshotEvery = 4 }),
             curvature,
-            new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(100), batchSize: 512),
+            new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(100), BatchSize = 512 }),
             new SpectralEdgeProbe(new SpectralEdgeOptions { BatchSize = 512 }),
             new WeightSpectraProbe(),
         ];
@@ -81,13 +80,13 @@ static class OverheadBench
 
     static IReadOnlyList<IProbe> Probes(int consolidationEvery, int curvatureEvery)
     {
-        var curvature = new CurvatureProbe(ProbeSchedule.Every(curvatureEvery), maxIterations: 20);
+        var curvature = new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(curvatureEvery), MaxIterations = 20 });
         return
         [
             .. CheapProbes.Create(10, perTensor: true),
             new MomentsProbe(),
             curvature,
-            new ConsolidationProbe(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(consolidationEvery), batchSize: 512),
+            new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(consolidationEvery), BatchSize = 512 }),
             new SpectralEdgeProbe(new SpectralEdgeOptions { BatchSize = 512 }),
         ];
     }

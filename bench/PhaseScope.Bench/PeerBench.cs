@@ -66,15 +66,18 @@ static class PeerBench
     static nn.Module<Tensor, Tensor> Mlp() => nn.Sequential(
         ("fc1", nn.Linear(2 * P, 256)), ("relu1", nn.ReLU()), ("fc2", nn.Linear(256, 256)), ("relu2", nn.ReLU()), ("fc3", nn.Linear(256, P)));
 
-    static CurvatureProbe Curvature(bool tracked) => new(ProbeSchedule.Every(1), maxIterations: 20, tolerance: 1e-3,
-        tracker: tracked ? new LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null);
+    static CurvatureProbe Curvature(bool tracked) => new(new CurvatureOptions
+    {
+        Schedule = ProbeSchedule.Every(1), MaxIterations = 20, Tolerance = 1e-3,
+        Tracker = tracked ? new LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null,
+    });
 
-    static ConsolidationProbe CAlpha() => new(ConsolidationMethod.MicroBatches, 8, ProbeSchedule.Every(1), batchSize: Batch);
+    static ConsolidationProbe CAlpha() => new(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(1), BatchSize = Batch });
 
     static IReadOnlyList<IProbe> Everything(bool tracked) =>
     [
         .. CheapProbes.Create(1, perTensor: true),
-        new MomentsProbe(ProbeSchedule.Every(1)),
+        new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1) }),
         new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = 1, Window = 10, Tensors = "all", BatchSize = Batch }),
         Curvature(tracked), CAlpha(),
     ];

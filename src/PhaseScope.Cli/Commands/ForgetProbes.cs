@@ -26,12 +26,12 @@ public static class ForgetProbes
     {
         var probes = CheapProbes.Create(probeEvery).ToList();
         bool snapshots = everySnapshot || allFamilies;
-        probes.Add(new MomentsProbe(snapshots: snapshots, snapshotEvery: everySnapshot ? 1 : GrokSettings.MomentsSnapshotEvery));
+        probes.Add(new MomentsProbe(new MomentsOptions { Snapshots = snapshots, SnapshotEvery = everySnapshot ? 1 : GrokSettings.MomentsSnapshotEvery }));
         if (!allFamilies) return probes;
-        var curvature = new CurvatureProbe(ProbeSchedule.Every(CurvatureEvery), seed: seed, batchSize: CurvatureBatch);
+        var curvature = new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(CurvatureEvery), Seed = seed, BatchSize = CurvatureBatch });
         probes.Add(curvature);
         if (TaskDefaults.DividingMicroBatches(batchSize) is int k)
-            probes.Add(new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(ConsolidationEvery), batchSize: batchSize, seed: seed));
+            probes.Add(new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = k, Schedule = ProbeSchedule.Every(ConsolidationEvery), BatchSize = batchSize, Seed = seed }));
         probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Tensors = null, BatchSize = batchSize, Seed = seed }));
         probes.Add(new WeightSpectraProbe(schedule: ProbeSchedule.Every(WeightSpectraEvery)));
         return probes;

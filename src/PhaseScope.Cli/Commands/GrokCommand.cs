@@ -264,13 +264,11 @@ public static class GrokCommand
             forecast?.Seed(diagnosedMetrics);   // resumed: the readings the uninterrupted run's forecast would hold
             IMonitorSink[] sinks = [store, .. tensorboard is null ? Array.Empty<IMonitorSink>() : [tensorboard], readings, diagnosis, .. forecast is null ? Array.Empty<IMonitorSink>() : [forecast]];
             var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
-            if (s.Moments) probes.Add(new MomentsProbe(snapshots: s.MomentsSnapshots, snapshotEvery: GrokSettings.MomentsSnapshotEvery));
-            var curvature = s.Curvature ? new CurvatureProbe(ProbeSchedule.Every(s.CurvatureEvery), s.LanczosIterations, s.LanczosTolerance, s.PowerIterations, s.HutchinsonSamples, s.Trainer.Seed, s.CurvatureBatch,
-                s.CurvatureTrack is int every ? new LambdaMaxTracker(checkEvery: every) : null) : null;
+            if (s.Moments) probes.Add(new MomentsProbe(new MomentsOptions { Snapshots = s.MomentsSnapshots, SnapshotEvery = GrokSettings.MomentsSnapshotEvery }));
+            var curvature = s.Curvature ? new CurvatureProbe(s.CurvatureOptions()) : null;
             if (curvature is not null) probes.Add(curvature);
             ConsolidationProbe? consolidation = s.ConsolidationMethodName is { } method
-                ? new ConsolidationProbe(method == "micro" ? ConsolidationMethod.MicroBatches : ConsolidationMethod.ExtraBatches, s.ConsolidationSampleCount,
-                    ProbeSchedule.Every(s.ConsolidationEvery), s.TailK, s.ConsolidationSmoothing, (int)batch, s.PerTensor, s.Trainer.Seed)
+                ? new ConsolidationProbe(s.ConsolidationOptions(method, (int)batch))
                 : null;
             if (consolidation is not null) probes.Add(consolidation);
             if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));

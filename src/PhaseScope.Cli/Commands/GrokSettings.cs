@@ -168,6 +168,23 @@ public sealed record GrokSettings
         GapOpen = GapOpen, GapCollapse = GapCollapse, DecompositionModes = SpectralDecompose, BatchSize = batchSize, Seed = Trainer.Seed,
     };
 
+    /// <summary>The consolidation probe's options for <paramref name="method"/> (micro or batches) and training batches of
+    /// <paramref name="batchSize"/>.</summary>
+    public PhaseScope.Monitoring.Probes.ConsolidationOptions ConsolidationOptions(string method, int batchSize) => new()
+    {
+        Method = method == "micro" ? PhaseScope.Monitoring.Probes.ConsolidationMethod.MicroBatches : PhaseScope.Monitoring.Probes.ConsolidationMethod.ExtraBatches,
+        Samples = ConsolidationSampleCount, Schedule = PhaseScope.Monitoring.ProbeSchedule.Every(ConsolidationEvery), TailOrder = TailK,
+        Smoothing = ConsolidationSmoothing, BatchSize = batchSize, PerTensor = PerTensor, Seed = Trainer.Seed,
+    };
+
+    /// <summary>The curvature probe's options (a fresh λ_max tracker with --curvature-track).</summary>
+    public PhaseScope.Monitoring.Probes.CurvatureOptions CurvatureOptions() => new()
+    {
+        Schedule = PhaseScope.Monitoring.ProbeSchedule.Every(CurvatureEvery), MaxIterations = LanczosIterations, Tolerance = LanczosTolerance,
+        PowerIterations = PowerIterations, HutchinsonSamples = HutchinsonSamples, Seed = Trainer.Seed, BatchSize = CurvatureBatch,
+        Tracker = CurvatureTrack is int every ? new PhaseScope.Consolidation.LambdaMaxTracker(checkEvery: every) : null,
+    };
+
     /// <summary>Moments snapshots are written every this many moments calls (each costs ≈ 10× a plain call).</summary>
     public const int MomentsSnapshotEvery = 4;
 

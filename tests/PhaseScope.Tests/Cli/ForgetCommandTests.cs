@@ -113,8 +113,11 @@ public class ForgetCommandTests
         {
             var result = PhaseScope.Training.Forgetting.SplitMnistExperiment.Run(data, options, model =>
             {
-                monitor = new PhaseScope.Monitoring.PhaseMonitor(model, [new PhaseScope.Monitoring.Probes.ConsolidationProbe(
-                    PhaseScope.Monitoring.Probes.ConsolidationMethod.MicroBatches, 2, PhaseScope.Monitoring.ProbeSchedule.Every(5), smoothing: 1, batchSize: 50)], [sink]);
+                monitor = new PhaseScope.Monitoring.PhaseMonitor(model, [new PhaseScope.Monitoring.Probes.ConsolidationProbe(new PhaseScope.Monitoring.Probes.ConsolidationOptions
+                {
+                    Method = PhaseScope.Monitoring.Probes.ConsolidationMethod.MicroBatches, Samples = 2,
+                    Schedule = PhaseScope.Monitoring.ProbeSchedule.Every(5), Smoothing = 1, BatchSize = 50,
+                })], [sink]);
                 return new PhaseScope.Training.Forgetting.ForgettingObserver
                 {
                     Monitor = monitor,

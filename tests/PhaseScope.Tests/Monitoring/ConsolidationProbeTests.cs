@@ -37,7 +37,7 @@ public class ConsolidationProbeTests
     public void CurvatureProbeDoesNotDisturbTraining()
     {
         var plain = Train(() => []);
-        var probed = Train(() => [new CurvatureProbe(ProbeSchedule.Every(5), maxIterations: 5, powerIterations: 3, hutchinsonSamples: 2)]);
+        var probed = Train(() => [new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(5), MaxIterations = 5, PowerIterations = 3, HutchinsonSamples = 2 })]);
         Assert.Equal(plain.Parameters, probed.Parameters);
         Assert.Equal(6, probed.Sink.Metrics.Count(m => m.Name == "curvature/lambda_max"));
         Assert.Empty(probed.Sink.Events.Where(e => e.Kind == "probe_failed"));
@@ -48,7 +48,7 @@ public class ConsolidationProbeTests
     public void ExtraBatchProbeDoesNotDisturbTraining()
     {
         var plain = Train(() => []);
-        var probed = Train(() => [new ConsolidationProbe(ConsolidationMethod.ExtraBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)]);
+        var probed = Train(() => [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.ExtraBatches, Samples = 4, Schedule = ProbeSchedule.Every(5), TailOrder = 10, BatchSize = 32 })]);
         Assert.Equal(plain.Parameters, probed.Parameters);
         var p = probed.Sink.Metrics.Where(m => m.Name == "consolidation/p").ToList();
         Assert.True(p.Count == 6, $"{p.Count} measurements of p at steps [{string.Join(", ", p.Select(m => m.Step))}]; events: "
@@ -61,7 +61,7 @@ public class ConsolidationProbeTests
     {
         // The accumulated micro-batch gradient equals the full-batch gradient up to float rounding, so the runs agree closely.
         var plain = Train(() => []);
-        var micro = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(1), tailOrder: 10, batchSize: 32)]);
+        var micro = Train(() => [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(1), TailOrder = 10, BatchSize = 32 })]);
         var a = plain.Parameters; var b = micro.Parameters;
         float maxDiff = 0;
         for (int i = 0; i < a.Length; i += 4) maxDiff = Math.Max(maxDiff, Math.Abs(BitConverter.ToSingle(a, i) - BitConverter.ToSingle(b, i)));
@@ -97,7 +97,7 @@ public class ConsolidationProbeTests
 
         // The monitor API as a hand-written loop would use it.
         var sink = new CollectingSink();
-        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, k, ProbeSchedule.Every(1), tailOrder: 5, batchSize: 32)], [sink]);
+        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = k, Schedule = ProbeSchedule.Every(1), TailOrder = 5, BatchSize = 32 })], [sink]);
         Assert.Equal(k, monitor.MicroBatchesDue(1));
         foreach (var p in parameters) p.grad?.zero_();
         for (int j = 0; j < k; j++)
@@ -120,7 +120,7 @@ public class ConsolidationProbeTests
         using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 4);
         using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 16, heads: 2, dFf: 32));
         var sink = new CollectingSink();
-        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4)], [sink]);
+        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4 })], [sink]);
         using (enable_grad()) Objective.Loss(model.call(task.TrainInputs), task.TrainTargets, false).backward();
         monitor.AfterBackward(10);
         var failure = Assert.Single(sink.Events, e => e.Kind == "probe_failed");
@@ -130,21 +130,21 @@ public class ConsolidationProbeTests
     [Fact]
     public void AdaptiveLearningRateAndEarlyStoppingActOnTheProbe()
     {
-        var adaptive = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)],
+        var adaptive = Train(() => [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(5), TailOrder = 10, BatchSize = 32 })],
             control: probes => ((ConsolidationProbe)probes[0], new AdaptiveLearningRate(1e-3, LearningRateBand.Parse("inf:0.25")), null));
         var change = Assert.Single(adaptive.Sink.Events, e => e.Kind == "lr_changed");
         Assert.Equal(5, change.Step);
         Assert.Equal(2.5e-4, adaptive.LearningRate, 15);
 
         // p < 0.9999 for 2 observations is certain for a finite C_α: stops after the second measurement (step 10).
-        var stopped = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)],
+        var stopped = Train(() => [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(5), TailOrder = 10, BatchSize = 32 })],
             control: probes => ((ConsolidationProbe)probes[0], null, new EarlyStopping(window: 2, pThreshold: 0.9999, fallingC: false, negativeI: false)));
         Assert.Equal(10, stopped.Result.Steps);
         Assert.Equal(StopCriterion.PersistentlyLowP, stopped.Result.StoppedEarly!.Criterion);
         Assert.Single(stopped.Sink.Events, e => e.Kind == "early_stop");
 
         // With a warm-up the controllers ignore the readings at steps 5 and 10.
-        var warm = Train(() => [new ConsolidationProbe(ConsolidationMethod.MicroBatches, 4, ProbeSchedule.Every(5), tailOrder: 10, batchSize: 32)],
+        var warm = Train(() => [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(5), TailOrder = 10, BatchSize = 32 })],
             control: probes => ((ConsolidationProbe)probes[0], new AdaptiveLearningRate(1e-3, LearningRateBand.Parse("inf:0.25")),
                 new EarlyStopping(window: 2, pThreshold: 0.9999, fallingC: false, negativeI: false)), controlFrom: 12);
         Assert.Equal(15, Assert.Single(warm.Sink.Events, e => e.Kind == "lr_changed").Step);

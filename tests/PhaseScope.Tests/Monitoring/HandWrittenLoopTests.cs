@@ -30,7 +30,7 @@ public class HandWrittenLoopTests
         // ---- as in the README ----
         using var optimizer = optim.AdamW(model.parameters(), 1e-3);
         using var monitor = new PhaseMonitor(model, [.. CheapProbes.Create(every: 1),
-            new ConsolidationProbe(ConsolidationMethod.MicroBatches, samples: 4, ProbeSchedule.Every(5))], [sink]);
+            new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(5) })], [sink]);
         var loop = new MonitoredLoop(monitor, 1e-3, lr => AdaptiveLearningRate.SetOn(optimizer, lr),
             [new AdaptiveLearningRate(1e-3, LearningRateBand.Parse("inf:0.25"))]);   // the seed's bands by default
         for (int step = 1; step <= steps && loop.Stop is null; step++)
@@ -63,7 +63,7 @@ public class HandWrittenLoopTests
         var y = task.TrainTargets.narrow(0, 0, 32);
         var sink = new CollectingSink();
         using var optimizer = optim.AdamW(model.parameters(), 1e-3);
-        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(ConsolidationMethod.MicroBatches, samples: 4, ProbeSchedule.Every(5), smoothing: 1)], [sink]);
+        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(5), Smoothing = 1 })], [sink]);
         var loop = new MonitoredLoop(monitor, 1e-3, lr => AdaptiveLearningRate.SetOn(optimizer, lr),
             [new EarlyStopping(window: 2, pThreshold: 1 - 1e-12, lowP: true, fallingC: false, negativeI: false)]);
         int last = 0;

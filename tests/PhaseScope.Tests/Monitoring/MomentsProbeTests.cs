@@ -34,7 +34,7 @@ public class MomentsProbeTests
         var theta = new Parameter(tensor(new double[] { 2, 1 }));
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
-            [new MomentsProbe(ProbeSchedule.Every(1), orders: [32, 16], qHatJump: 0.5, perTensor: true)], [sink]);
+            [new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1), Orders = [32, 16], QHatJump = 0.5, PerTensor = true })], [sink]);
         Train(monitor, theta, [[1, 3], [3, 1], [1, 3]]);
 
         Assert.Equal([0.0, 1.0, 0.0], sink.Metrics.Where(m => m.Name == "moments/m_cap").Select(m => m.Value));
@@ -56,7 +56,7 @@ public class MomentsProbeTests
         var theta = new Parameter(tensor(new double[] { 2, 1 }));
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
-            [new MomentsProbe(ProbeSchedule.Every(1), snapshots: true, sampleSize: 10, surfaceOrders: [0, 4, 8])], [sink]);
+            [new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1), Snapshots = true, SampleSize = 10, SurfaceOrders = [0, 4, 8] })], [sink]);
         Train(monitor, theta, [[3, 1], [1, 3]]);
         Assert.Equal(1.0, sink.Value(1, "moments/spearman"), 12);
         Assert.Equal(-1.0, sink.Value(2, "moments/spearman"), 12);
@@ -78,7 +78,7 @@ public class MomentsProbeTests
         var b = new Parameter(tensor(new double[] { 4, 1 }));
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new NamedParameter("a", a), new NamedParameter("b", b)],
-            [new MomentsProbe(ProbeSchedule.Every(1), perTensor: true)], [sink]);
+            [new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1), PerTensor = true })], [sink]);
         using var ka = tensor(new double[] { 5, 1 });
         using var kb = tensor(new double[] { 2, 1 });
         using var loss = (a * ka).sum() + (b * kb).sum();
@@ -98,7 +98,7 @@ public class MomentsProbeTests
         var theta = new Parameter(tensor(new double[] { 2, 1 }));
         var sink = new CollectingSink();
         using var monitor = new PhaseMonitor([new NamedParameter("w", theta)],
-            [new GradientNormProbe(), new MomentsProbe(ProbeSchedule.Every(1)), new GradientSum()], [sink]);
+            [new GradientNormProbe(), new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1) }), new GradientSum()], [sink]);
         using var k = tensor(new double[] { 4, 3 }); // g_max at index 0, with θ_max: m∩ = 1
         using var loss = (theta * k).sum();
         loss.backward();
@@ -125,7 +125,7 @@ public class MomentsProbeTests
         // Step 1: g = [NaN, 1] → event, no metrics; step 2: g = [3, 1] → ordered (m∩ = 1), phase 0.
         var theta = new Parameter(tensor(new double[] { 2, 1 }));
         var sink = new CollectingSink();
-        using var monitor = new PhaseMonitor([new NamedParameter("w", theta)], [new MomentsProbe(ProbeSchedule.Every(1), orders: [16, 32])], [sink]);
+        using var monitor = new PhaseMonitor([new NamedParameter("w", theta)], [new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1), Orders = [16, 32] })], [sink]);
         Train(monitor, theta, [[double.NaN, 1], [3, 1]]);
         Assert.Equal([(1L, "non_finite_values")], sink.Events.Select(e => (e.Step, e.Kind)));
         Assert.DoesNotContain(sink.Metrics, m => m.Step == 1 && m.Name.StartsWith("moments/", StringComparison.Ordinal));

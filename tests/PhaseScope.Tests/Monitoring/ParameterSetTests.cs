@@ -37,7 +37,7 @@ public class ParameterSetTests
         IProbe[] probes =
         [
             .. CheapProbes.Create(every: 1),
-            new MomentsProbe(ProbeSchedule.Every(1)),
+            new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1) }),
             new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = 1, Window = 3, Tensors = "all", NullDraws = 0 }),
         ];
         using var monitor = new PhaseMonitor(module, probes, [sink]);

@@ -26,30 +26,17 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
     int microSeen;
     long skippedStep = -1;
 
-    /// <summary>Creates the probe.</summary>
-    /// <param name="method">How samples are drawn.</param>
-    /// <param name="samples">k micro-batches or n extra batches (≥ 2).</param>
-    /// <param name="schedule">When to run (default every 10 steps).</param>
-    /// <param name="tailOrder">k of the Hill estimator (seed: 100).</param>
-    /// <param name="smoothing">Calls averaged before a p crossing counts (1: the seed's raw comparison).</param>
-    /// <param name="batchSize">The training batch size, for <c>c_alpha_step</c> and the sample batch size of extra batches.</param>
-    /// <param name="perTensor">Also write per-tensor C_α and p.</param>
-    /// <param name="seed">Seed of the extra batches' draws.</param>
-    public ConsolidationProbe(ConsolidationMethod method = ConsolidationMethod.MicroBatches, int samples = 8, ProbeSchedule? schedule = null,
-        int tailOrder = 100, int smoothing = 5, int batchSize = 0, bool perTensor = false, long seed = 0)
+    /// <summary>Creates the probe (validated).</summary>
+    public ConsolidationProbe(ConsolidationOptions? options = null)
     {
-        if (samples < 2) throw new ArgumentOutOfRangeException(nameof(samples), samples, "C_α needs at least 2 gradient samples (micro-batches or extra batches).");
-        if (tailOrder < 1) throw new ArgumentOutOfRangeException(nameof(tailOrder), tailOrder, "The Hill estimator needs k ≥ 1 order statistics.");
-        if (batchSize < 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be ≥ 0 (0: unknown).");
-        Method = method;
-        Samples = samples;
-        Schedule = schedule ?? ProbeSchedule.Every(10);
-        TailOrder = tailOrder;
-        crossing = new PhaseCrossing(smoothing);
-        BatchSize = batchSize;
-        PerTensor = perTensor;
-        Seed = seed;
+        Options = options ?? new ConsolidationOptions();
+        Options.Validate();
+        Schedule = Options.Schedule ?? ProbeSchedule.Every(10);
+        crossing = new PhaseCrossing(Options.Smoothing);
     }
+
+    /// <summary>The settings.</summary>
+    public ConsolidationOptions Options { get; }
 
     /// <inheritdoc />
     public IReadOnlyList<Type> Publishes => [typeof(ConsolidationReading)];
@@ -59,17 +46,13 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
     public IReadOnlyList<Type> Consumes => [typeof(CurvatureReading)];
 
     /// <summary>How samples are drawn.</summary>
-    public ConsolidationMethod Method { get; }
+    public ConsolidationMethod Method => Options.Method;
     /// <summary>k or n.</summary>
-    public int Samples { get; }
-    /// <summary>Hill k.</summary>
-    public int TailOrder { get; }
-    /// <summary>Training batch size (0: unknown).</summary>
-    public int BatchSize { get; }
-    /// <summary>Per-tensor metrics on.</summary>
-    public bool PerTensor { get; }
-    /// <summary>Seed of the extra batches.</summary>
-    public long Seed { get; }
+    public int Samples => Options.Samples;
+    int TailOrder => Options.TailOrder;
+    int BatchSize => Options.BatchSize;
+    bool PerTensor => Options.PerTensor;
+    long Seed => Options.Seed;
     /// <summary>The latest measurement (null before the first).</summary>
     public ConsolidationReading? Latest { get; private set; }
 

@@ -16,51 +16,30 @@ namespace PhaseScope.Monitoring.Probes;
 /// </summary>
 public sealed class CurvatureProbe : IResumableProbe
 {
-    /// <summary>Creates the probe.</summary>
-    /// <param name="schedule">When to run (default every 100 steps).</param>
-    /// <param name="maxIterations">Lanczos iteration cap.</param>
-    /// <param name="tolerance">Lanczos relative residual tolerance.</param>
-    /// <param name="powerIterations">Power iteration cap (0: skip power iteration).</param>
-    /// <param name="hutchinsonSamples">Hutchinson probes (0: skip the trace).</param>
-    /// <param name="seed">Seed of batches and start vectors.</param>
-    /// <param name="batchSize">Examples in the Hessian's batch (null: the loss source's, i.e. the training batch size).
-    /// Each Hessian-vector product costs about two training steps on the batch it uses, so a sub-batch makes the probe
-    /// proportionally cheaper; the price is that λ_max of a smaller batch's Hessian is a noisier estimate, biased
-    /// upward (the largest eigenvalue of a noisy matrix tends to exceed that of its mean, by Weyl-type arguments).</param>
-    /// <param name="tracker">Follow λ_max with warm starts from the previous call's top Ritz vector (<see cref="LambdaMaxTracker"/>,
-    /// issue 26) instead of a cold Lanczos every call; null: cold every call. The probe owns it. Tracked, the Hessian's
-    /// batch is the same at every call (drawn once from <paramref name="seed"/>): λ_max of one fixed batch, followed along θ.</param>
-    public CurvatureProbe(ProbeSchedule? schedule = null, int maxIterations = 20, double tolerance = 1e-3, int powerIterations = 0, int hutchinsonSamples = 0, long seed = 0,
-        int? batchSize = null, LambdaMaxTracker? tracker = null)
+    /// <summary>Creates the probe (validated).</summary>
+    public CurvatureProbe(CurvatureOptions? options = null)
     {
-        Tracker = tracker;
-        if (batchSize is < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The curvature batch needs at least one example.");
-        BatchSize = batchSize;
-        if (maxIterations < 1) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "Lanczos needs at least one iteration.");
-        if (!(tolerance > 0)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The Lanczos tolerance must be positive.");
-        if (powerIterations < 0 || hutchinsonSamples < 0) throw new ArgumentOutOfRangeException(nameof(powerIterations), "Iteration and sample counts must be ≥ 0.");
-        Schedule = schedule ?? ProbeSchedule.Every(100);
-        MaxIterations = maxIterations;
-        Tolerance = tolerance;
-        PowerIterations = powerIterations;
-        HutchinsonSamples = hutchinsonSamples;
-        Seed = seed;
+        Options = options ?? new CurvatureOptions();
+        Options.Validate();
+        Schedule = Options.Schedule ?? ProbeSchedule.Every(100);
     }
 
+    /// <summary>The settings.</summary>
+    public CurvatureOptions Options { get; }
     /// <summary>Lanczos cap.</summary>
-    public int MaxIterations { get; }
+    public int MaxIterations => Options.MaxIterations;
     /// <summary>Lanczos tolerance.</summary>
-    public double Tolerance { get; }
+    public double Tolerance => Options.Tolerance;
     /// <summary>Power iteration cap (0: off).</summary>
-    public int PowerIterations { get; }
+    public int PowerIterations => Options.PowerIterations;
     /// <summary>Hutchinson probes (0: off).</summary>
-    public int HutchinsonSamples { get; }
+    public int HutchinsonSamples => Options.HutchinsonSamples;
     /// <summary>Seed of batches and start vectors.</summary>
-    public long Seed { get; }
+    public long Seed => Options.Seed;
     /// <summary>The λ_max tracker, or null (cold Lanczos every call).</summary>
-    public LambdaMaxTracker? Tracker { get; }
+    public LambdaMaxTracker? Tracker => Options.Tracker;
     /// <summary>Examples in the Hessian's batch (null: the loss source's).</summary>
-    public int? BatchSize { get; }
+    public int? BatchSize => Options.BatchSize;
     /// <summary>The latest Lanczos result and its step (null before the first).</summary>
     public (long Step, double LambdaMax)? Latest { get; private set; }
 

@@ -34,47 +34,31 @@ public sealed class MomentsProbe : IResumableProbe
     long? lastIntersection;
     double? lastQHat;
 
-    /// <summary>Creates the probe.</summary>
-    /// <param name="schedule">When to run (default: log-spaced, 10 per decade, at most every 100 steps).</param>
-    /// <param name="orders">Orders K of the diagonal C(K, K) (default 2, 4, 8, 16, 32; seed 000 uses K ∈ [10, 50] for Q̂_α).</param>
-    /// <param name="qHatJump">Smallest change of Q̂_α between calls reported as an event, relative to max(1, |Q̂_α|).</param>
-    /// <param name="perTensor">Also write per-tensor m∩, d₀ and Q̂_α.</param>
-    /// <param name="snapshots">Also write the spectral plane, the rank–rank sample and the coupling surface.</param>
-    /// <param name="sampleSize">Points of the rank–rank sample.</param>
-    /// <param name="surfaceOrders">Orders k = l of the surface snapshot (default 0, 4, …, 32).</param>
-    /// <param name="snapshotEvery">With snapshots: write them at the first call and every this many calls after it (a
-    /// snapshot costs ≈ 10× a plain call; grok's default 4 keeps ≈ 23 of the reference run's 92 calls).</param>
-    public MomentsProbe(ProbeSchedule? schedule = null, IReadOnlyList<double>? orders = null, double qHatJump = 0.5, bool perTensor = false,
-        bool snapshots = false, int sampleSize = 500, IReadOnlyList<double>? surfaceOrders = null, int snapshotEvery = 1)
+    /// <summary>Creates the probe (validated).</summary>
+    public MomentsProbe(MomentsOptions? options = null)
     {
-        if (snapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(snapshotEvery), snapshotEvery, "Snapshots are written every N ≥ 1 calls.");
-        SnapshotEvery = snapshotEvery;
-        if (sampleSize < 1) throw new ArgumentOutOfRangeException(nameof(sampleSize), sampleSize, "The rank–rank sample needs at least one point.");
-        SurfaceOrders = (surfaceOrders ?? Enumerable.Range(0, 9).Select(i => 4.0 * i).ToArray()).Distinct().Order().ToArray();
-        LogSpace.ValidateOrders(SurfaceOrders, nameof(surfaceOrders));
-        Snapshots = snapshots;
-        SampleSize = sampleSize;
-        Orders = (orders ?? [2, 4, 8, 16, 32]).Distinct().Order().ToArray();
-        LogSpace.ValidateOrders(Orders, nameof(orders));
-        if (!(qHatJump > 0)) throw new ArgumentOutOfRangeException(nameof(qHatJump), qHatJump, "The Q̂_α jump threshold must be positive.");
-        Schedule = schedule ?? ProbeSchedule.LogSpaced(10, 100);
-        QHatJump = qHatJump;
-        PerTensor = perTensor;
+        Options = options ?? new MomentsOptions();
+        Options.Validate();
+        SurfaceOrders = (Options.SurfaceOrders ?? Enumerable.Range(0, 9).Select(i => 4.0 * i).ToArray()).Distinct().Order().ToArray();
+        Orders = (Options.Orders ?? [2, 4, 8, 16, 32]).Distinct().Order().ToArray();
+        Schedule = Options.Schedule ?? ProbeSchedule.LogSpaced(10, 100);
     }
 
-    /// <summary>Orders K of the diagonal.</summary>
+    /// <summary>The settings.</summary>
+    public MomentsOptions Options { get; }
+    /// <summary>Orders K of the diagonal, ascending.</summary>
     public double[] Orders { get; }
     /// <summary>Event threshold for Q̂_α.</summary>
-    public double QHatJump { get; }
+    public double QHatJump => Options.QHatJump;
     /// <summary>Whether per-tensor metrics are written.</summary>
-    public bool PerTensor { get; }
+    public bool PerTensor => Options.PerTensor;
     /// <summary>Whether plane, rank sample and surface snapshots are written.</summary>
-    public bool Snapshots { get; }
+    public bool Snapshots => Options.Snapshots;
     /// <summary>Points of the rank–rank sample.</summary>
-    public int SampleSize { get; }
+    public int SampleSize => Options.SampleSize;
     /// <summary>Snapshots are written at the schedule's 1st, (1 + N)th, (1 + 2N)th … step (a function of the step alone, so a
     /// resumed run writes the same ones; a step the schedule does not name, as under a monitor budget, gets none unless N = 1).</summary>
-    public int SnapshotEvery { get; }
+    public int SnapshotEvery => Options.SnapshotEvery;
     long countedTo, scheduled;   // memo: schedule points in [1, countedTo]
 
     bool SnapshotDue(long step, int evaluationEvery)
