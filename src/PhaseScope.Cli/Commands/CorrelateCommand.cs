@@ -28,17 +28,11 @@ public static class CorrelateCommand
         return cmd;
     }
 
-    /// <summary>One value per step: a store written twice over some steps (a run resumed by two writers before the run
-    /// lock existed) keeps the last value recorded, and says so.</summary>
+    /// <summary>One value per step (<see cref="StepAlignment.LastByStep(IReadOnlyList{ValueTuple{long, double}}, out int)"/>), saying
+    /// when a step was recorded more than once.</summary>
     static Dictionary<long, double> ByStep(IReadOnlyList<(long Step, double Value)> series, string name)
     {
-        var byStep = new Dictionary<long, double>();
-        int duplicates = 0;
-        foreach (var (step, value) in series)
-        {
-            if (byStep.ContainsKey(step)) duplicates++;
-            byStep[step] = value;
-        }
+        var byStep = StepAlignment.LastByStep(series, out int duplicates);
         if (duplicates > 0) Console.Error.WriteLine($"phasescope: '{name}' has {duplicates} step(s) recorded more than once; using the last value of each.");
         return byStep;
     }
@@ -53,7 +47,7 @@ public static class CorrelateCommand
                 throw new UsageException($"Run {dir} has no metric '{n}'. Metrics with that prefix: {string.Join(", ", names.Where(m => m.StartsWith(n.Split('/')[0], StringComparison.Ordinal)).Take(10).DefaultIfEmpty("none"))}.");
         var x = ByStep(reader.Series(metric), metric);
         var y = ByStep(reader.Series(with), with);
-        var steps = x.Keys.Intersect(y.Keys).Order().ToArray();
+        var steps = StepAlignment.CommonSteps(x, y);
         if (steps.Length < 3)
             throw new UsageException($"'{metric}' and '{with}' share {steps.Length} recorded step(s); a correlation needs at least 3.");
         if (maxLag > steps.Length - 3)

@@ -157,17 +157,12 @@ public static class SpectralEdgeChecks
         return (counts.Count, Quantile(sorted, 0.5), paired == 0 ? double.NaN : within / (double)paired);
     }
 
-    static Dictionary<long, double> ByStep(IReadOnlyList<(long Step, double Value)> s)
-    {
-        var d = new Dictionary<long, double>();
-        foreach (var (step, v) in s) d[step] = v;   // a step written twice keeps its last value
-        return d;
-    }
+    static Dictionary<long, double> ByStep(IReadOnlyList<(long Step, double Value)> s) => StepAlignment.LastByStep(s);
 
     /// <summary>r at lag 0 and the best lag of x against y on their common steps (NaN with fewer than 3 + lag pairs).</summary>
     static (double ZeroLag, int BestLag, double BestR) Correlate(Dictionary<long, double> x, Dictionary<long, double> y)
     {
-        var common = x.Keys.Where(y.ContainsKey).Order().ToArray();
+        var common = StepAlignment.CommonSteps(x, y);
         if (common.Length < 3) return (double.NaN, 0, double.NaN);
         var (byLag, best, r) = LaggedCorrelation.Compute(common.Select(s => x[s]).ToArray(), common.Select(s => y[s]).ToArray(), Math.Min(MaxLag, common.Length - 3));
         return (byLag.First(l => l.Lag == 0).R, best, r);

@@ -58,6 +58,7 @@ public sealed class PhaseMonitor : IDisposable
         var micro = slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Distinct().ToList();
         if (micro.Count > 1) throw new ArgumentException($"Micro-batch probes ask for different numbers of micro-batches ({string.Join(", ", micro)}); use one k.", nameof(probes));
         if (micro.Count == 1 && micro[0] < 2) throw new ArgumentException($"A micro-batch probe needs k ≥ 2 micro-batches (got {micro[0]}).", nameof(probes));
+        MicroBatches = micro.Count == 1 ? micro[0] : null;
         AttachAll(0);
     }
 
@@ -69,7 +70,7 @@ public sealed class PhaseMonitor : IDisposable
     public bool Publishes(Type type) => slots.Any(s => s.Probe.Publishes.Contains(type));
 
     /// <summary>The k every micro-batch probe splits its batch into (null: no such probe).</summary>
-    public int? MicroBatches => slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Cast<int?>().FirstOrDefault();
+    public int? MicroBatches { get; }
 
     void AttachAll(long step)
     {
@@ -188,8 +189,7 @@ public sealed class PhaseMonitor : IDisposable
     /// </summary>
     public int MicroBatchesDue(long step)
     {
-        var due = slots.FirstOrDefault(s => SplitsBatchAt(s, step));
-        return due is null ? 1 : ((IMicroBatchProbe)due.Probe).MicroBatches;
+        return MicroBatches is int k && slots.Any(s => SplitsBatchAt(s, step)) ? k : 1;
     }
 
     /// <summary>
