@@ -15,15 +15,19 @@ namespace PhaseScope.Tests.Monitoring;
 /// TorchSharp's own AdamW.</summary>
 public class HandWrittenLoopTests
 {
+    static PreNormTransformer Model(TaskData task)
+    {
+        manual_seed(3);
+        return new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 32, heads: 2, dFf: 64));
+    }
+
     [Fact]
     public void TheReadmeLoopRunsTheConsolidationController()
     {
         using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 3);
-        manual_seed(3);
-        using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 32, heads: 2, dFf: 64));
+        using var model = Model(task);
         var criterion = nn.CrossEntropyLoss();
-        var x = task.TrainInputs.narrow(0, 0, 32);
-        var y = task.TrainTargets.narrow(0, 0, 32);
+        var (x, y) = (task.TrainInputs.narrow(0, 0, 32), task.TrainTargets.narrow(0, 0, 32));
         var sink = new CollectingSink();
         int steps = 12;
 
@@ -56,11 +60,9 @@ public class HandWrittenLoopTests
     public void TheSameLoopStopsWhenEarlyStoppingFires()
     {
         using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 3);
-        manual_seed(3);
-        using var model = new PreNormTransformer(TransformerConfig.For(task, layers: 1, dModel: 32, heads: 2, dFf: 64));
+        using var model = Model(task);
         var criterion = nn.CrossEntropyLoss();
-        var x = task.TrainInputs.narrow(0, 0, 32);
-        var y = task.TrainTargets.narrow(0, 0, 32);
+        var (x, y) = (task.TrainInputs.narrow(0, 0, 32), task.TrainTargets.narrow(0, 0, 32));
         var sink = new CollectingSink();
         using var optimizer = optim.AdamW(model.parameters(), 1e-3);
         using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(5), Smoothing = 1 })], [sink]);
