@@ -118,7 +118,13 @@ public static class FastCouplingSurface
     /// <summary>x as float32 on the CPU, contiguous (a copy only when it is not already).</summary>
     static Tensor Float32Cpu(Tensor x) => x.detach().flatten().to(CPU).to_type(ScalarType.Float32).contiguous();
 
-    /// <summary>Pass 2 on all cores: blocks of ≤ 2²⁰ pairs handed out in turn, one <see cref="JointCellSums"/> per worker, merged.</summary>
+    /// <summary>
+    /// Pass 2 on all cores: blocks of ≤ 2²⁰ pairs, worker w summing blocks w, w + W, w + 2W, … in order into its own
+    /// <see cref="JointCellSums"/>, merged in worker order. The split is fixed by the block list, so the same shards give
+    /// the same bits on every call with the same core count; handing blocks out to whichever worker was free first made the
+    /// summation order, and the last bits, depend on thread timing (a run's surface snapshot varied by ≈ 1e-15 between
+    /// runs of one seed).
+    /// </summary>
     static JointCellSums Accumulate((Tensor T, Tensor G)[] data, GradedAxis a, GradedAxis b)
     {
         const int block = 1 << 20;
@@ -128,11 +134,10 @@ public static class FastCouplingSurface
                 blocks.Add((s, start, (int)Math.Min(block, data[s].T.numel() - start)));
         int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, blocks.Count));
         var parts = new JointCellSums[workers];
-        int next = -1;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             var part = new JointCellSums(a, b);
-            for (int i = Interlocked.Increment(ref next); i < blocks.Count; i = Interlocked.Increment(ref next))
+            for (int i = w; i < blocks.Count; i += workers)
             {
                 var (s, start, length) = blocks[i];
                 part.Add(HostPass.Bits(data[s].T).Slice((int)start, length), HostPass.Bits(data[s].G).Slice((int)start, length));
