@@ -6,7 +6,7 @@ namespace PhaseScope.Training;
 
 /// <summary>
 /// The training loop's side of the monitor's micro-batch protocol (<see cref="IMicroBatchProbe"/>, seed 003 §11's C_α from
-/// k micro-batches), shared by <see cref="Trainer"/> and split MNIST's loop: when a probe asks for k parts
+/// k micro-batches), the first part of <see cref="MonitoredLoop"/>'s <c>Backward</c>: when a probe asks for k parts
 /// (<see cref="PhaseMonitor.MicroBatchesDue"/>) the batch is cut into k equal parts, each part's objective scaled by 1/k and
 /// backpropagated into the same <c>.grad</c> (so the accumulated gradient is the whole batch's, up to float rounding),
 /// with <see cref="PhaseMonitor.AfterMicroBatch"/> after each; a batch that k does not divide (a short last batch) is
