@@ -3,31 +3,21 @@ using PhaseScope.Training.Tasks;
 namespace PhaseScope.Training.Forgetting;
 
 /// <summary>Settings of the split-MNIST forgetting experiment (seed 000 §5.3).</summary>
-public sealed record ForgettingOptions
+/// <param name="Strategy">How task B is trained.</param>
+/// <param name="Seed">Seed of initialisation, batch order and Fisher sampling.</param>
+/// <param name="EpochsPerTask">Epochs over each task's training set.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="LearningRate">Adam's learning rate.</param>
+/// <param name="Hidden">Hidden units per layer of the MLP.</param>
+/// <param name="FreezeCount">Parameters frozen by <see cref="ForgettingStrategy.Freeze"/> (seed: 1000).</param>
+/// <param name="EwcLambda">EWC's λ (seed: 100).</param>
+/// <param name="FisherSamples">Task-A examples behind the Fisher estimate.</param>
+/// <param name="MomentsExamples">Task examples behind the gradient of the moments readings.</param>
+/// <param name="EvaluateEvery">Evaluate both tasks' test sets every this many steps (and at the end of each task).</param>
+public sealed record ForgettingOptions(ForgettingStrategy Strategy = ForgettingStrategy.FineTune, int Seed = 42,
+    int EpochsPerTask = 2, int BatchSize = 128, double LearningRate = 1e-3, int Hidden = 256, int FreezeCount = 1000,
+    double EwcLambda = 100, int FisherSamples = 1000, int MomentsExamples = 4096, int EvaluateEvery = 50)
 {
-    /// <summary>How task B is trained.</summary>
-    public ForgettingStrategy Strategy { get; init; } = ForgettingStrategy.FineTune;
-    /// <summary>Seed of initialisation, batch order and Fisher sampling.</summary>
-    public int Seed { get; init; } = 42;
-    /// <summary>Epochs over each task's training set.</summary>
-    public int EpochsPerTask { get; init; } = 2;
-    /// <summary>Mini-batch size.</summary>
-    public int BatchSize { get; init; } = 128;
-    /// <summary>Adam's learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-3;
-    /// <summary>Hidden units per layer of the MLP.</summary>
-    public int Hidden { get; init; } = 256;
-    /// <summary>Parameters frozen by <see cref="ForgettingStrategy.Freeze"/> (seed: 1000).</summary>
-    public int FreezeCount { get; init; } = 1000;
-    /// <summary>EWC's λ (seed: 100).</summary>
-    public double EwcLambda { get; init; } = 100;
-    /// <summary>Task-A examples behind the Fisher estimate.</summary>
-    public int FisherSamples { get; init; } = 1000;
-    /// <summary>Task examples behind the gradient of the moments readings.</summary>
-    public int MomentsExamples { get; init; } = 4096;
-    /// <summary>Evaluate both tasks' test sets every this many steps (and at the end of each task).</summary>
-    public int EvaluateEvery { get; init; } = 50;
-
     /// <summary>Optimizer steps of one task with <paramref name="examples"/> training examples.</summary>
     public int StepsPerTask(long examples) => EpochsPerTask * (int)((examples + BatchSize - 1) / BatchSize);
 

@@ -34,9 +34,7 @@ public sealed class GapEventDetector
         if (!(collapseBelow >= 1 && openAbove > collapseBelow))
             throw new ArgumentOutOfRangeException(nameof(openAbove), $"Gap thresholds need 1 ≤ collapse < open (got collapse {collapseBelow}, open {openAbove}).");
         if (persistence < 1) throw new ArgumentOutOfRangeException(nameof(persistence), persistence, "k* persistence must be at least 1 reading.");
-        OpenAbove = openAbove;
-        CollapseBelow = collapseBelow;
-        Persistence = persistence;
+        (OpenAbove, CollapseBelow, Persistence) = (openAbove, collapseBelow, persistence);
     }
 
     /// <summary>Opening threshold on the gap ratio.</summary>

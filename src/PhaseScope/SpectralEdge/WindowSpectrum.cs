@@ -13,27 +13,18 @@ namespace PhaseScope.SpectralEdge;
 /// below it σ is rounding noise and a ratio against it would be meaningless (and infinite for exact zeros).
 /// k* and the ratios are 1-based like the seed's; k* = 0 and NaN ratios when r &lt; 2.
 /// </summary>
-public sealed record WindowSpectrum
+/// <param name="Sigma">Singular values, descending.</param>
+/// <param name="LeftVectors">Unit eigenvectors of G (left singular vectors of X), column j for σ_j, rows oldest update first.</param>
+/// <param name="Rank">Numerical rank r.</param>
+/// <param name="KStar">k* (Def. 6.1), 1-based; 0 when undefined.</param>
+/// <param name="KStarWeighted">The authors' weighted k*, 1-based; 0 when undefined.</param>
+/// <param name="GapRatio">σ_{k*}/σ_{k*+1} (Def. 6.3).</param>
+/// <param name="Gap">σ²_{k*} − σ²_{k*+1} (Def. 8.1).</param>
+/// <param name="G23">σ₂² − σ₃² (NaN for W &lt; 3).</param>
+/// <param name="K95">k₀.₉₅ (Def. 7.1).</param>
+public sealed record WindowSpectrum(double[] Sigma, double[,] LeftVectors, int Rank, int KStar, int KStarWeighted, double GapRatio, double Gap,
+    double G23, int K95)
 {
-    /// <summary>Singular values, descending.</summary>
-    public required double[] Sigma { get; init; }
-    /// <summary>Unit eigenvectors of G (left singular vectors of X), column j for σ_j, rows oldest update first.</summary>
-    public required double[,] LeftVectors { get; init; }
-    /// <summary>Numerical rank r.</summary>
-    public required int Rank { get; init; }
-    /// <summary>k* (Def. 6.1), 1-based; 0 when undefined.</summary>
-    public required int KStar { get; init; }
-    /// <summary>The authors' weighted k*, 1-based; 0 when undefined.</summary>
-    public required int KStarWeighted { get; init; }
-    /// <summary>σ_{k*}/σ_{k*+1} (Def. 6.3).</summary>
-    public required double GapRatio { get; init; }
-    /// <summary>σ²_{k*} − σ²_{k*+1} (Def. 8.1).</summary>
-    public required double Gap { get; init; }
-    /// <summary>σ₂² − σ₃² (NaN for W &lt; 3).</summary>
-    public required double G23 { get; init; }
-    /// <summary>k₀.₉₅ (Def. 7.1).</summary>
-    public required int K95 { get; init; }
-
     /// <summary>Eigenvalues λ_j = σ_j² of G.</summary>
     public double[] Lambda => Sigma.Select(s => s * s).ToArray();
 
@@ -68,17 +59,10 @@ public sealed record WindowSpectrum
             cumulative += sigma[j] * sigma[j];
             if (cumulative >= 0.95 * total) { k95 = j + 1; break; }
         }
-        return new WindowSpectrum
-        {
-            Sigma = sigma,
-            LeftVectors = vectors,
-            Rank = rank,
-            KStar = kStar,
-            KStarWeighted = kWeighted,
-            GapRatio = kStar > 0 ? sigma[kStar - 1] / sigma[kStar] : double.NaN,
-            Gap = kStar > 0 ? sigma[kStar - 1] * sigma[kStar - 1] - sigma[kStar] * sigma[kStar] : double.NaN,
-            G23 = w >= 3 ? sigma[1] * sigma[1] - sigma[2] * sigma[2] : double.NaN,
-            K95 = k95,
-        };
+        return new WindowSpectrum(sigma, vectors, rank, kStar, kWeighted,
+            GapRatio: kStar > 0 ? sigma[kStar - 1] / sigma[kStar] : double.NaN,
+            Gap: kStar > 0 ? sigma[kStar - 1] * sigma[kStar - 1] - sigma[kStar] * sigma[kStar] : double.NaN,
+            G23: w >= 3 ? sigma[1] * sigma[1] - sigma[2] * sigma[2] : double.NaN,
+            K95: k95);
     }
 }
