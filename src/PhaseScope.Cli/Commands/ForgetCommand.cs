@@ -53,10 +53,11 @@ public static class ForgetCommand
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
         var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3 in each task: the learning rate follows p's band (the seed's bands; needs the consolidation probe, so not with --cheap-only)." };
+        var controlAfter = new Option<int>("--control-after") { Description = "With --adaptive-lr or --early-stop: the controllers ignore the first N steps of each task (p is low before anything is learned).", DefaultValueFactory = _ => 0 };
         var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4 in each task: a task ends when p < 0.45, C_α falls or I < 0 over 10 consolidation readings (needs the consolidation probe)." };
         var cmd = new Command("forget", "Seed 000's split-MNIST forgetting experiment (Table 1): fine-tuning, hard freeze or EWC, with the moments phase before and after the task switch; the run is stored with the monitor's metrics and a report.")
         {
-            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard, adaptiveLr, earlyStop,
+            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard, adaptiveLr, earlyStop, controlAfter,
         };
         cmd.SetAction(r =>
         {
@@ -67,7 +68,7 @@ public static class ForgetCommand
                 EwcLambda = r.GetValue(lambda), FisherSamples = r.GetValue(fisher), EvaluateEvery = r.GetValue(evalEvery),
             };
             var store = new StoreSettings(r.GetValue(outDir)!, r.GetValue(name), r.GetValue(probeEvery), r.GetValue(snapshots), !r.GetValue(noReport), r.GetValue(tensorboard),
-                !r.GetValue(cheapOnly), r.GetValue(adaptiveLr), r.GetValue(earlyStop));
+                !r.GetValue(cheapOnly), r.GetValue(adaptiveLr), r.GetValue(earlyStop), r.GetValue(controlAfter));
             return Run(options, store, r.GetValue(mnist), r.GetValue(json));
         });
         return cmd;
@@ -86,7 +87,7 @@ public static class ForgetCommand
 
     /// <summary>Where and how the run is stored and watched.</summary>
     sealed record StoreSettings(string OutDirectory, string? Name, int ProbeEvery, bool MomentsSnapshots, bool Report, bool TensorBoard, bool AllFamilies,
-        bool AdaptiveLr, bool EarlyStop)
+        bool AdaptiveLr, bool EarlyStop, int ControlAfter)
     {
         /// <summary>Fresh controllers for one task (none when neither is asked for).</summary>
         public IReadOnlyList<IController> Controllers(double learningRate) =>
@@ -100,8 +101,12 @@ public static class ForgetCommand
     {
         options.Validate(); // a TaskConfigurationException is bad input (exit 2) in Program
         if (settings.ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {settings.ProbeEvery}).");
-        if ((settings.AdaptiveLr || settings.EarlyStop) && (!settings.AllFamilies || TaskDefaults.DividingMicroBatches(options.BatchSize) is null))
-            throw new UsageException($"--adaptive-lr and --early-stop act on seed 003's p, which needs the consolidation probe: drop --cheap-only{(settings.AllFamilies ? $" and choose a --batch-size divisible by 2 … 8 (got {options.BatchSize})" : "")}.");
+        if (settings.ControlAfter < 0) throw new UsageException($"--control-after must be ≥ 0 (got {settings.ControlAfter}).");
+        if (settings.ControlAfter > 0 && !settings.AdaptiveLr && !settings.EarlyStop) throw new UsageException("--control-after only applies with --adaptive-lr or --early-stop.");
+        if ((settings.AdaptiveLr || settings.EarlyStop) && !settings.AllFamilies)
+            throw new UsageException("--adaptive-lr and --early-stop act on seed 003's p, which needs the consolidation probe: drop --cheap-only.");
+        if ((settings.AdaptiveLr || settings.EarlyStop) && TaskDefaults.DividingMicroBatches(options.BatchSize) is null)
+            throw new UsageException($"--adaptive-lr and --early-stop act on seed 003's p, measured on 2 … 8 equal micro-batches of each batch: choose a --batch-size divisible by one of 2 … 8 (got {options.BatchSize}).");
         RunName.Check(settings.Name);
         OutputDirectory.EnsureWritable(settings.OutDirectory);
         if (mnistDir is not null && !Directory.Exists(mnistDir)) throw new UsageException($"--mnist {mnistDir} is not a directory; give the directory that holds the four MNIST IDX files.");
@@ -141,6 +146,7 @@ public static class ForgetCommand
                         {
                             Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
                             Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
+                            ControlAfter = settings.ControlAfter,
                             StepCompleted = step => { lastStep = step; onStep?.Invoke(step); },
                         };
                     }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
@@ -195,7 +201,7 @@ public static class ForgetCommand
             ["eval_every"] = o.EvaluateEvery.ToString(CultureInfo.InvariantCulture), ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture),
             ["moments_snapshots"] = s.MomentsSnapshots ? "every moments step" : s.AllFamilies ? $"every {GrokSettings.MomentsSnapshotEvery}th moments step" : "false", ["tensorboard"] = s.TensorBoard ? "true" : "false",
             ["all_families"] = s.AllFamilies ? "true" : "false",
-            ["adaptive_lr"] = s.AdaptiveLr ? "true" : "false", ["early_stop"] = s.EarlyStop ? "low-p,falling-c,negative-i" : "off",
+            ["adaptive_lr"] = s.AdaptiveLr ? "true" : "false", ["early_stop"] = s.EarlyStop ? "low-p,falling-c,negative-i" : "off", ["control_after"] = s.ControlAfter.ToString(CultureInfo.InvariantCulture),
         };
     }
 

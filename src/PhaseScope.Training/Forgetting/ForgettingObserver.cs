@@ -29,6 +29,10 @@ public sealed class ForgettingObserver
     /// </summary>
     public Func<IReadOnlyList<PhaseScope.Control.IController>>? Controllers { get; init; }
 
+    /// <summary>The controllers ignore the first this-many steps of each task (0: from its first step, as the seed does;
+    /// early in a task p is low before anything is learned).</summary>
+    public int ControlAfter { get; init; }
+
     /// <summary>Progress lines (epoch losses, accuracies after each task).</summary>
     public Action<string>? Log { get; init; }
 

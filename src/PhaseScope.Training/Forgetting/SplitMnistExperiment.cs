@@ -99,7 +99,8 @@ public static class SplitMnistExperiment
                 monitor.LossSource ??= lossSource;
             }
             // Each task gets fresh controllers, as it gets a fresh optimizer: a stop ends the task it fires in.
-            var loop = new MonitoredLoop(monitor, options.LearningRate, optimizer.SetLearningRate, monitor is null ? null : observer.Controllers?.Invoke());
+            var loop = new MonitoredLoop(monitor, options.LearningRate, optimizer.SetLearningRate, monitor is null ? null : observer.Controllers?.Invoke(),
+                controlFromStep: Step + 1 + observer.ControlAfter);
             long n = task.TrainInputs.shape[0];
             for (int epoch = 0; epoch < options.EpochsPerTask && loop.Stop is null; epoch++)
             {

@@ -97,10 +97,13 @@ public class ForgetCommandTests
     /// Split MNIST's loop runs seed 003's controllers through the same protocol as the trainer (issue 25): with C_α every
     /// 5 steps and a stopping rule that fires at the second reading (a threshold no p in [0, 1) reaches, window 2), task
     /// A (6 epochs × 6 batches) ends at step 10 and task B, with fresh controllers, at step 20; each task is evaluated
-    /// at its last step.
+    /// at its last step. With the controllers ignoring the first 5 steps of each task, the stops move to the second reading
+    /// after them: steps 15 (readings 10, 15) and 30 (task B starts at 16; readings 25, 30).
     /// </summary>
-    [Fact]
-    public void SplitMnistsLoopStopsEachTaskWhereEarlyStoppingFires()
+    [Theory]
+    [InlineData(0, 10, 20)]
+    [InlineData(5, 15, 30)]
+    public void SplitMnistsLoopStopsEachTaskWhereEarlyStoppingFires(int controlAfter, long switchStep, long lastStep)
     {
         using var dir = new TempDirectory();
         WriteSyntheticMnist(dir.Path);
@@ -122,12 +125,13 @@ public class ForgetCommandTests
                 {
                     Monitor = monitor,
                     Controllers = () => [new PhaseScope.Control.EarlyStopping(2, 1 - 1e-12, lowP: true, fallingC: false, negativeI: false)],
+                    ControlAfter = controlAfter,
                 };
             });
-            Assert.Equal((10L, 20L), (result.SwitchStep, result.Steps));
-            Assert.Equal([10L, 20L], sink.Events.Where(e => e.Kind == "early_stop").Select(e => e.Step));
-            Assert.Equal([5L, 10L, 15L, 20L], sink.Metrics.Where(m => m.Name == PhaseScope.Monitoring.Probes.ConsolidationMetrics.P).Select(m => m.Step));
-            Assert.Equal([10L, 20L], sink.Metrics.Where(m => m.Name == "forget/task_a_test_acc").Select(m => m.Step));
+            Assert.Equal((switchStep, lastStep), (result.SwitchStep, result.Steps));
+            Assert.Equal([switchStep, lastStep], sink.Events.Where(e => e.Kind == "early_stop").Select(e => e.Step));
+            Assert.Equal(Enumerable.Range(1, (int)lastStep / 5).Select(i => 5L * i), sink.Metrics.Where(m => m.Name == PhaseScope.Monitoring.Probes.ConsolidationMetrics.P).Select(m => m.Step));
+            Assert.Equal([switchStep, lastStep], sink.Metrics.Where(m => m.Name == "forget/task_a_test_acc").Select(m => m.Step));
         }
         finally
         {
@@ -148,6 +152,14 @@ public class ForgetCommandTests
         Assert.Equal(2, code);
         Assert.Contains("divisible", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")));
+        foreach (var (args, says) in new[] { (new[] { "--control-after", "10" }, "only applies"), (new[] { "--early-stop", "--control-after", "-1" }, "≥ 0") })
+        {
+            (code, _, stderr) = CliRunner.Run(dir.Path, ["forget", "--mnist", dir.Path, "--out", dir.Path, "--name", "r", .. args]);
+            Assert.Equal(2, code);
+            Assert.Contains(says, stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")));
+        }
     }
 
     [Fact]
