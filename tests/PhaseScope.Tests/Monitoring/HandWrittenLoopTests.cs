@@ -61,23 +61,24 @@ public class HandWrittenLoopTests
     {
         using var task = ModularArithmetic.Create(13, ModularOperation.Add, 0.5, dataSeed: 3);
         using var model = Model(task);
-        var criterion = nn.CrossEntropyLoss();
-        var (x, y) = (task.TrainInputs.narrow(0, 0, 32), task.TrainTargets.narrow(0, 0, 32));
         var sink = new CollectingSink();
         using var optimizer = optim.AdamW(model.parameters(), 1e-3);
-        using var monitor = new PhaseMonitor(model, [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 4, Schedule = ProbeSchedule.Every(5), Smoothing = 1 })], [sink]);
-        var loop = new MonitoredLoop(monitor, 1e-3, lr => AdaptiveLearningRate.SetOn(optimizer, lr),
-            [new EarlyStopping(window: 2, pThreshold: 1 - 1e-12, lowP: true, fallingC: false, negativeI: false)]);
-        int last = 0;
-        for (int step = 1; step <= 30 && loop.Stop is null; step++)
+        var probe = new ConsolidationProbe(new ConsolidationOptions { Samples = 4, Schedule = ProbeSchedule.Every(5), Smoothing = 1 });
+        using var monitor = new PhaseMonitor(model, [probe], [sink]);
+        var stopping = new EarlyStopping(window: 2, pThreshold: 1 - 1e-12, lowP: true, fallingC: false, negativeI: false);
+        var loop = new MonitoredLoop(monitor, 1e-3, lr => AdaptiveLearningRate.SetOn(optimizer, lr), [stopping]);
+        var criterion = nn.CrossEntropyLoss();
+        var steps = new List<long>();
+        for (long step = 1; step <= 30 && loop.Stop is null; step++)
         {
             optimizer.zero_grad();
-            using var loss = loop.Backward(step, x, y, (xs, ys) => criterion.call(model.call(xs).select(1, -1), ys));
+            using var loss = loop.Backward(step, task.TrainInputs.narrow(0, 0, 32), task.TrainTargets.narrow(0, 0, 32),
+                (xs, ys) => criterion.call(model.call(xs).select(1, -1), ys));
             optimizer.step();
             loop.AfterStep(step);
-            last = step;
+            steps.Add(step);
         }
-        Assert.Equal(10, last);
+        Assert.Equal(10, steps[^1]);
         Assert.Equal((10L, StopCriterion.PersistentlyLowP), (loop.Stop!.Step, loop.Stop.Criterion));
         Assert.Equal([10L], sink.Events.Where(e => e.Kind == "early_stop").Select(e => e.Step));
         Assert.All(optimizer.ParamGroups, g => Assert.Equal(1e-3, g.LearningRate, 15));   // no controller changed it
