@@ -92,7 +92,7 @@ public static class EdgeTestsCommand
         }
         static string M(IEnumerable<double> v) { var f = v.Where(double.IsFinite).ToList(); return f.Count == 0 ? "–" : F(f.Average()); }
 
-        Table("Test 1 — BBP threshold (σ_min² ÷ noise bulk edge; > 1: every eigenvalue is signal; the noise model is Adam's, η√(s/B) per coordinate at --lr, so Muon's rows are not comparable)", "min | median | max",
+        Table("Test 1 — BBP threshold (σ_min² ÷ noise bulk edge; > 1: every eigenvalue is signal; the noise model is AdamW's, η√(s/B) per coordinate at --lr, so Muon runs record none: –)", "min | median | max",
             r => $"{F(r.BbpMin)} | {F(r.BbpMedian)} | {F(r.BbpMax)}",
             l => $"{M(l.Select(r => r.BbpMin))} | {M(l.Select(r => r.BbpMedian))} | {M(l.Select(r => r.BbpMax))}");
         Table("Test 2 — k* = argmax σ_j/σ_{j+1}", "k* mode (share) | k*_w mode | ratio median | ratio peak | beats null (p < 0.05) | cross-corr. edge j (r)",

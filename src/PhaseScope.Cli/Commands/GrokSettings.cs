@@ -161,11 +161,15 @@ public sealed record GrokSettings
         catch (FormatException e) { throw new UsageException($"--grok-predictor {Forecast}: {e.Message}"); }
     }
 
-    /// <summary>The spectral probe's options for training batches of <paramref name="batchSize"/>.</summary>
+    /// <summary>The spectral probe's options for training batches of <paramref name="batchSize"/>. Under Muon the batch size
+    /// is withheld, so no BBP margin is recorded: seed 001's noise bulk edge (§4.1) models an update as η√(s/B) of isotropic
+    /// gradient noise per coordinate, Adam's scale; Muon's orthogonalised updates have another noise law, and the margins
+    /// it gave (≈ 100, docs/SPECTRAL.md) meant nothing.</summary>
     public PhaseScope.Monitoring.Probes.SpectralEdgeOptions SpectralOptions(int batchSize) => new()
     {
         Window = SpectralWindow, Stride = SpectralStride, Tensors = SpectralTensors, SketchDimension = SpectralSketch,
-        GapOpen = GapOpen, GapCollapse = GapCollapse, DecompositionModes = SpectralDecompose, BatchSize = batchSize, Seed = Trainer.Seed,
+        GapOpen = GapOpen, GapCollapse = GapCollapse, DecompositionModes = SpectralDecompose, Seed = Trainer.Seed,
+        BatchSize = Trainer.Optimizer == TrainerOptions.MuonName ? 0 : batchSize,
     };
 
     /// <summary>The consolidation probe's options for <paramref name="method"/> (micro or batches) and training batches of
