@@ -191,10 +191,12 @@ public static class DirectionAblation
         return chosen.Select(i => named[i].parameter).ToArray();
     }
 
+    /// <summary>The watched tensors as one new vector. A copy, never a view: TorchSharp's <c>cat</c> of a single tensor
+    /// returns an alias, and a snapshot that aliased the live parameter would move with it (every update would read as 0).</summary>
     static Tensor Flatten(IReadOnlyList<Parameter> parameters)
     {
         using var _ = no_grad();
-        return cat(parameters.Select(p => p.detach().reshape(-1)).ToArray());
+        return parameters.Count == 1 ? parameters[0].detach().reshape(-1).clone() : cat(parameters.Select(p => p.detach().reshape(-1)).ToArray());
     }
 
     static void Unflatten(IReadOnlyList<Parameter> parameters, Tensor flat)
