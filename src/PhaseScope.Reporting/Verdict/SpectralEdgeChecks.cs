@@ -70,13 +70,7 @@ public static class SpectralEdgeChecks
         var (zeroLag, bestLag, bestR) = Correlate(ratioByStep, loss);
 
         // σ_j per step, for the cross-correlation edge and the stability tiers.
-        var sigma = new List<Dictionary<long, double>>();
-        for (int j = 1; ; j++)
-        {
-            var s = series($"{SpectralEdgeMetrics.SigmaPrefix}{j}");
-            if (s.Count == 0) break;
-            sigma.Add(ByStep(s));
-        }
+        var sigma = Indexed(series, SpectralEdgeMetrics.SigmaPrefix);
         int edge = 0;
         double edgeR = double.NaN;
         for (int j = 0; j + 1 < sigma.Count; j++)
@@ -87,13 +81,7 @@ public static class SpectralEdgeChecks
             if (double.IsFinite(rj) && (double.IsNaN(edgeR) || Math.Abs(rj) > Math.Abs(edgeR))) { edge = j + 1; edgeR = rj; }
         }
 
-        var half = new List<Dictionary<long, double>>();
-        for (int j = 1; ; j++)
-        {
-            var s = series($"{SpectralEdgeMetrics.StabilityHalfPrefix}{j}");
-            if (s.Count == 0) break;
-            half.Add(ByStep(s));
-        }
+        var half = Indexed(series, SpectralEdgeMetrics.StabilityHalfPrefix);
         var (dominant, atGap, sub) = (new List<double>(), new List<double>(), new List<double>());
         foreach (var step in steps)
         {
@@ -136,13 +124,7 @@ public static class SpectralEdgeChecks
         Dictionary<long, double> kStar, double? threshold)
     {
         if (threshold is not double tau || !(tau > 0)) return (0, double.NaN, double.NaN);
-        var ritz = new List<Dictionary<long, double>>();
-        for (int j = 1; ; j++)
-        {
-            var r = series($"{PhaseScope.Monitoring.Probes.CurvatureMetrics.RitzPrefix}{j}");
-            if (r.Count == 0) break;
-            ritz.Add(ByStep(r));
-        }
+        var ritz = Indexed(series, PhaseScope.Monitoring.Probes.CurvatureMetrics.RitzPrefix);
         if (ritz.Count == 0) return (0, double.NaN, double.NaN);
         var counts = ritz[0].Keys.Order().Select(step => (step, Count: ritz.Count(r => r.TryGetValue(step, out var v) && v > tau))).ToList();
         var sorted = counts.Select(c => (double)c.Count).Order().ToArray();
@@ -158,6 +140,14 @@ public static class SpectralEdgeChecks
     }
 
     static Dictionary<long, double> ByStep(IReadOnlyList<(long Step, double Value)> s) => StepAlignment.LastByStep(s);
+
+    /// <summary>The numbered series PREFIX1, PREFIX2, … up to the first one not stored, each one value per step.</summary>
+    static List<Dictionary<long, double>> Indexed(Func<string, IReadOnlyList<(long Step, double Value)>> series, string prefix)
+    {
+        var all = new List<Dictionary<long, double>>();
+        for (int j = 1; series($"{prefix}{j}") is { Count: > 0 } s; j++) all.Add(ByStep(s));
+        return all;
+    }
 
     /// <summary>r at lag 0 and the best lag of x against y on their common steps (NaN with fewer than 3 + lag pairs).</summary>
     static (double ZeroLag, int BestLag, double BestR) Correlate(Dictionary<long, double> x, Dictionary<long, double> y)
