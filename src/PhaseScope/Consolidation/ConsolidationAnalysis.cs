@@ -67,7 +67,7 @@ public sealed record ConsolidationAnalysis(ConsolidationRatio Global, Consolidat
     }
 
     /// <summary>
-    /// Divides the samples in place by a power of two s near their largest magnitude <paramref name="max"/> when it is beyond 2^±500,
+    /// Replaces the samples by their quotients by a power of two s near their largest magnitude <paramref name="max"/> when it is beyond 2^±500,
     /// and returns s (1 otherwise). C_α, p, the Hill tail index and every ratio are invariant under g → g/s (seed 003: C_α
     /// is a ratio of two quadratic forms of g; Hill uses ratios of magnitudes), and a power of two scales exactly; without
     /// it float64 samples of 1e200 overflow ‖ḡ‖² and Tr Σ̂ to ∞ and C_α = ∞/∞.
@@ -76,7 +76,13 @@ public sealed record ConsolidationAnalysis(ConsolidationRatio Global, Consolidat
     {
         if (max == 0 || (max < Math.ScaleB(1.0, 500) && max > Math.ScaleB(1.0, -500))) return 1;
         double scale = Math.Pow(2, Math.Round(Math.Log2(max)));
-        foreach (var t in data) KeptScalar.With(scale, v => t.div_(v));
+        for (int i = 0; i < data.Length; i++)
+        {
+            // Out of place: for float64 samples to_type returned the caller's own tensor, which must stay as it was given.
+            var scaled = KeptScalar.Div(data[i], scale).DetachFromDisposeScope();
+            data[i].Dispose();
+            data[i] = scaled;
+        }
         return scale;
     }
 

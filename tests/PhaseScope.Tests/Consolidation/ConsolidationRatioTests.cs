@@ -186,4 +186,24 @@ public class ConsolidationRatioTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new MicroBatchAccumulator(1));
         Assert.Throws<ArgumentException>(() => acc.Add([ones(4)]));
     }
+
+    /// <summary>
+    /// ConsolidationAnalysis.OfSamples rescales samples beyond 2^±500 by a power of two (C_α is scale-free), on its own
+    /// copies: float64 samples given to it keep their values, and C_α of g·2^700 equals C_α of g to the bit (a power of two
+    /// scales every square and sum exactly); the Hill index, built on logarithms of magnitudes, agrees to rounding.
+    /// </summary>
+    [Fact]
+    public void RescalingLeavesTheCallersSamplesAlone()
+    {
+        using var g = new Generator(5);
+        using var small = randn([6, 40], ScalarType.Float64, generator: g);
+        using var huge = small.mul(Math.Pow(2, 700));
+        var before = huge.data<double>().ToArray();
+        var scaled = ConsolidationAnalysis.OfSamples([("w", huge)], 0, 5);
+        var plain = ConsolidationAnalysis.OfSamples([("w", small)], 0, 5);
+        Assert.Equal(before, huge.data<double>().ToArray());
+        Assert.True(scaled.Scale > 1 && plain.Scale == 1);
+        Assert.Equal(plain.Global.CAlpha, scaled.Global.CAlpha);
+        Assert.Equal(plain.Tail.Alpha, scaled.Tail.Alpha, 1e-12 * plain.Tail.Alpha);
+    }
 }
