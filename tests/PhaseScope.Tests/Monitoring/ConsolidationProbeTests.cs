@@ -57,6 +57,22 @@ public class ConsolidationProbeTests
     }
 
     [Fact]
+    public void SmoothedPIsTheMeanOfTheLastFiveDecidingPs()
+    {
+        // With extra batches the deciding p is the seed's p = C_α/(1 + C_α) (§5); p_smoothed is the mean of the last
+        // Smoothing = 5 of them, first stored once five exist. Both are re-derived here from the stored C_α.
+        var run = Train(() => [new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.ExtraBatches, Samples = 4, Schedule = ProbeSchedule.Every(3), TailOrder = 10, BatchSize = 32 })]);
+        var c = run.Sink.Metrics.Where(m => m.Name == ConsolidationMetrics.CAlpha).ToList();
+        var p = run.Sink.Metrics.Where(m => m.Name == ConsolidationMetrics.P).ToList();
+        var smoothed = run.Sink.Metrics.Where(m => m.Name == ConsolidationMetrics.PSmoothed).ToList();
+        Assert.Equal(10, c.Count);
+        for (int i = 0; i < c.Count; i++) Assert.Equal(c[i].Value / (1 + c[i].Value), p[i].Value, 12);
+        Assert.Equal(c.Skip(4).Select(m => m.Step), smoothed.Select(m => m.Step));
+        for (int i = 4; i < p.Count; i++)
+            Assert.Equal(p.Skip(i - 4).Take(5).Average(m => m.Value), smoothed[i - 4].Value, 12);
+    }
+
+    [Fact]
     public void MicroBatchSplitTrainsLikeTheFullBatch()
     {
         // The accumulated micro-batch gradient equals the full-batch gradient up to float rounding, so the runs agree closely.

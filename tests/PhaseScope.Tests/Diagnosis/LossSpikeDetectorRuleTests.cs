@@ -1,0 +1,169 @@
+using PhaseScope.Diagnosis;
+
+namespace PhaseScope.Tests.Diagnosis;
+
+/// <summary>
+/// Each rule of <see cref="LossSpikeDetector"/>'s summary checked at its boundary, on series whose baseline median,
+/// MAD and onset threshold are worked out by hand from the rule (log L; median of an even count is the mean of the
+/// middle two; robust σ = 1.4826·MAD; onset = max(log Factor, MadMultiple·σ)). These pin the constants and the
+/// comparisons that the planted-spike tests cannot see (mutation testing found them unchecked).
+/// </summary>
+public class LossSpikeDetectorRuleTests
+{
+    /// <summary>A detector fed at steps 1, 2, 3, …</summary>
+    sealed class Series
+    {
+        long step;
+        public LossSpikeDetector Detector { get; } = new();
+
+        /// <summary>Observes exp(x) for each log-loss x; returns the last observation's change.</summary>
+        public LossSpikeDetector.Change Log(params double[] logLosses)
+        {
+            var change = LossSpikeDetector.Change.None;
+            foreach (var x in logLosses) change = Detector.Observe(++step, Math.Exp(x));
+            return change;
+        }
+
+        /// <summary>Observes each loss as given.</summary>
+        public void Loss(params double[] losses)
+        {
+            foreach (var l in losses) Detector.Observe(++step, l);
+        }
+    }
+
+    static LossSpikeDetector Feed(params double[] logLosses)
+    {
+        var s = new Series();
+        s.Log(logLosses);
+        return s.Detector;
+    }
+
+    /// <summary>Ten baseline observations: five at log L = 0 and five at log L = 1 (interleaved).</summary>
+    static double[] TwoLevelBaseline => [0, 1, 0, 1, 0, 1, 0, 1, 0, 1];
+
+    [Fact]
+    public void OnsetUsesTheRobustSigmaOfTheBaseline()
+    {
+        // Median of {0×5, 1×5} = (0 + 1)/2 = 0.5; |x − 0.5| = 0.5 for all ten, so MAD = 0.5 and σ = 1.4826·0.5 = 0.7413.
+        // Onset = max(log 4 = 1.386, 6·0.7413 = 4.4478): a spike needs log L ≥ 0.5 + 4.4478 = 4.9478.
+        // With σ = MAD (no 1.4826) the onset would be 0.5 + 3.0 = 3.5, so log L = 4.5 tells the two apart.
+        Assert.Empty(Feed([.. TwoLevelBaseline, 4.5]).Spikes);
+        Assert.Empty(Feed([.. TwoLevelBaseline, 4.94]).Spikes);
+        var spike = Assert.Single(Feed([.. TwoLevelBaseline, 4.96]).Spikes);
+        Assert.Equal(11, spike.Onset);
+        Assert.Equal(Math.Exp(0.5), spike.BaselineLoss, 12);   // the even-count median, not either middle value
+    }
+
+    [Fact]
+    public void OnsetFallsBackToTheFactorWhenTheBaselineIsFlat()
+    {
+        // A flat baseline (MAD 0): onset = log 4; log L − 0 ≥ 1.3863 starts a spike, 1.38 does not.
+        double[] flat = [.. Enumerable.Repeat(0.0, 10)];
+        Assert.Empty(Feed([.. flat, 1.38]).Spikes);
+        Assert.Single(Feed([.. flat, 1.3865]).Spikes);
+    }
+
+    [Fact]
+    public void TheBaselineMedianOfAnOddCountIsItsMiddleValue()
+    {
+        // Eleven observations 0..10 (log L) form the baseline (the eleventh, checked against 0..9, is no spike: onset
+        // there is 6·1.4826·2.5 = 22.2). Against 0..10: median 5, |x − 5| = {5,4,3,2,1,0,1,2,3,4,5} → MAD 3,
+        // σ = 4.4478, onset 26.687: log L = 31.7 is a spike, 31.6 is not. Treated as an even count (the mean of the
+        // middle two) the median would be 4.5 and the MAD 2.5, onset 22.24, and 31.6 would be one.
+        double[] ramp = [.. Enumerable.Range(0, 11).Select(i => (double)i)];
+        var spike = Assert.Single(Feed([.. ramp, 31.7]).Spikes);
+        Assert.Equal(12, spike.Onset);
+        Assert.Equal(Math.Exp(5), spike.BaselineLoss, 9);
+        Assert.Empty(Feed([.. ramp, 31.6]).Spikes);
+    }
+
+    [Fact]
+    public void NoSpikeIsLookedForBeforeMinHistoryObservations()
+    {
+        // Nine flat observations, then a jump ×e⁵: only nine are in the baseline (MinHistory = 10), so it is no spike;
+        // after ten flat ones the same jump is.
+        Assert.Empty(Feed([.. Enumerable.Repeat(0.0, 9), 5]).Spikes);
+        Assert.Single(Feed([.. Enumerable.Repeat(0.0, 10), 5]).Spikes);
+    }
+
+    [Fact]
+    public void DivergenceIsALossAboveTenTimesTheLargestOfTheFirstTen()
+    {
+        // First ten losses: nine at 1 and the tenth at 2 (the tenth counts): divergence needs L > 10·2 = 20.
+        double[] start = [.. Enumerable.Repeat(1.0, 9), 2.0];
+        foreach (var (loss, diverging) in new[] { (15.0, false), (20.0, false), (20.5, true) })
+        {
+            var s = new Series();
+            s.Loss([.. start, loss]);
+            Assert.Equal(diverging, s.Detector.IsDiverging);
+        }
+        Assert.True(new LossSpikeDetector().Observe(1, double.NaN).HasFlag(LossSpikeDetector.Change.NonFinite));
+    }
+
+    /// <summary>Ten baseline observations whose first is e¹⁰ (training starts high, so the ×10 divergence rule needs
+    /// log L > 12.3) and the rest 0: median 0, MAD 0, onset log 4 = 1.386, a spike lasts while log L ≥ 0.693.</summary>
+    static double[] HighStart => [10, .. Enumerable.Repeat(0.0, 9)];
+
+    [Fact]
+    public void ALongSpikeEndsWhenItHasFallenFactorSquaredBelowItsPeak()
+    {
+        // The spike climbs 2.1, 2.2, …, 4.9 (observations 11–39, the peak 4.9 at 39), so the median of its last ten
+        // keeps rising by 1.0 (never settled). At the 30th observation in the spike (Window = 30) log L = 2.0 ≤
+        // 4.9 − 2·log 4 = 2.127: recovered, it ends there, and the baseline restarts from the spike's last ten
+        // observations {4.1, …, 4.9, 2.0}: median (4.4 + 4.5)/2.
+        double[] climb = [.. Enumerable.Range(1, 29).Select(i => 2 + 0.1 * i)];
+        var s = new Series();
+        s.Log([.. HighStart, .. climb]);
+        Assert.Null(Assert.Single(s.Detector.Spikes).End);
+        Assert.Equal(LossSpikeDetector.Change.SpikeEnded, s.Log(2.0));
+        var spike = Assert.Single(s.Detector.Spikes);
+        Assert.Equal((11L, 39L, 40L), (spike.Onset, spike.Peak, spike.End!.Value));
+        var last = climb.Skip(20).Append(2.0).Select(x => Math.Log(Math.Exp(x))).Order().ToArray();
+        Assert.Equal(Math.Exp(0.5 * (last[4] + last[5])), s.Detector.Baseline, 9);
+    }
+
+    [Fact]
+    public void AShorterSpikeDoesNotEndOnRecoveryAlone()
+    {
+        // The climb cut to 20 observations (peak 4.0), then log L = 1.0 (≤ 4.0 − 2.773 = 1.227, above 0.693):
+        // recovered, but it has lasted fewer than Window = 30 observations, so the spike goes on.
+        double[] climb = [.. Enumerable.Range(1, 20).Select(i => 2 + 0.1 * i)];
+        var s = new Series();
+        s.Log([.. HighStart, .. climb, 1.0]);
+        Assert.Null(Assert.Single(s.Detector.Spikes).End);
+        // Below half the onset threshold it ends at once, and that observation joins the old baseline:
+        // {10, 0 ×9, 0.5} has median 0.
+        Assert.Equal(LossSpikeDetector.Change.SpikeEnded, s.Log(0.5));
+        Assert.Equal(32, s.Detector.Spikes[0].End);
+        Assert.Equal(1.0, s.Detector.Baseline, 12);
+    }
+
+    [Fact]
+    public void ASpikeThatSettlesAtANewLevelEnds()
+    {
+        // A spike holding at log L = 2 (×7.4, under the ×10 divergence rule): the median of its last ten equals that of
+        // the ten before (trend 0, within log 0.8), so at its 30th observation it has settled and ends; the baseline
+        // is then e².
+        var s = new Series();
+        s.Log([.. Enumerable.Repeat(0.0, 10), .. Enumerable.Repeat(2.0, 29)]);
+        Assert.Null(s.Detector.Spikes[0].End);
+        s.Log(2.0);
+        Assert.Equal(40, s.Detector.Spikes[0].End);
+        Assert.Equal(Math.Exp(2), s.Detector.Baseline, 9);
+        Assert.False(s.Detector.IsDiverging);
+    }
+
+    [Fact]
+    public void ASpikeThatNeitherFallsNorSettlesForFiftyObservationsIsDivergence()
+    {
+        // Climbing by 0.1 per observation from 2.1 (never above 12.3, so only the long-spike rule can fire): with 49
+        // observations in the spike it is not divergence; at the 50th the median of its last ten is 1.0 above that of
+        // the ten before (not 20 % lower), so it is.
+        double[] climb = [.. Enumerable.Range(1, 49).Select(i => 2 + 0.1 * i)];
+        var s = new Series();
+        s.Log([.. HighStart, .. climb]);
+        Assert.False(s.Detector.IsDiverging);
+        Assert.True(s.Log(7.0).HasFlag(LossSpikeDetector.Change.Diverging));
+        Assert.True(s.Detector.IsDiverging);
+    }
+}
