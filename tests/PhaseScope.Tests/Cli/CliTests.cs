@@ -104,7 +104,7 @@ public class CliTests
         Assert.InRange(o.GetProperty("final_test_acc").GetDouble(), 0, 1);
         var runDir = o.GetProperty("run_dir").GetString()!;
         Assert.Equal(Path.Combine(dir.Path, "short"), runDir);
-        Assert.Single(Directory.GetFiles(Path.Combine(runDir, "tensorboard"), "events.out.tfevents.*"));
+        Assert.Single(Directory.GetFiles(runDir, "events.out.tfevents.*"));   // in the run directory: TensorBoard names the run "short"
         // A checkpoint every 20 steps and at the end, each with its resume point (optimizer, probe state, manifest).
         Assert.Equal(new[] { 20, 30 }.SelectMany(s => new[] { $"step_{s:D7}.monitor.safetensors", $"step_{s:D7}.optimizer", $"step_{s:D7}.resume.json", $"step_{s:D7}.safetensors" }),
             Directory.GetFiles(Path.Combine(runDir, "checkpoints")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
