@@ -13,7 +13,7 @@ namespace PhaseScope.Reporting.Query;
 /// <item><c>config(run, key, value)</c>: each run's settings in long form (values as text);</item>
 /// <item><c>runs(run, name, kind, status, created_utc, finished_utc, …, config, summary)</c>: one row per run; each key of the
 /// runs' summaries is a column of its own (DOUBLE when every value is a number, BOOLEAN when every value is a boolean, else
-/// VARCHAR, with arrays and objects as JSON text), then <c>config</c> as a MAP(VARCHAR, VARCHAR)
+/// VARCHAR, with arrays and objects as JSON text; DOUBLE when it is null in every run), then <c>config</c> as a MAP(VARCHAR, VARCHAR)
 /// (<c>config['weight_decay']</c>) and <c>summary</c> as JSON.</item>
 /// </list>
 /// <c>run</c> is the run directory's path below the directory given (<c>NAME</c>, or <c>SWEEP/NAME</c> one level deeper): the same
@@ -160,7 +160,8 @@ public sealed class RunsDatabase : IDisposable
                 };
                 types[key] = types.TryGetValue(key, out var seen) && seen != t ? ColumnType.Varchar : t;
             }
-        var columns = keys.Select(k => (Key: k, Type: types.GetValueOrDefault(k, ColumnType.Varchar))).ToList();
+        // A key that is null in every run (grok_step when none grokked) is numeric: most such fields are steps.
+        var columns = keys.Select(k => (Key: k, Type: types.GetValueOrDefault(k, ColumnType.Double))).ToList();
         string Sql(ColumnType t) => t switch { ColumnType.Double => "DOUBLE", ColumnType.Boolean => "BOOLEAN", _ => "VARCHAR" };
         Execute(duck, "CREATE TABLE runs_loaded (run VARCHAR NOT NULL, name VARCHAR NOT NULL, kind VARCHAR NOT NULL, status VARCHAR NOT NULL, created_utc VARCHAR NOT NULL, finished_utc VARCHAR, summary_json VARCHAR"
             + string.Concat(columns.Select(c => $", {Quote(c.Key)} {Sql(c.Type)}")) + ");");
@@ -212,7 +213,7 @@ public sealed class RunsDatabase : IDisposable
     /// message is one line.</exception>
     public QueryResult Query(string sql)
     {
-        ReadOnlyStatement.Check(sql);
+        ReadOnlyStatement.Check(duck, sql);
         try
         {
             using var cmd = duck.CreateCommand();
