@@ -121,9 +121,11 @@ public class CliTests
         (code, _, stderr) = CliRunner.Run(dir.Path, "export", runDir, "--csv");
         Assert.True(code == 0, stderr);
         var lines = File.ReadAllLines(Path.Combine(runDir, "metrics.csv"));
-        Assert.Equal("step,name,value,wall_time", lines[0]);
-        Assert.Contains(lines, l => l.StartsWith("30,eval/test_acc,"));
-        Assert.Contains(lines, l => l.StartsWith("1,moments/m_cap,"));
+        Assert.Equal("run,fingerprint,step,name,value,wall_time", lines[0]);
+        using (var store = RunReader.Open(runDir))   // every row names the run and the settings it ran with
+            Assert.All(lines.Skip(1), l => Assert.StartsWith($"short,{store.Config()["settings_sha256"]},", l));
+        Assert.Contains(lines, l => l.Contains(",30,eval/test_acc,"));
+        Assert.Contains(lines, l => l.Contains(",1,moments/m_cap,"));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(runDir, "metrics.csv")).Count(l => l.Contains(",eval/train_acc,")));
     }
 
