@@ -16,8 +16,7 @@ namespace PhaseScope.Monitoring;
 /// <param name="Num">Number of finite values (= Σ <see cref="Counts"/>).</param>
 /// <param name="Sum">Σ x over the finite values.</param>
 /// <param name="SumSquares">Σ x² over the finite values.</param>
-/// <param name="Limits">Right edges of the buckets, ascending.</param>
-/// <param name="Counts">Values per bucket.</param>
+/// <param name="Counts">Values per bucket (B = its length).</param>
 /// <param name="NonFinite">NaN and ±∞ values left out.</param>
 public sealed record TensorHistogram(
     [property: JsonPropertyName("tensor")] string Tensor,
@@ -26,10 +25,14 @@ public sealed record TensorHistogram(
     [property: JsonPropertyName("num")] double Num,
     [property: JsonPropertyName("sum")] double Sum,
     [property: JsonPropertyName("sum_squares")] double SumSquares,
-    [property: JsonPropertyName("limits")] double[] Limits,
     [property: JsonPropertyName("counts")] double[] Counts,
     [property: JsonPropertyName("non_finite")] long NonFinite)
 {
+    /// <summary>Right edges of the buckets, ascending: Min + (Max − Min)·(i + 1)/B, the last exactly Max (not stored: the run
+    /// store keeps only the counts).</summary>
+    [JsonIgnore]
+    public double[] Limits => Enumerable.Range(0, Counts.Length).Select(i => i == Counts.Length - 1 ? Max : Min + (Max - Min) * (i + 1) / Counts.Length).ToArray();
+
     /// <summary>Snapshot names the histogram probes write: one snapshot per kind and step, holding every tensor's histogram.</summary>
     public const string WeightsSnapshot = "histograms/weights", GradientsSnapshot = "histograms/gradients", UpdatesSnapshot = "histograms/updates";
 

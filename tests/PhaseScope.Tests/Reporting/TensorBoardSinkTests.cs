@@ -168,7 +168,7 @@ public class TensorBoardSinkTests
             path = sink.FilePath;
             sink.Timings = () => [new ProbeTiming("loss", 4, 0.002, false)];
             sink.Start(config);
-            var histogram = new TensorHistogram("layers.0.w", -1, 3, 5, 4, 12, [1, 3], [2, 3], 0);
+            var histogram = new TensorHistogram("layers.0.w", -1, 3, 5, 4, 12, [2, 3], 0);   // two buckets: right edges 1 and 3
             sink.Write(new MonitorSnapshot(10, TensorHistogram.GradientsSnapshot, "histograms", JsonSerializer.Serialize(new TensorHistogram.Set([histogram]))));
             sink.Write(new MonitorSnapshot(10, "moments/plane", "moments", "{}"));   // not a histogram: left to the run store
             sink.Write([new MetricRecord(10, "loss", 0.5)]);

@@ -83,12 +83,10 @@ public sealed class HistogramProbe : IProbe
         var sums = stack([x.sum(ScalarType.Float64), x.to_type(ScalarType.Float64).square().sum()]).cpu().data<double>().ToArray();
         double n = x.numel();
         if (lo == hi)   // one value: one bucket
-            return new TensorHistogram(name, lo, hi, n, sums[0], sums[1], [hi], [n], nonFinite);
+            return new TensorHistogram(name, lo, hi, n, sums[0], sums[1], [n], nonFinite);
         // bucket b = ⌊(x − lo)/(hi − lo)·B⌋, the maximum in the last bucket (TorchSharp's histc takes integer bounds)
         var index = x.to_type(ScalarType.Float64).sub(lo).div(hi - lo).mul(buckets).floor_().clamp_(0, buckets - 1).to_type(ScalarType.Int64);
         var counts = index.bincount(null, buckets).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-        var limits = new double[buckets];
-        for (int b = 0; b < buckets; b++) limits[b] = b == buckets - 1 ? hi : lo + (hi - lo) * (b + 1) / buckets;
-        return new TensorHistogram(name, lo, hi, n, sums[0], sums[1], limits, counts, nonFinite);
+        return new TensorHistogram(name, lo, hi, n, sums[0], sums[1], counts, nonFinite);
     }
 }
