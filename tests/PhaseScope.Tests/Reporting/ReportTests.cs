@@ -157,20 +157,20 @@ public class ReportTests
         using var group = reader.OpenRowGroupReader(0);
         var fields = reader.Schema.DataFields;
         Assert.Equal(["run", "fingerprint", "step", "name", "value", "wall_time"], fields.Select(f => f.Name));
-        var runs = new string[3];
+        var runs = new string?[3];
         var fingerprints = new string?[3];
         var steps = new long[3];
-        var names = new string[3];
+        var names = new string?[3];
         var values = new double[3];
         await group.ReadAsync(fields[0], runs.AsMemory());
         await group.ReadAsync(fields[1], fingerprints.AsMemory());
         await group.ReadAsync<long>(fields[2], steps);
         await group.ReadAsync(fields[3], names.AsMemory());
         await group.ReadAsync<double>(fields[4], values);
-        Assert.Equal(["pq", "pq", "pq"], runs);
-        Assert.Equal([null, null, null], fingerprints);   // a run without settings has no fingerprint
+        Assert.Equal(new string?[] { "pq", "pq", "pq" }, runs);
+        Assert.All(fingerprints, Assert.Null);   // a run without settings has no fingerprint
         Assert.Equal([1L, 1, 2], steps);
-        Assert.Equal(new[] { "loss", "grad_norm", "loss" }, names);
+        Assert.Equal(new string?[] { "loss", "grad_norm", "loss" }, names);
         Assert.Equal(2.5, values[0]);
         Assert.True(double.IsNaN(values[1]));
         Assert.Equal(double.PositiveInfinity, values[2]);
