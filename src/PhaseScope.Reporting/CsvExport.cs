@@ -1,10 +1,13 @@
-using System.Globalization;
 using System.Text;
 using PhaseScope.IO;
 
 namespace PhaseScope.Reporting;
 
-/// <summary>Writes a run's metrics (long form: step, name, value, wall_time) and events as CSV.</summary>
+/// <summary>
+/// Writes a run's metrics (long form: run, fingerprint, step, name, value, wall_time) and events (run, fingerprint, step,
+/// kind, source, message, wall_time) as CSV. Every row carries the run's name and settings fingerprint (empty when the run
+/// has none; <see cref="RunIdentity"/>), so the files of many runs can be concatenated; cells are written by <see cref="CsvCell"/>.
+/// </summary>
 public static class CsvExport
 {
     /// <summary>Writes <c>metrics.csv</c> and <c>events.csv</c> into <paramref name="outDirectory"/>; each file appears whole or not at all.</summary>
@@ -12,37 +15,23 @@ public static class CsvExport
     public static IReadOnlyList<string> Write(RunReader run, string outDirectory)
     {
         Directory.CreateDirectory(outDirectory);
+        var id = RunIdentity.Of(run);
+        string prefix = $"{CsvCell.Text(id.Name)},{CsvCell.Text(id.Fingerprint ?? "")}";
         var metricsPath = Path.Combine(outDirectory, "metrics.csv");
         var eventsPath = Path.Combine(outDirectory, "events.csv");
         AtomicWrite(metricsPath, w =>
         {
-            w.WriteLine("step,name,value,wall_time");
+            w.WriteLine("run,fingerprint,step,name,value,wall_time");
             foreach (var (m, wall) in run.Metrics())
-                w.WriteLine($"{m.Step},{Quote(m.Name)},{Number(m.Value)},{Number(wall)}");
+                w.WriteLine($"{prefix},{m.Step},{CsvCell.Text(m.Name)},{CsvCell.Number(m.Value)},{CsvCell.Number(wall)}");
         });
         AtomicWrite(eventsPath, w =>
         {
-            w.WriteLine("step,kind,source,message,wall_time");
+            w.WriteLine("run,fingerprint,step,kind,source,message,wall_time");
             foreach (var (e, wall) in run.Events())
-                w.WriteLine($"{e.Step},{Quote(e.Kind)},{Quote(e.Source)},{Quote(e.Message)},{Number(wall)}");
+                w.WriteLine($"{prefix},{e.Step},{CsvCell.Text(e.Kind)},{CsvCell.Text(e.Source)},{CsvCell.Text(e.Message)},{CsvCell.Number(wall)}");
         });
         return [metricsPath, eventsPath];
-    }
-
-    /// <summary>Round-trip formatting; NaN and ±∞ as <c>nan</c>, <c>inf</c>, <c>-inf</c> (what pandas reads).</summary>
-    static string Number(double v) =>
-        double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : v.ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// RFC 4180 quoting when needed, after neutralising spreadsheet formulas: a text cell that starts with <c>=</c>, <c>+</c>,
-    /// <c>-</c>, <c>@</c>, a tab or a carriage return is prefixed with <c>'</c> (OWASP's CSV-injection rule), so an event
-    /// message or metric name such as <c>=HYPERLINK(…)</c> is shown as text by Excel or LibreOffice, never run. Numbers
-    /// are written by <see cref="Number"/> and never prefixed.
-    /// </summary>
-    static string Quote(string s)
-    {
-        if (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r') s = "'" + s;
-        return s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
     }
 
     static void AtomicWrite(string path, Action<TextWriter> write) =>

@@ -3,15 +3,16 @@ using PhaseScope.Reporting;
 
 namespace PhaseScope.Cli.Commands;
 
-/// <summary><c>phasescope export RUN --csv|--parquet</c>: writes a run's metrics and events as files.</summary>
+/// <summary><c>phasescope export RUN --csv|--parquet</c>: writes a run's metrics and events as files whose rows name the run
+/// (<see cref="RunIdentity"/>), so many runs' exports concatenate.</summary>
 public static class ExportCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var run = new Argument<string>("RUN") { Description = "A run directory." };
-        var csv = new Option<bool>("--csv") { Description = "Write metrics.csv (step, name, value, wall_time) and events.csv." };
-        var parquet = new Option<bool>("--parquet") { Description = "Write metrics.parquet (step, name, value, wall_time) and events.parquet." };
+        var csv = new Option<bool>("--csv") { Description = "Write metrics.csv (run, fingerprint, step, name, value, wall_time) and events.csv." };
+        var parquet = new Option<bool>("--parquet") { Description = "Write metrics.parquet (run, fingerprint, step, name, value, wall_time) and events.parquet, with the run's name, fingerprint, config, settings and summary in the file metadata." };
         var outDir = new Option<string?>("--out") { Description = "Folder for the files (default: the run directory)." };
         var cmd = new Command("export", "Export a run's metrics and events.") { run, csv, parquet, outDir };
         cmd.SetAction(p =>

@@ -51,7 +51,7 @@ public static class ForgetCommand
         var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the strategy, seed and time)." };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
-        var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
+        var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files in RUN_DIR (scalars, histograms, hparams, the diagnosis; tensorboard --logdir names the run NAME)." };
         var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3 in each task: the learning rate follows p's band (the seed's bands; needs the consolidation probe, so not with --cheap-only)." };
         var controlAfter = new Option<int>("--control-after") { Description = "With --adaptive-lr or --early-stop: the controllers ignore the first N steps of each task (p is low before anything is learned).", DefaultValueFactory = _ => 0 };
         var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4 in each task: a task ends when p < 0.45, C_α falls or I < 0 over 10 consolidation readings (needs the consolidation probe)." };
@@ -126,7 +126,8 @@ public static class ForgetCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var tensorboard = settings.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
+            using var tensorboard = settings.TensorBoard ? TensorBoardSink.TryOpen(runDir, m => Console.Error.WriteLine($"phasescope: {m}")) : null;
+            tensorboard?.Start(Config(options, settings));
             var readings = new LatestReadings();
             var diagnosis = new DiagnosisSink(new RunDiagnosis(), e => monitor?.Emit(e));
             readings.Diagnosis = diagnosis.Diagnosis;
@@ -141,7 +142,10 @@ public static class ForgetCommand
                 result = TrainingView.Run(mode, title, options.TotalSteps(data), (onStep, onEval) =>
                     SplitMnistExperiment.Run(data, options, model =>
                     {
-                        monitor = new PhaseMonitor(model, probes, sinks) { EvaluationEvery = options.EvaluateEvery };
+                        monitor = new PhaseMonitor(model, tensorboard is null ? probes : [.. probes, HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()], sinks)
+                            { EvaluationEvery = options.EvaluateEvery };
+                        var watching = monitor;
+                        if (tensorboard is not null) tensorboard.Timings = () => watching.Timings;
                         return new ForgettingObserver
                         {
                             Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
@@ -154,7 +158,9 @@ public static class ForgetCommand
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, lastStep);
-                store.Complete("cancelled", CliJson.Serialize(new Dictionary<string, object?> { ["status"] = "cancelled", ["steps"] = lastStep, ["run_dir"] = runDir }));
+                var cancelled = CliJson.Serialize(new Dictionary<string, object?> { ["status"] = "cancelled", ["steps"] = lastStep, ["run_dir"] = runDir });
+                store.Complete("cancelled", cancelled);
+                tensorboard?.Complete(lastStep, "cancelled", cancelled, Config(options, settings));
                 Console.Error.WriteLine($"phasescope: cancelled after step {lastStep}; the run so far is in {runDir}.");
                 return ExitCodes.Cancelled;
             }
@@ -172,6 +178,7 @@ public static class ForgetCommand
             summary["monitor_seconds"] = monitor?.TotalSeconds;
             if (settings.Report) summary["report"] = Path.Combine(runDir, "report.html");
             store.Complete("completed", CliJson.Serialize(summary));
+            tensorboard?.Complete(result.Steps, "completed", CliJson.Serialize(summary), Config(options, settings));
             if (settings.Report) RunEpilogue.WriteReport(runDir);
             if (json) Console.WriteLine(CliJson.Serialize(summary));
             else Print(result, runDir);

@@ -56,7 +56,7 @@ public static class GrokCommand
         var momentsSnapshots = new Option<bool>("--moments-snapshots") { Description = "With the moments probe: also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report; on by default)." };
         var cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes (loss, norms, update size, distance from init): turn off the three families and weight spectra, which are on by default." };
         var moments = new Option<bool>("--moments") { Description = "Seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events (on by default; with --cheap-only, adds it)." };
-        var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write every metric to TensorBoard event files in RUN_DIR/tensorboard." };
+        var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files in RUN_DIR (scalars, histograms, hparams, the diagnosis; tensorboard --logdir names the run NAME)." };
         var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
         var multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
         var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
@@ -206,7 +206,7 @@ public static class GrokCommand
             store.Write(e);
             earlier.Add(e);
         }
-        if (s.TensorBoard) TensorBoardSink.ForgetAfter(Path.Combine(runDir, "tensorboard"), point.Step);
+        if (s.TensorBoard) TensorBoardSink.ForgetAfter(TensorBoardSink.DirectoryOf(runDir), point.Step);
         return Train(s, predictor, json, data, model, store, runDir, point, earlier, skipped, diagnosed);
     }
 
@@ -253,7 +253,8 @@ public static class GrokCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var tensorboard = s.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
+            using var tensorboard = s.TensorBoard ? TensorBoardSink.TryOpen(runDir, m => Console.Error.WriteLine($"phasescope: {m}")) : null;
+            tensorboard?.Start(s.ToConfig());
             var readings = new LatestReadings();
             PhaseMonitor? watching = null;
             var diagnosis = new DiagnosisSink(RunDiagnosis.Replay(diagnosedMetrics, earlierEvents, new RunDiagnosis { GrokThreshold = s.Trainer.GrokThreshold }),
@@ -275,8 +276,10 @@ public static class GrokCommand
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
             if (s.Llc is { } llcSettings) probes.Add(llcSettings.Probe(data.TrainCount, s.Trainer.Seed));
             if (data.TestGroups is not null) probes.Add(new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold));
+            if (tensorboard is not null) probes.AddRange([HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()]);
             using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
             watching = monitor;
+            if (tensorboard is not null) tensorboard.Timings = () => monitor.Timings;
             if (point is not null)
             {
                 if (point.HasMonitorState) monitor.LoadState(Path.Combine(store.CheckpointDirectory, point.MonitorFile), point.Step, earlierEvents);
@@ -302,6 +305,7 @@ public static class GrokCommand
             if (forecast?.Describe() is { } said) summary["grok_forecast"] = $"at step {forecast.Latest!.Value.Step}: {said}";
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
             store.Complete(status, CliJson.Serialize(summary));
+            tensorboard?.Complete(result.Steps, status, CliJson.Serialize(summary), s.ToConfig());
             if (s.Report) RunEpilogue.WriteReport(runDir);
             if (json) Console.WriteLine(CliJson.Serialize(summary));
             else PrintSummary(summary, monitor);

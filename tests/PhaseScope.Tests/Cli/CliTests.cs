@@ -104,7 +104,7 @@ public class CliTests
         Assert.InRange(o.GetProperty("final_test_acc").GetDouble(), 0, 1);
         var runDir = o.GetProperty("run_dir").GetString()!;
         Assert.Equal(Path.Combine(dir.Path, "short"), runDir);
-        Assert.Single(Directory.GetFiles(Path.Combine(runDir, "tensorboard"), "events.out.tfevents.*"));
+        Assert.Single(Directory.GetFiles(runDir, "events.out.tfevents.*"));   // in the run directory: TensorBoard names the run "short"
         // A checkpoint every 20 steps and at the end, each with its resume point (optimizer, probe state, manifest).
         Assert.Equal(new[] { 20, 30 }.SelectMany(s => new[] { $"step_{s:D7}.monitor.safetensors", $"step_{s:D7}.optimizer", $"step_{s:D7}.resume.json", $"step_{s:D7}.safetensors" }),
             Directory.GetFiles(Path.Combine(runDir, "checkpoints")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -121,9 +121,11 @@ public class CliTests
         (code, _, stderr) = CliRunner.Run(dir.Path, "export", runDir, "--csv");
         Assert.True(code == 0, stderr);
         var lines = File.ReadAllLines(Path.Combine(runDir, "metrics.csv"));
-        Assert.Equal("step,name,value,wall_time", lines[0]);
-        Assert.Contains(lines, l => l.StartsWith("30,eval/test_acc,"));
-        Assert.Contains(lines, l => l.StartsWith("1,moments/m_cap,"));
+        Assert.Equal("run,fingerprint,step,name,value,wall_time", lines[0]);
+        using (var store = RunReader.Open(runDir))   // every row names the run and the settings it ran with
+            Assert.All(lines.Skip(1), l => Assert.StartsWith($"short,{store.Config()["settings_sha256"]},", l));
+        Assert.Contains(lines, l => l.Contains(",30,eval/test_acc,"));
+        Assert.Contains(lines, l => l.Contains(",1,moments/m_cap,"));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(runDir, "metrics.csv")).Count(l => l.Contains(",eval/train_acc,")));
     }
 

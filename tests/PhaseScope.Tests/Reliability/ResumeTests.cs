@@ -133,11 +133,12 @@ public class ResumeTests
         Assert.Equal(Enumerable.Range(1, (int)point!.Step / 3).Select(i => 3L * i), lossSteps);
     }
 
-    /// <summary>Every TensorBoard scalar of a run, from all its event files, timings left out (as in <see cref="Contents"/>).</summary>
+    /// <summary>Every TensorBoard scalar of a run, from all its event files, timings and the end-of-run summary (wall times,
+    /// event counts) left out (as in <see cref="Contents"/>).</summary>
     static List<TensorBoardSinkTests.Scalar> TensorBoardScalars(string runDir) =>
-        Directory.GetFiles(Path.Combine(runDir, "tensorboard"), "events.out.tfevents.*")
+        Directory.GetFiles(PhaseScope.Reporting.TensorBoard.TensorBoardSink.DirectoryOf(runDir), "events.out.tfevents.*")
             .SelectMany(f => TensorBoardSinkTests.Parse(File.ReadAllBytes(f)).Scalars)
-            .Where(x => !x.Tag.StartsWith("monitor/", StringComparison.Ordinal)).ToList();
+            .Where(x => !x.Tag.StartsWith("monitor/", StringComparison.Ordinal) && !x.Tag.StartsWith("summary/", StringComparison.Ordinal)).ToList();
 
     static (Dictionary<(long, string), double> Metrics, List<string> Events) Contents(string runDir)
     {

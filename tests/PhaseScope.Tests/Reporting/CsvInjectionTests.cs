@@ -20,9 +20,24 @@ public class CsvInjectionTests
         using var reader = RunReader.Open(dir);
         CsvExport.Write(reader, tmp.Path);
         var metrics = File.ReadAllLines(Path.Combine(tmp.Path, "metrics.csv"));
-        Assert.StartsWith("1,'=cmd|' /C calc'!A0,-0.5,", metrics[1]);
-        Assert.StartsWith("1,loss,-2,", metrics[2]);
+        Assert.StartsWith("r,,1,'=cmd|' /C calc'!A0,-0.5,", metrics[1]);   // run r, no settings fingerprint
+        Assert.StartsWith("r,,1,loss,-2,", metrics[2]);
         var events = File.ReadAllLines(Path.Combine(tmp.Path, "events.csv"));
-        Assert.StartsWith("1,'+kind,'@source,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",", events[1]);
+        Assert.StartsWith("r,,1,'+kind,'@source,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",", events[1]);
+    }
+
+    [Fact]
+    public void AFormulaLikeRunNameOrFingerprintIsPrefixedToo()
+    {
+        using var tmp = new TempDirectory();
+        var dir = Path.Combine(tmp.Path, "r");
+        using (var store = RunStore.Create(dir, "=SUM(A1)", "grok", new Dictionary<string, string> { ["settings_sha256"] = "-1+2" }))
+        {
+            store.Write([new MetricRecord(1, "loss", 1)]);
+            store.Complete("completed", "{}");
+        }
+        using var reader = RunReader.Open(dir);
+        CsvExport.Write(reader, tmp.Path);
+        Assert.StartsWith("'=SUM(A1),'-1+2,1,loss,1,", File.ReadAllLines(Path.Combine(tmp.Path, "metrics.csv"))[1]);
     }
 }

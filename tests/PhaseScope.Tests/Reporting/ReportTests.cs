@@ -156,18 +156,27 @@ public class ReportTests
         await using var reader = await ParquetReader.CreateAsync(file);
         using var group = reader.OpenRowGroupReader(0);
         var fields = reader.Schema.DataFields;
-        Assert.Equal(["step", "name", "value", "wall_time"], fields.Select(f => f.Name));
+        Assert.Equal(["run", "fingerprint", "step", "name", "value", "wall_time"], fields.Select(f => f.Name));
+        var runs = new string?[3];
+        var fingerprints = new string?[3];
         var steps = new long[3];
-        var names = new string[3];
+        var names = new string?[3];
         var values = new double[3];
-        await group.ReadAsync<long>(fields[0], steps);
-        await group.ReadAsync(fields[1], names.AsMemory());
-        await group.ReadAsync<double>(fields[2], values);
+        await group.ReadAsync(fields[0], runs.AsMemory());
+        await group.ReadAsync(fields[1], fingerprints.AsMemory());
+        await group.ReadAsync<long>(fields[2], steps);
+        await group.ReadAsync(fields[3], names.AsMemory());
+        await group.ReadAsync<double>(fields[4], values);
+        Assert.Equal(new string?[] { "pq", "pq", "pq" }, runs);
+        Assert.All(fingerprints, Assert.Null);   // a run without settings has no fingerprint
         Assert.Equal([1L, 1, 2], steps);
-        Assert.Equal(new[] { "loss", "grad_norm", "loss" }, names);
+        Assert.Equal(new string?[] { "loss", "grad_norm", "loss" }, names);
         Assert.Equal(2.5, values[0]);
         Assert.True(double.IsNaN(values[1]));
         Assert.Equal(double.PositiveInfinity, values[2]);
+        Assert.Equal("pq", reader.CustomMetadata["phasescope.run"]);
+        Assert.Equal("{}", reader.CustomMetadata["phasescope.config"]);
+        Assert.False(reader.CustomMetadata.ContainsKey("phasescope.fingerprint"));
         Assert.True(File.Exists(Path.Combine(tmp.Path, "events.parquet")));
     }
 }
