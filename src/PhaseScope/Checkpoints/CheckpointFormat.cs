@@ -32,6 +32,9 @@ public static class CheckpointFormats
     /// <exception cref="CheckpointFormatException">None of them: the message says what the bytes look like.</exception>
     public static CheckpointFormat Detect(string path)
     {
+        if (Directory.Exists(path)) throw new CheckpointFormatException($"{path} is a directory; pass a checkpoint file.");
+        if (!File.Exists(path)) throw new CheckpointFormatException($"{path} does not exist; pass a checkpoint file.");
+        if (!RegularFile.Is(path)) throw new CheckpointFormatException($"{path} is not a regular file (a FIFO, socket or device); pass a checkpoint file.");
         Span<byte> head = stackalloc byte[16];
         long length;
         int read;
