@@ -27,6 +27,7 @@ root.Add(VerdictCommand.Create());
 root.Add(LlcCommand.Create());
 root.Add(EdgeTestsCommand.Create());
 root.Add(AblateCommand.Create());
+root.Add(AnalyzeCommand.Create());
 
 var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)
