@@ -85,7 +85,8 @@ x = torch.randn(32, 4)
 y = torch.randn(32, 3)
 sgd = torch.optim.SGD(net.parameters(), lr=0.05)
 names = [n for n, _ in net.named_parameters()]
-traj = {"steps": [], "param_norm": [], "dist_from_first": [], "update_norm": [], "parameters": names}
+traj = {"steps": [], "param_norm": [], "dist_from_first": [], "update_norm": [], "parameters": names, "window": 4, "sigma": {}}
+updates = []
 first = None
 previous = None
 rows = []
@@ -104,6 +105,11 @@ for step in range(0, 40):
         traj["param_norm"].append(flat.norm().item())
         traj["dist_from_first"].append((flat - first).norm().item())
         traj["update_norm"].append(None if previous is None else (flat - previous).norm().item())
+        if previous is not None:
+            updates.append(flat - previous)
+        if len(updates) >= 4:
+            # seed 001's spectrum of a window: the singular values of the 4 x P matrix of the last 4 updates
+            traj["sigma"][str(step)] = torch.linalg.svdvals(torch.stack(updates[-4:])).tolist()
         previous = flat.clone()
         samples = {n: [] for n in names}
         for i in range(4):
