@@ -240,7 +240,11 @@ public static class AnalyzeCommand
             foreach (var c in arrived.OrderBy(c => c.Step))
             {
                 if (analyzer.LastStep is long last && c.Step <= last) { Note(notes, $"{Path.GetFileName(c.Path)} left out: step {c.Step} arrived after step {last} was analysed"); continue; }
-                analyse(c);
+                try { analyse(c); }
+                catch (Exception e) when (e is CheckpointFormatException or ArgumentException)
+                {
+                    Note(notes, $"{Path.GetFileName(c.Path)} left out: {e.Message}");   // changed or replaced since it was found complete
+                }
                 lastNew.Restart();
             }
         }

@@ -107,6 +107,8 @@ public sealed class CheckpointAnalyzer : IDisposable
     /// Analyses the checkpoint <paramref name="checkpoint"/> of training step <paramref name="step"/> (after every earlier
     /// one), with the gradient file <paramref name="gradients"/> of the same step if there is one.
     /// </summary>
+    /// <remarks>A checkpoint holding NaN or ±Inf is not a point of the trajectory: it gives the event <c>non_finite_parameters</c>
+    /// and a note, and no metrics.</remarks>
     /// <exception cref="ArgumentException">The step does not follow the last one, or the checkpoint does not match the first (<see cref="Mismatch"/>).</exception>
     /// <exception cref="CheckpointFormatException">A file cannot be read.</exception>
     public void Add(long step, CheckpointFile checkpoint, CheckpointFile? gradients = null)
@@ -121,7 +123,16 @@ public sealed class CheckpointAnalyzer : IDisposable
             var loaded = checkpoint.LoadAll(expected!.Select(e => e.Name));
             var thetas = expected!.Select(e => loaded[e.Name]).ToList();
             var current = cat(thetas.Select(t => t.flatten().to_type(ScalarType.Float32)).ToArray());
-            if (!current.isfinite().all().item<bool>()) throw new ArgumentException($"Checkpoint {checkpoint.Index.Path} holds NaN or ±Inf; the run diverged before step {step}, or the file is corrupt.");
+            if (!current.isfinite().all().item<bool>())
+            {
+                // A diverged training's checkpoint: said as the monitor says a non-finite reading (the diagnosis marks the run
+                // unstable), and not used as a point of the trajectory.
+                var e = new MonitorEvent(step, "non_finite_parameters", "analyze", $"Checkpoint {Path.GetFileName(checkpoint.Index.Path)} holds NaN or ±Inf parameters; it is left out of the trajectory.");
+                foreach (var sink in sinks) sink.Write(e);
+                Note($"{checkpoint.Index.Path} holds NaN or ±Inf parameters (step {step}): left out");
+                LastStep = step;
+                return;
+            }
             records.Add(new(step, "param_norm", Norm(current)));
             if (first is not null) records.Add(new(step, "dist_from_init", Norm(current.sub(first))));
             if (previous is not null)

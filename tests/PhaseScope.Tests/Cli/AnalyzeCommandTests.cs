@@ -153,6 +153,29 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
+    public void ADivergedCheckpointIsAnEventNotAPointOfTheTrajectory()
+    {
+        using var tmp = new TempDirectory();
+        var dir = Directory.CreateDirectory(tmp.File("diverged")).FullName;
+        foreach (var step in new[] { 0, 5, 10 }) File.Copy(Path.Combine(Trajectory, $"step_{step}.pt"), Path.Combine(dir, $"step_{step}.pt"));
+        using (var scope = NewDisposeScope())
+        {
+            // step 15 from another framework's writer: safetensors, the same tensors, one weight NaN
+            var tensors = CheckpointFile.Load(Path.Combine(Trajectory, "step_15.pt"));
+            tensors["0.weight"][0, 0] = tensor(double.NaN, tensors["0.weight"].dtype);
+            Safetensors.Save(Path.Combine(dir, "step_15.safetensors"), tensors.Select(kv => (kv.Key, kv.Value)));
+        }
+        var (code, stdout, stderr) = CliRunner.Run(tmp.Path, "analyze", dir, "--out", tmp.File("runs"), "--window", "2", "--json", "--no-report");
+        Assert.True(code == 0, stderr);
+        using var s = JsonDocument.Parse(stdout);
+        Assert.Equal(3, s.RootElement.GetProperty("checkpoints").GetInt32());
+        Assert.Equal("unstable", s.RootElement.GetProperty("phase").GetString());
+        using var reader = RunReader.Open(Path.Combine(tmp.File("runs"), "diverged"));
+        Assert.Contains(reader.Events(), e => e.Event.Kind == "non_finite_parameters" && e.Event.Step == 15);
+        Assert.Equal([0L, 5, 10], reader.Series("param_norm").Select(x => x.Step));
+    }
+
+    [Fact]
     public void FollowAddsEachCheckpointOnceItIsComplete()
     {
         using var tmp = new TempDirectory();
