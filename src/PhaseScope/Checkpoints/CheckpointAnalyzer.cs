@@ -90,7 +90,7 @@ public sealed class CheckpointAnalyzer : IDisposable
         if (buffers.Count > 0) candidates = floating.Where(e => !BufferNames.IsBuffer(e.Name)).ToList();
         int[] picked;
         try { picked = new TensorSelection(options.Tensors).Select(candidates.Select(e => e.Name).ToArray()); }
-        catch (ArgumentException e) { return $"{index.Path}: {e.Message}"; }
+        catch (ArgumentException e) { return $"{index.Path}: {e.Message.TrimEnd('.')}"; }
         var chosen = picked.Select(i => candidates[i]).ToArray();
         if (chosen.Sum(e => e.Elements) < 1) return $"the selected tensors of {index.Path} hold no elements";
         if (dryRun) return null;
