@@ -139,8 +139,11 @@ internal sealed class TorchPickle : IDisposable
             foreach (var (k, v) in offsets) result.legacyOffsets[k] = v;
             return result;
         }
+        // The pickle is untrusted input parsed by a third-party reader: whatever it throws on a malformed stream (a cast,
+        // a missing key, an opcode's length claiming more memory than exists) is this file's fault, said as such.
         catch (Exception e) when (e is PickleException or InvalidDataException or EndOfStreamException or InvalidCastException or IOException or OverflowException
-                                    or FormatException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException or NullReferenceException or UnauthorizedAccessException)
+                                    or FormatException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException or NullReferenceException
+                                    or UnauthorizedAccessException or OutOfMemoryException)
         {
             zip?.Dispose();
             fs?.Dispose();
