@@ -28,6 +28,7 @@ root.Add(LlcCommand.Create());
 root.Add(EdgeTestsCommand.Create());
 root.Add(AblateCommand.Create());
 root.Add(QueryCommand.Create());
+root.Add(AnalyzeCommand.Create());
 
 var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)

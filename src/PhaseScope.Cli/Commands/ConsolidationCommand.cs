@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope consolidation --grads G.safetensors [--json]</c>: seed 003's C_α, p, signal, noise and Hill
-/// tail index from gradient samples written elsewhere (e.g. by PyTorch). Every tensor in the file has a
+/// <c>phasescope consolidation --grads G [--json]</c>: seed 003's C_α, p, signal, noise and Hill
+/// tail index from gradient samples written elsewhere (safetensors, or a PyTorch .pt/.pth dict of tensors,
+/// <see cref="CheckpointFile"/>). Every floating-point tensor in the file (integer ones are skipped with a note) has a
 /// leading sample dimension n (n gradient samples of that tensor, all tensors from the same n samples).
 /// The tail index is taken on the mean gradient ḡ, the gradient at θ that the samples estimate
 /// (the probe uses the step's gradient, which is the same thing for micro-batches). The science is
@@ -21,12 +22,12 @@ public static class ConsolidationCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var grads = new Option<string>("--grads") { Description = "A .safetensors file; every tensor has shape [n, ...] (n gradient samples).", Required = true };
+        var grads = new Option<string>("--grads") { Description = "A checkpoint (.safetensors, or a PyTorch .pt/.pth dict of tensors); every floating-point tensor has shape [n, ...] (n gradient samples).", Required = true };
         var tailK = new Option<int>("--tail-k") { Description = "Order statistics of the Hill estimator (seed 003 §11.5: 100).", DefaultValueFactory = _ => 100 };
         var batchSize = new Option<int?>("--batch-size") { Description = "Examples behind one sample; with --at-batch-size, rescales the noise." };
         var atBatch = new Option<int?>("--at-batch-size") { Description = "Also report C_α with the noise rescaled to gradients of this batch size (needs --batch-size)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
-        var cmd = new Command("consolidation", "Seed 003's consolidation ratio C_α, p and tail index from gradient samples in a safetensors file.")
+        var cmd = new Command("consolidation", "Seed 003's consolidation ratio C_α, p and tail index from gradient samples in a checkpoint (safetensors or PyTorch).")
         {
             grads, tailK, batchSize, atBatch, json,
         };
@@ -36,31 +37,32 @@ public static class ConsolidationCommand
 
     static int Run(string path, int tailK, int? batchSize, int? atBatch, bool json)
     {
-        if (!File.Exists(path)) throw new UsageException($"--grads {path} does not exist; pass a .safetensors file of gradient samples.");
+        if (!File.Exists(path)) throw new UsageException($"--grads {path} does not exist; pass a checkpoint (.safetensors, .pt) of gradient samples.");
         if (tailK < 1) throw new UsageException($"--tail-k must be at least 1 (got {tailK}).");
         if (batchSize is < 1 || atBatch is < 1) throw new UsageException("--batch-size and --at-batch-size must be positive.");
         if (atBatch is not null && batchSize is null) throw new UsageException("--at-batch-size needs --batch-size (the examples behind one sample in the file).");
-        var header = SafetensorsHeader.Read(path);
-        if (header.Entries.Count == 0) throw new UsageException($"{path} holds no tensors.");
+        var index = CheckpointInput.Index(path, "--grads");
+        var (entries, skipped) = CheckpointFile.FloatingPoint(index);
+        if (index.Entries.Count == 0) throw new UsageException($"{path} holds no tensors.");
+        if (entries.Count == 0) throw new UsageException($"{path} holds no floating-point tensors ({skipped}); gradient samples are F16, BF16, F32 or F64.");
         long? n = null;
         string? first = null;
-        foreach (var e in header.Entries)
+        foreach (var e in entries)
         {
             if (e.Shape.Length < 1)
                 throw new UsageException($"Tensor '{e.Name}' in {path} is a scalar; every tensor needs a leading sample dimension n (shape [n, ...]).");
             if (n is null) { n = e.Shape[0]; first = e.Name; }
             else if (e.Shape[0] != n)
                 throw new UsageException($"Tensor '{e.Name}' in {path} has {e.Shape[0]} samples but '{first}' has {n}; all tensors must come from the same n samples.");
-            if (!SafetensorsDType.IsFloatingPoint(e.DType))
-                throw new UsageException($"Tensor '{e.Name}' in {path} has dtype {e.DType}; gradients must be floating point (F16, BF16, F32, F64).");
         }
         if (n < 2) throw new UsageException($"The tensors in {path} hold {n} gradient sample(s); C_α needs at least 2 (the covariance of one sample is undefined).");
+        if (skipped is not null) Console.Error.WriteLine($"phasescope: {path}: {skipped}");
 
         Runtime.TorchRuntime.Initialize();
-        var tensors = Safetensors.Load(path);
+        var names = entries.Select(e => e.Name).ToArray();
+        var tensors = CheckpointInput.Guard(() => CheckpointFile.Load(path, names));
         try
         {
-            var names = header.Entries.Select(e => e.Name).ToArray();
             ConsolidationAnalysis analysis;
             try { analysis = ConsolidationAnalysis.OfSamples(names.Select(k => (k, tensors[k])).ToList(), batchSize ?? 0, tailK); }
             catch (ArgumentException e) when (e.ParamName is { } name && names.Contains(name))

@@ -6,43 +6,48 @@ using static TorchSharp.torch;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope inspect FILE.safetensors</c>: validates a checkpoint (PhaseScope's or PyTorch's) and
-/// lists its tensors with dtype, shape and L2 norm.
+/// <c>phasescope inspect FILE</c>: validates a checkpoint — safetensors, or a PyTorch <c>.pt</c>/<c>.pth</c> state dict
+/// (<c>torch.save</c>, zip or legacy format; the format is read from the content, <see cref="CheckpointFile"/>) — and lists
+/// its tensors with dtype, shape and L2 norm, one tensor in memory at a time, then its format, where the state dict was found
+/// (a training checkpoint's key) and its metadata.
 /// </summary>
 public static class InspectCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A .safetensors checkpoint." };
-        var cmd = new Command("inspect", "Validate a safetensors checkpoint and list its tensors.") { file };
-        cmd.SetAction(p =>
-        {
-            var path = p.GetValue(file)!;
-            if (Directory.Exists(path)) throw new UsageException($"{path} is a directory; pass a .safetensors file.");
-            if (!File.Exists(path)) throw new UsageException($"{path} does not exist; pass a .safetensors file.");
-            var header = SafetensorsHeader.Read(path);
-            Runtime.TorchRuntime.Initialize();
-            using var fs = SafetensorsHeader.OpenRead(path);
-            var table = new Table().AddColumns("tensor", "dtype", "shape", "elements", "L2 norm");
-            foreach (var e in header.Entries)   // one tensor in memory at a time
-            {
-                long elements = e.Shape.Aggregate(1L, (a, b) => a * b);
-                string norm;
-                if (e.End - e.Begin > Safetensors.MaxTensorBytes) norm = $"(not read: {e.End - e.Begin:N0} bytes > 2 GiB)";
-                else
-                {
-                    using var raw = Safetensors.LoadTensor(fs, header, e, path);
-                    using var t = raw.to_type(ScalarType.Float64);
-                    norm = elements == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6");
-                }
-                table.AddRow(Markup.Escape(Printable(e.Name)), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), elements.ToString(), Markup.Escape(norm));
-            }
-            AnsiConsole.Write(table);
-            foreach (var (k, v) in header.Metadata) Console.WriteLine($"metadata {Printable(k)} = {Printable(v)}");
-            return ExitCodes.Ok;
-        });
+        var file = new Argument<string>("FILE") { Description = "A checkpoint: .safetensors, or a PyTorch .pt/.pth state dict." };
+        var cmd = new Command("inspect", "Validate a checkpoint (safetensors or PyTorch .pt/.pth) and list its tensors.") { file };
+        cmd.SetAction(p => CheckpointInput.Guard(() => Run(p.GetValue(file)!)));
         return cmd;
+    }
+
+    static int Run(string path)
+    {
+        if (Directory.Exists(path)) throw new UsageException($"{path} is a directory; pass a checkpoint file (.safetensors, .pt, .pth).");
+        if (!File.Exists(path)) throw new UsageException($"{path} does not exist; pass a checkpoint file (.safetensors, .pt, .pth).");
+        using var checkpoint = CheckpointInput.Open(path, "FILE");
+        var index = checkpoint.Index;
+        Runtime.TorchRuntime.Initialize();
+        var table = new Table().AddColumns("tensor", "dtype", "shape", "elements", "L2 norm");
+        foreach (var e in index.Entries)   // one tensor in memory at a time
+        {
+            long elements = e.Elements;
+            string norm;
+            if (e.Bytes > Safetensors.MaxTensorBytes) norm = $"(not read: {e.Bytes:N0} bytes > 2 GiB)";
+            else
+            {
+                using var raw = checkpoint.Load(e.Name);
+                using var t = raw.to_type(ScalarType.Float64);
+                norm = elements == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+            }
+            table.AddRow(Markup.Escape(Printable(e.Name)), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), elements.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(norm));
+        }
+        AnsiConsole.Write(table);
+        Console.WriteLine($"format {index.Format.Name()}");
+        if (index.Note is not null) Console.WriteLine($"note {Printable(index.Note)}");
+        foreach (var (k, v) in index.Metadata) Console.WriteLine($"metadata {Printable(k)} = {Printable(v)}");
+        return ExitCodes.Ok;
     }
 
     /// <summary>Control characters (an ANSI escape in <c>__metadata__</c> would restyle or clear the terminal) shown as <c>\uXXXX</c>.</summary>

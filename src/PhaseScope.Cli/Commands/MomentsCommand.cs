@@ -10,9 +10,10 @@ using static TorchSharp.torch;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope moments --params P.safetensors [--grads G.safetensors] [--tensors REGEX] [--orders 0:64:33] [--json]</c>:
-/// seed 000's observables of a checkpoint written anywhere (PyTorch's safetensors included), over the selected
-/// tensors together (global values merged from per-tensor partials). Parameters alone give β, R*, m, log M(k),
+/// <c>phasescope moments --params P [--grads G] [--tensors REGEX] [--orders 0:64:33] [--json]</c>:
+/// seed 000's observables of a checkpoint written anywhere (safetensors or a PyTorch .pt/.pth state dict,
+/// <see cref="CheckpointFile"/>), over the selected floating-point tensors together (integer tensors and, by default,
+/// normalisation buffers are left out with a note on stderr) (global values merged from per-tensor partials). Parameters alone give β, R*, m, log M(k),
 /// the residual Δ(k) and its bi-exponential fit; with gradients (tensors matched by name, same shapes) also
 /// β_g, R*_g, m_g, log G(l), the coupling surface C(k, l), m∩, d₀, Q̂_α, the phase, the bounds of Thm 4.3 and 4.8,
 /// the limits of Thm 4.6, Thm 4.9's identity and appendix C's gradient regularity. The science is
@@ -23,8 +24,8 @@ public static class MomentsCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var parameters = new Option<string>("--params") { Description = "A .safetensors file of parameters θ.", Required = true };
-        var grads = new Option<string?>("--grads") { Description = "A .safetensors file of gradients g with the same tensor names and shapes." };
+        var parameters = new Option<string>("--params") { Description = "A checkpoint of parameters θ: .safetensors or a PyTorch .pt/.pth state dict.", Required = true };
+        var grads = new Option<string?>("--grads") { Description = "A checkpoint (.safetensors, .pt, .pth) of gradients g with the same tensor names and shapes." };
         var tensors = new Option<string?>("--tensors") { Description = "Regular expression on tensor names ('all' = every floating-point tensor, the default)." };
         var orders = new Option<string>("--orders") { Description = "Order grid START:STOP:COUNT (COUNT evenly spaced orders, both ends included) for k and l.", DefaultValueFactory = _ => "0:64:33" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
@@ -75,32 +76,36 @@ public static class MomentsCommand
         catch (ArgumentException e) { throw new UsageException($"--tensors: {e.Message}"); }
 
         // Every header is checked before a tensor is read.
-        var header = SafetensorsHeader.Read(paramsPath);
-        var floating = header.Entries.Where(e => SafetensorsDType.IsFloatingPoint(e.DType)).ToArray();
+        var notes = new List<string>();
+        var header = CheckpointInput.Index(paramsPath, "--params");
+        var floating = CheckpointInput.ParameterEntries(header, pattern, notes);
         int[] picked;
         try { picked = selection.Select(floating.Select(e => e.Name).ToArray()); }
         catch (ArgumentException e) { throw new UsageException($"--tensors in {paramsPath}: {e.Message}"); }
         var chosen = picked.Select(i => floating[i]).ToArray();
-        if (chosen.Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b)) < 1) throw new UsageException($"The selected tensors of {paramsPath} hold no elements.");
+        if (chosen.Sum(e => e.Elements) < 1) throw new UsageException($"The selected tensors of {paramsPath} hold no elements.");
         if (gradsPath is not null)
         {
-            var g = SafetensorsHeader.Read(gradsPath).Entries.ToDictionary(e => e.Name);
+            var g = CheckpointInput.Index(gradsPath, "--grads");
             foreach (var e in chosen)
             {
-                if (!g.TryGetValue(e.Name, out var other))
-                    throw new UsageException($"--grads {gradsPath} has no tensor '{e.Name}' (in --params); gradients are matched to parameters by name.");
+                var other = g.Find(e.Name)
+                    ?? throw new UsageException($"--grads {gradsPath} has no tensor '{e.Name}' (in --params); gradients are matched to parameters by name.");
                 if (!other.Shape.SequenceEqual(e.Shape))
                     throw new UsageException($"Tensor '{e.Name}' has shape [{string.Join(", ", e.Shape)}] in --params but [{string.Join(", ", other.Shape)}] in --grads.");
-                if (!SafetensorsDType.IsFloatingPoint(other.DType))
+                if (!other.IsFloatingPoint)
                     throw new UsageException($"Tensor '{e.Name}' in --grads has dtype {other.DType}; gradients must be floating point.");
             }
         }
+        foreach (var n in notes) Console.Error.WriteLine($"phasescope: {n}");
 
         Runtime.TorchRuntime.Initialize();
-        var thetaAll = Safetensors.Load(paramsPath);
-        var gradAll = gradsPath is null ? null : Safetensors.Load(gradsPath);
+        var names = chosen.Select(e => e.Name).ToList();
+        var thetaAll = CheckpointInput.Guard(() => CheckpointFile.Load(paramsPath, names));
+        Dictionary<string, Tensor>? gradAll = null;
         try
         {
+            gradAll = gradsPath is null ? null : CheckpointInput.Guard(() => CheckpointFile.Load(gradsPath, names));
             var result = Format(chosen.Select(e => (e.Name, thetaAll[e.Name], gradAll?[e.Name])).ToList(), orders, plane);
             if (json) Console.WriteLine(CliJson.Serialize(result));
             else Print(result, paramsPath);
