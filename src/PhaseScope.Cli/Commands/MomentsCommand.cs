@@ -76,7 +76,8 @@ public static class MomentsCommand
 
         // Every header is checked before a tensor is read.
         var header = SafetensorsHeader.Read(paramsPath);
-        var floating = header.Entries.Where(e => SafetensorsDType.IsFloatingPoint(e.DType)).ToArray();
+        var floating = ParameterTensors.Select(header.Entries.Select(e => (e.Name, e.DType)).ToList(), out var skipped).Select(i => header.Entries[i]).ToArray();
+        foreach (var note in skipped) Console.Error.WriteLine($"phasescope: {paramsPath}: {note}.");
         int[] picked;
         try { picked = selection.Select(floating.Select(e => e.Name).ToArray()); }
         catch (ArgumentException e) { throw new UsageException($"--tensors in {paramsPath}: {e.Message}"); }

@@ -46,11 +46,13 @@ public static class SpectralCommand
 
         // Validate every header before any tensor is read: same names, shapes and floating dtypes everywhere.
         var first = SafetensorsHeader.Read(files[0]);
-        var names = first.Entries.Select(e => e.Name).ToArray();
+        var candidates = ParameterTensors.Select(first.Entries.Select(e => (e.Name, e.DType)).ToList(), out var skipped).Select(i => first.Entries[i]).ToArray();
+        foreach (var note in skipped) Console.Error.WriteLine($"phasescope: {files[0]}: {note}.");
+        var names = candidates.Select(e => e.Name).ToArray();
         int[] picked;
         try { picked = selection.Select(names); }
         catch (ArgumentException e) { throw new UsageException($"--tensors in {files[0]}: {e.Message}"); }
-        var expected = picked.Select(i => first.Entries[i]).ToArray();
+        var expected = picked.Select(i => candidates[i]).ToArray();
         foreach (var f in files)   // the first file too: its own names and shapes match trivially, its dtypes are checked
         {
             var h = (f == files[0] ? first : SafetensorsHeader.Read(f)).Entries.ToDictionary(e => e.Name);
