@@ -41,11 +41,11 @@ public static class NativeBackend
     }
 
     /// <summary>
-    /// <see cref="Missing"/> of this application's <see cref="SearchDirectories"/>, unless the system's loader finds libtorch
-    /// on its own (a libtorch installed outside the application, e.g. on <c>LD_LIBRARY_PATH</c>).
+    /// <see cref="Missing"/> of this application's <see cref="SearchDirectories"/>. A libtorch elsewhere on the system
+    /// does not count: TorchSharp loads the one of its backend package (a distribution's libtorch, e.g. Debian's
+    /// python3-torch 1.13 in /lib, is another version whose symbols the shim does not find).
     /// </summary>
-    public static string? MissingHere() =>
-        Missing(SearchDirectories()) is { } missing && !LibTorchFiles.Any(f => NativeLibrary.TryLoad(f, out _)) ? missing : null;
+    public static string? MissingHere() => Missing(SearchDirectories());
 
     /// <summary>Where the .NET host and TorchSharp look for native libraries, in their order: the host's native search
     /// directories, then TorchSharp's and the application's folders and their <c>runtimes/RID/native</c>.</summary>

@@ -73,14 +73,14 @@ public class ExampleTests
     public void TransformerWithMultiheadAttentionGetsItsQkvSplit()
     {
         using var dir = new TempDirectory();
-        var (code, stdout, stderr) = ExampleRunner.Run(dir.Path, "Transformer", "10");
+        var (code, stdout, stderr) = ExampleRunner.Run(dir.Path, "Transformer", "100");
         Assert.True(code == 0, stderr);
         var run = Path.Combine(dir.Path, "runs", "transformer");
         var info = Completed(run, out _);
         DiagnosisIsStored(stdout, info);
         using var reader = RunReader.Open(run);
         var names = reader.MetricNames();
-        // the evaluation at step 10 runs the weight spectra: q, k, v of the packed in_proj_weight one by one, and the
+        // the weight spectra run at steps that are multiples of EvaluateEvery (100): q, k, v of the packed in_proj_weight one by one, and the
         // attention operator W_Qᵀ W_K of the block named "attention"
         foreach (var projection in new[] { "q_proj", "k_proj", "v_proj" })
             Assert.Contains($"weights/attention.{projection}.weight/sigma_1", names);
