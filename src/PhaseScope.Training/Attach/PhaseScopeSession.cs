@@ -247,10 +247,16 @@ public sealed class PhaseScopeSession : IDisposable
 
     static double? Finite(double? v) => v is double x && double.IsFinite(x) ? x : null;
 
-    /// <summary>Completes an unfinished run as <c>cancelled</c> (with its report), else releases nothing more.</summary>
+    /// <summary>Completes an unfinished run as <c>cancelled</c> (with its report). Never throws for the run's own files: a
+    /// session disposed while the loop's exception unwinds must not replace that exception; a run whose store cannot be
+    /// completed then reads <c>running</c>. Call <see cref="Finish"/> with <c>failed</c> in the loop's handler to record a failure.</summary>
     public void Dispose()
     {
-        if (!finished) Finish("cancelled");
+        if (finished) return;
+        try { Finish("cancelled"); }
+        catch (Exception e) when (e is RunStoreException or IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException)
+        {
+        }
     }
 }
 
