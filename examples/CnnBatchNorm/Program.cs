@@ -1,4 +1,5 @@
 // region: library-cnn
+using System.Globalization;
 using PhaseScope.Monitoring;
 using PhaseScope.Runtime;
 using PhaseScope.Training;
@@ -6,7 +7,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 TorchRuntime.Initialize();
-int steps = args.Length > 0 ? int.Parse(args[0]) : 1000, batch = 64;
+int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000, batch = 64;
 manual_seed(0);
 var random = new Random(0);
 

@@ -10,7 +10,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 TorchRuntime.Initialize();
-int steps = args.Length > 0 ? int.Parse(args[0]) : 200;
+int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 manual_seed(0);
 var x = randn(64, 20);
 var y = randint(4, [64]);   // labels without a rule: the micro-batches' gradients disagree, p is low

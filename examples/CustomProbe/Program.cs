@@ -7,7 +7,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 TorchRuntime.Initialize();
-int steps = args.Length > 0 ? int.Parse(args[0]) : 300;
+int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
 manual_seed(0);
 var x = randn(128, 8);
 var y = x.sum(1, keepdim: true);

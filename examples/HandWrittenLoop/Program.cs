@@ -1,4 +1,5 @@
 // region: library-hand-written
+using System.Globalization;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
 using PhaseScope.Reporting;
@@ -7,7 +8,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 TorchRuntime.Initialize();   // once, before the first torch call
-int steps = args.Length > 0 ? int.Parse(args[0]) : 500;
+int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
 manual_seed(0);
 var x = randn(256, 16);
 var y = x.matmul(randn(16, 1)).tanh();   // a smooth target to regress

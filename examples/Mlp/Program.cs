@@ -1,4 +1,5 @@
 // region: readme
+using System.Globalization;
 using PhaseScope.Monitoring;
 using PhaseScope.Runtime;
 using PhaseScope.Training;
@@ -6,7 +7,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 TorchRuntime.Initialize();   // first: finds TorchSharp-cpu's libtorch before any torch call, or says what to add
-int steps = args.Length > 0 ? int.Parse(args[0]) : 3000, p = 23;
+int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3000, p = 23;
 manual_seed(0);
 
 // a + b mod p from one-hot [a | b]; half of the p² pairs train, half test

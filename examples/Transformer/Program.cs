@@ -1,4 +1,5 @@
 // region: library-transformer
+using System.Globalization;
 using PhaseScope.Monitoring;
 using PhaseScope.Runtime;
 using PhaseScope.Training;
@@ -7,7 +8,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 TorchRuntime.Initialize();
-int steps = args.Length > 0 ? int.Parse(args[0]) : 3000, p = 23;
+int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3000, p = 23;
 manual_seed(0);
 
 // a + b mod p as a sequence of two tokens [a, b]; half of the p² pairs train, half test
