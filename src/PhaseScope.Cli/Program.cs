@@ -10,7 +10,7 @@ using PhaseScope.Training.Tasks;
 // Redirected output (CI, pipes, files) has no terminal width; do not wrap tables at 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
 
-var root = new RootCommand("PhaseScope: watch neural-network training for phase transitions (grokking, plateaus, forgetting, divergence).");
+var root = new RootCommand("PhaseScope: watch neural-network training for phase transitions (grokking, plateaus, forgetting, divergence).") { HelpName = "phasescope" };
 root.Add(GrokCommand.Create());
 root.Add(RunsCommand.Create());
 root.Add(ExportCommand.Create());

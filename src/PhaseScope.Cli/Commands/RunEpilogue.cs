@@ -1,20 +1,13 @@
-using System.Text.Json;
 using PhaseScope.Monitoring;
 using PhaseScope.Reporting;
-using PhaseScope.Reporting.Html;
 
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>What every training command does once its run ends: the monitor's cost into the store, the report, or the failure.</summary>
 public static class RunEpilogue
 {
-    /// <summary>Stores each probe's total seconds and calls as <c>monitor/seconds/NAME</c> and <c>monitor/calls/NAME</c> at <paramref name="step"/>.</summary>
-    public static void WriteTimings(RunStore store, PhaseMonitor monitor, long step) =>
-        store.Write(monitor.Timings.SelectMany(t => new[]
-        {
-            new MetricRecord(step, $"monitor/seconds/{t.Name}", t.TotalSeconds),
-            new MetricRecord(step, $"monitor/calls/{t.Name}", t.Calls),
-        }).ToList());
+    /// <summary>Stores each probe's total seconds and calls (<see cref="RunFinish.WriteTimings"/>).</summary>
+    public static void WriteTimings(RunStore store, PhaseMonitor monitor, long step) => RunFinish.WriteTimings(store, monitor, step);
 
     /// <summary>
     /// Marks the run failed with the error in its summary, says so on stderr in one line plus what to do, and returns the
@@ -70,13 +63,7 @@ public static class RunEpilogue
     /// </summary>
     public static void WriteReport(string runDir)
     {
-        try
-        {
-            RunReport.Write(runDir, Path.Combine(runDir, "report.html"));
-        }
-        catch (Exception e) when (e is RunStoreException or IOException or UnauthorizedAccessException or InvalidOperationException or JsonException)
-        {
-            Console.Error.WriteLine($"phasescope: the run is stored but its report could not be written ({e.Message}); try 'phasescope report {runDir}'.");
-        }
+        if (RunFinish.TryWriteReport(runDir) is { } problem)
+            Console.Error.WriteLine($"phasescope: the run is stored but its report could not be written ({problem}); try 'phasescope report {runDir}'.");
     }
 }

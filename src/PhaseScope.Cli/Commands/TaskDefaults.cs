@@ -48,12 +48,7 @@ public sealed record TaskDefaults(int Layers, int DModel, int Heads, int DFf, do
 
     /// <summary>The largest k in 8…2 that divides a batch of <paramref name="batch"/> (null: none does): the micro-batch count
     /// of a consolidation probe that is on by default (<c>grok</c>'s when 8 does not divide its batch, <c>forget</c>'s).</summary>
-    public static int? DividingMicroBatches(long batch)
-    {
-        for (int k = 8; k >= 2; k--)
-            if (batch % k == 0) return k;
-        return null;
-    }
+    public static int? DividingMicroBatches(long batch) => PhaseScope.Monitoring.Probes.ConsolidationOptions.DividingMicroBatches(batch);
 
     /// <summary>Throws <see cref="UsageException"/> naming the known tasks.</summary>
     public static void Check(string task)

@@ -41,9 +41,15 @@ public sealed class PhaseMonitor : IDisposable
     /// the module, and the probes that keep per-parameter state are attached again (<see cref="IAttachableProbe"/>).
     /// </remarks>
     public PhaseMonitor(nn.Module module, IEnumerable<IProbe> probes, IEnumerable<IMonitorSink>? sinks = null)
-        : this(WatchedSet.Trainable(module), probes, sinks)
+        : this(TrainableOnceInitialized(module), probes, sinks)
     {
         this.module = module;
+    }
+
+    static List<NamedParameter> TrainableOnceInitialized(nn.Module module)
+    {
+        TorchRuntime.Initialize();   // before the first native call of the monitor's own
+        return WatchedSet.Trainable(module);
     }
 
     /// <summary>Creates a monitor over explicit named parameters.</summary>
@@ -123,6 +129,9 @@ public sealed class PhaseMonitor : IDisposable
 
     /// <summary>The watched parameters.</summary>
     public IReadOnlyList<NamedParameter> Parameters => parameters;
+
+    /// <summary>The last step the monitor was called at (0 before the first call).</summary>
+    public long CurrentStep => currentStep;
 
     /// <summary>Keeps the monitor within a share of training time by stretching probe intervals (null: base schedules).</summary>
     public MonitorBudget? Budget

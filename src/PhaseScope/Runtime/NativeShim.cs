@@ -36,10 +36,7 @@ public static class NativeShim
     public static NativeShimReport EnsureLoadable()
     {
         if (!OperatingSystem.IsLinux()) return new NativeShimReport(null, null, "none needed", []);
-        var shim = Locate() ?? throw new PhaseScopeRuntimeException(
-            $"TorchSharp's native library {ShimFile} was not found in the application's output " +
-            $"({string.Join(", ", CandidateDirectories())}). Reference the TorchSharp-cpu package " +
-            "(or TorchSharp-cuda-linux) from the application project and rebuild.");
+        var shim = Locate() ?? throw new PhaseScopeRuntimeException(NativeBackend.Missing([])!);
         var libstdcxx = LibStdCxx.ResolvedPath() ?? throw new PhaseScopeRuntimeException(
             $"{LibStdCxxSoname} could not be loaded. Install the system C++ runtime (Debian/Ubuntu: apt-get install libstdc++6).");
         return EnsureLoadable(shim, libstdcxx);
@@ -107,22 +104,6 @@ public static class NativeShim
         }
     }
 
-    /// <summary>Where the .NET host and TorchSharp look for the shim, in their order.</summary>
-    static IEnumerable<string> CandidateDirectories()
-    {
-        var dirs = new List<string>();
-        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirs)
-            dirs.AddRange(searchDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
-        var torchDir = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location);
-        foreach (var baseDir in new[] { torchDir, AppContext.BaseDirectory })
-        {
-            if (string.IsNullOrEmpty(baseDir)) continue;
-            dirs.Add(baseDir);
-            dirs.Add(Path.Combine(baseDir, "runtimes", "linux-x64", "native"));
-        }
-        return dirs.Distinct();
-    }
-
     static string? Locate() =>
-        CandidateDirectories().Select(d => Path.Combine(d, ShimFile)).FirstOrDefault(File.Exists);
+        NativeBackend.SearchDirectories().Select(d => Path.Combine(d, ShimFile)).FirstOrDefault(File.Exists);
 }

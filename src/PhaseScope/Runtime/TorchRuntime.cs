@@ -5,7 +5,11 @@ namespace PhaseScope.Runtime;
 /// <summary>
 /// The one entry point that makes TorchSharp usable: call <see cref="Initialize"/> before the first
 /// use of <c>torch</c>. It shortens OpenMP's idle spinning (<see cref="OpenMpWaiting"/>), makes the native shim
-/// loadable (<see cref="NativeShim"/>), loads it, and sets the intra-op thread count.
+/// loadable (<see cref="NativeShim"/>), loads it, and sets the intra-op thread count. Before anything native is loaded it
+/// checks that the application ships a native backend (<see cref="NativeBackend"/>): without <c>TorchSharp-cpu</c> the
+/// error names the package to add instead of failing inside TorchSharp. PhaseScope's entry points (the monitor's
+/// constructor, <c>PhaseScopeSession.Attach</c>) call it themselves; call it first yourself when the program builds a
+/// model before it touches PhaseScope, because the model's constructor is already a native call.
 /// </summary>
 public static class TorchRuntime
 {
@@ -34,6 +38,7 @@ public static class TorchRuntime
             if (first)
             {
                 OpenMpWaiting.Limit(); // before libtorch (and its libgomp) is loaded
+                if (NativeBackend.MissingHere() is { } missing) throw new PhaseScopeRuntimeException(missing);
                 report = NativeShim.EnsureLoadable();
                 try
                 {
@@ -44,7 +49,7 @@ public static class TorchRuntime
                     report = null;
                     throw new PhaseScopeRuntimeException(
                         $"TorchSharp's native backend failed to load after the shim check ({e.GetBaseException().Message}). " +
-                        "Check that the application references TorchSharp-cpu 0.107.0 and that its runtimes/ folder was copied to the output.", e);
+                        $"Check that the application references TorchSharp's native backend ({NativeBackend.AddCpuPackage}, version {typeof(torch).Assembly.GetName().Version?.ToString(3)}) and that its runtimes/ folder was copied to the output.", e);
                 }
             }
         }

@@ -29,4 +29,13 @@ public sealed record ConsolidationOptions
         if (Smoothing < 1) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "p crossings need a smoothing window of at least 1 call.");
         if (BatchSize < 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be ≥ 0 (0: unknown).");
     }
+
+    /// <summary>The largest k in 8…2 that divides a batch of <paramref name="batch"/> (null: none does): the micro-batch count
+    /// of a consolidation probe that is on by default (seed 003's k = 8 where it divides the batch, as <c>grok</c>'s).</summary>
+    public static int? DividingMicroBatches(long batch)
+    {
+        for (int k = 8; k >= 2; k--)
+            if (batch % k == 0) return k;
+        return null;
+    }
 }

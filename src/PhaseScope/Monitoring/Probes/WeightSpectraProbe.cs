@@ -10,7 +10,8 @@ namespace PhaseScope.Monitoring.Probes;
 /// <c>q_proj.weight</c> and <c>k_proj.weight</c>, the attention operator M = W_Qᵀ W_K (the bilinear form of the scores,
 /// q·k = xᵀ W_Qᵀ W_K y, summed over heads) as <c>attn_op/BLOCK/sigma_1..4</c>, <c>ratio12</c> and <c>ratio23</c>:
 /// the seed's modular-arithmetic table uses "eigenvalues of the attention operator"; M is not symmetric, so its
-/// singular values are used (named as such).
+/// singular values are used (named as such). <c>nn.MultiheadAttention</c>'s packed <c>in_proj_weight</c> counts as its
+/// three projections (<see cref="AttentionProjections"/>): <c>BLOCK.q_proj.weight</c>, <c>k_proj</c>, <c>v_proj</c>.
 /// </summary>
 public sealed class WeightSpectraProbe : IProbe
 {
@@ -36,7 +37,7 @@ public sealed class WeightSpectraProbe : IProbe
     public void Observe(ProbeContext context, ProbeOutput output)
     {
         var byName = new Dictionary<string, Tensor>();
-        foreach (var p in context.Parameters)
+        foreach (var p in AttentionProjections.Split(context.Parameters))
         {
             if (p.Value.dim() != 2) continue;
             byName[p.Name] = p.Value;
