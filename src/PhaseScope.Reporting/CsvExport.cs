@@ -7,6 +7,9 @@ namespace PhaseScope.Reporting;
 /// <summary>Writes a run's metrics (long form: step, name, value, wall_time) and events as CSV.</summary>
 public static class CsvExport
 {
+    /// <summary>The files <see cref="Write"/> creates in its folder.</summary>
+    public static readonly IReadOnlyList<string> FileNames = ["metrics.csv", "events.csv"];
+
     /// <summary>Writes <c>metrics.csv</c> and <c>events.csv</c> into <paramref name="outDirectory"/>; each file appears whole or not at all.</summary>
     /// <returns>The paths written.</returns>
     public static IReadOnlyList<string> Write(RunReader run, string outDirectory)

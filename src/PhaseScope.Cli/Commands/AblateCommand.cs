@@ -39,11 +39,12 @@ public static class AblateCommand
 
     static int Run(string runDir, DirectionAblation.Options options, int? threads, bool json)
     {
-        if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; give a grok run directory.");
+        InputPath.Directory(runDir, "", "give a grok run directory");
         var s = GrokSettingsFile.Load(runDir);
         options.Validate();
         var outDir = Path.Combine(runDir, $"ablation-{options.At}");
         if (Directory.Exists(outDir)) throw new UsageException($"{outDir} already exists; remove it to run the ablation at step {options.At} again.");
+        OutputGuard.Directory(outDir + ".partial", "RUN", ownRuns: [runDir]);
         TorchRuntime.Initialize(threads ?? Math.Min(s.Threads ?? Environment.ProcessorCount, Environment.ProcessorCount));
         using var data = GrokCommand.CreateData(s);
         var work = outDir + ".partial";

@@ -36,7 +36,7 @@ public static class ConsolidationCommand
 
     static int Run(string path, int tailK, int? batchSize, int? atBatch, bool json)
     {
-        if (!File.Exists(path)) throw new UsageException($"--grads {path} does not exist; pass a .safetensors file of gradient samples.");
+        InputPath.File(path, "--grads", "pass a .safetensors file of gradient samples");
         if (tailK < 1) throw new UsageException($"--tail-k must be at least 1 (got {tailK}).");
         if (batchSize is < 1 || atBatch is < 1) throw new UsageException("--batch-size and --at-batch-size must be positive.");
         if (atBatch is not null && batchSize is null) throw new UsageException("--at-batch-size needs --batch-size (the examples behind one sample in the file).");

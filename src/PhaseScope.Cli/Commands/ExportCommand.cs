@@ -20,7 +20,8 @@ public static class ExportCommand
             if (!p.GetValue(csv) && !p.GetValue(parquet)) throw new UsageException("Choose an export format: --csv and/or --parquet.");
             using var reader = RunReader.Open(dir);
             var target = p.GetValue(outDir) ?? dir;
-            OutputDirectory.EnsureWritable(target);
+            OutputGuard.Directory(target, "--out", ownRuns: [dir],
+                files: [.. p.GetValue(csv) ? CsvExport.FileNames : [], .. p.GetValue(parquet) ? ParquetExport.FileNames : []]);
             using var read = reader.ConsistentRead();   // both formats from one snapshot of a run still being written
             if (p.GetValue(csv)) foreach (var path in CsvExport.Write(reader, target)) Console.WriteLine(path);
             if (p.GetValue(parquet)) foreach (var path in ParquetExport.Write(reader, target)) Console.WriteLine(path);

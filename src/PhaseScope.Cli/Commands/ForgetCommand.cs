@@ -108,8 +108,8 @@ public static class ForgetCommand
         if ((settings.AdaptiveLr || settings.EarlyStop) && TaskDefaults.DividingMicroBatches(options.BatchSize) is null)
             throw new UsageException($"--adaptive-lr and --early-stop act on seed 003's p, measured on 2 … 8 equal micro-batches of each batch: choose a --batch-size divisible by one of 2 … 8 (got {options.BatchSize}).");
         RunName.Check(settings.Name);
-        OutputDirectory.EnsureWritable(settings.OutDirectory);
-        if (mnistDir is not null && !Directory.Exists(mnistDir)) throw new UsageException($"--mnist {mnistDir} is not a directory; give the directory that holds the four MNIST IDX files.");
+        OutputGuard.Directory(settings.OutDirectory, "--out");
+        if (mnistDir is not null) InputPath.Directory(mnistDir, "--mnist", "give the directory that holds the four MNIST IDX files");
         var runDir = Path.Combine(settings.OutDirectory, settings.Name ?? string.Create(CultureInfo.InvariantCulture,
             $"forget-{Name(options.Strategy)}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");

@@ -166,7 +166,7 @@ public static class GrokCommand
     /// </summary>
     public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null)
     {
-        if (!Directory.Exists(runDir)) throw new UsageException($"--resume {runDir}: no such directory; give the run directory of the run to continue.");
+        InputPath.Directory(runDir, "--resume", "give the run directory of the run to continue");
         var s = GrokSettingsFile.Load(runDir);
         IReadOnlyDictionary<string, string> storedConfig;
         List<MonitorEvent> stored;   // every event of the run, read once

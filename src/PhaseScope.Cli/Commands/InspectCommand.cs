@@ -19,8 +19,7 @@ public static class InspectCommand
         cmd.SetAction(p =>
         {
             var path = p.GetValue(file)!;
-            if (Directory.Exists(path)) throw new UsageException($"{path} is a directory; pass a .safetensors file.");
-            if (!File.Exists(path)) throw new UsageException($"{path} does not exist; pass a .safetensors file.");
+            InputPath.File(path, "", "pass a .safetensors file");
             var header = SafetensorsHeader.Read(path);
             Runtime.TorchRuntime.Initialize();
             using var fs = SafetensorsHeader.OpenRead(path);

@@ -58,7 +58,7 @@ public static partial class LlcCommand
         catch (ArgumentException e) { throw new UsageException(e.Message.Replace("LLC ", "--").Replace("The SGLD step size ε", "--step-size").Replace("The localisation γ", "--localization").Replace("nβ must", "--nbeta must")); }
         if (batch is < 1) throw new UsageException($"--batch-size must be at least 1 (got {batch}).");
         if (threads is < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
-        if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; pass a run directory written by 'phasescope grok'.");
+        InputPath.Directory(runDir, "", "pass a run directory written by 'phasescope grok'");
         var s = GrokSettingsFile.Load(runDir);
         var checkpoints = Path.Combine(runDir, "checkpoints");
         var available = Directory.Exists(checkpoints)

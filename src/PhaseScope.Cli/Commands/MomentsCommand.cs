@@ -68,8 +68,8 @@ public static class MomentsCommand
     {
         var orders = ParseOrders(orderSpec);
         Validate(plane);
-        if (!File.Exists(paramsPath)) throw new UsageException($"--params {paramsPath} does not exist.");
-        if (gradsPath is not null && !File.Exists(gradsPath)) throw new UsageException($"--grads {gradsPath} does not exist.");
+        InputPath.File(paramsPath, "--params", "pass a .safetensors file of parameters");
+        if (gradsPath is not null) InputPath.File(gradsPath, "--grads", "pass a .safetensors file of gradients");
         TensorSelection selection;
         try { selection = new TensorSelection(pattern); }
         catch (ArgumentException e) { throw new UsageException($"--tensors: {e.Message}"); }

@@ -35,12 +35,11 @@ public static class ReportCommand
     }
 
     /// <summary>Every input is a run directory and the output a writable file path; checked before anything is read or written.</summary>
-    public static void CheckTargets(IEnumerable<string> runDirectories, string outPath)
+    public static void CheckTargets(IReadOnlyCollection<string> runDirectories, string outPath)
     {
         // RunReader.Open is the run check (directory, run.db, run record, schema version); opening is cheap.
         foreach (var d in runDirectories) RunReader.Open(d).Dispose();
-        OutputFile.EnsureReplaceable(outPath);
-        OutputDirectory.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        OutputGuard.File(outPath, "--out", ownRuns: runDirectories, owned: OutputGuard.HtmlPage);
     }
 
     /// <summary>Parses "100,1500" into steps.</summary>

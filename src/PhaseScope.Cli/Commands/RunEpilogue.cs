@@ -72,9 +72,11 @@ public static class RunEpilogue
     {
         try
         {
-            RunReport.Write(runDir, Path.Combine(runDir, "report.html"));
+            var path = Path.Combine(runDir, "report.html");
+            OutputGuard.File(path, "report", ownRuns: [runDir], owned: OutputGuard.HtmlPage);
+            RunReport.Write(runDir, path);
         }
-        catch (Exception e) when (e is RunStoreException or IOException or UnauthorizedAccessException or InvalidOperationException or JsonException)
+        catch (Exception e) when (e is UsageException or RunStoreException or IOException or UnauthorizedAccessException or InvalidOperationException or JsonException)
         {
             Console.Error.WriteLine($"phasescope: the run is stored but its report could not be written ({e.Message}); try 'phasescope report {runDir}'.");
         }

@@ -19,8 +19,7 @@ public static class RunsCommand
 
     static int Run(string dir)
     {
-        if (File.Exists(dir)) throw new UsageException($"{dir} is a file; pass the directory given as --out to 'phasescope grok' (it holds run directories).");
-        if (!Directory.Exists(dir)) throw new UsageException($"{dir} does not exist; pass the directory given as --out to 'phasescope grok'.");
+        InputPath.Directory(dir, "", "pass the directory given as --out to 'phasescope grok' (it holds run directories)");
         var table = new Table().AddColumns("run", "kind", "status", "created (UTC)", "steps", "grokked", "grok step", "test acc");
         int n = 0;
         foreach (var sub in Directory.EnumerateDirectories(dir).Where(RunReader.IsRun).Order(StringComparer.Ordinal))

@@ -39,7 +39,7 @@ public static class SpectralCommand
         if (files.Length < w + 1)
             throw new UsageException($"--window {w} needs at least {w + 1} checkpoints ({w} updates); got {files.Length}. Pass more files or a smaller --window.");
         foreach (var f in files)
-            if (!File.Exists(f)) throw new UsageException($"Checkpoint {f} does not exist.");
+            InputPath.File(f, "--checkpoints", "pass safetensors checkpoints");
         TensorSelection selection;
         try { selection = new TensorSelection(pattern); }
         catch (ArgumentException e) { throw new UsageException($"--tensors: {e.Message}"); }

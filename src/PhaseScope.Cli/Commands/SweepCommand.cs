@@ -131,10 +131,11 @@ public static class SweepCommand
     public static int Run(SweepPlan plan, string directory, int jobs = 1)
     {
         if (jobs < 1) throw new UsageException($"--jobs must be at least 1 (got {jobs}).");
-        OutputDirectory.EnsureWritable(directory);
+        OutputGuard.Directory(directory, "--out");
         var manifest = Path.Combine(directory, "sweep.json");
         if (File.Exists(manifest))
         {
+            InputPath.File(manifest, "--out", "remove it or choose another --out");
             SweepPlan? stored;
             try { stored = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllBytes(manifest)); }
             catch (JsonException e) { throw new UsageException($"{manifest} is not a readable sweep definition ({e.Message}); use another --out."); }

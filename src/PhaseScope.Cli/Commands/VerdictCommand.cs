@@ -31,7 +31,7 @@ public static class VerdictCommand
         var skipped = new List<string>();
         foreach (var dir in directories)
         {
-            if (!Directory.Exists(dir)) throw new UsageException($"{dir} does not exist; pass a sweep directory written by 'phasescope sweep'.");
+            InputPath.Directory(dir, "", "pass a sweep directory written by 'phasescope sweep'");
             var candidates = RunReader.IsRun(dir) ? [dir] : Directory.GetDirectories(dir).Where(RunReader.IsRun).Order(StringComparer.Ordinal).ToArray();
             if (candidates.Length == 0) throw new UsageException($"{dir} holds no runs (no subdirectory with a run.db); pass a sweep directory written by 'phasescope sweep'.");
             foreach (var c in candidates)
@@ -47,7 +47,7 @@ public static class VerdictCommand
         var loaded = runs.Select(r => repeated.Contains(r.Run.Name) ? r.Run with { Name = $"{r.Sweep}/{r.Run.Name}" } : r.Run).ToList();
 
         var target = outDirectory ?? Path.Combine(directories[0], "verdict");
-        OutputDirectory.EnsureWritable(target);
+        OutputGuard.Directory(target, "--out", ownRuns: directories.Where(RunReader.IsRun), files: VerdictReport.FileNames);
         var command = $"phasescope verdict {string.Join(' ', directories)} --window {window}{(outDirectory is null ? "" : $" --out {outDirectory}")}";
         var scores = VerdictReport.Write(loaded, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
 

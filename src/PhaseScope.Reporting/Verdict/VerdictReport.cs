@@ -21,6 +21,9 @@ public static class VerdictReport
     /// <summary>File name of the combined predictor fitted on all runs (<see cref="GrokPredictor"/> JSON).</summary>
     public const string PredictorFile = "grok_predictor.json";
 
+    /// <summary>Every file <see cref="Write"/> may create in its folder.</summary>
+    public static readonly IReadOnlyList<string> FileNames = [MarkdownFile, "verdict.json", PredictorFile, "gap_ratio_aligned.svg", "lead_times.svg"];
+
     /// <summary>Horizons H of the lead-time ROC table (issue 22).</summary>
     public static readonly long[] Horizons = [250, 500, 1000];
 
