@@ -27,11 +27,13 @@ public static class VerdictCommand
     public static int Run(string[] directories, long window, string? outDirectory)
     {
         if (window < 0) throw new UsageException($"--window must be ≥ 0 steps (got {window}).");
+        foreach (var dir in directories) InputPath.Directory(dir, "", "pass a sweep directory written by 'phasescope sweep'");
+        var target = outDirectory ?? Path.Combine(directories[0], "verdict");
+        OutputGuard.Directory(target, "--out", ownRuns: directories.Where(RunReader.IsRun), files: VerdictReport.FileNames);
         var runs = new List<(string Sweep, SweepRun Run)>();
         var skipped = new List<string>();
         foreach (var dir in directories)
         {
-            InputPath.Directory(dir, "", "pass a sweep directory written by 'phasescope sweep'");
             var candidates = RunReader.IsRun(dir) ? [dir] : Directory.GetDirectories(dir).Where(RunReader.IsRun).Order(StringComparer.Ordinal).ToArray();
             if (candidates.Length == 0) throw new UsageException($"{dir} holds no runs (no subdirectory with a run.db); pass a sweep directory written by 'phasescope sweep'.");
             foreach (var c in candidates)
@@ -46,8 +48,6 @@ public static class VerdictCommand
         var repeated = runs.GroupBy(r => r.Run.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         var loaded = runs.Select(r => repeated.Contains(r.Run.Name) ? r.Run with { Name = $"{r.Sweep}/{r.Run.Name}" } : r.Run).ToList();
 
-        var target = outDirectory ?? Path.Combine(directories[0], "verdict");
-        OutputGuard.Directory(target, "--out", ownRuns: directories.Where(RunReader.IsRun), files: VerdictReport.FileNames);
         var command = $"phasescope verdict {string.Join(' ', directories)} --window {window}{(outDirectory is null ? "" : $" --out {outDirectory}")}";
         var scores = VerdictReport.Write(loaded, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
 

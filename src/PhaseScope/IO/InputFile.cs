@@ -20,7 +20,7 @@ public static class InputFile
             FileKind.File => null,
             FileKind.Missing => "does not exist",
             FileKind.Directory => "is a directory, not a file",
-            _ => $"is {FileKinds.Describe(kind)}, not a regular file; PhaseScope reads only regular files (a pipe or device would be read until it hangs). Give the file itself",
+            _ => $"is {FileKinds.Describe(kind)}, not a regular file (PhaseScope reads only regular files: a pipe or device would be read until it hangs)",
         };
     }
 
