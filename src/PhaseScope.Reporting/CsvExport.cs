@@ -36,17 +36,7 @@ public static class CsvExport
     static string Number(double v) =>
         double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : v.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>
-    /// RFC 4180 quoting when needed, after neutralising spreadsheet formulas: a text cell that starts with <c>=</c>, <c>+</c>,
-    /// <c>-</c>, <c>@</c>, a tab or a carriage return is prefixed with <c>'</c> (OWASP's CSV-injection rule), so an event
-    /// message or metric name such as <c>=HYPERLINK(…)</c> is shown as text by Excel or LibreOffice, never run. Numbers
-    /// are written by <see cref="Number"/> and never prefixed.
-    /// </summary>
-    static string Quote(string s)
-    {
-        if (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r') s = "'" + s;
-        return s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
-    }
+    static string Quote(string s) => Text.CsvText.Of(s);
 
     static void AtomicWrite(string path, Action<TextWriter> write) =>
         AtomicFile.Write(path, fs =>

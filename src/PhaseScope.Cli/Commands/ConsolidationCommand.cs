@@ -121,10 +121,10 @@ public static class ConsolidationCommand
 
     static void Print(Dictionary<string, object?> result, string path)
     {
-        AnsiConsole.Write(SummaryTable.Of($"[bold]consolidation of {Markup.Escape(Path.GetFileName(path))}[/]", result, "G6", "tensors"));
+        AnsiConsole.Write(SummaryTable.Of($"[bold]consolidation of {TerminalText.Markup(Path.GetFileName(path))}[/]", result, "G6", "tensors"));
         var per = new Table().AddColumns("tensor", "elements", "signal", "noise", "C_α", "p");
         foreach (var t in (List<Dictionary<string, object?>>)result["tensors"]!)
-            per.AddRow(Markup.Escape((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),
+            per.AddRow(TerminalText.Markup((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),
                 t["c_alpha"] is double c ? c.ToString("G4") : "-", t["p"] is double p ? p.ToString("F3") : "-");
         AnsiConsole.Write(per);
     }

@@ -114,7 +114,7 @@ public static class ForgetCommand
             $"forget-{Name(options.Strategy)}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
         var mode = TrainingView.Choose(json);
-        Action<string> log = mode == TrainingView.Mode.Lines ? line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]") : _ => { };
+        Action<string> log = mode == TrainingView.Mode.Lines ? line => AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(line)}[/]") : _ => { };
         var dir = MnistSource.Locate(mnistDir, line => Console.Error.WriteLine(line));
         Runtime.TorchRuntime.Initialize();
         using var data = SplitMnist.Load(dir);   // bad files are clear errors before the run directory exists
@@ -237,8 +237,8 @@ public static class ForgetCommand
         AnsiConsole.Write(acc);
         var phase = new Table().Title("[bold]moments phase (seed 000 §5–6)[/]").AddColumns("", "m∩", "d₀", $"Q̂_α({r.BeforeSwitch.Orders[^1]:G})", "phase");
         foreach (var (label, x) in new[] { ("θ_A, ∇L_A (before switch)", r.BeforeSwitch), ("θ_B, ∇L_A (after switch)", r.AfterSwitchTaskA), ("θ_B, ∇L_B (after switch)", r.AfterSwitchTaskB) })
-            phase.AddRow(Markup.Escape(label), x.Intersection.ToString(), x.D0.ToString("G4"), x.QAlpha.ToString("G4"), x.Phase.Label());
+            phase.AddRow(TerminalText.Markup(label), x.Intersection.ToString(), x.D0.ToString("G4"), x.QAlpha.ToString("G4"), x.Phase.Label());
         AnsiConsole.Write(phase);
-        AnsiConsole.MarkupLine($"run stored in [bold]{Markup.Escape(runDir)}[/]");
+        AnsiConsole.MarkupLine($"run stored in [bold]{TerminalText.Markup(runDir)}[/]");
     }
 }

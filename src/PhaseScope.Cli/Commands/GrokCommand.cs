@@ -364,13 +364,13 @@ public static class GrokCommand
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
     {
         if (summary.GetValueOrDefault("diagnosis") is string answer)
-            AnsiConsole.Write(new Panel(Markup.Escape(answer)).Header("[bold]diagnosis[/]").Expand());
+            AnsiConsole.Write(new Panel(TerminalText.Markup(answer)).Header("[bold]diagnosis[/]").Expand());
         AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis"));
         var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
         foreach (var t in monitor.Timings)
-            probes.AddRow(Markup.Escape(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
+            probes.AddRow(TerminalText.Markup(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
         AnsiConsole.Write(probes);
         foreach (var e in monitor.Events)
-            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {Markup.Escape(e.Kind)} ({Markup.Escape(e.Source)}): {Markup.Escape(EventText.OneLine(e.Message))}");
+            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {TerminalText.Markup(e.Kind)} ({TerminalText.Markup(e.Source)}): {TerminalText.Markup(EventText.OneLine(e.Message))}");
     }
 }

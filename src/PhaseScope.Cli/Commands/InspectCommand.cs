@@ -35,7 +35,7 @@ public static class InspectCommand
                     using var t = raw.to_type(ScalarType.Float64);
                     norm = elements == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6");
                 }
-                table.AddRow(Markup.Escape(Printable(e.Name)), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), elements.ToString(), Markup.Escape(norm));
+                table.AddRow(TerminalText.Markup(e.Name), e.DType, TerminalText.Markup($"[{string.Join(", ", e.Shape)}]"), elements.ToString(), TerminalText.Markup(norm));
             }
             AnsiConsole.Write(table);
             foreach (var (k, v) in header.Metadata) Console.WriteLine($"metadata {Printable(k)} = {Printable(v)}");
@@ -44,7 +44,7 @@ public static class InspectCommand
         return cmd;
     }
 
-    /// <summary>Control characters (an ANSI escape in <c>__metadata__</c> would restyle or clear the terminal) shown as <c>\uXXXX</c>.</summary>
-    public static string Printable(string s) =>
-        s.Any(char.IsControl) ? string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : s;
+    /// <summary>Control characters and bidirectional overrides (an ANSI escape in <c>__metadata__</c> would restyle or clear the
+    /// terminal) shown as visible escapes (<see cref="TerminalText"/>).</summary>
+    public static string Printable(string s) => TerminalText.Plain(s);
 }

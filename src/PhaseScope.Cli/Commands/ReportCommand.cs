@@ -31,7 +31,7 @@ public static class ReportCommand
     {
         CheckTargets([runDirectory], outPath);
         int figures = RunReport.Write(runDirectory, outPath, steps);
-        Console.WriteLine($"{outPath} ({figures} charts)");
+        Console.WriteLine($"{TerminalText.Plain(outPath)} ({figures} charts)");
     }
 
     /// <summary>Every input is a run directory and the output a writable file path; checked before anything is read or written.</summary>

@@ -122,7 +122,7 @@ public static class SpectralCommand
 
     static void Print(List<Dictionary<string, object?>> results, TensorSelection selection, long p, int w)
     {
-        var table = new Table().Title($"[bold]spectral edge[/] (W = {w}, P = {p:N0}, tensors: {Markup.Escape(selection.Description)})")
+        var table = new Table().Title($"[bold]spectral edge[/] (W = {w}, P = {p:N0}, tensors: {TerminalText.Markup(selection.Description)})")
             .AddColumns("step", "k*", "k*_w", "gap ratio", "g23", "k95", "σ₁…σ_W");
         foreach (var r in results)
             table.AddRow(r["step"]!.ToString()!, r["k_star"]!.ToString()!, r["k_star_weighted"]!.ToString()!,

@@ -209,7 +209,7 @@ public static class SweepCommand
                             executed++;
                             executedMinutes += watch.Elapsed.TotalMinutes;
                             double left = executedMinutes / executed * (cells.Count - done) / jobs;
-                            Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {detail}");
+                            Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {TerminalText.Plain(detail)}");
                             Console.WriteLine($"  grid: {done}/{cells.Count} done{(done < cells.Count ? $", about {left:F0} min left" : "")}");
                         }
                     }
@@ -225,8 +225,8 @@ public static class SweepCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
-        var table = new Table().Title($"[bold]sweep {Markup.Escape(directory)}[/]").AddColumns("run", "status", "result");
-        foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(Markup.Escape(name), status, Markup.Escape(detail));
+        var table = new Table().Title($"[bold]sweep {TerminalText.Markup(directory)}[/]").AddColumns("run", "status", "result");
+        foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(TerminalText.Markup(name), status, TerminalText.Markup(detail));
         AnsiConsole.Write(table);
         if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
         return results.All(r => r is { Status: "completed" }) ? ExitCodes.Ok : ExitCodes.Failed;

@@ -53,9 +53,9 @@ public static class VerdictCommand
 
         Console.WriteLine($"{loaded.Count} runs ({loaded.Count(r => r.Grokked)} grokked), window {window} steps.");
         foreach (var s in scores)
-            Console.WriteLine($"  {s.Kind,-24} hits {s.Hits}/{s.Grokking}  median lead {s.MedianLead,7:G4}  false positives matched {s.MatchedFalsePositives}/{s.Controls}, anywhere {s.AnywhereFalsePositives}/{s.Controls}");
-        foreach (var s in skipped) Console.WriteLine($"  left out (not completed) {s}");
-        Console.WriteLine($"Report: {Path.Combine(target, VerdictReport.MarkdownFile)}");
+            Console.WriteLine($"  {TerminalText.Plain(s.Kind),-24} hits {s.Hits}/{s.Grokking}  median lead {s.MedianLead,7:G4}  false positives matched {s.MatchedFalsePositives}/{s.Controls}, anywhere {s.AnywhereFalsePositives}/{s.Controls}");
+        foreach (var s in skipped) Console.WriteLine($"  left out (not completed) {TerminalText.Plain(s)}");
+        Console.WriteLine($"Report: {TerminalText.Plain(Path.Combine(target, VerdictReport.MarkdownFile))}");
         return ExitCodes.Ok;
     }
 }

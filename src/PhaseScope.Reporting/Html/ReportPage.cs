@@ -106,7 +106,7 @@ public sealed class ReportPage(string title)
         });
     }
 
-    static string Encode(string s) => WebUtility.HtmlEncode(s);
+    static string Encode(string s) => Text.HtmlText.Of(s);
 
     /// <summary>plotly.js as shipped inside Plotly.NET (read once).</summary>
     static readonly Lazy<string> PlotlyScript = new(() =>
