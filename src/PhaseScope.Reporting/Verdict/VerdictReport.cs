@@ -120,7 +120,7 @@ public static class VerdictReport
                 string verdict = worst.Low > baseSep ? "beats it: even the lower end of its interval is above the baseline's AUROC"
                     : worst.Auroc > baseSep ? "scores above it, but its interval reaches below the baseline's AUROC: not decided on these runs"
                     : "does not beat it";
-                md.AppendLine($"Best baseline at H = {PredictorHorizon}: `{bestBaseline.Observable}`, separation {baseSep:F3} ({(bestBaseline.Auroc >= 0.5 ? "higher" : "lower")} before grokking; its direction read off these runs, which flatters it). " +
+                md.AppendLine($"Best baseline at H = {PredictorHorizon}: {MarkdownText.Code(bestBaseline.Observable)}, separation {baseSep:F3} ({(bestBaseline.Auroc >= 0.5 ? "higher" : "lower")} before grokking; its direction read off these runs, which flatters it). " +
                     $"The combined predictor (worst cross-validation, {worst.Scheme}: {worst.Auroc:F3}) {verdict}.").AppendLine();
             }
             var calibration = validations[0].Calibration;
@@ -272,7 +272,7 @@ public static class VerdictReport
         double? gapAt = at is long a3 ? r.At(SpectralEdgeMetrics.GapRatio, a3) : null;
         double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
         string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
-        return $"| {r.Name} | {kind} | {r.Seed} | {r.WeightDecayText} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
+        return $"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(kind)} | {r.Seed} | {MarkdownText.Of(r.WeightDecayText)} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
     }
 
     /// <summary>The first attention block whose operator spectrum the run stored (<c>attn_op/BLOCK</c>), or null.</summary>
