@@ -120,6 +120,7 @@ public static class ForgetCommand
         using var data = SplitMnist.Load(dir);   // bad files are clear errors before the run directory exists
 
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "forget", Config(options, settings));
+        var fresh = new FreshRun(runDir, store);
         using var cancel = new CancellationTokenSource();
         PhaseMonitor? monitor = null;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -147,7 +148,7 @@ public static class ForgetCommand
                             Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
                             Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
                             ControlAfter = settings.ControlAfter,
-                            StepCompleted = step => { lastStep = step; onStep?.Invoke(step); },
+                            StepCompleted = step => { lastStep = step; fresh.StepCompleted(step); onStep?.Invoke(step); },
                         };
                     }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
             }
@@ -179,7 +180,13 @@ public static class ForgetCommand
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException))
         {
+            if (fresh.RemoveUnlessStarted()) return RunEpilogue.FailedBeforeStart(runDir, e);
             return RunEpilogue.Failed(store, runDir, e);
+        }
+        catch (Exception e)   // bad input found late: a run not yet started is removed, a started one stored as failed (not left running)
+        {
+            if (!fresh.RemoveUnlessStarted()) RunEpilogue.MarkFailed(store, runDir, e);
+            throw;
         }
         finally
         {

@@ -154,8 +154,17 @@ public static class GrokCommand
         var config = s.ToConfig();
         config[GrokSettingsFile.FingerprintKey] = s.Fingerprint();
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", config);
-        s.Save(runDir);
-        return Train(s, predictor, json, data, model, store, runDir, null, [], null, []);
+        var fresh = new FreshRun(runDir, store);
+        try
+        {
+            s.Save(runDir);
+            return Train(s, predictor, json, data, model, store, runDir, null, [], null, [], fresh);
+        }
+        catch
+        {
+            fresh.RemoveUnlessStarted();
+            throw;
+        }
     }
 
     /// <summary>
@@ -245,7 +254,7 @@ public static class GrokCommand
     };
 
     static int Train(GrokSettings s, PhaseScope.Diagnosis.GrokPredictor? predictor, bool json, TaskData data, nn.Module<Tensor, Tensor> model, RunStore store, string runDir,
-        ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics)
+        ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics, FreshRun? fresh = null)
     {
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
         using var cancel = new CancellationTokenSource();
@@ -289,7 +298,7 @@ public static class GrokCommand
             var result = TrainingView.Run(TrainingView.Choose(json), title, s.Trainer.Steps, (onStep, onEval) =>
                 new Trainer(data, model, s.Trainer)
                 {
-                    Monitor = monitor, Progress = onEval, StepCompleted = onStep, CheckpointDirectory = store.CheckpointDirectory,
+                    Monitor = monitor, Progress = onEval, StepCompleted = step => { fresh?.StepCompleted(step); onStep?.Invoke(step); }, CheckpointDirectory = store.CheckpointDirectory,
                     WriteResumePoints = true, ResumeFrom = point,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
@@ -309,7 +318,13 @@ public static class GrokCommand
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException or ResumeException))
         {
+            if (fresh?.RemoveUnlessStarted() == true) return RunEpilogue.FailedBeforeStart(runDir, e);
             return RunEpilogue.Failed(store, runDir, e, $"phasescope grok --resume {runDir}");
+        }
+        catch (Exception e)   // bad input found late: a run not yet started is removed, a started one stored as failed (not left running)
+        {
+            if (fresh?.RemoveUnlessStarted() != true) RunEpilogue.MarkFailed(store, runDir, e);
+            throw;
         }
         finally
         {

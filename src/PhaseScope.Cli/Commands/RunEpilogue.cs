@@ -52,6 +52,27 @@ public static class RunEpilogue
         return ExitCodes.Failed;
     }
 
+    /// <summary>
+    /// Says on stderr that the run could not start and that its directory (removed by <see cref="FreshRun"/>) is gone;
+    /// returns the exit code of a failure.
+    /// </summary>
+    public static int FailedBeforeStart(string runDir, Exception e)
+    {
+        var cause = e is SinkFailedException { InnerException: { } inner } ? inner : e;
+        Console.Error.WriteLine($"phasescope: the run could not start: {TerminalText.Plain(EventText.OneLine(cause.Message))}");
+        Console.Error.WriteLine($"Nothing was kept: {TerminalText.Plain(runDir)} was removed.");
+        DebugOutput.Trace(e);
+        return ExitCodes.Failed;
+    }
+
+    /// <summary>Records the run as <c>failed</c> with the error in its summary, for a failure that is reported elsewhere
+    /// (bad input found once training had started); a store that cannot record it is left as it is.</summary>
+    public static void MarkFailed(RunStore store, string runDir, Exception e)
+    {
+        try { store.Complete("failed", CliJson.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir })); }
+        catch (Exception c) when (c is System.Data.Common.DbException or IOException or InvalidOperationException) { store.Abandon(); }
+    }
+
     /// <summary>Whether <paramref name="e"/> or an inner exception says the disk is full: SQLite's SQLITE_FULL (13,
     /// "database or disk is full") or the OS's ENOSPC ("No space left on device").</summary>
     public static bool DiskFull(Exception e)

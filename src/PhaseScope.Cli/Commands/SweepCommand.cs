@@ -133,6 +133,7 @@ public static class SweepCommand
         if (jobs < 1) throw new UsageException($"--jobs must be at least 1 (got {jobs}).");
         OutputGuard.Directory(directory, "--out");
         var manifest = Path.Combine(directory, "sweep.json");
+        bool created = !Directory.Exists(directory);
         if (File.Exists(manifest))
         {
             InputPath.File(manifest, "--out", "remove it or choose another --out");
@@ -224,6 +225,13 @@ public static class SweepCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+            // a sweep whose every cell failed to start (a grok setting refused by each child) leaves nothing behind
+            if (created && !Directory.EnumerateDirectories(directory).Any())
+            {
+                File.Delete(manifest);
+                if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
+                Console.Error.WriteLine($"phasescope: no run of the sweep started; {TerminalText.Plain(directory)} was removed.");
+            }
         }
         var table = new Table().Title($"[bold]sweep {TerminalText.Markup(directory)}[/]").AddColumns("run", "status", "result");
         foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(TerminalText.Markup(name), status, TerminalText.Markup(detail));

@@ -49,7 +49,9 @@ public static class VerdictCommand
         var loaded = runs.Select(r => repeated.Contains(r.Run.Name) ? r.Run with { Name = $"{r.Sweep}/{r.Run.Name}" } : r.Run).ToList();
 
         var command = $"phasescope verdict {string.Join(' ', directories)} --window {window}{(outDirectory is null ? "" : $" --out {outDirectory}")}";
-        var scores = VerdictReport.Write(loaded, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
+        using var staged = new StagedOutput(target);   // report, JSON and figures together or not at all
+        var scores = VerdictReport.Write(loaded, window, staged.Folder, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
+        staged.Commit(last: VerdictReport.MarkdownFile);
 
         Console.WriteLine($"{loaded.Count} runs ({loaded.Count(r => r.Grokked)} grokked), window {window} steps.");
         foreach (var s in scores)
