@@ -11,8 +11,8 @@ namespace PhaseScope.Cli;
 /// rename of <see cref="AtomicFile"/> replaces whatever the name points to: <c>report --out /dev/null</c> turned
 /// <c>/dev/null</c> into a regular file), a directory where a file is expected, a symbolic link (writing through it
 /// replaces a file elsewhere), a file of a run (<see cref="RunFiles"/>, its <see cref="RunFolders"/>), and anything inside
-/// another run's directory — a directory holding <c>run.db</c> belongs to its run; only the runs the command itself
-/// reads or creates (<c>ownRuns</c>) take new files, e.g. <c>RUN/report.html</c>.
+/// another run's directory — a directory holding <c>run.db</c> belongs to its run; only the one run a command reads
+/// (<see cref="OwnRun"/>) takes new files from it, e.g. <c>report RUN</c>'s <c>RUN/report.html</c>.
 /// </summary>
 public static class OutputGuard
 {
@@ -97,6 +97,10 @@ public static class OutputGuard
 
     /// <summary>An earlier HTML page, for <see cref="File"/>'s <c>owned</c>.</summary>
     public static (Func<string, bool>, string) HtmlPage => (LooksLikeHtml, "an HTML page");
+
+    /// <summary>The run a command owns among those it reads: the one run when it reads one, none when it reads several
+    /// (a comparison of runs A and B is neither A's nor B's, and goes outside both).</summary>
+    public static IReadOnlyList<string> OwnRun(IReadOnlyCollection<string> runDirectories) => runDirectories.Count == 1 ? [.. runDirectories] : [];
 
     /// <summary>Whether <paramref name="directory"/> holds a run (a <c>run.db</c> entry of any kind).</summary>
     public static bool IsRunDirectory(string directory) => FileKinds.Of(Path.Combine(directory, "run.db")) != FileKind.Missing;

@@ -32,7 +32,7 @@ public static class EdgeTestsCommand
     {
         if (markdownFile is not null && !markdownFile.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--markdown '{markdownFile}' must name a Markdown file ending in .md (it is written whole, replacing an earlier one).");
-        if (markdownFile is not null) OutputGuard.File(markdownFile, "--markdown", ownRuns: dirs, example: "edge-tests.md");
+        if (markdownFile is not null) OutputGuard.File(markdownFile, "--markdown", ownRuns: OutputGuard.OwnRun(dirs), example: "edge-tests.md");
         var rows = new List<(string Run, string Optimizer, string Seed, double ValLoss, SpectralEdgeChecks.Result R)>();
         foreach (var dir in dirs)
         {

@@ -29,7 +29,7 @@ public static class VerdictCommand
         if (window < 0) throw new UsageException($"--window must be ≥ 0 steps (got {window}).");
         foreach (var dir in directories) InputPath.Directory(dir, "", "pass a sweep directory written by 'phasescope sweep'");
         var target = outDirectory ?? Path.Combine(directories[0], "verdict");
-        OutputGuard.Directory(target, "--out", ownRuns: directories.Where(RunReader.IsRun), files: VerdictReport.FileNames);
+        OutputGuard.Directory(target, "--out", ownRuns: OutputGuard.OwnRun(directories.Where(RunReader.IsRun).ToList()), files: VerdictReport.FileNames);
         var runs = new List<(string Sweep, SweepRun Run)>();
         var skipped = new List<string>();
         foreach (var dir in directories)
