@@ -28,6 +28,12 @@ python3 - <<'PY'
 import struct, json
 h = json.dumps({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}).encode()
 open("real.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + struct.pack("<2f", 1.0, 2.0))
+import os, random
+os.makedirs("mnist", exist_ok=True)
+rng = random.Random(0)
+for prefix, n in (("train", 100), ("t10k", 50)):   # a tiny synthetic MNIST in IDX format (magic, big-endian dims, bytes)
+    open(f"mnist/{prefix}-images-idx3-ubyte", "wb").write(struct.pack(">IIII", 0x803, n, 28, 28) + bytes(rng.randrange(256) for _ in range(n * 784)))
+    open(f"mnist/{prefix}-labels-idx1-ubyte", "wb").write(struct.pack(">II", 0x801, n) + bytes(i % 10 for i in range(n)))
 PY
 
 snapshot() {
@@ -87,4 +93,5 @@ row "input" "report odd-run (run.db → FIFO)" report odd-run
 row "input" "report zero-run (run.db → /dev/zero)" report zero-run
 row "input" "export zero-run --csv" export zero-run --csv
 row "leftover" "sweep whose every run is refused (--grok-args '--clip 1e400')" sweep --steps 5 --seeds 1 --weight-decay 1 --ops add --grok-args "--clip 1e400" --out new-sweep
+row "leftover" "forget --hidden 2000000000 (6.3 TB of weights: the allocation fails after the run directory exists)" forget --mnist mnist --hidden 2000000000 --epochs 1 --out fresh --name big
 row "leftover" "grok --steps 5 --out fresh --name ok (control: a run is created)" grok --steps 5 --cheap-only --no-report --out fresh --name ok --json

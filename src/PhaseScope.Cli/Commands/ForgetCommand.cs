@@ -119,8 +119,9 @@ public static class ForgetCommand
         Runtime.TorchRuntime.Initialize();
         using var data = SplitMnist.Load(dir);   // bad files are clear errors before the run directory exists
 
+        var createdRoot = FreshRun.TopMissing(runDir);
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "forget", Config(options, settings));
-        var fresh = new FreshRun(runDir, store);
+        var fresh = new FreshRun(runDir, store, createdRoot);
         using var cancel = new CancellationTokenSource();
         PhaseMonitor? monitor = null;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };

@@ -153,8 +153,9 @@ public static class GrokCommand
 
         var config = s.ToConfig();
         config[GrokSettingsFile.FingerprintKey] = s.Fingerprint();
+        var createdRoot = FreshRun.TopMissing(runDir);
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", config);
-        var fresh = new FreshRun(runDir, store);
+        var fresh = new FreshRun(runDir, store, createdRoot);
         try
         {
             s.Save(runDir);

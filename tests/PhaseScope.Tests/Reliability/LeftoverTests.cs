@@ -17,13 +17,13 @@ public class LeftoverTests
     {
         using var dir = new TempDirectory();
         PhaseScope.Tests.Cli.ForgetCommandTests.WriteSyntheticMnist(dir.Path);
-        var outDir = Path.Combine(dir.Path, "runs");
+        var outDir = Path.Combine(dir.Path, "runs");   // absent: created with the run, removed with it
         // 784 × 2·10⁹ float32 weights: 6.3 TB, refused by the allocator once the run directory exists
         var (code, _, stderr) = OutputGuardTests.RunOrFail(dir.Path, 300, "forget", "--mnist", dir.Path, "--hidden", "2000000000", "--epochs", "1",
             "--out", outDir, "--name", "big");
         Assert.NotEqual(0, code);
         Assert.Contains("Nothing was kept", stderr);
-        Assert.False(Directory.Exists(Path.Combine(outDir, "big")), "the run directory of a run that never started was left behind");
+        Assert.False(Directory.Exists(outDir), "the run directory (or the --out it created) of a run that never started was left behind");
         Assert.DoesNotContain("   at ", stderr);
     }
 
@@ -31,16 +31,18 @@ public class LeftoverTests
     public void AFreshRunIsRemovedBeforeItsFirstStepAndKeptAfter()
     {
         using var tmp = new TempDirectory();
-        var early = Path.Combine(tmp.Path, "early");
+        var early = Path.Combine(tmp.Path, "new-out", "sub", "early");   // --out new-out/sub did not exist either
+        var createdRoot = FreshRun.TopMissing(early);
+        Assert.Equal(Path.Combine(tmp.Path, "new-out"), createdRoot);
         var store = RunStore.Create(early, "early", "grok", new Dictionary<string, string>());
         store.Write(new MonitorEvent(0, "k", "s", "written before the failure"));
-        Assert.True(new FreshRun(early, store).RemoveUnlessStarted());
-        Assert.False(Directory.Exists(early));
+        Assert.True(new FreshRun(early, store, createdRoot).RemoveUnlessStarted());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(tmp.Path));   // the folders the run's creation made are gone too
         store.Dispose();   // a second dispose after the removal is harmless
 
         var late = Path.Combine(tmp.Path, "late");
         using var kept = RunStore.Create(late, "late", "grok", new Dictionary<string, string>());
-        var fresh = new FreshRun(late, kept);
+        var fresh = new FreshRun(late, kept, FreshRun.TopMissing(late));
         fresh.StepCompleted(1);
         Assert.False(fresh.RemoveUnlessStarted());
         Assert.True(File.Exists(Path.Combine(late, "run.db")));
