@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the hostile output/input/leftover/escaping cases of docs/RELIABILITY.md ("Output and input guard, leftovers,
 # escaping") against the built CLI and prints one Markdown table row per case:
-#   class | case | exit code | message (first stderr line, shortened) | files left
+#   class | case | exit code | message (first stderr line, shortened; WORLD is the scratch folder) | files left
 # "files left" compares a listing of the scratch world (path, type, size, link target, checksum of regular files) and
 # the type of /dev/null and /dev/zero before and after the command.
 # Usage: docs/scripts/guard-cases.sh [path/to/PhaseScope.Cli.dll]   (build with: dotnet build -c Release)
@@ -42,7 +42,7 @@ snapshot() {
     stat -c '%n %F' /dev/null /dev/zero; } | md5sum | cut -c1-32
 }
 listing() { find "$W" -mindepth 1 \( -name 'run.db-wal' -o -name 'run.db-shm' \) -prune -o -printf '%P %y\n' | sort; }
-cell() { printf '%s' "$1" | tr '\n' ' ' | sed -e 's/|/\\|/g' -e 's/`/\\`/g' | cut -c1-"${2:-110}"; }
+cell() { printf '%s' "$1" | tr '\n' ' ' | sed -e "s|$W|WORLD|g" -e 's/|/\\|/g' -e 's/`/\\`/g' | cut -c1-"${2:-110}"; }
 
 row() {   # row CLASS DESCRIPTION ARGS...
   local class=$1 what=$2; shift 2
