@@ -16,4 +16,4 @@ public static class ExitCodes
 }
 
 /// <summary>Bad input detected by the CLI itself; the message names the problem and the fix.</summary>
-public sealed class UsageException(string message) : Exception(message);
+public sealed class UsageException(string message) : Exception(TerminalText.Plain(message));

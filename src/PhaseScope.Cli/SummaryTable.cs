@@ -15,7 +15,7 @@ public static class SummaryTable
         foreach (var (k, v) in entries)
         {
             if (skip.Contains(k)) continue;
-            table.AddRow(Markup.Escape(k), Markup.Escape(v switch
+            table.AddRow(TerminalText.Markup(k), TerminalText.Markup(v switch
             {
                 null => "-",
                 double d => d.ToString(doubleFormat),

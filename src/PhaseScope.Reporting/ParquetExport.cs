@@ -22,6 +22,9 @@ public static class ParquetExport
     static readonly ParquetSchema EventsSchema = new(new DataField<string>("run"), new DataField<string?>("fingerprint"), new DataField<long>("step"),
         new DataField<string>("kind"), new DataField<string>("source"), new DataField<string>("message"), new DataField<double>("wall_time"));
 
+    /// <summary>The files <see cref="Write"/> creates in its folder.</summary>
+    public static readonly IReadOnlyList<string> FileNames = ["metrics.parquet", "events.parquet"];
+
     /// <summary>Writes <c>metrics.parquet</c> and <c>events.parquet</c> into <paramref name="outDirectory"/>; each file appears whole or not at all.</summary>
     /// <returns>The paths written.</returns>
     public static IReadOnlyList<string> Write(RunReader run, string outDirectory)

@@ -29,8 +29,10 @@ public sealed class RunReader : IDisposable
     public static RunReader Open(string directory)
     {
         var db = Path.Combine(directory, RunSchema.DatabaseFile);
-        if (!System.IO.Directory.Exists(directory)) throw new RunStoreException($"{directory} does not exist; pass a run directory (see 'phasescope runs').");
+        if (PhaseScope.IO.InputFile.DirectoryProblem(directory) is { } notDirectory)
+            throw new RunStoreException(notDirectory == "does not exist" ? $"{directory} does not exist; pass a run directory (see 'phasescope runs')." : $"{directory} {notDirectory}; pass a run directory (see 'phasescope runs').");
         if (!File.Exists(db)) throw new RunStoreException($"{directory} is not a run directory: it has no {RunSchema.DatabaseFile}.");
+        if (PhaseScope.IO.InputFile.Problem(db) is { } notFile) throw new RunStoreException($"{db} {notFile}; it is not a PhaseScope run database.");
         SqliteConnection? c = null;
         try
         {

@@ -2,6 +2,7 @@ using PhaseScope.Cli.Commands.Grok;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using PhaseScope.Reporting.Text;
 using PhaseScope.Runtime;
 using PhaseScope.Training.Ablation;
 using PhaseScope.Training.Models;
@@ -39,11 +40,12 @@ public static class AblateCommand
 
     static int Run(string runDir, DirectionAblation.Options options, int? threads, bool json)
     {
-        if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; give a grok run directory.");
+        InputPath.Directory(runDir, "", "give a grok run directory");
         var s = GrokSettingsFile.Load(runDir);
         options.Validate();
         var outDir = Path.Combine(runDir, $"ablation-{options.At}");
         if (Directory.Exists(outDir)) throw new UsageException($"{outDir} already exists; remove it to run the ablation at step {options.At} again.");
+        OutputGuard.Directory(outDir + ".partial", "RUN", ownRuns: [runDir]);
         TorchRuntime.Initialize(threads ?? Math.Min(s.Threads ?? Environment.ProcessorCount, Environment.ProcessorCount));
         using var data = GrokCommand.CreateData(s);
         var work = outDir + ".partial";
@@ -93,11 +95,11 @@ public static class AblateCommand
     {
         var none = r.Arms[0];
         var b = new StringBuilder();
-        b.Append($"\n**Test 8 — {Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir))} ({s.Task}, {s.Trainer.Optimizer ?? "adamw"}): top-{o.TopK} window directions vs random, ")
+        b.Append($"\n**Test 8 — {MarkdownText.Of(Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir)))} ({MarkdownText.Of(s.Task)}, {MarkdownText.Of(s.Trainer.Optimizer ?? "adamw")}): top-{o.TopK} window directions vs random, ")
          .Append($"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
          .Append("| arm | mean test loss over the span | Δ mean test loss | mean train loss | test loss at end | Δ at end | test acc at end | removed ‖·‖ share |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var a in r.Arms)
-            b.Append($"| {a.Name} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
+            b.Append($"| {MarkdownText.Of(a.Name)} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
         var top = r.Arms[1];
         foreach (var kind in new[] { "random", "matched" })
         {

@@ -22,7 +22,7 @@ public static class CompareCommand
             var repeated = dirs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1);
             if (repeated is not null) throw new UsageException($"compare got the run {repeated.First()} more than once; pass each run once.");
             int figures = CompareReport.Write(dirs, outPath);
-            Console.WriteLine($"{outPath} ({figures} charts, {dirs.Length} runs)");
+            Console.WriteLine($"{TerminalText.Plain(outPath)} ({figures} charts, {dirs.Length} runs)");
             return ExitCodes.Ok;
         });
         return cmd;

@@ -37,7 +37,7 @@ public static class ConsolidationCommand
 
     static int Run(string path, int tailK, int? batchSize, int? atBatch, bool json)
     {
-        if (!File.Exists(path)) throw new UsageException($"--grads {path} does not exist; pass a checkpoint (.safetensors, .pt) of gradient samples.");
+        InputPath.File(path, "--grads", "pass a checkpoint (.safetensors, .pt) of gradient samples");
         if (tailK < 1) throw new UsageException($"--tail-k must be at least 1 (got {tailK}).");
         if (batchSize is < 1 || atBatch is < 1) throw new UsageException("--batch-size and --at-batch-size must be positive.");
         if (atBatch is not null && batchSize is null) throw new UsageException("--at-batch-size needs --batch-size (the examples behind one sample in the file).");
@@ -123,10 +123,10 @@ public static class ConsolidationCommand
 
     static void Print(Dictionary<string, object?> result, string path)
     {
-        AnsiConsole.Write(SummaryTable.Of($"[bold]consolidation of {Markup.Escape(Path.GetFileName(path))}[/]", result, "G6", "tensors"));
+        AnsiConsole.Write(SummaryTable.Of($"[bold]consolidation of {TerminalText.Markup(Path.GetFileName(path))}[/]", result, "G6", "tensors"));
         var per = new Table().AddColumns("tensor", "elements", "signal", "noise", "C_α", "p");
         foreach (var t in (List<Dictionary<string, object?>>)result["tensors"]!)
-            per.AddRow(Markup.Escape((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),
+            per.AddRow(TerminalText.Markup((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),
                 t["c_alpha"] is double c ? c.ToString("G4") : "-", t["p"] is double p ? p.ToString("F3") : "-");
         AnsiConsole.Write(per);
     }

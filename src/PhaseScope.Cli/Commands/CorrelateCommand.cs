@@ -33,7 +33,7 @@ public static class CorrelateCommand
     static Dictionary<long, double> ByStep(IReadOnlyList<(long Step, double Value)> series, string name)
     {
         var byStep = StepAlignment.LastByStep(series, out int duplicates);
-        if (duplicates > 0) Console.Error.WriteLine($"phasescope: '{name}' has {duplicates} step(s) recorded more than once; using the last value of each.");
+        if (duplicates > 0) Console.Error.WriteLine($"phasescope: '{TerminalText.Plain(name)}' has {duplicates} step(s) recorded more than once; using the last value of each.");
         return byStep;
     }
 
@@ -64,7 +64,7 @@ public static class CorrelateCommand
         if (json) Console.WriteLine(CliJson.Serialize(result));
         else
         {
-            AnsiConsole.Write(SummaryTable.Of($"[bold]{Markup.Escape(metric)} vs {Markup.Escape(with)}[/]", result, "G4", "by_lag"));
+            AnsiConsole.Write(SummaryTable.Of($"[bold]{TerminalText.Markup(metric)} vs {TerminalText.Markup(with)}[/]", result, "G4", "by_lag"));
             var t = new Table().AddColumns("lag", "r");
             foreach (var l in byLag) t.AddRow(l.Lag.ToString(), double.IsNaN(l.R) ? "-" : l.R.ToString("F3"));
             AnsiConsole.Write(t);

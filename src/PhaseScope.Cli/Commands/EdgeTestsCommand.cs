@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using PhaseScope.Reporting;
+using PhaseScope.Reporting.Text;
 using PhaseScope.Reporting.Verdict;
 
 namespace PhaseScope.Cli.Commands;
@@ -29,8 +30,9 @@ public static class EdgeTestsCommand
 
     static int Run(string[] dirs, string? markdownFile, bool json)
     {
-        if (markdownFile is not null && (!markdownFile.EndsWith(".md", StringComparison.OrdinalIgnoreCase) || Directory.Exists(markdownFile)))
+        if (markdownFile is not null && !markdownFile.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--markdown '{markdownFile}' must name a Markdown file ending in .md (it is written whole, replacing an earlier one).");
+        if (markdownFile is not null) OutputGuard.File(markdownFile, "--markdown", ownRuns: OutputGuard.OwnRun(dirs), example: "edge-tests.md");
         var rows = new List<(string Run, string Optimizer, string Seed, double ValLoss, SpectralEdgeChecks.Result R)>();
         foreach (var dir in dirs)
         {
@@ -86,8 +88,8 @@ public static class EdgeTestsCommand
             s.Append('\n');
             foreach (var g in groups)
             {
-                foreach (var r in g) s.Append($"| {r.Run} | {r.Optimizer} | {r.Seed} | {r.R.Windows} | {cells(r.R)} |\n");
-                if (mean is not null && g.Count() > 1) s.Append($"| **mean** | {g.Key} | {g.Count()} runs | {g.Sum(r => r.R.Windows)} | {mean(g.Select(r => r.R).ToList())} |\n");
+                foreach (var r in g) s.Append($"| {MarkdownText.Of(r.Run)} | {MarkdownText.Of(r.Optimizer)} | {MarkdownText.Of(r.Seed)} | {r.R.Windows} | {cells(r.R)} |\n");
+                if (mean is not null && g.Count() > 1) s.Append($"| **mean** | {MarkdownText.Of(g.Key)} | {g.Count()} runs | {g.Sum(r => r.R.Windows)} | {mean(g.Select(r => r.R).ToList())} |\n");
             }
         }
         static string M(IEnumerable<double> v) { var f = v.Where(double.IsFinite).ToList(); return f.Count == 0 ? "–" : F(f.Average()); }

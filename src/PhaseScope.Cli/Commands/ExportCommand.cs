@@ -21,10 +21,13 @@ public static class ExportCommand
             if (!p.GetValue(csv) && !p.GetValue(parquet)) throw new UsageException("Choose an export format: --csv and/or --parquet.");
             using var reader = RunReader.Open(dir);
             var target = p.GetValue(outDir) ?? dir;
-            OutputDirectory.EnsureWritable(target);
+            OutputGuard.Directory(target, "--out", ownRuns: [dir],
+                files: [.. p.GetValue(csv) ? CsvExport.FileNames : [], .. p.GetValue(parquet) ? ParquetExport.FileNames : []]);
             using var read = reader.ConsistentRead();   // both formats from one snapshot of a run still being written
-            if (p.GetValue(csv)) foreach (var path in CsvExport.Write(reader, target)) Console.WriteLine(path);
-            if (p.GetValue(parquet)) foreach (var path in ParquetExport.Write(reader, target)) Console.WriteLine(path);
+            using var staged = new StagedOutput(target);   // all files or none: a failure part way leaves the folder as it was
+            if (p.GetValue(csv)) CsvExport.Write(reader, staged.Folder);
+            if (p.GetValue(parquet)) ParquetExport.Write(reader, staged.Folder);
+            foreach (var path in staged.Commit()) Console.WriteLine(TerminalText.Plain(path));
             return ExitCodes.Ok;
         });
         return cmd;

@@ -108,18 +108,20 @@ public static class ForgetCommand
         if ((settings.AdaptiveLr || settings.EarlyStop) && TaskDefaults.DividingMicroBatches(options.BatchSize) is null)
             throw new UsageException($"--adaptive-lr and --early-stop act on seed 003's p, measured on 2 … 8 equal micro-batches of each batch: choose a --batch-size divisible by one of 2 … 8 (got {options.BatchSize}).");
         RunName.Check(settings.Name);
-        OutputDirectory.EnsureWritable(settings.OutDirectory);
-        if (mnistDir is not null && !Directory.Exists(mnistDir)) throw new UsageException($"--mnist {mnistDir} is not a directory; give the directory that holds the four MNIST IDX files.");
+        OutputGuard.Directory(settings.OutDirectory, "--out");
+        if (mnistDir is not null) InputPath.Directory(mnistDir, "--mnist", "give the directory that holds the four MNIST IDX files");
         var runDir = Path.Combine(settings.OutDirectory, settings.Name ?? string.Create(CultureInfo.InvariantCulture,
             $"forget-{Name(options.Strategy)}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
         var mode = TrainingView.Choose(json);
-        Action<string> log = mode == TrainingView.Mode.Lines ? line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]") : _ => { };
+        Action<string> log = mode == TrainingView.Mode.Lines ? line => AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(line)}[/]") : _ => { };
         var dir = MnistSource.Locate(mnistDir, line => Console.Error.WriteLine(line));
         Runtime.TorchRuntime.Initialize();
         using var data = SplitMnist.Load(dir);   // bad files are clear errors before the run directory exists
 
+        var createdRoot = FreshRun.TopMissing(runDir);
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "forget", Config(options, settings));
+        var fresh = new FreshRun(runDir, store, createdRoot);
         using var cancel = new CancellationTokenSource();
         PhaseMonitor? monitor = null;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -151,7 +153,7 @@ public static class ForgetCommand
                             Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
                             Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
                             ControlAfter = settings.ControlAfter,
-                            StepCompleted = step => { lastStep = step; onStep?.Invoke(step); },
+                            StepCompleted = step => { lastStep = step; fresh.StepCompleted(step); onStep?.Invoke(step); },
                         };
                     }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
             }
@@ -186,7 +188,13 @@ public static class ForgetCommand
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException))
         {
+            if (fresh.RemoveUnlessStarted()) return RunEpilogue.FailedBeforeStart(runDir, e);
             return RunEpilogue.Failed(store, runDir, e);
+        }
+        catch (Exception e)   // bad input found late: a run not yet started is removed, a started one stored as failed (not left running)
+        {
+            if (!fresh.RemoveUnlessStarted()) RunEpilogue.MarkFailed(store, runDir, e);
+            throw;
         }
         finally
         {
@@ -244,8 +252,8 @@ public static class ForgetCommand
         AnsiConsole.Write(acc);
         var phase = new Table().Title("[bold]moments phase (seed 000 §5–6)[/]").AddColumns("", "m∩", "d₀", $"Q̂_α({r.BeforeSwitch.Orders[^1]:G})", "phase");
         foreach (var (label, x) in new[] { ("θ_A, ∇L_A (before switch)", r.BeforeSwitch), ("θ_B, ∇L_A (after switch)", r.AfterSwitchTaskA), ("θ_B, ∇L_B (after switch)", r.AfterSwitchTaskB) })
-            phase.AddRow(Markup.Escape(label), x.Intersection.ToString(), x.D0.ToString("G4"), x.QAlpha.ToString("G4"), x.Phase.Label());
+            phase.AddRow(TerminalText.Markup(label), x.Intersection.ToString(), x.D0.ToString("G4"), x.QAlpha.ToString("G4"), x.Phase.Label());
         AnsiConsole.Write(phase);
-        AnsiConsole.MarkupLine($"run stored in [bold]{Markup.Escape(runDir)}[/]");
+        AnsiConsole.MarkupLine($"run stored in [bold]{TerminalText.Markup(runDir)}[/]");
     }
 }

@@ -153,9 +153,19 @@ public static class GrokCommand
 
         var config = s.ToConfig();
         config[GrokSettingsFile.FingerprintKey] = s.Fingerprint();
+        var createdRoot = FreshRun.TopMissing(runDir);
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "grok", config);
-        s.Save(runDir);
-        return Train(s, predictor, json, data, model, store, runDir, null, [], null, []);
+        var fresh = new FreshRun(runDir, store, createdRoot);
+        try
+        {
+            s.Save(runDir);
+            return Train(s, predictor, json, data, model, store, runDir, null, [], null, [], fresh);
+        }
+        catch
+        {
+            fresh.RemoveUnlessStarted();
+            throw;
+        }
     }
 
     /// <summary>
@@ -166,7 +176,7 @@ public static class GrokCommand
     /// </summary>
     public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null)
     {
-        if (!Directory.Exists(runDir)) throw new UsageException($"--resume {runDir}: no such directory; give the run directory of the run to continue.");
+        InputPath.Directory(runDir, "--resume", "give the run directory of the run to continue");
         var s = GrokSettingsFile.Load(runDir);
         IReadOnlyDictionary<string, string> storedConfig;
         List<MonitorEvent> stored;   // every event of the run, read once
@@ -245,7 +255,7 @@ public static class GrokCommand
     };
 
     static int Train(GrokSettings s, PhaseScope.Diagnosis.GrokPredictor? predictor, bool json, TaskData data, nn.Module<Tensor, Tensor> model, RunStore store, string runDir,
-        ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics)
+        ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics, FreshRun? fresh = null)
     {
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
         using var cancel = new CancellationTokenSource();
@@ -292,7 +302,7 @@ public static class GrokCommand
             var result = TrainingView.Run(TrainingView.Choose(json), title, s.Trainer.Steps, (onStep, onEval) =>
                 new Trainer(data, model, s.Trainer)
                 {
-                    Monitor = monitor, Progress = onEval, StepCompleted = onStep, CheckpointDirectory = store.CheckpointDirectory,
+                    Monitor = monitor, Progress = onEval, StepCompleted = step => { fresh?.StepCompleted(step); onStep?.Invoke(step); }, CheckpointDirectory = store.CheckpointDirectory,
                     WriteResumePoints = true, ResumeFrom = point,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
@@ -313,7 +323,13 @@ public static class GrokCommand
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException or ResumeException))
         {
+            if (fresh?.RemoveUnlessStarted() == true) return RunEpilogue.FailedBeforeStart(runDir, e);
             return RunEpilogue.Failed(store, runDir, e, $"phasescope grok --resume {runDir}");
+        }
+        catch (Exception e)   // bad input found late: a run not yet started is removed, a started one stored as failed (not left running)
+        {
+            if (fresh?.RemoveUnlessStarted() != true) RunEpilogue.MarkFailed(store, runDir, e);
+            throw;
         }
         finally
         {
@@ -368,13 +384,13 @@ public static class GrokCommand
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
     {
         if (summary.GetValueOrDefault("diagnosis") is string answer)
-            AnsiConsole.Write(new Panel(Markup.Escape(answer)).Header("[bold]diagnosis[/]").Expand());
+            AnsiConsole.Write(new Panel(TerminalText.Markup(answer)).Header("[bold]diagnosis[/]").Expand());
         AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis"));
         var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
         foreach (var t in monitor.Timings)
-            probes.AddRow(Markup.Escape(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
+            probes.AddRow(TerminalText.Markup(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
         AnsiConsole.Write(probes);
         foreach (var e in monitor.Events)
-            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {Markup.Escape(e.Kind)} ({Markup.Escape(e.Source)}): {Markup.Escape(EventText.OneLine(e.Message))}");
+            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {TerminalText.Markup(e.Kind)} ({TerminalText.Markup(e.Source)}): {TerminalText.Markup(EventText.OneLine(e.Message))}");
     }
 }

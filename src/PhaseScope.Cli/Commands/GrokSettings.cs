@@ -156,7 +156,7 @@ public sealed record GrokSettings
         // that sense, so the built-in forecast is off for --task lm (a model given with --grok-predictor still runs).
         if (Forecast is null) return Task != "lm" && Moments && Spectral && Curvature && ConsolidationMethodName is not null ? PhaseScope.Diagnosis.GrokPredictor.BuiltIn() : null;
         if (Forecast == "off") return null;
-        if (!File.Exists(Forecast)) throw new UsageException($"--grok-predictor {Forecast} does not exist; pass a grok_predictor.json written by 'phasescope verdict', or 'off'.");
+        InputPath.File(Forecast, "--grok-predictor", "pass a grok_predictor.json written by 'phasescope verdict', or 'off'");
         try { return PhaseScope.Diagnosis.GrokPredictor.FromJson(File.ReadAllText(Forecast)); }
         catch (FormatException e) { throw new UsageException($"--grok-predictor {Forecast}: {e.Message}"); }
     }
@@ -284,7 +284,7 @@ public sealed record GrokSettings
             catch (ArgumentException e) { throw new UsageException($"--spectral settings: {e.Message} (see --spectral-window, --spectral-stride, --gap-open, --gap-collapse, --spectral-sketch, --spectral-decompose)."); }
         }
         new TransformerConfig(1, 1, 1, Layers, DModel, Heads, DFf, false, Activation ?? "relu").Validate();
-        OutputDirectory.EnsureWritable(OutDirectory);
+        OutputGuard.Directory(OutDirectory, "--out");
     }
 
     /// <summary>The default run name: task, operation, seed, weight decay and a UTC time stamp.</summary>

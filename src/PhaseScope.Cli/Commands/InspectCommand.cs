@@ -24,8 +24,7 @@ public static class InspectCommand
 
     static int Run(string path)
     {
-        if (Directory.Exists(path)) throw new UsageException($"{path} is a directory; pass a checkpoint file (.safetensors, .pt, .pth).");
-        if (!File.Exists(path)) throw new UsageException($"{path} does not exist; pass a checkpoint file (.safetensors, .pt, .pth).");
+        InputPath.File(path, "", "pass a checkpoint file (.safetensors, .pt, .pth)");
         using var checkpoint = CheckpointInput.Open(path, "FILE");
         var index = checkpoint.Index;
         Runtime.TorchRuntime.Initialize();
@@ -41,7 +40,7 @@ public static class InspectCommand
                 using var t = raw.to_type(ScalarType.Float64);
                 norm = elements == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
             }
-            table.AddRow(Markup.Escape(Printable(e.Name)), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), elements.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(norm));
+            table.AddRow(TerminalText.Markup(e.Name), e.DType, TerminalText.Markup($"[{string.Join(", ", e.Shape)}]"), elements.ToString(System.Globalization.CultureInfo.InvariantCulture), TerminalText.Markup(norm));
         }
         AnsiConsole.Write(table);
         Console.WriteLine($"format {index.Format.Name()}");
@@ -50,7 +49,7 @@ public static class InspectCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Control characters (an ANSI escape in <c>__metadata__</c> would restyle or clear the terminal) shown as <c>\uXXXX</c>.</summary>
-    public static string Printable(string s) =>
-        s.Any(char.IsControl) ? string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : s;
+    /// <summary>Control characters and bidirectional overrides (an ANSI escape in <c>__metadata__</c> would restyle or clear the
+    /// terminal) shown as visible escapes (<see cref="TerminalText"/>).</summary>
+    public static string Printable(string s) => TerminalText.Plain(s);
 }

@@ -58,7 +58,7 @@ public static partial class LlcCommand
         catch (ArgumentException e) { throw new UsageException(e.Message.Replace("LLC ", "--").Replace("The SGLD step size ε", "--step-size").Replace("The localisation γ", "--localization").Replace("nβ must", "--nbeta must")); }
         if (batch is < 1) throw new UsageException($"--batch-size must be at least 1 (got {batch}).");
         if (threads is < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
-        if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; pass a run directory written by 'phasescope grok'.");
+        InputPath.Directory(runDir, "", "pass a run directory written by 'phasescope grok'");
         var s = GrokSettingsFile.Load(runDir);
         var checkpoints = Path.Combine(runDir, "checkpoints");
         var available = Directory.Exists(checkpoints)
@@ -94,7 +94,7 @@ public static partial class LlcCommand
         var rows = new List<(long Step, LlcEstimate Estimate)>();
         var readings = new List<(long, double, double)>();
         var turns = new List<(long Step, string Message)>();
-        if (!json) Console.WriteLine($"LLC of {runDir}: n = {data.TrainCount}, nβ = {options.NBetaFor(data.TrainCount):G4}, ε = {options.StepSize:G3}, γ = {options.Localization:G3}, {options.Chains} chains × ({options.BurnIn} + {options.Draws}) steps");
+        if (!json) Console.WriteLine($"LLC of {TerminalText.Plain(runDir)}: n = {data.TrainCount}, nβ = {options.NBetaFor(data.TrainCount):G4}, ε = {options.StepSize:G3}, γ = {options.Localization:G3}, {options.Chains} chains × ({options.BurnIn} + {options.Draws}) steps");
         foreach (var step in chosen)
         {
             try { ModelWeights.Load(model, available[step], "Was the checkpoint written by this run?"); }
@@ -121,7 +121,7 @@ public static partial class LlcCommand
                 }).ToList(),
                 ["turns"] = turns.Select(t => new Dictionary<string, object?> { ["step"] = t.Step, ["message"] = t.Message }).ToList(),
             }));
-        else foreach (var (step, message) in turns) Console.WriteLine($"  turn (known at step {step}): {message}");
+        else foreach (var (step, message) in turns) Console.WriteLine($"  turn (known at step {step}): {TerminalText.Plain(message)}");
         return rows.All(r => r.Estimate.Diverged == 0) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

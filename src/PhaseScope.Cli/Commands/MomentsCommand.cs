@@ -69,8 +69,8 @@ public static class MomentsCommand
     {
         var orders = ParseOrders(orderSpec);
         Validate(plane);
-        if (!File.Exists(paramsPath)) throw new UsageException($"--params {paramsPath} does not exist.");
-        if (gradsPath is not null && !File.Exists(gradsPath)) throw new UsageException($"--grads {gradsPath} does not exist.");
+        InputPath.File(paramsPath, "--params", "pass a .safetensors file of parameters");
+        if (gradsPath is not null) InputPath.File(gradsPath, "--grads", "pass a .safetensors file of gradients");
         TensorSelection selection;
         try { selection = new TensorSelection(pattern); }
         catch (ArgumentException e) { throw new UsageException($"--tensors: {e.Message}"); }
@@ -210,9 +210,9 @@ public static class MomentsCommand
     static void Print(Dictionary<string, object?> r, string path)
     {
         var skip = new[] { "spectral_plane", "rank_sample", "tensors", "orders", "log_m", "log_g", "coupling", "residual", "effective_multiplicity", "biexp", "q_alpha_by_order", "thm46_limit_in_l", "thm46_limit_in_k" };
-        AnsiConsole.Write(SummaryTable.Of($"[bold]moments of {Markup.Escape(Path.GetFileName(path))}[/]", r, "G6", skip));
+        AnsiConsole.Write(SummaryTable.Of($"[bold]moments of {TerminalText.Markup(Path.GetFileName(path))}[/]", r, "G6", skip));
         var fit = (Dictionary<string, double?>)r["biexp"]!;
-        AnsiConsole.MarkupLine(Markup.Escape($"bi-exponential residual fit (eq. 9): {((bool)r["biexp_fitted"]! ? $"A1 = {fit["a1"]:G4}, λ1 = {fit["lambda1"]:G4}, A2 = {fit["a2"]:G4}, λ2 = {fit["lambda2"]:G4}, RMS log error {fit["rms_log_error"]:G3}" : $"no fit: {r["biexp_reason"]}")}"));
+        AnsiConsole.MarkupLine(TerminalText.Markup($"bi-exponential residual fit (eq. 9): {((bool)r["biexp_fitted"]! ? $"A1 = {fit["a1"]:G4}, λ1 = {fit["lambda1"]:G4}, A2 = {fit["a2"]:G4}, λ2 = {fit["lambda2"]:G4}, RMS log error {fit["rms_log_error"]:G3}" : $"no fit: {r["biexp_reason"]}")}"));
         AnsiConsole.MarkupLine("[grey]--json prints log M(k), log G(l), the residual, the full coupling surface and the limits.[/]");
     }
 }

@@ -31,16 +31,16 @@ public static class ReportCommand
     {
         CheckTargets([runDirectory], outPath);
         int figures = RunReport.Write(runDirectory, outPath, steps);
-        Console.WriteLine($"{outPath} ({figures} charts)");
+        Console.WriteLine($"{TerminalText.Plain(outPath)} ({figures} charts)");
     }
 
-    /// <summary>Every input is a run directory and the output a writable file path; checked before anything is read or written.</summary>
-    public static void CheckTargets(IEnumerable<string> runDirectories, string outPath)
+    /// <summary>Every input is a run directory and the output a writable file path; checked before anything is read or written.
+    /// A report of one run may go into that run's directory; a comparison of several belongs to none of them.</summary>
+    public static void CheckTargets(IReadOnlyCollection<string> runDirectories, string outPath)
     {
         // RunReader.Open is the run check (directory, run.db, run record, schema version); opening is cheap.
         foreach (var d in runDirectories) RunReader.Open(d).Dispose();
-        OutputFile.EnsureReplaceable(outPath);
-        OutputDirectory.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        OutputGuard.File(outPath, "--out", ownRuns: OutputGuard.OwnRun(runDirectories), owned: OutputGuard.HtmlPage);
     }
 
     /// <summary>Parses "100,1500" into steps.</summary>

@@ -31,7 +31,7 @@ public static class RunEpilogue
             statusError = EventText.OneLine(c.Message).TrimEnd('.');
         }
         string where = e is SinkFailedException s ? $" at step {s.Step}" : "";
-        Console.Error.WriteLine($"phasescope: training failed{where} ({cause.GetType().Name}): {EventText.OneLine(cause.Message)}");
+        Console.Error.WriteLine($"phasescope: training failed{where} ({cause.GetType().Name}): {TerminalText.Plain(EventText.OneLine(cause.Message))}");
         if (statusError is not null) Console.Error.WriteLine($"Its status could not be recorded either ({statusError}); the run reads 'running' until it is resumed.");
         if (DiskFull(e))
         {
@@ -43,6 +43,27 @@ public static class RunEpilogue
         else Console.Error.WriteLine($"The run so far is in {runDir}.");
         DebugOutput.Trace(e);
         return ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// Says on stderr that the run could not start and that its directory (removed by <see cref="FreshRun"/>) is gone;
+    /// returns the exit code of a failure.
+    /// </summary>
+    public static int FailedBeforeStart(string runDir, Exception e)
+    {
+        var cause = e is SinkFailedException { InnerException: { } inner } ? inner : e;
+        Console.Error.WriteLine($"phasescope: the run could not start: {TerminalText.Plain(EventText.OneLine(cause.Message))}");
+        Console.Error.WriteLine($"Nothing was kept: {TerminalText.Plain(runDir)} was removed.");
+        DebugOutput.Trace(e);
+        return ExitCodes.Failed;
+    }
+
+    /// <summary>Records the run as <c>failed</c> with the error in its summary, for a failure that is reported elsewhere
+    /// (bad input found once training had started); a store that cannot record it is left as it is.</summary>
+    public static void MarkFailed(RunStore store, string runDir, Exception e)
+    {
+        try { store.Complete("failed", CliJson.Serialize(new Dictionary<string, object?> { ["error"] = e.Message, ["run_dir"] = runDir })); }
+        catch (Exception c) when (c is System.Data.Common.DbException or IOException or InvalidOperationException) { store.Abandon(); }
     }
 
     /// <summary>Whether <paramref name="e"/> or an inner exception says the disk is full: SQLite's SQLITE_FULL (13,
@@ -63,6 +84,12 @@ public static class RunEpilogue
     /// </summary>
     public static void WriteReport(string runDir)
     {
+        try { OutputGuard.File(RunFinish.ReportPath(runDir), "report", ownRuns: [runDir], owned: OutputGuard.HtmlPage); }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"phasescope: the run is stored but its report was not written ({e.Message}); try 'phasescope report {runDir} --out FILE'.");
+            return;
+        }
         if (RunFinish.TryWriteReport(runDir) is { } problem)
             Console.Error.WriteLine($"phasescope: the run is stored but its report could not be written ({problem}); try 'phasescope report {runDir}'.");
     }

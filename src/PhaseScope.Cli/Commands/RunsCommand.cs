@@ -19,8 +19,7 @@ public static class RunsCommand
 
     static int Run(string dir)
     {
-        if (File.Exists(dir)) throw new UsageException($"{dir} is a file; pass the directory given as --out to 'phasescope grok' (it holds run directories).");
-        if (!Directory.Exists(dir)) throw new UsageException($"{dir} does not exist; pass the directory given as --out to 'phasescope grok'.");
+        InputPath.Directory(dir, "", "pass the directory given as --out to 'phasescope grok' (it holds run directories)");
         var table = new Table().AddColumns("run", "kind", "status", "created (UTC)", "steps", "grokked", "grok step", "test acc");
         int n = 0;
         foreach (var sub in Directory.EnumerateDirectories(dir).Where(RunReader.IsRun).Order(StringComparer.Ordinal))
@@ -42,16 +41,16 @@ public static class RunsCommand
                     grokStep = Get(o, "grok_step");
                     acc = o.TryGetProperty("final_test_acc", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble().ToString("F4") : "";
                 }
-                table.AddRow(Markup.Escape(Path.GetFileName(sub)), Markup.Escape(info.Kind), Markup.Escape(info.Status),
-                    Markup.Escape(info.CreatedUtc.Length > 19 ? info.CreatedUtc[..19] : info.CreatedUtc), Markup.Escape(steps), Markup.Escape(grokked), Markup.Escape(grokStep), acc);
+                table.AddRow(TerminalText.Markup(Path.GetFileName(sub)), TerminalText.Markup(info.Kind), TerminalText.Markup(info.Status),
+                    TerminalText.Markup(info.CreatedUtc.Length > 19 ? info.CreatedUtc[..19] : info.CreatedUtc), TerminalText.Markup(steps), TerminalText.Markup(grokked), TerminalText.Markup(grokStep), acc);
             }
             catch (RunStoreException e)
             {
-                table.AddRow(Markup.Escape(Path.GetFileName(sub)), "", "[red]unreadable[/]", Markup.Escape(e.Message), "", "", "", "");
+                table.AddRow(TerminalText.Markup(Path.GetFileName(sub)), "", "[red]unreadable[/]", TerminalText.Markup(e.Message), "", "", "", "");
             }
             n++;
         }
-        if (n == 0) Console.WriteLine($"No runs in {dir}.");
+        if (n == 0) Console.WriteLine($"No runs in {TerminalText.Plain(dir)}.");
         else AnsiConsole.Write(table);
         return ExitCodes.Ok;
     }

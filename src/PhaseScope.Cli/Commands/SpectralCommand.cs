@@ -69,6 +69,8 @@ public static class SpectralCommand
             foreach (var n in notes) Console.Error.WriteLine($"phasescope: {n}");
             throw new UsageException($"--window {w} needs at least {w + 1} checkpoints ({w} updates); got {files.Count}. Pass more files or a smaller --window.");
         }
+        foreach (var f in files)
+            InputPath.File(f, "--checkpoints", "pass checkpoint files (.safetensors, .pt, .pth) or a directory of them");
         TensorSelection selection;
         try { selection = new TensorSelection(pattern); }
         catch (ArgumentException e) { throw new UsageException($"--tensors: {e.Message}"); }
@@ -178,7 +180,7 @@ public static class SpectralCommand
 
     static void Print(List<Dictionary<string, object?>> results, TensorSelection selection, long p, int w)
     {
-        var table = new Table().Title($"[bold]spectral edge[/] (W = {w}, P = {p:N0}, tensors: {Markup.Escape(selection.Description)}; step: the training step of the window's last checkpoint, index: its position)")
+        var table = new Table().Title($"[bold]spectral edge[/] (W = {w}, P = {p:N0}, tensors: {TerminalText.Markup(selection.Description)}; step: the training step of the window's last checkpoint, index: its position)")
             .AddColumns("step", "index", "k*", "k*_w", "gap ratio", "g23", "k95", "σ₁…σ_W");
         foreach (var r in results)
             table.AddRow(r["step"] is long st ? st.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-", r["index"]!.ToString()!, r["k_star"]!.ToString()!, r["k_star_weighted"]!.ToString()!,

@@ -131,10 +131,12 @@ public static class SweepCommand
     public static int Run(SweepPlan plan, string directory, int jobs = 1)
     {
         if (jobs < 1) throw new UsageException($"--jobs must be at least 1 (got {jobs}).");
-        OutputDirectory.EnsureWritable(directory);
+        OutputGuard.Directory(directory, "--out");
         var manifest = Path.Combine(directory, "sweep.json");
+        bool created = !Directory.Exists(directory);
         if (File.Exists(manifest))
         {
+            InputPath.File(manifest, "--out", "remove it or choose another --out");
             SweepPlan? stored;
             try { stored = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllBytes(manifest)); }
             catch (JsonException e) { throw new UsageException($"{manifest} is not a readable sweep definition ({e.Message}); use another --out."); }
@@ -208,7 +210,7 @@ public static class SweepCommand
                             executed++;
                             executedMinutes += watch.Elapsed.TotalMinutes;
                             double left = executedMinutes / executed * (cells.Count - done) / jobs;
-                            Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {detail}");
+                            Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {TerminalText.Plain(detail)}");
                             Console.WriteLine($"  grid: {done}/{cells.Count} done{(done < cells.Count ? $", about {left:F0} min left" : "")}");
                         }
                     }
@@ -223,9 +225,16 @@ public static class SweepCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+            // a sweep whose every cell failed to start (a grok setting refused by each child) leaves nothing behind
+            if (created && !Directory.EnumerateDirectories(directory).Any())
+            {
+                File.Delete(manifest);
+                if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
+                Console.Error.WriteLine($"phasescope: no run of the sweep started; {TerminalText.Plain(directory)} was removed.");
+            }
         }
-        var table = new Table().Title($"[bold]sweep {Markup.Escape(directory)}[/]").AddColumns("run", "status", "result");
-        foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(Markup.Escape(name), status, Markup.Escape(detail));
+        var table = new Table().Title($"[bold]sweep {TerminalText.Markup(directory)}[/]").AddColumns("run", "status", "result");
+        foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(TerminalText.Markup(name), status, TerminalText.Markup(detail));
         AnsiConsole.Write(table);
         if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
         return results.All(r => r is { Status: "completed" }) ? ExitCodes.Ok : ExitCodes.Failed;

@@ -78,8 +78,8 @@ public static class TrainingView
             double fraction = totalSteps > 0 ? Math.Clamp((double)step / totalSteps, 0, 1) : 0;
             grid.AddRow(new Markup("[bold]step[/]"), new Markup($"{step}/{totalSteps}  [green]{new string('█', (int)(fraction * 24))}[/][grey]{new string('░', 24 - (int)(fraction * 24))}[/]"),
                 new Markup("[bold]loss[/]"), new Text(last is null ? "–" : last.Loss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
-            grid.AddRow(new Markup($"[bold]{Markup.Escape(labels.First)}[/]"), new Text(last is null ? "–" : last.Evaluation.TrainAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup($"[bold]{Markup.Escape(labels.Second)}[/]"), new Text(last is null ? "–" : last.Evaluation.TestAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + (last.GrokStep is long g ? $"  grokked@{g}" : "")));
+            grid.AddRow(new Markup($"[bold]{TerminalText.Markup(labels.First)}[/]"), new Text(last is null ? "–" : last.Evaluation.TrainAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)),
+                new Markup($"[bold]{TerminalText.Markup(labels.Second)}[/]"), new Text(last is null ? "–" : last.Evaluation.TestAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + (last.GrokStep is long g ? $"  grokked@{g}" : "")));
             if (readings?.Diagnosis is { } diagnosis)
             {
                 var phase = diagnosis.Current;
@@ -91,11 +91,11 @@ public static class TrainingView
                 grid.AddRow(new Markup("[bold]forecast[/]"), new Text(forecast), new Text(""), new Text(""));
             var shown = readings?.Readings() ?? [];
             for (int i = 0; i < shown.Count; i += 2)
-                grid.AddRow(new Markup($"[bold]{Markup.Escape(shown[i].Label)}[/]"), new Text(shown[i].Value),
-                    new Markup(i + 1 < shown.Count ? $"[bold]{Markup.Escape(shown[i + 1].Label)}[/]" : ""), new Text(i + 1 < shown.Count ? shown[i + 1].Value : ""));
+                grid.AddRow(new Markup($"[bold]{TerminalText.Markup(shown[i].Label)}[/]"), new Text(shown[i].Value),
+                    new Markup(i + 1 < shown.Count ? $"[bold]{TerminalText.Markup(shown[i + 1].Label)}[/]" : ""), new Text(i + 1 < shown.Count ? shown[i + 1].Value : ""));
             if (readings?.LastEvent is { } e)
-                grid.AddRow(new Markup("[bold]last event[/]"), new Markup($"[yellow]{Markup.Escape(e.Kind)}[/] @ {e.Step}"), new Text(""), new Text(""));
-            return new Panel(grid).Header(Markup.Escape(title)).RoundedBorder();
+                grid.AddRow(new Markup("[bold]last event[/]"), new Markup($"[yellow]{TerminalText.Markup(e.Kind)}[/] @ {e.Step}"), new Text(""), new Text(""));
+            return new Panel(grid).Header(TerminalText.Markup(title)).RoundedBorder();
         }
         AnsiConsole.Live(Render()).AutoClear(false).Start(ctx =>
         {

@@ -27,11 +27,13 @@ public static class VerdictCommand
     public static int Run(string[] directories, long window, string? outDirectory)
     {
         if (window < 0) throw new UsageException($"--window must be ≥ 0 steps (got {window}).");
+        foreach (var dir in directories) InputPath.Directory(dir, "", "pass a sweep directory written by 'phasescope sweep'");
+        var target = outDirectory ?? Path.Combine(directories[0], "verdict");
+        OutputGuard.Directory(target, "--out", ownRuns: OutputGuard.OwnRun(directories.Where(RunReader.IsRun).ToList()), files: VerdictReport.FileNames);
         var runs = new List<(string Sweep, SweepRun Run)>();
         var skipped = new List<string>();
         foreach (var dir in directories)
         {
-            if (!Directory.Exists(dir)) throw new UsageException($"{dir} does not exist; pass a sweep directory written by 'phasescope sweep'.");
             var candidates = RunReader.IsRun(dir) ? [dir] : Directory.GetDirectories(dir).Where(RunReader.IsRun).Order(StringComparer.Ordinal).ToArray();
             if (candidates.Length == 0) throw new UsageException($"{dir} holds no runs (no subdirectory with a run.db); pass a sweep directory written by 'phasescope sweep'.");
             foreach (var c in candidates)
@@ -46,16 +48,16 @@ public static class VerdictCommand
         var repeated = runs.GroupBy(r => r.Run.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         var loaded = runs.Select(r => repeated.Contains(r.Run.Name) ? r.Run with { Name = $"{r.Sweep}/{r.Run.Name}" } : r.Run).ToList();
 
-        var target = outDirectory ?? Path.Combine(directories[0], "verdict");
-        OutputDirectory.EnsureWritable(target);
         var command = $"phasescope verdict {string.Join(' ', directories)} --window {window}{(outDirectory is null ? "" : $" --out {outDirectory}")}";
-        var scores = VerdictReport.Write(loaded, window, target, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
+        using var staged = new StagedOutput(target);   // report, JSON and figures together or not at all
+        var scores = VerdictReport.Write(loaded, window, staged.Folder, string.Join(", ", directories.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d)))), command);
+        staged.Commit(last: VerdictReport.MarkdownFile);
 
         Console.WriteLine($"{loaded.Count} runs ({loaded.Count(r => r.Grokked)} grokked), window {window} steps.");
         foreach (var s in scores)
-            Console.WriteLine($"  {s.Kind,-24} hits {s.Hits}/{s.Grokking}  median lead {s.MedianLead,7:G4}  false positives matched {s.MatchedFalsePositives}/{s.Controls}, anywhere {s.AnywhereFalsePositives}/{s.Controls}");
-        foreach (var s in skipped) Console.WriteLine($"  left out (not completed) {s}");
-        Console.WriteLine($"Report: {Path.Combine(target, VerdictReport.MarkdownFile)}");
+            Console.WriteLine($"  {TerminalText.Plain(s.Kind),-24} hits {s.Hits}/{s.Grokking}  median lead {s.MedianLead,7:G4}  false positives matched {s.MatchedFalsePositives}/{s.Controls}, anywhere {s.AnywhereFalsePositives}/{s.Controls}");
+        foreach (var s in skipped) Console.WriteLine($"  left out (not completed) {TerminalText.Plain(s)}");
+        Console.WriteLine($"Report: {TerminalText.Plain(Path.Combine(target, VerdictReport.MarkdownFile))}");
         return ExitCodes.Ok;
     }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -106,7 +105,7 @@ public sealed class ReportPage(string title)
         });
     }
 
-    static string Encode(string s) => WebUtility.HtmlEncode(s);
+    static string Encode(string s) => Text.HtmlText.Of(s);
 
     /// <summary>plotly.js as shipped inside Plotly.NET (read once).</summary>
     static readonly Lazy<string> PlotlyScript = new(() =>

@@ -76,7 +76,7 @@ public static class RunReport
     static void Verdict(ReportPage page, RunData run, long? grok, RunDiagnosis diagnosis, PhaseBand band)
     {
         page.Section("verdict", "What happened");
-        string E(string x) => System.Net.WebUtility.HtmlEncode(x);
+        string E(string x) => Text.HtmlText.Of(x);
         string css = diagnosis.Current switch { RunPhase.Unstable => "verdict unstable", RunPhase.Generalised => "verdict generalised", _ => "verdict" };
         var lines = new List<string>();
         if (run.Summary?.GetValueOrDefault("monitor_fraction") is { ValueKind: JsonValueKind.Number } mf)
@@ -334,12 +334,12 @@ public static class RunReport
             return;
         }
         page.Raw("<p>" + string.Join(" ", events.Kinds.Select(k =>
-            $"<span class=\"legend-item\"><span class=\"swatch\" style=\"background:{events.Color(k)}\"></span>{System.Net.WebUtility.HtmlEncode(k)} ({run.Events.Count(e => e.Kind == k)})</span>")) + "</p>");
-        string E(string x) => System.Net.WebUtility.HtmlEncode(x);
+            $"<span class=\"legend-item\"><span class=\"swatch\" style=\"background:{events.Color(k)}\"></span>{Text.HtmlText.Of(k)} ({run.Events.Count(e => e.Kind == k)})</span>")) + "</p>");
+        string E(string x) => Text.HtmlText.Of(x);
         // A long message (a native stack trace of a probe failure) shows its first line, the rest behind a fold.
         page.Table(["step", "kind", "source", "message"],
             run.Events.Select(e => (IReadOnlyList<string>)[e.Step.ToString(CultureInfo.InvariantCulture), E(e.Kind), E(e.Source),
-                EventText.IsCut(e.Message) ? $"<details><summary>{E(EventText.OneLine(e.Message))}</summary><pre>{E(e.Message)}</pre></details>" : E(e.Message)]),
+                EventText.IsCut(e.Message) ? $"<details><summary>{E(EventText.OneLine(e.Message))}</summary><pre>{Text.HtmlText.Block(e.Message)}</pre></details>" : E(e.Message)]),
             "events", htmlCells: true);
     }
 

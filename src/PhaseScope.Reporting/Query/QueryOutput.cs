@@ -2,12 +2,13 @@ using System.Collections;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using PhaseScope.Reporting.Text;
 using System.Text.Json;
 
 namespace PhaseScope.Reporting.Query;
 
 /// <summary>
-/// Writes a <see cref="QueryResult"/> as an aligned text table, CSV (<see cref="CsvCell"/>: RFC 4180, formula-neutralised
+/// Writes a <see cref="QueryResult"/> as an aligned text table, CSV (<see cref="Text.CsvText"/>: RFC 4180, formula-neutralised
 /// text) or JSON (an array of objects, one per row). Numbers are invariant-culture round-trip; NULL is <c>NULL</c> in the
 /// table, an empty cell in CSV and <c>null</c> in JSON, where NaN and ±∞ (which JSON cannot hold) are <c>null</c> too; lists,
 /// maps and structs are JSON text in the table and CSV.
@@ -44,16 +45,16 @@ public static class QueryOutput
 
     static void Csv(QueryResult result, TextWriter output)
     {
-        output.WriteLine(string.Join(",", result.Columns.Select(CsvCell.Text)));
+        output.WriteLine(string.Join(",", result.Columns.Select(CsvText.Of)));
         foreach (var row in result.Rows)
             output.WriteLine(string.Join(",", row.Select(v => v switch
             {
                 null => "",
-                double d => CsvCell.Number(d),
-                float f => CsvCell.Number(f),
-                string s => CsvCell.Text(s),
+                double d => CsvText.Number(d),
+                float f => CsvText.Number(f),
+                string s => CsvText.Of(s),
                 _ when IsNumber(v) => Text(v),
-                _ => CsvCell.Text(Text(v)),
+                _ => CsvText.Of(Text(v)),
             })));
     }
 

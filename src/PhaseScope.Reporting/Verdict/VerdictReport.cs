@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using PhaseScope.Diagnosis;
 using PhaseScope.IO;
+using PhaseScope.Reporting.Text;
 
 namespace PhaseScope.Reporting.Verdict;
 
@@ -20,6 +21,9 @@ public static class VerdictReport
 
     /// <summary>File name of the combined predictor fitted on all runs (<see cref="GrokPredictor"/> JSON).</summary>
     public const string PredictorFile = "grok_predictor.json";
+
+    /// <summary>Every file <see cref="Write"/> may create in its folder.</summary>
+    public static readonly IReadOnlyList<string> FileNames = [MarkdownFile, "verdict.json", PredictorFile, "gap_ratio_aligned.svg", "lead_times.svg"];
 
     /// <summary>Horizons H of the lead-time ROC table (issue 22).</summary>
     public static readonly long[] Horizons = [250, 500, 1000];
@@ -39,15 +43,15 @@ public static class VerdictReport
         var scores = IndicatorScore.Score(runs, window);
         Directory.CreateDirectory(outDirectory);
         var md = new StringBuilder();
-        md.AppendLine($"# Verdict: {title}").AppendLine();
-        md.AppendLine($"Regenerate with `{command}`. Window W = {window} steps before the grok step (the first evaluation with test accuracy ≥ 0.95).").AppendLine();
+        md.AppendLine($"# Verdict: {MarkdownText.Of(title)}").AppendLine();
+        md.AppendLine($"Regenerate with {MarkdownText.Code(command)}. Window W = {window} steps before the grok step (the first evaluation with test accuracy ≥ 0.95).").AppendLine();
 
         md.AppendLine("## Grok counts").AppendLine();
         md.AppendLine("| task | op | weight decay | grokked | grok steps |").AppendLine("|---|---|---|---|---|");
         foreach (var g in runs.GroupBy(r => (r.Task, Op: r.Op ?? "-", r.WeightDecayText)).OrderBy(g => g.Key.Task).ThenBy(g => g.Key.Op).ThenByDescending(g => g.First().WeightDecay))
         {
             var steps = g.Where(r => r.Grokked).Select(r => r.GrokStep!.Value.ToString(CultureInfo.InvariantCulture));
-            md.AppendLine($"| {g.Key.Task} | {g.Key.Op} | {g.Key.WeightDecayText} | {g.Count(r => r.Grokked)}/{g.Count()} | {string.Join(", ", steps.DefaultIfEmpty("—"))} |");
+            md.AppendLine($"| {MarkdownText.Of(g.Key.Task)} | {MarkdownText.Of(g.Key.Op)} | {MarkdownText.Of(g.Key.WeightDecayText)} | {g.Count(r => r.Grokked)}/{g.Count()} | {string.Join(", ", steps.DefaultIfEmpty("—"))} |");
         }
         md.AppendLine();
 
@@ -59,7 +63,7 @@ public static class VerdictReport
         foreach (var s in scores)
         {
             string lead = s.LeadTimes.Count == 0 ? "—" : $"{s.MedianLead:G4} ({s.LeadTimes.Min()}–{s.LeadTimes.Max()})";
-            md.AppendLine($"| {s.Kind} | {s.Source} | {Rate(s.Hits, s.Grokking)} | {lead} | {Rate(s.MatchedFalsePositives, s.Controls)} | {Rate(s.AnywhereFalsePositives, s.Controls)} |");
+            md.AppendLine($"| {MarkdownText.Of(s.Kind)} | {MarkdownText.Of(s.Source)} | {Rate(s.Hits, s.Grokking)} | {lead} | {Rate(s.MatchedFalsePositives, s.Controls)} | {Rate(s.AnywhereFalsePositives, s.Controls)} |");
         }
         md.AppendLine();
 
@@ -82,7 +86,7 @@ public static class VerdictReport
             var at = r.First(x => x.Horizon == PredictorHorizon);
             var timing = LeadTimeRoc.Evaluate(grokkingOnly, r[0].Observable, PredictorHorizon);
             timingRoc.Add(timing);
-            md.AppendLine($"| {r[0].Observable} | {Family(r[0].Observable)} | {string.Join(" | ", r.Select(Auc))} | {at.Positives}/{at.Negatives}, {at.Runs} | {Auc(timing)} |");
+            md.AppendLine($"| {MarkdownText.Of(r[0].Observable)} | {Family(r[0].Observable)} | {string.Join(" | ", r.Select(Auc))} | {at.Positives}/{at.Negatives}, {at.Runs} | {Auc(timing)} |");
         }
         md.AppendLine();
 
@@ -116,7 +120,7 @@ public static class VerdictReport
                 string verdict = worst.Low > baseSep ? "beats it: even the lower end of its interval is above the baseline's AUROC"
                     : worst.Auroc > baseSep ? "scores above it, but its interval reaches below the baseline's AUROC: not decided on these runs"
                     : "does not beat it";
-                md.AppendLine($"Best baseline at H = {PredictorHorizon}: `{bestBaseline.Observable}`, separation {baseSep:F3} ({(bestBaseline.Auroc >= 0.5 ? "higher" : "lower")} before grokking; its direction read off these runs, which flatters it). " +
+                md.AppendLine($"Best baseline at H = {PredictorHorizon}: {MarkdownText.Code(bestBaseline.Observable)}, separation {baseSep:F3} ({(bestBaseline.Auroc >= 0.5 ? "higher" : "lower")} before grokking; its direction read off these runs, which flatters it). " +
                     $"The combined predictor (worst cross-validation, {worst.Scheme}: {worst.Auroc:F3}) {verdict}.").AppendLine();
             }
             var calibration = validations[0].Calibration;
@@ -159,7 +163,7 @@ public static class VerdictReport
                 double? g0 = G(first), g1 = G(at);
                 string decline = g0 is double x && g1 is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
                 string ratio = $"{N(r.At(block + "/ratio12", first))} → {N(r.At(block + "/ratio12", at))}";
-                md.AppendLine($"| {r.Name} | {r.Op ?? r.Task} | {r.Seed} | {r.WeightDecayText} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? $"— ({at})")} | {N(g0)} | {N(g1)} | {decline} | {ratio} |");
+                md.AppendLine($"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(r.Op ?? r.Task)} | {r.Seed} | {MarkdownText.Of(r.WeightDecayText)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? $"— ({at})")} | {N(g0)} | {N(g1)} | {decline} | {ratio} |");
             }
             md.AppendLine();
         }
@@ -179,21 +183,21 @@ public static class VerdictReport
             md.AppendLine("Seed 001 §27: the tasks of one model grok at different steps (its order: mul, sq, add). A task groks at the first evaluation with its own test accuracy ≥ 0.95; the run's grok step is the whole test set's.").AppendLine();
             md.AppendLine("| run | wd | run grok step | per task |").AppendLine("|---|---|---|---|");
             foreach (var r in Order(multitask))
-                md.AppendLine($"| {r.Name} | {r.WeightDecayText} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | " +
+                md.AppendLine($"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(r.WeightDecayText)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | " +
                     string.Join(", ", r.TaskGrokSteps.OrderBy(t => t.Value ?? long.MaxValue).ThenBy(t => t.Key, StringComparer.Ordinal)
-                        .Select(t => $"{t.Key} {(t.Value?.ToString(CultureInfo.InvariantCulture) ?? "—")}")) + " |");
+                        .Select(t => $"{MarkdownText.Of(t.Key)} {(t.Value?.ToString(CultureInfo.InvariantCulture) ?? "—")}")) + " |");
             md.AppendLine();
         }
 
         var kinds = scores.Select(s => s.Kind).ToList();
         md.AppendLine("## First event of each kind, per run").AppendLine();
         md.AppendLine("Step of the first event (in brackets: grok step − that step, for grokking runs).").AppendLine();
-        md.AppendLine($"| run | grok step | {string.Join(" | ", kinds)} |").AppendLine($"|---|---|{string.Concat(kinds.Select(_ => "---|"))}");
+        md.AppendLine($"| run | grok step | {string.Join(" | ", kinds.Select(MarkdownText.Of))} |").AppendLine($"|---|---|{string.Concat(kinds.Select(_ => "---|"))}");
         foreach (var r in Order(runs))
         {
             var cells = kinds.Select(k => r.Events.Where(e => e.Kind == k).Select(e => (long?)e.Step).Min() is long f
                 ? r.GrokStep is long g ? $"{f} ({g - f})" : $"{f}" : "—");
-            md.AppendLine($"| {r.Name} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | {string.Join(" | ", cells)} |");
+            md.AppendLine($"| {MarkdownText.Of(r.Name)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | {string.Join(" | ", cells)} |");
         }
         md.AppendLine();
 
@@ -268,7 +272,7 @@ public static class VerdictReport
         double? gapAt = at is long a3 ? r.At(SpectralEdgeMetrics.GapRatio, a3) : null;
         double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
         string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
-        return $"| {r.Name} | {kind} | {r.Seed} | {r.WeightDecayText} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
+        return $"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(kind)} | {r.Seed} | {MarkdownText.Of(r.WeightDecayText)} | {grok} | {N(g23First)} | {N(g23At)} | {decline} | {k} | {N(gapAt)} | {N(gapAfter)} |";
     }
 
     /// <summary>The first attention block whose operator spectrum the run stored (<c>attn_op/BLOCK</c>), or null.</summary>

@@ -28,6 +28,7 @@ public static class IdxFile
     static (int[] Dims, byte[] Data) Read(string path, int expectedDims, string kind)
     {
         if (!File.Exists(path)) throw new IdxFormatException($"{path} does not exist; point to a directory holding the four MNIST IDX files.");
+        if (PhaseScope.IO.InputFile.Problem(path) is { } why) throw new IdxFormatException($"{path} {why}.");
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 4) throw new IdxFormatException($"{path} is {bytes.Length} bytes long: too short for an IDX header (truncated download? delete it and fetch again).");
         if (bytes[0] != 0 || bytes[1] != 0)

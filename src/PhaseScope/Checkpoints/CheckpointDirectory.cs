@@ -1,3 +1,4 @@
+using PhaseScope.IO;
 namespace PhaseScope.Checkpoints;
 
 /// <summary>A file of a checkpoint directory that is not read, and why.</summary>
@@ -56,7 +57,7 @@ public static class CheckpointDirectory
                 continue;
             }
             if (Directory.Exists(path)) { left.Add(new SkippedFile(name, "a directory")); continue; }
-            if (!RegularFile.Is(path)) { left.Add(new SkippedFile(name, "not a regular file (a FIFO, socket or device)")); continue; }
+            if (FileKinds.Of(path, followLinks: true) != FileKind.File) { left.Add(new SkippedFile(name, "not a regular file (a FIFO, socket or device)")); continue; }
             files.Add(path);
         }
         skipped = left;

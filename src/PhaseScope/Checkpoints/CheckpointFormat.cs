@@ -1,3 +1,4 @@
+using PhaseScope.IO;
 using System.Buffers.Binary;
 
 namespace PhaseScope.Checkpoints;
@@ -34,7 +35,7 @@ public static class CheckpointFormats
     {
         if (Directory.Exists(path)) throw new CheckpointFormatException($"{path} is a directory; pass a checkpoint file.");
         if (!File.Exists(path)) throw new CheckpointFormatException($"{path} does not exist; pass a checkpoint file.");
-        if (!RegularFile.Is(path)) throw new CheckpointFormatException($"{path} is not a regular file (a FIFO, socket or device); pass a checkpoint file.");
+        if (FileKinds.Of(path, followLinks: true) != FileKind.File) throw new CheckpointFormatException($"{path} is not a regular file (a FIFO, socket or device); pass a checkpoint file.");
         Span<byte> head = stackalloc byte[16];
         long length;
         int read;

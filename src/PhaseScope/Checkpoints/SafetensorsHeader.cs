@@ -42,6 +42,7 @@ public sealed class SafetensorsHeader
     /// <summary>Opens a safetensors file for reading (<see cref="Safetensors.LoadTensor"/>); a failure is a <see cref="SafetensorsFormatException"/>.</summary>
     public static FileStream OpenRead(string path)
     {
+        if (PhaseScope.IO.InputFile.Problem(path) is { } why) throw new SafetensorsFormatException($"{path} {why}.");
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);

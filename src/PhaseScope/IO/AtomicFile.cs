@@ -3,7 +3,9 @@ namespace PhaseScope.IO;
 /// <summary>
 /// Writes a file whole or not at all: the content goes to a temporary file in the same folder, is
 /// flushed to disk, and is renamed over the target (an atomic replace on one file system). A crash
-/// or an exception leaves the old file (or none) and no temporary file.
+/// or an exception leaves the old file (or none) and no temporary file. Only a regular file (or nothing) is replaced:
+/// the rename would turn a device node, a FIFO, a socket or a symbolic link into a regular file, so a target of another
+/// kind (<see cref="FileKinds.Of"/>, checked again just before the rename) is an <see cref="IOException"/> and stays as it was.
 /// </summary>
 public static class AtomicFile
 {
@@ -14,6 +16,7 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null)
     {
         var full = Path.GetFullPath(path);
+        Refuse(full);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -23,6 +26,7 @@ public static class AtomicFile
                 fs.Flush(flushToDisk: true);
             }
             if (mode is { } m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, m);
+            Refuse(full);
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -30,5 +34,12 @@ public static class AtomicFile
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    static void Refuse(string full)
+    {
+        var kind = FileKinds.Of(full);
+        if (kind is not (FileKind.Missing or FileKind.File))
+            throw new IOException($"{full} is {FileKinds.Describe(kind)}, not a regular file; it is not replaced.");
     }
 }

@@ -14,7 +14,7 @@ public class ForgetCommandTests
     const int Side = 8, TrainPerDigit = 60, TestPerDigit = 20;
 
     /// <summary>Writes the four IDX files of a learnable 10-class problem.</summary>
-    static void WriteSyntheticMnist(string dir)
+    internal static void WriteSyntheticMnist(string dir)
     {
         var rng = new Random(7);
         var prototypes = Enumerable.Range(0, 10).Select(_ => Enumerable.Range(0, Side * Side).Select(_ => rng.Next(2) == 0 ? 40 : 215).ToArray()).ToArray();

@@ -50,6 +50,6 @@ public class InspectHostileTests
         (code, var stdout, stderr) = CliRunner.Run(tmp.Path, "inspect", path);
         Assert.True(code == 0, stderr);
         Assert.DoesNotContain("\u001b[2J", stdout, StringComparison.Ordinal);   // ordinal: a culture comparison ignores ESC
-        Assert.Contains("\\u001b[2J", stdout);
+        Assert.Contains("\\x1b[2J", stdout);   // ESC shown as its visible escape
     }
 }

@@ -45,6 +45,7 @@ public static class GrokSettingsFile
         var path = Path.Combine(runDirectory, FileName);
         if (!File.Exists(path))
             throw new UsageException($"{runDirectory} has no {FileName}: it is not a grok run, or was started by a PhaseScope without --resume support; start it again.");
+        InputPath.File(path, "", "the run's settings must be a regular file");
         GrokSettings? s;
         try { s = JsonSerializer.Deserialize<GrokSettings>(File.ReadAllBytes(path), Json); }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
