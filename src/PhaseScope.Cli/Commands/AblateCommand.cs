@@ -93,18 +93,18 @@ public static class AblateCommand
     {
         var none = r.Arms[0];
         var b = new StringBuilder();
-        b.Append($"\n**Test 8 — {Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir))} ({s.Task}, {s.Trainer.Optimizer ?? "adamw"}): top-{o.TopK} window directions vs random, ")
-         .Append($"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
+        b.Append(CultureInfo.InvariantCulture, $"\n**Test 8 — {Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir))} ({s.Task}, {s.Trainer.Optimizer ?? "adamw"}): top-{o.TopK} window directions vs random, ")
+         .Append(CultureInfo.InvariantCulture, $"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
          .Append("| arm | mean test loss over the span | Δ mean test loss | mean train loss | test loss at end | Δ at end | test acc at end | removed ‖·‖ share |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var a in r.Arms)
-            b.Append($"| {a.Name} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
+            b.Append(CultureInfo.InvariantCulture, $"| {a.Name} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
         var top = r.Arms[1];
         foreach (var kind in new[] { "random", "matched" })
         {
             var control = r.Arms.Where(a => a.Name.StartsWith(kind + "-", StringComparison.Ordinal)).Select(a => a.MeanTestLoss - none.MeanTestLoss).ToList();
             if (control.Count == 0) continue;
             double mean = control.Average(), sd = control.Count > 1 ? Math.Sqrt(control.Sum(x => (x - mean) * (x - mean)) / (control.Count - 1)) : double.NaN;
-            b.Append($"\nΔ mean test loss: top-{o.TopK} {Signed(top.MeanTestLoss - none.MeanTestLoss)}; {kind} {Signed(mean)} ± {F(sd, "0.000")} (mean ± sd of {control.Count}).");
+            b.Append(CultureInfo.InvariantCulture, $"\nΔ mean test loss: top-{o.TopK} {Signed(top.MeanTestLoss - none.MeanTestLoss)}; {kind} {Signed(mean)} ± {F(sd, "0.000")} (mean ± sd of {control.Count}).");
         }
         b.Append('\n');
         return b.ToString();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
@@ -124,8 +125,8 @@ public static class ConsolidationCommand
         AnsiConsole.Write(SummaryTable.Of($"[bold]consolidation of {Markup.Escape(Path.GetFileName(path))}[/]", result, "G6", "tensors"));
         var per = new Table().AddColumns("tensor", "elements", "signal", "noise", "C_α", "p");
         foreach (var t in (List<Dictionary<string, object?>>)result["tensors"]!)
-            per.AddRow(Markup.Escape((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),
-                t["c_alpha"] is double c ? c.ToString("G4") : "-", t["p"] is double p ? p.ToString("F3") : "-");
+            per.AddRow(Markup.Escape((string)t["name"]!), Convert.ToString(t["elements"], CultureInfo.InvariantCulture)!, ((double)t["signal"]!).ToString("G4", CultureInfo.InvariantCulture), ((double)t["noise"]!).ToString("G4", CultureInfo.InvariantCulture),
+                t["c_alpha"] is double c ? c.ToString("G4", CultureInfo.InvariantCulture) : "-", t["p"] is double p ? p.ToString("F3", CultureInfo.InvariantCulture) : "-");
         AnsiConsole.Write(per);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PhaseScope.Monitoring;
 using System.CommandLine;
 using System.Text.Json;
@@ -66,7 +67,7 @@ public static class CorrelateCommand
         {
             AnsiConsole.Write(SummaryTable.Of($"[bold]{Markup.Escape(metric)} vs {Markup.Escape(with)}[/]", result, "G4", "by_lag"));
             var t = new Table().AddColumns("lag", "r");
-            foreach (var l in byLag) t.AddRow(l.Lag.ToString(), double.IsNaN(l.R) ? "-" : l.R.ToString("F3"));
+            foreach (var l in byLag) t.AddRow(l.Lag.ToString(CultureInfo.InvariantCulture), double.IsNaN(l.R) ? "-" : l.R.ToString("F3", CultureInfo.InvariantCulture));
             AnsiConsole.Write(t);
         }
         return ExitCodes.Ok;

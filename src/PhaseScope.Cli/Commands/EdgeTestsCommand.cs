@@ -86,8 +86,8 @@ public static class EdgeTestsCommand
             s.Append('\n');
             foreach (var g in groups)
             {
-                foreach (var r in g) s.Append($"| {r.Run} | {r.Optimizer} | {r.Seed} | {r.R.Windows} | {cells(r.R)} |\n");
-                if (mean is not null && g.Count() > 1) s.Append($"| **mean** | {g.Key} | {g.Count()} runs | {g.Sum(r => r.R.Windows)} | {mean(g.Select(r => r.R).ToList())} |\n");
+                foreach (var r in g) s.Append(CultureInfo.InvariantCulture, $"| {r.Run} | {r.Optimizer} | {r.Seed} | {r.R.Windows} | {cells(r.R)} |\n");
+                if (mean is not null && g.Count() > 1) s.Append(CultureInfo.InvariantCulture, $"| **mean** | {g.Key} | {g.Count()} runs | {g.Sum(r => r.R.Windows)} | {mean(g.Select(r => r.R).ToList())} |\n");
             }
         }
         static string M(IEnumerable<double> v) { var f = v.Where(double.IsFinite).ToList(); return f.Count == 0 ? "–" : F(f.Average()); }

@@ -231,13 +231,13 @@ public static class ForgetCommand
     {
         var seedRow = SeedTable[r.Options.Strategy];
         var acc = new Table().Title($"[bold]split MNIST, {Name(r.Options.Strategy)}, seed {r.Options.Seed}[/]").AddColumns("", "task A (0–4)", "task B (5–9)");
-        acc.AddRow("after task A", r.AfterA.TaskA.ToString("F4"), r.AfterA.TaskB.ToString("F4"));
-        acc.AddRow("after task B (measured)", r.AfterB.TaskA.ToString("F4"), r.AfterB.TaskB.ToString("F4"));
-        acc.AddRow("seed 000 Table 1", seedRow.TaskA.ToString("F4"), seedRow.TaskB.ToString("F4"));
+        acc.AddRow("after task A", r.AfterA.TaskA.ToString("F4", CultureInfo.InvariantCulture), r.AfterA.TaskB.ToString("F4", CultureInfo.InvariantCulture));
+        acc.AddRow("after task B (measured)", r.AfterB.TaskA.ToString("F4", CultureInfo.InvariantCulture), r.AfterB.TaskB.ToString("F4", CultureInfo.InvariantCulture));
+        acc.AddRow("seed 000 Table 1", seedRow.TaskA.ToString("F4", CultureInfo.InvariantCulture), seedRow.TaskB.ToString("F4", CultureInfo.InvariantCulture));
         AnsiConsole.Write(acc);
         var phase = new Table().Title("[bold]moments phase (seed 000 §5–6)[/]").AddColumns("", "m∩", "d₀", $"Q̂_α({r.BeforeSwitch.Orders[^1]:G})", "phase");
         foreach (var (label, x) in new[] { ("θ_A, ∇L_A (before switch)", r.BeforeSwitch), ("θ_B, ∇L_A (after switch)", r.AfterSwitchTaskA), ("θ_B, ∇L_B (after switch)", r.AfterSwitchTaskB) })
-            phase.AddRow(Markup.Escape(label), x.Intersection.ToString(), x.D0.ToString("G4"), x.QAlpha.ToString("G4"), x.Phase.Label());
+            phase.AddRow(Markup.Escape(label), x.Intersection.ToString(CultureInfo.InvariantCulture), x.D0.ToString("G4", CultureInfo.InvariantCulture), x.QAlpha.ToString("G4", CultureInfo.InvariantCulture), x.Phase.Label());
         AnsiConsole.Write(phase);
         AnsiConsole.MarkupLine($"run stored in [bold]{Markup.Escape(runDir)}[/]");
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Consolidation;
 using System.CommandLine;
@@ -368,7 +369,7 @@ public static class GrokCommand
         AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis"));
         var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
         foreach (var t in monitor.Timings)
-            probes.AddRow(Markup.Escape(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
+            probes.AddRow(Markup.Escape(t.Name), t.Calls.ToString(CultureInfo.InvariantCulture), t.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture), t.MeanMilliseconds.ToString("F3", CultureInfo.InvariantCulture), t.Disabled ? "[red]disabled[/]" : "ok");
         AnsiConsole.Write(probes);
         foreach (var e in monitor.Events)
             AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {Markup.Escape(e.Kind)} ({Markup.Escape(e.Source)}): {Markup.Escape(EventText.OneLine(e.Message))}");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using PhaseScope.Checkpoints;
 using Spectre.Console;
@@ -34,9 +35,9 @@ public static class InspectCommand
                 {
                     using var raw = Safetensors.LoadTensor(fs, header, e, path);
                     using var t = raw.to_type(ScalarType.Float64);
-                    norm = elements == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6");
+                    norm = elements == 0 ? "0" : linalg.vector_norm(t).item<double>().ToString("G6", CultureInfo.InvariantCulture);
                 }
-                table.AddRow(Markup.Escape(Printable(e.Name)), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), elements.ToString(), Markup.Escape(norm));
+                table.AddRow(Markup.Escape(Printable(e.Name)), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), elements.ToString(CultureInfo.InvariantCulture), Markup.Escape(norm));
             }
             AnsiConsole.Write(table);
             foreach (var (k, v) in header.Metadata) Console.WriteLine($"metadata {Printable(k)} = {Printable(v)}");

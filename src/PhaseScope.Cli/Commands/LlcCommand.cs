@@ -55,7 +55,7 @@ public static partial class LlcCommand
     static int Run(string runDir, string? stepList, LlcOptions options, int? batch, int? threads, bool json)
     {
         try { options.Validate(); }
-        catch (ArgumentException e) { throw new UsageException(e.Message.Replace("LLC ", "--").Replace("The SGLD step size ε", "--step-size").Replace("The localisation γ", "--localization").Replace("nβ must", "--nbeta must")); }
+        catch (ArgumentException e) { throw new UsageException(e.Message.Replace("LLC ", "--", StringComparison.Ordinal).Replace("The SGLD step size ε", "--step-size", StringComparison.Ordinal).Replace("The localisation γ", "--localization", StringComparison.Ordinal).Replace("nβ must", "--nbeta must", StringComparison.Ordinal)); }
         if (batch is < 1) throw new UsageException($"--batch-size must be at least 1 (got {batch}).");
         if (threads is < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
         if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; pass a run directory written by 'phasescope grok'.");

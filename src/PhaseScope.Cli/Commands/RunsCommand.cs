@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Reporting;
@@ -40,7 +41,7 @@ public static class RunsCommand
                     steps = Get(o, "steps");
                     grokked = Get(o, "grokked");
                     grokStep = Get(o, "grok_step");
-                    acc = o.TryGetProperty("final_test_acc", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble().ToString("F4") : "";
+                    acc = o.TryGetProperty("final_test_acc", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble().ToString("F4", CultureInfo.InvariantCulture) : "";
                 }
                 table.AddRow(Markup.Escape(Path.GetFileName(sub)), Markup.Escape(info.Kind), Markup.Escape(info.Status),
                     Markup.Escape(info.CreatedUtc.Length > 19 ? info.CreatedUtc[..19] : info.CreatedUtc), Markup.Escape(steps), Markup.Escape(grokked), Markup.Escape(grokStep), acc);

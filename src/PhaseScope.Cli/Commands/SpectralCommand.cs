@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
@@ -126,8 +127,8 @@ public static class SpectralCommand
             .AddColumns("step", "k*", "k*_w", "gap ratio", "g23", "k95", "σ₁…σ_W");
         foreach (var r in results)
             table.AddRow(r["step"]!.ToString()!, r["k_star"]!.ToString()!, r["k_star_weighted"]!.ToString()!,
-                r["gap_ratio"] is double g ? g.ToString("G4") : "-", r["g23"] is double g23 ? g23.ToString("G4") : "-", r["k95"]!.ToString()!,
-                string.Join(" ", ((double[])r["sigma"]!).Select(x => x.ToString("G3"))));
+                r["gap_ratio"] is double g ? g.ToString("G4", CultureInfo.InvariantCulture) : "-", r["g23"] is double g23 ? g23.ToString("G4", CultureInfo.InvariantCulture) : "-", Convert.ToString(r["k95"], CultureInfo.InvariantCulture)!,
+                string.Join(" ", ((double[])r["sigma"]!).Select(x => x.ToString("G3", CultureInfo.InvariantCulture))));
         AnsiConsole.Write(table);
     }
 }

@@ -215,7 +215,7 @@ public static class RunReport
         var sigma = new PlotlyFigure("σ_j of each window", yTitle: "σ_j") { LogY = true };
         foreach (var name in run.MetricNames.Where(n => n.StartsWith(SpectralEdgeMetrics.SigmaPrefix, StringComparison.Ordinal))
                      .OrderBy(n => int.TryParse(n[SpectralEdgeMetrics.SigmaPrefix.Length..], out int j) ? j : int.MaxValue))
-            sigma.Line(name["spectral/".Length..].Replace("sigma_", "σ_"), run.Series(name));
+            sigma.Line(name["spectral/".Length..].Replace("sigma_", "σ_", StringComparison.Ordinal), run.Series(name));
         page.Figure(sigma, events);
         page.Figure(new PlotlyFigure("Gap position k*", yTitle: "k*")
             .Line("k*", run.Series(SpectralEdgeMetrics.KStar)).Line("k* (weighted)", run.Series(SpectralEdgeMetrics.KStarWeighted), "dot"), events);
@@ -237,7 +237,7 @@ public static class RunReport
         }
         page.Raw("<div class=\"grid\">");
         page.Figure(new PlotlyFigure("m∩ and d₀", yTitle: "value").Line("m∩", run.Series(MomentsMetrics.MCap)).Line("d₀", run.Series(MomentsMetrics.D0)), events);
-        var qHat = run.MetricNames.Where(n => n.StartsWith(MomentsMetrics.QHatPrefix, StringComparison.Ordinal) && !n[MomentsMetrics.QHatPrefix.Length..].Contains('/'))
+        var qHat = run.MetricNames.Where(n => n.StartsWith(MomentsMetrics.QHatPrefix, StringComparison.Ordinal) && !n[MomentsMetrics.QHatPrefix.Length..].Contains('/', StringComparison.Ordinal))
             .OrderBy(n => double.TryParse(n[MomentsMetrics.QHatPrefix.Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out double k) ? k : 0).ToList();
         var q = new PlotlyFigure("Q̂_α(K) = −C(K,K)/log K", yTitle: "Q̂_α");
         foreach (var name in qHat) q.Line($"K = {name[MomentsMetrics.QHatPrefix.Length..]}", run.Series(name));
