@@ -154,7 +154,7 @@ public sealed class Trainer
                 {
                     grokStep = step;
                     Monitor?.Emit(new MonitorEvent(step, "grokked", "trainer",
-                        $"Test accuracy {result.TestAccuracy:F4} reached {options.GrokThreshold} at step {step}."));
+                        FormattableString.Invariant($"Test accuracy {result.TestAccuracy:F4} reached {options.GrokThreshold} at step {step}.")));
                 }
                 Progress?.Invoke(new TrainProgress(step, options.Steps, loss.item<float>(), result, grokStep));
             }

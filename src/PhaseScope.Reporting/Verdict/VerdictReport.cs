@@ -58,7 +58,7 @@ public static class VerdictReport
         md.AppendLine("| event | source | hit rate | lead (median, range) | false positives, matched | false positives, anywhere |").AppendLine("|---|---|---|---|---|---|");
         foreach (var s in scores)
         {
-            string lead = s.LeadTimes.Count == 0 ? "—" : $"{s.MedianLead:G4} ({s.LeadTimes.Min()}–{s.LeadTimes.Max()})";
+            string lead = s.LeadTimes.Count == 0 ? "—" : FormattableString.Invariant($"{s.MedianLead:G4} ({s.LeadTimes.Min()}–{s.LeadTimes.Max()})");
             md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Kind} | {s.Source} | {Rate(s.Hits, s.Grokking)} | {lead} | {Rate(s.MatchedFalsePositives, s.Controls)} | {Rate(s.AnywhereFalsePositives, s.Controls)} |");
         }
         md.AppendLine();
@@ -105,7 +105,7 @@ public static class VerdictReport
             md.AppendLine("| cross-validation | folds | AUROC | alarm threshold | hits | early alarms | false positives (anywhere) | lead (median, range) |").AppendLine("|---|---|---|---|---|---|---|---|");
             foreach (var v in validations)
             {
-                string lead = v.Leads.Count == 0 ? "—" : $"{Median(v.Leads):G4} ({v.Leads.Min()}–{v.Leads.Max()})";
+                string lead = v.Leads.Count == 0 ? "—" : FormattableString.Invariant($"{Median(v.Leads):G4} ({v.Leads.Min()}–{v.Leads.Max()})");
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {v.Scheme} | {v.Folds} | {v.Auroc:F3} ({v.Low:F2}–{v.High:F2}) | {v.Threshold:F3} | {Rate(v.Hits, v.Grokking)} | {Rate(v.EarlyAlarms, v.Grokking)} | {Rate(v.FalsePositives, v.Controls)} | {lead} |");
             }
             md.AppendLine();
@@ -127,7 +127,7 @@ public static class VerdictReport
             try
             {
                 var provenance = $"Fitted by 'phasescope verdict' on {runs.Count} runs ({title}); cross-validated AUROC " +
-                    string.Join(", ", validations.Select(v => $"{v.Scheme} {v.Auroc:F3} ({v.Low:F2}–{v.High:F2})")) + ".";
+                    string.Join(", ", validations.Select(v => FormattableString.Invariant($"{v.Scheme} {v.Auroc:F3} ({v.Low:F2}–{v.High:F2})"))) + ".";
                 predictor = CombinedPredictor.Fit(runs, PredictorHorizon, calibration, provenance);
                 md.AppendLine(CultureInfo.InvariantCulture, $"The model fitted on all runs, with this reliability table, is [{PredictorFile}]({PredictorFile}); `phasescope grok --grok-predictor {PredictorFile}` shows its probability live.").AppendLine();
             }
@@ -157,7 +157,7 @@ public static class VerdictReport
                 double? G(long step) => r.At(block + "/sigma_2", step) is double a && r.At(block + "/sigma_3", step) is double b ? a * a - b * b : null;
                 long first = r.Series[block + "/sigma_2"][0].Step;
                 double? g0 = G(first), g1 = G(at);
-                string decline = g0 is double x && g1 is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
+                string decline = g0 is double x && g1 is double y && x > 0 ? FormattableString.Invariant($"{(1 - y / x) * 100:F0} %") : "—";
                 string ratio = $"{N(r.At(block + "/ratio12", first))} → {N(r.At(block + "/ratio12", at))}";
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Op ?? r.Task} | {r.Seed} | {r.WeightDecayText} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? $"— ({at})")} | {N(g0)} | {N(g1)} | {decline} | {ratio} |");
             }
@@ -263,8 +263,8 @@ public static class VerdictReport
         r.Series.TryGetValue(SpectralEdgeMetrics.GapRatio, out var gap);
         double? g23First = g23?.FirstOrDefault(p => double.IsFinite(p.Value)) is { Step: > 0 } f ? f.Value : null;
         double? g23At = at is long a ? r.At(SpectralEdgeMetrics.G23, a) : null;
-        string decline = g23First is double x && g23At is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
-        string k = kStar is { Count: > 0 } ? $"{kStar[0].Value:G} → {(at is long a2 && r.At(SpectralEdgeMetrics.KStar, a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}" : "—";
+        string decline = g23First is double x && g23At is double y && x > 0 ? FormattableString.Invariant($"{(1 - y / x) * 100:F0} %") : "—";
+        string k = kStar is { Count: > 0 } ? FormattableString.Invariant($"{kStar[0].Value:G} → {(at is long a2 && r.At(SpectralEdgeMetrics.KStar, a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}") : "—";
         double? gapAt = at is long a3 ? r.At(SpectralEdgeMetrics.GapRatio, a3) : null;
         double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
         string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
@@ -280,7 +280,7 @@ public static class VerdictReport
 
     static double Separation(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? -1 : s.Separation;
 
-    static string Auc(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? "—" : double.IsNaN(s.Low) ? $"{s.Auroc:F3}" : $"{s.Auroc:F3} ({s.Low:F2}–{s.High:F2})";
+    static string Auc(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? "—" : double.IsNaN(s.Low) ? FormattableString.Invariant($"{s.Auroc:F3}") : FormattableString.Invariant($"{s.Auroc:F3} ({s.Low:F2}–{s.High:F2})");
 
     /// <summary>"baseline" for the clock, the evaluation series and ‖θ‖; else the seed family the metric belongs to.</summary>
     static string Family(string observable) => observable switch
@@ -308,7 +308,7 @@ public static class VerdictReport
     {
         if (of == 0) return "—";
         var (lo, hi) = WilsonInterval.Of(count, of);
-        return $"{count}/{of} ({100.0 * count / of:F0} %; {100 * lo:F0}–{100 * hi:F0} %)";
+        return FormattableString.Invariant($"{count}/{of} ({100.0 * count / of:F0} %; {100 * lo:F0}–{100 * hi:F0} %)");
     }
 
     static void WriteText(string path, string text)
