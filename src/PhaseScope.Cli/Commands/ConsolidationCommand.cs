@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
 using PhaseScope.Consolidation;
@@ -23,15 +24,16 @@ public static class ConsolidationCommand
     public static Command Create()
     {
         var grads = new Option<string>("--grads") { Description = "A .safetensors file; every tensor has shape [n, ...] (n gradient samples).", Required = true };
-        var tailK = new Option<int>("--tail-k") { Description = "Order statistics of the Hill estimator (seed 003 §11.5: 100).", DefaultValueFactory = _ => 100 };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Examples behind one sample; with --at-batch-size, rescales the noise." };
-        var atBatch = new Option<int?>("--at-batch-size") { Description = "Also report C_α with the noise rescaled to gradients of this batch size (needs --batch-size)." };
+        var tailK = new NumericOption<int>("--tail-k", "Order statistics of the Hill estimator (seed 003 §11.5: 100).", 100, NumberRange<int>.AtLeast(1));
+        var batchSize = new OptionalNumericOption<int>("--batch-size", "Examples behind one sample; with --at-batch-size, rescales the noise.", NumberRange<int>.AtLeast(1));
+        var atBatch = new OptionalNumericOption<int>("--at-batch-size", "Also report C_α with the noise rescaled to gradients of this batch size (needs --batch-size).", NumberRange<int>.AtLeast(1));
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("consolidation", "Seed 003's consolidation ratio C_α, p and tail index from gradient samples in a safetensors file.")
         {
             grads, tailK, batchSize, atBatch, json,
         };
-        cmd.SetAction(r => Run(r.GetValue(grads)!, r.GetValue(tailK), r.GetValue(batchSize), r.GetValue(atBatch), r.GetValue(json)));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(grads)!, r.GetValue(tailK), r.GetValue(batchSize), r.GetValue(atBatch), r.GetValue(json)));
         return cmd;
     }
 

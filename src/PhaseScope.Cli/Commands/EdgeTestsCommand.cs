@@ -1,6 +1,7 @@
 using PhaseScope.Monitoring.Probes;
 using PhaseScope.Monitoring;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using System.Text;
 using PhaseScope.Reporting;
@@ -23,7 +24,8 @@ public static class EdgeTestsCommand
         var markdown = new Option<string?>("--markdown") { Description = "Also write the tables as Markdown to this file." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("edge-tests", "Seed 001's Tests 1–6 (BBP, k*, Krylov bound, gap–loss correlation, stability tiers, gap damping) on spectral runs.") { runs, markdown, json };
-        cmd.SetAction(r => Run(r.GetValue(runs)!, r.GetValue(markdown), r.GetValue(json)));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(runs)!, r.GetValue(markdown), r.GetValue(json)));
         return cmd;
     }
 

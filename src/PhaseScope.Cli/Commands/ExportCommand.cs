@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using PhaseScope.Reporting;
 
 namespace PhaseScope.Cli.Commands;
@@ -14,6 +15,7 @@ public static class ExportCommand
         var parquet = new Option<bool>("--parquet") { Description = "Write metrics.parquet (step, name, value, wall_time) and events.parquet." };
         var outDir = new Option<string?>("--out") { Description = "Folder for the files (default: the run directory)." };
         var cmd = new Command("export", "Export a run's metrics and events.") { run, csv, parquet, outDir };
+        var check = CheckMode.AddTo(cmd);
         cmd.SetAction(p =>
         {
             var dir = p.GetValue(run)!;
@@ -21,6 +23,7 @@ public static class ExportCommand
             using var reader = RunReader.Open(dir);
             var target = p.GetValue(outDir) ?? dir;
             OutputDirectory.EnsureWritable(target);
+            if (p.GetValue(check)) return CheckMode.Print(CheckMode.Values(p));
             using var read = reader.ConsistentRead();   // both formats from one snapshot of a run still being written
             if (p.GetValue(csv)) foreach (var path in CsvExport.Write(reader, target)) Console.WriteLine(path);
             if (p.GetValue(parquet)) foreach (var path in ParquetExport.Write(reader, target)) Console.WriteLine(path);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
 using PhaseScope.SpectralEdge;
@@ -22,7 +23,7 @@ public static class SpectralCommand
     public static Command Create()
     {
         var checkpoints = new Option<string[]>("--checkpoints") { Description = "Safetensors checkpoints in training order (at least W + 1).", Required = true, AllowMultipleArgumentsPerToken = true };
-        var window = new Option<int>("--window") { Description = "W, updates per window.", DefaultValueFactory = _ => 10 };
+        var window = new NumericOption<int>("--window", "W, updates per window.", 10, NumberRange<int>.AtLeast(2).CappedAt(10_000, "the updates kept in memory, one copy of the selected tensors each"));
         var tensors = new Option<string?>("--tensors") { Description = "Tensors to use: a regular expression, 'attention' (W_Q, W_K, W_V, W_O) or 'all' (default)." };
         var float64 = new Option<bool>("--float64") { Description = "Keep the window in float64 (default float32)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON array (one object per full window) on stdout, nothing else." };
@@ -30,7 +31,8 @@ public static class SpectralCommand
         {
             checkpoints, window, tensors, float64, json,
         };
-        cmd.SetAction(r => Run(r.GetValue(checkpoints)!, r.GetValue(window), r.GetValue(tensors), r.GetValue(float64), r.GetValue(json)));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(checkpoints)!, r.GetValue(window), r.GetValue(tensors), r.GetValue(float64), r.GetValue(json)));
         return cmd;
     }
 
