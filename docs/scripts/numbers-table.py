@@ -32,7 +32,7 @@ LISTS = [
     ("empty list", ["sweep", "--out", "SW", "--seeds", ""]),
     ("empty item", ["sweep", "--out", "SW", "--seeds", "42,,137"]),
     ("trailing comma", ["sweep", "--out", "SW", "--weight-decay", "1.0,"]),
-    ("decimal comma in a list", ["sweep", "--out", "SW", "--weight-decay", "1,0"]),
+    ("decimal comma in a list (the comma separates items: 1 and 0)", ["sweep", "--out", "SW", "--weight-decay", "1,0"]),
     ("negative weight decay", ["sweep", "--out", "SW", "--weight-decay", "1.0,-0.5"]),
     ("NaN weight decay", ["sweep", "--out", "SW", "--weight-decay", "NaN"]),
     ("repeated weight decay", ["sweep", "--out", "SW", "--weight-decay", "1.0,1"]),
@@ -73,7 +73,7 @@ def run(args):
         return p.returncode, text, left, p.stderr
 
 
-def cell(s, n=150):
+def cell(s, n=300):
     s = s.replace("|", "\\|").replace("\n", " ")
     return s if len(s) <= n else s[: n - 1] + "…"
 
