@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using PhaseScope.Checkpoints;
 using PhaseScope.Cli;
 using PhaseScope.Cli.Commands;
@@ -6,6 +7,11 @@ using PhaseScope.Monitoring;
 using PhaseScope.Reporting;
 using PhaseScope.Runtime;
 using PhaseScope.Training.Tasks;
+
+// A number means the same under every locale (LANG=de_DE reads "0.0001" as 1): the whole process formats and parses with
+// the invariant culture, new threads included; the numeric options parse invariantly themselves (Options/NumericOption).
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
 
 // Redirected output (CI, pipes, files) has no terminal width; do not wrap tables at 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;

@@ -17,7 +17,7 @@ public static class RunName
         if (string.IsNullOrWhiteSpace(name)) throw new UsageException("--name is empty; give a directory name such as mod-add-s42, or omit it.");
         if (name.Length > MaxLength) throw new UsageException($"--name '{shown}…' has {name.Length} characters; give at most {MaxLength}.");
         if (name.Any(char.IsControl)) throw new UsageException($"--name '{shown}' contains a control character (newline, tab, escape…); use letters, digits, '-', '_' or '.'.");
-        if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('\\') || name is "." or "..")
+        if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('\\', StringComparison.Ordinal) || name is "." or "..")
             throw new UsageException($"--name '{shown}' is not a single directory name (no '/', '\\', '.' or '..'); use letters, digits, '-', '_' or '.'.");
     }
 }

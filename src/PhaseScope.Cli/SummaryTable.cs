@@ -1,3 +1,4 @@
+using System.Globalization;
 using Spectre.Console;
 
 namespace PhaseScope.Cli;
@@ -18,7 +19,7 @@ public static class SummaryTable
             table.AddRow(TerminalText.Markup(k), TerminalText.Markup(v switch
             {
                 null => "-",
-                double d => d.ToString(doubleFormat),
+                double d => d.ToString(doubleFormat, CultureInfo.InvariantCulture),
                 bool b => b ? "yes" : "no",
                 System.Collections.IEnumerable list and not string => string.Join(", ", list.Cast<object>()) is { Length: > 0 } joined ? joined : "none",
                 _ => v.ToString()!,

@@ -36,7 +36,7 @@ public sealed class TaskAccuracyProbe(TaskData task, nn.Module<Tensor, Tensor> m
             double acc = task.PerPosition && task.SequenceAccuracy ? sequence : accuracy;
             output.Metric($"eval/test_acc/{g.Name}", acc);
             if (acc >= threshold && grokked.Add(g.Name))
-                output.Event("task_grokked", $"Task '{g.Name}' reached test accuracy {acc:F4} ≥ {threshold} at step {context.Step}.");
+                output.Event("task_grokked", FormattableString.Invariant($"Task '{g.Name}' reached test accuracy {acc:F4} ≥ {threshold} at step {context.Step}."));
         }
     }
 

@@ -154,7 +154,7 @@ public sealed class Trainer
                 {
                     grokStep = step;
                     Monitor?.Emit(new MonitorEvent(step, "grokked", "trainer",
-                        $"Test accuracy {result.TestAccuracy:F4} reached {options.GrokThreshold} at step {step}."));
+                        FormattableString.Invariant($"Test accuracy {result.TestAccuracy:F4} reached {options.GrokThreshold} at step {step}.")));
                 }
                 Progress?.Invoke(new TrainProgress(step, options.Steps, loss.item<float>(), result, grokStep));
             }
@@ -233,7 +233,7 @@ public sealed class Trainer
         Directory.CreateDirectory(dir);
         var modelFile = ResumePoint.ModelFileName(step);
         Safetensors.Save(Path.Combine(dir, modelFile), model.state_dict().Select(kv => (kv.Key, kv.Value)),
-            new Dictionary<string, string> { ["step"] = step.ToString(), ["format"] = "pt", ["producer"] = "phasescope" });
+            new Dictionary<string, string> { ["step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture), ["format"] = "pt", ["producer"] = "phasescope" });
         if (!WriteResumePoints) return;
         // The store must hold every record up to this step before the point exists: a resumed run deletes what lies after it.
         Monitor?.FlushSinks();
@@ -248,7 +248,7 @@ public sealed class Trainer
         if (Monitor is not null)
         {
             var monitorFile = Path.ChangeExtension(modelFile, ".monitor.safetensors");
-            Monitor.SaveState(Path.Combine(dir, monitorFile), new Dictionary<string, string> { ["step"] = step.ToString() });
+            Monitor.SaveState(Path.Combine(dir, monitorFile), new Dictionary<string, string> { ["step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             files.Add(monitorFile);
         }
         var window = EarlyStopping?.Recent;

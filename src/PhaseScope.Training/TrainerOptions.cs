@@ -56,12 +56,12 @@ public sealed record TrainerOptions
         if (Steps < 1) throw new TaskConfigurationException($"--steps must be a positive number of steps (got {Steps}).");
         if (BatchSize < 1) throw new TaskConfigurationException($"--batch-size must be positive (got {BatchSize}).");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new TaskConfigurationException($"--lr must be a positive finite number (got {LearningRate}).");
-        if (LearningRate > MaxLearningRate) throw new TaskConfigurationException($"--lr {LearningRate} is above {MaxLearningRate:G3}: AdamW's first step lr/(1 − β₁) then overflows float32. Choose a learning rate such as 1e-3.");
+        if (LearningRate > MaxLearningRate) throw new TaskConfigurationException(FormattableString.Invariant($"--lr {LearningRate} is above {MaxLearningRate:G3}: AdamW's first step lr/(1 − β₁) then overflows float32. Choose a learning rate such as 1e-3."));
         if (!(Beta1 is >= 0 and < 1) || !(Beta2 is >= 0 and < 1)) throw new TaskConfigurationException($"AdamW betas must lie in [0, 1) (got {Beta1}, {Beta2}).");
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new TaskConfigurationException($"--weight-decay must be a non-negative finite number (got {WeightDecay}).");
         if (!(GradientClip >= 0) || double.IsInfinity(GradientClip)) throw new TaskConfigurationException($"--clip must be a finite number ≥ 0 (got {GradientClip}); 0 disables clipping.");
         if (WeightDecay > 0 && LearningRate * WeightDecay >= 1)
-            throw new TaskConfigurationException($"--lr {LearningRate} × --weight-decay {WeightDecay} = {LearningRate * WeightDecay:G3} ≥ 1: AdamW's decoupled decay multiplies the weights by 1 − lr·wd ≤ 0 every step (a sign flip, not a decay). Choose a smaller --lr or --weight-decay.");
+            throw new TaskConfigurationException(FormattableString.Invariant($"--lr {LearningRate} × --weight-decay {WeightDecay} = {LearningRate * WeightDecay:G3} ≥ 1: AdamW's decoupled decay multiplies the weights by 1 − lr·wd ≤ 0 every step (a sign flip, not a decay). Choose a smaller --lr or --weight-decay."));
         if (Optimizer is not (null or AdamWName or MuonName)) throw new TaskConfigurationException($"--optimizer '{Optimizer}' is not an optimizer; use {AdamWName} or {MuonName}.");
         if (Optimizer != MuonName && (MuonLearningRate is not null || MuonMomentum is not null)) throw new TaskConfigurationException("--muon-lr and --muon-momentum only apply with --optimizer muon.");
         if (MuonLearningRate is double m && (!(m > 0) || m > 10)) throw new TaskConfigurationException($"--muon-lr must lie in (0, 10] (got {m}); the reference's is {Optimizers.Muon.DefaultLearningRate}.");

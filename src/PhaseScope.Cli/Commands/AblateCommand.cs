@@ -1,5 +1,6 @@
 using PhaseScope.Cli.Commands.Grok;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using System.Text;
 using PhaseScope.Reporting.Text;
@@ -23,17 +24,18 @@ public static class AblateCommand
     public static Command Create()
     {
         var run = new Argument<string>("RUN") { Description = "A grok run directory (its settings.json gives task, model and optimizer)." };
-        var at = new Option<int>("--at") { Description = "t₀: the step whose window gives the directions; the arms start here.", Required = true };
-        var span = new Option<int>("--span") { Description = "Steps each arm trains after t₀.", DefaultValueFactory = _ => 200 };
-        var k = new Option<int>("--k") { Description = "Top window directions removed.", DefaultValueFactory = _ => 3 };
-        var random = new Option<int>("--random") { Description = "Arms removing k random orthonormal directions (the control).", DefaultValueFactory = _ => 3 };
-        var window = new Option<int>("--window") { Description = "Updates in the window.", DefaultValueFactory = _ => 10 };
-        var stride = new Option<int>("--stride") { Description = "Steps per update.", DefaultValueFactory = _ => 10 };
-        var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: the run's)." };
+        var at = new OptionalNumericOption<int>("--at", "t₀: the step whose window gives the directions; the arms start here.", NumberRange<int>.AtLeast(1)) { Required = true };
+        var span = new NumericOption<int>("--span", "Steps each arm trains after t₀.", 200, NumberRange<int>.AtLeast(1).CappedAt(100_000_000, "training steps of each arm"));
+        var k = new NumericOption<int>("--k", "Top window directions removed.", 3, NumberRange<int>.AtLeast(1).CappedAt(10_000, "directions removed (at most W)"));
+        var random = new NumericOption<int>("--random", "Arms removing k random orthonormal directions (the control).", 3, NumberRange<int>.AtLeast(0).CappedAt(1000, "control arms, each a retraining of --span steps"));
+        var window = new NumericOption<int>("--window", "Updates in the window.", 10, NumberRange<int>.AtLeast(2).CappedAt(10_000, "the updates kept in memory, one copy of the watched parameters each"));
+        var stride = new NumericOption<int>("--stride", "Steps per update.", 10, NumberRange<int>.AtLeast(1));
+        var threads = new OptionalNumericOption<int>("--threads", "Intra-op threads (default: the run's).", NumberRange<int>.AtLeast(1).CappedAt(4096, "CPU threads"));
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("ablate", "Project the top spectral-edge directions out of the updates and compare with random ones (seed 001, Test 8).")
             { run, at, span, k, random, window, stride, threads, json };
-        cmd.SetAction(r => Run(r.GetValue(run)!, new DirectionAblation.Options(r.GetValue(at), r.GetValue(span), r.GetValue(k), r.GetValue(random),
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(run)!, new DirectionAblation.Options(r.GetValue(at)!.Value, r.GetValue(span), r.GetValue(k), r.GetValue(random),
             r.GetValue(window), r.GetValue(stride), Seed: 0), r.GetValue(threads), r.GetValue(json)));
         return cmd;
     }
@@ -95,18 +97,18 @@ public static class AblateCommand
     {
         var none = r.Arms[0];
         var b = new StringBuilder();
-        b.Append($"\n**Test 8 — {MarkdownText.Of(Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir)))} ({MarkdownText.Of(s.Task)}, {MarkdownText.Of(s.Trainer.Optimizer ?? "adamw")}): top-{o.TopK} window directions vs random, ")
-         .Append($"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
+        b.Append(CultureInfo.InvariantCulture, $"\n**Test 8 — {MarkdownText.Of(Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir)))} ({MarkdownText.Of(s.Task)}, {MarkdownText.Of(s.Trainer.Optimizer ?? "adamw")}): top-{o.TopK} window directions vs random, ")
+         .Append(CultureInfo.InvariantCulture, $"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
          .Append("| arm | mean test loss over the span | Δ mean test loss | mean train loss | test loss at end | Δ at end | test acc at end | removed ‖·‖ share |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var a in r.Arms)
-            b.Append($"| {MarkdownText.Of(a.Name)} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
+            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(a.Name)} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
         var top = r.Arms[1];
         foreach (var kind in new[] { "random", "matched" })
         {
             var control = r.Arms.Where(a => a.Name.StartsWith(kind + "-", StringComparison.Ordinal)).Select(a => a.MeanTestLoss - none.MeanTestLoss).ToList();
             if (control.Count == 0) continue;
             double mean = control.Average(), sd = control.Count > 1 ? Math.Sqrt(control.Sum(x => (x - mean) * (x - mean)) / (control.Count - 1)) : double.NaN;
-            b.Append($"\nΔ mean test loss: top-{o.TopK} {Signed(top.MeanTestLoss - none.MeanTestLoss)}; {kind} {Signed(mean)} ± {F(sd, "0.000")} (mean ± sd of {control.Count}).");
+            b.Append(CultureInfo.InvariantCulture, $"\nΔ mean test loss: top-{o.TopK} {Signed(top.MeanTestLoss - none.MeanTestLoss)}; {kind} {Signed(mean)} ± {F(sd, "0.000")} (mean ± sd of {control.Count}).");
         }
         b.Append('\n');
         return b.ToString();

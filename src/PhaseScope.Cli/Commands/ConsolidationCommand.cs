@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
 using PhaseScope.Consolidation;
@@ -23,15 +25,16 @@ public static class ConsolidationCommand
     public static Command Create()
     {
         var grads = new Option<string>("--grads") { Description = "A checkpoint (.safetensors, or a PyTorch .pt/.pth dict of tensors); every floating-point tensor has shape [n, ...] (n gradient samples).", Required = true };
-        var tailK = new Option<int>("--tail-k") { Description = "Order statistics of the Hill estimator (seed 003 §11.5: 100).", DefaultValueFactory = _ => 100 };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Examples behind one sample; with --at-batch-size, rescales the noise." };
-        var atBatch = new Option<int?>("--at-batch-size") { Description = "Also report C_α with the noise rescaled to gradients of this batch size (needs --batch-size)." };
+        var tailK = new NumericOption<int>("--tail-k", "Order statistics of the Hill estimator (seed 003 §11.5: 100).", 100, NumberRange<int>.AtLeast(1));
+        var batchSize = new OptionalNumericOption<int>("--batch-size", "Examples behind one sample; with --at-batch-size, rescales the noise.", NumberRange<int>.AtLeast(1));
+        var atBatch = new OptionalNumericOption<int>("--at-batch-size", "Also report C_α with the noise rescaled to gradients of this batch size (needs --batch-size).", NumberRange<int>.AtLeast(1));
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("consolidation", "Seed 003's consolidation ratio C_α, p and tail index from gradient samples in a checkpoint (safetensors or PyTorch).")
         {
             grads, tailK, batchSize, atBatch, json,
         };
-        cmd.SetAction(r => Run(r.GetValue(grads)!, r.GetValue(tailK), r.GetValue(batchSize), r.GetValue(atBatch), r.GetValue(json)));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(grads)!, r.GetValue(tailK), r.GetValue(batchSize), r.GetValue(atBatch), r.GetValue(json)));
         return cmd;
     }
 
@@ -126,8 +129,8 @@ public static class ConsolidationCommand
         AnsiConsole.Write(SummaryTable.Of($"[bold]consolidation of {TerminalText.Markup(Path.GetFileName(path))}[/]", result, "G6", "tensors"));
         var per = new Table().AddColumns("tensor", "elements", "signal", "noise", "C_α", "p");
         foreach (var t in (List<Dictionary<string, object?>>)result["tensors"]!)
-            per.AddRow(TerminalText.Markup((string)t["name"]!), t["elements"]!.ToString()!, ((double)t["signal"]!).ToString("G4"), ((double)t["noise"]!).ToString("G4"),
-                t["c_alpha"] is double c ? c.ToString("G4") : "-", t["p"] is double p ? p.ToString("F3") : "-");
+            per.AddRow(TerminalText.Markup((string)t["name"]!), Convert.ToString(t["elements"], CultureInfo.InvariantCulture)!, ((double)t["signal"]!).ToString("G4", CultureInfo.InvariantCulture), ((double)t["noise"]!).ToString("G4", CultureInfo.InvariantCulture),
+                t["c_alpha"] is double c ? c.ToString("G4", CultureInfo.InvariantCulture) : "-", t["p"] is double p ? p.ToString("F3", CultureInfo.InvariantCulture) : "-");
         AnsiConsole.Write(per);
     }
 }

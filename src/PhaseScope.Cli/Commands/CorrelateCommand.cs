@@ -1,5 +1,7 @@
+using System.Globalization;
 using PhaseScope.Monitoring;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Text.Json;
 using PhaseScope.Reporting;
 using PhaseScope.SpectralEdge;
@@ -21,10 +23,11 @@ public static class CorrelateCommand
         var run = new Argument<string>("RUN") { Description = "A run directory." };
         var metric = new Option<string>("--metric") { Description = "The metric x, e.g. spectral/gap_ratio.", Required = true };
         var with = new Option<string>("--with") { Description = "The series y.", DefaultValueFactory = _ => EvaluationMetrics.TestLoss };
-        var maxLag = new Option<int>("--max-lag") { Description = "Largest |lag| in positions of the common step grid.", DefaultValueFactory = _ => 5 };
+        var maxLag = new NumericOption<int>("--max-lag", "Largest |lag| in positions of the common step grid.", 5, NumberRange<int>.AtLeast(0).CappedAt(100_000, "the lags computed, one correlation each"));
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("correlate", "Lagged correlation between a run's metric and its validation loss (seed 001, Test 4).") { run, metric, with, maxLag, json };
-        cmd.SetAction(p => Run(p.GetValue(run)!, p.GetValue(metric)!, p.GetValue(with)!, p.GetValue(maxLag), p.GetValue(json)));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(p => p.GetValue(check) ? CheckMode.Print(CheckMode.Values(p)) : Run(p.GetValue(run)!, p.GetValue(metric)!, p.GetValue(with)!, p.GetValue(maxLag), p.GetValue(json)));
         return cmd;
     }
 
@@ -66,7 +69,7 @@ public static class CorrelateCommand
         {
             AnsiConsole.Write(SummaryTable.Of($"[bold]{TerminalText.Markup(metric)} vs {TerminalText.Markup(with)}[/]", result, "G4", "by_lag"));
             var t = new Table().AddColumns("lag", "r");
-            foreach (var l in byLag) t.AddRow(l.Lag.ToString(), double.IsNaN(l.R) ? "-" : l.R.ToString("F3"));
+            foreach (var l in byLag) t.AddRow(l.Lag.ToString(CultureInfo.InvariantCulture), double.IsNaN(l.R) ? "-" : l.R.ToString("F3", CultureInfo.InvariantCulture));
             AnsiConsole.Write(t);
         }
         return ExitCodes.Ok;

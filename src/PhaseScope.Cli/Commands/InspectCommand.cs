@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using PhaseScope.Checkpoints;
 using Spectre.Console;

@@ -1,5 +1,6 @@
 using PhaseScope.Cli.Commands.Grok;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using PhaseScope.LearningCoefficient;
@@ -25,22 +26,23 @@ public static partial class LlcCommand
     public static Command Create()
     {
         var dir = new Argument<string>("RUN_DIR") { Description = "A run directory written by 'phasescope grok' (its settings.json and checkpoints/)." };
-        var steps = new Option<string?>("--steps") { Description = "Checkpoint steps to estimate at, comma-separated (default: every model checkpoint)." };
-        var chains = new Option<int>("--chains") { Description = "SGLD chains per checkpoint.", DefaultValueFactory = _ => 4 };
-        var draws = new Option<int>("--draws") { Description = "Loss readings per chain after burn-in.", DefaultValueFactory = _ => 200 };
-        var burnIn = new Option<int>("--burn-in") { Description = "SGLD steps per chain before readings count.", DefaultValueFactory = _ => 100 };
-        var stepSize = new Option<double>("--step-size") { Description = "SGLD step size ε (lower it if chains diverge).", DefaultValueFactory = _ => DefaultStepSize };
-        var localization = new Option<double>("--localization") { Description = "γ of the restoring term (γ/2)‖w − w*‖².", DefaultValueFactory = _ => Grok.LlcSettings.DefaultLocalization };
-        var nBeta = new Option<double?>("--nbeta") { Description = "nβ (default n / log n, n = training examples)." };
-        var batch = new Option<int?>("--batch-size") { Description = "Examples per SGLD mini-batch (default: the run's batch size)." };
-        var seed = new Option<long>("--seed") { Description = "Seed of batches and SGLD noise.", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)." };
+        var steps = CheckpointSteps.Option("--steps", "Checkpoint steps to estimate at, comma-separated (default: every model checkpoint).", null);
+        var chains = new NumericOption<int>("--chains", "SGLD chains per checkpoint.", 4, NumberRange<int>.AtLeast(1).CappedAt(10_000, "SGLD chains per checkpoint"));
+        var draws = new NumericOption<int>("--draws", "Loss readings per chain after burn-in.", 200, NumberRange<int>.AtLeast(1).CappedAt(10_000_000, "SGLD steps per chain"));
+        var burnIn = new NumericOption<int>("--burn-in", "SGLD steps per chain before readings count.", 100, NumberRange<int>.AtLeast(0).CappedAt(10_000_000, "SGLD steps per chain"));
+        var stepSize = new NumericOption<double>("--step-size", "SGLD step size ε (lower it if chains diverge).", DefaultStepSize, NumberRange<double>.Above(0));
+        var localization = new NumericOption<double>("--localization", "γ of the restoring term (γ/2)‖w − w*‖².", Grok.LlcSettings.DefaultLocalization, NumberRange<double>.AtLeast(0));
+        var nBeta = new OptionalNumericOption<double>("--nbeta", "nβ (default n / log n, n = training examples).", NumberRange<double>.Above(0));
+        var batch = new OptionalNumericOption<int>("--batch-size", "Examples per SGLD mini-batch (default: the run's batch size).", NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the examples of one SGLD step"));
+        var seed = new NumericOption<long>("--seed", "Seed of batches and SGLD noise.", 0, NumberRange<long>.Any);
+        var threads = new OptionalNumericOption<int>("--threads", "CPU threads (default: all cores).", NumberRange<int>.AtLeast(1).CappedAt(4096, "CPU threads"));
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("llc", "Local learning coefficient (SGLD estimate) at each checkpoint of a grok run, with the LLC curve's stage boundaries.")
         {
             dir, steps, chains, draws, burnIn, stepSize, localization, nBeta, batch, seed, threads, json,
         };
-        cmd.SetAction(r => Run(r.GetValue(dir)!, r.GetValue(steps),
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? Checked(r, new LlcOptions(r.GetValue(chains), r.GetValue(draws), r.GetValue(burnIn), r.GetValue(stepSize), r.GetValue(localization), r.GetValue(nBeta), Seed: r.GetValue(seed))) : Run(r.GetValue(dir)!, r.GetValue(steps),
             new LlcOptions(r.GetValue(chains), r.GetValue(draws), r.GetValue(burnIn), r.GetValue(stepSize), r.GetValue(localization), r.GetValue(nBeta), Seed: r.GetValue(seed)),
             r.GetValue(batch), r.GetValue(threads), r.GetValue(json)));
         return cmd;
@@ -52,10 +54,20 @@ public static partial class LlcCommand
     [GeneratedRegex(@"^step_(\d+)\.safetensors$")]
     private static partial Regex ModelFile();
 
+    /// <summary>The checkpoint steps of <c>--steps</c>: a set (sorted, repeats dropped), each a step ≥ 0; each is one LLC
+    /// estimate of chains × (burn-in + draws) SGLD steps.</summary>
+    static readonly NumberList<long> CheckpointSteps = new(NumberRange<long>.AtLeast(0), ListOrder.Sorted, 10_000, "the LLC estimates, chains × (burn-in + draws) SGLD steps each");
+
+    /// <summary><c>--check</c>: the estimator's options validated, the parsed options printed.</summary>
+    static int Checked(ParseResult r, LlcOptions options)
+    {
+        Validate(options);
+        return CheckMode.Print(CheckMode.Values(r));
+    }
+
     static int Run(string runDir, string? stepList, LlcOptions options, int? batch, int? threads, bool json)
     {
-        try { options.Validate(); }
-        catch (ArgumentException e) { throw new UsageException(e.Message.Replace("LLC ", "--").Replace("The SGLD step size ε", "--step-size").Replace("The localisation γ", "--localization").Replace("nβ must", "--nbeta must")); }
+        Validate(options);
         if (batch is < 1) throw new UsageException($"--batch-size must be at least 1 (got {batch}).");
         if (threads is < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
         InputPath.Directory(runDir, "", "pass a run directory written by 'phasescope grok'");
@@ -72,10 +84,8 @@ public static partial class LlcCommand
         else
         {
             chosen = [];
-            foreach (var part in stepList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            foreach (var st in CheckpointSteps.Parse("--steps", stepList))
             {
-                if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var st))
-                    throw new UsageException($"--steps takes checkpoint steps separated by commas (got '{part}').");
                 if (!available.ContainsKey(st))
                     throw new UsageException($"--steps {st}: no checkpoint at that step; {runDir} has {string.Join(", ", available.Keys.Order())}.");
                 chosen.Add(st);
@@ -123,6 +133,12 @@ public static partial class LlcCommand
             }));
         else foreach (var (step, message) in turns) Console.WriteLine($"  turn (known at step {step}): {TerminalText.Plain(message)}");
         return rows.All(r => r.Estimate.Diverged == 0) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    static void Validate(LlcOptions options)
+    {
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message.Replace("LLC ", "--", StringComparison.Ordinal).Replace("The SGLD step size ε", "--step-size", StringComparison.Ordinal).Replace("The localisation γ", "--localization", StringComparison.Ordinal).Replace("nβ must", "--nbeta must", StringComparison.Ordinal)); }
     }
 
     static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
@@ -28,34 +29,27 @@ public static class MomentsCommand
         var grads = new Option<string?>("--grads") { Description = "A checkpoint (.safetensors, .pt, .pth) of gradients g with the same tensor names and shapes." };
         var tensors = new Option<string?>("--tensors") { Description = "Regular expression on tensor names ('all' = every floating-point tensor, the default)." };
         var orders = new Option<string>("--orders") { Description = "Order grid START:STOP:COUNT (COUNT evenly spaced orders, both ends included) for k and l.", DefaultValueFactory = _ => "0:64:33" };
+        orders.Validators.Add(v => { if (v.Tokens.Count > 0 && !OrderGrid.TryParse("--orders", v.Tokens[^1].Value, out _, out var e)) v.AddError(e); });
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
-        var planeWidth = new Option<double>("--plane-width") { Description = "Cell width (natural-log units) of the spectral plane (λ, μ) in the output (with --grads).", DefaultValueFactory = _ => 0.5 };
-        var sample = new Option<int>("--sample") { Description = "Points of the rank–rank sample (with --grads; 0 = none).", DefaultValueFactory = _ => 1000 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the rank–rank sample (same seed, same points).", DefaultValueFactory = _ => 0 };
+        var planeWidth = new NumericOption<double>("--plane-width", "Cell width (natural-log units) of the spectral plane (λ, μ) in the output (with --grads).", 0.5, NumberRange<double>.Above(0));
+        var sample = new NumericOption<int>("--sample", "Points of the rank–rank sample (with --grads; 0 = none).", 1000, NumberRange<int>.AtLeast(0).CappedAt(10_000_000, "the points of the rank–rank sample written to the output"));
+        var seed = new NumericOption<ulong>("--seed", "Seed of the rank–rank sample (same seed, same points).", 0, NumberRange<ulong>.Any);
         var cmd = new Command("moments", "Seed 000's moments, coupling surface, bounds and phase of a checkpoint (parameters, optionally gradients).")
         {
             parameters, grads, tensors, orders, json, planeWidth, sample, seed,
         };
-        cmd.SetAction(r => Run(r.GetValue(parameters)!, r.GetValue(grads), r.GetValue(tensors), r.GetValue(orders)!, r.GetValue(json),
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(parameters)!, r.GetValue(grads), r.GetValue(tensors), r.GetValue(orders)!, r.GetValue(json),
             new PlaneSettings(r.GetValue(planeWidth), r.GetValue(sample), r.GetValue(seed))));
         return cmd;
     }
 
     /// <summary>Parses START:STOP:COUNT into COUNT evenly spaced orders.</summary>
-    public static double[] ParseOrders(string spec)
-    {
-        var parts = spec.Split(':');
-        if (parts.Length != 3
-            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double start)
-            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double stop)
-            || !int.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out int count))
-            throw new UsageException($"--orders {spec}: expected START:STOP:COUNT, e.g. 0:64:33.");
-        if (!double.IsFinite(start) || !double.IsFinite(stop) || start < 0 || stop < start)
-            throw new UsageException($"--orders {spec}: orders must be finite with 0 ≤ START ≤ STOP (seed 000, eq. 1: k ≥ 0).");
-        if (count < 1 || count > 1000) throw new UsageException($"--orders {spec}: COUNT must be between 1 and 1000.");
-        if (count == 1 && stop != start) throw new UsageException($"--orders {spec}: one order needs START = STOP.");
-        return Enumerable.Range(0, count).Select(i => count == 1 ? start : start + (stop - start) * i / (count - 1)).ToArray();
-    }
+    public static double[] ParseOrders(string spec) =>
+        OrderGrid.TryParse("--orders", spec, out var orders, out var error) ? orders : throw new UsageException(error);
+
+    /// <summary>The order grid: k ≥ 0 (seed 000, eq. 1), at most 1000 orders (each is a pass over every parameter).</summary>
+    public static readonly NumberGrid OrderGrid = new(NumberRange<double>.AtLeast(0), 1000, "the orders computed, one pass over every parameter each");
 
     /// <summary>Throws a usage error naming the bad option of the plane and the rank–rank sample.</summary>
     static void Validate(PlaneSettings plane)

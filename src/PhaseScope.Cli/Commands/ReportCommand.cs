@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using PhaseScope.Reporting;
 using PhaseScope.Reporting.Html;
@@ -13,12 +14,19 @@ public static class ReportCommand
     {
         var run = new Argument<string>("RUN_DIR") { Description = "A run directory." };
         var output = new Option<string?>("--out") { Description = "The HTML file to write (default RUN_DIR/report.html)." };
-        var at = new Option<string?>("--at") { Description = "Steps (comma-separated) at which to draw the coupling surface, spectral plane and rank–rank sample (default: first, grok, last snapshot)." };
+        var at = AtSteps.Option("--at", "Steps (comma-separated) at which to draw the coupling surface, spectral plane and rank–rank sample (default: first, grok, last snapshot).", null);
         var cmd = new Command("report", "Write a self-contained HTML report of a run (works offline).") { run, output, at };
+        var check = CheckMode.AddTo(cmd);
         cmd.SetAction(p =>
         {
             var dir = p.GetValue(run)!;
             var steps = ParseSteps(p.GetValue(at));
+            if (p.GetValue(check))
+            {
+                var values = CheckMode.Values(p);
+                values["--at"] = steps;
+                return CheckMode.Print(values);
+            }
             var outPath = p.GetValue(output) ?? Path.Combine(dir, "report.html");
             Write(dir, outPath, steps);
             return ExitCodes.Ok;
@@ -46,14 +54,10 @@ public static class ReportCommand
     /// <summary>Parses "100,1500" into steps.</summary>
     public static IReadOnlyList<long>? ParseSteps(string? spec)
     {
-        if (string.IsNullOrWhiteSpace(spec)) return null;
-        var steps = new List<long>();
-        foreach (var part in spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out long s) || s < 0)
-                throw new UsageException($"--at {spec}: '{part}' is not a step (a non-negative integer); e.g. --at 100,1500.");
-            steps.Add(s);
-        }
-        return steps;
+        if (spec is null) return null;
+        return AtSteps.Parse("--at", spec);
     }
+
+    /// <summary>The steps of <c>--at</c>: a set (sorted, repeats dropped), each a step ≥ 0; each step draws three figures.</summary>
+    public static readonly NumberList<long> AtSteps = new(NumberRange<long>.AtLeast(0), ListOrder.Sorted, 1000, "the snapshots drawn, three figures each");
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using PhaseScope.Reporting;
@@ -39,7 +40,7 @@ public static class RunsCommand
                     steps = Get(o, "steps");
                     grokked = Get(o, "grokked");
                     grokStep = Get(o, "grok_step");
-                    acc = o.TryGetProperty("final_test_acc", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble().ToString("F4") : "";
+                    acc = o.TryGetProperty("final_test_acc", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble().ToString("F4", CultureInfo.InvariantCulture) : "";
                 }
                 table.AddRow(TerminalText.Markup(Path.GetFileName(sub)), TerminalText.Markup(info.Kind), TerminalText.Markup(info.Status),
                     TerminalText.Markup(info.CreatedUtc.Length > 19 ? info.CreatedUtc[..19] : info.CreatedUtc), TerminalText.Markup(steps), TerminalText.Markup(grokked), TerminalText.Markup(grokStep), acc);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Text.Json;
 using PhaseScope.Checkpoints;
 using PhaseScope.SpectralEdge;
@@ -27,7 +29,7 @@ public static class SpectralCommand
     public static Command Create()
     {
         var checkpoints = new Option<string[]>("--checkpoints") { Description = "Checkpoints (safetensors or PyTorch .pt/.pth) in training order, or directories of them (at least W + 1).", Required = true, AllowMultipleArgumentsPerToken = true };
-        var window = new Option<int>("--window") { Description = "W, updates per window.", DefaultValueFactory = _ => 10 };
+        var window = new NumericOption<int>("--window", "W, updates per window.", 10, NumberRange<int>.AtLeast(2).CappedAt(10_000, "the updates kept in memory, one copy of the selected tensors each"));
         var tensors = new Option<string?>("--tensors") { Description = "Tensors to use: a regular expression, 'attention' (W_Q, W_K, W_V, W_O) or 'all' (default: every floating-point tensor but normalisation buffers)." };
         var float64 = new Option<bool>("--float64") { Description = "Keep the window in float64 (default float32)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON array (one object per full window) on stdout, nothing else." };
@@ -35,7 +37,8 @@ public static class SpectralCommand
         {
             checkpoints, window, tensors, float64, json,
         };
-        cmd.SetAction(r => CheckpointInput.Guard(() => Run(r.GetValue(checkpoints)!, r.GetValue(window), r.GetValue(tensors), r.GetValue(float64), r.GetValue(json))));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : CheckpointInput.Guard(() => Run(r.GetValue(checkpoints)!, r.GetValue(window), r.GetValue(tensors), r.GetValue(float64), r.GetValue(json))));
         return cmd;
     }
 
@@ -183,9 +186,9 @@ public static class SpectralCommand
         var table = new Table().Title($"[bold]spectral edge[/] (W = {w}, P = {p:N0}, tensors: {TerminalText.Markup(selection.Description)}; step: the training step of the window's last checkpoint, index: its position)")
             .AddColumns("step", "index", "k*", "k*_w", "gap ratio", "g23", "k95", "σ₁…σ_W");
         foreach (var r in results)
-            table.AddRow(r["step"] is long st ? st.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-", r["index"]!.ToString()!, r["k_star"]!.ToString()!, r["k_star_weighted"]!.ToString()!,
-                r["gap_ratio"] is double g ? g.ToString("G4") : "-", r["g23"] is double g23 ? g23.ToString("G4") : "-", r["k95"]!.ToString()!,
-                string.Join(" ", ((double[])r["sigma"]!).Select(x => x.ToString("G3"))));
+            table.AddRow(r["step"] is long st ? st.ToString(CultureInfo.InvariantCulture) : "-", Convert.ToString(r["index"], CultureInfo.InvariantCulture)!, Convert.ToString(r["k_star"], CultureInfo.InvariantCulture)!, Convert.ToString(r["k_star_weighted"], CultureInfo.InvariantCulture)!,
+                r["gap_ratio"] is double g ? g.ToString("G4", CultureInfo.InvariantCulture) : "-", r["g23"] is double g23 ? g23.ToString("G4", CultureInfo.InvariantCulture) : "-", Convert.ToString(r["k95"], CultureInfo.InvariantCulture)!,
+                string.Join(" ", ((double[])r["sigma"]!).Select(x => x.ToString("G3", CultureInfo.InvariantCulture))));
         AnsiConsole.Write(table);
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -60,21 +61,34 @@ public static class SweepCommand
     {
         var task = new Option<string>("--task") { Description = "modular, dyck or scan.", DefaultValueFactory = _ => "modular" };
         var ops = new Option<string>("--ops") { Description = "Comma-separated modular operations (add, sub, mul, div, x2_y2).", DefaultValueFactory = _ => "add,sub,mul,x2_y2" };
-        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "42,137,2024" };
-        var wds = new Option<string>("--weight-decay") { Description = "Comma-separated weight decays (1.0 groks; 0.0 is the control).", DefaultValueFactory = _ => "1.0,0.0" };
-        var steps = new Option<int>("--steps") { Description = "Steps per run.", DefaultValueFactory = _ => 6000 };
+        var seeds = SeedList.Option("--seeds", "Comma-separated seeds.", "42,137,2024");
+        var wds = WeightDecayList.Option("--weight-decay", "Comma-separated weight decays (1.0 groks; 0.0 is the control).", "1.0,0.0");
+        var steps = new NumericOption<int>("--steps", "Steps per run.", 6000, NumberRange<int>.AtLeast(1).CappedAt(100_000_000, "training work per run: one forward and backward pass per step"));
         var grok = new Option<string>("--grok-args") { Description = "Further grok options for every run, e.g. \"--p 97 --threads 2\".", DefaultValueFactory = _ => "" };
         var multitask = new Option<bool>("--multitask") { Description = "One multi-task model per seed and weight decay over all --ops (seed 001's add+mul, add+mul+sq) instead of one run per operation." };
         var outDir = new Option<string>("--out") { Description = "The sweep directory (created; an existing one continues the same sweep).", Required = true };
-        var jobs = new Option<int>("--jobs") { Description = "Runs at a time (default 1). Give each its share of the cores through --grok-args \"--threads N\".", DefaultValueFactory = _ => 1 };
+        var jobs = new NumericOption<int>("--jobs", "Runs at a time (default 1). Give each its share of the cores through --grok-args \"--threads N\".", 1, NumberRange<int>.AtLeast(1).CappedAt(256, "child processes at a time, each a training run in memory"));
         var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir, jobs };
+        var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!, r.GetValue(multitask));
+            if (r.GetValue(check))
+            {
+                OutputDirectory.EnsureWritable(r.GetValue(outDir)!);
+                return CheckMode.Print(new { plan, out_dir = r.GetValue(outDir), jobs = r.GetValue(jobs), cells = plan.Cells().Select(c => c.Name).ToArray() });
+            }
             return Run(plan, r.GetValue(outDir)!, r.GetValue(jobs));
         });
         return cmd;
     }
+
+    /// <summary>The grid's seeds: in the user's order (it orders the runs), none repeated (a repeat would be the same run
+    /// twice); each is one grok run per operation and weight decay.</summary>
+    public static readonly NumberList<int> SeedList = new(NumberRange<int>.Any, ListOrder.AsGiven, 1000, "the grid's runs, one training run per cell");
+
+    /// <summary>The grid's weight decays: in the user's order, none repeated, each finite and ≥ 0.</summary>
+    public static readonly NumberList<double> WeightDecayList = new(NumberRange<double>.AtLeast(0), ListOrder.AsGiven, 1000, "the grid's runs, one training run per cell");
 
     /// <summary>Validates the grid options.</summary>
     public static SweepPlan Parse(string task, string ops, string seeds, string wds, int steps, string grokArgs, bool multitask = false)
@@ -90,17 +104,8 @@ public static class SweepCommand
                 try { ModularArithmetic.ParseOperation(op); }
                 catch (TaskConfigurationException e) { throw new UsageException($"--ops: {e.Message}"); }
         }
-        int[] seedList;
-        double[] wdList;
-        try
-        {
-            seedList = List(seeds).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-            wdList = List(wds).Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (FormatException) { throw new UsageException("--seeds takes integers and --weight-decay numbers, comma-separated (e.g. --seeds 42,137 --weight-decay 1.0,0.0)."); }
-        catch (OverflowException) { throw new UsageException("--seeds takes 32-bit integers."); }
-        if (seedList.Length == 0 || wdList.Length == 0) throw new UsageException("--seeds and --weight-decay need at least one value each.");
-        if (wdList.Any(w => !(w >= 0) || double.IsInfinity(w))) throw new UsageException("--weight-decay values must be finite and ≥ 0.");
+        int[] seedList = SeedList.Parse("--seeds", seeds);
+        double[] wdList = WeightDecayList.Parse("--weight-decay", wds);
         if (steps < 1) throw new UsageException($"--steps must be positive (got {steps}).");
         var extra = grokArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (multitask && (task != "modular" || opList.Length < 2)) throw new UsageException("--multitask needs --task modular and two or more --ops, e.g. --ops add,mul --multitask.");

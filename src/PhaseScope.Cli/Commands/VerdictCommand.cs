@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using PhaseScope.Reporting;
 using PhaseScope.Reporting.Verdict;
 
@@ -16,10 +17,11 @@ public static class VerdictCommand
     public static Command Create()
     {
         var dirs = new Argument<string[]>("SWEEP_DIR") { Description = "Sweep directories (from 'phasescope sweep') or single run directories.", Arity = ArgumentArity.OneOrMore };
-        var window = new Option<long>("--window") { Description = "W: an event counts as a hit when it falls in [grok step − W, grok step].", DefaultValueFactory = _ => 1000 };
+        var window = new NumericOption<long>("--window", "W: an event counts as a hit when it falls in [grok step − W, grok step].", 1000, NumberRange<long>.AtLeast(0).CappedAt(1_000_000_000, "steps before the grok step"));
         var outDir = new Option<string?>("--out") { Description = "Directory for VERDICT.md, verdict.json and the figures (default: SWEEP_DIR/verdict)." };
         var cmd = new Command("verdict", "Measure how well each indicator's events announce grokking over a sweep; writes a Markdown report.") { dirs, window, outDir };
-        cmd.SetAction(r => Run(r.GetValue(dirs)!, r.GetValue(window), r.GetValue(outDir)));
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : Run(r.GetValue(dirs)!, r.GetValue(window), r.GetValue(outDir)));
         return cmd;
     }
 

@@ -150,5 +150,5 @@ public sealed class PlotlyFigure(string title, string xTitle = "step", string yT
     }
 
     /// <summary>Plotly's hover templates read HTML and %{…}; names are shown as text.</summary>
-    static string Escape(string s) => Text.HtmlText.Of(s).Replace("%", "%%");
+    static string Escape(string s) => Text.HtmlText.Of(s).Replace("%", "%%", StringComparison.Ordinal);
 }

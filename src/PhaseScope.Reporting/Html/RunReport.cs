@@ -58,7 +58,7 @@ public static class RunReport
 
     static string Subtitle(RunData run) =>
         $"{run.Info.Kind} run · status {run.Info.Status} · created {run.Info.CreatedUtc}" +
-        (run.Info.FinishedUtc is { } f ? $" · finished {f}" : "") + $" · {run.MetricCount:N0} metric records · {run.Events.Count} events";
+        (run.Info.FinishedUtc is { } f ? $" · finished {f}" : "") + FormattableString.Invariant($" · {run.MetricCount:N0} metric records · {run.Events.Count} events");
 
     /// <summary>The run diagnosis replayed from the stored metrics and events (the same rules as the live one).</summary>
     public static RunDiagnosis Diagnose(RunData run)
@@ -80,11 +80,11 @@ public static class RunReport
         string css = diagnosis.Current switch { RunPhase.Unstable => "verdict unstable", RunPhase.Generalised => "verdict generalised", _ => "verdict" };
         var lines = new List<string>();
         if (run.Summary?.GetValueOrDefault("monitor_fraction") is { ValueKind: JsonValueKind.Number } mf)
-            lines.Add($"Monitor overhead: {mf.GetDouble() * 100:0.0} % of the run's wall time" + (run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? $" ({ws.GetDouble():0} s in all)." : "."));
+            lines.Add(FormattableString.Invariant($"Monitor overhead: {mf.GetDouble() * 100:0.0} % of the run's wall time") + (run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? FormattableString.Invariant($" ({ws.GetDouble():0} s in all).") : "."));
         var failures = run.Events.Where(e => e.Kind is "probe_failed" or "diagnosis_failed").ToList();
         lines.Add(failures.Count == 0 ? "No probe failed." : $"{failures.Count} probe failure(s): " + string.Join("; ", failures.Select(f => $"{f.Source} at step {f.Step}")) + " (see Events).");
         if (diagnosis.NegativeMargins.Count == 0 && run.Has(CurvatureMetrics.StabilityMargin))
-            lines.Add($"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {run.Series(CurvatureMetrics.StabilityMargin).Min(p => p.Value):G3}).");
+            lines.Add(FormattableString.Invariant($"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {run.Series(CurvatureMetrics.StabilityMargin).Min(p => p.Value):G3})."));
         page.Raw($"<div class=\"{css}\"><p><b>Phase now: {E(diagnosis.Current.Name())}.</b> {E(diagnosis.Describe(grok))}</p><ul>" +
             string.Join("", lines.Select(l => $"<li>{E(l)}</li>")) + "</ul></div>");
         if (diagnosis.Timeline.Count == 0) return;
@@ -215,7 +215,7 @@ public static class RunReport
         var sigma = new PlotlyFigure("σ_j of each window", yTitle: "σ_j") { LogY = true };
         foreach (var name in run.MetricNames.Where(n => n.StartsWith(SpectralEdgeMetrics.SigmaPrefix, StringComparison.Ordinal))
                      .OrderBy(n => int.TryParse(n[SpectralEdgeMetrics.SigmaPrefix.Length..], out int j) ? j : int.MaxValue))
-            sigma.Line(name["spectral/".Length..].Replace("sigma_", "σ_"), run.Series(name));
+            sigma.Line(name["spectral/".Length..].Replace("sigma_", "σ_", StringComparison.Ordinal), run.Series(name));
         page.Figure(sigma, events);
         page.Figure(new PlotlyFigure("Gap position k*", yTitle: "k*")
             .Line("k*", run.Series(SpectralEdgeMetrics.KStar)).Line("k* (weighted)", run.Series(SpectralEdgeMetrics.KStarWeighted), "dot"), events);
@@ -237,7 +237,7 @@ public static class RunReport
         }
         page.Raw("<div class=\"grid\">");
         page.Figure(new PlotlyFigure("m∩ and d₀", yTitle: "value").Line("m∩", run.Series(MomentsMetrics.MCap)).Line("d₀", run.Series(MomentsMetrics.D0)), events);
-        var qHat = run.MetricNames.Where(n => n.StartsWith(MomentsMetrics.QHatPrefix, StringComparison.Ordinal) && !n[MomentsMetrics.QHatPrefix.Length..].Contains('/'))
+        var qHat = run.MetricNames.Where(n => n.StartsWith(MomentsMetrics.QHatPrefix, StringComparison.Ordinal) && !n[MomentsMetrics.QHatPrefix.Length..].Contains('/', StringComparison.Ordinal))
             .OrderBy(n => double.TryParse(n[MomentsMetrics.QHatPrefix.Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out double k) ? k : 0).ToList();
         var q = new PlotlyFigure("Q̂_α(K) = −C(K,K)/log K", yTitle: "Q̂_α");
         foreach (var name in qHat) q.Line($"K = {name[MomentsMetrics.QHatPrefix.Length..]}", run.Series(name));

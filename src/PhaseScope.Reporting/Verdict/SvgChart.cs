@@ -66,36 +66,36 @@ public sealed class SvgChart(string title, string xLabel, string yLabel, bool lo
         string Y(double y) => F(Top + (1 - (y - y0) / (y1 - y0)) * plotH);
 
         var sb = new StringBuilder();
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"11\">\n");
-        sb.Append($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
-        sb.Append($"<text x=\"{Width / 2}\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">{Esc(title)}</text>\n");
-        sb.Append($"<rect x=\"{Left}\" y=\"{Top}\" width=\"{F(plotW)}\" height=\"{F(plotH)}\" fill=\"none\" stroke=\"#444\"/>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"11\">\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">{Esc(title)}</text>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{F(plotW)}\" height=\"{F(plotH)}\" fill=\"none\" stroke=\"#444\"/>\n");
         for (int i = 0; i <= 4; i++)
         {
             double xv = x0 + (x1 - x0) * i / 4, yv = y0 + (y1 - y0) * i / 4;
-            sb.Append($"<text x=\"{X(xv)}\" y=\"{Height - Bottom + 15}\" text-anchor=\"middle\">{Esc(Tick(xv, false))}</text>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(xv)}\" y=\"{Height - Bottom + 15}\" text-anchor=\"middle\">{Esc(Tick(xv, false))}</text>\n");
             if (categories is not null) continue;
-            sb.Append($"<text x=\"{Left - 5}\" y=\"{Y(yv)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(Tick(yv, logY))}</text>\n");
-            sb.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(yv)}\" y2=\"{Y(yv)}\" stroke=\"#eee\"/>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 5}\" y=\"{Y(yv)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(Tick(yv, logY))}</text>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(yv)}\" y2=\"{Y(yv)}\" stroke=\"#eee\"/>\n");
         }
         for (int i = 0; i < (categories?.Count ?? 0); i++)
         {
-            sb.Append($"<text x=\"{Left - 5}\" y=\"{Y(i)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(categories![i])}</text>\n");
-            sb.Append($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(i)}\" y2=\"{Y(i)}\" stroke=\"#eee\"/>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 5}\" y=\"{Y(i)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(categories![i])}</text>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(i)}\" y2=\"{Y(i)}\" stroke=\"#eee\"/>\n");
         }
-        sb.Append($"<text x=\"{Left + plotW / 2}\" y=\"{Height - 12}\" text-anchor=\"middle\">{Esc(xLabel)}</text>\n");
-        sb.Append($"<text transform=\"translate(14 {Top + plotH / 2}) rotate(-90)\" text-anchor=\"middle\">{Esc(yLabel + (logY ? " (log scale)" : ""))}</text>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotW / 2}\" y=\"{Height - 12}\" text-anchor=\"middle\">{Esc(xLabel)}</text>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(14 {Top + plotH / 2}) rotate(-90)\" text-anchor=\"middle\">{Esc(yLabel + (logY ? " (log scale)" : ""))}</text>\n");
         foreach (var v in verticals)
-            sb.Append($"<line x1=\"{X(v)}\" x2=\"{X(v)}\" y1=\"{Top}\" y2=\"{Top + plotH}\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(v)}\" x2=\"{X(v)}\" y1=\"{Top}\" y2=\"{Top + plotH}\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>\n");
         int legendRow = 0;
         for (int s = 0; s < series.Count; s++)
         {
             var (label, points, color, line, legend) = series[s];
             if (line && points.Count > 1)
-                sb.Append($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.3\" points=\"{string.Join(' ', points.Select(p => X(p.X) + "," + Y(p.Y)))}\"><title>{Esc(label)}</title></polyline>\n");
+                sb.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.3\" points=\"{string.Join(' ', points.Select(p => X(p.X) + "," + Y(p.Y)))}\"><title>{Esc(label)}</title></polyline>\n");
             else
-                foreach (var p in points) sb.Append($"<circle cx=\"{X(p.X)}\" cy=\"{Y(p.Y)}\" r=\"3\" fill=\"{color}\"><title>{Esc(label)}</title></circle>\n");
-            if (legend) sb.Append($"<text x=\"{Width - Right - 5}\" y=\"{Top + 14 + 13 * legendRow++}\" text-anchor=\"end\" fill=\"{color}\">{Esc(label)}</text>\n");
+                foreach (var p in points) sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(p.X)}\" cy=\"{Y(p.Y)}\" r=\"3\" fill=\"{color}\"><title>{Esc(label)}</title></circle>\n");
+            if (legend) sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right - 5}\" y=\"{Top + 14 + 13 * legendRow++}\" text-anchor=\"end\" fill=\"{color}\">{Esc(label)}</text>\n");
         }
         sb.Append("</svg>\n");
         return sb.ToString();

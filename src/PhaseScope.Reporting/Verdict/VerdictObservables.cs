@@ -42,7 +42,7 @@ public static class VerdictObservables
             if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(suffix, StringComparison.Ordinal) || name.Length <= prefix.Length + suffix.Length) continue;
             var middle = name[prefix.Length..^suffix.Length];
             // Q̂_α's per-tensor copies carry a "/tensor" suffix; only the global one is scored.
-            if (prefix == MomentsMetrics.QHatPrefix && middle.Contains('/')) continue;
+            if (prefix == MomentsMetrics.QHatPrefix && middle.Contains('/', StringComparison.Ordinal)) continue;
             return true;
         }
         return false;

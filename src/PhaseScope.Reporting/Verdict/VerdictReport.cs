@@ -43,27 +43,27 @@ public static class VerdictReport
         var scores = IndicatorScore.Score(runs, window);
         Directory.CreateDirectory(outDirectory);
         var md = new StringBuilder();
-        md.AppendLine($"# Verdict: {MarkdownText.Of(title)}").AppendLine();
-        md.AppendLine($"Regenerate with {MarkdownText.Code(command)}. Window W = {window} steps before the grok step (the first evaluation with test accuracy ≥ 0.95).").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"# Verdict: {MarkdownText.Of(title)}").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Regenerate with {MarkdownText.Code(command)}. Window W = {window} steps before the grok step (the first evaluation with test accuracy ≥ 0.95).").AppendLine();
 
         md.AppendLine("## Grok counts").AppendLine();
         md.AppendLine("| task | op | weight decay | grokked | grok steps |").AppendLine("|---|---|---|---|---|");
         foreach (var g in runs.GroupBy(r => (r.Task, Op: r.Op ?? "-", r.WeightDecayText)).OrderBy(g => g.Key.Task).ThenBy(g => g.Key.Op).ThenByDescending(g => g.First().WeightDecay))
         {
             var steps = g.Where(r => r.Grokked).Select(r => r.GrokStep!.Value.ToString(CultureInfo.InvariantCulture));
-            md.AppendLine($"| {MarkdownText.Of(g.Key.Task)} | {MarkdownText.Of(g.Key.Op)} | {MarkdownText.Of(g.Key.WeightDecayText)} | {g.Count(r => r.Grokked)}/{g.Count()} | {string.Join(", ", steps.DefaultIfEmpty("—"))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(g.Key.Task)} | {MarkdownText.Of(g.Key.Op)} | {MarkdownText.Of(g.Key.WeightDecayText)} | {g.Count(r => r.Grokked)}/{g.Count()} | {string.Join(", ", steps.DefaultIfEmpty("—"))} |");
         }
         md.AppendLine();
 
         int grokking = runs.Count(r => r.Grokked), controls = runs.Count - grokking;
         md.AppendLine("## Indicators").AppendLine();
-        md.AppendLine($"{grokking} grokking runs, {controls} control runs (never grokked). Hit: an event of the kind in [g − W, g]. Lead: g − the first such event (median, range). " +
+        md.AppendLine(FormattableString.Invariant($"{grokking} grokking runs, {controls} control runs (never grokked). Hit: an event of the kind in [g − W, g]. Lead: g − the first such event (median, range). ") +
             "False positive, matched: a control run with the event in the same window placed at its cell's grok step (or the median grok step). False positive, anywhere: at any step. Rates carry their 95 % Wilson interval.").AppendLine();
         md.AppendLine("| event | source | hit rate | lead (median, range) | false positives, matched | false positives, anywhere |").AppendLine("|---|---|---|---|---|---|");
         foreach (var s in scores)
         {
-            string lead = s.LeadTimes.Count == 0 ? "—" : $"{s.MedianLead:G4} ({s.LeadTimes.Min()}–{s.LeadTimes.Max()})";
-            md.AppendLine($"| {MarkdownText.Of(s.Kind)} | {MarkdownText.Of(s.Source)} | {Rate(s.Hits, s.Grokking)} | {lead} | {Rate(s.MatchedFalsePositives, s.Controls)} | {Rate(s.AnywhereFalsePositives, s.Controls)} |");
+            string lead = s.LeadTimes.Count == 0 ? "—" : FormattableString.Invariant($"{s.MedianLead:G4} ({s.LeadTimes.Min()}–{s.LeadTimes.Max()})");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(s.Kind)} | {MarkdownText.Of(s.Source)} | {Rate(s.Hits, s.Grokking)} | {lead} | {Rate(s.MatchedFalsePositives, s.Controls)} | {Rate(s.AnywhereFalsePositives, s.Controls)} |");
         }
         md.AppendLine();
 
@@ -79,14 +79,14 @@ public static class VerdictReport
         md.AppendLine("The last AUROC column uses the grokking runs alone: it asks *when*, given that a run will grok, and so cannot be won by telling weight-decay runs from controls " +
             "(every grokking run here may share a setting, such as weight decay, that no control has; an observable that only reads that setting scores high in the other columns and near 0.5 in this one).").AppendLine();
         var grokkingOnly = runs.Where(r => r.Grokked).ToList();
-        md.AppendLine($"| observable | kind | {string.Join(" | ", Horizons.Select(h => $"AUROC, H = {h}"))} | samples at H = {PredictorHorizon} (+/−), runs | AUROC, H = {PredictorHorizon}, grokking runs only |")
-          .AppendLine($"|---|---|{string.Concat(Horizons.Select(_ => "---|"))}---|---|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| observable | kind | {string.Join(" | ", Horizons.Select(h => $"AUROC, H = {h}"))} | samples at H = {PredictorHorizon} (+/−), runs | AUROC, H = {PredictorHorizon}, grokking runs only |")
+          .AppendLine(CultureInfo.InvariantCulture, $"|---|---|{string.Concat(Horizons.Select(_ => "---|"))}---|---|");
         foreach (var r in roc)
         {
             var at = r.First(x => x.Horizon == PredictorHorizon);
             var timing = LeadTimeRoc.Evaluate(grokkingOnly, r[0].Observable, PredictorHorizon);
             timingRoc.Add(timing);
-            md.AppendLine($"| {MarkdownText.Of(r[0].Observable)} | {Family(r[0].Observable)} | {string.Join(" | ", r.Select(Auc))} | {at.Positives}/{at.Negatives}, {at.Runs} | {Auc(timing)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(r[0].Observable)} | {Family(r[0].Observable)} | {string.Join(" | ", r.Select(Auc))} | {at.Positives}/{at.Negatives}, {at.Runs} | {Auc(timing)} |");
         }
         md.AppendLine();
 
@@ -98,8 +98,8 @@ public static class VerdictReport
             CombinedPredictor.Validate(runs, PredictorHorizon, r => $"{r.Task}/{r.Op ?? "-"}", "leave one task out"),
         }.OfType<CombinedPredictor.CrossValidation>().ToList();
         GrokPredictor? predictor = null;
-        md.AppendLine($"## Combined predictor (experimental): P(grok within {PredictorHorizon} steps)").AppendLine();
-        md.AppendLine($"Ridge logistic regression (λ = {CombinedPredictor.Lambda:G}) on sign·log(1 + |x|)-transformed, standardised readings of {string.Join(", ", CombinedPredictor.Features.Select(f => $"`{f}`"))} " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Combined predictor (experimental): P(grok within {PredictorHorizon} steps)").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Ridge logistic regression (λ = {CombinedPredictor.Lambda:G}) on sign·log(1 + |x|)-transformed, standardised readings of {string.Join(", ", CombinedPredictor.Features.Select(f => $"`{f}`"))} " +
             $"at every evaluation step; no evaluation series. Cross-validated by group: each fold's runs are predicted by a model fitted without them. The alarm fires when P exceeds the lowest threshold that alarms at most {100 * CombinedPredictor.AlarmRate:G} % of the control runs " +
             $"(read off the held-out predictions themselves, so the false-positive column is that target); a hit is an alarm in [g − {PredictorHorizon}, g), an early alarm one before g − {PredictorHorizon} on a grokking run.").AppendLine();
         if (validations.Count == 0)
@@ -109,8 +109,8 @@ public static class VerdictReport
             md.AppendLine("| cross-validation | folds | AUROC | alarm threshold | hits | early alarms | false positives (anywhere) | lead (median, range) |").AppendLine("|---|---|---|---|---|---|---|---|");
             foreach (var v in validations)
             {
-                string lead = v.Leads.Count == 0 ? "—" : $"{Median(v.Leads):G4} ({v.Leads.Min()}–{v.Leads.Max()})";
-                md.AppendLine($"| {v.Scheme} | {v.Folds} | {v.Auroc:F3} ({v.Low:F2}–{v.High:F2}) | {v.Threshold:F3} | {Rate(v.Hits, v.Grokking)} | {Rate(v.EarlyAlarms, v.Grokking)} | {Rate(v.FalsePositives, v.Controls)} | {lead} |");
+                string lead = v.Leads.Count == 0 ? "—" : FormattableString.Invariant($"{Median(v.Leads):G4} ({v.Leads.Min()}–{v.Leads.Max()})");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {v.Scheme} | {v.Folds} | {v.Auroc:F3} ({v.Low:F2}–{v.High:F2}) | {v.Threshold:F3} | {Rate(v.Hits, v.Grokking)} | {Rate(v.EarlyAlarms, v.Grokking)} | {Rate(v.FalsePositives, v.Controls)} | {lead} |");
             }
             md.AppendLine();
             if (bestBaseline is not null)
@@ -120,22 +120,22 @@ public static class VerdictReport
                 string verdict = worst.Low > baseSep ? "beats it: even the lower end of its interval is above the baseline's AUROC"
                     : worst.Auroc > baseSep ? "scores above it, but its interval reaches below the baseline's AUROC: not decided on these runs"
                     : "does not beat it";
-                md.AppendLine($"Best baseline at H = {PredictorHorizon}: {MarkdownText.Code(bestBaseline.Observable)}, separation {baseSep:F3} ({(bestBaseline.Auroc >= 0.5 ? "higher" : "lower")} before grokking; its direction read off these runs, which flatters it). " +
+                md.AppendLine(CultureInfo.InvariantCulture, $"Best baseline at H = {PredictorHorizon}: {MarkdownText.Code(bestBaseline.Observable)}, separation {baseSep:F3} ({(bestBaseline.Auroc >= 0.5 ? "higher" : "lower")} before grokking; its direction read off these runs, which flatters it). " +
                     $"The combined predictor (worst cross-validation, {worst.Scheme}: {worst.Auroc:F3}) {verdict}.").AppendLine();
             }
             var calibration = validations[0].Calibration;
-            md.AppendLine($"Reliability ({validations[0].Scheme}, held-out predictions): the share of steps that grokked within {PredictorHorizon} steps against the mean predicted probability.").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Reliability ({validations[0].Scheme}, held-out predictions): the share of steps that grokked within {PredictorHorizon} steps against the mean predicted probability.").AppendLine();
             md.AppendLine("| predicted P | steps | mean predicted | observed |").AppendLine("|---|---|---|---|");
-            foreach (var b in calibration) md.AppendLine($"| {b.Low:F1}–{b.High:F1} | {b.Samples} | {b.MeanPredicted:F3} | {b.Observed:F3} |");
+            foreach (var b in calibration) md.AppendLine(CultureInfo.InvariantCulture, $"| {b.Low:F1}–{b.High:F1} | {b.Samples} | {b.MeanPredicted:F3} | {b.Observed:F3} |");
             md.AppendLine();
             try
             {
                 var provenance = $"Fitted by 'phasescope verdict' on {runs.Count} runs ({title}); cross-validated AUROC " +
-                    string.Join(", ", validations.Select(v => $"{v.Scheme} {v.Auroc:F3} ({v.Low:F2}–{v.High:F2})")) + ".";
+                    string.Join(", ", validations.Select(v => FormattableString.Invariant($"{v.Scheme} {v.Auroc:F3} ({v.Low:F2}–{v.High:F2})"))) + ".";
                 predictor = CombinedPredictor.Fit(runs, PredictorHorizon, calibration, provenance);
-                md.AppendLine($"The model fitted on all runs, with this reliability table, is [{PredictorFile}]({PredictorFile}); `phasescope grok --grok-predictor {PredictorFile}` shows its probability live.").AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"The model fitted on all runs, with this reliability table, is [{PredictorFile}]({PredictorFile}); `phasescope grok --grok-predictor {PredictorFile}` shows its probability live.").AppendLine();
             }
-            catch (InvalidOperationException e) { md.AppendLine($"No model fitted on all runs: {e.Message}").AppendLine(); }
+            catch (InvalidOperationException e) { md.AppendLine(CultureInfo.InvariantCulture, $"No model fitted on all runs: {e.Message}").AppendLine(); }
         }
 
         var modular = runs.Where(r => r.Task == "modular").ToList();
@@ -161,9 +161,9 @@ public static class VerdictReport
                 double? G(long step) => r.At(block + "/sigma_2", step) is double a && r.At(block + "/sigma_3", step) is double b ? a * a - b * b : null;
                 long first = r.Series[block + "/sigma_2"][0].Step;
                 double? g0 = G(first), g1 = G(at);
-                string decline = g0 is double x && g1 is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
+                string decline = g0 is double x && g1 is double y && x > 0 ? FormattableString.Invariant($"{(1 - y / x) * 100:F0} %") : "—";
                 string ratio = $"{N(r.At(block + "/ratio12", first))} → {N(r.At(block + "/ratio12", at))}";
-                md.AppendLine($"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(r.Op ?? r.Task)} | {r.Seed} | {MarkdownText.Of(r.WeightDecayText)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? $"— ({at})")} | {N(g0)} | {N(g1)} | {decline} | {ratio} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(r.Op ?? r.Task)} | {r.Seed} | {MarkdownText.Of(r.WeightDecayText)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? $"— ({at})")} | {N(g0)} | {N(g1)} | {decline} | {ratio} |");
             }
             md.AppendLine();
         }
@@ -183,7 +183,7 @@ public static class VerdictReport
             md.AppendLine("Seed 001 §27: the tasks of one model grok at different steps (its order: mul, sq, add). A task groks at the first evaluation with its own test accuracy ≥ 0.95; the run's grok step is the whole test set's.").AppendLine();
             md.AppendLine("| run | wd | run grok step | per task |").AppendLine("|---|---|---|---|");
             foreach (var r in Order(multitask))
-                md.AppendLine($"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(r.WeightDecayText)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | " +
+                md.AppendLine(FormattableString.Invariant($"| {MarkdownText.Of(r.Name)} | {MarkdownText.Of(r.WeightDecayText)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | ") +
                     string.Join(", ", r.TaskGrokSteps.OrderBy(t => t.Value ?? long.MaxValue).ThenBy(t => t.Key, StringComparer.Ordinal)
                         .Select(t => $"{MarkdownText.Of(t.Key)} {(t.Value?.ToString(CultureInfo.InvariantCulture) ?? "—")}")) + " |");
             md.AppendLine();
@@ -192,12 +192,12 @@ public static class VerdictReport
         var kinds = scores.Select(s => s.Kind).ToList();
         md.AppendLine("## First event of each kind, per run").AppendLine();
         md.AppendLine("Step of the first event (in brackets: grok step − that step, for grokking runs).").AppendLine();
-        md.AppendLine($"| run | grok step | {string.Join(" | ", kinds.Select(MarkdownText.Of))} |").AppendLine($"|---|---|{string.Concat(kinds.Select(_ => "---|"))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| run | grok step | {string.Join(" | ", kinds.Select(MarkdownText.Of))} |").AppendLine(CultureInfo.InvariantCulture, $"|---|---|{string.Concat(kinds.Select(_ => "---|"))}");
         foreach (var r in Order(runs))
         {
             var cells = kinds.Select(k => r.Events.Where(e => e.Kind == k).Select(e => (long?)e.Step).Min() is long f
                 ? r.GrokStep is long g ? $"{f} ({g - f})" : $"{f}" : "—");
-            md.AppendLine($"| {MarkdownText.Of(r.Name)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | {string.Join(" | ", cells)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(r.Name)} | {(r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? "—")} | {string.Join(" | ", cells)} |");
         }
         md.AppendLine();
 
@@ -267,8 +267,8 @@ public static class VerdictReport
         r.Series.TryGetValue(SpectralEdgeMetrics.GapRatio, out var gap);
         double? g23First = g23?.FirstOrDefault(p => double.IsFinite(p.Value)) is { Step: > 0 } f ? f.Value : null;
         double? g23At = at is long a ? r.At(SpectralEdgeMetrics.G23, a) : null;
-        string decline = g23First is double x && g23At is double y && x > 0 ? $"{(1 - y / x) * 100:F0} %" : "—";
-        string k = kStar is { Count: > 0 } ? $"{kStar[0].Value:G} → {(at is long a2 && r.At(SpectralEdgeMetrics.KStar, a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}" : "—";
+        string decline = g23First is double x && g23At is double y && x > 0 ? FormattableString.Invariant($"{(1 - y / x) * 100:F0} %") : "—";
+        string k = kStar is { Count: > 0 } ? FormattableString.Invariant($"{kStar[0].Value:G} → {(at is long a2 && r.At(SpectralEdgeMetrics.KStar, a2) is double kv ? kv.ToString("G", CultureInfo.InvariantCulture) : "—")}") : "—";
         double? gapAt = at is long a3 ? r.At(SpectralEdgeMetrics.GapRatio, a3) : null;
         double? gapAfter = at is long a4 && gap is not null ? gap.Where(p => p.Step > a4 && double.IsFinite(p.Value)).Select(p => (double?)p.Value).Max() : null;
         string grok = r.GrokStep?.ToString(CultureInfo.InvariantCulture) ?? (matched is long m ? $"— (matched {m})" : $"— (end {r.Steps})");
@@ -284,7 +284,7 @@ public static class VerdictReport
 
     static double Separation(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? -1 : s.Separation;
 
-    static string Auc(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? "—" : double.IsNaN(s.Low) ? $"{s.Auroc:F3}" : $"{s.Auroc:F3} ({s.Low:F2}–{s.High:F2})";
+    static string Auc(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? "—" : double.IsNaN(s.Low) ? FormattableString.Invariant($"{s.Auroc:F3}") : FormattableString.Invariant($"{s.Auroc:F3} ({s.Low:F2}–{s.High:F2})");
 
     /// <summary>"baseline" for the clock, the evaluation series and ‖θ‖; else the seed family the metric belongs to.</summary>
     static string Family(string observable) => observable switch
@@ -312,7 +312,7 @@ public static class VerdictReport
     {
         if (of == 0) return "—";
         var (lo, hi) = WilsonInterval.Of(count, of);
-        return $"{count}/{of} ({100.0 * count / of:F0} %; {100 * lo:F0}–{100 * hi:F0} %)";
+        return FormattableString.Invariant($"{count}/{of} ({100.0 * count / of:F0} %; {100 * lo:F0}–{100 * hi:F0} %)");
     }
 
     static void WriteText(string path, string text)

@@ -48,7 +48,7 @@ public static class WeightSpectrumEvents
                     double gap = s2 * s2 - v3 * v3;
                     first ??= gap;
                     if (closedEdge.Fires(first > 0 && gap <= ClosedFraction * first.Value))
-                        events.Add(new MonitorEvent(step, Gap23Closed, Source, $"{block}: σ₂² − σ₃² = {F(gap)}, at most {ClosedFraction:P0} of its first reading {F(first.Value)}"));
+                        events.Add(new MonitorEvent(step, Gap23Closed, Source, FormattableString.Invariant($"{block}: σ₂² − σ₃² = {F(gap)}, at most {ClosedFraction:P0} of its first reading {F(first.Value)}")));
                 }
             }
             if (name.StartsWith("weights/", StringComparison.Ordinal) && name.EndsWith("q_proj.weight/ratio12", StringComparison.Ordinal))

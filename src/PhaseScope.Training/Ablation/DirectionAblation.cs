@@ -103,7 +103,7 @@ public static class DirectionAblation
                 },
             };
             if (first == 0) snapshots.Add(Flatten(parameters));
-            log?.Invoke($"training to step {options.At} ({watched:N0} watched parameters)");
+            log?.Invoke(FormattableString.Invariant($"training to step {options.At} ({watched:N0} watched parameters)"));
             t.Run();
             using var stacked = stack(snapshots);
             using var rows = stacked.narrow(0, 1, options.Window).sub(stacked.narrow(0, 0, options.Window));
@@ -175,7 +175,7 @@ public static class DirectionAblation
             var span = run.Evaluations.Where(e => e.Step > options.At).Select(e => e.Result).ToList();
             results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, updateSum > 0 ? removedSum / updateSum : 0,
                 span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss)));
-            log?.Invoke($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}");
+            log?.Invoke(FormattableString.Invariant($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}"));
         }
         foreach (var (_, basis, matched) in arms) if (!matched && basis is not null && !ReferenceEquals(basis, top)) basis.Dispose();
         top.Dispose();

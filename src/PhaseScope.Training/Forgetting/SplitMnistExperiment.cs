@@ -51,11 +51,11 @@ public static class SplitMnistExperiment
         loop.Train(data.TaskA, penalty: null, freeze: null, "A");
         long switchStep = loop.Step;
         var afterA = loop.LastEvaluation;
-        log?.Invoke($"after task A: acc A {afterA.TaskA:F4}, acc B {afterA.TaskB:F4}");
+        log?.Invoke(FormattableString.Invariant($"after task A: acc A {afterA.TaskA:F4}, acc B {afterA.TaskB:F4}"));
         var before = Reading(model, parameters, data.TaskA, options.MomentsExamples);
         Record(observer.Monitor, switchStep, "before_switch", before);
         observer.Monitor?.Emit(new MonitorEvent(switchStep, "task_switch", "forget",
-            $"Task A (digits 0–4) ends: test accuracy A {afterA.TaskA:F4}, B {afterA.TaskB:F4}; m∩ {before.Intersection}, d₀ {before.D0:G4}, {before.Phase.Label()}. Task B (digits 5–9) starts ({options.Strategy})."));
+            FormattableString.Invariant($"Task A (digits 0–4) ends: test accuracy A {afterA.TaskA:F4}, B {afterA.TaskB:F4}; m∩ {before.Intersection}, d₀ {before.D0:G4}, {before.Phase.Label()}. Task B (digits 5–9) starts ({options.Strategy}).")));
 
         using var ewc = options.Strategy == ForgettingStrategy.Ewc
             ? new ElasticWeightConsolidation(x => model.forward(x), parameters, data.TaskA.TrainInputs, options.FisherSamples, options.EwcLambda, generator)
@@ -63,7 +63,7 @@ public static class SplitMnistExperiment
         using var freeze = options.Strategy == ForgettingStrategy.Freeze ? new HardFreeze(parameters, options.FreezeCount) : null;
         loop.Train(data.TaskB, ewc, freeze, "B");
         var afterB = loop.LastEvaluation;
-        log?.Invoke($"after task B: acc A {afterB.TaskA:F4}, acc B {afterB.TaskB:F4}");
+        log?.Invoke(FormattableString.Invariant($"after task B: acc A {afterB.TaskA:F4}, acc B {afterB.TaskB:F4}"));
         var afterTaskA = Reading(model, parameters, data.TaskA, options.MomentsExamples);
         var afterTaskB = Reading(model, parameters, data.TaskB, options.MomentsExamples);
         Record(observer.Monitor, loop.Step, "after_switch_task_a", afterTaskA);
@@ -136,7 +136,7 @@ public static class SplitMnistExperiment
                     if (step % options.EvaluateEvery == 0 || lastOfTask) Evaluate(step);
                     observer.StepCompleted?.Invoke(step);
                 }
-                observer.Log?.Invoke($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}");
+                observer.Log?.Invoke(FormattableString.Invariant($"task {name} epoch {epoch + 1}/{options.EpochsPerTask}: mean loss {lossSum / batches:F4}"));
             }
             if (loop.Stop is { } stop) observer.Log?.Invoke($"task {name} stopped early after step {stop.Step}: {stop.Reason}");
         }

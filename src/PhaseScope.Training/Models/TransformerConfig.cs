@@ -28,7 +28,7 @@ public sealed record TransformerConfig(int VocabularySize, int ClassCount, int C
         double bytes = ApproximateParameters * TrainingBytesPerParameter;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available)
-            throw new TaskConfigurationException($"A model of --layers {Layers}, --d-model {DModel}, --d-ff {DFf} has ≈ {ApproximateParameters:G3} parameters and needs ≈ {bytes / 1e9:G3} GB to train (weights, gradients, AdamW's two moments); this machine has {available / 1e9:G3} GB. Choose a smaller --d-model, --d-ff or --layers.");
+            throw new TaskConfigurationException(FormattableString.Invariant($"A model of --layers {Layers}, --d-model {DModel}, --d-ff {DFf} has ≈ {ApproximateParameters:G3} parameters and needs ≈ {bytes / 1e9:G3} GB to train (weights, gradients, AdamW's two moments); this machine has {available / 1e9:G3} GB. Choose a smaller --d-model, --d-ff or --layers."));
     }
 
     /// <summary>Bytes of float32 state per parameter while training: the weight, its gradient and AdamW's two moments.</summary>

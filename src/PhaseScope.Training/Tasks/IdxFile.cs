@@ -32,8 +32,8 @@ public static class IdxFile
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 4) throw new IdxFormatException($"{path} is {bytes.Length} bytes long: too short for an IDX header (truncated download? delete it and fetch again).");
         if (bytes[0] != 0 || bytes[1] != 0)
-            throw new IdxFormatException($"{path} does not start with an IDX magic number (first bytes {bytes[0]:X2} {bytes[1]:X2}, expected 00 00). A gzip file (1F 8B) must be unpacked first.");
-        if (bytes[2] != 0x08) throw new IdxFormatException($"{path} holds IDX type 0x{bytes[2]:X2}; MNIST {kind} files are unsigned bytes (0x08).");
+            throw new IdxFormatException(FormattableString.Invariant($"{path} does not start with an IDX magic number (first bytes {bytes[0]:X2} {bytes[1]:X2}, expected 00 00). A gzip file (1F 8B) must be unpacked first."));
+        if (bytes[2] != 0x08) throw new IdxFormatException(FormattableString.Invariant($"{path} holds IDX type 0x{bytes[2]:X2}; MNIST {kind} files are unsigned bytes (0x08)."));
         if (bytes[3] != expectedDims)
             throw new IdxFormatException($"{path} has {bytes[3]} dimension(s); an MNIST {kind} file has {expectedDims} (is it the {(expectedDims == 1 ? "image" : "label")} file?).");
         int header = 4 + 4 * expectedDims;

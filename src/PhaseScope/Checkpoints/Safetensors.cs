@@ -67,7 +67,7 @@ public static class Safetensors
     public static Tensor LoadTensor(FileStream fs, SafetensorsHeader header, SafetensorsEntry e, string path)
     {
         if (e.End - e.Begin > MaxTensorBytes)
-            throw new SafetensorsFormatException($"{path}: tensor '{e.Name}' has {e.End - e.Begin:N0} bytes; PhaseScope reads tensors of up to 2 GiB (split it, or select other tensors).");
+            throw new SafetensorsFormatException(FormattableString.Invariant($"{path}: tensor '{e.Name}' has {e.End - e.Begin:N0} bytes; PhaseScope reads tensors of up to 2 GiB (split it, or select other tensors)."));
         fs.Position = header.DataOffset + e.Begin;
         var t = empty(e.Shape, e.Type);
         try

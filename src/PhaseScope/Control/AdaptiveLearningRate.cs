@@ -82,7 +82,7 @@ public sealed class AdaptiveLearningRate : IController
     {
         if (readings.Latest<ConsolidationReading>() is not { } r || r.Step != step || Observe(step, r.P) is not { } change) return null;
         return new ControlDecision(step, "lr_changed", "adaptive_lr",
-            $"p = {change.P:F3} is in band '{change.Band}': learning rate {change.From:G4} → {change.To:G4}.") { LearningRate = change.To };
+            FormattableString.Invariant($"p = {change.P:F3} is in band '{change.Band}': learning rate {change.From:G4} → {change.To:G4}.")) { LearningRate = change.To };
     }
 
     /// <summary>Sets <paramref name="learningRate"/> on every parameter group of <paramref name="optimizer"/> (a TorchSharp

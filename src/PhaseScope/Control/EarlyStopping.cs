@@ -87,14 +87,14 @@ public sealed class EarlyStopping : IController
         {
             var items = recent.ToArray();
             if (LowP && items.All(x => x.P < PThreshold))
-                return new StopDecision(step, StopCriterion.PersistentlyLowP, $"p < {PThreshold} for {Window} consecutive observations (last p = {p:G4}).");
+                return new StopDecision(step, StopCriterion.PersistentlyLowP, FormattableString.Invariant($"p < {PThreshold} for {Window} consecutive observations (last p = {p:G4})."));
             bool monotone = true;
             for (int i = 0; i + 1 < items.Length; i++) monotone &= items[i].C >= items[i + 1].C;
             if (FallingC && monotone && items[^1].C < items[0].C)
-                return new StopDecision(step, StopCriterion.FallingConsolidation, $"C_α decreased monotonically over {Window} observations ({items[0].C:G4} → {items[^1].C:G4}).");
+                return new StopDecision(step, StopCriterion.FallingConsolidation, FormattableString.Invariant($"C_α decreased monotonically over {Window} observations ({items[0].C:G4} → {items[^1].C:G4})."));
         }
         if (NegativeI && intelligence < 0)
-            return new StopDecision(step, StopCriterion.NegativeIntelligence, $"I = {intelligence:G4} < 0 (λ_max beyond 2/η).");
+            return new StopDecision(step, StopCriterion.NegativeIntelligence, FormattableString.Invariant($"I = {intelligence:G4} < 0 (λ_max beyond 2/η)."));
         return null;
     }
 }

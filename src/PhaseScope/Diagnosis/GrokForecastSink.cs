@@ -34,7 +34,7 @@ public sealed class GrokForecastSink(GrokPredictor model, Action<IReadOnlyList<M
     /// <summary>"P(grok ≤ 500 steps) 0.62 (such forecasts came true 48 % of the time; experimental)".</summary>
     public string? Describe() => Latest is not { } l ? null
         : $"P(grok within {model.Horizon} steps) {l.Probability.ToString("F2", CultureInfo.InvariantCulture)}"
-          + (l.Bin is { } b ? $" (held-out forecasts in {b.Low:F1}–{b.High:F1} came true {100 * b.Observed:F0} % of the time; experimental)" : " (experimental)");
+          + (l.Bin is { } b ? FormattableString.Invariant($" (held-out forecasts in {b.Low:F1}–{b.High:F1} came true {100 * b.Observed:F0} % of the time; experimental)") : " (experimental)");
 
     /// <summary>Restores the latest feature readings from a resumed run's stored metrics (up to its resume point), without
     /// recording anything: the forecasts after the resume are then those of the uninterrupted run.</summary>

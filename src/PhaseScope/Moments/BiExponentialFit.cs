@@ -65,8 +65,8 @@ public sealed record BiExponentialFit(bool Fitted, string? Reason, double A1, do
         double rms = Math.Sqrt(value / k.Length);
         double rmsDelta = Math.Sqrt(pts.Select((p, i) => Math.Pow(LogSpace.Log1p(A1 * Math.Exp(-L1 * k[i]) + A2 * Math.Exp(-L2 * k[i])) - LogSpace.Log1p(p.Y), 2)).Average());
         string? reason = null;
-        if (L2 / L1 < 1.05) reason = $"the two decay rates coincide (λ₂/λ₁ = {L2 / L1:G4}): one mode describes the data.";
-        else if (!(rms < 0.5 * singleRms)) reason = $"two modes do not halve the error of one (RMS log error {rms:G3} vs {singleRms:G3}): the data do not support a second mode.";
+        if (L2 / L1 < 1.05) reason = FormattableString.Invariant($"the two decay rates coincide (λ₂/λ₁ = {L2 / L1:G4}): one mode describes the data.");
+        else if (!(rms < 0.5 * singleRms)) reason = FormattableString.Invariant($"two modes do not halve the error of one (RMS log error {rms:G3} vs {singleRms:G3}): the data do not support a second mode.");
         return new BiExponentialFit(reason is null, reason, A1, L1, A2, L2, rms, singleRms, rmsDelta, k.Length);
     }
 

@@ -107,7 +107,7 @@ public sealed class SpectralPlanePartial
     public SpectralPlanePartial Merge(SpectralPlanePartial other)
     {
         if (other.BinWidth != BinWidth)
-            throw new ArgumentException($"Cannot merge spectral-plane partials of cell widths {BinWidth:G} and {other.BinWidth:G}; use one width for every shard.");
+            throw new ArgumentException(FormattableString.Invariant($"Cannot merge spectral-plane partials of cell widths {BinWidth:G} and {other.BinWidth:G}; use one width for every shard."));
         var merged = new Dictionary<(int, int), long>(cells);
         foreach (var (cell, c) in other.cells) merged[cell] = merged.GetValueOrDefault(cell) + c;
         return new SpectralPlanePartial(BinWidth, Count + other.Count, merged);
@@ -152,7 +152,7 @@ public sealed class SpectralPlanePartial
     public SpectralPlane Finish(ExtremalStatistics extremal, double displayWidth = 0.5)
     {
         if (!(displayWidth >= BinWidth) || !double.IsFinite(displayWidth))
-            throw new ArgumentOutOfRangeException(nameof(displayWidth), displayWidth, $"The display width must be finite and at least the cell width {BinWidth:G}.");
+            throw new ArgumentOutOfRangeException(nameof(displayWidth), displayWidth, FormattableString.Invariant($"The display width must be finite and at least the cell width {BinWidth:G}."));
         if (extremal.Count != Count) throw new ArgumentException($"The extremal statistics cover {extremal.Count} pairs, this histogram {Count}.");
         var display = new Dictionary<(int, int), long>();
         long zeroTheta = 0, zeroGrad = 0;

@@ -32,8 +32,8 @@ internal sealed class BudgetGate(MonitorBudget budget)
         {
             send(infos.Select(i => new MetricRecord(step, $"monitor/interval/{i.Name}", (double)budget.Interval(i.Name) * i.BaseInterval)).ToList());
             emit(new MonitorEvent(step, "budget_intervals", PhaseMonitor.BookkeepingName,
-                $"Monitor budget {budget.Fraction:P1} of a {budget.StepSeconds * 1e3:F2} ms step" +
-                (budget.Debt > 0 ? $" (repaying {budget.Debt * 1e3:F1} ms over {budget.ReplanEvery} steps)" : "") + $": {budget.Describe(infos)}."));
+                FormattableString.Invariant($"Monitor budget {budget.Fraction:P1} of a {budget.StepSeconds * 1e3:F2} ms step") +
+                (budget.Debt > 0 ? FormattableString.Invariant($" (repaying {budget.Debt * 1e3:F1} ms over {budget.ReplanEvery} steps)") : "") + $": {budget.Describe(infos)}."));
         }
         // Nothing above runs a probe or adds bookkeeping ticks: the sum taken on entry is still the monitor's total.
         lastStepTimestamp = clock.GetTimestamp();
@@ -46,6 +46,6 @@ internal sealed class BudgetGate(MonitorBudget budget)
     {
         if (budget.Suspend(step, probe))
             emit(new MonitorEvent(step, "budget_suspended", PhaseMonitor.BookkeepingName,
-                $"{why}: it runs at its base schedule and the others on the {budget.TransitionBoost:G}× budget plan until step {budget.SuspendedUntil}."));
+                FormattableString.Invariant($"{why}: it runs at its base schedule and the others on the {budget.TransitionBoost:G}× budget plan until step {budget.SuspendedUntil}.")));
     }
 }

@@ -307,7 +307,7 @@ public sealed class MonitorBudget
     /// <summary>A line for the <c>budget_intervals</c> event.</summary>
     public string Describe(IReadOnlyList<ProbeInfo> probes) => string.Join(", ", probes.Select(p =>
         $"{p.Name} every {((long)Interval(p.Name) * p.BaseInterval).ToString(CultureInfo.InvariantCulture)} ({((long)boosted.GetValueOrDefault(p.Name, 1) * p.BaseInterval).ToString(CultureInfo.InvariantCulture)} in transitions)" +
-        (costEma.TryGetValue(p.Name, out var c) ? $" ({c * 1e3:F2} ms/call)" : "")));
+        (costEma.TryGetValue(p.Name, out var c) ? FormattableString.Invariant($" ({c * 1e3:F2} ms/call)") : "")));
 
     static double Median(IEnumerable<double> values)
     {

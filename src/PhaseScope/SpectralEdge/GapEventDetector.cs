@@ -56,12 +56,12 @@ public sealed class GapEventDetector
             else if (open == false && gapRatio >= OpenAbove)
             {
                 open = true;
-                events.Add(new GapEvent(GapEventKind.GapOpened, step, $"gap opened: ratio {gapRatio:G4} ≥ {OpenAbove} at k* = {kStar}"));
+                events.Add(new GapEvent(GapEventKind.GapOpened, step, FormattableString.Invariant($"gap opened: ratio {gapRatio:G4} ≥ {OpenAbove} at k* = {kStar}")));
             }
             else if (open == true && gapRatio <= CollapseBelow)
             {
                 open = false;
-                events.Add(new GapEvent(GapEventKind.GapCollapsed, step, $"gap collapsed: ratio {gapRatio:G4} ≤ {CollapseBelow} at k* = {kStar}"));
+                events.Add(new GapEvent(GapEventKind.GapCollapsed, step, FormattableString.Invariant($"gap collapsed: ratio {gapRatio:G4} ≤ {CollapseBelow} at k* = {kStar}")));
             }
         }
         if (kStar > 0)

@@ -46,7 +46,7 @@ public class AblateCommandTests
     [Theory]
     [InlineData("--at", "10", "needs W·s")]
     [InlineData("--k", "20", "--k must lie in 1")]
-    [InlineData("--span", "0", "--span must be at least 1")]
+    [InlineData("--span", "0", "--span 0: must be an integer in 1 … 100000000")]
     public void BadSettingsAreExitTwo(string option, string value, string expected)
     {
         using var dir = new TempDirectory();

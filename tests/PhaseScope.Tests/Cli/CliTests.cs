@@ -9,12 +9,12 @@ public class CliTests
     [InlineData("unknown task", "Unknown task 'foo'", "--task", "foo")]
     [InlineData("unknown op", "Unknown modular operation 'pow'", "--op", "pow")]
     [InlineData("div non-prime", "96 is not prime", "--op", "div", "--p", "96")]
-    [InlineData("fraction", "strictly between 0 and 1", "--train-fraction", "1.5")]
-    [InlineData("zero steps", "--steps must be a positive", "--steps", "0")]
-    [InlineData("negative steps", "--steps must be a positive", "--steps", "-5")]
+    [InlineData("fraction", "--train-fraction 1.5: must be a number in (0, 1)", "--train-fraction", "1.5")]
+    [InlineData("zero steps", "--steps 0: must be an integer in 1 … 100000000", "--steps", "0")]
+    [InlineData("negative steps", "--steps -5: must be an integer in 1 … 100000000", "--steps", "-5")]
     [InlineData("non-numeric steps", "abc", "--steps", "abc")]
     [InlineData("heads", "divisible by --heads", "--d-model", "100", "--heads", "3")]
-    [InlineData("threads", "--threads must be at least 1", "--threads", "0")]
+    [InlineData("threads", "--threads 0: must be an integer in 1 … 4096", "--threads", "0")]
     public void BadGrokOptionsExitWith2AndWriteNothing(string caseName, string expected, params string[] args)
     {
         using var dir = new TempDirectory();

@@ -86,7 +86,7 @@ public class ConsolidationCommandTests
     [Theory]
     [InlineData("unknown method", "is not a method", "--consolidation", "foo")]
     [InlineData("indivisible batch", "divisible by 7", "--consolidation", "micro", "--consolidation-samples", "7")]
-    [InlineData("one sample", "at least 2", "--consolidation-samples", "1")]
+    [InlineData("one sample", "--consolidation-samples 1: must be an integer in 2 … 4096", "--consolidation-samples", "1")]
     [InlineData("bad bands", "must end at 'inf'", "--adaptive-lr", "--lr-bands", "0.5:1")]
     [InlineData("bands without adaptive", "only applies with --adaptive-lr", "--lr-bands", "inf:1")]
     [InlineData("bad criterion", "unknown criterion", "--early-stop", "--early-stop-criteria", "low-p,sometimes")]

@@ -11,26 +11,27 @@ public class HostileInputTests
 {
     public static TheoryData<string[], string> BadGrokArguments => new()
     {
-        { ["--clip", "1e400"], "--clip must be a finite number" },
-        { ["--lr", "1e308"], "--lr 1E+308 is above 1E+36" },
+        { ["--clip", "1e400"], "--clip 1e400: must be a finite number ≥ 0" },
+        { ["--lr", "1e308"], "--lr 1e308: must be a number in (0, 1e36]" },
         { ["--lr", "2", "--weight-decay", "1"], "× --weight-decay" },
-        { ["--d-model", "2000000000"], "GB to train" },
+        { ["--d-model", "2000000000"], "--d-model 2000000000: must be an integer in 1 … 65536" },
+        { ["--d-model", "60000"], "GB to train" },
         { ["--name", new string('x', 300)], "give at most 120" },
         { ["--name", "a\nb"], "control character" },
         { ["--name", "a/b"], "single directory name" },
         { ["--threads", "100000"], "logical processors" },
         { ["--allow-settings-change", "steps"], "only applies with --resume" },
         { ["--llc-step-size", "1e-5"], "only apply with --llc N" },
-        { ["--llc", "0"], "--llc takes the steps between estimates" },
-        { ["--llc", "100", "--llc-step-size", "-1"], "step size" },
-        { ["--llc", "100", "--llc-batch", "0"], "--llc-batch must be at least 1" },
+        { ["--llc", "0"], "--llc 0: must be an integer ≥ 1" },
+        { ["--llc", "100", "--llc-step-size", "-1"], "--llc-step-size -1: must be a finite number > 0" },
+        { ["--llc", "100", "--llc-batch", "0"], "--llc-batch 0: must be an integer in 1 … 1048576" },
         { ["--grok-predictor", "/nonexistent/model.json"], "does not exist" },
         { ["--optimizer", "sgd"], "use adamw or muon" },
         { ["--optimizer", ""], "use adamw or muon" },
         { ["--muon-lr", "0.01"], "only apply with --optimizer muon" },
-        { ["--optimizer", "muon", "--muon-lr", "1e300"], "--muon-lr must lie in (0, 10]" },
-        { ["--optimizer", "muon", "--muon-lr", "NaN"], "--muon-lr must lie in (0, 10]" },
-        { ["--optimizer", "muon", "--muon-momentum", "1"], "--muon-momentum must lie in [0, 1)" },
+        { ["--optimizer", "muon", "--muon-lr", "1e300"], "--muon-lr 1e300: must be a number in (0, 10]" },
+        { ["--optimizer", "muon", "--muon-lr", "NaN"], "--muon-lr NaN: must be a number in (0, 10]" },
+        { ["--optimizer", "muon", "--muon-momentum", "1"], "--muon-momentum 1: must be a number in [0, 1)" },
         { ["--optimizer", "muon", "--muon-lr", "2", "--weight-decay", "1"], "flip the hidden weights' sign" },
     };
 
@@ -91,6 +92,9 @@ public class HostileInputTests
         using var tmp = new TempDirectory();
         var dir = Run(tmp.Path, "r", """{"steps":100}""");
         var (code, _, stderr) = CliRunner.Run(tmp.Path, "correlate", dir, "--metric", "loss", "--max-lag", "2147483647");
+        Assert.Equal(2, code);
+        Assert.Contains("--max-lag 2147483647: must be an integer in 0 … 100000", stderr);   // the declared cap: one correlation per lag
+        (code, _, stderr) = CliRunner.Run(tmp.Path, "correlate", dir, "--metric", "loss", "--max-lag", "100000");
         Assert.Equal(2, code);
         Assert.Contains("at most 7", stderr);   // 10 common steps, each lag needs 3 pairs
 

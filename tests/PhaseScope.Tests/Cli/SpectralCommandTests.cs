@@ -91,7 +91,7 @@ public class GrokSpectralOptionTests
     [Theory]
     [InlineData("--spectral-tensors", "nomatch", "No tensor matches 'nomatch'")]
     [InlineData("--spectral-sketch", "99999999", "below the watched parameter count P = 131072")]
-    [InlineData("--spectral-window", "1", "W ≥ 2")]
+    [InlineData("--spectral-window", "1", "--spectral-window 1: must be an integer in 2 … 10000")]
     [InlineData("--gap-open", "1.1", "collapse < open")]
     public void BadSpectralOptionsExitWith2AndCreateNothing(string option, string value, string message)
     {

@@ -96,6 +96,6 @@ public class SweepCommandTests
         }
         var bad = CliRunner.Run(dir.Path, [.. Sweep(Path.Combine(dir.Path, "other"), "1"), "--jobs", "0"]);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("--jobs must be at least 1", bad.Stderr);
+        Assert.Contains("--jobs 0: must be an integer in 1 … 256", bad.Stderr);
     }
 }

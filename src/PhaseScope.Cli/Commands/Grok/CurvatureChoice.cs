@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 
 namespace PhaseScope.Cli.Commands.Grok;
 
@@ -10,13 +11,13 @@ namespace PhaseScope.Cli.Commands.Grok;
 public sealed class CurvatureChoice
 {
     readonly Option<bool> curvature = new("--curvature") { Description = "The curvature probe: λ_max(H) by Lanczos, S = 2/η − λ_max, and I = p·S/d_H (on by default)." };
-    readonly Option<int> curvatureEvery = new("--curvature-every") { Description = "Measure λ_max every N steps (one measurement costs ≈ 20–25 steps on the training batch).", DefaultValueFactory = _ => GrokSettings.DefaultCurvatureEvery };
-    readonly Option<int?> curvatureBatch = new("--curvature-batch") { Description = "Examples in the curvature probe's Hessian batch (default: the training batch); each Hessian-vector product costs about two training steps on it." };
-    readonly Option<int?> curvatureTrack = new("--curvature-track") { Description = "Follow λ_max with 3-product warm starts from the last top eigenvector, a cold Lanczos (and the measured tracking error) every N calls; off by default." };
-    readonly Option<int> lanczos = new("--lanczos-iterations") { Description = "Lanczos iteration cap (tolerance 1e-3 relative).", DefaultValueFactory = _ => 20 };
-    readonly Option<double> lanczosTol = new("--lanczos-tolerance") { Description = "Lanczos relative residual at which λ_max counts as converged.", DefaultValueFactory = _ => 1e-3 };
-    readonly Option<int> power = new("--power-iterations") { Description = "Also run power iteration (seed 003 §11.6) up to N products, for comparison (0: off).", DefaultValueFactory = _ => 0 };
-    readonly Option<int> hutchinson = new("--hutchinson") { Description = "Hutchinson probes for the Hessian trace (0: off).", DefaultValueFactory = _ => 0 };
+    readonly Option<int> curvatureEvery = new NumericOption<int>("--curvature-every", "Measure λ_max every N steps (one measurement costs ≈ 20–25 steps on the training batch).", GrokSettings.DefaultCurvatureEvery, NumberRange<int>.AtLeast(1));
+    readonly Option<int?> curvatureBatch = new OptionalNumericOption<int>("--curvature-batch", "Examples in the curvature probe's Hessian batch (default: the training batch); each Hessian-vector product costs about two training steps on it.", NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the examples of one Hessian-vector product"));
+    readonly Option<int?> curvatureTrack = new OptionalNumericOption<int>("--curvature-track", "Follow λ_max with 3-product warm starts from the last top eigenvector, a cold Lanczos (and the measured tracking error) every N calls; off by default.", NumberRange<int>.Between(1, 1_000_000));
+    readonly Option<int> lanczos = new NumericOption<int>("--lanczos-iterations", "Lanczos iteration cap (tolerance 1e-3 relative).", 20, NumberRange<int>.AtLeast(1).CappedAt(10_000, "Hessian-vector products per call and the Lanczos basis, one parameter vector each"));
+    readonly Option<double> lanczosTol = new NumericOption<double>("--lanczos-tolerance", "Lanczos relative residual at which λ_max counts as converged.", 1e-3, new NumberRange<double>(0, 1, MinExclusive: true, MaxExclusive: true));
+    readonly Option<int> power = new NumericOption<int>("--power-iterations", "Also run power iteration (seed 003 §11.6) up to N products, for comparison (0: off).", 0, NumberRange<int>.AtLeast(0).CappedAt(1_000_000, "Hessian-vector products per call"));
+    readonly Option<int> hutchinson = new NumericOption<int>("--hutchinson", "Hutchinson probes for the Hessian trace (0: off).", 0, NumberRange<int>.AtLeast(0).CappedAt(1_000_000, "Hessian-vector products per call"));
 
     /// <summary>The options, to add to the command.</summary>
     public IEnumerable<Option> All => [curvature, curvatureEvery, curvatureBatch, curvatureTrack, lanczos, lanczosTol, power, hutchinson];

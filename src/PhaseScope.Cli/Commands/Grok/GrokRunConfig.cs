@@ -15,13 +15,13 @@ public static class GrokRunConfig
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         var c = new Dictionary<string, string>
         {
-            ["task"] = s.Task, ["seed"] = s.Trainer.Seed.ToString(), ["data_seed"] = s.DataSeed.ToString(),
-            ["steps"] = s.Trainer.Steps.ToString(), ["batch_size"] = s.Trainer.BatchSize.ToString(), ["lr"] = F(s.Trainer.LearningRate),
+            ["task"] = s.Task, ["seed"] = s.Trainer.Seed.ToString(CultureInfo.InvariantCulture), ["data_seed"] = s.DataSeed.ToString(CultureInfo.InvariantCulture),
+            ["steps"] = s.Trainer.Steps.ToString(CultureInfo.InvariantCulture), ["batch_size"] = s.Trainer.BatchSize.ToString(CultureInfo.InvariantCulture), ["lr"] = F(s.Trainer.LearningRate),
             ["beta1"] = F(s.Trainer.Beta1), ["beta2"] = F(s.Trainer.Beta2), ["weight_decay"] = F(s.Trainer.WeightDecay),
-            ["clip"] = F(s.Trainer.GradientClip), ["eval_every"] = s.Trainer.EvaluateEvery.ToString(),
-            ["layers"] = s.Layers.ToString(), ["d_model"] = s.DModel.ToString(), ["heads"] = s.Heads.ToString(), ["d_ff"] = s.DFf.ToString(),
-            ["probe_every"] = s.ProbeEvery.ToString(), ["per_tensor"] = s.PerTensor ? "true" : "false",
-            ["threads"] = (s.Threads ?? Environment.ProcessorCount).ToString(),
+            ["clip"] = F(s.Trainer.GradientClip), ["eval_every"] = s.Trainer.EvaluateEvery.ToString(CultureInfo.InvariantCulture),
+            ["layers"] = s.Layers.ToString(CultureInfo.InvariantCulture), ["d_model"] = s.DModel.ToString(CultureInfo.InvariantCulture), ["heads"] = s.Heads.ToString(CultureInfo.InvariantCulture), ["d_ff"] = s.DFf.ToString(CultureInfo.InvariantCulture),
+            ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture), ["per_tensor"] = s.PerTensor ? "true" : "false",
+            ["threads"] = (s.Threads ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
             ["tensorboard"] = s.TensorBoard ? "true" : "false",
             ["moments"] = s.Moments ? "true" : "false",
             ["moments_snapshots"] = s.MomentsSnapshots ? "true" : "false",
@@ -44,46 +44,46 @@ public static class GrokRunConfig
         }
         if (s.Spectral)
         {
-            c["spectral_window"] = s.SpectralWindow.ToString();
-            c["spectral_stride"] = s.SpectralStride.ToString();
+            c["spectral_window"] = s.SpectralWindow.ToString(CultureInfo.InvariantCulture);
+            c["spectral_stride"] = s.SpectralStride.ToString(CultureInfo.InvariantCulture);
             c["spectral_tensors"] = s.SpectralTensors;
             c["gap_open"] = F(s.GapOpen);
             c["gap_collapse"] = F(s.GapCollapse);
-            if (s.SpectralSketch is long sk) c["spectral_sketch"] = sk.ToString();
-            if (s.SpectralDecompose > 0) c["spectral_decompose"] = s.SpectralDecompose.ToString();
+            if (s.SpectralSketch is long sk) c["spectral_sketch"] = sk.ToString(CultureInfo.InvariantCulture);
+            if (s.SpectralDecompose > 0) c["spectral_decompose"] = s.SpectralDecompose.ToString(CultureInfo.InvariantCulture);
         }
         if (s.ConsolidationMethodName is not null)
         {
-            c["consolidation_samples"] = s.ConsolidationSampleCount.ToString();
-            c["consolidation_every"] = s.ConsolidationEvery.ToString();
+            c["consolidation_samples"] = s.ConsolidationSampleCount.ToString(CultureInfo.InvariantCulture);
+            c["consolidation_every"] = s.ConsolidationEvery.ToString(CultureInfo.InvariantCulture);
         }
         if (s.Curvature)
         {
-            c["curvature_every"] = s.CurvatureEvery.ToString();
-            if (s.CurvatureBatch is int cb) c["curvature_batch"] = cb.ToString();
-            if (s.CurvatureTrack is int ct) c["curvature_track"] = ct.ToString();
-            c["lanczos_iterations"] = s.LanczosIterations.ToString();
+            c["curvature_every"] = s.CurvatureEvery.ToString(CultureInfo.InvariantCulture);
+            if (s.CurvatureBatch is int cb) c["curvature_batch"] = cb.ToString(CultureInfo.InvariantCulture);
+            if (s.CurvatureTrack is int ct) c["curvature_track"] = ct.ToString(CultureInfo.InvariantCulture);
+            c["lanczos_iterations"] = s.LanczosIterations.ToString(CultureInfo.InvariantCulture);
             c["lanczos_tolerance"] = F(s.LanczosTolerance);
         }
-        if (s.ConsolidationMethodName is not null) c["tail_k"] = s.TailK.ToString();
+        if (s.ConsolidationMethodName is not null) c["tail_k"] = s.TailK.ToString(CultureInfo.InvariantCulture);
         s.Llc?.AddTo(c);
         if (s.AdaptiveLr) c["lr_bands"] = s.LrBands ?? "seed";
-        if (s.AdaptiveLr || s.EarlyStop) c["control_after"] = s.ControlAfter.ToString();
+        if (s.AdaptiveLr || s.EarlyStop) c["control_after"] = s.ControlAfter.ToString(CultureInfo.InvariantCulture);
         if (s.Task == "modular")
         {
             c["op"] = s.OperationName;
-            c["p"] = s.P.ToString();
+            c["p"] = s.P.ToString(CultureInfo.InvariantCulture);
             c["train_fraction"] = F(s.TrainFraction);
         }
         if (s.Task == "lm")
         {
-            c["context"] = s.Context.ToString()!;
+            c["context"] = s.Context!.Value.ToString(CultureInfo.InvariantCulture);
             c["corpus"] = s.Corpus ?? PhaseScope.Training.Tasks.BrownCorpus.Package;
         }
         if (s.Task == "scan")
         {
             c["scan_split"] = s.ScanSplit;
-            c["scan_train"] = s.ScanTrainCount.ToString();
+            c["scan_train"] = s.ScanTrainCount.ToString(CultureInfo.InvariantCulture);
         }
         if (s.Activation is not null) c["activation"] = s.Activation;
         return c;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using System.Globalization;
 using PhaseScope.LearningCoefficient;
 using PhaseScope.Monitoring;
@@ -57,12 +58,12 @@ public sealed record LlcSettings(int Every, double StepSize = LlcSettings.Defaul
     /// <summary>The grok command's LLC options, bound in one place.</summary>
     public sealed class CommandOptions
     {
-        readonly Option<int?> every = new("--llc") { Description = "Estimate the local learning coefficient (SGLD) every N steps; off by default (a call costs ≈ 100 training steps at the defaults)." };
-        readonly Option<double> stepSize = new("--llc-step-size") { Description = "SGLD step size ε of the LLC probe.", DefaultValueFactory = _ => DefaultStepSize };
-        readonly Option<double> localization = new("--llc-localization") { Description = "Localisation γ of the LLC probe.", DefaultValueFactory = _ => DefaultLocalization };
-        readonly Option<int> batch = new("--llc-batch") { Description = "Examples per SGLD batch of the LLC probe.", DefaultValueFactory = _ => 64 };
-        readonly Option<int> chains = new("--llc-chains") { Description = "SGLD chains per LLC estimate.", DefaultValueFactory = _ => 2 };
-        readonly Option<int> draws = new("--llc-draws") { Description = "Draws per chain (after a burn-in of 100 steps).", DefaultValueFactory = _ => 100 };
+        readonly Option<int?> every = new OptionalNumericOption<int>("--llc", "Estimate the local learning coefficient (SGLD) every N steps; off by default (a call costs ≈ 100 training steps at the defaults).", NumberRange<int>.AtLeast(1));
+        readonly Option<double> stepSize = new NumericOption<double>("--llc-step-size", "SGLD step size ε of the LLC probe.", DefaultStepSize, NumberRange<double>.Above(0));
+        readonly Option<double> localization = new NumericOption<double>("--llc-localization", "Localisation γ of the LLC probe.", DefaultLocalization, NumberRange<double>.AtLeast(0));
+        readonly Option<int> batch = new NumericOption<int>("--llc-batch", "Examples per SGLD batch of the LLC probe.", 64, NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the examples of one SGLD step"));
+        readonly Option<int> chains = new NumericOption<int>("--llc-chains", "SGLD chains per LLC estimate.", 2, NumberRange<int>.AtLeast(1).CappedAt(10_000, "SGLD chains per estimate"));
+        readonly Option<int> draws = new NumericOption<int>("--llc-draws", "Draws per chain (after a burn-in of 100 steps).", 100, NumberRange<int>.AtLeast(1).CappedAt(10_000_000, "SGLD steps per chain"));
 
         /// <summary>The options, to add to the command.</summary>
         public IEnumerable<Option> All => [every, stepSize, localization, batch, chains, draws];

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 using PhaseScope.Training;
 
 namespace PhaseScope.Cli.Commands.Grok;
@@ -11,8 +12,8 @@ namespace PhaseScope.Cli.Commands.Grok;
 public sealed class OptimizerChoice
 {
     readonly Option<string?> optimizer = new("--optimizer") { Description = "adamw (default) or muon: Newton–Schulz orthogonalised momentum for the hidden 2-D weights, AdamW at --lr for embeddings, read-out, biases and norms." };
-    readonly Option<double?> muonLr = new("--muon-lr") { Description = $"Muon's learning rate for the hidden weights (default {PhaseScope.Training.Optimizers.Muon.DefaultLearningRate})." };
-    readonly Option<double?> muonMomentum = new("--muon-momentum") { Description = $"Muon's momentum (default {PhaseScope.Training.Optimizers.Muon.DefaultMomentum})." };
+    readonly Option<double?> muonLr = new OptionalNumericOption<double>("--muon-lr", $"Muon's learning rate for the hidden weights (default {PhaseScope.Training.Optimizers.Muon.DefaultLearningRate}).", new NumberRange<double>(0, 10, MinExclusive: true));
+    readonly Option<double?> muonMomentum = new OptionalNumericOption<double>("--muon-momentum", $"Muon's momentum (default {PhaseScope.Training.Optimizers.Muon.DefaultMomentum}).", new NumberRange<double>(0, 1, MaxExclusive: true));
 
     /// <summary>The options, to add to the command.</summary>
     public IEnumerable<Option> All => [optimizer, muonLr, muonMomentum];

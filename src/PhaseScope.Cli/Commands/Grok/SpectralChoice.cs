@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PhaseScope.Cli.Options;
 
 namespace PhaseScope.Cli.Commands.Grok;
 
@@ -10,13 +11,13 @@ namespace PhaseScope.Cli.Commands.Grok;
 public sealed class SpectralChoice
 {
     readonly Option<bool> spectral = new("--spectral") { Description = "Seed 001's spectral-edge probe: rolling-window Gram of updates, k*, gap ratio, stability, and gap_opened/gap_collapsed/k_star_shift events (on by default)." };
-    readonly Option<int?> spectralWindow = new("--spectral-window") { Description = "W, updates per window (default: 10 modular, 3 dyck, 5 scan)." };
-    readonly Option<int?> spectralStride = new("--spectral-stride") { Description = "Steps per update (δ = θ_t − θ_{t−s}; default: 100 modular, 200 dyck, 500 scan)." };
+    readonly Option<int?> spectralWindow = new OptionalNumericOption<int>("--spectral-window", "W, updates per window (default: 10 modular, 3 dyck, 5 scan).", NumberRange<int>.AtLeast(2).CappedAt(10_000, "the updates kept in memory, one copy of the watched parameters each"));
+    readonly Option<int?> spectralStride = new OptionalNumericOption<int>("--spectral-stride", "Steps per update (δ = θ_t − θ_{t−s}; default: 100 modular, 200 dyck, 500 scan).", NumberRange<int>.AtLeast(1));
     readonly Option<string> spectralTensors = new("--spectral-tensors") { Description = "Tensors in the window: attention (W_Q, W_K, W_V, W_O, the authors' choice), all, or a regular expression.", DefaultValueFactory = _ => "attention" };
-    readonly Option<long?> spectralSketch = new("--spectral-sketch") { Description = "Store updates sketched to this many dimensions (CountSketch) instead of exactly." };
-    readonly Option<double> gapOpen = new("--gap-open") { Description = "Gap ratio at which a closed gap counts as opened.", DefaultValueFactory = _ => 1.5 };
-    readonly Option<double> gapCollapse = new("--gap-collapse") { Description = "Gap ratio at which an open gap counts as collapsed.", DefaultValueFactory = _ => 1.2 };
-    readonly Option<int> decompose = new("--spectral-decompose") { Description = "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", DefaultValueFactory = _ => 0 };
+    readonly Option<long?> spectralSketch = new OptionalNumericOption<long>("--spectral-sketch", "Store updates sketched to this many dimensions (CountSketch) instead of exactly.", NumberRange<long>.AtLeast(1));
+    readonly Option<double> gapOpen = new NumericOption<double>("--gap-open", "Gap ratio at which a closed gap counts as opened.", 1.5, NumberRange<double>.AtLeast(1));
+    readonly Option<double> gapCollapse = new NumericOption<double>("--gap-collapse", "Gap ratio at which an open gap counts as collapsed.", 1.2, NumberRange<double>.AtLeast(1));
+    readonly Option<int> decompose = new NumericOption<int>("--spectral-decompose", "Loss decomposition (Thm. 17.1) over the top N directions per window (0: off; one extra backward on a test batch).", 0, NumberRange<int>.AtLeast(0).CappedAt(10_000, "directions of the loss decomposition (at most W)"));
     readonly Option<bool> weightSpectra = new("--weight-spectra") { Description = "On evaluation steps, record σ₁/σ₂, stable rank and power-law α of every 2-D weight and the attention operator W_Qᵀ W_K (on by default)." };
 
     /// <summary>The options, to add to the command.</summary>

@@ -156,7 +156,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
 
         if (crossing.Observe(decidingP) is { } ev)
             output.Event(ev.Upward ? "p_crossed_up" : "p_crossed_down",
-                $"p (mean of the last {crossing.Window} measurements) crossed 0.5 {(ev.Upward ? "upward" : "downward")}: {ev.Before:F3} → {ev.Smoothed:F3} (C_α = {decidingC:G4}).");
+                FormattableString.Invariant($"p (mean of the last {crossing.Window} measurements) crossed 0.5 {(ev.Upward ? "upward" : "downward")}: {ev.Before:F3} → {ev.Smoothed:F3} (C_α = {decidingC:G4})."));
         if (!double.IsNaN(crossing.Smoothed)) output.Metric(ConsolidationMetrics.PSmoothed, crossing.Smoothed);
     }
 

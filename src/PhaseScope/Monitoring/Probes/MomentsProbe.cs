@@ -161,9 +161,9 @@ public sealed class MomentsProbe : IResumableProbe
         if (lastIntersection is long before && (before == 0) != (x.Intersection == 0))
             output.Event(x.Intersection > 0 ? "order_gained" : "order_lost", x.Intersection > 0
                 ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
-                : $"m∩ = 0: the largest parameters and the largest gradients are disjoint (disordered phase); d₀ = {x.D0:G4}.");
+                : FormattableString.Invariant($"m∩ = 0: the largest parameters and the largest gradients are disjoint (disordered phase); d₀ = {x.D0:G4}."));
         if (lastQHat is double q && double.IsFinite(q) && double.IsFinite(qHat) && Math.Abs(qHat - q) >= QHatJump * Math.Max(1, Math.Abs(q)))
-            output.Event("q_hat_jump", $"Q̂_α({Orders.Where(k => k > 1).DefaultIfEmpty(double.NaN).Max():G}) moved from {q:G4} to {qHat:G4} (threshold {QHatJump:G} × max(1, |Q̂_α|)).");
+            output.Event("q_hat_jump", FormattableString.Invariant($"Q̂_α({Orders.Where(k => k > 1).DefaultIfEmpty(double.NaN).Max():G}) moved from {q:G4} to {qHat:G4} (threshold {QHatJump:G} × max(1, |Q̂_α|))."));
         lastIntersection = x.Intersection;
         lastQHat = qHat;
     }
@@ -206,10 +206,10 @@ public sealed class MomentsProbe : IResumableProbe
         double qHat = double.NaN;
         foreach (var (k, c) in diagonal)
         {
-            if (suffix.Length == 0) output.Metric($"{MomentsMetrics.CDiagPrefix}{k:G}", c);
+            if (suffix.Length == 0) output.Metric(FormattableString.Invariant($"{MomentsMetrics.CDiagPrefix}{k:G}"), c);
             if (k <= 1) continue;
             qHat = -c / Math.Log(k);
-            output.Metric($"{MomentsMetrics.QHatPrefix}{k:G}{suffix}", qHat);
+            output.Metric(FormattableString.Invariant($"{MomentsMetrics.QHatPrefix}{k:G}{suffix}"), qHat);
         }
         return qHat;
     }
