@@ -73,7 +73,7 @@ public static class AnalyzeCommand
         RunName.Check(s.Name);
         var name = s.Name ?? Path.GetFileName(Path.GetFullPath(s.Dir).TrimEnd(Path.DirectorySeparatorChar));
         RunName.Check(name);
-        OutputDirectory.EnsureWritable(s.Out);
+        OutputGuard.Directory(s.Out, "--out");
         var runDir = Path.Combine(s.Out, name);
         if (Directory.Exists(runDir) && Directory.EnumerateFileSystemEntries(runDir).Any())
             throw new UsageException($"--name {name}: the run {runDir} exists already; analyze does not continue a stored run. Choose another --name, or remove {runDir} and analyse again.");

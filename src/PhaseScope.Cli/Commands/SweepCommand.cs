@@ -75,7 +75,7 @@ public static class SweepCommand
             var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!, r.GetValue(multitask));
             if (r.GetValue(check))
             {
-                OutputDirectory.EnsureWritable(r.GetValue(outDir)!);
+                OutputGuard.Directory(r.GetValue(outDir)!, "--out");
                 return CheckMode.Print(new { plan, out_dir = r.GetValue(outDir), jobs = r.GetValue(jobs), cells = plan.Cells().Select(c => c.Name).ToArray() });
             }
             return Run(plan, r.GetValue(outDir)!, r.GetValue(jobs));

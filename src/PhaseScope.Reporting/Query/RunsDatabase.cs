@@ -240,7 +240,7 @@ public sealed class RunsDatabase : IDisposable
     static string OneLine(string message) =>
         string.Join(" ", message.Split('\n').Select(l => l.Trim()).TakeWhile(l => !l.StartsWith("LINE ", StringComparison.Ordinal)).Where(l => l.Length > 0));
 
-    static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+    static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     static void Execute(DuckDBConnection duck, string sql)
     {

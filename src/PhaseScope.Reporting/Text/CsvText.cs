@@ -17,7 +17,7 @@ public static class CsvText
     {
         var v = VisibleText.Of(s);
         if (v.Length > 0 && v[0] is '=' or '+' or '-' or '@') v = "'" + v;
-        return v.IndexOfAny([',', '"']) < 0 ? v : "\"" + v.Replace("\"", "\"\"") + "\"";
+        return v.IndexOfAny([',', '"']) < 0 ? v : "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 
     /// <summary>Round-trip formatting (invariant culture); NaN and ±∞ as <c>nan</c>, <c>inf</c>, <c>-inf</c> (what pandas reads).</summary>

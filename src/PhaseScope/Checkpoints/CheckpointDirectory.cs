@@ -11,7 +11,7 @@ public sealed record SkippedFile(string Name, string Reason);
 /// <c>.safetensors</c>, <c>.pt</c>, <c>.pth</c>, <c>.ckpt</c> or <c>.bin</c> (<c>.pth.tar</c> too). Left out, with a
 /// reason where a file looks like a checkpoint: PhaseScope's own probe state (<c>*.monitor.safetensors</c>, written beside
 /// <c>grok</c>'s checkpoints), hidden and temporary files being written (<c>.*</c>, <c>*.tmp</c>, <c>*.partial</c>,
-/// <c>*.part</c>, <c>*~</c>), FIFOs, sockets and devices (<see cref="RegularFile"/>), dangling links and directories.
+/// <c>*.part</c>, <c>*~</c>), FIFOs, sockets and devices (<see cref="FileKinds.Of"/>), dangling links and directories.
 /// </summary>
 public static class CheckpointDirectory
 {
