@@ -52,7 +52,8 @@ catch (PhaseScopeRuntimeException e)
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"phasescope: unexpected error ({e.GetType().Name}): {EventText.OneLine(e.Message)}");
+    // The user reads what went wrong, never an exception's type name; --debug adds the full error and trace.
+    Console.Error.WriteLine($"phasescope: internal error: {EventText.OneLine(e.Message).TrimEnd('.')}. This is a fault of PhaseScope, not of the input: run again with --debug for the full trace and report it.");
     DebugOutput.Trace(e);
     return ExitCodes.Failed;
 }

@@ -120,10 +120,8 @@ public static class ForgetCommand
         using var data = SplitMnist.Load(dir);   // bad files are clear errors before the run directory exists
 
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "forget", Config(options, settings));
-        using var cancel = new CancellationTokenSource();
+        using var signals = new StopSignals();
         PhaseMonitor? monitor = null;
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
         try
         {
             using var tensorboard = settings.TensorBoard ? new TensorBoardSink(Path.Combine(runDir, "tensorboard")) : null;
@@ -144,19 +142,20 @@ public static class ForgetCommand
                         monitor = new PhaseMonitor(model, probes, sinks) { EvaluationEvery = options.EvaluateEvery };
                         return new ForgettingObserver
                         {
-                            Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
+                            Monitor = monitor, Progress = onEval, Log = log, Cancellation = signals.Token,
                             Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
                             ControlAfter = settings.ControlAfter,
                             StepCompleted = step => { lastStep = step; onStep?.Invoke(step); },
                         };
                     }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
             }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            catch (OperationCanceledException) when (signals.Stopped)
             {
                 if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, lastStep);
-                store.Complete("cancelled", CliJson.Serialize(new Dictionary<string, object?> { ["status"] = "cancelled", ["steps"] = lastStep, ["run_dir"] = runDir }));
-                Console.Error.WriteLine($"phasescope: cancelled after step {lastStep}; the run so far is in {runDir}.");
-                return ExitCodes.Cancelled;
+                store.Complete(RunStatus.Interrupted, CliJson.Serialize(new Dictionary<string, object?>
+                    { ["status"] = RunStatus.Interrupted, ["signal"] = signals.SignalName, ["steps"] = lastStep, ["run_dir"] = runDir }));
+                Console.Error.WriteLine($"phasescope: stopped by {signals.SignalName} after step {lastStep}; the run so far is in {runDir}.");
+                return signals.ExitCode;
             }
             if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, result.Steps);
             diagnosis.Diagnosis.Finish(result.Steps);
@@ -184,7 +183,6 @@ public static class ForgetCommand
         finally
         {
             monitor?.Dispose();
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

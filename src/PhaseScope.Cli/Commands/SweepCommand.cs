@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using PhaseScope.IO;
+using PhaseScope.Monitoring;
 using PhaseScope.Reporting;
+using PhaseScope.Runtime;
 using PhaseScope.Training.Tasks;
 using Spectre.Console;
 
@@ -67,11 +69,13 @@ public static class SweepCommand
         var multitask = new Option<bool>("--multitask") { Description = "One multi-task model per seed and weight decay over all --ops (seed 001's add+mul, add+mul+sq) instead of one run per operation." };
         var outDir = new Option<string>("--out") { Description = "The sweep directory (created; an existing one continues the same sweep).", Required = true };
         var jobs = new Option<int>("--jobs") { Description = "Runs at a time (default 1). Give each its share of the cores through --grok-args \"--threads N\".", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir, jobs };
+        var shard = new Option<string?>("--shard") { Description = "I/N: run only the grid cells c with c mod N = I (I 0-based), so N processes on N machines (a Slurm job array, a Kubernetes indexed Job) share one --out directory; see docs/CLUSTER.md." };
+        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir, jobs, shard };
         cmd.SetAction(r =>
         {
+            var slice = r.GetValue(shard) is { } text ? SweepShard.Parse(text) : SweepShard.All;
             var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!, r.GetValue(multitask));
-            return Run(plan, r.GetValue(outDir)!, r.GetValue(jobs));
+            return Run(plan, r.GetValue(outDir)!, r.GetValue(jobs), slice);
         });
         return cmd;
     }
@@ -127,112 +131,128 @@ public static class SweepCommand
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>Runs (or continues) the sweep in <paramref name="directory"/>.</summary>
-    public static int Run(SweepPlan plan, string directory, int jobs = 1)
+    /// <summary>Runs (or continues) the sweep in <paramref name="directory"/>: the cells of <paramref name="shard"/> (all by
+    /// default). Exit 0 when every one of them finished (completed or diverged: a finished outcome, not retried),
+    /// 1 when one failed, 130/143 when SIGINT/SIGTERM stopped the sweep (passed on to the running children, which store
+    /// their runs as interrupted; the next invocation resumes them).</summary>
+    public static int Run(SweepPlan plan, string directory, int jobs = 1, SweepShard? shard = null)
     {
+        shard ??= SweepShard.All;
         if (jobs < 1) throw new UsageException($"--jobs must be at least 1 (got {jobs}).");
         OutputDirectory.EnsureWritable(directory);
-        var manifest = Path.Combine(directory, "sweep.json");
-        if (File.Exists(manifest))
-        {
-            SweepPlan? stored;
-            try { stored = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllBytes(manifest)); }
-            catch (JsonException e) { throw new UsageException($"{manifest} is not a readable sweep definition ({e.Message}); use another --out."); }
-            if (stored is null || !stored.SameAs(plan))
-                throw new UsageException($"{directory} holds another sweep ({manifest}); continue it with the same options or choose another --out.");
-        }
-        else
-        {
-            Directory.CreateDirectory(directory);
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, Json);
-            AtomicFile.Write(manifest, s => s.Write(bytes));
-        }
+        ClaimManifest(plan, directory);
 
         var cells = plan.Cells().ToList();
+        var mine = Enumerable.Range(0, cells.Count).Where(shard.Contains).ToList();
+        if (shard.Count > 1) Console.WriteLine($"{shard}: {mine.Count} of the grid's {cells.Count} cells");
         var results = new (string Name, string Status, string Detail)?[cells.Count];
         var gate = new object();
         int done = 0, executed = 0;
         double executedMinutes = 0;
         void Say(string line) { lock (gate) Console.WriteLine(line); }
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        var children = new Dictionary<int, Process>();
+        // Ctrl+C at a terminal reaches the children too (one process group); kill, Slurm and Kubernetes signal the sweep
+        // alone, so every signal is passed on: each child then stores its run as interrupted, resumable.
+        using var signals = new StopSignals(signal =>
+        {
+            lock (children) foreach (var child in children.Values) ChildSignal.Send(child.Id, signal);
+        });
         using var slots = new SemaphoreSlim(jobs);
         var running = new List<Task>();
-        try
+        foreach (int i in mine)
         {
-            for (int i = 0; i < cells.Count; i++)
+            try { slots.Wait(signals.Token); }
+            catch (OperationCanceledException) { break; }
+            var (name, args) = cells[i];
+            var runDir = Path.Combine(directory, name);
+            string[] invocation;
+            string action;
+            var (state, summary) = State(runDir);
+            switch (state)
             {
-                try { slots.Wait(cancel.Token); }
-                catch (OperationCanceledException) { break; }
-                var (name, args) = cells[i];
-                var runDir = Path.Combine(directory, name);
-                string[] invocation;
-                string action;
-                var (state, summary) = State(runDir);
-                switch (state)
-                {
-                    case "completed":
-                        results[i] = (name, "completed", summary!);
-                        lock (gate) done++;
-                        Say($"[{i + 1}/{cells.Count}] {name}: already completed, skipped");
-                        slots.Release();
-                        continue;
-                    case "resumable":
-                        invocation = ["grok", "--resume", runDir, "--json"];
-                        action = "resuming";
-                        break;
-                    case "restart":
-                        Directory.Delete(runDir, recursive: true);   // killed before its first checkpoint: nothing to keep
-                        goto default;
-                    default:
-                        invocation = [.. args, "--out", directory, "--name", name, "--json"];
-                        action = "starting";
-                        break;
-                }
-                Say($"[{i + 1}/{cells.Count}] {name}: {action}");
-                int index = i;
-                running.Add(Task.Run(() =>
-                {
-                    try
-                    {
-                        var watch = Stopwatch.StartNew();
-                        var (code, stderr) = RunChild(invocation);
-                        var (after, finished) = State(runDir);
-                        string status = after == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
-                        string detail = finished ?? $"exit {code}: {ErrorLine(stderr)}";
-                        results[index] = (name, status, detail);
-                        lock (gate)
-                        {
-                            done++;
-                            executed++;
-                            executedMinutes += watch.Elapsed.TotalMinutes;
-                            double left = executedMinutes / executed * (cells.Count - done) / jobs;
-                            Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {detail}");
-                            Console.WriteLine($"  grid: {done}/{cells.Count} done{(done < cells.Count ? $", about {left:F0} min left" : "")}");
-                        }
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                }));
+                case RunStatus.Completed or RunStatus.Diverged:
+                    results[i] = (name, state, summary!);
+                    lock (gate) done++;
+                    Say($"[{i + 1}/{cells.Count}] {name}: already {state}, skipped");
+                    slots.Release();
+                    continue;
+                case "resumable":
+                    invocation = ["grok", "--resume", runDir, "--json"];
+                    action = "resuming";
+                    break;
+                case "restart":
+                    Directory.Delete(runDir, recursive: true);   // killed before its first checkpoint: nothing to keep
+                    goto default;
+                default:
+                    invocation = [.. args, "--out", directory, "--name", name, "--json"];
+                    action = "starting";
+                    break;
             }
-            Task.WaitAll(running);
+            Say($"[{i + 1}/{cells.Count}] {name}: {action}");
+            int index = i;
+            running.Add(Task.Run(() =>
+            {
+                try
+                {
+                    var watch = Stopwatch.StartNew();
+                    var (code, stderr) = RunChild(invocation, children, signals);
+                    var (after, finished) = State(runDir);
+                    string status = after is RunStatus.Completed or RunStatus.Diverged ? after
+                        : code is ExitCodes.Cancelled or ExitCodes.Terminated || signals.Stopped ? RunStatus.Interrupted : RunStatus.Failed;
+                    string detail = finished ?? $"exit {code}: {ErrorLine(stderr)}";
+                    results[index] = (name, status, detail);
+                    lock (gate)
+                    {
+                        done++;
+                        executed++;
+                        executedMinutes += watch.Elapsed.TotalMinutes;
+                        double left = executedMinutes / executed * (mine.Count - done) / jobs;
+                        Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {detail}");
+                        Console.WriteLine($"  grid: {done}/{mine.Count} done{(shard.Count > 1 ? $" ({shard})" : "")}{(done < mine.Count ? $", about {left:F0} min left" : "")}");
+                    }
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }));
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-        var table = new Table().Title($"[bold]sweep {Markup.Escape(directory)}[/]").AddColumns("run", "status", "result");
+        Task.WaitAll(running);
+        var table = new Table().Title($"[bold]sweep {Markup.Escape(directory)}{(shard.Count > 1 ? $", {shard}" : "")}[/]").AddColumns("run", "status", "result");
         foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(Markup.Escape(name), status, Markup.Escape(detail));
         AnsiConsole.Write(table);
-        if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
-        return results.All(r => r is { Status: "completed" }) ? ExitCodes.Ok : ExitCodes.Failed;
+        if (signals.Stopped)
+        {
+            Console.Error.WriteLine($"phasescope: sweep stopped by {signals.SignalName}; run the same command again to continue it.");
+            return signals.ExitCode;
+        }
+        return mine.All(i => results[i] is { Status: RunStatus.Completed or RunStatus.Diverged }) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    /// <summary>completed (with its one-line result, read from the same opening of the store), resumable (has a run
-    /// store and a complete resume point), restart (a run store without one), or new.</summary>
+    /// <summary>
+    /// Writes <c>DIRECTORY/sweep.json</c> for <paramref name="plan"/>, or checks that the one there holds the same grid.
+    /// Shards started at once race to create it: the manifest is created whole and only where none exists
+    /// (<see cref="AtomicCreate"/>), so one wins and the others compare against it — the same grid continues, another
+    /// grid is bad input (exit 2).
+    /// </summary>
+    static void ClaimManifest(SweepPlan plan, string directory)
+    {
+        var manifest = Path.Combine(directory, "sweep.json");
+        if (!File.Exists(manifest))
+        {
+            Directory.CreateDirectory(directory);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, Json);
+            if (AtomicCreate.TryWrite(manifest, s => s.Write(bytes))) return;
+        }
+        SweepPlan? stored;
+        try { stored = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllBytes(manifest)); }
+        catch (JsonException e) { throw new UsageException($"{manifest} is not a readable sweep definition ({EventText.OneLine(e.Message)}); use another --out."); }
+        if (stored is null || !stored.SameAs(plan))
+            throw new UsageException($"{directory} holds another sweep ({manifest}); continue it with the same options or choose another --out.");
+    }
+
+    /// <summary>completed or diverged (finished, with its one-line result, read from the same opening of the store),
+    /// resumable (has a run store and a complete resume point), restart (a run store without one), or new.</summary>
     static (string State, string? Result) State(string runDir)
     {
         if (!RunReader.IsRun(runDir))
@@ -245,7 +265,7 @@ public static class SweepCommand
         {
             using var reader = RunReader.Open(runDir);
             var info = reader.Info();
-            if (info.Status == "completed") return ("completed", Describe(info.SummaryJson));
+            if (RunStatus.IsFinished(info.Status)) return (info.Status, Describe(info.SummaryJson));
         }
         catch (RunStoreException) { return ("restart", null); }
         return (PhaseScope.Training.Resume.ResumePoint.Latest(Path.Combine(runDir, "checkpoints"), out _) is null ? "restart" : "resumable", null);
@@ -257,7 +277,8 @@ public static class SweepCommand
         using var doc = JsonDocument.Parse(summary);
         var root = doc.RootElement;
         string Get(string key) => root.TryGetProperty(key, out var v) ? v.ToString() : "?";
-        return $"grokked {Get("grokked")} (step {Get("grok_step")}), test acc {Get("final_test_acc")}";
+        string result = $"grokked {Get("grokked")} (step {Get("grok_step")}), test acc {Get("final_test_acc")}";
+        return root.TryGetProperty("diverged_at", out var at) ? $"diverged at step {at}; {result}" : result;
     }
 
     /// <summary>The child's error: its first "phasescope: …" line (the cause; hints follow it), else its last line.</summary>
@@ -267,18 +288,28 @@ public static class SweepCommand
         return lines.FirstOrDefault(l => l.StartsWith("phasescope: ", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "";
     }
 
-    /// <summary>Runs this CLI again as a child process (so a crash or kill of one run leaves the sweep going). Ctrl-C at
-    /// the terminal reaches the child too (same process group): it stores its run as cancelled, resumable later.</summary>
-    static (int Code, string Stderr) RunChild(string[] args)
+    /// <summary>Runs this CLI again as a child process (so a crash or kill of one run leaves the sweep going), listed in
+    /// <paramref name="children"/> while it runs so that a signal to the sweep reaches it; a child started after the
+    /// signal gets it at once.</summary>
+    static (int Code, string Stderr) RunChild(string[] args, Dictionary<int, Process> children, StopSignals signals)
     {
         var host = Environment.ProcessPath ?? "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(typeof(SweepCommand).Assembly.Location);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var child = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {host}.");
-        var stdout = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = child.StandardError.ReadToEndAsync(CancellationToken.None);
-        child.WaitForExit();
-        return (child.ExitCode, stderr.Result);
+        lock (children) children[child.Id] = child;
+        try
+        {
+            if (signals.Signal is { } signal) ChildSignal.Send(child.Id, signal);
+            var stdout = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var stderr = child.StandardError.ReadToEndAsync(CancellationToken.None);
+            child.WaitForExit();
+            return (child.ExitCode, stderr.Result);
+        }
+        finally
+        {
+            lock (children) children.Remove(child.Id);
+        }
     }
 }
