@@ -176,6 +176,8 @@ public static class GrokCommand
         List<MonitorEvent> stored;   // every event of the run, read once
         using (var reader = RunReader.Open(runDir))
         {
+            if (reader.Info().Status == RunStatus.Diverged)
+                throw new UsageException($"--resume {runDir}: the run diverged (its loss or parameters turned NaN or infinite) and is finished; resuming it would diverge again at the same step. Start a new run with a smaller --lr.");
             storedConfig = reader.Config();
             stored = reader.Events().Select(e => e.Event).ToList();
         }

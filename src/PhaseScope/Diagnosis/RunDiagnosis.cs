@@ -253,6 +253,7 @@ public sealed class RunDiagnosis
         var parts = new List<string>();
         if (switchStep is long sw) parts.Add($"Task switch at step {sw}.");   // a continual-learning run: no grok threshold
         else parts.Add(grokStep is long g ? $"Generalised (test accuracy ≥ {F(GrokThreshold)}) at step {g}." : "Did not reach the grok threshold.");
+        if (diverged is not null) parts.Add(diverged.Message);
         // the phases between unstable spells; the same phase on both sides of a spell is one episode
         var episodes = new List<(RunPhase Phase, long Start, long? End, int Interruptions)>();
         foreach (var t in timeline.Where(t => t.Phase != RunPhase.Unstable))
@@ -263,8 +264,7 @@ public sealed class RunDiagnosis
                 + (e.Interruptions > 0 ? $" (interrupted {e.Interruptions}× by instability)" : ""))) + ".");
         if (spikes.Spikes.Count == 0) parts.Add("No loss spikes.");
         else parts.Add($"{spikes.Spikes.Count} loss spike{(spikes.Spikes.Count == 1 ? "" : "s")} (at {string.Join(", ", spikes.Spikes.Select(s => $"{s.Onset} ×{(s.Ratio < 1e4 ? s.Ratio.ToString("0", CultureInfo.InvariantCulture) : F(s.Ratio))}"))}).");
-        if (diverged is not null) parts.Add(diverged.Message);
-        else if (spikes.IsDiverging) parts.Add("The loss is diverging.");
+        if (spikes.IsDiverging && diverged is null) parts.Add("The loss is diverging.");
         if (negativeMargins.Count > 0) parts.Add($"The stability margin S = 2/η − λ_max was negative at {negativeMargins.Count} measurement(s), first at step {negativeMargins[0].Step}.");
         return string.Join(" ", parts);
     }
