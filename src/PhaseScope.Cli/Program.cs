@@ -42,7 +42,8 @@ try
 }
 catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException or IdxFormatException or PhaseScope.Training.Resume.ResumeException)
 {
-    Console.Error.WriteLine($"phasescope: {e.Message}");
+    // a library check's message may carry .NET's " (Parameter 'name')" suffix: the user reads the sentence alone
+    Console.Error.WriteLine($"phasescope: {System.Text.RegularExpressions.Regex.Replace(e.Message, @" \(Parameter '[^']*'\)", "")}");
     return ExitCodes.BadInput;
 }
 catch (PhaseScopeRuntimeException e)
@@ -53,7 +54,7 @@ catch (PhaseScopeRuntimeException e)
 catch (Exception e)
 {
     // The user reads what went wrong, never an exception's type name; --debug adds the full error and trace.
-    Console.Error.WriteLine($"phasescope: internal error: {EventText.OneLine(e.Message).TrimEnd('.')}. This is a fault of PhaseScope, not of the input: run again with --debug for the full trace and report it.");
+    Console.Error.WriteLine($"phasescope: internal error, a fault of PhaseScope and not of the input (please report it): {EventText.OneLine(e.Message)}");
     DebugOutput.Trace(e);
     return ExitCodes.Failed;
 }

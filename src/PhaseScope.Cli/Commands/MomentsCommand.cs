@@ -53,7 +53,8 @@ public static class MomentsCommand
             throw new UsageException($"--orders {spec}: orders must be finite with 0 ≤ START ≤ STOP (seed 000, eq. 1: k ≥ 0).");
         if (count < 1 || count > 1000) throw new UsageException($"--orders {spec}: COUNT must be between 1 and 1000.");
         if (count == 1 && stop != start) throw new UsageException($"--orders {spec}: one order needs START = STOP.");
-        return Enumerable.Range(0, count).Select(i => count == 1 ? start : start + (stop - start) * i / (count - 1)).ToArray();
+        // (stop − start)·(i/(count − 1)), not (stop − start)·i/(count − 1): the product of a large STOP and i would overflow to ∞
+        return Enumerable.Range(0, count).Select(i => count == 1 ? start : start + (stop - start) * ((double)i / (count - 1))).ToArray();
     }
 
     /// <summary>Throws a usage error naming the bad option of the plane and the rank–rank sample.</summary>

@@ -36,8 +36,8 @@ public static class SpectralCommand
     static int Run(string[] files, int w, string? pattern, bool float64, bool json)
     {
         if (w < 2) throw new UsageException($"--window must be at least 2 (got {w}); one gap ratio needs two singular values.");
-        if (files.Length < w + 1)
-            throw new UsageException($"--window {w} needs at least {w + 1} checkpoints ({w} updates); got {files.Length}. Pass more files or a smaller --window.");
+        if (files.Length < w + 1L)
+            throw new UsageException($"--window {w} needs at least {w + 1L} checkpoints ({w} updates); got {files.Length}. Pass more files or a smaller --window.");
         foreach (var f in files)
             if (!File.Exists(f)) throw new UsageException($"Checkpoint {f} does not exist.");
         TensorSelection selection;

@@ -16,9 +16,10 @@ namespace PhaseScope.Cli.Commands;
 /// (<c>--moments --spectral --consolidation micro --curvature</c>, C_α every 10 steps and λ_max every 100 unless the grok
 /// arguments say otherwise: <see cref="VerdictSchedules"/>), one child process per run, into
 /// one sweep directory. Resumable: <c>SWEEP_DIR/sweep.json</c> records the grid; run again with the same options and
-/// completed runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before their first
-/// checkpoint start again. <c>--jobs N</c> runs N children at a time. A progress line per run with the grid's
-/// estimated time left, and a table of the grid at the end.
+/// completed and diverged runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before
+/// their first checkpoint start again. <c>--jobs N</c> runs N children at a time; <c>--shard I/N</c> runs one slice of the
+/// grid (<see cref="SweepShard"/>) so that N processes on N machines share one directory (docs/CLUSTER.md). A progress
+/// line per run with the grid's estimated time left, and a table of the grid at the end.
 /// </summary>
 public static class SweepCommand
 {
@@ -131,6 +132,9 @@ public static class SweepCommand
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>The state of a cell whose run another process is writing.</summary>
+    const string Busy = "busy";
+
     /// <summary>Runs (or continues) the sweep in <paramref name="directory"/>: the cells of <paramref name="shard"/> (all by
     /// default). Exit 0 when every one of them finished (completed or diverged: a finished outcome, not retried),
     /// 1 when one failed, 130/143 when SIGINT/SIGTERM stopped the sweep (passed on to the running children, which store
@@ -174,6 +178,11 @@ public static class SweepCommand
                     results[i] = (name, state, summary!);
                     lock (gate) done++;
                     Say($"[{i + 1}/{cells.Count}] {name}: already {state}, skipped");
+                    slots.Release();
+                    continue;
+                case Busy:
+                    results[i] = (name, Busy, "another process holds its run.lock (a second shard with the same I?); left alone");
+                    Say($"[{i + 1}/{cells.Count}] {name}: being written by another process, skipped");
                     slots.Release();
                     continue;
                 case "resumable":
@@ -252,7 +261,8 @@ public static class SweepCommand
     }
 
     /// <summary>completed or diverged (finished, with its one-line result, read from the same opening of the store),
-    /// resumable (has a run store and a complete resume point), restart (a run store without one), or new.</summary>
+    /// busy (another process holds its run.lock: left alone), resumable (has a run store and a complete resume point),
+    /// restart (a run store without one), or new.</summary>
     static (string State, string? Result) State(string runDir)
     {
         if (!RunReader.IsRun(runDir))
@@ -268,6 +278,8 @@ public static class SweepCommand
             if (RunStatus.IsFinished(info.Status)) return (info.Status, Describe(info.SummaryJson));
         }
         catch (RunStoreException) { return ("restart", null); }
+        try { RunLock.Acquire(runDir).Dispose(); }
+        catch (RunStoreException) { return (Busy, null); }   // another sweep (a shard given the same I) is writing it
         return (PhaseScope.Training.Resume.ResumePoint.Latest(Path.Combine(runDir, "checkpoints"), out _) is null ? "restart" : "resumable", null);
     }
 
