@@ -92,6 +92,7 @@ row "grok paths" grok "${TINY[@]}" --steps 5 --out "$FX" --name run
 row "resume" grok --resume /nonexistent; row "resume" grok --resume "$RUN"; row "resume" grok --resume "$RUN" --steps 5
 row "resume" grok --resume "$FX/emptydir"; row "resume" grok --allow-settings-change steps --out out
 row "resume" grok --resume "$RUN" --threads 0
+row "resume" grok --resume "$RUN" --threads 100000; row "resume" grok --resume "$RUN" --allow-settings-change steps
 row "diverged" grok "${TINY[@]}" --steps 30 --lr 1e30 --weight-decay 0 --cheap-only --out out --name nan
 timed TERM "signals" grok --p 23 --d-model 32 --heads 2 --d-ff 64 --layers 1 --threads 1 --steps 1000000 --cheap-only --no-report --out out
 timed TERM "signals" sweep --out out --ops add --seeds 1 --weight-decay 1 --steps 1000000 --grok-args "--p 23 --d-model 32 --heads 2 --d-ff 64 --layers 1 --threads 1 --no-report"
@@ -105,13 +106,18 @@ row "sweep" sweep --out s --shard x; row "sweep" sweep --out s --grok-args "--bo
 row "llc" llc /nonexistent; row "llc" llc "$RUN" --chains 0; row "llc" llc "$RUN" --draws 0; row "llc" llc "$RUN" --step-size -1
 row "llc" llc "$RUN" --step-size nan; row "llc" llc "$RUN" --steps 999; row "llc" llc "$RUN" --threads 0
 row "llc" llc "$RUN" --batch-size 0; row "llc" llc "$RUN" --localization -1; row "llc" llc "$RUN" --nbeta 0
+row "llc" llc "$RUN" --step-size 1e308; row "llc" llc "$RUN" --localization 1e308; row "llc" llc "$RUN" --nbeta 1e308
+row "llc" llc "$RUN" --steps abc; row "llc" llc "$RUN" --steps ","
 row "ablate" ablate "$RUN" --at 0; row "ablate" ablate "$RUN" --at 99999; row "ablate" ablate "$RUN" --at 20 --k 0
 row "ablate" ablate "$RUN" --at 20 --span 0; row "ablate" ablate "$RUN" --at 20 --window 1; row "ablate" ablate "$RUN" --at 20 --stride 0
 row "ablate" ablate "$RUN" --at 20 --random -1; row "ablate" ablate /nonexistent --at 5; row "ablate" ablate "$RUN" --at 20 --threads 0
+row "ablate" ablate "$RUN" --at 20 --window 2 --stride 2 --span 2147483647; row "ablate" ablate "$RUN" --at 20 --window 2 --stride 2 --k 3
+row "ablate" ablate "$RUN" --at 20 --window 2 --stride 2 --random 101; row "ablate" ablate "$FX/emptydir" --at 20
 row "correlate" correlate "$RUN" --metric nope; row "correlate" correlate "$RUN" --metric loss --max-lag -1
 row "correlate" correlate "$RUN" --metric loss --max-lag 2147483647; row "correlate" correlate /nonexistent --metric loss
 row "correlate" correlate "$RUN" --metric loss --with loss
 row "verdict" verdict /nonexistent; row "verdict" verdict "$FX/emptydir"; row "verdict" verdict "$RUN" --window -1
+row "verdict" verdict "$RUN" --window 9223372036854775808; row "verdict" verdict "$FX/text.txt"
 row "edge-tests" edge-tests /nonexistent; row "edge-tests" edge-tests "$FX/emptydir"; row "edge-tests" edge-tests "$RUN" --markdown /nonexistent/dir/x.md
 row "moments" moments --params /nonexistent; row "moments" moments --params "$FX/text.txt"; row "moments" moments --params "$FX/empty.safetensors"
 row "moments" moments --params "${CKS[0]}" --orders 0:64:0; row "moments" moments --params "${CKS[0]}" --orders 10:0:5
@@ -123,14 +129,16 @@ row "spectral" spectral --checkpoints "${CKS[0]}"; row "spectral" spectral --che
 row "spectral" spectral --checkpoints "${CKS[@]}" --window -1; row "spectral" spectral --checkpoints /nonexistent "${CKS[@]}"
 row "spectral" spectral --checkpoints "${CKS[0]}" "${CKS[0]}" "${CKS[0]}" --window 2; row "spectral" spectral --checkpoints "${CKS[@]}" --window 2 --tensors "("
 row "spectral" spectral --checkpoints "$FX/truncated.safetensors" "${CKS[@]}" --window 2
+row "spectral" spectral --checkpoints "${CKS[@]}" --window 2147483647; row "spectral" spectral --checkpoints "$FX/text.txt" "${CKS[@]}" --window 2
 row "consolidation" consolidation --grads /nonexistent; row "consolidation" consolidation --grads "$FX/grads.safetensors" --tail-k 0
 row "consolidation" consolidation --grads "$FX/grads.safetensors" --tail-k -1; row "consolidation" consolidation --grads "$FX/nan-grads.safetensors"
 row "consolidation" consolidation --grads "$FX/grads.safetensors" --at-batch-size 8
 row "consolidation" consolidation --grads "$FX/grads.safetensors" --batch-size 0 --at-batch-size 8
 row "consolidation" consolidation --grads "$FX/empty.safetensors"
+row "consolidation" consolidation --grads "$FX/grads.safetensors" --tail-k 2147483647; row "consolidation" consolidation --grads "${CKS[0]}"
 row "export" export "$RUN"; row "export" export /nonexistent --csv; row "export" export "$RUN" --csv --out /dev/null
 row "report" report /nonexistent; row "report" report "$RUN" --at x --out r.html; row "report" report "$RUN" --at -5 --out r.html
-row "report" report "$FX/emptydir"; row "compare" compare; row "compare" compare /nonexistent; row "compare" compare "$RUN" "$RUN" --out c.html
+row "report" report "$FX/emptydir"; row "report" report "$RUN" --at 99999999999999999999 --out r.html; row "compare" compare; row "compare" compare /nonexistent; row "compare" compare "$RUN" "$RUN" --out c.html
 row "runs" runs /nonexistent; row "runs" runs "$FX/text.txt"
 row "inspect" inspect /nonexistent; row "inspect" inspect "$FX/text.txt"; row "inspect" inspect "$FX/empty.safetensors"
 row "inspect" inspect "$FX/truncated.safetensors"; row "inspect" inspect "$FX/emptydir"

@@ -42,6 +42,9 @@ public static class AblateCommand
         if (!Directory.Exists(runDir)) throw new UsageException($"{runDir} does not exist; give a grok run directory.");
         var s = GrokSettingsFile.Load(runDir);
         options.Validate();
+        // t₀ is a step of the run (its spectral history says where the edge is); beyond it the retraining alone is new work
+        if (options.At > s.Trainer.Steps)
+            throw new UsageException($"--at {options.At}: the run {runDir} has {s.Trainer.Steps} steps; choose t₀ within them (the ablation retrains the run's setup to t₀).");
         var outDir = Path.Combine(runDir, $"ablation-{options.At}");
         if (Directory.Exists(outDir)) throw new UsageException($"{outDir} already exists; remove it to run the ablation at step {options.At} again.");
         TorchRuntime.Initialize(threads ?? Math.Min(s.Threads ?? Environment.ProcessorCount, Environment.ProcessorCount));
