@@ -51,7 +51,7 @@ row() {   # row CLASS ARGS... — the case is the command line as typed (fixture
   local touched; touched="$(find "$FX" -newer "$W/stamp" -type f ! -name '*-shm' ! -name '*-wal' | sed "s|$FX/||" | head -3 | paste -sd ' ' -)"
   [ -n "$touched" ] && left="${left:+$left; }fixture changed: $touched"
   local shown="phasescope $*"; shown="${shown//$FX\//}"
-  err="${err//$FX\//}"
+  err="${err//$FX\//}"; err="$(printf '%s' "$err" | sed 's/^ *//; s/ *$//; s/  */ /g')"
   printf '| %s | `%s` | %s | %s | %s |\n' "$class" "${shown//|/\\|}" "$code" "$(printf '%s' "${err:0:150}" | sed 's/|/\\|/g')" "${left:-none}"
 }
 timed() {   # timed SIGNAL CLASS ARGS...: the case stopped by coreutils' timeout after 8 s with SIGNAL
