@@ -2,8 +2,9 @@ namespace PhaseScope.Cli;
 
 /// <summary>
 /// Whether failures print .NET stack traces: only with <c>--debug</c> (anywhere on the command line) or
-/// <c>PHASESCOPE_DEBUG=1</c>. Otherwise a failure is one line: the exception's type and its message as
-/// <see cref="PhaseScope.Monitoring.EventText.OneLine"/> shows it (native libtorch messages carry kilobytes of C++ frames).
+/// <c>PHASESCOPE_DEBUG=1</c>. Otherwise a failure is one line: its message as
+/// <see cref="PhaseScope.Monitoring.EventText.OneLine"/> shows it (native libtorch messages carry kilobytes of C++ frames),
+/// never the exception's type name, and a hint how to see the rest.
 /// </summary>
 public static class DebugOutput
 {

@@ -50,7 +50,8 @@ try
 }
 catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException or IdxFormatException or PhaseScope.Training.Resume.ResumeException)
 {
-    Console.Error.WriteLine($"phasescope: {e.Message}");
+    // a library check's message may carry .NET's " (Parameter 'name')" suffix: the user reads the sentence alone
+    Console.Error.WriteLine($"phasescope: {System.Text.RegularExpressions.Regex.Replace(e.Message, @" \(Parameter '[^']*'\)", "")}");
     return ExitCodes.BadInput;
 }
 catch (PhaseScopeRuntimeException e)
@@ -60,7 +61,8 @@ catch (PhaseScopeRuntimeException e)
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"phasescope: unexpected error ({e.GetType().Name}): {EventText.OneLine(e.Message)}");
+    // The user reads what went wrong, never an exception's type name; --debug adds the full error and trace.
+    Console.Error.WriteLine($"phasescope: internal error, a fault of PhaseScope and not of the input (please report it): {EventText.OneLine(e.Message)}");
     DebugOutput.Trace(e);
     return ExitCodes.Failed;
 }

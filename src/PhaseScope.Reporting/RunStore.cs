@@ -114,8 +114,10 @@ public sealed class RunStore : IMonitorSink, IDisposable
                 check.CommandText = "SELECT status FROM runs WHERE id = 1";
                 var status = check.ExecuteScalar() as string
                     ?? throw new RunStoreException($"{db} has no run record; it cannot be resumed.");
-                if (status == "completed")
+                if (status == RunStatus.Completed)
                     throw new RunStoreException($"The run in {directory} is completed; there is nothing to resume. Start a new run (another --name) to train longer.");
+                if (status == RunStatus.Diverged)
+                    throw new RunStoreException($"The run in {directory} diverged (its loss or parameters turned NaN or infinite); resuming it would diverge again at the same step. Start a new run with a smaller --lr.");
             }
             using var tx = c.BeginTransaction();
             foreach (var table in new[] { "metrics", "events", "snapshots" })

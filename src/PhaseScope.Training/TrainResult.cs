@@ -26,6 +26,8 @@ public sealed record TrainResult
     public double StepsPerSecond => Steps / WallSeconds;
     /// <summary>The early-stopping decision that ended the run, if one did.</summary>
     public PhaseScope.Control.StopDecision? StoppedEarly { get; init; }
+    /// <summary>The step at which the run diverged and why (<see cref="Divergence"/>: the trainer stopped there); null when it did not.</summary>
+    public Divergence? Diverged { get; init; }
     /// <summary>Seconds the monitor cost (0 without one).</summary>
     public required double MonitorSeconds { get; init; }
 }

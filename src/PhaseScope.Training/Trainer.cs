@@ -20,7 +20,9 @@ namespace PhaseScope.Training;
 /// clipping, full- or mini-batch, periodic evaluation, and the monitor's two calls around the optimizer
 /// step. Same seed on the same machine (and thread count) gives identical metrics: initialisation is
 /// seeded with <c>torch.manual_seed</c> by the caller before building the model, batches come from a
-/// dedicated generator, so probes that draw random numbers do not change training.
+/// dedicated generator, so probes that draw random numbers do not change training. A run that diverges (a non-finite
+/// loss or parameter, <see cref="Divergence"/>) stops at that step with <see cref="TrainResult.Diverged"/> set and a
+/// <c>diverged</c> event.
 /// </summary>
 public sealed class Trainer
 {
@@ -99,6 +101,8 @@ public sealed class Trainer
     {
         ValidateControl();
         var parameters = model.parameters().ToList();
+        var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
+        Divergence? diverged = null;
         CurrentLearningRate = options.LearningRate;
         using var optimizer = CreateOptimizer();
         using var generator = new Generator((ulong)options.Seed);
@@ -128,7 +132,7 @@ public sealed class Trainer
         int step = 0;
         bool PastGrokMargin(int next) => grokStep is long g && options.StopAfterGrok is int margin && next > g + margin;
         model.train();
-        for (step = first; step <= options.Steps && loop.Stop is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
+        for (step = first; step <= options.Steps && loop.Stop is null && diverged is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
         {
             using var scope = NewDisposeScope();
             optimizer.ZeroGrad();
@@ -142,6 +146,13 @@ public sealed class Trainer
             optimizer.Step();
             AfterUpdate?.Invoke(step);
             loop.AfterStep(step);
+            if (Divergence.Check(step, loss, named) is { } d)
+            {
+                diverged = d;
+                Monitor?.Emit(new MonitorEvent(step, Divergence.EventKind, "trainer", d.Describe()));
+                StepCompleted?.Invoke(step);
+                continue;   // no evaluation and no checkpoint of the non-finite weights: the loop ends here
+            }
 
             if (step % options.EvaluateEvery == 0 || step == options.Steps)
             {
@@ -163,7 +174,7 @@ public sealed class Trainer
             StepCompleted?.Invoke(step);
         }
         int taken = step - 1;
-        if (CheckpointDirectory is not null && taken >= first && (options.CheckpointEvery == 0 || taken % options.CheckpointEvery != 0))
+        if (CheckpointDirectory is not null && diverged is null && taken >= first && (options.CheckpointEvery == 0 || taken % options.CheckpointEvery != 0))
             SaveCheckpoint(taken, optimizer, evaluations, grokStep);
         watch.Stop();
         if (evaluations.Count == 0 || evaluations[^1].Step != taken)
@@ -171,7 +182,7 @@ public sealed class Trainer
 
         return new TrainResult
         {
-            StoppedEarly = loop.Stop,
+            StoppedEarly = loop.Stop, Diverged = diverged,
             Steps = taken, GrokStep = grokStep, Evaluations = evaluations,
             WallSeconds = watch.Elapsed.TotalSeconds, EvaluationSeconds = evaluationSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
         };

@@ -45,6 +45,9 @@ public static class AblateCommand
         InputPath.Directory(runDir, "", "give a grok run directory");
         var s = GrokSettingsFile.Load(runDir);
         options.Validate();
+        // t₀ is a step of the run (its spectral history says where the edge is); beyond it the retraining alone is new work
+        if (options.At > s.Trainer.Steps)
+            throw new UsageException($"--at {options.At}: the run {runDir} has {s.Trainer.Steps} steps; choose t₀ within them (the ablation retrains the run's setup to t₀).");
         var outDir = Path.Combine(runDir, $"ablation-{options.At}");
         if (Directory.Exists(outDir)) throw new UsageException($"{outDir} already exists; remove it to run the ablation at step {options.At} again.");
         OutputGuard.Directory(outDir + ".partial", "RUN", ownRuns: [runDir]);

@@ -125,10 +125,8 @@ public static class ForgetCommand
         var createdRoot = FreshRun.TopMissing(runDir);
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "forget", Config(options, settings));
         var fresh = new FreshRun(runDir, store, createdRoot);
-        using var cancel = new CancellationTokenSource();
+        using var signals = new StopSignals();
         PhaseMonitor? monitor = null;
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
         try
         {
             using var tensorboard = settings.TensorBoard ? TensorBoardSink.TryOpen(runDir, m => Console.Error.WriteLine($"phasescope: {m}")) : null;
@@ -153,21 +151,22 @@ public static class ForgetCommand
                         if (tensorboard is not null) tensorboard.Timings = () => watching.Timings;
                         return new ForgettingObserver
                         {
-                            Monitor = monitor, Progress = onEval, Log = log, Cancellation = cancel.Token,
+                            Monitor = monitor, Progress = onEval, Log = log, Cancellation = signals.Token,
                             Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
                             ControlAfter = settings.ControlAfter,
                             StepCompleted = step => { lastStep = step; fresh.StepCompleted(step); onStep?.Invoke(step); },
                         };
                     }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
             }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            catch (OperationCanceledException) when (signals.Stopped)
             {
                 if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, lastStep);
-                var cancelled = CliJson.Serialize(new Dictionary<string, object?> { ["status"] = "cancelled", ["steps"] = lastStep, ["run_dir"] = runDir });
-                store.Complete("cancelled", cancelled);
-                tensorboard?.Complete(lastStep, "cancelled", cancelled, Config(options, settings));
-                Console.Error.WriteLine($"phasescope: cancelled after step {lastStep}; the run so far is in {runDir}.");
-                return ExitCodes.Cancelled;
+                var interrupted = CliJson.Serialize(new Dictionary<string, object?>
+                    { ["status"] = RunStatus.Interrupted, ["signal"] = signals.SignalName, ["steps"] = lastStep, ["run_dir"] = runDir });
+                store.Complete(RunStatus.Interrupted, interrupted);
+                tensorboard?.Complete(lastStep, RunStatus.Interrupted, interrupted, Config(options, settings));
+                Console.Error.WriteLine($"phasescope: stopped by {signals.SignalName} after step {lastStep}; the run so far is in {TerminalText.Plain(runDir)}.");
+                return signals.ExitCode;
             }
             if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, result.Steps);
             diagnosis.Diagnosis.Finish(result.Steps);
@@ -202,7 +201,6 @@ public static class ForgetCommand
         finally
         {
             monitor?.Dispose();
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

@@ -65,7 +65,7 @@ public static class GrokCommand
         var scanTrain = new NumericOption<int>("--scan-train", "SCAN training commands drawn from the split's training set.", 2048, NumberRange<int>.AtLeast(1).CappedAt(1_000_000, "the SCAN commands drawn for training"));
         var stopAfterGrok = new OptionalNumericOption<int>("--stop-after-grok", "Stop N steps after the grok step (default: run all --steps).", NumberRange<int>.AtLeast(0));
         var budget = new OptionalNumericOption<double>("--monitor-budget", "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals).", new NumberRange<double>(0, 1, MinExclusive: true));
-        var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with (no other option but --json and --allow-settings-change)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with and the thread count it ran with (no other option but --json, --allow-settings-change and --threads, which forces another count and is recorded: results then differ from an uninterrupted run)." };
         var allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
 
         var llc = new Grok.LlcSettings.CommandOptions();
@@ -94,11 +94,11 @@ public static class GrokCommand
         {
             if (r.GetValue(resume) is { } resumeDir)
             {
-                var given = cmd.Options.Where(o => o != resume && o != json && o != allowChange && o != check && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var given = cmd.Options.Where(o => o != resume && o != json && o != allowChange && o != threads && o != check && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (given.Count > 0)
-                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json, --check and --allow-settings-change may be added).");
+                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json, --check, --allow-settings-change and --threads may be added).");
                 var allowed = (r.GetValue(allowChange) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-                return Resume(resumeDir, r.GetValue(json), allowed, r.GetValue(check));
+                return Resume(resumeDir, r.GetValue(json), allowed, r.GetValue(threads), r.GetValue(check));
             }
             if (r.GetResult(allowChange) is { Implicit: false }) throw new UsageException("--allow-settings-change only applies with --resume.");
             var taskName = r.GetValue(task)!.ToLowerInvariant();
@@ -139,6 +139,9 @@ public static class GrokCommand
     {
         s = s.WithDefaultMicroBatches(s.Trainer.BatchSize);
         s.Validate();
+        // The count in use is stored (settings.json and the config table), so a resume elsewhere uses it too: another
+        // count changes how libtorch splits its reductions, and with it the last bits of every step.
+        s = s with { Threads = s.Threads ?? Environment.ProcessorCount };
         var predictor = s.ForecastModel();
         if (check) return CheckMode.Print(s);
         TorchRuntime.Initialize(s.Threads);
@@ -176,9 +179,10 @@ public static class GrokCommand
     /// <c>grok --resume RUN_DIR</c>: continues an unfinished run from its newest complete <see cref="ResumePoint"/> with
     /// the settings it was started with (RUN_DIR/settings.json). The store forgets what the killed process wrote after
     /// that point; the model, AdamW, the batch order, the evaluations and the probes' state are restored, so the run
-    /// ends as an uninterrupted one with the same seed on the same machine and thread count.
+    /// ends as an uninterrupted one with the same seed and thread count. The thread count is the one the run used
+    /// (<see cref="ResumeThreads"/>), on any machine that has that many; <paramref name="threads"/> forces another.
     /// </summary>
-    public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null, bool check = false)
+    public static int Resume(string runDir, bool json, IReadOnlySet<string>? allowedChanges = null, int? threads = null, bool check = false)
     {
         InputPath.Directory(runDir, "--resume", "give the run directory of the run to continue");
         var s = GrokSettingsFile.Load(runDir);
@@ -186,16 +190,15 @@ public static class GrokCommand
         List<MonitorEvent> stored;   // every event of the run, read once
         using (var reader = RunReader.Open(runDir))
         {
+            if (reader.Info().Status == RunStatus.Diverged)
+                throw new UsageException($"--resume {runDir}: the run diverged (its loss or parameters turned NaN or infinite) and is finished; resuming it would diverge again at the same step. Start a new run with a smaller --lr.");
             storedConfig = reader.Config();
             stored = reader.Events().Select(e => e.Event).ToList();
         }
         var settingsChanged = CheckSettingsUnchanged(runDir, s, storedConfig, stored, allowedChanges ?? new HashSet<string>());
-        if (s.Threads > Environment.ProcessorCount)
-        {
-            // a run moved from a bigger machine: its thread count does not change what is computed, only how fast
-            Console.Error.WriteLine($"phasescope: settings.json asks for {s.Threads} threads; this machine has {Environment.ProcessorCount}: using {Environment.ProcessorCount}.");
-            s = s with { Threads = Environment.ProcessorCount };
-        }
+        var (used, threadsChanged) = ResumeThreads(s, storedConfig, threads);
+        s = s with { Threads = used };
+        if (threadsChanged is not null) Console.Error.WriteLine($"phasescope: {threadsChanged}");
         s.Validate();
         var predictor = s.ForecastModel();
         if (check) return CheckMode.Print(s);
@@ -215,14 +218,39 @@ public static class GrokCommand
         manual_seed(s.Trainer.Seed);
         using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
         using var store = RunStore.Resume(runDir, point.Step);
-        if (settingsChanged is not null)
+        foreach (var message in new[] { settingsChanged, threadsChanged }.OfType<string>())
         {
-            var e = new MonitorEvent(point.Step, "settings_changed", "trainer", settingsChanged);
+            var e = new MonitorEvent(point.Step, "settings_changed", "trainer", message);
             store.Write(e);
             earlier.Add(e);
         }
+        if (threadsChanged is not null) s.Save(runDir);   // the count the run now continues with (not part of the fingerprint)
         if (s.TensorBoard) TensorBoardSink.ForgetAfter(TensorBoardSink.DirectoryOf(runDir), point.Step);
         return Train(s, predictor, json, data, model, store, runDir, point, earlier, skipped, diagnosed);
+    }
+
+    /// <summary>
+    /// The thread count a resumed run uses: <paramref name="forced"/> (<c>--threads</c>) if given, else the count the run
+    /// used (settings.json's, or for settings written before it was stored there, the config table's <c>threads</c>), at
+    /// most this machine's logical processors. Returns the message of the <c>settings_changed</c> event to record when the
+    /// count differs from the one the run used: libtorch's parallel reductions split their work by the thread count, so
+    /// from the resume point on the results differ (in the last bits, and then by whatever training makes of them) from
+    /// an uninterrupted run's.
+    /// </summary>
+    internal static (int Threads, string? Changed) ResumeThreads(GrokSettings s, IReadOnlyDictionary<string, string> config, int? forced)
+    {
+        int? recorded = s.Threads ?? (config.TryGetValue("threads", out var t) && int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int c) && c >= 1 ? c : null);
+        int cores = Environment.ProcessorCount;
+        if (forced is int f)
+        {
+            if (f < 1 || f > cores) throw new UsageException($"--threads {f}: must lie in 1 … {cores}, this machine's logical processors (got {f}).");
+            return (f, recorded is int r && r != f
+                ? $"threads {r} → {f} on resume (--threads {f}): the results from here on will differ from an uninterrupted run's, which used {r} threads."
+                : recorded is null ? $"threads (not recorded) → {f} on resume (--threads {f}): the run did not store its thread count, so the results may differ from an uninterrupted run's." : null);
+        }
+        if (recorded is not int used) return (cores, $"threads (not recorded) → {cores} on resume: the run did not store its thread count, so the results may differ from an uninterrupted run's.");
+        if (used <= cores) return (used, null);
+        return (cores, $"threads {used} → {cores} on resume: the run used {used} threads and this machine has {cores} logical processors, so the results from here on will differ from an uninterrupted run's (resume on a machine with {used} or more to keep them).");
     }
 
     /// <summary>
@@ -263,9 +291,7 @@ public static class GrokCommand
         ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics, FreshRun? fresh = null)
     {
         long batch = Math.Min(s.Trainer.BatchSize, data.TrainCount);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        using var signals = new StopSignals();
         try
         {
             using var tensorboard = s.TensorBoard ? TensorBoardSink.TryOpen(runDir, m => Console.Error.WriteLine($"phasescope: {m}")) : null;
@@ -300,7 +326,7 @@ public static class GrokCommand
                 if (point.HasMonitorState) monitor.LoadState(Path.Combine(store.CheckpointDirectory, point.MonitorFile), point.Step, earlierEvents);
                 var skippedNote = skippedPoints is { Count: > 0 } ? $" Skipped: {string.Join("; ", skippedPoints)}." : "";
                 monitor.Emit(new MonitorEvent(point.Step, "resumed", "trainer",
-                    $"Resumed from the resume point of step {point.Step} ({(point.HasMonitorState ? "probe state restored" : "no probe state: probes start afresh")}).{skippedNote}"));
+                    $"Resumed from the resume point of step {point.Step} ({(point.HasMonitorState ? "probe state restored" : "no probe state: probes start afresh")}; {s.Threads} thread(s)).{skippedNote}"));
             }
 
             var title = $"{data.Description}, seed {s.Trainer.Seed}, weight decay {s.Trainer.WeightDecay}, {s.Trainer.Steps} steps → {runDir}";
@@ -311,20 +337,32 @@ public static class GrokCommand
                     WriteResumePoints = true, ResumeFrom = point,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
-                }.Run(cancel.Token), readings);
+                }.Run(signals.Token), readings);
 
-            string status = cancel.IsCancellationRequested ? "cancelled" : "completed";
+            string status = result.Diverged is not null ? RunStatus.Diverged : signals.Stopped ? RunStatus.Interrupted : RunStatus.Completed;
             RunEpilogue.WriteTimings(store, monitor, result.Steps);
             diagnosis.Diagnosis.Finish(result.Steps);
             var summary = Summary(s, result, runDir, monitor, status, diagnosis.Diagnosis);
             if (forecast?.Describe() is { } said) summary["grok_forecast"] = $"at step {forecast.Latest!.Value.Step}: {said}";
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
+            if (result.Diverged is { } d) summary["diverged_at"] = d.Step;
+            if (status == RunStatus.Interrupted) summary["signal"] = signals.SignalName;
             store.Complete(status, CliJson.Serialize(summary));
             tensorboard?.Complete(result.Steps, status, CliJson.Serialize(summary), s.ToConfig());
             if (s.Report) RunEpilogue.WriteReport(runDir);
             if (json) Console.WriteLine(CliJson.Serialize(summary));
             else PrintSummary(summary, monitor);
-            return status == "completed" ? ExitCodes.Ok : ExitCodes.Cancelled;
+            if (result.Diverged is { } diverged)
+            {
+                Console.Error.WriteLine($"phasescope: {diverged.Describe()} The run is stored in {runDir} (status diverged); try a smaller --lr.");
+                return ExitCodes.Diverged;
+            }
+            if (status == RunStatus.Interrupted)
+            {
+                Console.Error.WriteLine($"phasescope: stopped by {signals.SignalName} after step {result.Steps}; continue with: phasescope grok --resume {runDir}");
+                return signals.ExitCode;
+            }
+            return ExitCodes.Ok;
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException or ResumeException))
         {
@@ -335,10 +373,6 @@ public static class GrokCommand
         {
             if (fresh?.RemoveUnlessStarted() != true) RunEpilogue.MarkFailed(store, runDir, e);
             throw;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

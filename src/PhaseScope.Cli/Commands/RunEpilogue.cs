@@ -31,7 +31,7 @@ public static class RunEpilogue
             statusError = EventText.OneLine(c.Message).TrimEnd('.');
         }
         string where = e is SinkFailedException s ? $" at step {s.Step}" : "";
-        Console.Error.WriteLine($"phasescope: training failed{where} ({cause.GetType().Name}): {TerminalText.Plain(EventText.OneLine(cause.Message))}");
+        Console.Error.WriteLine($"phasescope: training failed{where}: {TerminalText.Plain(EventText.OneLine(cause.Message))}");
         if (statusError is not null) Console.Error.WriteLine($"Its status could not be recorded either ({statusError}); the run reads 'running' until it is resumed.");
         if (DiskFull(e))
         {

@@ -67,10 +67,10 @@ public static class SpectralCommand
         if (w < 2) throw new UsageException($"--window must be at least 2 (got {w}); one gap ratio needs two singular values.");
         var notes = new List<string>();
         var files = Expand(given, notes);
-        if (files.Count < w + 1)
+        if (files.Count < w + 1L)
         {
             foreach (var n in notes) Console.Error.WriteLine($"phasescope: {n}");
-            throw new UsageException($"--window {w} needs at least {w + 1} checkpoints ({w} updates); got {files.Count}. Pass more files or a smaller --window.");
+            throw new UsageException($"--window {w} needs at least {w + 1L} checkpoints ({w} updates); got {files.Count}. Pass more files or a smaller --window.");
         }
         foreach (var f in files)
             InputPath.File(f, "--checkpoints", "pass checkpoint files (.safetensors, .pt, .pth) or a directory of them");

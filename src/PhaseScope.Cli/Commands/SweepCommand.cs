@@ -4,7 +4,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using PhaseScope.IO;
+using PhaseScope.Monitoring;
 using PhaseScope.Reporting;
+using PhaseScope.Runtime;
 using PhaseScope.Training.Tasks;
 using Spectre.Console;
 
@@ -15,9 +17,10 @@ namespace PhaseScope.Cli.Commands;
 /// (<c>--moments --spectral --consolidation micro --curvature</c>, C_α every 10 steps and λ_max every 100 unless the grok
 /// arguments say otherwise: <see cref="VerdictSchedules"/>), one child process per run, into
 /// one sweep directory. Resumable: <c>SWEEP_DIR/sweep.json</c> records the grid; run again with the same options and
-/// completed runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before their first
-/// checkpoint start again. <c>--jobs N</c> runs N children at a time. A progress line per run with the grid's
-/// estimated time left, and a table of the grid at the end.
+/// completed and diverged runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before
+/// their first checkpoint start again. <c>--jobs N</c> runs N children at a time; <c>--shard I/N</c> runs one slice of the
+/// grid (<see cref="SweepShard"/>) so that N processes on N machines share one directory (docs/CLUSTER.md). A progress
+/// line per run with the grid's estimated time left, and a table of the grid at the end.
 /// </summary>
 public static class SweepCommand
 {
@@ -68,17 +71,19 @@ public static class SweepCommand
         var multitask = new Option<bool>("--multitask") { Description = "One multi-task model per seed and weight decay over all --ops (seed 001's add+mul, add+mul+sq) instead of one run per operation." };
         var outDir = new Option<string>("--out") { Description = "The sweep directory (created; an existing one continues the same sweep).", Required = true };
         var jobs = new NumericOption<int>("--jobs", "Runs at a time (default 1). Give each its share of the cores through --grok-args \"--threads N\".", 1, NumberRange<int>.AtLeast(1).CappedAt(256, "child processes at a time, each a training run in memory"));
-        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir, jobs };
+        var shard = new Option<string?>("--shard") { Description = "I/N: run only the grid cells c with c mod N = I (I 0-based), so N processes on N machines (a Slurm job array, a Kubernetes indexed Job) share one --out directory; see docs/CLUSTER.md." };
+        var cmd = new Command("sweep", "Run a grid of grok runs with every probe; resumable.") { task, ops, seeds, wds, steps, grok, multitask, outDir, jobs, shard };
         var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
+            var slice = r.GetValue(shard) is { } text ? SweepShard.Parse(text) : SweepShard.All;
             var plan = Parse(r.GetValue(task)!, r.GetValue(ops)!, r.GetValue(seeds)!, r.GetValue(wds)!, r.GetValue(steps), r.GetValue(grok)!, r.GetValue(multitask));
             if (r.GetValue(check))
             {
                 OutputGuard.Directory(r.GetValue(outDir)!, "--out");
-                return CheckMode.Print(new { plan, out_dir = r.GetValue(outDir), jobs = r.GetValue(jobs), cells = plan.Cells().Select(c => c.Name).ToArray() });
+                return CheckMode.Print(new { plan, out_dir = r.GetValue(outDir), jobs = r.GetValue(jobs), shard = slice.ToString(), cells = plan.Cells().Select(c => c.Name).ToArray() });
             }
-            return Run(plan, r.GetValue(outDir)!, r.GetValue(jobs));
+            return Run(plan, r.GetValue(outDir)!, r.GetValue(jobs), slice);
         });
         return cmd;
     }
@@ -132,121 +137,146 @@ public static class SweepCommand
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>Runs (or continues) the sweep in <paramref name="directory"/>.</summary>
-    public static int Run(SweepPlan plan, string directory, int jobs = 1)
+    /// <summary>The state of a cell whose run another process is writing.</summary>
+    const string Busy = "busy";
+
+    /// <summary>Runs (or continues) the sweep in <paramref name="directory"/>: the cells of <paramref name="shard"/> (all by
+    /// default). Exit 0 when every one of them finished (completed or diverged: a finished outcome, not retried),
+    /// 1 when one failed, 130/143 when SIGINT/SIGTERM stopped the sweep (passed on to the running children, which store
+    /// their runs as interrupted; the next invocation resumes them).</summary>
+    public static int Run(SweepPlan plan, string directory, int jobs = 1, SweepShard? shard = null)
     {
+        shard ??= SweepShard.All;
         if (jobs < 1) throw new UsageException($"--jobs must be at least 1 (got {jobs}).");
         OutputGuard.Directory(directory, "--out");
-        var manifest = Path.Combine(directory, "sweep.json");
         bool created = !Directory.Exists(directory);
-        if (File.Exists(manifest))
-        {
-            InputPath.File(manifest, "--out", "remove it or choose another --out");
-            SweepPlan? stored;
-            try { stored = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllBytes(manifest)); }
-            catch (JsonException e) { throw new UsageException($"{manifest} is not a readable sweep definition ({e.Message}); use another --out."); }
-            if (stored is null || !stored.SameAs(plan))
-                throw new UsageException($"{directory} holds another sweep ({manifest}); continue it with the same options or choose another --out.");
-        }
-        else
-        {
-            Directory.CreateDirectory(directory);
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, Json);
-            AtomicFile.Write(manifest, s => s.Write(bytes));
-        }
+        ClaimManifest(plan, directory);
 
         var cells = plan.Cells().ToList();
+        var mine = Enumerable.Range(0, cells.Count).Where(shard.Contains).ToList();
+        if (shard.Count > 1) Console.WriteLine($"{shard}: {mine.Count} of the grid's {cells.Count} cells");
         var results = new (string Name, string Status, string Detail)?[cells.Count];
         var gate = new object();
         int done = 0, executed = 0;
         double executedMinutes = 0;
         void Say(string line) { lock (gate) Console.WriteLine(line); }
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        var children = new Dictionary<int, Process>();
+        // Ctrl+C at a terminal reaches the children too (one process group); kill, Slurm and Kubernetes signal the sweep
+        // alone, so every signal is passed on: each child then stores its run as interrupted, resumable.
+        using var signals = new StopSignals(signal =>
+        {
+            lock (children) foreach (var child in children.Values) ChildSignal.Send(child.Id, signal);
+        });
         using var slots = new SemaphoreSlim(jobs);
         var running = new List<Task>();
-        try
+        foreach (int i in mine)
         {
-            for (int i = 0; i < cells.Count; i++)
+            try { slots.Wait(signals.Token); }
+            catch (OperationCanceledException) { break; }
+            var (name, args) = cells[i];
+            var runDir = Path.Combine(directory, name);
+            string[] invocation;
+            string action;
+            var (state, summary) = State(runDir);
+            switch (state)
             {
-                try { slots.Wait(cancel.Token); }
-                catch (OperationCanceledException) { break; }
-                var (name, args) = cells[i];
-                var runDir = Path.Combine(directory, name);
-                string[] invocation;
-                string action;
-                var (state, summary) = State(runDir);
-                switch (state)
+                case RunStatus.Completed or RunStatus.Diverged:
+                    results[i] = (name, state, summary!);
+                    lock (gate) done++;
+                    Say($"[{i + 1}/{cells.Count}] {name}: already {state}, skipped");
+                    slots.Release();
+                    continue;
+                case Busy:
+                    results[i] = (name, Busy, "another process holds its run.lock (a second shard with the same I?); left alone");
+                    Say($"[{i + 1}/{cells.Count}] {name}: being written by another process, skipped");
+                    slots.Release();
+                    continue;
+                case "resumable":
+                    invocation = ["grok", "--resume", runDir, "--json"];
+                    action = "resuming";
+                    break;
+                case "restart":
+                    Directory.Delete(runDir, recursive: true);   // killed before its first checkpoint: nothing to keep
+                    goto default;
+                default:
+                    invocation = [.. args, "--out", directory, "--name", name, "--json"];
+                    action = "starting";
+                    break;
+            }
+            Say($"[{i + 1}/{cells.Count}] {name}: {action}");
+            int index = i;
+            running.Add(Task.Run(() =>
+            {
+                try
                 {
-                    case "completed":
-                        results[i] = (name, "completed", summary!);
-                        lock (gate) done++;
-                        Say($"[{i + 1}/{cells.Count}] {name}: already completed, skipped");
-                        slots.Release();
-                        continue;
-                    case "resumable":
-                        invocation = ["grok", "--resume", runDir, "--json"];
-                        action = "resuming";
-                        break;
-                    case "restart":
-                        Directory.Delete(runDir, recursive: true);   // killed before its first checkpoint: nothing to keep
-                        goto default;
-                    default:
-                        invocation = [.. args, "--out", directory, "--name", name, "--json"];
-                        action = "starting";
-                        break;
+                    var watch = Stopwatch.StartNew();
+                    var (code, stderr) = RunChild(invocation, children, signals);
+                    var (after, finished) = State(runDir);
+                    string status = after is RunStatus.Completed or RunStatus.Diverged ? after
+                        : code is ExitCodes.Cancelled or ExitCodes.Terminated || signals.Stopped ? RunStatus.Interrupted : RunStatus.Failed;
+                    string detail = finished ?? $"exit {code}: {ErrorLine(stderr)}";
+                    results[index] = (name, status, detail);
+                    lock (gate)
+                    {
+                        done++;
+                        executed++;
+                        executedMinutes += watch.Elapsed.TotalMinutes;
+                        double left = executedMinutes / executed * (mine.Count - done) / jobs;
+                        Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {TerminalText.Plain(detail)}");
+                        Console.WriteLine($"  grid: {done}/{mine.Count} done{(shard.Count > 1 ? $" ({shard})" : "")}{(done < mine.Count ? $", about {left:F0} min left" : "")}");
+                    }
                 }
-                Say($"[{i + 1}/{cells.Count}] {name}: {action}");
-                int index = i;
-                running.Add(Task.Run(() =>
+                finally
                 {
-                    try
-                    {
-                        var watch = Stopwatch.StartNew();
-                        var (code, stderr) = RunChild(invocation);
-                        var (after, finished) = State(runDir);
-                        string status = after == "completed" ? "completed" : code == ExitCodes.Cancelled || cancel.IsCancellationRequested ? "cancelled" : "failed";
-                        string detail = finished ?? $"exit {code}: {ErrorLine(stderr)}";
-                        results[index] = (name, status, detail);
-                        lock (gate)
-                        {
-                            done++;
-                            executed++;
-                            executedMinutes += watch.Elapsed.TotalMinutes;
-                            double left = executedMinutes / executed * (cells.Count - done) / jobs;
-                            Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {TerminalText.Plain(detail)}");
-                            Console.WriteLine($"  grid: {done}/{cells.Count} done{(done < cells.Count ? $", about {left:F0} min left" : "")}");
-                        }
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                }));
-            }
-            Task.WaitAll(running);
+                    slots.Release();
+                }
+            }));
         }
-        finally
+        Task.WaitAll(running);
+        // a sweep none of whose cells started (a grok setting refused by each child) leaves nothing behind
+        if (created && !Directory.EnumerateDirectories(directory).Any())
         {
-            Console.CancelKeyPress -= onCancel;
-            // a sweep whose every cell failed to start (a grok setting refused by each child) leaves nothing behind
-            if (created && !Directory.EnumerateDirectories(directory).Any())
-            {
-                File.Delete(manifest);
-                if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
-                Console.Error.WriteLine($"phasescope: no run of the sweep started; {TerminalText.Plain(directory)} was removed.");
-            }
+            File.Delete(Path.Combine(directory, "sweep.json"));
+            if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
+            Console.Error.WriteLine($"phasescope: no run of the sweep started; {TerminalText.Plain(directory)} was removed.");
         }
-        var table = new Table().Title($"[bold]sweep {TerminalText.Markup(directory)}[/]").AddColumns("run", "status", "result");
+        var table = new Table().Title($"[bold]sweep {TerminalText.Markup(directory)}{(shard.Count > 1 ? $", {shard}" : "")}[/]").AddColumns("run", "status", "result");
         foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(TerminalText.Markup(name), status, TerminalText.Markup(detail));
         AnsiConsole.Write(table);
-        if (cancel.IsCancellationRequested) return ExitCodes.Cancelled;
-        return results.All(r => r is { Status: "completed" }) ? ExitCodes.Ok : ExitCodes.Failed;
+        if (signals.Stopped)
+        {
+            Console.Error.WriteLine($"phasescope: sweep stopped by {signals.SignalName}; run the same command again to continue it.");
+            return signals.ExitCode;
+        }
+        return mine.All(i => results[i] is { Status: RunStatus.Completed or RunStatus.Diverged }) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    /// <summary>completed (with its one-line result, read from the same opening of the store), resumable (has a run
-    /// store and a complete resume point), restart (a run store without one), or new.</summary>
+    /// <summary>
+    /// Writes <c>DIRECTORY/sweep.json</c> for <paramref name="plan"/>, or checks that the one there holds the same grid.
+    /// Shards started at once race to create it: the manifest is created whole and only where none exists
+    /// (<see cref="AtomicCreate"/>), so one wins and the others compare against it — the same grid continues, another
+    /// grid is bad input (exit 2).
+    /// </summary>
+    static void ClaimManifest(SweepPlan plan, string directory)
+    {
+        var manifest = Path.Combine(directory, "sweep.json");
+        if (!File.Exists(manifest))
+        {
+            Directory.CreateDirectory(directory);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, Json);
+            if (AtomicCreate.TryWrite(manifest, s => s.Write(bytes))) return;
+        }
+        InputPath.File(manifest, "--out", "remove it or choose another --out");
+        SweepPlan? stored;
+        try { stored = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllBytes(manifest)); }
+        catch (JsonException e) { throw new UsageException($"{manifest} is not a readable sweep definition ({EventText.OneLine(e.Message)}); use another --out."); }
+        if (stored is null || !stored.SameAs(plan))
+            throw new UsageException($"{directory} holds another sweep ({manifest}); continue it with the same options or choose another --out.");
+    }
+
+    /// <summary>completed or diverged (finished, with its one-line result, read from the same opening of the store),
+    /// busy (another process holds its run.lock: left alone), resumable (has a run store and a complete resume point),
+    /// restart (a run store without one), or new.</summary>
     static (string State, string? Result) State(string runDir)
     {
         if (!RunReader.IsRun(runDir))
@@ -259,9 +289,11 @@ public static class SweepCommand
         {
             using var reader = RunReader.Open(runDir);
             var info = reader.Info();
-            if (info.Status == "completed") return ("completed", Describe(info.SummaryJson));
+            if (RunStatus.IsFinished(info.Status)) return (info.Status, Describe(info.SummaryJson));
         }
         catch (RunStoreException) { return ("restart", null); }
+        try { RunLock.Acquire(runDir).Dispose(); }
+        catch (RunStoreException) { return (Busy, null); }   // another sweep (a shard given the same I) is writing it
         return (PhaseScope.Training.Resume.ResumePoint.Latest(Path.Combine(runDir, "checkpoints"), out _) is null ? "restart" : "resumable", null);
     }
 
@@ -271,7 +303,8 @@ public static class SweepCommand
         using var doc = JsonDocument.Parse(summary);
         var root = doc.RootElement;
         string Get(string key) => root.TryGetProperty(key, out var v) ? v.ToString() : "?";
-        return $"grokked {Get("grokked")} (step {Get("grok_step")}), test acc {Get("final_test_acc")}";
+        string result = $"grokked {Get("grokked")} (step {Get("grok_step")}), test acc {Get("final_test_acc")}";
+        return root.TryGetProperty("diverged_at", out var at) ? $"diverged at step {at}; {result}" : result;
     }
 
     /// <summary>The child's error: its first "phasescope: …" line (the cause; hints follow it), else its last line.</summary>
@@ -281,18 +314,28 @@ public static class SweepCommand
         return lines.FirstOrDefault(l => l.StartsWith("phasescope: ", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "";
     }
 
-    /// <summary>Runs this CLI again as a child process (so a crash or kill of one run leaves the sweep going). Ctrl-C at
-    /// the terminal reaches the child too (same process group): it stores its run as cancelled, resumable later.</summary>
-    static (int Code, string Stderr) RunChild(string[] args)
+    /// <summary>Runs this CLI again as a child process (so a crash or kill of one run leaves the sweep going), listed in
+    /// <paramref name="children"/> while it runs so that a signal to the sweep reaches it; a child started after the
+    /// signal gets it at once.</summary>
+    static (int Code, string Stderr) RunChild(string[] args, Dictionary<int, Process> children, StopSignals signals)
     {
         var host = Environment.ProcessPath ?? "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(typeof(SweepCommand).Assembly.Location);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var child = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {host}.");
-        var stdout = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = child.StandardError.ReadToEndAsync(CancellationToken.None);
-        child.WaitForExit();
-        return (child.ExitCode, stderr.Result);
+        lock (children) children[child.Id] = child;
+        try
+        {
+            if (signals.Signal is { } signal) ChildSignal.Send(child.Id, signal);
+            var stdout = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var stderr = child.StandardError.ReadToEndAsync(CancellationToken.None);
+            child.WaitForExit();
+            return (child.ExitCode, stderr.Result);
+        }
+        finally
+        {
+            lock (children) children.Remove(child.Id);
+        }
     }
 }

@@ -49,15 +49,15 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
         return value;
     }
 
-    /// <summary>Reads a completed run written by <c>phasescope grok</c>.</summary>
-    /// <exception cref="RunStoreException">The directory is not a readable run, or the run has no summary (not completed).</exception>
+    /// <summary>Reads a finished run (completed, or diverged: a run that did not grok) written by <c>phasescope grok</c>.</summary>
+    /// <exception cref="RunStoreException">The directory is not a readable run, or the run is not finished (running, interrupted, failed).</exception>
     public static SweepRun Load(string directory)
     {
         using var reader = RunReader.Open(directory);
         using var read = reader.ConsistentRead();
         var info = reader.Info();
-        if (info.SummaryJson is null)
-            throw new RunStoreException($"{directory} has no summary (status '{info.Status}'): finish it first (e.g. 'phasescope sweep' again, or 'phasescope grok --resume {directory}').");
+        if (info.SummaryJson is null || !RunStatus.IsFinished(info.Status))   // an interrupted or failed run has a summary of the steps it took
+            throw new RunStoreException($"{directory} is not finished (status '{info.Status}'): finish it first (e.g. 'phasescope sweep' again, or 'phasescope grok --resume {directory}').");
         using var doc = JsonDocument.Parse(info.SummaryJson);
         var root = doc.RootElement;
         string? Str(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

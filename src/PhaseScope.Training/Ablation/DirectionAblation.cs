@@ -52,6 +52,7 @@ public static class DirectionAblation
             if (RandomRepeats < 0 || RandomRepeats > 100) throw new TaskConfigurationException($"--random must lie in 0 … 100 arms (got {RandomRepeats}).");
             if (At < (long)Window * Stride) throw new TaskConfigurationException($"--at {At} is too early: the window needs W·s = {Window * Stride} steps of updates before it.");
             if (Span < 1) throw new TaskConfigurationException($"--span must be at least 1 step (got {Span}).");
+            if ((long)At + Span > int.MaxValue) throw new TaskConfigurationException($"--at {At} + --span {Span} must be at most 2,147,483,647 steps (the trainer's step count).");
         }
     }
 

@@ -27,7 +27,8 @@ public sealed record TailIndex(int Order, double Alpha, long Dimension)
     public static TailIndex Hill(IReadOnlyList<double> descending, int order, long dimension)
     {
         if (order < 1) throw new ArgumentOutOfRangeException(nameof(order), order, "The Hill estimator needs k ≥ 1 order statistics.");
-        if (descending.Count < order + 1 || !(descending[order] > 0)) return new TailIndex(order, double.NaN, dimension);
+        // order + 1L: k = 2³¹ − 1 must not wrap
+        if (descending.Count < order + 1L || !(descending[order] > 0)) return new TailIndex(order, double.NaN, dimension);
         double threshold = Math.Log(descending[order]), s = 0;
         for (int i = 0; i < order; i++) s += Math.Log(descending[i]) - threshold;
         double mean = s / order;

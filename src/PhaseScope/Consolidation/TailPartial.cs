@@ -46,7 +46,7 @@ public sealed class TailPartial
     public TailPartial Merge(TailPartial other)
     {
         if (other.Order != Order) throw new ArgumentException($"Cannot merge Hill partials with k = {Order} and k = {other.Order}.", nameof(other));
-        var merged = top.Concat(other.top).OrderDescending().Take(Order + 1).ToArray();
+        var merged = top.Concat(other.top).OrderDescending().Take((int)Math.Min(int.MaxValue, Order + 1L)).ToArray();   // k = 2³¹ − 1 must not wrap
         return new TailPartial(Order, merged, Count + other.Count);
     }
 

@@ -10,7 +10,8 @@ namespace PhaseScope.Diagnosis;
 /// <c>stability_margin_negative</c> / <c>stability_margin_restored</c>. It reads what the monitor records: the training
 /// loss (<c>loss</c>), the evaluations (<c>eval/train_acc</c>, <c>eval/test_acc</c>, <c>eval/train_loss</c>; split
 /// MNIST's <c>forget/task_a_test_acc</c>, <c>forget/task_b_test_acc</c>), seed 003's edge-of-stability margin
-/// S = 2/η − λ_max (<c>curvature/stability_margin</c>) and the events <c>non_finite_*</c> and <c>task_switch</c>. The
+/// S = 2/η − λ_max (<c>curvature/stability_margin</c>) and the events <c>non_finite_*</c>, <c>diverged</c> and
+/// <c>task_switch</c>. The
 /// same class runs live (<see cref="DiagnosisSink"/>) and over a stored run (the report), so both say the same.
 /// <para>The rules (docs/DIAGNOSIS.md): a loss spike, divergence or non-finite values make the run <c>unstable</c> at
 /// once (<see cref="LossSpikeDetector"/>). Otherwise each evaluation proposes a phase: test accuracy ≥
@@ -40,6 +41,7 @@ public sealed class RunDiagnosis
     bool marginNegative;
     double? previousTest;
     bool nonFinite;           // a non-finite loss or a non_finite_* event, not yet followed by finite_*
+    MonitorEvent? diverged;   // the trainer's diverged event: training stopped there
     readonly List<(long Step, double Margin)> negativeMargins = [];
 
     /// <summary>Creates a diagnosis; <paramref name="spikeDetector"/> tunes the loss-spike rule.</summary>
@@ -103,7 +105,13 @@ public sealed class RunDiagnosis
     public void Observe(MonitorEvent e)
     {
         if (e.Source == Source) return;
-        if (e.Kind.StartsWith("non_finite_", StringComparison.Ordinal))
+        if (e.Kind == DivergedKind)
+        {
+            diverged ??= e;
+            nonFinite = true;
+            Enter(RunPhase.Unstable, e.Step, e.Message);
+        }
+        else if (e.Kind.StartsWith("non_finite_", StringComparison.Ordinal))
         {
             nonFinite = true;
             Enter(RunPhase.Unstable, e.Step, $"Non-finite values ({e.Kind}, step {e.Step}).");
@@ -111,6 +119,13 @@ public sealed class RunDiagnosis
         else if (e.Kind.StartsWith("finite_", StringComparison.Ordinal)) nonFinite = false;
         else if (e.Kind == "task_switch") switchStep = e.Step;
     }
+
+    /// <summary>The event a trainer emits at the step a run diverged (PhaseScope.Training's <c>Divergence</c>: a non-finite
+    /// loss or parameter; training stopped there). Its message begins "Diverged at step N".</summary>
+    public const string DivergedKind = "diverged";
+
+    /// <summary>The step at which the run diverged (null: it did not).</summary>
+    public long? DivergedAt => diverged?.Step;
 
     /// <summary>The source name of the diagnosis's events.</summary>
     public const string Source = "diagnosis";
@@ -238,6 +253,7 @@ public sealed class RunDiagnosis
         var parts = new List<string>();
         if (switchStep is long sw) parts.Add($"Task switch at step {sw}.");   // a continual-learning run: no grok threshold
         else parts.Add(grokStep is long g ? $"Generalised (test accuracy ≥ {F(GrokThreshold)}) at step {g}." : "Did not reach the grok threshold.");
+        if (diverged is not null) parts.Add(diverged.Message);
         // the phases between unstable spells; the same phase on both sides of a spell is one episode
         var episodes = new List<(RunPhase Phase, long Start, long? End, int Interruptions)>();
         foreach (var t in timeline.Where(t => t.Phase != RunPhase.Unstable))
@@ -248,7 +264,7 @@ public sealed class RunDiagnosis
                 + (e.Interruptions > 0 ? $" (interrupted {e.Interruptions}× by instability)" : ""))) + ".");
         if (spikes.Spikes.Count == 0) parts.Add("No loss spikes.");
         else parts.Add($"{spikes.Spikes.Count} loss spike{(spikes.Spikes.Count == 1 ? "" : "s")} (at {string.Join(", ", spikes.Spikes.Select(s => $"{s.Onset} ×{(s.Ratio < 1e4 ? s.Ratio.ToString("0", CultureInfo.InvariantCulture) : F(s.Ratio))}"))}).");
-        if (spikes.IsDiverging) parts.Add("The loss is diverging.");
+        if (spikes.IsDiverging && diverged is null) parts.Add("The loss is diverging.");
         if (negativeMargins.Count > 0) parts.Add($"The stability margin S = 2/η − λ_max was negative at {negativeMargins.Count} measurement(s), first at step {negativeMargins[0].Step}.");
         return string.Join(" ", parts);
     }

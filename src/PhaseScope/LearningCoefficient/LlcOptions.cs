@@ -23,9 +23,11 @@ public sealed record LlcOptions(int Chains = 4, int Draws = 200, int BurnIn = 10
         if (Chains < 1) throw new ArgumentException($"LLC chains must be at least 1 (got {Chains}).");
         if (Draws < 1) throw new ArgumentException($"LLC draws must be at least 1 (got {Draws}).");
         if (BurnIn < 0) throw new ArgumentException($"LLC burn-in must be ≥ 0 steps (got {BurnIn}).");
-        if (!(StepSize > 0) || !double.IsFinite(StepSize)) throw new ArgumentException($"The SGLD step size ε must be a positive finite number (got {StepSize}).");
-        if (!(Localization >= 0) || !double.IsFinite(Localization)) throw new ArgumentException($"The localisation γ must be ≥ 0 and finite (got {Localization}).");
-        if (NBeta is double nb && (!(nb > 0) || !double.IsFinite(nb))) throw new ArgumentException($"nβ must be a positive finite number (got {nb}).");
+        if ((long)BurnIn + Draws > int.MaxValue) throw new ArgumentException($"LLC burn-in + LLC draws must be at most 2,147,483,647 SGLD steps per chain (got {BurnIn} + {Draws}).");
+        // ε, γ and nβ scale float32 tensors (the weights' type): beyond float32's range they cannot be applied at all
+        if (!(StepSize > 0) || !(StepSize <= float.MaxValue)) throw new ArgumentException($"The SGLD step size ε must be a positive number ≤ 3.4e38 (float32's largest; got {StepSize}).");
+        if (!(Localization >= 0) || !(Localization <= float.MaxValue)) throw new ArgumentException($"The localisation γ must be ≥ 0 and ≤ 3.4e38 (float32's largest; got {Localization}).");
+        if (NBeta is double nb && (!(nb > 0) || !(nb <= float.MaxValue))) throw new ArgumentException($"nβ must be a positive number ≤ 3.4e38 (float32's largest; got {nb}).");
         if (ReferenceBatches < 1) throw new ArgumentException($"LLC reference batches must be at least 1 (got {ReferenceBatches}).");
     }
 

@@ -130,16 +130,16 @@ public class CliTests
     }
 
     [Fact]
-    public void ADivergedRunCompletesWithNullLossesAndKeepsNaNInTheStore()
+    public void ADivergedRunStopsWithNullLossesAndKeepsNaNInTheStore()
     {
         using var dir = new TempDirectory();
         var (code, stdout, stderr) = CliRunner.Run(dir.Path, "grok", "--p", "11", "--steps", "30", "--eval-every", "10", "--lr", "1e30", "--weight-decay", "0",   // lr·wd ≥ 1 is refused
-            "--d-model", "16", "--heads", "2", "--d-ff", "32", "--layers", "1", "--out", dir.Path, "--name", "diverged", "--json", "--threads", "1");
-        Assert.True(code == 0, stderr);
+            "--d-model", "16", "--heads", "2", "--d-ff", "32", "--layers", "1", "--out", dir.Path, "--name", "diverged", "--json", "--threads", "1", "--probe-every", "1");
+        Assert.True(code == 4, stderr);   // ExitCodes.Diverged: every family on, the trainer stops at the first NaN loss
         using var json = JsonDocument.Parse(stdout);
-        Assert.Equal("completed", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal("diverged", json.RootElement.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("final_train_loss").ValueKind);
         using var run = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "diverged"));
-        Assert.Contains(run.Series("eval/train_loss"), p => !double.IsFinite(p.Value));
+        Assert.Contains(run.Series("loss"), p => !double.IsFinite(p.Value));
     }
 }

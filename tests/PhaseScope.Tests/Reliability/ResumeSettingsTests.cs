@@ -13,7 +13,7 @@ public class ResumeSettingsTests
     static readonly string[] Small = ["grok", "--task", "modular", "--p", "23", "--steps", "60", "--batch-size", "64", "--checkpoint-every", "30",
         "--d-model", "32", "--heads", "2", "--d-ff", "64", "--layers", "1", "--threads", "1", "--cheap-only", "--no-report", "--json"];
 
-    static void Edit(string run, Action<JsonObject> edit)
+    internal static void Edit(string run, Action<JsonObject> edit)
     {
         var path = Path.Combine(run, "settings.json");
         var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
@@ -21,7 +21,7 @@ public class ResumeSettingsTests
         File.WriteAllText(path, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = false }));   // reformatted too
     }
 
-    static void MarkUnfinished(string run)
+    internal static void MarkUnfinished(string run)
     {
         using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(run, "run.db")};Pooling=False");
         c.Open();

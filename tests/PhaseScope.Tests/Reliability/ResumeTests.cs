@@ -15,7 +15,7 @@ namespace PhaseScope.Tests.Reliability;
 public class ResumeTests
 {
     /// <summary>A small modular run (mini-batches, so the batch order matters) with every resumable probe attached.</summary>
-    static string[] Args(int steps, bool probes = true, bool controllers = false) =>
+    internal static string[] Args(int steps, bool probes = true, bool controllers = false) =>
     [
         "grok", "--task", "modular", "--p", "23", "--steps", steps.ToString(), "--batch-size", "64", "--eval-every", "20", "--checkpoint-every", "30",
         "--d-model", "32", "--heads", "2", "--d-ff", "64", "--layers", "1", "--threads", "1", "--probe-every", "3", "--no-report", "--json", "--tensorboard",
@@ -96,7 +96,7 @@ public class ResumeTests
         Assert.Equal(a.RootElement.GetProperty("final_test_loss").ToString(), b.RootElement.GetProperty("final_test_loss").ToString());
     }
 
-    static bool SameValue(double a, double b) => a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
+    internal static bool SameValue(double a, double b) => a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
 
     /// <summary>Waits until <paramref name="points"/> more resume points than now exist, then SIGKILLs after a random delay.</summary>
     static void KillAfterResumePoints(Process child, string runDir, int points, Random rng)
@@ -140,7 +140,7 @@ public class ResumeTests
             .SelectMany(f => TensorBoardSinkTests.Parse(File.ReadAllBytes(f)).Scalars)
             .Where(x => !x.Tag.StartsWith("monitor/", StringComparison.Ordinal) && !x.Tag.StartsWith("summary/", StringComparison.Ordinal)).ToList();
 
-    static (Dictionary<(long, string), double> Metrics, List<string> Events) Contents(string runDir)
+    internal static (Dictionary<(long, string), double> Metrics, List<string> Events) Contents(string runDir)
     {
         using var reader = RunReader.Open(runDir);
         var metrics = new Dictionary<(long, string), double>();
