@@ -88,21 +88,22 @@ public class ExitCodeTests
     }
 
     /// <summary>
-    /// 1: the tool fails during the work. Forced cleanly: a resumable run whose <c>tensorboard/</c> folder was replaced
-    /// by a file; the TensorBoard sink cannot open it once training restarts. The run is marked failed with the cause,
-    /// the message names no exception type, and once the file is moved away the same resume completes.
+    /// 1: the tool fails during the work. Forced cleanly: a run resumed from step 10 whose step-20 checkpoint name is
+    /// taken by a directory, so the checkpoint at step 20 cannot be written (the atomic writer replaces only a regular
+    /// file). The run is marked failed with the cause, the message names no exception type, and once the directory is
+    /// moved away the same resume completes.
     /// </summary>
     [Fact]
     public void OneForAFailureDuringTheWorkAndTheRunStaysResumable()
     {
         using var dir = new TempDirectory();
         var runDir = Path.Combine(dir.Path, "run");
-        var first = CliRunner.Run(dir.Path, [.. Tiny, "--steps", "20", "--checkpoint-every", "10", "--tensorboard", "--out", dir.Path, "--name", "run"]);
+        var first = CliRunner.Run(dir.Path, [.. Tiny, "--steps", "20", "--checkpoint-every", "10", "--out", dir.Path, "--name", "run"]);
         Assert.True(first.ExitCode == 0, first.Stderr);
         ResumeSettingsTests.MarkUnfinished(runDir);
         foreach (var f in Directory.GetFiles(Path.Combine(runDir, "checkpoints"), "step_0000020.*")) File.Delete(f);   // resume from step 10
-        Directory.Delete(Path.Combine(runDir, "tensorboard"), recursive: true);
-        File.WriteAllText(Path.Combine(runDir, "tensorboard"), "in the way");
+        var blocker = Path.Combine(runDir, "checkpoints", "step_0000020.safetensors");
+        Directory.CreateDirectory(blocker);
 
         var failed = CliRunner.Run(dir.Path, "grok", "--resume", runDir, "--json");
         Assert.True(failed.ExitCode == 1, $"exit {failed.ExitCode}: {failed.Stderr}");
@@ -110,7 +111,7 @@ public class ExitCodeTests
         AssertNoTypeName(failed.Stderr);
         using (var reader = RunReader.Open(runDir)) Assert.Equal("failed", reader.Info().Status);
 
-        File.Delete(Path.Combine(runDir, "tensorboard"));
+        Directory.Delete(blocker);
         var resumed = CliRunner.Run(dir.Path, "grok", "--resume", runDir, "--json");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         using (var reader = RunReader.Open(runDir)) Assert.Equal("completed", reader.Info().Status);
