@@ -46,7 +46,7 @@ public sealed class EventOverlay
                 ["type"] = "scatter", ["mode"] = "markers", ["name"] = kind, ["legendgroup"] = "events", ["yaxis"] = "y2",
                 ["x"] = new JsonArray(ofKind.Select(e => (JsonNode)e.Step).ToArray()),
                 ["y"] = new JsonArray(ofKind.Select(_ => (JsonNode)0.97).ToArray()),
-                ["text"] = new JsonArray(ofKind.Select(e => (JsonNode)$"{e.Kind} @ {e.Step}: {EventText.OneLine(e.Message)}").ToArray()),
+                ["text"] = new JsonArray(ofKind.Select(e => (JsonNode)PlotlyFigure.Text($"{e.Kind} @ {e.Step}: {EventText.OneLine(e.Message)}")).ToArray()),
                 ["hoverinfo"] = "text",
                 ["marker"] = new JsonObject { ["symbol"] = "triangle-down", ["size"] = 9, ["color"] = Color(kind) },
             });

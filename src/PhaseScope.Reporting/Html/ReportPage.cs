@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -6,7 +5,7 @@ namespace PhaseScope.Reporting.Html;
 
 /// <summary>
 /// A self-contained HTML page: sections, tables, one-line notes for missing data, and Plotly figures whose data
-/// and the plotly.js library (the copy Plotly.NET embeds) are inlined, so the file opens offline, with no
+/// and the plotly.js library (its cartesian bundle, embedded in this assembly) are inlined, so the file opens offline, with no
 /// server and no CDN.
 /// </summary>
 public sealed class ReportPage(string title)
@@ -82,13 +81,16 @@ public sealed class ReportPage(string title)
         sb.Append(body);
         if (sections.Count > 0) sb.AppendLine("</section>");
         sb.AppendLine("</main>");
-        // Figure data: JSON (System.Text.Json escapes '<', '>' and '&'), so no "</script>" can appear inside.
+        // Figure data: JSON whose encoder keeps σ, ² … as they are but escapes '<', '>' and '&', so no "</script>" can appear inside.
         sb.Append("<script>const PHASESCOPE_FIGURES = ");
-        sb.Append(new JsonArray(figures.Select(f => (JsonNode)f.DeepClone()).ToArray()).ToJsonString());
+        sb.Append(new JsonArray(figures.Select(f => (JsonNode)f.DeepClone()).ToArray()).ToJsonString(FigureJson));
         sb.AppendLine(";");
         sb.AppendLine("""
+            // The toolbar shows on hover only, with the buttons a reader of a step chart uses (its row sits above every title).
+            const PHASESCOPE_CONFIG = {responsive: true, displaylogo: false, displayModeBar: 'hover',
+              modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian']};
             PHASESCOPE_FIGURES.forEach(function (f, i) {
-              Plotly.newPlot(document.getElementById('figure-' + i), f.data, f.layout, {responsive: true, displaylogo: false});
+              Plotly.newPlot(document.getElementById('figure-' + i), f.data, f.layout, PHASESCOPE_CONFIG);
             });
             """);
         sb.AppendLine("</script></body></html>");
@@ -106,15 +108,17 @@ public sealed class ReportPage(string title)
         });
     }
 
-    static string Encode(string s) => WebUtility.HtmlEncode(s);
+    /// <summary>Text as HTML: the five characters that make markup are replaced, every other character (σ, ×, ²) is kept as it is (the page is UTF-8).</summary>
+    internal static string Encode(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal).Replace("'", "&#39;", StringComparison.Ordinal);
 
-    /// <summary>plotly.js as shipped inside Plotly.NET (read once).</summary>
+    static readonly System.Text.Json.JsonSerializerOptions FigureJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) };
+
+    /// <summary>The plotly.js cartesian bundle embedded in this assembly (Html/Plotly/README.md), read once.</summary>
     static readonly Lazy<string> PlotlyScript = new(() =>
     {
-        var assembly = typeof(Plotly.NET.GenericChart).Assembly;
-        var name = assembly.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith(".min.js", StringComparison.Ordinal) && n.Contains("plotly", StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException("Plotly.NET ships no plotly.js resource in this version; the report cannot be made self-contained.");
-        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var stream = typeof(ReportPage).Assembly.GetManifestResourceStream("plotly-cartesian.min.js")
+            ?? throw new InvalidOperationException("This build of PhaseScope.Reporting lacks its embedded plotly.js; the report cannot be made self-contained.");
         using var reader = new StreamReader(stream);
         // A literal "</script" inside the library would end the inline script early.
         return reader.ReadToEnd().Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase);

@@ -12,4 +12,16 @@ public sealed record EventDescriptor(string Kind, string Plural, string Meaning)
 
     /// <summary>How the size reads in a sentence, <c>{0}</c> being the formatted number ("×{0}").</summary>
     public string MagnitudeFormat { get; init; } = "{0}";
+
+    /// <summary>Singular noun for one event; by default <see cref="Plural"/> with its last word made singular
+    /// ("gap openings" → "gap opening", "order losses" → "order loss", "gradient recoveries" → "gradient recovery").</summary>
+    public string Singular { get; init; } = Singularize(Plural);
+
+    static string Singularize(string plural)
+    {
+        if (plural.EndsWith("ies", StringComparison.Ordinal)) return plural[..^3] + "y";
+        foreach (var ending in new[] { "sses", "shes", "ches", "xes" })
+            if (plural.EndsWith(ending, StringComparison.Ordinal)) return plural[..^2];
+        return plural.EndsWith('s') ? plural[..^1] : plural;
+    }
 }
