@@ -38,7 +38,7 @@ public static class CompareReport
         var drawn = new List<MetricDescriptor>();
         foreach (var (family, metric) in compared)
         {
-            string title = Capitalised(metric.Title) + $" ({family.Title})";
+            string title = $"{Capitalised(metric.Title)} — {family.Title}";
             if (!runs.Any(r => r.Has(metric.Name)))
             {
                 if (family.ShownWhenAbsent) page.Missing($"{title}: none of the runs recorded {metric.Name} ({family.EnabledBy}).");
@@ -92,7 +92,12 @@ public static class CompareReport
         double v => m.Integer ? ReadableNumber.Integer(v) : ReadableNumber.Format(v),
     };
 
-    static string Capitalised(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+    /// <summary>A title that starts with a word gets a capital ("test accuracy" → "Test accuracy"); one that starts with a symbol (p, k*, λ_max, d₀) keeps it.</summary>
+    static string Capitalised(string s)
+    {
+        var first = s.Split(' ')[0];
+        return first.Length >= 2 && first.All(char.IsAsciiLetterLower) ? char.ToUpperInvariant(s[0]) + s[1..] : s;
+    }
 
     /// <summary>Run names, with the directory added where two runs share a name.</summary>
     static List<string> Labels(IReadOnlyList<RunData> runs)

@@ -135,7 +135,7 @@ public class ReadableReportTests
         Assert.Contains("The toy flipped.", Section(html, "events"));
 
         var compare = CompareReport.Build([run, run], families).Render("");
-        Assert.Contains("Wiggle (Toy probe)", compare);
+        Assert.Contains("Wiggle — Toy probe", compare);
         Assert.Contains("<th>max wiggle</th>", compare);
         Assert.Contains("<td>0.75</td>", compare);
 

@@ -23,10 +23,17 @@ public class ReportBrowserTests(ReportBrowserTests.RealRun run) : IClassFixture<
         /// <summary>Why there is no report.</summary>
         public string Error { get; } = "";
 
-        /// <summary>Trains the run (only where chromium is installed: elsewhere the tests are skipped anyway).</summary>
+        /// <summary>Trains the run (only where chromium is installed: elsewhere the tests are skipped anyway). With
+        /// <c>PHASESCOPE_BROWSER_REPORT=FILE</c> the tests check that page instead (a developer's check of a long run's report).</summary>
         public RealRun()
         {
             if (ChromiumFactAttribute.Executable is null) return;
+            if (Environment.GetEnvironmentVariable("PHASESCOPE_BROWSER_REPORT") is { Length: > 0 } given)
+            {
+                if (File.Exists(given)) Report = Path.GetFullPath(given);
+                else Error = $"PHASESCOPE_BROWSER_REPORT={given}: no such file";
+                return;
+            }
             var (code, _, stderr) = CliRunner.Run(dir.Path, "grok", "--p", "13", "--steps", "60", "--batch-size", "32", "--d-model", "32",
                 "--eval-every", "10", "--moments-snapshots", "--spectral", "--spectral-stride", "5", "--spectral-tensors", "all",
                 "--consolidation", "micro", "--consolidation-every", "5", "--curvature", "--curvature-every", "20", "--lanczos-iterations", "4",
@@ -71,7 +78,7 @@ public class ReportBrowserTests(ReportBrowserTests.RealRun run) : IClassFixture<
               const box = sel => [...c.querySelectorAll(sel)].map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0)
                 .map(r => ({X: r.x, Y: r.y, W: r.width, H: r.height}));
               return JSON.stringify({title: box('.gtitle'), modebar: box('.modebar'), legend: box('.legend .bg'), xtitle: box('.xtitle'), ytitle: box('.ytitle'),
-                xticks: box('.xaxislayer-above .xtick text'), traces: box('.plot .trace')});
+                xticks: box('.xaxislayer-above .xtick text'), traces: box('.cartesianlayer g.trace, .cartesianlayer g.hm')});
             }
             """);
         return JsonSerializer.Deserialize<Dictionary<string, List<Box>>>(json)!;
@@ -90,7 +97,7 @@ public class ReportBrowserTests(ReportBrowserTests.RealRun run) : IClassFixture<
                 var chart = page.Locator($"#figure-{i}");
                 string title = await chart.GetAttributeAsync("data-title") ?? "";
                 Assert.True(await chart.Locator("svg.main-svg").CountAsync() >= 1, $"figure {i} ({title}) has no plotly SVG");
-                Assert.True(await chart.Locator(".plot .trace").CountAsync() >= 1, $"figure {i} ({title}) drew no trace");
+                Assert.True(await chart.Locator(".cartesianlayer g.trace, .cartesianlayer g.hm").CountAsync() >= 1, $"figure {i} ({title}) drew no trace");
             }
             foreach (var section in new[] { "training", "norms", "consolidation", "curvature", "spectral", "moments", "weights", "llc", "events", "overhead" })
             {
