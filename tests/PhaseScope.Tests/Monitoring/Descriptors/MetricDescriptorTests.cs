@@ -83,4 +83,22 @@ public class MetricDescriptorTests
         Assert.Equal(1.09e5, spike.Magnitude!(e));
         Assert.Null(spike.Magnitude!(e with { Message = "Loss spike without numbers." }));
     }
+
+    /// <summary>Until the verdict reads the descriptors, its own list and the descriptors' indicator flags must say the same:
+    /// every series it loads is an indicator, and every indicator is a series it loads (the accuracy gap it derives itself).</summary>
+    [Fact]
+    public void IndicatorsAreTheSeriesTheVerdictScores()
+    {
+        var indicators = MetricFamilies.BuiltIn.SelectMany(f => f.Metrics).Where(m => m.Indicator).ToList();
+        foreach (var m in indicators)
+        {
+            if (m.Name == PhaseScope.Reporting.Verdict.VerdictObservables.AccuracyGap) continue;
+            var sample = m.Name.Replace("*", "8", StringComparison.Ordinal);
+            Assert.True(PhaseScope.Reporting.Verdict.VerdictObservables.Includes(sample), $"{m.Name} is flagged an indicator but the verdict does not score it");
+        }
+        foreach (var name in PhaseScope.Reporting.Verdict.VerdictObservables.Exact)
+            Assert.True(MetricFamilies.Describe(name)?.Indicator == true, $"the verdict scores {name} but its descriptor is no indicator");
+        foreach (var (prefix, suffix) in PhaseScope.Reporting.Verdict.VerdictObservables.Patterns)
+            Assert.True(MetricFamilies.Describe(prefix + "8" + suffix)?.Indicator == true, $"the verdict scores {prefix}*{suffix} but its descriptor is no indicator");
+    }
 }
