@@ -52,10 +52,10 @@ public static class RunReport
 
     /// <summary>Writes the report of <paramref name="runDirectory"/> to <paramref name="outPath"/> whole or not at all.</summary>
     /// <returns>The number of figures drawn.</returns>
-    public static int Write(string runDirectory, string outPath, IReadOnlyList<long>? atSteps = null)
+    public static int Write(string runDirectory, string outPath, IReadOnlyList<long>? atSteps = null, IReadOnlyList<IMetricFamily>? families = null)
     {
         var run = RunData.Load(runDirectory);
-        var page = Build(run, atSteps);
+        var page = Build(run, atSteps, families);
         page.Save(outPath, Subtitle(run));
         return page.FigureCount;
     }
