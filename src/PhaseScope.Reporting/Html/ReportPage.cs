@@ -82,20 +82,51 @@ public sealed class ReportPage(string title)
         if (sections.Count > 0) sb.AppendLine("</section>");
         sb.AppendLine("</main>");
         // Figure data: JSON whose encoder keeps σ, ² … as they are but escapes '<', '>' and '&', so no "</script>" can appear inside.
-        sb.Append("<script>const PHASESCOPE_FIGURES = ");
-        sb.Append(new JsonArray(figures.Select(f => (JsonNode)f.DeepClone()).ToArray()).ToJsonString(FigureJson));
+        var (data, steps) = SharedSteps(figures);
+        sb.Append("<script>const PHASESCOPE_STEPS = ");
+        sb.Append(steps.ToJsonString(FigureJson));
+        sb.AppendLine(";");
+        sb.Append("const PHASESCOPE_FIGURES = ");
+        sb.Append(data.ToJsonString(FigureJson));
         sb.AppendLine(";");
         sb.AppendLine("""
             // The toolbar shows on hover only, with the buttons a reader of a step chart uses (its row sits above every title).
             const PHASESCOPE_CONFIG = {responsive: true, displaylogo: false, displayModeBar: 'hover',
               modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian']};
             PHASESCOPE_FIGURES.forEach(function (f, i) {
+              f.data.forEach(function (t) { if (typeof t.x === 'number') t.x = PHASESCOPE_STEPS[t.x]; });
               Plotly.newPlot(document.getElementById('figure-' + i), f.data, f.layout, PHASESCOPE_CONFIG);
             });
             """);
         sb.AppendLine("</script></body></html>");
         return sb.ToString();
     }
+
+    /// <summary>Lines over the same steps (the evaluation's series, σ_1 … σ_W of one window, every per-step norm) would each
+    /// carry a copy of their x values: each distinct x array of at least <see cref="SharedStepsMinLength"/> values is written
+    /// once and a trace refers to it by index, which the page's script puts back before plotting.</summary>
+    static (JsonArray Figures, JsonArray Steps) SharedSteps(IReadOnlyList<JsonObject> figures)
+    {
+        var copies = new JsonArray(figures.Select(f => (JsonNode)f.DeepClone()).ToArray());
+        var steps = new JsonArray();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var figure in copies)
+            foreach (var trace in figure!["data"]!.AsArray())
+            {
+                if (trace?["x"] is not JsonArray { Count: >= SharedStepsMinLength } x) continue;
+                var key = x.ToJsonString();
+                if (!index.TryGetValue(key, out int i))
+                {
+                    index[key] = i = steps.Count;
+                    steps.Add(x.DeepClone());
+                }
+                trace["x"] = i;
+            }
+        return (copies, steps);
+    }
+
+    /// <summary>Shortest x array written once and shared by reference.</summary>
+    const int SharedStepsMinLength = 20;
 
     /// <summary>Renders the page and writes it to <paramref name="path"/> whole or not at all (never a half-written file).</summary>
     public void Save(string path, string subtitle)
