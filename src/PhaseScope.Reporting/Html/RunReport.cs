@@ -167,7 +167,7 @@ public static class RunReport
         var samples = run.Snapshots.GetValueOrDefault(MomentsMetrics.RankSampleSnapshot) ?? [];
         if (surfaces.Count == 0 && planes.Count == 0 && samples.Count == 0)
         {
-            page.Missing("No moments snapshots in this run (coupling surface, spectral plane, rank–rank sample): written by the moments probe from PhaseScope 0.2 on.");
+            page.Missing("No moments snapshots in this run (coupling surface, spectral plane, rank–rank sample): grok records them with the moments probe by default (--moments-snapshots at every moments step).");
             return;
         }
         var all = surfaces.Concat(planes).Concat(samples).Select(s => s.Step).Distinct().Order().ToList();

@@ -33,9 +33,9 @@ public static class TrainingFamily
         ],
         Events =
         [
-            new("grokked", "grok steps", "Test accuracy first reached the grok threshold (the black line of every chart)."),
+            new("grokked", "groks", "Test accuracy first reached the grok threshold (the black line of every chart)."),
             new("task_switch", "task switches", "Split MNIST: training moved from task A to task B."),
-            new("task_grokked", "task grok steps", "One task of a multi-task run reached the grok threshold."),
+            new("task_grokked", "task groks", "One task of a multi-task run reached the grok threshold."),
         ],
     };
 }
