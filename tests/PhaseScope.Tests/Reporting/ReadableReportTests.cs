@@ -47,8 +47,8 @@ public class ReadableReportTests
         }
         Assert.Contains("No spectral-edge metrics in this run: grok runs the spectral-edge probe by default; --cheap-only turns it off and --spectral brings it back.", html);
         // Families that are off unless asked for leave no empty card.
-        Assert.Empty(Section(html, "llc"));
-        Assert.Empty(Section(html, "forecast"));
+        Assert.Equal("", Section(html, "llc"));
+        Assert.Equal("", Section(html, "forecast"));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public class ReadableReportTests
     {
         using var tmp = new TempDirectory();
         var html = RunReport.Build(RunData.Load(CheapRun(tmp.Path))).Render("");
-        Assert.Equal(1, Regex.Matches(html, Regex.Escape("plotly.js (cartesian - minified)")).Count);
+        Assert.Single(Regex.Matches(html, Regex.Escape("plotly.js (cartesian - minified)")));
         Assert.DoesNotContain("<script src", html, StringComparison.OrdinalIgnoreCase);
         // The bundle is 1.5 MB; what the cheap run adds is small.
         Assert.True(html.Length < 1_700_000, $"{html.Length} characters");
@@ -144,6 +144,6 @@ public class ReadableReportTests
         Assert.Equal([("wig", "0.75"), ("n", "4")], readings.Readings());
 
         // Without it, nothing of it shows.
-        Assert.Empty(Section(RunReport.Build(run).Render(""), "toy"));
+        Assert.Equal("", Section(RunReport.Build(run).Render(""), "toy"));
     }
 }
