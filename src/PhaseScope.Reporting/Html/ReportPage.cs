@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -22,15 +23,15 @@ public sealed class ReportPage(string title)
     {
         if (sections.Count > 0) body.AppendLine("</section>");
         sections.Add((id, heading));
-        body.AppendLine($"<section id=\"{Encode(id)}\" class=\"report-section\"><h2>{Encode(heading)}</h2>");
-        if (intro is not null) body.AppendLine($"<p class=\"intro\">{Encode(intro)}</p>");
+        body.AppendLine(CultureInfo.InvariantCulture, $"<section id=\"{Encode(id)}\" class=\"report-section\"><h2>{Encode(heading)}</h2>");
+        if (intro is not null) body.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"intro\">{Encode(intro)}</p>");
     }
 
     /// <summary>The one line a section shows instead of an empty chart.</summary>
-    public void Missing(string text) => body.AppendLine($"<p class=\"missing\">{Encode(text)}</p>");
+    public void Missing(string text) => body.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"missing\">{Encode(text)}</p>");
 
     /// <summary>A paragraph of text.</summary>
-    public void Paragraph(string text) => body.AppendLine($"<p>{Encode(text)}</p>");
+    public void Paragraph(string text) => body.AppendLine(CultureInfo.InvariantCulture, $"<p>{Encode(text)}</p>");
 
     /// <summary>Raw HTML (callers encode what they insert).</summary>
     public void Raw(string html) => body.AppendLine(html);
@@ -43,22 +44,22 @@ public sealed class ReportPage(string title)
             Missing(whenEmpty ?? $"{figure.Title}: no data recorded.");
             return;
         }
-        body.AppendLine($"<div class=\"chart\" id=\"figure-{figures.Count}\" data-title=\"{Encode(figure.Title)}\"></div>");
+        body.AppendLine(CultureInfo.InvariantCulture, $"<div class=\"chart\" id=\"figure-{figures.Count}\" data-title=\"{Encode(figure.Title)}\"></div>");
         figures.Add(figure.ToJson(events));
     }
 
     /// <summary>A table with a header row; cells are text, or HTML the caller has encoded when <paramref name="htmlCells"/>.</summary>
     public void Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string cssClass = "data", IReadOnlyList<string>? rowStyles = null, bool htmlCells = false)
     {
-        body.Append($"<table class=\"{Encode(cssClass)}\"><thead><tr>");
-        foreach (var h in header) body.Append($"<th>{Encode(h)}</th>");
+        body.Append(CultureInfo.InvariantCulture, $"<table class=\"{Encode(cssClass)}\"><thead><tr>");
+        foreach (var h in header) body.Append(CultureInfo.InvariantCulture, $"<th>{Encode(h)}</th>");
         body.AppendLine("</tr></thead><tbody>");
         int i = 0;
         foreach (var row in rows)
         {
             var style = rowStyles is not null && i < rowStyles.Count ? $" style=\"{Encode(rowStyles[i])}\"" : "";
-            body.Append($"<tr{style}>");
-            foreach (var c in row) body.Append($"<td>{(htmlCells ? c : Encode(c))}</td>");
+            body.Append(CultureInfo.InvariantCulture, $"<tr{style}>");
+            foreach (var c in row) body.Append(CultureInfo.InvariantCulture, $"<td>{(htmlCells ? c : Encode(c))}</td>");
             body.AppendLine("</tr>");
             i++;
         }
@@ -71,11 +72,11 @@ public sealed class ReportPage(string title)
         var sb = new StringBuilder();
         sb.AppendLine("<!DOCTYPE html>");
         sb.AppendLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
-        sb.AppendLine($"<meta name=\"generator\" content=\"PhaseScope\"><title>{Encode(title)}</title>");
-        sb.AppendLine($"<style>{Css}</style>");
-        sb.AppendLine($"<script>{PlotlyScript.Value}</script>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<meta name=\"generator\" content=\"PhaseScope\"><title>{Encode(title)}</title>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<style>{Css}</style>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<script>{PlotlyScript.Value}</script>");
         sb.AppendLine("</head><body>");
-        sb.AppendLine($"<header><h1>{Encode(title)}</h1><p class=\"subtitle\">{Encode(subtitle)}</p><nav>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<header><h1>{Encode(title)}</h1><p class=\"subtitle\">{Encode(subtitle)}</p><nav>");
         sb.AppendLine(string.Join(" · ", sections.Select(s => $"<a href=\"#{Encode(s.Id)}\">{Encode(s.Title)}</a>")));
         sb.AppendLine("</nav></header><main>");
         sb.Append(body);

@@ -48,7 +48,7 @@ public sealed record MetricDescriptor(string Name, string Title, string Legend, 
     public bool Integer { get; init; }
 
     /// <summary>Whether <see cref="Name"/> holds a <c>*</c>.</summary>
-    public bool IsPattern => Name.Contains('*');
+    public bool IsPattern => Name.Contains('*', StringComparison.Ordinal);
 
     /// <summary>Whether the stored series <paramref name="metric"/> is this one (or one of this pattern's).</summary>
     public bool Matches(string metric) => Segment(metric) is not null;
@@ -56,13 +56,13 @@ public sealed record MetricDescriptor(string Name, string Title, string Legend, 
     /// <summary>The part of <paramref name="metric"/> that the <c>*</c> stands for: empty for an exact name, null when it does not match.</summary>
     public string? Segment(string metric)
     {
-        int star = Name.IndexOf('*');
+        int star = Name.IndexOf('*', StringComparison.Ordinal);
         if (star < 0) return metric == Name ? "" : null;
         string prefix = Name[..star], suffix = Name[(star + 1)..];
         if (metric.Length <= prefix.Length + suffix.Length || !metric.StartsWith(prefix, StringComparison.Ordinal) || !metric.EndsWith(suffix, StringComparison.Ordinal))
             return null;
         var middle = metric[prefix.Length..^suffix.Length];
-        return middle.Contains('/') ? null : middle;
+        return middle.Contains('/', StringComparison.Ordinal) ? null : middle;
     }
 
     /// <summary>The label of the stored series <paramref name="metric"/>: <see cref="Title"/> with its <c>*</c> replaced by the matched segment.</summary>

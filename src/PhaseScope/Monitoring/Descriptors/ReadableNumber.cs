@@ -21,7 +21,7 @@ public static class ReadableNumber
         if (value == 0) return "0";
         // "E2" rounds to three significant digits and renormalises (9.996 → 1.00E+001), which Math.Round on a scaled value does not do exactly.
         var e = value.ToString("E" + (Digits - 1), CultureInfo.InvariantCulture);
-        int cut = e.IndexOf('E');
+        int cut = e.IndexOf('E', StringComparison.Ordinal);
         var mantissa = decimal.Parse(e[..cut], NumberStyles.Float, CultureInfo.InvariantCulture);
         int exponent = int.Parse(e[(cut + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         if (exponent is >= -3 and < 4)
@@ -46,7 +46,7 @@ public static class ReadableNumber
         return exponent < 0 ? 1 / p : p;
     }
 
-    static string Trim(string s) => s.Contains('.') ? s.TrimEnd('0').TrimEnd('.') : s;
+    static string Trim(string s) => s.Contains('.', StringComparison.Ordinal) ? s.TrimEnd('0').TrimEnd('.') : s;
 
     static string Superscript(int exponent)
     {
