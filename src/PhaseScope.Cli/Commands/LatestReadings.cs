@@ -1,26 +1,20 @@
-using PhaseScope.Monitoring.Probes;
-using System.Globalization;
 using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Descriptors;
+using System.Globalization;
 
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// A sink that keeps the latest value of the few family metrics the progress line shows (p of seed 003,
-/// λ_max, m∩ and d₀ of seed 000, k* and the gap ratio of seed 001) and the latest event, so the terminal view can say more than loss and accuracy.
+/// A sink that keeps the latest value of every metric its families give a terminal label
+/// (<see cref="MetricDescriptor.Terminal"/>: with the built-in families p, λ_max, k*, the gap ratio, m∩ and d₀) and the
+/// latest event, so the terminal view can say more than loss and accuracy. Metrics sharing a label show the first one
+/// present in the family's order (a micro-batch run's deciding p before the seed's p).
 /// </summary>
-public sealed class LatestReadings : IMonitorSink
+public sealed class LatestReadings(IReadOnlyList<IMetricFamily>? families = null) : IMonitorSink
 {
-    static readonly (string Metric, string Label, string Format)[] Shown =
-    [
-        (ConsolidationMetrics.PStepUnbiased, "p", "F2"),
-        (CurvatureMetrics.LambdaMax, "λmax", "G3"),
-        (MomentsMetrics.MCap, "m∩", "F0"),
-        (MomentsMetrics.D0, "d0", "F2"),
-        (SpectralEdgeMetrics.KStar, "k*", "F0"),
-        (SpectralEdgeMetrics.GapRatio, "R", "G3"),
-    ];
-
-    static readonly HashSet<string> Tracked = [.. Shown.Select(s => s.Metric), ConsolidationMetrics.P];
+    readonly IReadOnlyList<MetricDescriptor> shown = (families ?? MetricFamilies.BuiltIn)
+        .SelectMany(f => f.Metrics.Where(m => m.Terminal is not null && !m.IsPattern).Select((m, i) => (m, i)).OrderBy(x => x.m.Order).ThenBy(x => x.i).Select(x => x.m))
+        .ToList();
 
     readonly Dictionary<string, double> latest = [];
     MonitorEvent? lastEvent;
@@ -29,7 +23,7 @@ public sealed class LatestReadings : IMonitorSink
     public void Write(IReadOnlyList<MetricRecord> metrics)
     {
         foreach (var m in metrics)
-            if (Tracked.Contains(m.Name)) latest[m.Name] = m.Value;
+            if (shown.Any(d => d.Name == m.Name)) latest[m.Name] = m.Value;
     }
 
     /// <inheritdoc />
@@ -44,15 +38,16 @@ public sealed class LatestReadings : IMonitorSink
     /// <summary>The latest event, if any.</summary>
     public MonitorEvent? LastEvent => lastEvent;
 
-    /// <summary>(label, formatted value) of every reading known so far, in display order.</summary>
+    /// <summary>(label, formatted value) of every reading known so far, in display order, one per label.</summary>
     public IReadOnlyList<(string Label, string Value)> Readings()
     {
         var parts = new List<(string, string)>();
-        foreach (var (metric, label, format) in Shown)
+        foreach (var label in shown.Select(d => d.Terminal!).Distinct())
         {
-            // Extra-batch runs have no p_step_unbiased; their deciding p is consolidation/p.
-            var name = metric == ConsolidationMetrics.PStepUnbiased && !latest.ContainsKey(metric) ? ConsolidationMetrics.P : metric;
-            if (latest.TryGetValue(name, out var v)) parts.Add((label, v.ToString(format, CultureInfo.InvariantCulture)));
+            var d = shown.FirstOrDefault(m => m.Terminal == label && latest.ContainsKey(m.Name));
+            if (d is null) continue;
+            double v = latest[d.Name];
+            parts.Add((label, d.Integer ? ReadableNumber.Integer(v) : ReadableNumber.Format(v)));
         }
         return parts;
     }

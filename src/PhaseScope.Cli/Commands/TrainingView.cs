@@ -6,7 +6,7 @@ namespace PhaseScope.Cli.Commands;
 
 /// <summary>
 /// Shows training progress: a compact Spectre.Console panel redrawn in place (step, loss, train/test accuracy,
-/// and the latest p, λ_max, m∩, d₀, k*, gap ratio and event when those probes run) on a terminal, plain lines
+/// and the latest reading of every metric its families label for the terminal (<see cref="LatestReadings"/>) and event) on a terminal, plain lines
 /// when output is redirected (CI, pipes), nothing in --json mode.
 /// </summary>
 public static class TrainingView
@@ -64,7 +64,7 @@ public static class TrainingView
 
     /// <summary>
     /// A compact panel redrawn in place: step and progress, loss, train/test accuracy, the family readings
-    /// (p, λ_max, m∩, d₀, k*, gap ratio) and the last event; step updates are throttled to 10 redraws a second.
+    /// (<see cref="LatestReadings.Readings"/>) and the last event; step updates are throttled to 10 redraws a second.
     /// </summary>
     static T RunLive<T>(string title, int totalSteps, Func<Action<long>?, Action<TrainProgress>?, T> train, LatestReadings? readings, AccuracyLabels labels)
     {

@@ -4,9 +4,9 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Html;
 
 /// <summary>
-/// Marks a run's events on every chart over steps: a dotted vertical line per event and, per event kind, a
-/// legend entry whose markers sit at the top of the plot (on a hidden second y axis from 0 to 1) and show
-/// the event's message on hover. The grok step is a solid vertical line labelled "grok". Colours are fixed
+/// Marks a run's events on every chart over steps: per event kind, dotted vertical lines at its events and a legend
+/// entry whose markers sit at the top of the plot (both on a hidden second y axis from 0 to 1; clicking the entry
+/// hides the kind's lines with its markers) and show the event's message on hover. The grok step is a solid vertical line labelled "grok". Colours are fixed
 /// per kind for the whole page.
 /// </summary>
 public sealed class EventOverlay
@@ -40,13 +40,20 @@ public sealed class EventOverlay
         foreach (var kind in Kinds)
         {
             var ofKind = events.Where(e => e.Kind == kind).ToList();
-            foreach (var e in ofKind) shapes.Add(PlotlyFigure.VerticalLine(e.Step, Color(kind), 1, "dot", opacity: 0.45));
+            // The kind's dotted lines as one trace on the hidden 0–1 axis (x, x, gap per event): a tenth of the bytes of one shape per event.
             data.Add(new JsonObject
             {
-                ["type"] = "scatter", ["mode"] = "markers", ["name"] = kind, ["legendgroup"] = "events", ["yaxis"] = "y2",
+                ["type"] = "scatter", ["mode"] = "lines", ["name"] = kind, ["legendgroup"] = kind, ["showlegend"] = false, ["yaxis"] = "y2", ["hoverinfo"] = "skip",
+                ["x"] = new JsonArray(ofKind.SelectMany(e => new JsonNode?[] { e.Step, e.Step, null }).ToArray()),
+                ["y"] = new JsonArray(ofKind.SelectMany(_ => new JsonNode?[] { 0, 1, null }).ToArray()),
+                ["line"] = new JsonObject { ["color"] = Color(kind), ["width"] = 1, ["dash"] = "dot" }, ["opacity"] = 0.45,
+            });
+            data.Add(new JsonObject
+            {
+                ["type"] = "scatter", ["mode"] = "markers", ["name"] = kind, ["legendgroup"] = kind, ["yaxis"] = "y2",
                 ["x"] = new JsonArray(ofKind.Select(e => (JsonNode)e.Step).ToArray()),
                 ["y"] = new JsonArray(ofKind.Select(_ => (JsonNode)0.97).ToArray()),
-                ["text"] = new JsonArray(ofKind.Select(e => (JsonNode)$"{e.Kind} @ {e.Step}: {EventText.OneLine(e.Message)}").ToArray()),
+                ["text"] = new JsonArray(ofKind.Select(e => (JsonNode)PlotlyFigure.Text($"{e.Kind} @ {e.Step}: {EventText.OneLine(e.Message)}")).ToArray()),
                 ["hoverinfo"] = "text",
                 ["marker"] = new JsonObject { ["symbol"] = "triangle-down", ["size"] = 9, ["color"] = Color(kind) },
             });

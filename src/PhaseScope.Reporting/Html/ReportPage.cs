@@ -1,13 +1,13 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
+using PhaseScope.Reporting.Text;
 using System.Text.Json.Nodes;
 
 namespace PhaseScope.Reporting.Html;
 
 /// <summary>
 /// A self-contained HTML page: sections, tables, one-line notes for missing data, and Plotly figures whose data
-/// and the plotly.js library (the copy Plotly.NET embeds) are inlined, so the file opens offline, with no
+/// and the plotly.js library (its cartesian bundle, embedded in this assembly) are inlined, so the file opens offline, with no
 /// server and no CDN.
 /// </summary>
 public sealed class ReportPage(string title)
@@ -83,18 +83,52 @@ public sealed class ReportPage(string title)
         sb.Append(body);
         if (sections.Count > 0) sb.AppendLine("</section>");
         sb.AppendLine("</main>");
-        // Figure data: JSON (System.Text.Json escapes '<', '>' and '&'), so no "</script>" can appear inside.
-        sb.Append("<script>const PHASESCOPE_FIGURES = ");
-        sb.Append(new JsonArray(figures.Select(f => (JsonNode)f.DeepClone()).ToArray()).ToJsonString());
+        // Figure data: JSON whose encoder keeps σ, ² … as they are but escapes '<', '>' and '&', so no "</script>" can appear inside.
+        var (data, steps) = SharedSteps(figures);
+        sb.Append("<script>const PHASESCOPE_STEPS = ");
+        sb.Append(steps.ToJsonString(FigureJson));
+        sb.AppendLine(";");
+        sb.Append("const PHASESCOPE_FIGURES = ");
+        sb.Append(data.ToJsonString(FigureJson));
         sb.AppendLine(";");
         sb.AppendLine("""
+            // The toolbar shows on hover only, with the buttons a reader of a step chart uses (its row sits above every title).
+            const PHASESCOPE_CONFIG = {responsive: true, displaylogo: false, displayModeBar: 'hover',
+              modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian']};
             PHASESCOPE_FIGURES.forEach(function (f, i) {
-              Plotly.newPlot(document.getElementById('figure-' + i), f.data, f.layout, {responsive: true, displaylogo: false});
+              f.data.forEach(function (t) { if (typeof t.x === 'number') t.x = PHASESCOPE_STEPS[t.x]; });
+              Plotly.newPlot(document.getElementById('figure-' + i), f.data, f.layout, PHASESCOPE_CONFIG);
             });
             """);
         sb.AppendLine("</script></body></html>");
         return sb.ToString();
     }
+
+    /// <summary>Lines over the same steps (the evaluation's series, σ_1 … σ_W of one window, every per-step norm) would each
+    /// carry a copy of their x values: each distinct x array of at least <see cref="SharedStepsMinLength"/> values is written
+    /// once and a trace refers to it by index, which the page's script puts back before plotting.</summary>
+    static (JsonArray Figures, JsonArray Steps) SharedSteps(IReadOnlyList<JsonObject> figures)
+    {
+        var copies = new JsonArray(figures.Select(f => (JsonNode)f.DeepClone()).ToArray());
+        var steps = new JsonArray();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var figure in copies)
+            foreach (var trace in figure!["data"]!.AsArray())
+            {
+                if (trace?["x"] is not JsonArray { Count: >= SharedStepsMinLength } x) continue;
+                var key = x.ToJsonString();
+                if (!index.TryGetValue(key, out int i))
+                {
+                    index[key] = i = steps.Count;
+                    steps.Add(x.DeepClone());
+                }
+                trace["x"] = i;
+            }
+        return (copies, steps);
+    }
+
+    /// <summary>Shortest x array written once and shared by reference.</summary>
+    const int SharedStepsMinLength = 20;
 
     /// <summary>Renders the page and writes it to <paramref name="path"/> whole or not at all (never a half-written file).</summary>
     public void Save(string path, string subtitle)
@@ -107,15 +141,16 @@ public sealed class ReportPage(string title)
         });
     }
 
-    static string Encode(string s) => Text.HtmlText.Of(s);
+    /// <summary>Text as HTML (<see cref="HtmlText.Of"/>: hidden characters made visible, the five markup characters replaced, σ, × and ² kept).</summary>
+    internal static string Encode(string s) => HtmlText.Of(s);
 
-    /// <summary>plotly.js as shipped inside Plotly.NET (read once).</summary>
+    static readonly System.Text.Json.JsonSerializerOptions FigureJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) };
+
+    /// <summary>The plotly.js cartesian bundle embedded in this assembly (Html/Plotly/README.md), read once.</summary>
     static readonly Lazy<string> PlotlyScript = new(() =>
     {
-        var assembly = typeof(Plotly.NET.GenericChart).Assembly;
-        var name = assembly.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith(".min.js", StringComparison.Ordinal) && n.Contains("plotly", StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException("Plotly.NET ships no plotly.js resource in this version; the report cannot be made self-contained.");
-        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var stream = typeof(ReportPage).Assembly.GetManifestResourceStream("plotly-cartesian.min.js")
+            ?? throw new InvalidOperationException("This build of PhaseScope.Reporting lacks its embedded plotly.js; the report cannot be made self-contained.");
         using var reader = new StreamReader(stream);
         // A literal "</script" inside the library would end the inline script early.
         return reader.ReadToEnd().Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase);

@@ -84,7 +84,7 @@ public class ReportTests
         var text = File.ReadAllText(html);
         Assert.DoesNotContain("(unreadable)", text);
         Assert.DoesNotContain(">grok_step<", text);
-        Assert.Contains(">12.35<", text);   // 4 significant digits
+        Assert.Contains(">12.3<", text);   // 3 significant digits
     }
 
     [Fact]
