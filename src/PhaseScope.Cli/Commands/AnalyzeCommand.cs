@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using PhaseScope.Checkpoints;
+using PhaseScope.Cli.Options;
 using PhaseScope.Diagnosis;
 using PhaseScope.Monitoring;
 using PhaseScope.Reporting;
@@ -39,19 +40,20 @@ public static class AnalyzeCommand
         var dir = new Argument<string>("DIR") { Description = "A directory of checkpoints (.safetensors, .pt, .pth, .ckpt, .bin) whose names hold the training step (step_1000.pt, epoch=3-step=1200.ckpt, model_00001000.pth)." };
         var output = new Option<string>("--out") { Description = "Directory for runs.", DefaultValueFactory = _ => "runs" };
         var name = new Option<string?>("--name") { Description = "Run name (default: DIR's name)." };
-        var window = new Option<int>("--window") { Description = "W, updates per spectral window (seed 001).", DefaultValueFactory = _ => 10 };
+        var window = new NumericOption<int>("--window", "W, updates per spectral window (seed 001).", 10, NumberRange<int>.AtLeast(2).CappedAt(10_000, "the updates kept in memory, one copy of the selected tensors each"));
         var tensors = new Option<string?>("--tensors") { Description = "Tensors to analyse: a regular expression, 'attention' or 'all' (default: every floating-point tensor but normalisation buffers)." };
         var grads = new Option<string?>("--grads") { Description = "A directory of gradient files named by step like the checkpoints: one gradient per tensor (coupling, seed 000) or samples [n, ...] (also C_α, seed 003)." };
         var metrics = new Option<string?>("--metrics") { Description = "A training log, CSV or JSON Lines, with a step column and loss/accuracy (val_loss, val_acc, …) columns." };
         var follow = new Option<bool>("--follow") { Description = "Keep watching DIR and add new checkpoints until Ctrl+C, SIGTERM or --follow-timeout." };
-        var followTimeout = new Option<double?>("--follow-timeout") { Description = "With --follow: stop after this many seconds without a new checkpoint." };
+        var followTimeout = new OptionalNumericOption<double>("--follow-timeout", "With --follow: stop after this many seconds without a new checkpoint.", NumberRange<double>.Above(0));
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html." };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout, nothing else." };
         var cmd = new Command("analyze", "Turn a directory of checkpoints (any framework) into a stored run with report and diagnosis; --follow watches it while training writes.")
         {
             dir, output, name, window, tensors, grads, metrics, follow, followTimeout, noReport, json,
         };
-        cmd.SetAction(r => CheckpointInput.Guard(() => Run(new Settings(r.GetValue(dir)!, r.GetValue(output)!, r.GetValue(name), r.GetValue(window), r.GetValue(tensors),
+        var check = CheckMode.AddTo(cmd);
+        cmd.SetAction(r => r.GetValue(check) ? CheckMode.Print(CheckMode.Values(r)) : CheckpointInput.Guard(() => Run(new Settings(r.GetValue(dir)!, r.GetValue(output)!, r.GetValue(name), r.GetValue(window), r.GetValue(tensors),
             r.GetValue(grads), r.GetValue(metrics), r.GetValue(follow), r.GetValue(followTimeout), !r.GetValue(noReport), r.GetValue(json)))));
         return cmd;
     }

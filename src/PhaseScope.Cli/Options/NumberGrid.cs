@@ -31,7 +31,7 @@ public sealed record NumberGrid(NumberRange<double> Ends, int MaxCount, string C
         else if (count == 1 && start != stop) why = "; one point needs START = STOP";
         else
         {
-            double[] grid = count == 1 ? [start] : Enumerable.Range(0, count).Select(i => start + (stop - start) * i / (count - 1)).ToArray();
+            double[] grid = count == 1 ? [start] : Enumerable.Range(0, count).Select(i => start + (stop - start) * ((double)i / (count - 1))).ToArray();
             if (grid.Distinct().Count() != grid.Length) why = string.Create(CultureInfo.InvariantCulture, $"; {count} points between {start:R} and {stop:R} would repeat");
             else { points = grid; return true; }
         }

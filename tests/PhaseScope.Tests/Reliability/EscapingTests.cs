@@ -75,7 +75,7 @@ public class EscapingTests
         AssertNoRaw(events, "events.csv", markup: false);
         var lines = Encoding.UTF8.GetString(events).TrimEnd('\n').Split('\n');
         Assert.Equal(2, lines.Length);   // header + one event: the message's newline did not split the record
-        Assert.StartsWith(@"10,kind\x1b[2J,src\u202e,a\x1b[31mb\nc\u202ed|e<script>alert(1)</script>,", lines[1]);
+        Assert.StartsWith(@"r\x1b[31m\u202e|x,,10,kind\x1b[2J,src\u202e,a\x1b[31mb\nc\u202ed|e<script>alert(1)</script>,", lines[1]);   // run, fingerprint (none), step, …
         AssertNoRaw(File.ReadAllBytes(Path.Combine(tmp.Path, "csv", "metrics.csv")), "metrics.csv", markup: false);
 
         // HTML

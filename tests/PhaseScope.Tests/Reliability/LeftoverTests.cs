@@ -13,16 +13,16 @@ namespace PhaseScope.Tests.Reliability;
 public class LeftoverTests
 {
     [Fact]
-    public void AForgetRunThatCannotAllocateItsModelLeavesNoDirectory()
+    public void AForgetRunTooLargeToAllocateIsRefusedAndLeavesNoDirectory()
     {
         using var dir = new TempDirectory();
         PhaseScope.Tests.Cli.ForgetCommandTests.WriteSyntheticMnist(dir.Path);
         var outDir = Path.Combine(dir.Path, "runs");   // absent: created with the run, removed with it
-        // 784 × 2·10⁹ float32 weights: 6.3 TB, refused by the allocator once the run directory exists
+        // 784 × 2·10⁹ float32 weights (6.3 TB): the option's cap (65,536 units) refuses it before anything is created
         var (code, _, stderr) = OutputGuardTests.RunOrFail(dir.Path, 300, "forget", "--mnist", dir.Path, "--hidden", "2000000000", "--epochs", "1",
             "--out", outDir, "--name", "big");
-        Assert.NotEqual(0, code);
-        Assert.Contains("Nothing was kept", stderr);
+        Assert.Equal(2, code);
+        Assert.Contains("--hidden 2000000000: must be", stderr);
         Assert.False(Directory.Exists(outDir), "the run directory (or the --out it created) of a run that never started was left behind");
         Assert.DoesNotContain("   at ", stderr);
     }
@@ -53,9 +53,9 @@ public class LeftoverTests
     {
         using var tmp = new TempDirectory();
         var sweep = Path.Combine(tmp.Path, "sweep");
-        // parses (so the sweep starts) but every grok child refuses it (exit 2) before creating its run
+        // parses (so the sweep starts) but every grok child refuses it (exit 2: the model would need GB) before training
         var (code, _, stderr) = OutputGuardTests.RunOrFail(tmp.Path, 300, "sweep", "--steps", "5", "--seeds", "1", "--weight-decay", "1", "--ops", "add",
-            "--grok-args", "--clip 1e400", "--out", sweep);
+            "--grok-args", "--d-model 60000", "--out", sweep);
         Assert.NotEqual(0, code);
         Assert.Contains("was removed", stderr);
         Assert.False(Directory.Exists(sweep), "the sweep directory was left behind");

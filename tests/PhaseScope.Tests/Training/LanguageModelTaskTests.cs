@@ -118,7 +118,7 @@ public class LanguageModelTaskTests
 
     public static TheoryData<string[], string> BadLmArguments => new()
     {
-        { ["--task", "lm", "--context", "1"], "--context must lie in 2" },
+        { ["--task", "lm", "--context", "1"], "--context 1: must be an integer" },
         { ["--task", "lm", "--corpus", "/nonexistent/brown"], "does not exist" },
         { ["--context", "64"], "only apply with --task lm" },
         { ["--preset", "lm-51m"], "applies to --task lm" },

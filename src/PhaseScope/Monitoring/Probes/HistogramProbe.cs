@@ -1,3 +1,4 @@
+using PhaseScope.Runtime;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Monitoring.Probes;
@@ -80,12 +81,16 @@ public sealed class HistogramProbe : IProbe
             range = stack([x.min(), x.max()]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         }
         double lo = range[0], hi = range[1];
-        var sums = stack([x.sum(ScalarType.Float64), x.to_type(ScalarType.Float64).square().sum()]).cpu().data<double>().ToArray();
+        var x64 = x.to_type(ScalarType.Float64);
+        var sums = stack([x.sum(ScalarType.Float64), KeptScalar.Square(x64).sum()]).cpu().data<double>().ToArray();
         double n = x.numel();
         if (lo == hi)   // one value: one bucket
             return new TensorHistogram(name, lo, hi, n, sums[0], sums[1], [n], nonFinite);
         // bucket b = ⌊(x − lo)/(hi − lo)·B⌋, the maximum in the last bucket (TorchSharp's histc takes integer bounds)
-        var index = x.to_type(ScalarType.Float64).sub(lo).div(hi - lo).mul(buckets).floor_().clamp_(0, buckets - 1).to_type(ScalarType.Int64);
+        // (every Scalar kept alive through its call: KeptScalar)
+        var unit = KeptScalar.Div(KeptScalar.With(lo, s => x64.sub(s)), hi - lo);
+        var scaled = KeptScalar.Mul(unit, buckets).floor_();
+        var index = KeptScalar.With(0.0, low => KeptScalar.With((double)(buckets - 1), high => scaled.clamp_(low, high))).to_type(ScalarType.Int64);
         var counts = index.bincount(null, buckets).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         return new TensorHistogram(name, lo, hi, n, sums[0], sums[1], counts, nonFinite);
     }
