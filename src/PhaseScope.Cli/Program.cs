@@ -39,7 +39,7 @@ root.Add(AnalyzeCommand.Create());
 var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)
 {
-    foreach (var error in parse.Errors) Console.Error.WriteLine($"phasescope: {error.Message}");
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"phasescope: {TerminalText.Plain(error.Message)}");
     Console.Error.WriteLine("Run 'phasescope --help' or 'phasescope COMMAND --help' for usage.");
     return ExitCodes.BadInput;
 }
@@ -51,18 +51,18 @@ try
 catch (Exception e) when (e is UsageException or TaskConfigurationException or SafetensorsFormatException or RunStoreException or IdxFormatException or PhaseScope.Training.Resume.ResumeException)
 {
     // a library check's message may carry .NET's " (Parameter 'name')" suffix: the user reads the sentence alone
-    Console.Error.WriteLine($"phasescope: {System.Text.RegularExpressions.Regex.Replace(e.Message, @" \(Parameter '[^']*'\)", "")}");
+    Console.Error.WriteLine($"phasescope: {TerminalText.Plain(System.Text.RegularExpressions.Regex.Replace(e.Message, @" \(Parameter '[^']*'\)", ""))}");
     return ExitCodes.BadInput;
 }
 catch (PhaseScopeRuntimeException e)
 {
-    Console.Error.WriteLine($"phasescope: {e.Message}");
+    Console.Error.WriteLine($"phasescope: {TerminalText.Plain(e.Message)}");
     return ExitCodes.Environment;
 }
 catch (Exception e)
 {
     // The user reads what went wrong, never an exception's type name; --debug adds the full error and trace.
-    Console.Error.WriteLine($"phasescope: internal error, a fault of PhaseScope and not of the input (please report it): {EventText.OneLine(e.Message)}");
+    Console.Error.WriteLine($"phasescope: internal error, a fault of PhaseScope and not of the input (please report it): {TerminalText.Plain(EventText.OneLine(e.Message))}");
     DebugOutput.Trace(e);
     return ExitCodes.Failed;
 }
