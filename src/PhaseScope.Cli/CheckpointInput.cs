@@ -40,10 +40,9 @@ public static class CheckpointInput
     {
         var (floating, skipped) = CheckpointFile.FloatingPoint(index);
         if (skipped is not null) notes.Add($"{index.Path}: {skipped}");
-        if (pattern is not (null or "all" or "attention")) return floating;
-        var buffers = floating.Where(e => BufferNames.IsBuffer(e.Name)).ToList();
+        var parameters = BufferNames.Parameters(floating, pattern, out var buffers);
         if (buffers.Count > 0)
             notes.Add($"{index.Path}: {buffers.Count} normalisation buffer{(buffers.Count == 1 ? "" : "s")} left out ({string.Join(", ", buffers.Take(4).Select(e => e.Name))}{(buffers.Count > 4 ? ", …" : "")}): running statistics are not parameters; name them in --tensors to include them");
-        return floating.Where(e => !BufferNames.IsBuffer(e.Name)).ToList();
+        return parameters;
     }
 }

@@ -16,4 +16,15 @@ public static class BufferNames
         var leaf = name[(name.LastIndexOf('.') + 1)..];
         return Leaves.Contains(leaf, StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// The rule every parameter family applies to a checkpoint's floating-point entries: normalisation buffers are left out
+    /// (returned in <paramref name="buffers"/>) unless <paramref name="pattern"/> is a regular expression of the user's (not
+    /// null, <c>all</c> or <c>attention</c>), which then decides alone.
+    /// </summary>
+    public static IReadOnlyList<CheckpointEntry> Parameters(IReadOnlyList<CheckpointEntry> floating, string? pattern, out IReadOnlyList<CheckpointEntry> buffers)
+    {
+        buffers = pattern is null or "all" or "attention" ? [.. floating.Where(e => IsBuffer(e.Name))] : [];
+        return buffers.Count == 0 ? floating : [.. floating.Where(e => !IsBuffer(e.Name))];
+    }
 }

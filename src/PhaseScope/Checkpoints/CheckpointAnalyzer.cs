@@ -84,10 +84,7 @@ public sealed class CheckpointAnalyzer : IDisposable
     string? Choose(CheckpointIndex index, bool dryRun)
     {
         var (floating, skipped) = CheckpointFile.FloatingPoint(index);
-        var candidates = floating;
-        bool byPattern = options.Tensors is not (null or "all" or "attention");
-        var buffers = byPattern ? [] : floating.Where(e => BufferNames.IsBuffer(e.Name)).ToList();
-        if (buffers.Count > 0) candidates = floating.Where(e => !BufferNames.IsBuffer(e.Name)).ToList();
+        var candidates = BufferNames.Parameters(floating, options.Tensors, out var buffers);
         int[] picked;
         try { picked = new TensorSelection(options.Tensors).Select(candidates.Select(e => e.Name).ToArray()); }
         catch (ArgumentException e) { return $"{index.Path}: {e.Message.TrimEnd('.')}"; }
