@@ -48,9 +48,7 @@ public class ResumeTests
 
         using var a = JsonDocument.Parse(reference.Stdout);
         using var b = JsonDocument.Parse(resumed.Stdout);
-        foreach (var key in new[] { "final_train_acc", "final_test_acc", "final_train_loss", "final_test_loss", "steps", "grok_step", "p_crossed_up", "k_star_shift", "gap_opened" })
-            Assert.Equal(a.RootElement.GetProperty(key).ToString(), b.RootElement.GetProperty(key).ToString());
-        Assert.Equal("completed", b.RootElement.GetProperty("status").GetString());
+        AssertSameOutcome(a.RootElement, b.RootElement);
         Assert.Equal(a.RootElement.GetProperty("events").GetInt32() + 2, b.RootElement.GetProperty("events").GetInt32());   // + two "resumed"
 
         var (refMetrics, refEvents) = Contents(Path.Combine(dir.Path, "reference"));
@@ -94,6 +92,15 @@ public class ResumeTests
         using var a = JsonDocument.Parse(reference.Stdout);
         using var b = JsonDocument.Parse(resumed.Stdout);
         Assert.Equal(a.RootElement.GetProperty("final_test_loss").ToString(), b.RootElement.GetProperty("final_test_loss").ToString());
+    }
+
+    /// <summary>A resumed run's summary equals the uninterrupted reference's in every outcome (accuracies, losses, steps,
+    /// grok step, first events) and the resumed run completed.</summary>
+    internal static void AssertSameOutcome(JsonElement reference, JsonElement resumed)
+    {
+        foreach (var key in new[] { "final_train_acc", "final_test_acc", "final_train_loss", "final_test_loss", "steps", "grok_step", "p_crossed_up", "k_star_shift", "gap_opened" })
+            Assert.Equal(reference.GetProperty(key).ToString(), resumed.GetProperty(key).ToString());
+        Assert.Equal("completed", resumed.GetProperty("status").GetString());
     }
 
     internal static bool SameValue(double a, double b) => a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
