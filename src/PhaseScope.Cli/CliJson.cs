@@ -8,7 +8,7 @@ namespace PhaseScope.Cli;
 /// <c>null</c> (documented in docs/RELIABILITY.md, "Numbers in JSON"): a reader tells an undefined figure from a value
 /// by the null, and where the difference between +∞ and NaN matters the output carries a flag beside it (e.g.
 /// consolidation's <c>c_alpha_infinite</c>). Without this, one infinite figure made System.Text.Json throw and the
-/// command exit 1 after its work was done (issue 24 item 7).
+/// command exit 1 after its work was done.
 /// </summary>
 public static class CliJson
 {

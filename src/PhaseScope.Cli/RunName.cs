@@ -2,7 +2,7 @@ namespace PhaseScope.Cli;
 
 /// <summary>
 /// A run directory name given with <c>--name</c>: one path component of at most <see cref="MaxLength"/> characters,
-/// without control characters (a newline made a directory no shell listing shows plainly; issue 24) or separators.
+/// without control characters (a newline made a directory no shell listing shows plainly) or separators.
 /// </summary>
 public static class RunName
 {

@@ -12,7 +12,7 @@ public sealed record TrainResult
     public required int Steps { get; init; }
     /// <summary>True when some evaluation reached the grok threshold.</summary>
     public bool Grokked => GrokStep is not null;
-    /// <summary>First evaluation step with test accuracy ≥ the threshold (DESIGN.md), else null.</summary>
+    /// <summary>First evaluation step with test accuracy ≥ the threshold (docs/SETUPS.md "The grok step"), else null.</summary>
     public required long? GrokStep { get; init; }
     /// <summary>Every evaluation, in order.</summary>
     public required IReadOnlyList<EvaluationPoint> Evaluations { get; init; }

@@ -2,7 +2,7 @@ using PhaseScope.Training.Tasks;
 
 namespace PhaseScope.Training;
 
-/// <summary>Optimisation settings of the built-in trainer (AdamW, DESIGN.md reference setups).</summary>
+/// <summary>Optimisation settings of the built-in trainer (AdamW, the reference setups of docs/SETUPS.md).</summary>
 public sealed record TrainerOptions
 {
     /// <summary>Optimizer steps.</summary>
@@ -15,7 +15,7 @@ public sealed record TrainerOptions
     public double Beta1 { get; init; } = 0.9;
     /// <summary>AdamW β₂.</summary>
     public double Beta2 { get; init; } = 0.98;
-    /// <summary>Decoupled weight decay (TorchSharp's default is 0, TORCHSHARP.md §3).</summary>
+    /// <summary>Decoupled weight decay (TorchSharp's default is 0, docs/TORCHSHARP.md §3).</summary>
     public double WeightDecay { get; init; } = 1.0;
     /// <summary>Clip the global gradient norm to this value; 0 disables clipping.</summary>
     public double GradientClip { get; init; } = 1.0;
@@ -25,7 +25,7 @@ public sealed record TrainerOptions
     public int Seed { get; init; } = 42;
     /// <summary>Write a safetensors checkpoint every this many steps (0: only at the end, when a folder is given).</summary>
     public int CheckpointEvery { get; init; }
-    /// <summary>Test accuracy at which a run counts as grokked (DESIGN.md: 0.95).</summary>
+    /// <summary>Test accuracy at which a run counts as grokked (0.95: docs/SETUPS.md "The grok step").</summary>
     public double GrokThreshold { get; init; } = 0.95;
     /// <summary>Stop this many steps after the grok step (null: run all <see cref="Steps"/>). A sweep only needs what
     /// precedes the transition and a margin after it; controls, which never grok, still run every step.</summary>
@@ -46,8 +46,8 @@ public sealed record TrainerOptions
     /// <summary>Names <see cref="Optimizer"/> accepts.</summary>
     public const string AdamWName = "adamw", MuonName = "muon";
 
-    /// <summary>Largest accepted learning rate: AdamW's first step size lr/(1 − β₁) (10·lr) must fit float32 (1e308 overflowed
-    /// the optimizer's Scalar mid-run, issue 24). Absurd rates below it stay allowed: a diverging run is something to watch.</summary>
+    /// <summary>Largest accepted learning rate: AdamW's first step size lr/(1 − β₁) (10·lr) must fit float32 (1e308 overflows
+    /// the optimizer's Scalar mid-run). Absurd rates below it stay allowed: a diverging run is something to watch.</summary>
     public const double MaxLearningRate = 1e36;
 
     /// <summary>Checks the options; throws <see cref="TaskConfigurationException"/> naming the problem.</summary>

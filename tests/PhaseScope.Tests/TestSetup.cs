@@ -3,7 +3,7 @@ using PhaseScope.Runtime;
 
 namespace PhaseScope.Tests;
 
-/// <summary>Makes TorchSharp loadable before any test touches it (TORCHSHARP.md §1).</summary>
+/// <summary>Makes TorchSharp loadable before any test touches it (docs/TORCHSHARP.md §1).</summary>
 static class TestSetup
 {
     [ModuleInitializer]

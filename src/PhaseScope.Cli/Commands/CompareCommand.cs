@@ -19,7 +19,7 @@ public static class CompareCommand
             var dirs = p.GetValue(runs)!;
             var outPath = p.GetValue(output)!;
             ReportCommand.CheckTargets(dirs, outPath);
-            // The help says two or more (issue 24 item 10: one run gave a one-run "comparison", exit 0).
+            // Two or more, as the help says: one run is no comparison, so it is bad input (exit 2), not a one-run page.
             if (dirs.Length < 2) throw new UsageException($"compare needs two or more run directories (got {dirs.Length}); for one run use 'phasescope report {dirs.FirstOrDefault()}'.");
             var repeated = dirs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1);
             if (repeated is not null) throw new UsageException($"compare got the run {repeated.First()} more than once; pass each run once.");

@@ -19,7 +19,7 @@ public sealed record GrokSettings
     public string? Corpus { get; init; }
     /// <summary>SCAN split (simple, length, addprim_jump).</summary>
     public string ScanSplit { get; init; } = "simple";
-    /// <summary>SCAN training commands (DESIGN.md: 2048).</summary>
+    /// <summary>SCAN training commands (the reference setup's 2048: docs/SETUPS.md).</summary>
     public int ScanTrainCount { get; init; } = 2048;
     /// <summary>Modular operation.</summary>
     public ModularOperation Operation { get; init; }
@@ -74,7 +74,7 @@ public sealed record GrokSettings
     /// The default interval of C_α: 100 steps, or 10 when a controller (<c>--adaptive-lr</c>, <c>--early-stop</c>) acts on
     /// it. One call costs ≈ 0.75 of a training step on the reference model (8 micro-batches of 64 instead of one pass of
     /// 512: docs/PERFORMANCE.md), so every 10 steps is 7.5 % of training, more than the ≤ 3 % the default schedules
-    /// promise (issue 8); a controller's decisions need the denser series, and that cost is the price of control.
+    /// promise; a controller's decisions need the denser series, and that cost is the price of control.
     /// </summary>
     public static int DefaultConsolidationEvery(bool control) => control ? 10 : 100;
 
@@ -92,7 +92,7 @@ public sealed record GrokSettings
     /// <summary>Examples in the curvature probe's batch (null: the training batch size).</summary>
     public int? CurvatureBatch { get; init; }
     /// <summary>Track λ_max with warm starts, a cold check every this-many curvature calls (null: cold Lanczos every call,
-    /// issue 26's <see cref="PhaseScope.Consolidation.LambdaMaxTracker"/>). Not written when null, so the fingerprint of
+    /// otherwise by <see cref="PhaseScope.Consolidation.LambdaMaxTracker"/>). Not written when null, so the fingerprint of
     /// settings saved before the option existed is unchanged.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? CurvatureTrack { get; init; }

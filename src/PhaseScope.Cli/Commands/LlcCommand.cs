@@ -15,7 +15,7 @@ namespace PhaseScope.Cli.Commands;
 
 /// <summary>
 /// <c>phasescope llc RUN_DIR [--steps 1000,2000] [--chains 4] [--draws 200] [--burn-in 100] [--step-size ε]
-/// [--localization γ] [--nbeta nβ] [--batch-size B] [--json]</c> (issue 22): the local learning coefficient
+/// [--localization γ] [--nbeta nβ] [--batch-size B] [--json]</c>: the local learning coefficient
 /// (<see cref="LocalLearningCoefficient"/>) at each model checkpoint of a grok run (<c>checkpoints/step_N.safetensors</c>),
 /// on the run's own task and model (from its settings.json), with the LLC curve's turns (<see cref="LlcProbe.Turn"/>,
 /// Hoogland et al.'s stage boundaries) listed. Reads the run; writes nothing into it.

@@ -128,7 +128,7 @@ public static class MomentsCommand
             ["n"] = x.Count, ["tensors"] = tensors.Select(t => t.Name).ToList(), ["orders"] = orders,
             ["beta"] = x.Beta, ["r_star"] = x.RStar, ["m"] = x.Multiplicity, ["theta_gap"] = SummaryTable.Finite(x.ThetaGap),
         };
-        // Degenerate inputs (issue 24 item 7): undefined quantities are written as null and the reason is said.
+        // Degenerate inputs: undefined quantities are written as null and the reason is said.
         d["degenerate"] = a.Degeneracies.Count == 0 ? null : string.Join(" ", a.Degeneracies);
         if (x.ThetaAllZero) { d["r_star"] = null; d["m"] = null; }
         if (a.Coupling is { } c) AddCoupling(d, x, c, orders, plane.Seed);

@@ -14,7 +14,7 @@ public static class RunEpilogue
     /// exit code. When the run store itself failed (<see cref="SinkFailedException"/>, e.g. a full disk) its unwritable
     /// records are dropped first, so the original cause is what the user reads; if even the status cannot be recorded,
     /// that is said too (the run then reads "running" until it is resumed). A full disk gets the remedy: free space and
-    /// resume with <paramref name="resumeCommand"/> from the last resume point (issue 24 item 3).
+    /// resume with <paramref name="resumeCommand"/> from the last resume point.
     /// </summary>
     public static int Failed(RunStore store, string runDir, Exception e, string? resumeCommand = null)
     {

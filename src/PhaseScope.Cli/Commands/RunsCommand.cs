@@ -32,7 +32,7 @@ public static class RunsCommand
                 string steps = "", grokked = "", grokStep = "", acc = "";
                 JsonDocument? summary = null;
                 try { summary = info.SummaryJson is null ? null : JsonDocument.Parse(info.SummaryJson); }
-                catch (JsonException) { acc = "[red]summary unreadable[/]"; }   // list the run and the others (issue 24)
+                catch (JsonException) { acc = "[red]summary unreadable[/]"; }   // an unreadable summary still lists the run, and the others
                 if (summary is not null)
                 {
                     using var s = summary;

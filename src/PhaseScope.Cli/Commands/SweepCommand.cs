@@ -13,7 +13,7 @@ using Spectre.Console;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope sweep</c> (issue 7): runs a grid of grok runs (operations × seeds × weight decays) with every probe
+/// <c>phasescope sweep</c>: runs a grid of grok runs (operations × seeds × weight decays) with every probe
 /// (<c>--moments --spectral --consolidation micro --curvature</c>, C_α every 10 steps and λ_max every 100 unless the grok
 /// arguments say otherwise: <see cref="VerdictSchedules"/>), one child process per run, into
 /// one sweep directory. Resumable: <c>SWEEP_DIR/sweep.json</c> records the grid; run again with the same options and
@@ -27,8 +27,8 @@ public static class SweepCommand
     /// <summary>Probes every sweep run carries.</summary>
     public static readonly string[] ProbeArgs = ["--moments", "--spectral", "--consolidation", "micro", "--curvature"];
 
-    /// <summary>The schedules the indicators are scored at (issue 7's verdicts): C_α every 10 steps and λ_max every 100,
-    /// denser than grok's defaults (chosen for ≤ 3 % overhead, issue 8). Each is added unless the grok arguments set it.</summary>
+    /// <summary>The schedules the verdict's indicators are scored at: C_α every 10 steps and λ_max every 100,
+    /// denser than grok's defaults (chosen for ≤ 3 % overhead). Each is added unless the grok arguments set it.</summary>
     public static readonly (string Option, string Value)[] VerdictSchedules = [("--consolidation-every", "10"), ("--curvature-every", "100")];
 
     /// <summary>The verdict schedules that <paramref name="grokArgs"/> leave unset, as arguments.</summary>
@@ -122,8 +122,8 @@ public static class SweepCommand
     }
 
     /// <summary>Parses every cell's grok arguments with grok's own parser before anything is written, so that a mistyped
-    /// --grok-args option is exit 2 with the parser's message (issue 24 item 10: the sweep used to start, and each run
-    /// failed with only "Run 'phasescope --help'…", the last line of the child's error output).</summary>
+    /// --grok-args option is exit 2 with the parser's message, instead of a sweep whose every run fails with only the last
+    /// line of the child's error output ("Run 'phasescope --help'…").</summary>
     static void CheckGrokArguments(SweepPlan plan)
     {
         var grok = GrokCommand.Create();

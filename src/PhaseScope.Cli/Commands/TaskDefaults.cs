@@ -1,11 +1,11 @@
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// The reference setup of each grokking task (DESIGN.md "Reference setups"; spectral window and stride from the seed 001
+/// The reference setup of each grokking task (docs/SETUPS.md; spectral window and stride from the seed 001
 /// authors' code: modular W = 10 every 100 steps, Dyck W = 3 every 200, SCAN W = 5 every 500), used for every option the
 /// user leaves out. Micro-batches for seed 003's consolidation probe must divide the batch: Dyck's 50 gets 5.
 /// </summary>
-/// The language model (<c>lm</c>, issue 23) is a small byte-level GPT on the Brown corpus with nanoGPT's character-level
+/// The language model (<c>lm</c>) is a small byte-level GPT on the Brown corpus with nanoGPT's character-level
 /// settings scaled to two cores: 4 layers, d_model 128, 4 heads, d_ff 512, context 128, batch 32, lr 1e-3, weight decay 0.1.
 public sealed record TaskDefaults(int Layers, int DModel, int Heads, int DFf, double LearningRate, int BatchSize,
     int SpectralWindow, int SpectralStride, int MicroBatches, double WeightDecay = 1.0, int Context = 0)

@@ -6,7 +6,7 @@ using PhaseScope.Reporting.Verdict;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope verdict SWEEP_DIR [SWEEP_DIR…] [--window W] [--out DIR]</c> (issue 7): scores every event kind of the
+/// <c>phasescope verdict SWEEP_DIR [SWEEP_DIR…] [--window W] [--out DIR]</c>: scores every event kind of the
 /// sweeps' completed runs as a predictor of grokking (<see cref="IndicatorScore"/>) and writes the Markdown report with
 /// seed 001's Test 7 tables and figures (<see cref="VerdictReport"/>). Unfinished runs are listed and left out; a
 /// directory without any completed run is an error.

@@ -9,7 +9,7 @@ namespace PhaseScope.Reporting.TensorBoard;
 
 /// <summary>
 /// Writes a run to a TensorBoard event file <c>DIR/events.out.tfevents.UNIXTIME.HOST.PID</c> (records built by
-/// <see cref="EventRecords"/>, framed by <see cref="TfRecordWriter"/>), with Unix wall times in seconds (TORCHSHARP.md §5:
+/// <see cref="EventRecords"/>, framed by <see cref="TfRecordWriter"/>), with Unix wall times in seconds (docs/TORCHSHARP.md §5:
 /// TorchSharp's own SummaryWriter writes .NET ticks in its first event and whole seconds, so PhaseScope writes the format
 /// itself):
 /// <list type="bullet">

@@ -4,7 +4,7 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// The predictors a practitioner would try before any theory (issue 22, item 1), as events scored beside the seeds' by
+/// The predictors a practitioner would try before any theory, as events scored beside the seeds' by
 /// <see cref="IndicatorScore"/>. Each fires at every evaluation where its condition turns true (false or undefined at
 /// the previous reading), like the probes' transition events; all read only the stored evaluation series and ‖θ‖.
 /// <list type="bullet">

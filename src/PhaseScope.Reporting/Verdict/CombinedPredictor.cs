@@ -4,7 +4,7 @@ using PhaseScope.Diagnosis;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// The combined predictor of issue 22, item 3: a ridge logistic regression (<see cref="LogisticRegression"/>, λ = 1 on
+/// The combined predictor of the indicators: a ridge logistic regression (<see cref="LogisticRegression"/>, λ = 1 on
 /// standardised features) on one reading per family's observable at each evaluation step, labelled as
 /// <see cref="LeadTimeRoc"/> labels (groks within H steps). Its honesty comes from cross-validation by group: every
 /// run of the held-out seed (or task) is predicted by a model fitted without any of them, and the out-of-fold

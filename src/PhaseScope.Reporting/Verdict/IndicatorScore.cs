@@ -1,7 +1,7 @@
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// How well one event kind announces grokking over a sweep (issue 7; the claims tested are seed 001 §27 "gap dynamics
+/// How well one event kind announces grokking over a sweep (the claims tested are seed 001 §27 "gap dynamics
 /// precede every grokking event with weight decay and none without", seed 003's "p crosses 0.5 at the transition" and
 /// seed 000's order gained/lost).
 /// <list type="bullet">

@@ -2,7 +2,7 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// Lead-time-aware ROC of a continuous observable (issue 22, item 2). Every evaluation step t of every run before its
+/// Lead-time-aware ROC of a continuous observable. Every evaluation step t of every run before its
 /// grok step g (controls: up to their last step) is one sample: positive when the run groks within the next H steps
 /// (t &lt; g ≤ t + H), negative otherwise (it groks later, or never); its score is the observable's last reading at or
 /// before t (<see cref="VerdictObservables.Value"/>). AUROC is the Mann–Whitney probability that a positive sample

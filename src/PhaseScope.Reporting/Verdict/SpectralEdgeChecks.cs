@@ -5,7 +5,7 @@ using PhaseScope.SpectralEdge;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// Seed 001's language-model tests (Part VIII, §21–26) on one run's stored spectral series (issue 23), each as the seed
+/// Seed 001's language-model tests (Part VIII, §21–26) on one run's stored spectral series, each as the seed
 /// defines it and with the seed's prediction:
 /// <list type="bullet">
 /// <item>Test 1 (§21, Prop. 4.1): the BBP threshold is vacuous — every window's weakest σ² is far above the pure-noise

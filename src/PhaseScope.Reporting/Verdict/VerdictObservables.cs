@@ -3,7 +3,7 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// The stored series the verdict reads from each run (issue 22): every continuous observable of the three families that
+/// The stored series the verdict reads from each run: every continuous observable of the three families that
 /// <see cref="LeadTimeRoc"/> scores, the evaluation series the <see cref="BaselineEvents"/> are derived from, and the
 /// derived scores <see cref="Step"/> (elapsed steps: the trivial baseline every indicator must beat) and
 /// <see cref="AccuracyGap"/> (train − test accuracy).

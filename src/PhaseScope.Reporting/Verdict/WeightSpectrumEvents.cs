@@ -4,7 +4,7 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// Seed 001's Test 7 events as the seed measured them (issue 22, item 4): on weight-matrix spectra, not on the update
+/// Seed 001's Test 7 events as the seed measured them: on weight-matrix spectra, not on the update
 /// window's Gram matrix. Derived from the weight-spectra probe's stored series (<c>grok --weight-spectra</c>) and scored
 /// beside every other event by <see cref="IndicatorScore"/>:
 /// <list type="bullet">

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training.Ablation;
 
 /// <summary>
-/// Seed 001's Test 8 as a causal intervention (§28; issue 23): does removing the window's top signal directions from the
+/// Seed 001's Test 8 as a causal intervention (§28): does removing the window's top signal directions from the
 /// parameter updates slow learning more than removing random directions? One run is trained to step t₀ while the last
 /// W updates of the watched tensors (θ_t − θ_{t−s}, every s steps) are kept; X = U Σ Vᵀ of that window gives the signal
 /// directions v₁ … v_k (rows of Vᵀ, unit vectors in the watched tensors' space). From the same state (model, optimizer,

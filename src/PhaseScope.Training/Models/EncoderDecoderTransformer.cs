@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training.Models;
 
 /// <summary>
-/// The encoder–decoder transformer of seed 001's SCAN runs (DESIGN.md: 3 + 3 pre-norm layers, d_model 256, 4 heads,
+/// The encoder–decoder transformer of seed 001's SCAN runs (docs/SETUPS.md: 3 + 3 pre-norm layers, d_model 256, 4 heads,
 /// d_ff 512). Input rows are [source ; decoder input] (<see cref="TransformerConfig.SourceLength"/> source positions,
 /// see <c>ScanTask</c>); the output is logits [B, T − S, classes] for the decoder positions. One token embedding serves
 /// both sides (one vocabulary); positions are learned separately per side.

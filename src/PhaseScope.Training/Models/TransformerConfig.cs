@@ -46,7 +46,7 @@ public sealed record TransformerConfig(int VocabularySize, int ClassCount, int C
         }
     }
 
-    /// <summary>The reference model for a task (DESIGN.md): 2 layers, d_model 128, 4 heads, d_ff 256; GELU for causal decoder-only tasks (Dyck-1), ReLU otherwise.</summary>
+    /// <summary>The reference model for a task (docs/SETUPS.md): 2 layers, d_model 128, 4 heads, d_ff 256; GELU for causal decoder-only tasks (Dyck-1), ReLU otherwise.</summary>
     public static TransformerConfig For(TaskData task, int layers = 2, int dModel = 128, int heads = 4, int dFf = 256, string? activation = null) =>
         new(task.VocabularySize, task.ClassCount, task.ContextLength, layers, dModel, heads, dFf, task.Causal,
             activation ?? (task.Causal && task.SourceLength == 0 ? "gelu" : "relu"), task.SourceLength);

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training.Optimizers;
 
 /// <summary>
-/// Muon (K. Jordan 2024, seed 001 ref. [31]; issue 23): momentum whose update for a hidden 2-D weight is orthogonalised
+/// Muon (K. Jordan 2024, seed 001 ref. [31]): momentum whose update for a hidden 2-D weight is orthogonalised
 /// by Newton–Schulz before it is applied, with AdamW for every other parameter (embeddings, the read-out, biases, norms).
 /// For a hidden weight W with gradient G, per step:
 /// <code>

@@ -7,7 +7,7 @@ namespace PhaseScope.Training.Optimizers;
 /// <summary>
 /// Newton–Schulz orthogonalisation of a matrix G = U Σ Vᵀ: an odd matrix polynomial p applied to X₀ = G/‖G‖_F acts on the
 /// singular values only, p(X) = U p(Σ) Vᵀ, so iterating a p that drives every σ ∈ (0, 1] towards 1 approaches the polar
-/// factor U Vᵀ without an SVD (issue 23, the core of Muon). Two iterations:
+/// factor U Vᵀ without an SVD (the core of Muon). Two iterations:
 /// <list type="bullet">
 /// <item><see cref="Quintic"/>, Muon's: X ← aX + b(XXᵀ)X + c(XXᵀ)²X with (a, b, c) = (3.4445, −4.7750, 2.0315), five steps.
 /// Its large slope at 0 lifts small singular values fast, at the price of not converging: the singular values end

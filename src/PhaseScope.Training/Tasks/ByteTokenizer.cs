@@ -3,7 +3,7 @@ using System.Text;
 namespace PhaseScope.Training.Tasks;
 
 /// <summary>
-/// Byte-level tokenisation (issue 23): a text's UTF-8 bytes are its tokens, so the vocabulary is the 256 byte values,
+/// Byte-level tokenisation: a text's UTF-8 bytes are its tokens, so the vocabulary is the 256 byte values,
 /// nothing is out of vocabulary and decoding is exact. The language model's loss is then in nats per byte
 /// (÷ ln 2 for bits per byte, the unit a compression comparison uses).
 /// </summary>

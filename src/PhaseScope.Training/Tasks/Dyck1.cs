@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training.Tasks;
 
 /// <summary>
-/// Dyck-1 depth prediction (seed 001 and its authors' setup, DESIGN.md "Reference setups"):
+/// Dyck-1 depth prediction (seed 001 and its authors' setup, docs/SETUPS.md "Dyck-1 depth prediction"):
 /// balanced bracket strings of 1–12 pairs, generated left to right (forced open at depth 0, forced
 /// close when no opens remain, otherwise open with probability 0.55), padded to 24 tokens. Tokens:
 /// <c>( = 0</c>, <c>) = 1</c>, <c>PAD = 2</c>. The target at each position is the stack depth after

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training.Tasks;
 
 /// <summary>
-/// Next-token prediction on real text as a <see cref="TaskData"/> (issue 23): documents are split into training and
+/// Next-token prediction on real text as a <see cref="TaskData"/>: documents are split into training and
 /// validation by document (every <see cref="ValidationStride"/>-th document is validation, so both splits span every genre
 /// of a corpus stored genre by genre), each split's bytes (<see cref="ByteTokenizer"/>, documents joined by a blank
 /// line) are cut into non-overlapping windows of context + 1 tokens, and a window's first T tokens are the input, its

@@ -18,7 +18,7 @@ public enum ModularOperation
 }
 
 /// <summary>
-/// Modular arithmetic (Power et al. 2022; seed 001 §"grokking" and DESIGN.md reference setup):
+/// Modular arithmetic (Power et al. 2022; seed 001 §"grokking" and docs/SETUPS.md "Modular arithmetic"):
 /// every pair (x, y) ∈ [0, p)² (y ≠ 0 for div) labelled x ∘ y mod p, split at random into train and
 /// test by a data seed. Input tokens are <c>[x, op, y, =]</c> with x, y ∈ [0, p), op = p, = = p + 1;
 /// the answer is predicted at the last position (p classes).

@@ -8,7 +8,7 @@ public sealed record ScanExample(string Command, string Actions)
 }
 
 /// <summary>
-/// SCAN (Lake &amp; Baroni 2018), generated from its grammar, as seed 001's third grokking task (DESIGN.md):
+/// SCAN (Lake &amp; Baroni 2018), generated from its grammar, as seed 001's third grokking task (docs/SETUPS.md):
 /// <code>
 /// C → S and S | S after S | S
 /// S → V twice | V thrice | V

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training.Tasks;
 
 /// <summary>
-/// SCAN as a <see cref="TaskData"/> for the encoder–decoder transformer (seed 001 Test 7; DESIGN.md: 2048 training
+/// SCAN as a <see cref="TaskData"/> for the encoder–decoder transformer (seed 001 Test 7; docs/SETUPS.md: 2048 training
 /// commands drawn from the split's training set, the whole test set scored).
 /// <para>
 /// Layout: an input row is the command's words padded to <see cref="SourceLength"/> (9, the longest command) followed by

@@ -4,7 +4,7 @@ namespace PhaseScope.Consolidation;
 /// Seed 003's consolidation ratio and the quantities derived from it, from n gradient samples.
 /// <list type="bullet">
 /// <item><see cref="Signal"/> = ‖ḡ‖² (§3.1, §11.1). It is biased up: E‖ḡ‖² = ‖μ‖² + Tr Σ / n
-/// (DESIGN.md math notes). <see cref="SignalUnbiased"/> = ‖ḡ‖² − Tr Σ̂ / n is unbiased for ‖μ‖²
+/// (docs/MATH.md "The consolidation ratio's signal is biased"). <see cref="SignalUnbiased"/> = ‖ḡ‖² − Tr Σ̂ / n is unbiased for ‖μ‖²
 /// (it can be negative when the signal is buried in noise).</item>
 /// <item><see cref="Noise"/> = Tr Σ̂, unbiased sample covariance (divisor n − 1), as the seed's code computes it.</item>
 /// <item><see cref="CAlpha"/> = Signal / Noise (the seed's estimator) and <see cref="CAlphaUnbiased"/> =

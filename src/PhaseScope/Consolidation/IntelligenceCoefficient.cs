@@ -4,7 +4,7 @@ namespace PhaseScope.Consolidation;
 /// Seed 003 §6: the stability margin S and the intelligence coefficient I = p·S/d_H.
 /// The seed writes S = 2η − λ_max(H), which mixes units (η has units of 1/curvature) and, as §6.1 itself
 /// notices, has the wrong sign for "stable". Linear stability of gradient descent on a quadratic with top
-/// curvature λ_max requires η λ_max &lt; 2, so PhaseScope uses S = 2/η − λ_max (DESIGN.md math notes):
+/// curvature λ_max requires η λ_max &lt; 2, so PhaseScope uses S = 2/η − λ_max (docs/MATH.md "The stability margin"):
 /// S &gt; 0 stable, S → 0 the edge of stability, S &lt; 0 beyond it. The margin is that of plain gradient
 /// descent with step η; for Adam-type optimizers the relevant sharpness is the preconditioned one
 /// (Cohen et al. 2022), so for AdamW runs S is a reference scale, not a divergence criterion.

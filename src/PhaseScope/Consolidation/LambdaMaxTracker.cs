@@ -11,7 +11,7 @@ namespace PhaseScope.Consolidation;
 public sealed record TrackedLambdaMax(LanczosResult Result, bool Warm, int Products, double WarmLambdaMax, double TrackingError);
 
 /// <summary>
-/// λ_max(H) followed along training instead of recomputed (issue 26; seed 003 §6.1 asks for λ_max, §11.6 by power
+/// λ_max(H) followed along training instead of recomputed (seed 003 §6.1 asks for λ_max, §11.6 by power
 /// iteration). Between nearby steps the top eigenvector of the Hessian moves little, so Lanczos started from the previous
 /// call's top Ritz vector needs a few products where a cold start from a random vector needs ~20. Each call:
 /// <list type="number">

@@ -47,7 +47,7 @@ public sealed class RunDiagnosis
     /// <summary>Creates a diagnosis; <paramref name="spikeDetector"/> tunes the loss-spike rule.</summary>
     public RunDiagnosis(LossSpikeDetector? spikeDetector = null) => spikes = spikeDetector ?? new LossSpikeDetector();
 
-    /// <summary>Test accuracy at which a run counts as generalised (DESIGN.md's grok step: 0.95).</summary>
+    /// <summary>Test accuracy at which a run counts as generalised (the grok step's 0.95, docs/SETUPS.md "The grok step").</summary>
     public double GrokThreshold { get; init; } = 0.95;
 
     /// <summary>Training accuracy at which the training set counts as fitted (memorised).</summary>

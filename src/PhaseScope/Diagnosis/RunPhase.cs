@@ -15,7 +15,7 @@ public enum RunPhase
     Plateau,
     /// <summary>Test accuracy rises clearly above its plateau: generalisation (grokking) is under way.</summary>
     Generalising,
-    /// <summary>Test accuracy at or above the grok threshold (DESIGN.md: 0.95).</summary>
+    /// <summary>Test accuracy at or above the grok threshold (0.95, docs/SETUPS.md "The grok step").</summary>
     Generalised,
     /// <summary>A loss spike, divergence or non-finite values.</summary>
     Unstable,

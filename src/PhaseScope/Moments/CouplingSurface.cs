@@ -3,7 +3,7 @@ namespace PhaseScope.Moments;
 /// <summary>
 /// log M(k), log G(l), log Z(k, l) on a grid of orders and the coupling
 /// C(k, l) = log Z − log M − log G (seed 000, eq. 16). C(0, 0) = 0 exactly, since
-/// Z(0,0) = M(0) = G(0) = 1 with 0⁰ = 1 (the "log n" of seed 000 appendix A.5 is a slip; DESIGN.md).
+/// Z(0,0) = M(0) = G(0) = 1 with 0⁰ = 1 (the "log n" of seed 000 appendix A.5 is a slip; docs/MATH.md "C(0,0) = 0").
 /// </summary>
 /// <param name="KOrders">Parameter orders k.</param>
 /// <param name="LOrders">Gradient orders l.</param>

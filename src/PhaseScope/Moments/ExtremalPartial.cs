@@ -10,7 +10,7 @@ namespace PhaseScope.Moments;
 /// for g (g_max, m_g, g_next); the number of indices in both sets at the shard's maxima, and
 /// max_i log(|θ_i||g_i|). Merging keeps counts only from shards that attain the merged maxima, which
 /// makes m∩ = |J_max ∩ I_max| exact over any split. Exact ties (no tolerance): float32 parameters
-/// rarely tie, which is why m∩ is usually 0 or 1 (DESIGN.md math notes; <see cref="ToleranceSets"/>
+/// rarely tie, which is why m∩ is usually 0 or 1 (docs/MATH.md "Extremal sets with a tolerance"; <see cref="ToleranceSets"/>
 /// counts with a relative tolerance). Without gradients (parameters only) the g fields are NaN / 0.
 /// </summary>
 /// <param name="Count">n.</param>
@@ -113,7 +113,7 @@ public sealed record ExtremalPartial(long Count, double ThetaMax, long ThetaMult
 /// <param name="Multiplicity">m = |J_max|.</param>
 /// <param name="GradMultiplicity">m_g = |I_max|.</param>
 /// <param name="Intersection">m∩ = |J_max ∩ I_max| (Thm 4.7, 4.8): ≥ 1 ordered, 0 disordered.</param>
-/// <param name="D0">d₀ = log(θ_max g_max) − max_i log(|θ_i||g_i|) (DESIGN.md; for m∩ = 0, C(k,k)/k → −d₀).</param>
+/// <param name="D0">d₀ = log(θ_max g_max) − max_i log(|θ_i||g_i|) (docs/MATH.md "d₀"; for m∩ = 0, C(k,k)/k → −d₀).</param>
 /// <param name="TopologicalConstant">log(n·m∩/(m·m_g)), the limit of C(k, l) for m∩ ≥ 1 (Thm 4.7 i); −∞ for m∩ = 0.</param>
 /// <param name="ThetaGap">Δ_θ = log(θ_max/θ_next) (eq. 21, 41); ∞ when all |θ_i| are equal.</param>
 /// <param name="GradGap">Δ_g = log(g_max/g_next), condition (G1) of appendix C (<see cref="GradientRegularity"/>).</param>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Moments;
 
 /// <summary>
-/// Log-space helpers for moments (DESIGN.md math notes): log|x| with log 0 = −∞, order scaling with
+/// Log-space helpers for moments (docs/MATH.md "Log-space moments"): log|x| with log 0 = −∞, order scaling with
 /// the convention 0⁰ = 1 (order 0 contributes log 1 = 0 for every element, zeros included, instead of
 /// 0·(−∞) = NaN), and exact merging of log-sums.
 /// </summary>

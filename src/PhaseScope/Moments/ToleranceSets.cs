@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Moments;
 
 /// <summary>
-/// Extremal sets with a relative tolerance τ (DESIGN.md math notes: float32 values rarely tie exactly):
+/// Extremal sets with a relative tolerance τ (docs/MATH.md "Extremal sets with a tolerance": float32 values rarely tie exactly):
 /// J_max(τ) = {i : |θ_i| ≥ (1−τ)θ_max}, I_max(τ) = {i : |g_i| ≥ (1−τ)g_max}, their sizes and the size of their
 /// intersection. Needs the global maxima first (<see cref="ExtremalPartial"/>), then one pass per shard;
 /// shards merge by adding counts. τ = 0 gives the exact sets.
@@ -32,7 +32,7 @@ public sealed record ToleranceSets(long Multiplicity, long GradMultiplicity, lon
     public ToleranceSets Merge(ToleranceSets o) => new(Multiplicity + o.Multiplicity, GradMultiplicity + o.GradMultiplicity, Intersection + o.Intersection);
 
     /// <summary>
-    /// The effective multiplicity Σ_i (|θ_i|/θ_max)^k = n·M(k)/θ_max^k = exp(log n + log M(k) − kβ) (DESIGN.md):
+    /// The effective multiplicity Σ_i (|θ_i|/θ_max)^k = n·M(k)/θ_max^k = exp(log n + log M(k) − kβ) (docs/MATH.md "Extremal sets with a tolerance"):
     /// a continuous count of the values near the maximum that tends to m as k → ∞ (Thm 2.3).
     /// </summary>
     public static double EffectiveMultiplicity(long n, double logMoment, double order, double beta) =>

@@ -1,7 +1,7 @@
 namespace PhaseScope.Monitoring;
 
 /// <summary>Metric names of the evaluations the monitor records (<see cref="PhaseMonitor.OnEvaluation"/>), defined once: the probe writes them and the report, verdict, terminal
-/// view and summary read them (issue 25).</summary>
+/// view and summary read them.</summary>
 public static class EvaluationMetrics
 {
     /// <summary><c>eval/acc_gap</c>.</summary>

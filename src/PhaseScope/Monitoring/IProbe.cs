@@ -3,7 +3,7 @@ namespace PhaseScope.Monitoring;
 /// <summary>
 /// A measurement made during training: it declares what it needs (which decides the monitor
 /// call it runs in) and when it runs, and writes named metrics and events. This is the shape
-/// of Cockpit's "quantities" (DESIGN.md). Probes must not modify parameters or gradients.
+/// of Cockpit's "quantities" (docs/CONVENTIONS.md). Probes must not modify parameters or gradients.
 /// </summary>
 public interface IProbe
 {

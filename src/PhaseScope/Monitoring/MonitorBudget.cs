@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PhaseScope.Monitoring;
 
 /// <summary>
-/// Keeps the monitor's overhead within a share b of training time (issue 8, <c>--monitor-budget 0.05</c>): from the
+/// Keeps the monitor's overhead within a share b of training time (<c>--monitor-budget 0.05</c>): from the
 /// measured cost c_i of each probe call and the median training step t_step it chooses intervals I_i so that
 /// Σ_i c_i / I_i + c_monitor ≤ b · t_step.
 /// <list type="bullet">
@@ -63,7 +63,7 @@ public sealed class MonitorBudget
     /// <summary>
     /// The calls a transition window's boosted plan must give a probe for the boost to apply: a window is there to sample
     /// densely, and a probe it could run only once or twice gains no series from it, only a lump of cost (the cost rule this
-    /// replaced, and the run that showed it wrong, are in docs/PERFORMANCE.md, "Issue 8, sixth part").
+    /// replaced, and the run that showed it wrong, are in docs/results/performance/2026-12-03-schedules-windows-hvp.md, "The budget's transition windows").
     /// </summary>
     public const int DenseCallsPerWindow = 4;
 
@@ -74,7 +74,7 @@ public sealed class MonitorBudget
     /// the last step recorded.</summary>
     /// <remarks>Calls are lumpy — a probe stretched to every k steps spends a call's cost at once and earns it back over the
     /// k steps its plan gives it — so each probe's last call counts as prepaid for the part of its planned interval still
-    /// to come, c_i·(1 − elapsed/(I_i·base_i)), and only the rest is debt (docs/PERFORMANCE.md, "Issue 8, fourth part",
+    /// to come, c_i·(1 − elapsed/(I_i·base_i)), and only the rest is debt (docs/results/performance/2026-11-24-memory-floor-budget-account.md, "The budget's account",
     /// measures the fixed slack this replaced).</remarks>
     public double Debt => DebtAt(lastStep);
 

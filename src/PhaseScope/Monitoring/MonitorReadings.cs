@@ -1,7 +1,7 @@
 namespace PhaseScope.Monitoring;
 
 /// <summary>
-/// The typed readings probes publish through the monitor (DESIGN.md: probes never reference each other or the trainer).
+/// The typed readings probes publish through the monitor (probes never reference each other or the trainer: docs/CONVENTIONS.md).
 /// A probe publishes its latest reading (<see cref="Publish{T}"/>, e.g. the curvature probe's
 /// <see cref="Probes.CurvatureReading"/>); whoever needs it — another probe through <see cref="ProbeContext.Readings"/>,
 /// a controller or a training loop through <see cref="PhaseMonitor.Readings"/> — asks for the type. A probe declares the

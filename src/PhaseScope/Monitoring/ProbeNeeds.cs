@@ -2,7 +2,7 @@ namespace PhaseScope.Monitoring;
 
 /// <summary>
 /// What a probe needs from the training step; it decides in which monitor call the probe runs.
-/// TorchSharp has no backward hooks (TORCHSHARP.md §3), so the trainer makes these calls explicitly.
+/// TorchSharp has no backward hooks (docs/TORCHSHARP.md §3), so the trainer makes these calls explicitly.
 /// </summary>
 [Flags]
 public enum ProbeNeeds

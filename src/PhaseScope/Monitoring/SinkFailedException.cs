@@ -3,8 +3,7 @@ namespace PhaseScope.Monitoring;
 /// <summary>
 /// An essential sink (<see cref="IMonitorSink.Essential"/>: the run store) failed to take the monitor's output, e.g. on a
 /// full disk. Unlike a failing probe or an optional sink, which are reported and skipped, this stops training: a run
-/// that goes on with nothing stored only burns time and leaves a store that disagrees with its checkpoints (issue 24
-/// item 3). The training loop lets it through; the command reports <see cref="Exception.InnerException"/> as the cause.
+/// that goes on with nothing stored only burns time and leaves a store that disagrees with its checkpoints. The training loop lets it through; the command reports <see cref="Exception.InnerException"/> as the cause.
 /// </summary>
 /// <param name="sink">The sink's type name.</param>
 /// <param name="step">The step at which it failed.</param>

@@ -8,7 +8,7 @@ namespace PhaseScope.Runtime;
 /// version needs (<c>.gnu.version_r</c>), version definitions (<c>.gnu.version_d</c>) and the
 /// version index of each dynamic symbol (<c>.gnu.version</c> with <c>.dynsym</c>).
 /// This is all that is needed to decide whether a native library will load against the
-/// system's libstdc++ and to patch one version need (TORCHSHARP.md §1).
+/// system's libstdc++ and to patch one version need (docs/TORCHSHARP.md §1).
 /// </summary>
 internal sealed class ElfSymbolVersions
 {

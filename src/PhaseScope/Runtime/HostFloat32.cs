@@ -7,7 +7,7 @@ namespace PhaseScope.Runtime;
 
 /// <summary>
 /// Host-side passes over contiguous float32 CPU tensors, for the per-step probes whose libtorch versions are slower than
-/// memory allows (issue 8's floor: <c>torch.dist</c> moved 8 bytes per parameter at ≈ 8.6 GB/s on this machine, a
+/// memory allows (the memory floor: <c>torch.dist</c> moved 8 bytes per parameter at ≈ 8.6 GB/s on this machine, a
 /// quarter to a third of its triad bandwidth). Work is cut into fixed chunks of <see cref="ChunkElements"/> elements, each chunk's partial
 /// sums are formed in float32 over short blocks and added in float64, and the chunks' results are added in chunk order:
 /// the result is the same bit for bit whatever the number of threads or their scheduling.

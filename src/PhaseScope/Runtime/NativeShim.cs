@@ -11,7 +11,7 @@ public sealed record NativeShimReport(string? ShimPath, string? LibStdCxxPath, s
 
 /// <summary>
 /// Makes TorchSharp's native shim load on distributions whose libstdc++ predates GCC 13
-/// (TORCHSHARP.md §1). The shim of TorchSharp 0.107.0 needs <c>GLIBCXX_3.4.32</c> for a single
+/// (docs/TORCHSHARP.md §1). The shim of TorchSharp 0.107.0 needs <c>GLIBCXX_3.4.32</c> for a single
 /// symbol, <c>std::ios_base_library_init()</c>, which GCC 13's <c>&lt;iostream&gt;</c> references
 /// only to pin the library version and which nothing calls. Marking that one version need weak
 /// (<c>vna_flags |= VER_FLG_WEAK</c>) lets the loader accept the library.

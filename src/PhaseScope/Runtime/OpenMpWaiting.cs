@@ -7,7 +7,7 @@ namespace PhaseScope.Runtime;
 /// <c>GOMP_SPINCOUNT</c> nor <c>OMP_WAIT_POLICY</c> is set, is 300,000 spins before a worker sleeps: after the backward
 /// pass the workers keep every other core busy while the monitor's host passes (<see cref="HostFloat32"/>, the moments
 /// summary, the spectral window) want the same cores. Measured on the 2-core reference machine (docs/PERFORMANCE.md,
-/// issue 8): <see cref="SpinCount"/> spins cut the cheap set's cost at P = 10⁶ from 11–12.7 to 7.4 ms per step and left the
+/// "Scaling in the number of parameters P"): <see cref="SpinCount"/> spins cut the cheap set's cost at P = 10⁶ from 11–12.7 to 7.4 ms per step and left the
 /// plain training step as it was (31.3 against 32.6 ms), where <c>OMP_WAIT_POLICY=PASSIVE</c> (no spinning) slowed the
 /// plain step by 30 %. libgomp reads its environment once, when it is loaded, so this runs before libtorch is; a value the
 /// user set for either variable is kept. Linux only (libgomp); elsewhere it does nothing.

@@ -29,7 +29,7 @@ public static class TorchRuntime
     {
         if (threads is < 1)
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "The thread count must be at least 1.");
-        if (threads > Environment.ProcessorCount)   // 100,000 threads hung the machine (issue 24); more than the cores never helps
+        if (threads > Environment.ProcessorCount)   // 100,000 threads hang the machine; more than the cores never helps
             throw new ArgumentOutOfRangeException(nameof(threads), threads, $"The thread count must be at most this machine's {Environment.ProcessorCount} logical processors.");
         bool first;
         lock (Gate)

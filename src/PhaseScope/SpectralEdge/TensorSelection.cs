@@ -5,7 +5,7 @@ namespace PhaseScope.SpectralEdge;
 /// <summary>
 /// Which parameter tensors a spectral-edge window watches, by name: all (null pattern), a regular expression, or
 /// the preset <c>attention</c> — the attention projections W_Q, W_K, W_V, W_O that the seed 001 authors' code
-/// restricts the trajectory to (DESIGN.md), i.e. names ending in <c>q_proj.weight</c>, <c>k_proj.weight</c>,
+/// restricts the trajectory to (docs/MATH.md "Seed 001's gap position k*"), i.e. names ending in <c>q_proj.weight</c>, <c>k_proj.weight</c>,
 /// <c>v_proj.weight</c> or <c>o_proj.weight</c> (also <c>.bias</c>-free <c>query/key/value</c> spellings of other codebases),
 /// and the packed projection <c>in_proj_weight</c> of <c>nn.MultiheadAttention</c> (W_Q, W_K, W_V stacked as [3E, E]: its
 /// flattened rows are the three projections' rows, so the trajectory is the same as with them apart; probes that need

@@ -208,7 +208,7 @@ public sealed class TrajectoryWindow : IDisposable
     /// whatever the dtypes: a float32 row times a float32 value is exact in float64 and the sums run in float64, so the
     /// result is the inner product of the stored values to ≈ 1e-16·√P relative. Float32 accumulation (libtorch's sgemv)
     /// errs by ≈ 1e-7·‖m_i‖‖v‖ on every Gram entry, which moved σ of a bulk 250× below σ₁ by 1e-5 to 3e-2 relative at
-    /// P = 10⁶ (issue 24 item 9). Float32 operands are widened block by block, so the extra memory is bounded.</summary>
+    /// P = 10⁶. Float32 operands are widened block by block, so the extra memory is bounded.</summary>
     static double[] InnerProducts(Tensor matrix, Tensor vector)
     {
         if (matrix.dtype == ScalarType.Float64 && vector.dtype == ScalarType.Float64)

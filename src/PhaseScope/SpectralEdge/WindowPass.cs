@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.SpectralEdge;
 
 /// <summary>
-/// The host pass of a <see cref="TrajectoryWindow"/> push for float32 CPU parameters (issue 8's floor): the update
+/// The host pass of a <see cref="TrajectoryWindow"/> push for float32 CPU parameters (at the memory floor): the update
 /// δ = θ_t − θ_{t−s} is never materialised. A first, read-only pass reads θ, the previous θ and the held rows once and
 /// forms ⟨δ, x_j⟩ for every held row and ‖δ‖² (seed 001, Def. 1.3, incrementally); only when all of them are finite does
 /// a second pass write δ into the ring slot and θ into the previous snapshot, so a rejected update leaves both exactly as
@@ -68,8 +68,8 @@ static class WindowPass
     }
 
     /// <summary>The inner products of one chunk, in float64: δ is formed in float32 (the value stored in the row), then δ and
-    /// the row values are widened, so every product is exact and only the float64 sums round (issue 24 item 9: float32
-    /// blocks erred by ≈ 1e-7·λ₁ on each Gram entry, 2e-5 relative on a σ 250× below σ₁ at P = 10⁶).</summary>
+    /// the row values are widened, so every product is exact and only the float64 sums round (float32
+    /// blocks err by ≈ 1e-7·λ₁ on each Gram entry, 2e-5 relative on a σ 250× below σ₁ at P = 10⁶).</summary>
     static unsafe double[] Chunk1(float* t, float* p, nint[] rows, int n)
     {
         int k = rows.Length, w = Vector<float>.Count, i = 0;

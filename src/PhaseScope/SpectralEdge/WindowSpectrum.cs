@@ -2,7 +2,7 @@ namespace PhaseScope.SpectralEdge;
 
 /// <summary>
 /// The spectrum of one trajectory window and the seed's gap statistics (seed 001; the extracted text lost the
-/// formulas, these are reconstructed from the definitions' words and the authors' code, DESIGN.md):
+/// formulas, these are reconstructed from the definitions' words and the authors' code, docs/MATH.md "Seed 001's gap position k*"):
 /// <list type="bullet">
 /// <item>σ_1 ≥ … ≥ σ_W, the singular values of X (Def. 1.3: σ_j² are the eigenvalues of G = X Xᵀ);</item>
 /// <item>k* = argmax_j σ_j/σ_{j+1} (Def. 6.1, eq. 13) and the authors' weighted k*_w = argmax_j (σ_j/Σσ)·(σ_j/σ_{j+1});</item>

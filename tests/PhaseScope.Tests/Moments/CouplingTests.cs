@@ -28,7 +28,7 @@ public class CouplingTests
                 Assert.Equal(logZ - LogMean(th.Select(t => Pow(t, k))) - LogMean(gr.Select(g => Pow(g, l))), s.Coupling(i, j), 1e-10);
             }
         }
-        Assert.Equal(0.0, s.Coupling(0, 0)); // exactly (DESIGN.md: not "log n")
+        Assert.Equal(0.0, s.Coupling(0, 0)); // exactly (docs/MATH.md "C(0,0) = 0": not "log n")
         Assert.Equal(0.0, s.LogM[0]);
     }
 

@@ -4,8 +4,8 @@ using PhaseScope.Cli.Options;
 namespace PhaseScope.Cli.Commands.Grok;
 
 /// <summary>
-/// The grok command's options of seed 003's consolidation probe and of the controllers that act on it, bound in one place
-/// (issue 25 item 5): C_α's method, samples, interval, p smoothing and tail order; the adaptive learning rate and early
+/// The grok command's options of seed 003's consolidation probe and of the controllers that act on it, bound in one place:
+/// C_α's method, samples, interval, p smoothing and tail order; the adaptive learning rate and early
 /// stopping (§11.3–11.4) with their bands, window, criteria and warm-up. The probe is on by default (micro-batches).
 /// </summary>
 public sealed class ConsolidationChoice

@@ -4,7 +4,7 @@ using PhaseScope.Cli.Options;
 namespace PhaseScope.Cli.Commands.Grok;
 
 /// <summary>
-/// The grok command's options of seed 003's curvature probe, bound in one place (issue 25 item 5): λ_max(H) by Lanczos
+/// The grok command's options of seed 003's curvature probe, bound in one place: λ_max(H) by Lanczos
 /// (iterations, tolerance, warm tracking), the power-iteration comparison and Hutchinson's trace. On by default with a
 /// 64-example Hessian batch; <c>--curvature</c> alone keeps the training batch.
 /// </summary>

@@ -31,7 +31,7 @@ public static class GrokSettingsFile
     /// <summary>
     /// SHA-256 of the settings that decide what a run computes, serialised canonically: the output directory, the name
     /// and the thread count (where and how fast, not what) are left out, so a moved run or a reformatted settings.json
-    /// keeps its fingerprint and any edit of a setting changes it (<c>grok --resume</c> compares it, issue 24).
+    /// keeps its fingerprint and any edit of a setting changes it (<c>grok --resume</c> compares it).
     /// </summary>
     public static string Fingerprint(this GrokSettings settings)
     {

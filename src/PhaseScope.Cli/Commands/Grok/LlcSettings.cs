@@ -8,7 +8,7 @@ using PhaseScope.Monitoring.Probes;
 namespace PhaseScope.Cli.Commands.Grok;
 
 /// <summary>
-/// The LLC probe's settings in a grok run (<see cref="LlcProbe"/>, issue 22), stored in settings.json only when the probe
+/// The LLC probe's settings in a grok run (<see cref="LlcProbe"/>), stored in settings.json only when the probe
 /// is on (so older runs keep their fingerprint). Defaults tuned on the reference modular model (docs/RESULTS.md): with
 /// ε = 3·10⁻⁶ and γ = 3·10⁴ the chains stay in the basin (E[L] − L(w*) of order 0.05–0.5) and relax within the burn-in;
 /// devinterp's generic ε = 10⁻⁴, γ = 100 let them wander to the loss of random guessing (λ̂ ≈ nβ · 4.6, saturated).

@@ -5,7 +5,7 @@ using PhaseScope.Training;
 namespace PhaseScope.Cli.Commands.Grok;
 
 /// <summary>
-/// The grok command's optimizer options, bound in one place (issue 23): <c>--optimizer adamw|muon</c>, and Muon's
+/// The grok command's optimizer options, bound in one place: <c>--optimizer adamw|muon</c>, and Muon's
 /// <c>--muon-lr</c> and <c>--muon-momentum</c> (<see cref="PhaseScope.Training.Optimizers.Muon"/>). AdamW, the default,
 /// stores nothing new in settings.json, so runs started before the option keep their fingerprints.
 /// </summary>

@@ -4,7 +4,7 @@ using PhaseScope.Cli.Options;
 namespace PhaseScope.Cli.Commands.Grok;
 
 /// <summary>
-/// The grok command's options of seed 001's family, bound in one place (issue 25 item 5): the spectral-edge probe
+/// The grok command's options of seed 001's family, bound in one place: the spectral-edge probe
 /// (window, stride, tensors, sketch, gap thresholds, loss decomposition) and the weight spectra of Test 7. Both are on
 /// by default; <c>--cheap-only</c> turns them off and <c>--spectral</c> / <c>--weight-spectra</c> bring one back.
 /// </summary>

@@ -78,7 +78,7 @@ public static class FastCouplingSurface
         // One thread: the read is bandwidth-bound, and two threads measured slower on the 2-core machine.
         foreach (var (t, g) in data) { tMaxBits = Math.Max(tMaxBits, HostPass.MaxAbsBits(HostPass.Bits(t))); gMaxBits = Math.Max(gMaxBits, HostPass.MaxAbsBits(HostPass.Bits(g))); }
         // Float64 values beyond float32's range round to ±∞ here: they go to the exact reference, which is defined for
-        // every finite value (and rejects real NaN/±∞ itself) — checked before the non-finite test (issue 24 item 8).
+        // every finite value (and rejects real NaN/±∞ itself) — so the range is checked before the non-finite test.
         bool outOfRange = RoundedOutOfRange(shards);
         if (!outOfRange && tMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "θ");
         if (!outOfRange && gMaxBits >= 0x7F800000u) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "g");

@@ -9,7 +9,7 @@ namespace PhaseScope.Moments.Fast;
 /// <summary>
 /// One-pass CPU versions of the extremal statistics and the diagonal power sums for contiguous float32 tensors
 /// on the CPU, the common case of a monitored model: TorchSharp's ~10 µs per native call and libtorch's float64
-/// exp made the tensor versions cost ~100 passes (issue 8's scaling bench). Results equal the tensor versions to
+/// exp made the tensor versions cost ~100 passes (the scaling bench, docs/PERFORMANCE.md). Results equal the tensor versions to
 /// float64 rounding: products of two float32 values are exact in float64, and integer powers of r = |x|/max ∈ [0, 1]
 /// are formed by multiplication (binary powering), not exp, so nothing overflows and underflow only drops terms
 /// below 10⁻³⁰⁸ of the largest (which is 1). Other dtypes, devices and non-integer orders use the tensor versions.

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Moments.Fast;
 
 /// <summary>
-/// The moments probe's per-step summary of a model's parameters in one read of θ and g from memory (issue 8's floor: 8 bytes per
+/// The moments probe's per-step summary of a model's parameters in one read of θ and g from memory (the memory floor: 8 bytes per
 /// parameter): the extremal partial (<see cref="ExtremalPartial"/>: maxima, multiplicities, next values, m∩, max |θ||g|)
 /// and the diagonal power sums log Σ|θ|^K, log Σ|g|^K, log Σ(|θ||g|)^K (seed 000, eqs. 1 and 15–16) for orders that double,
 /// K = k₀, 2k₀, …, 2^(L−1)k₀ with L ≤ <see cref="MaxLevels"/> (the probe's default 2, 4, 8, 16, 32).

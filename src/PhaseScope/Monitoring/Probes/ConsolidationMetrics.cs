@@ -1,7 +1,7 @@
 namespace PhaseScope.Monitoring.Probes;
 
 /// <summary>Metric names of seed 003's consolidation probe (<see cref="ConsolidationProbe"/>), defined once: the probe writes them and the report, verdict, terminal
-/// view and summary read them (issue 25).</summary>
+/// view and summary read them.</summary>
 public static class ConsolidationMetrics
 {
     /// <summary><c>consolidation/c_alpha</c>.</summary>

@@ -1,7 +1,7 @@
 namespace PhaseScope.Monitoring.Probes;
 
 /// <summary>Metric names of seed 003's curvature probe (<see cref="CurvatureProbe"/>), defined once: the probe writes them and the report, verdict, terminal
-/// view and summary read them (issue 25).</summary>
+/// view and summary read them.</summary>
 public static class CurvatureMetrics
 {
     /// <summary><c>curvature/hvp_products</c>.</summary>

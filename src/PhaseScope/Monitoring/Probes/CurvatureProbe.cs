@@ -71,7 +71,7 @@ public sealed class CurvatureProbe : IResumableProbe
         long seed = unchecked(Seed * 1_000_003 + context.Step);
         Tensor loss;
         // Tracked, every call uses the same batch, so the operator changes only with θ between calls: with a fresh batch per
-        // call the top eigenvector moved with batch noise and warm starts were accepted at 9 of 600 calls (PERFORMANCE.md).
+        // call the top eigenvector moved with batch noise and warm starts were accepted at 9 of 600 calls (docs/PERFORMANCE.md).
         long batchSeed = Tracker is null ? seed : unchecked(Seed * 1_000_003);
         using (enable_grad()) loss = BatchSize is int b ? source.LossOnBatch(batchSeed, b) : source.LossOnBatch(batchSeed);
         using var hvp = new HessianVectorProduct(loss, context.Parameters.Select(p => p.Value).ToArray());

@@ -4,7 +4,7 @@ using PhaseScope.LearningCoefficient;
 namespace PhaseScope.Monitoring.Probes;
 
 /// <summary>
-/// The local learning coefficient λ̂ at the step's θ (<see cref="LocalLearningCoefficient"/>; issue 22), on a sparse
+/// The local learning coefficient λ̂ at the step's θ (<see cref="LocalLearningCoefficient"/>), on a sparse
 /// schedule: a call costs Chains × (BurnIn + Draws) forward and backward passes (plus the reference batches), so the
 /// default is every 1,000 steps. Metrics (prefix <c>llc/</c>): <c>lambda_hat</c>, <c>se</c> (over chains),
 /// <c>reference_loss</c>, <c>diverged</c> (chains). Events: <c>llc_diverged</c> when a chain blew up (lower the step

@@ -1,7 +1,7 @@
 namespace PhaseScope.Monitoring.Probes;
 
 /// <summary>Metric and snapshot names of seed 000's moments probe (<see cref="MomentsProbe"/>), defined once: the probe
-/// writes them and the report, verdict, terminal view and comparison read them (issue 25). Per-tensor variants append
+/// writes them and the report, verdict, terminal view and comparison read them. Per-tensor variants append
 /// <c>/TENSOR</c>; the per-order ones append the order K to a prefix.</summary>
 public static class MomentsMetrics
 {

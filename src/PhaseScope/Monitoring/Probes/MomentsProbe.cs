@@ -135,7 +135,7 @@ public sealed class MomentsProbe : IResumableProbe
             }
             catch (NonFiniteValuesException)
             {
-                // Moments are undefined; say so once for this call and leave training alone (issue 3).
+                // Moments are undefined; say so once for this call and leave training alone (monitoring never stops training).
                 output.Event("non_finite_values", $"θ or g of '{pair.Label}' holds NaN or ±Inf; moments skipped at this step.");
                 return;
             }

@@ -1,7 +1,7 @@
 namespace PhaseScope.Monitoring.Probes;
 
 /// <summary>Metric names of seed 001's spectral-edge probe (<see cref="SpectralEdgeProbe"/>), defined once: the probe writes them and the report, verdict, terminal
-/// view and summary read them (issue 25).</summary>
+/// view and summary read them.</summary>
 public static class SpectralEdgeMetrics
 {
     /// <summary><c>spectral/above_bbp</c>.</summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace PhaseScope.Monitoring.Probes;
 
 /// <summary>Settings of <see cref="SpectralEdgeProbe"/> (seed 001). Defaults follow the authors' modular-arithmetic setup
-/// (DESIGN.md): W = 10 updates, one every 100 steps, attention projections only.</summary>
+/// (docs/MATH.md "Seed 001's gap position k*"): W = 10 updates, one every 100 steps, attention projections only.</summary>
 public sealed record SpectralEdgeOptions
 {
     /// <summary>W, updates per window.</summary>
