@@ -298,7 +298,7 @@ public static class GrokCommand
             tensorboard?.Start(s.ToConfig());
             var readings = new LatestReadings();
             PhaseMonitor? watching = null;
-            var diagnosis = new DiagnosisSink(RunDiagnosis.Replay(diagnosedMetrics, earlierEvents, new RunDiagnosis { GrokThreshold = s.Trainer.GrokThreshold }),
+            var diagnosis = new DiagnosisSink(RunDiagnosis.Replay(diagnosedMetrics, earlierEvents, DiagnosisBuilder.Create(s.Trainer.GrokThreshold)),
                 e => watching!.Emit(e));
             readings.Diagnosis = diagnosis.Diagnosis;
             var forecast = predictor is not null ? new GrokForecastSink(predictor, m => watching!.Record(m), e => watching!.Emit(e)) : null;
@@ -342,8 +342,7 @@ public static class GrokCommand
             string status = result.Diverged is not null ? RunStatus.Diverged : signals.Stopped ? RunStatus.Interrupted : RunStatus.Completed;
             RunEpilogue.WriteTimings(store, monitor, result.Steps);
             diagnosis.Diagnosis.Finish(result.Steps);
-            var summary = Summary(s, result, runDir, monitor, status, diagnosis.Diagnosis);
-            if (forecast?.Describe() is { } said) summary["grok_forecast"] = $"at step {forecast.Latest!.Value.Step}: {said}";
+            var summary = Summary(s, result, runDir, monitor, status, diagnosis.Diagnosis, forecast?.Describe() is { } said ? $"at step {forecast.Latest!.Value.Step}: {said}" : null);
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
             if (result.Diverged is { } d) summary["diverged_at"] = d.Step;
             if (status == RunStatus.Interrupted) summary["signal"] = signals.SignalName;
@@ -388,17 +387,12 @@ public static class GrokCommand
             throw new UsageException($"--spectral-sketch {s.SpectralSketch} must be below the watched parameter count P = {watchedCount}; omit it for exact rows.");
     }
 
-    static Dictionary<string, object?> Summary(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status, RunDiagnosis diagnosis) => new()
+    static Dictionary<string, object?> Summary(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status, RunDiagnosis diagnosis, string? forecast) =>
+        (DiagnosisBuilder.Summarise(diagnosis, r.GrokStep, new FinalEvaluation(r.Final.TrainAccuracy, r.Final.TestAccuracy, r.Final.TrainLoss, r.Final.TestLoss), monitor.Events)
+            with { Forecast = forecast }).Compose(RunFacts(s, r, runDir, monitor, status));
+
+    static Dictionary<string, object?> RunFacts(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status) => new()
     {
-        ["diagnosis"] = diagnosis.Describe(r.GrokStep),
-        ["phase"] = diagnosis.Current.Name(),
-        ["loss_spikes"] = diagnosis.Spikes.Select(x => x.Onset).ToArray(),
-        ["grokked"] = r.Grokked,
-        ["grok_step"] = r.GrokStep,
-        ["final_train_acc"] = SummaryTable.Finite(r.Final.TrainAccuracy),
-        ["final_test_acc"] = SummaryTable.Finite(r.Final.TestAccuracy),
-        ["final_train_loss"] = SummaryTable.Finite(r.Final.TrainLoss),
-        ["final_test_loss"] = SummaryTable.Finite(r.Final.TestLoss),
         ["steps"] = r.Steps,
         ["stopped_after_grok"] = r.GrokStep is not null && s.Trainer.StopAfterGrok is not null && r.Steps < s.Trainer.Steps,
         ["run_dir"] = runDir,
@@ -414,10 +408,6 @@ public static class GrokCommand
         ["events"] = monitor.Events.Count,
         ["probe_failures"] = monitor.Events.Count(e => e.Kind == "probe_failed"),
         ["stopped_early"] = r.StoppedEarly is { } stop ? $"{stop.Criterion} at step {stop.Step}: {stop.Reason}" : null,
-        ["p_crossed_up"] = monitor.Events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
-        ["gap_opened"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_opened")?.Step,
-        ["gap_collapsed"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_collapsed")?.Step,
-        ["k_star_shift"] = monitor.Events.FirstOrDefault(e => e.Kind == "k_star_shift")?.Step,
     };
 
     static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)

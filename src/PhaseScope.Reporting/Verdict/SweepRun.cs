@@ -68,10 +68,12 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
         var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source))
             .Concat(BaselineEvents.Derive(series)).Concat(WeightSpectrumEvents.Derive(series)).OrderBy(e => e.Step).ToList();
         const string taskAccuracy = "eval/test_acc/";
+        double threshold = PhaseScope.Diagnosis.DiagnosisBuilder.GrokThresholdOf(reader.Config());
         var taskGrokSteps = names.Where(n => n.StartsWith(taskAccuracy, StringComparison.Ordinal)).ToDictionary(
-            n => n[taskAccuracy.Length..], n => reader.Series(n).Where(p => p.Value >= 0.95).Select(p => (long?)p.Step).FirstOrDefault());
+            n => n[taskAccuracy.Length..], n => reader.Series(n).Where(p => p.Value >= threshold).Select(p => (long?)p.Step).FirstOrDefault());
+        var outcome = PhaseScope.Diagnosis.RunSummary.Read(root.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Last().Value));
         return new SweepRun(info.Name, task, Str("op"), (int)(Num("seed") ?? 0), Num("weight_decay") ?? double.NaN,
-            Num("grok_step") is double g ? (long)g : null, (long)(Num("steps") ?? 0), events, series) { TaskGrokSteps = taskGrokSteps };
+            outcome.GrokStep, (long)(Num("steps") ?? 0), events, series) { TaskGrokSteps = taskGrokSteps };
     }
 
     /// <summary>Weight decay as the tables print it.</summary>

@@ -43,7 +43,7 @@ public static class ConsolidationFamily
         ],
         Events =
         [
-            new("p_crossed_up", "upward p crossings", "The smoothed deciding p rose above 0.5: the mean gradient now outweighs its noise."),
+            new("p_crossed_up", "upward p crossings", "The smoothed deciding p rose above 0.5: the mean gradient now outweighs its noise.") { InSummary = true },
             new("p_crossed_down", "downward p crossings", "The smoothed deciding p fell below 0.5."),
             new("consolidation_undefined", "undefined C_α readings", "C_α was undefined at this step."),
         ],

@@ -41,9 +41,9 @@ public static class SpectralEdgeFamily
         ],
         Events =
         [
-            new("gap_opened", "gap openings", "R rose to ≥ 1.5 from a closed state: learning concentrated in k* directions (seed 001, Def. 10.4)."),
-            new("gap_collapsed", "gap collapses", "R fell to ≤ 1.2 from an open state (seed 001, Def. 10.4)."),
-            new("k_star_shift", "k* shifts", "A new k* held for 2 windows (seed 001, Def. 10.6)."),
+            new("gap_opened", "gap openings", "R rose to ≥ 1.5 from a closed state: learning concentrated in k* directions (seed 001, Def. 10.4).") { InSummary = true },
+            new("gap_collapsed", "gap collapses", "R fell to ≤ 1.2 from an open state (seed 001, Def. 10.4).") { InSummary = true },
+            new("k_star_shift", "k* shifts", "A new k* held for 2 windows (seed 001, Def. 10.6).") { InSummary = true },
             new("spectral_update_rejected", "rejected updates", "A non-finite or overflowing update was rejected; the window is unchanged."),
         ],
     };
