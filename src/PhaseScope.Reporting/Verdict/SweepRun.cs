@@ -51,7 +51,9 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
 
     /// <summary>Reads a finished run (completed, or diverged: a run that did not grok) written by <c>phasescope grok</c>.</summary>
     /// <exception cref="RunStoreException">The directory is not a readable run, or the run is not finished (running, interrupted, failed).</exception>
-    public static SweepRun Load(string directory)
+    /// <param name="directory">The run directory.</param>
+    /// <param name="families">The families whose indicators are loaded (default <see cref="PhaseScope.Monitoring.Descriptors.MetricFamilies.BuiltIn"/>).</param>
+    public static SweepRun Load(string directory, IReadOnlyList<PhaseScope.Monitoring.Descriptors.IMetricFamily>? families = null)
     {
         using var reader = RunReader.Open(directory);
         using var read = reader.ConsistentRead();
@@ -64,7 +66,7 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
         double? Num(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
         var task = Str("task") ?? throw new RunStoreException($"{directory}: the summary names no task; verdict reads runs written by 'phasescope grok'.");
         var names = reader.MetricNames();
-        var series = names.Where(VerdictObservables.Includes).ToDictionary(n => n, n => reader.Series(n));
+        var series = names.Where(n => VerdictObservables.Includes(n, families)).ToDictionary(n => n, n => reader.Series(n));
         var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source))
             .Concat(BaselineEvents.Derive(series)).Concat(WeightSpectrumEvents.Derive(series)).OrderBy(e => e.Step).ToList();
         const string taskAccuracy = "eval/test_acc/";

@@ -11,6 +11,7 @@ public static class SpectralEdgeFamily
         "Singular values σ_j of each rolling window of parameter updates, the gap position k* and the gap ratio σ_k*/σ_k*+1 (log axis); gap_opened / gap_collapsed events are marked.",
         "spectral-edge metrics", "grok runs the spectral-edge probe by default; --cheap-only turns it off and --spectral brings it back")
     {
+        VerdictGroup = "seed 001, update Gram",
         Charts =
         [
             new("sigma", "σ_j of each window", "σ_j") { LogY = true },
