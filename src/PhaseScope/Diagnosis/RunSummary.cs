@@ -67,7 +67,8 @@ public sealed record RunSummary(string Diagnosis, string Phase, IReadOnlyList<lo
         string phase = stored.GetValueOrDefault("phase") is { ValueKind: System.Text.Json.JsonValueKind.String } p ? p.GetString()! : "";
         var spikes = stored.GetValueOrDefault("loss_spikes") is { ValueKind: System.Text.Json.JsonValueKind.Array } a
             ? a.EnumerateArray().Where(x => x.TryGetInt64(out _)).Select(x => x.GetInt64()).ToList() : [];
-        long? grok = stored.GetValueOrDefault("grok_step") is { ValueKind: System.Text.Json.JsonValueKind.Number } g ? (long)g.GetDouble() : null;
+        // a whole number only: a step written as 1e30 or 12.5 is no step, and must not wrap around to a negative one
+        long? grok = stored.GetValueOrDefault("grok_step") is { ValueKind: System.Text.Json.JsonValueKind.Number } g && g.TryGetInt64(out long gs) ? gs : null;
         return new RunSummary(diagnosis, phase, spikes, grok)
         {
             HasGrokCriterion = stored.ContainsKey("grokked"),

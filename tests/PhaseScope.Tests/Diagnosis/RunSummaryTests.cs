@@ -46,6 +46,12 @@ public class RunSummaryTests
         Assert.Equal((200L, "generalised", "at step 200: P 0.9", true), (read.GrokStep, read.Phase, read.Forecast, read.HasGrokCriterion));
     }
 
+    [Theory]
+    [InlineData("""{"grok_step":1200}""", 1200L), InlineData("""{"grok_step":1e30}""", null), InlineData("""{"grok_step":12.5}""", null),
+        InlineData("""{"grok_step":"1200"}""", null), InlineData("""{"grok_step":null}""", null), InlineData("{}", null)]
+    public void AStoredGrokStepIsReadOnlyWhenItIsAWholeNumber(string json, long? expected) =>
+        Assert.Equal(expected, RunSummary.Read(JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!).GrokStep);
+
     [Fact]
     public void ARunWithoutAGrokCriterionHasOnlyTheDiagnosisFields()
     {
