@@ -38,7 +38,10 @@ for side in old new; do
     dotnet "$bin/PhaseScope.Cli.dll" export "$work/$run" --csv --out "$out/$run.export" > /dev/null
   done
   dotnet "$bin/PhaseScope.Cli.dll" compare "$work/readme-old" "$work/control-old" --out "$out/compare.html" > /dev/null
-  dotnet "$bin/PhaseScope.Cli.dll" verdict "$work/readme-old" "$work/control-old" --out "$out/verdict" > /dev/null
+  # one --out for both builds (VERDICT.md quotes its command), moved into place after
+  rm -rf "$work/verdict"
+  dotnet "$bin/PhaseScope.Cli.dll" verdict "$work/readme-old" "$work/control-old" --out "$work/verdict" > /dev/null
+  mv "$work/verdict" "$out/verdict"
 done
 python3 - "$work" <<'PY'
 import json, os, sqlite3, sys, difflib
