@@ -5,9 +5,9 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// What the verdict (issue 7) needs of one stored run: its grid cell (task, operation, seed, weight decay), whether and
-/// when it grokked (DESIGN.md: the first evaluation with test accuracy ≥ 0.95), the probes' events with the
-/// <see cref="BaselineEvents"/> and <see cref="WeightSpectrumEvents"/> derived from its stored series (issue 22), and the series
+/// What the verdict needs of one stored run: its grid cell (task, operation, seed, weight decay), whether and
+/// when it grokked (the first evaluation with test accuracy ≥ the grok threshold the run stored, 0.95 by default), the probes' events with the
+/// <see cref="BaselineEvents"/> and <see cref="WeightSpectrumEvents"/> derived from its stored series, and the series
 /// <see cref="VerdictObservables"/> names (Test 7 tables, lead-time ROC, combined predictor).
 /// </summary>
 /// <param name="Name">Run name (directory name).</param>

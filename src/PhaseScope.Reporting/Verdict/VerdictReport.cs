@@ -10,7 +10,7 @@ using PhaseScope.Monitoring.Descriptors;
 namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
-/// The Markdown verdict of a sweep (issue 7): grok counts, each indicator's <see cref="IndicatorScore"/>, seed 001's
+/// The Markdown verdict of a sweep: grok counts, each indicator's <see cref="IndicatorScore"/>, seed 001's
 /// Test 7 per-run tables (§27: the gap ratio at and after the grok step; for modular arithmetic the sub-leading gap
 /// g₂₃ = σ₂² − σ₃² early and at grokking, and k* before and at grokking), each run's first event of every kind, and two SVG
 /// figures. Every file is written atomically; the JSON beside the Markdown holds the same numbers for scripts.
@@ -26,7 +26,7 @@ public static class VerdictReport
     /// <summary>Every file <see cref="Write"/> may create in its folder.</summary>
     public static readonly IReadOnlyList<string> FileNames = [MarkdownFile, "verdict.json", PredictorFile, "gap_ratio_aligned.svg", "lead_times.svg"];
 
-    /// <summary>Horizons H of the lead-time ROC table (issue 22).</summary>
+    /// <summary>Horizons H of the lead-time ROC table.</summary>
     public static readonly long[] Horizons = [250, 500, 1000];
 
     /// <summary>The horizon of the combined predictor and of the ROC table's order.</summary>

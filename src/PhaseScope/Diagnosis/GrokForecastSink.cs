@@ -4,7 +4,7 @@ using PhaseScope.Monitoring;
 namespace PhaseScope.Diagnosis;
 
 /// <summary>
-/// Runs a <see cref="GrokPredictor"/> live (issue 22; experimental): a monitor sink that keeps the latest reading of each
+/// Runs a <see cref="GrokPredictor"/> live (experimental): a monitor sink that keeps the latest reading of each
 /// of the predictor's features and, at every evaluation (when <c>eval/test_acc</c> arrives, the step the predictor was
 /// fitted on), records <c>forecast/p_grok</c> = P(grok within H steps) and <c>forecast/p_grok_observed</c>, the share of
 /// held-out steps with a similar prediction that did grok within H (the calibration bin's observed frequency: what the

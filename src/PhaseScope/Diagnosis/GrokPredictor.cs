@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PhaseScope.Diagnosis;
 
 /// <summary>
-/// A fitted combined predictor (issue 22, item 3; experimental): P(the run groks within <see cref="Horizon"/> steps) =
+/// A fitted combined predictor (experimental): P(the run groks within <see cref="Horizon"/> steps) =
 /// σ(b + Σⱼ wⱼ zⱼ), zⱼ = (φ(xⱼ) − μⱼ)/sⱼ, where xⱼ is the latest reading of metric <see cref="Features"/>[j],
 /// φ(x) = sign(x)·log(1 + |x|) tames the observables' heavy tails (λ_max, C_α and the gap ratio span decades), and a
 /// missing or non-finite reading contributes zⱼ = 0 (the training mean). Fitted by the verdict's
