@@ -132,7 +132,7 @@ public static class AnalyzeCommand
         try
         {
             var readings = new LatestReadings();
-            var diagnosis = new DiagnosisSink(new RunDiagnosis(), e => { store.Write(e); readings.Write(e); });
+            var diagnosis = new DiagnosisSink(DiagnosisBuilder.Create(), e => { store.Write(e); readings.Write(e); });
             readings.Diagnosis = diagnosis.Diagnosis;
             IMonitorSink[] sinks = [store, readings, diagnosis];
             using var analyzer = new CheckpointAnalyzer(options, sinks);
@@ -170,13 +170,8 @@ public static class AnalyzeCommand
             var allNotes = notes.Concat(analyzer.Notes).Distinct().ToList();
             if (analyzer.Count > 0 && analyzer.Windows == 0)
                 allNotes.Add($"no spectral window: {analyzer.Count} checkpoint{(analyzer.Count == 1 ? "" : "s")} give {Math.Max(0, analyzer.Count - 1)} update(s), a window needs W = {s.Window} (pass a smaller --window)");
-            var summary = new Dictionary<string, object?>
+            var summary = DiagnosisBuilder.Summarise(diagnosis.Diagnosis, grokStep).Compose(new Dictionary<string, object?>
             {
-                ["diagnosis"] = diagnosis.Diagnosis.Describe(grokStep),
-                ["phase"] = diagnosis.Diagnosis.Current.Name(),
-                ["loss_spikes"] = diagnosis.Diagnosis.Spikes.Select(x => x.Onset).ToArray(),
-                ["grokked"] = grokStep is not null,
-                ["grok_step"] = grokStep,
                 ["checkpoints"] = analyzer.Count,
                 ["first_step"] = checkpoints.Count > 0 ? checkpoints[0].Step : null,
                 ["last_step"] = analyzer.LastStep,
@@ -189,7 +184,7 @@ public static class AnalyzeCommand
                 ["run_dir"] = runDir,
                 ["status"] = status,
                 ["wall_seconds"] = started.Elapsed.TotalSeconds,
-            };
+            });
             if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
             store.Complete(status, CliJson.Serialize(summary));
             if (s.Report) RunEpilogue.WriteReport(runDir);

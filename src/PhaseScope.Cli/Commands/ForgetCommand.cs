@@ -132,7 +132,7 @@ public static class ForgetCommand
             using var tensorboard = settings.TensorBoard ? TensorBoardSink.TryOpen(runDir, m => Console.Error.WriteLine($"phasescope: {m}")) : null;
             tensorboard?.Start(Config(options, settings));
             var readings = new LatestReadings();
-            var diagnosis = new DiagnosisSink(new RunDiagnosis(), e => monitor?.Emit(e));
+            var diagnosis = new DiagnosisSink(DiagnosisBuilder.Create(), e => monitor?.Emit(e));
             readings.Diagnosis = diagnosis.Diagnosis;
             IMonitorSink[] sinks = tensorboard is null ? [store, readings, diagnosis] : [store, tensorboard, readings, diagnosis];
             var probes = ForgetProbes.Create(settings.ProbeEvery, settings.AllFamilies, settings.MomentsSnapshots, options.BatchSize, options.Seed);
@@ -171,9 +171,7 @@ public static class ForgetCommand
             if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, result.Steps);
             diagnosis.Diagnosis.Finish(result.Steps);
             var summary = Describe(result);
-            summary["diagnosis"] = diagnosis.Diagnosis.Describe(grokStep: null);
-            summary["phase"] = diagnosis.Diagnosis.Current.Name();
-            summary["loss_spikes"] = diagnosis.Diagnosis.Spikes.Select(x => x.Onset).ToArray();
+            foreach (var (key, value) in DiagnosisBuilder.Summarise(diagnosis.Diagnosis, grokStep: null, grokCriterion: false).Fields()) summary[key] = value;
             summary["probe_failures"] = monitor?.Events.Count(e => e.Kind == "probe_failed") ?? 0;
             summary["run_dir"] = runDir;
             summary["status"] = "completed";

@@ -298,26 +298,14 @@ public static class GrokCommand
             tensorboard?.Start(s.ToConfig());
             var readings = new LatestReadings();
             PhaseMonitor? watching = null;
-            var diagnosis = new DiagnosisSink(RunDiagnosis.Replay(diagnosedMetrics, earlierEvents, new RunDiagnosis { GrokThreshold = s.Trainer.GrokThreshold }),
+            var diagnosis = new DiagnosisSink(DiagnosisBuilder.Replay(diagnosedMetrics, earlierEvents, s.Trainer.GrokThreshold),
                 e => watching!.Emit(e));
             readings.Diagnosis = diagnosis.Diagnosis;
             var forecast = predictor is not null ? new GrokForecastSink(predictor, m => watching!.Record(m), e => watching!.Emit(e)) : null;
             readings.Forecast = forecast;
             forecast?.Seed(diagnosedMetrics);   // resumed: the readings the uninterrupted run's forecast would hold
             IMonitorSink[] sinks = [store, .. tensorboard is null ? Array.Empty<IMonitorSink>() : [tensorboard], readings, diagnosis, .. forecast is null ? Array.Empty<IMonitorSink>() : [forecast]];
-            var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
-            if (s.Moments) probes.Add(new MomentsProbe(new MomentsOptions { Snapshots = s.MomentsSnapshots, SnapshotEvery = GrokSettings.MomentsSnapshotEvery }));
-            var curvature = s.Curvature ? new CurvatureProbe(s.CurvatureOptions()) : null;
-            if (curvature is not null) probes.Add(curvature);
-            ConsolidationProbe? consolidation = s.ConsolidationMethodName is { } method
-                ? new ConsolidationProbe(s.ConsolidationOptions(method, (int)batch))
-                : null;
-            if (consolidation is not null) probes.Add(consolidation);
-            if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions((int)batch)));
-            if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
-            if (s.Llc is { } llcSettings) probes.Add(llcSettings.Probe(data.TrainCount, s.Trainer.Seed));
-            if (data.TestGroups is not null) probes.Add(new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold));
-            if (tensorboard is not null) probes.AddRange([HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()]);
+            var probes = GrokProbes.Create(s, data, model, (int)batch, tensorboard is not null);
             using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
             watching = monitor;
             if (tensorboard is not null) tensorboard.Timings = () => monitor.Timings;
@@ -339,30 +327,7 @@ public static class GrokCommand
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
                 }.Run(signals.Token), readings);
 
-            string status = result.Diverged is not null ? RunStatus.Diverged : signals.Stopped ? RunStatus.Interrupted : RunStatus.Completed;
-            RunEpilogue.WriteTimings(store, monitor, result.Steps);
-            diagnosis.Diagnosis.Finish(result.Steps);
-            var summary = Summary(s, result, runDir, monitor, status, diagnosis.Diagnosis);
-            if (forecast?.Describe() is { } said) summary["grok_forecast"] = $"at step {forecast.Latest!.Value.Step}: {said}";
-            if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
-            if (result.Diverged is { } d) summary["diverged_at"] = d.Step;
-            if (status == RunStatus.Interrupted) summary["signal"] = signals.SignalName;
-            store.Complete(status, CliJson.Serialize(summary));
-            tensorboard?.Complete(result.Steps, status, CliJson.Serialize(summary), s.ToConfig());
-            if (s.Report) RunEpilogue.WriteReport(runDir);
-            if (json) Console.WriteLine(CliJson.Serialize(summary));
-            else PrintSummary(summary, monitor);
-            if (result.Diverged is { } diverged)
-            {
-                Console.Error.WriteLine($"phasescope: {diverged.Describe()} The run is stored in {runDir} (status diverged); try a smaller --lr.");
-                return ExitCodes.Diverged;
-            }
-            if (status == RunStatus.Interrupted)
-            {
-                Console.Error.WriteLine($"phasescope: stopped by {signals.SignalName} after step {result.Steps}; continue with: phasescope grok --resume {runDir}");
-                return signals.ExitCode;
-            }
-            return ExitCodes.Ok;
+            return Conclude(s, result, runDir, store, tensorboard, monitor, diagnosis.Diagnosis, forecast, signals, json);
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException or ResumeException))
         {
@@ -376,6 +341,36 @@ public static class GrokCommand
         }
     }
 
+    /// <summary>After training: the probe timings, the closed diagnosis, the summary (stored, in TensorBoard, printed or as
+    /// <c>--json</c>), the report, and the exit code (diverged and interrupted runs say how to go on).</summary>
+    static int Conclude(GrokSettings s, TrainResult result, string runDir, RunStore store, TensorBoardSink? tensorboard, PhaseMonitor monitor,
+        RunDiagnosis diagnosis, GrokForecastSink? forecast, StopSignals signals, bool json)
+    {
+        string status = result.Diverged is not null ? RunStatus.Diverged : signals.Stopped ? RunStatus.Interrupted : RunStatus.Completed;
+        RunEpilogue.WriteTimings(store, monitor, result.Steps);
+        diagnosis.Finish(result.Steps);
+        var summary = GrokSummary.Of(s, result, runDir, monitor, status, diagnosis, forecast?.Describe() is { } said ? $"at step {forecast.Latest!.Value.Step}: {said}" : null);
+        if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
+        if (result.Diverged is { } d) summary["diverged_at"] = d.Step;
+        if (status == RunStatus.Interrupted) summary["signal"] = signals.SignalName;
+        store.Complete(status, CliJson.Serialize(summary));
+        tensorboard?.Complete(result.Steps, status, CliJson.Serialize(summary), s.ToConfig());
+        if (s.Report) RunEpilogue.WriteReport(runDir);
+        if (json) Console.WriteLine(CliJson.Serialize(summary));
+        else GrokSummary.Print(summary, monitor);
+        if (result.Diverged is { } diverged)
+        {
+            Console.Error.WriteLine($"phasescope: {diverged.Describe()} The run is stored in {runDir} (status diverged); try a smaller --lr.");
+            return ExitCodes.Diverged;
+        }
+        if (status == RunStatus.Interrupted)
+        {
+            Console.Error.WriteLine($"phasescope: stopped by {signals.SignalName} after step {result.Steps}; continue with: phasescope grok --resume {runDir}");
+            return signals.ExitCode;
+        }
+        return ExitCodes.Ok;
+    }
+
     /// <summary>--spectral-tensors must match a tensor of this model and --spectral-sketch lie below their size.</summary>
     static void ValidateSpectralSelection(GrokSettings s, nn.Module<Tensor, Tensor> model)
     {
@@ -386,50 +381,5 @@ public static class GrokCommand
         long watchedCount = watched.Sum(i => named[i].parameter.numel());
         if (s.SpectralSketch >= watchedCount)
             throw new UsageException($"--spectral-sketch {s.SpectralSketch} must be below the watched parameter count P = {watchedCount}; omit it for exact rows.");
-    }
-
-    static Dictionary<string, object?> Summary(GrokSettings s, TrainResult r, string runDir, PhaseMonitor monitor, string status, RunDiagnosis diagnosis) => new()
-    {
-        ["diagnosis"] = diagnosis.Describe(r.GrokStep),
-        ["phase"] = diagnosis.Current.Name(),
-        ["loss_spikes"] = diagnosis.Spikes.Select(x => x.Onset).ToArray(),
-        ["grokked"] = r.Grokked,
-        ["grok_step"] = r.GrokStep,
-        ["final_train_acc"] = SummaryTable.Finite(r.Final.TrainAccuracy),
-        ["final_test_acc"] = SummaryTable.Finite(r.Final.TestAccuracy),
-        ["final_train_loss"] = SummaryTable.Finite(r.Final.TrainLoss),
-        ["final_test_loss"] = SummaryTable.Finite(r.Final.TestLoss),
-        ["steps"] = r.Steps,
-        ["stopped_after_grok"] = r.GrokStep is not null && s.Trainer.StopAfterGrok is not null && r.Steps < s.Trainer.Steps,
-        ["run_dir"] = runDir,
-        ["status"] = status,
-        ["task"] = s.Task,
-        ["op"] = s.Task == "modular" ? s.OperationName : null,
-        ["seed"] = s.Trainer.Seed,
-        ["weight_decay"] = s.Trainer.WeightDecay,
-        ["wall_seconds"] = r.WallSeconds,
-        ["steps_per_second"] = r.StepsPerSecond,
-        ["monitor_seconds"] = monitor.TotalSeconds,
-        ["monitor_fraction"] = r.WallSeconds > 0 ? monitor.TotalSeconds / r.WallSeconds : 0,
-        ["events"] = monitor.Events.Count,
-        ["probe_failures"] = monitor.Events.Count(e => e.Kind == "probe_failed"),
-        ["stopped_early"] = r.StoppedEarly is { } stop ? $"{stop.Criterion} at step {stop.Step}: {stop.Reason}" : null,
-        ["p_crossed_up"] = monitor.Events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
-        ["gap_opened"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_opened")?.Step,
-        ["gap_collapsed"] = monitor.Events.FirstOrDefault(e => e.Kind == "gap_collapsed")?.Step,
-        ["k_star_shift"] = monitor.Events.FirstOrDefault(e => e.Kind == "k_star_shift")?.Step,
-    };
-
-    static void PrintSummary(Dictionary<string, object?> summary, PhaseMonitor monitor)
-    {
-        if (summary.GetValueOrDefault("diagnosis") is string answer)
-            AnsiConsole.Write(new Panel(TerminalText.Markup(answer)).Header("[bold]diagnosis[/]").Expand());
-        AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis"));
-        var probes = new Table().Title("[bold]monitor cost[/]").AddColumns("probe", "calls", "total s", "ms/call", "state");
-        foreach (var t in monitor.Timings)
-            probes.AddRow(TerminalText.Markup(t.Name), t.Calls.ToString(CultureInfo.InvariantCulture), t.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture), t.MeanMilliseconds.ToString("F3", CultureInfo.InvariantCulture), t.Disabled ? "[red]disabled[/]" : "ok");
-        AnsiConsole.Write(probes);
-        foreach (var e in monitor.Events)
-            AnsiConsole.MarkupLine($"[yellow]event[/] step {e.Step}: {TerminalText.Markup(e.Kind)} ({TerminalText.Markup(e.Source)}): {TerminalText.Markup(EventText.OneLine(e.Message))}");
     }
 }

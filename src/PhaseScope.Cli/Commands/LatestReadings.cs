@@ -57,7 +57,7 @@ public sealed class LatestReadings(IReadOnlyList<IMetricFamily>? families = null
     {
         var parts = Readings().Select(r => $"{r.Label} {r.Value}").ToList();
         if (Diagnosis is { } d) parts.Insert(0, $"phase {PhaseScope.Diagnosis.RunPhaseNames.Name(d.Current)}");
-        if (Forecast?.Latest is { } f) parts.Add($"P(grok≤{Forecast.Model.Horizon}) {f.Probability.ToString("F2", CultureInfo.InvariantCulture)}");
+        if (Forecast?.Latest is { } f) parts.Add($"P(grok≤{Forecast.Model.Horizon}) {f.Probability.ToString("F2", CultureInfo.InvariantCulture)} ({(Forecast.Model.HeldOut is null ? "held-out score: not measured" : Forecast.Model.ScoreText())})");
         if (lastEvent is { } e) parts.Add($"last: {e.Kind}@{e.Step}");
         return parts.Count == 0 ? "" : "  " + string.Join("  ", parts);
     }

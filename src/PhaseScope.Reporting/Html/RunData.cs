@@ -19,9 +19,12 @@ public sealed class RunData
         Events = events;
         Snapshots = snapshots;
         Summary = ParseSummary(info.SummaryJson);
-        GrokStep = events.FirstOrDefault(e => e.Kind == "grokked")?.Step
-            ?? (Summary?.GetValueOrDefault("grok_step") is { ValueKind: JsonValueKind.Number } g ? g.GetInt64() : null);
+        Outcome = Summary is null ? null : PhaseScope.Diagnosis.RunSummary.Read(Summary);
+        GrokStep = events.FirstOrDefault(e => e.Kind == "grokked")?.Step ?? Outcome?.GrokStep;
     }
+
+    /// <summary>The run's typed summary, read from <see cref="Summary"/> (null when that is).</summary>
+    public PhaseScope.Diagnosis.RunSummary? Outcome { get; }
 
     /// <summary>The run's summary object (null before completion, or when it is not a JSON object).</summary>
     public IReadOnlyDictionary<string, JsonElement>? Summary { get; }

@@ -65,16 +65,14 @@ public static class RunReport
         $"{run.Info.Kind} run · status {run.Info.Status} · created {run.Info.CreatedUtc}" +
         (run.Info.FinishedUtc is { } f ? $" · finished {f}" : "") + FormattableString.Invariant($" · {run.MetricCount:N0} metric records · {run.Events.Count} events");
 
-    /// <summary>The run diagnosis replayed from the stored metrics and events (the same rules as the live one).</summary>
+    /// <summary>The run diagnosis replayed from the stored metrics and events by <see cref="DiagnosisBuilder.Replay"/> (the
+    /// same rules as the live one, with the grok threshold the run stored), closed at the last step unless still running.</summary>
     public static RunDiagnosis Diagnose(RunData run)
     {
-        double threshold = run.Config.TryGetValue("grok_threshold", out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0.95;
         var metrics = RunDiagnosis.Inputs
             .SelectMany(name => run.Series(name).Select(p => new MetricRecord(p.Step, name, p.Value)));
-        var diagnosis = RunDiagnosis.Replay(metrics, run.Events, new RunDiagnosis { GrokThreshold = threshold });
         long last = run.MetricNames.Select(n => run.Series(n)).Where(s => s.Count > 0).Select(s => s[^1].Step).DefaultIfEmpty(0).Max();
-        if (run.Info.Status != "running") diagnosis.Finish(last);
-        return diagnosis;
+        return DiagnosisBuilder.Replay(metrics, run.Events, DiagnosisBuilder.GrokThresholdOf(run.Config), run.Info.Status != "running" ? last : null);
     }
 
     /// <summary>The first screen: what happened to the run, in one paragraph and a few lines, and its phase timeline.</summary>
@@ -88,8 +86,8 @@ public static class RunReport
             lines.Add($"Monitor overhead: {ReadableNumber.Percent(mf.GetDouble())} of the run's wall time" + (run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? $" ({ReadableNumber.Format(ws.GetDouble())} s in all)." : "."));
         var failures = run.Events.Where(e => e.Kind is "probe_failed" or "diagnosis_failed").ToList();
         lines.Add(failures.Count == 0 ? "No probe failed." : $"{failures.Count} probe failure(s): " + string.Join("; ", failures.Select(f => $"{f.Source} at step {f.Step}")) + " (see Events).");
-        if (diagnosis.NegativeMargins.Count == 0 && run.Has(CurvatureMetrics.StabilityMargin))
-            lines.Add($"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {ReadableNumber.Format(run.Series(CurvatureMetrics.StabilityMargin).Min(p => p.Value))}).");
+        lines.AddRange(DiagnosisBuilder.Findings(diagnosis, run.Series(CurvatureMetrics.StabilityMargin)));
+        if (run.Outcome?.Forecast is { } forecast) lines.Add($"Grok forecast {forecast}.");
         page.Raw($"<div class=\"{css}\"><p><b>Phase now: {E(diagnosis.Current.Name())}.</b> {E(diagnosis.Describe(grok))}</p><ul>" +
             string.Join("", lines.Select(l => $"<li>{E(l)}</li>")) + "</ul></div>");
         if (diagnosis.Timeline.Count == 0) return;

@@ -6,7 +6,7 @@ namespace PhaseScope.Reporting.Verdict;
 
 /// <summary>
 /// What the verdict needs of one stored run: its grid cell (task, operation, seed, weight decay), whether and
-/// when it grokked (the first evaluation with test accuracy ≥ 0.95, docs/SETUPS.md "The grok step"), the probes' events with the
+/// when it grokked (the first evaluation with test accuracy ≥ the grok threshold the run stored, 0.95 by default: docs/SETUPS.md "The grok step"), the probes' events with the
 /// <see cref="BaselineEvents"/> and <see cref="WeightSpectrumEvents"/> derived from its stored series, and the series
 /// <see cref="VerdictObservables"/> names (Test 7 tables, lead-time ROC, combined predictor).
 /// </summary>
@@ -51,7 +51,9 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
 
     /// <summary>Reads a finished run (completed, or diverged: a run that did not grok) written by <c>phasescope grok</c>.</summary>
     /// <exception cref="RunStoreException">The directory is not a readable run, or the run is not finished (running, interrupted, failed).</exception>
-    public static SweepRun Load(string directory)
+    /// <param name="directory">The run directory.</param>
+    /// <param name="families">The families whose indicators are loaded (default <see cref="PhaseScope.Monitoring.Descriptors.MetricFamilies.BuiltIn"/>).</param>
+    public static SweepRun Load(string directory, IReadOnlyList<PhaseScope.Monitoring.Descriptors.IMetricFamily>? families = null)
     {
         using var reader = RunReader.Open(directory);
         using var read = reader.ConsistentRead();
@@ -64,14 +66,16 @@ public sealed record SweepRun(string Name, string Task, string? Op, int Seed, do
         double? Num(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
         var task = Str("task") ?? throw new RunStoreException($"{directory}: the summary names no task; verdict reads runs written by 'phasescope grok'.");
         var names = reader.MetricNames();
-        var series = names.Where(VerdictObservables.Includes).ToDictionary(n => n, n => reader.Series(n));
+        var series = names.Where(n => VerdictObservables.Includes(n, families)).ToDictionary(n => n, n => reader.Series(n));
         var events = reader.Events().Select(e => e.Event).Where(e => !NonIndicatorSources.Contains(e.Source))
             .Concat(BaselineEvents.Derive(series)).Concat(WeightSpectrumEvents.Derive(series)).OrderBy(e => e.Step).ToList();
         const string taskAccuracy = "eval/test_acc/";
+        double threshold = PhaseScope.Diagnosis.DiagnosisBuilder.GrokThresholdOf(reader.Config());
         var taskGrokSteps = names.Where(n => n.StartsWith(taskAccuracy, StringComparison.Ordinal)).ToDictionary(
-            n => n[taskAccuracy.Length..], n => reader.Series(n).Where(p => p.Value >= 0.95).Select(p => (long?)p.Step).FirstOrDefault());
+            n => n[taskAccuracy.Length..], n => reader.Series(n).Where(p => p.Value >= threshold).Select(p => (long?)p.Step).FirstOrDefault());
+        var outcome = PhaseScope.Diagnosis.RunSummary.Read(root.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Last().Value));
         return new SweepRun(info.Name, task, Str("op"), (int)(Num("seed") ?? 0), Num("weight_decay") ?? double.NaN,
-            Num("grok_step") is double g ? (long)g : null, (long)(Num("steps") ?? 0), events, series) { TaskGrokSteps = taskGrokSteps };
+            outcome.GrokStep, (long)(Num("steps") ?? 0), events, series) { TaskGrokSteps = taskGrokSteps };
     }
 
     /// <summary>Weight decay as the tables print it.</summary>

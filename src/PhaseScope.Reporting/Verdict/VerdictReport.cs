@@ -5,6 +5,7 @@ using System.Text.Json;
 using PhaseScope.Diagnosis;
 using PhaseScope.IO;
 using PhaseScope.Reporting.Text;
+using PhaseScope.Monitoring.Descriptors;
 
 namespace PhaseScope.Reporting.Verdict;
 
@@ -37,8 +38,10 @@ public static class VerdictReport
     /// <param name="outDirectory">Created if missing.</param>
     /// <param name="title">Heading (e.g. the sweep directory).</param>
     /// <param name="command">The command that regenerates the report, quoted in it.</param>
+    /// <param name="families">The families whose descriptors group the observables (default <see cref="MetricFamilies.BuiltIn"/>).</param>
     /// <returns>The indicator scores the report holds (VERDICT.md is <see cref="MarkdownFile"/> in the directory).</returns>
-    public static IReadOnlyList<IndicatorScore> Write(IReadOnlyList<SweepRun> runs, long window, string outDirectory, string title, string command)
+    public static IReadOnlyList<IndicatorScore> Write(IReadOnlyList<SweepRun> runs, long window, string outDirectory, string title, string command,
+        IReadOnlyList<IMetricFamily>? families = null)
     {
         var scores = IndicatorScore.Score(runs, window);
         Directory.CreateDirectory(outDirectory);
@@ -46,6 +49,22 @@ public static class VerdictReport
         md.AppendLine(CultureInfo.InvariantCulture, $"# Verdict: {MarkdownText.Of(title)}").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Regenerate with {MarkdownText.Code(command)}. Window W = {window} steps before the grok step (the first evaluation with test accuracy ≥ 0.95).").AppendLine();
 
+        GrokCounts(md, runs);
+        Indicators(md, runs, scores);
+        var (roc, timingRoc) = Roc(md, runs, families);
+        var (validations, predictor) = Predictor(md, runs, roc, title, families);
+        Test7(md, runs);
+        Multitask(md, runs);
+        FirstEvents(md, runs, scores);
+        Figures(md, runs, scores, window, outDirectory);
+        WriteText(Path.Combine(outDirectory, "verdict.json"), Json(runs, window, scores, roc, timingRoc, validations));
+        if (predictor is not null) WriteText(Path.Combine(outDirectory, PredictorFile), predictor.ToJson());
+        WriteText(Path.Combine(outDirectory, MarkdownFile), md.ToString());   // last: a VERDICT.md on disk means its figures and JSON are there too
+        return scores;
+    }
+
+    static void GrokCounts(StringBuilder md, IReadOnlyList<SweepRun> runs)
+    {
         md.AppendLine("## Grok counts").AppendLine();
         md.AppendLine("| task | op | weight decay | grokked | grok steps |").AppendLine("|---|---|---|---|---|");
         foreach (var g in runs.GroupBy(r => (r.Task, Op: r.Op ?? "-", r.WeightDecayText)).OrderBy(g => g.Key.Task).ThenBy(g => g.Key.Op).ThenByDescending(g => g.First().WeightDecay))
@@ -55,6 +74,10 @@ public static class VerdictReport
         }
         md.AppendLine();
 
+    }
+
+    static void Indicators(StringBuilder md, IReadOnlyList<SweepRun> runs, IReadOnlyList<IndicatorScore> scores)
+    {
         int grokking = runs.Count(r => r.Grokked), controls = runs.Count - grokking;
         md.AppendLine("## Indicators").AppendLine();
         md.AppendLine(FormattableString.Invariant($"{grokking} grokking runs, {controls} control runs (never grokked). Hit: an event of the kind in [g − W, g]. Lead: g − the first such event (median, range). ") +
@@ -67,6 +90,11 @@ public static class VerdictReport
         }
         md.AppendLine();
 
+    }
+
+    /// <summary>The lead-time ROC table; returns its rows (one array of horizons per observable) and the grokking-only scores.</summary>
+    static (List<LeadTimeRoc.Score[]> Roc, List<LeadTimeRoc.Score> TimingRoc) Roc(StringBuilder md, IReadOnlyList<SweepRun> runs, IReadOnlyList<IMetricFamily>? families)
+    {
         var timingRoc = new List<LeadTimeRoc.Score>();
         var roc = VerdictObservables.Scored(runs).Select(o => Horizons.Select(h => LeadTimeRoc.Evaluate(runs, o, h)).ToArray())
             .Where(r => r.Any(x => !double.IsNaN(x.Auroc)))
@@ -86,11 +114,18 @@ public static class VerdictReport
             var at = r.First(x => x.Horizon == PredictorHorizon);
             var timing = LeadTimeRoc.Evaluate(grokkingOnly, r[0].Observable, PredictorHorizon);
             timingRoc.Add(timing);
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(r[0].Observable)} | {Family(r[0].Observable)} | {string.Join(" | ", r.Select(Auc))} | {at.Positives}/{at.Negatives}, {at.Runs} | {Auc(timing)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(r[0].Observable)} | {Family(r[0].Observable, families)} | {string.Join(" | ", r.Select(Auc))} | {at.Positives}/{at.Negatives}, {at.Runs} | {Auc(timing)} |");
         }
         md.AppendLine();
 
-        var bestBaseline = roc.Select(r => r.First(x => x.Horizon == PredictorHorizon)).Where(x => Family(x.Observable) == "baseline" && !double.IsNaN(x.Auroc))
+        return (roc, timingRoc);
+    }
+
+    /// <summary>The combined predictor's cross-validation and reliability table; returns the validations and the model fitted on all runs.</summary>
+    static (List<CombinedPredictor.CrossValidation> Validations, GrokPredictor? Predictor) Predictor(StringBuilder md, IReadOnlyList<SweepRun> runs,
+        List<LeadTimeRoc.Score[]> roc, string title, IReadOnlyList<IMetricFamily>? families)
+    {
+        var bestBaseline = roc.Select(r => r.First(x => x.Horizon == PredictorHorizon)).Where(x => Family(x.Observable, families) == "baseline" && !double.IsNaN(x.Auroc))
             .OrderByDescending(Separation).FirstOrDefault();
         var validations = new[]
         {
@@ -138,6 +173,12 @@ public static class VerdictReport
             catch (InvalidOperationException e) { md.AppendLine(CultureInfo.InvariantCulture, $"No model fitted on all runs: {e.Message}").AppendLine(); }
         }
 
+        return (validations, predictor);
+    }
+
+    /// <summary>Seed 001's Test 7 tables: modular arithmetic, the attention operator's weight spectra, Dyck-1 and SCAN.</summary>
+    static void Test7(StringBuilder md, IReadOnlyList<SweepRun> runs)
+    {
         var modular = runs.Where(r => r.Task == "modular").ToList();
         if (modular.Count > 0)
         {
@@ -176,6 +217,10 @@ public static class VerdictReport
             md.AppendLine();
         }
 
+    }
+
+    static void Multitask(StringBuilder md, IReadOnlyList<SweepRun> runs)
+    {
         var multitask = runs.Where(r => r.TaskGrokSteps.Count > 0).ToList();
         if (multitask.Count > 0)
         {
@@ -189,6 +234,10 @@ public static class VerdictReport
             md.AppendLine();
         }
 
+    }
+
+    static void FirstEvents(StringBuilder md, IReadOnlyList<SweepRun> runs, IReadOnlyList<IndicatorScore> scores)
+    {
         var kinds = scores.Select(s => s.Kind).ToList();
         md.AppendLine("## First event of each kind, per run").AppendLine();
         md.AppendLine("Step of the first event (in brackets: grok step − that step, for grokking runs).").AppendLine();
@@ -201,6 +250,11 @@ public static class VerdictReport
         }
         md.AppendLine();
 
+    }
+
+    /// <summary>The two SVG figures, written beside the Markdown that links them.</summary>
+    static void Figures(StringBuilder md, IReadOnlyList<SweepRun> runs, IReadOnlyList<IndicatorScore> scores, long window, string outDirectory)
+    {
         md.AppendLine("## Figures").AppendLine();
         md.AppendLine("![gap ratio aligned at the grok step](gap_ratio_aligned.svg)").AppendLine();
         md.AppendLine("![lead times per event kind](lead_times.svg)").AppendLine();
@@ -223,7 +277,12 @@ public static class VerdictReport
 
         WriteText(Path.Combine(outDirectory, "gap_ratio_aligned.svg"), aligned.Render());
         WriteText(Path.Combine(outDirectory, "lead_times.svg"), leads.Render());
-        var json = JsonSerializer.Serialize(new
+    }
+
+    static string Json(IReadOnlyList<SweepRun> runs, long window, IReadOnlyList<IndicatorScore> scores, List<LeadTimeRoc.Score[]> roc,
+        List<LeadTimeRoc.Score> timingRoc, List<CombinedPredictor.CrossValidation> validations)
+    {
+        return JsonSerializer.Serialize(new
         {
             window,
             runs = Order(runs).Select(r => new { r.Name, r.Task, r.Op, r.Seed, weight_decay = r.WeightDecay, grok_step = r.GrokStep, r.Steps, events = r.Events.Count }),
@@ -248,10 +307,6 @@ public static class VerdictReport
                 threshold = v.Threshold, hits = v.Hits, grokking = v.Grokking, early_alarms = v.EarlyAlarms, false_positives = v.FalsePositives, controls = v.Controls, lead_times = v.Leads,
             }),
         }, new JsonSerializerOptions { WriteIndented = true });
-        WriteText(Path.Combine(outDirectory, "verdict.json"), json);
-        if (predictor is not null) WriteText(Path.Combine(outDirectory, PredictorFile), predictor.ToJson());
-        WriteText(Path.Combine(outDirectory, MarkdownFile), md.ToString());   // last: a VERDICT.md on disk means its figures and JSON are there too
-        return scores;
     }
 
     static IEnumerable<SweepRun> Order(IEnumerable<SweepRun> runs) =>
@@ -286,18 +341,11 @@ public static class VerdictReport
 
     static string Auc(LeadTimeRoc.Score s) => double.IsNaN(s.Auroc) ? "—" : double.IsNaN(s.Low) ? FormattableString.Invariant($"{s.Auroc:F3}") : FormattableString.Invariant($"{s.Auroc:F3} ({s.Low:F2}–{s.High:F2})");
 
-    /// <summary>"baseline" for the clock, the evaluation series and ‖θ‖; else the seed family the metric belongs to.</summary>
-    static string Family(string observable) => observable switch
-    {
-        VerdictObservables.Step or "param_norm" => "baseline",
-        _ when observable.StartsWith("eval/", StringComparison.Ordinal) => "baseline",
-        _ when observable.StartsWith("spectral/", StringComparison.Ordinal) => "seed 001, update Gram",
-        _ when observable.StartsWith("weights/", StringComparison.Ordinal) || observable.StartsWith("attn_op/", StringComparison.Ordinal) => "seed 001, weight spectra",
-        _ when observable.StartsWith("consolidation/", StringComparison.Ordinal) || observable.StartsWith("curvature/", StringComparison.Ordinal) => "seed 003",
-        _ when observable.StartsWith("moments/", StringComparison.Ordinal) => "seed 000",
-        _ when observable.StartsWith("llc/", StringComparison.Ordinal) => "LLC",
-        _ => "",
-    };
+    /// <summary>The verdict group of an observable: "baseline" for the clock, else its family's
+    /// <see cref="IMetricFamily.VerdictGroup"/> (the evaluation series and ‖θ‖ are baselines; a seed family's metrics are
+    /// that seed's).</summary>
+    static string Family(string observable, IReadOnlyList<IMetricFamily>? families) =>
+        observable == VerdictObservables.Step ? "baseline" : MetricFamilies.FamilyOf(observable, families)?.VerdictGroupOrTitle() ?? "";
 
     static double Median(IReadOnlyList<long> values)
     {

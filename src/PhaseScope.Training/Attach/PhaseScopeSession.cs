@@ -106,13 +106,14 @@ public sealed class PhaseScopeSession : IDisposable
             ["attach.optimizer"] = optimizer.GetType().Name,
             ["attach.probes"] = string.Join(",", probes.Select(p => p.Name)),
             ["attach.cheap_only"] = options.CheapOnly ? "true" : "false",
+            [DiagnosisBuilder.GrokThresholdKey] = DiagnosisBuilder.ConfigValue(options.GrokThreshold),
         };
         var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.RunDirectory)));
         var store = RunStore.Create(options.RunDirectory, name, options.Kind, config);
         try
         {
             PhaseMonitor? watching = null;
-            var diagnosis = new DiagnosisSink(new RunDiagnosis { GrokThreshold = options.GrokThreshold }, e => watching!.Emit(e));
+            var diagnosis = new DiagnosisSink(DiagnosisBuilder.Create(options.GrokThreshold), e => watching!.Emit(e));
             var monitor = new PhaseMonitor(model, probes, [store, diagnosis])
             {
                 EvaluationEvery = options.EvaluateEvery,
@@ -199,7 +200,7 @@ public sealed class PhaseScopeSession : IDisposable
             RunFinish.WriteTimings(Store, Monitor, last);
             Diagnosis.Finish(last);
             var described = Diagnosis.Describe(GrokStep);
-            var summary = Summary(described, status, last, wall);
+            var summary = Summary(status, last, wall);
             if (options.Report) summary["report"] = RunFinish.ReportPath(RunDirectory);
             Store.Complete(status, JsonSerializer.Serialize(summary));
             string? problem = options.Report ? RunFinish.TryWriteReport(RunDirectory) : null;
@@ -212,20 +213,12 @@ public sealed class PhaseScopeSession : IDisposable
         }
     }
 
-    Dictionary<string, object?> Summary(string described, string status, long steps, double wall)
+    Dictionary<string, object?> Summary(string status, long steps, double wall)
     {
         var events = Monitor.Events;
-        return new()
+        var final = lastEvaluation is { } l ? new FinalEvaluation(l.TrainAccuracy, l.TestAccuracy, l.TrainLoss, l.TestLoss) : FinalEvaluation.None;
+        var summary = DiagnosisBuilder.Summarise(Diagnosis, GrokStep, final, events).Compose(new Dictionary<string, object?>
         {
-            ["diagnosis"] = described,
-            ["phase"] = Diagnosis.Current.Name(),
-            ["loss_spikes"] = Diagnosis.Spikes.Select(x => x.Onset).ToArray(),
-            ["grokked"] = GrokStep is not null,
-            ["grok_step"] = GrokStep,
-            ["final_train_acc"] = Finite(lastEvaluation?.TrainAccuracy),
-            ["final_test_acc"] = Finite(lastEvaluation?.TestAccuracy),
-            ["final_train_loss"] = Finite(lastEvaluation?.TrainLoss),
-            ["final_test_loss"] = Finite(lastEvaluation?.TestLoss),
             ["steps"] = steps,
             ["run_dir"] = RunDirectory,
             ["status"] = status,
@@ -237,15 +230,10 @@ public sealed class PhaseScopeSession : IDisposable
             ["events"] = events.Count,
             ["probe_failures"] = events.Count(e => e.Kind == "probe_failed"),
             ["stopped_early"] = Loop.Stop is { } stop ? $"{stop.Criterion} at step {stop.Step}: {stop.Reason}" : null,
-            ["p_crossed_up"] = events.FirstOrDefault(e => e.Kind == "p_crossed_up")?.Step,
-            ["gap_opened"] = events.FirstOrDefault(e => e.Kind == "gap_opened")?.Step,
-            ["gap_collapsed"] = events.FirstOrDefault(e => e.Kind == "gap_collapsed")?.Step,
-            ["k_star_shift"] = events.FirstOrDefault(e => e.Kind == "k_star_shift")?.Step,
-            ["notes"] = notes.ToArray(),
-        };
+        });
+        summary["notes"] = notes.ToArray();
+        return summary;
     }
-
-    static double? Finite(double? v) => v is double x && double.IsFinite(x) ? x : null;
 
     /// <summary>Completes an unfinished run as <c>cancelled</c> (with its report). Never throws for the run's own files: a
     /// session disposed while the loop's exception unwinds must not replace that exception; a run whose store cannot be

@@ -31,10 +31,11 @@ public sealed class GrokForecastSink(GrokPredictor model, Action<IReadOnlyList<M
     /// <summary>The latest forecast (step, P, calibration bin), or null before the first evaluation.</summary>
     public (long Step, double Probability, GrokPredictor.Bin? Bin)? Latest { get; private set; }
 
-    /// <summary>"P(grok ≤ 500 steps) 0.62 (such forecasts came true 48 % of the time; experimental)".</summary>
+    /// <summary>"P(grok within 500 steps) 0.62 (experimental; fitted on add, sub; held-out score: not measured)": the
+    /// probability beside where it may be trusted (<see cref="GrokPredictor.ScoreText"/>), not beside the calibration
+    /// share of its fitting sweep, which says nothing about other tasks.</summary>
     public string? Describe() => Latest is not { } l ? null
-        : $"P(grok within {model.Horizon} steps) {l.Probability.ToString("F2", CultureInfo.InvariantCulture)}"
-          + (l.Bin is { } b ? FormattableString.Invariant($" (held-out forecasts in {b.Low:F1}–{b.High:F1} came true {100 * b.Observed:F0} % of the time; experimental)") : " (experimental)");
+        : $"P(grok within {model.Horizon} steps) {l.Probability.ToString("F2", CultureInfo.InvariantCulture)} (experimental; {model.ScoreText()})";
 
     /// <summary>Restores the latest feature readings from a resumed run's stored metrics (up to its resume point), without
     /// recording anything: the forecasts after the resume are then those of the uninterrupted run.</summary>

@@ -28,6 +28,33 @@ public sealed record GrokPredictor(string[] Features, double[] Mean, double[] Sc
     /// <param name="Observed">The share of them that grokked within the horizon.</param>
     public sealed record Bin(double Low, double High, int Samples, double MeanPredicted, double Observed);
 
+    /// <summary>The tasks the predictor was fitted on (<c>fitted_on</c>; null: not recorded).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? FittedOn { get; init; }
+
+    /// <summary>Its score on tasks it was not fitted on (<c>held_out</c>; null: not measured).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public HeldOutScore? HeldOut { get; init; }
+
+    /// <summary>The AUROC of the predictor on held-out tasks, with its confidence interval.</summary>
+    /// <param name="Auroc">Area under the ROC curve on the held-out tasks' evaluation steps.</param>
+    /// <param name="CiLow">Lower end of its 95 % confidence interval.</param>
+    /// <param name="CiHigh">Upper end.</param>
+    /// <param name="Ops">The held-out tasks (operations) it was scored on.</param>
+    public sealed record HeldOutScore(double Auroc, double CiLow, double CiHigh, string[]? Ops);
+
+    /// <summary>Where the forecast may be trusted, in one phrase: the tasks it was fitted on and its held-out score
+    /// ("fitted on add, sub; held-out AUROC 0.81 (95 % CI 0.70–0.90) on mul"), or "held-out score: not measured".
+    /// A probability is only as good as that score: without one it is not a calibrated probability outside the fitting tasks.</summary>
+    public string ScoreText()
+    {
+        string fitted = FittedOn is { Length: > 0 } f ? $"fitted on {string.Join(", ", f)}" : "fitted on: not recorded";
+        string held = HeldOut is { } h && double.IsFinite(h.Auroc)
+            ? FormattableString.Invariant($"held-out AUROC {h.Auroc:F2} (95 % CI {h.CiLow:F2}–{h.CiHigh:F2})") + (h.Ops is { Length: > 0 } ops ? $" on {string.Join(", ", ops)}" : "")
+            : "held-out score: not measured";
+        return $"{fitted}; {held}";
+    }
+
     /// <summary>φ(x) = sign(x)·log(1 + |x|).</summary>
     public static double Transform(double x) => Math.Sign(x) * Math.Log(1 + Math.Abs(x));
 

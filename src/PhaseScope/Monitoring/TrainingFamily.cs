@@ -11,6 +11,7 @@ public static class TrainingFamily
         "Loss per step and the periodic evaluation (for split MNIST: both tasks' test sets); the black line marks the grok step (test accuracy ≥ threshold), a task switch is an event line.",
         "training metrics", "every run records the step loss and the evaluation")
     {
+        VerdictGroup = "baseline",
         Charts =
         [
             new("accuracy", "Accuracy", "accuracy") { WhenEmpty = "No evaluation recorded (eval/train_acc, eval/test_acc)." },

@@ -24,7 +24,7 @@ public class GrokForecastTests
         Assert.Equal(p, recorded[0].Value, 12);
         Assert.Equal(0.9, recorded[1].Value);
         Assert.All(recorded, r => Assert.Equal(200, r.Step));
-        Assert.Contains("came true 90 %", sink.Describe());
+        Assert.Equal($"P(grok within 500 steps) {p.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} (experimental; fitted on: not recorded; held-out score: not measured)", sink.Describe());
     }
 
     /// <summary>A throwing record callback is reported once as an event and the sink falls silent.</summary>

@@ -32,6 +32,7 @@ public static class GrokRunConfig
             ["spectral"] = s.Spectral ? "true" : "false",
             ["weight_spectra"] = s.WeightSpectra ? "true" : "false",
             ["monitor_budget"] = s.MonitorBudget is double mb ? F(mb) : "off",
+            [PhaseScope.Diagnosis.DiagnosisBuilder.GrokThresholdKey] = PhaseScope.Diagnosis.DiagnosisBuilder.ConfigValue(s.Trainer.GrokThreshold),
         };
         if (s.Trainer.Optimizer is { } optimizer)
         {

@@ -7,6 +7,9 @@ namespace PhaseScope.Monitoring.Descriptors;
 /// <param name="Meaning">What the event says, in one line.</param>
 public sealed record EventDescriptor(string Kind, string Plural, string Meaning)
 {
+    /// <summary>Whether the run summary carries the kind's first step as a field named by <see cref="Kind"/> (null when it did not occur).</summary>
+    public bool InSummary { get; init; }
+
     /// <summary>The event's size (a spike's ratio to its baseline), null when it has none.</summary>
     public Func<MonitorEvent, double?>? Magnitude { get; init; }
 

@@ -35,4 +35,8 @@ public interface IMetricFamily
 
     /// <summary>Every event kind the family emits.</summary>
     IReadOnlyList<EventDescriptor> Events { get; }
+
+    /// <summary>The group the verdict files the family's indicators under (<c>baseline</c> for series that need no theory,
+    /// <c>seed 003</c>); null: the family's <see cref="Title"/>.</summary>
+    string? VerdictGroup => null;
 }

@@ -33,6 +33,13 @@ public static class MetricFamilies
         return all.FirstOrDefault(m => !m.IsPattern && m.Name == metric) ?? all.FirstOrDefault(m => m.IsPattern && m.Matches(metric));
     }
 
+    /// <summary>The family that declares the stored series <paramref name="metric"/> (an exact name before a pattern), or null.</summary>
+    public static IMetricFamily? FamilyOf(string metric, IReadOnlyList<IMetricFamily>? families = null)
+    {
+        var all = families ?? BuiltIn;
+        return all.FirstOrDefault(f => f.Metrics.Any(m => !m.IsPattern && m.Name == metric)) ?? all.FirstOrDefault(f => f.Metrics.Any(m => m.IsPattern && m.Matches(metric)));
+    }
+
     /// <summary>The descriptor of event kind <paramref name="kind"/>, or null.</summary>
     public static EventDescriptor? DescribeEvent(string kind, IReadOnlyList<IMetricFamily>? families = null) =>
         (families ?? BuiltIn).SelectMany(f => f.Events).FirstOrDefault(e => e.Kind == kind);

@@ -14,4 +14,7 @@ public sealed record MetricFamily(string Id, string Title, string Intro, string 
 
     /// <inheritdoc />
     public IReadOnlyList<EventDescriptor> Events { get; init; } = [];
+
+    /// <inheritdoc />
+    public string? VerdictGroup { get; init; }
 }

@@ -10,6 +10,9 @@ public static class MetricFamilyExtensions
     /// <summary>The sentence a report shows for a family the run lacks: what is missing and which option turns it on.</summary>
     public static string MissingText(this IMetricFamily family) => $"No {family.Noun} in this run: {family.EnabledBy}.";
 
+    /// <summary>The verdict's group for the family's indicators: its <see cref="IMetricFamily.VerdictGroup"/>, else its title.</summary>
+    public static string VerdictGroupOrTitle(this IMetricFamily family) => family.VerdictGroup ?? family.Title;
+
     /// <summary>The metrics drawn in <paramref name="chart"/>, in line order.</summary>
     public static IReadOnlyList<MetricDescriptor> MetricsOf(this IMetricFamily family, ChartDescriptor chart) =>
         family.Metrics.Where(m => m.Chart == chart.Id).Select((m, i) => (m, i)).OrderBy(x => x.m.Order).ThenBy(x => x.i).Select(x => x.m).ToList();

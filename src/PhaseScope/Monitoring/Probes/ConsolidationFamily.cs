@@ -11,6 +11,7 @@ public static class ConsolidationFamily
         "C_α = ‖ḡ‖²/Tr Σ̂ and p = C_α/(1 + C_α); p = 0.5 is the seed's transition line. Signal and noise are drawn apart, as the seed's dashboard asks.",
         "consolidation metrics", "grok runs the consolidation probe by default (--consolidation micro|batches chooses how); --cheap-only turns it off")
     {
+        VerdictGroup = "seed 003",
         Charts =
         [
             new("p", "p = C_α / (1 + C_α)", "p"),
@@ -43,7 +44,7 @@ public static class ConsolidationFamily
         ],
         Events =
         [
-            new("p_crossed_up", "upward p crossings", "The smoothed deciding p rose above 0.5: the mean gradient now outweighs its noise."),
+            new("p_crossed_up", "upward p crossings", "The smoothed deciding p rose above 0.5: the mean gradient now outweighs its noise.") { InSummary = true },
             new("p_crossed_down", "downward p crossings", "The smoothed deciding p fell below 0.5."),
             new("consolidation_undefined", "undefined C_α readings", "C_α was undefined at this step."),
         ],

@@ -11,6 +11,7 @@ public static class CurvatureFamily
         "λ_max(H) of the loss Hessian by Lanczos (power iteration as a check) and the margin S = 2/η − λ_max: gradient descent is stable while S > 0 (Cohen et al., edge of stability).",
         "curvature metrics", "grok runs the curvature probe by default; --cheap-only turns it off and --curvature brings it back")
     {
+        VerdictGroup = "seed 003",
         Charts =
         [
             new("lambda", "Curvature λ_max(H)", "λ_max") { LogY = true },

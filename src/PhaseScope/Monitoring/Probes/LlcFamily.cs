@@ -11,6 +11,7 @@ public static class LlcFamily
         "The local learning coefficient λ̂ (SGLD, grok --llc N) with ± one standard error over chains: Hoogland et al. read its turns as stage boundaries.",
         "local learning coefficient", "grok --llc N estimates it every N steps")
     {
+        VerdictGroup = "LLC",
         ShownWhenAbsent = false,
         Charts = [new("lambda_hat", "Local learning coefficient λ̂", "λ̂")],
         Metrics =

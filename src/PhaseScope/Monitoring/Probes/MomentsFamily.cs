@@ -12,6 +12,7 @@ public static class MomentsFamily
         "m∩ = |J_max ∩ I_max| (≥ 1 ordered), d₀ = log(θ_max g_max) − max log|θ_i g_i|, Q̂_α(K) = −C(K,K)/log K and Spearman's ρ of |θ| and |g| over steps; the coupling surface C(k,l), the spectral plane (λ, μ) and the rank–rank sample at chosen steps.",
         "moments metrics", "grok runs the moments probe by default; --cheap-only turns it off and --moments brings it back")
     {
+        VerdictGroup = "seed 000",
         Charts =
         [
             new("m_cap_d0", "m∩ and d₀", "value"),

@@ -12,6 +12,7 @@ public static class NormsFamily
         "The cheap probes, every step: ‖g‖ (before clipping), ‖θ‖ and ‖θ − θ₀‖ (a weight-norm drop under weight decay often comes with grokking), and the size ‖θ_t − θ_t−1‖ of each update.",
         "norm metrics", "every run records them unless the cheap probes were left out of the monitor")
     {
+        VerdictGroup = "baseline",
         Charts =
         [
             new("gradient", "Gradient norm ‖g‖", "‖g‖") { LogY = true },

@@ -11,6 +11,7 @@ public static class SpectralEdgeFamily
         "Singular values σ_j of each rolling window of parameter updates, the gap position k* and the gap ratio σ_k*/σ_k*+1 (log axis); gap_opened / gap_collapsed events are marked.",
         "spectral-edge metrics", "grok runs the spectral-edge probe by default; --cheap-only turns it off and --spectral brings it back")
     {
+        VerdictGroup = "seed 001, update Gram",
         Charts =
         [
             new("sigma", "σ_j of each window", "σ_j") { LogY = true },
@@ -41,9 +42,9 @@ public static class SpectralEdgeFamily
         ],
         Events =
         [
-            new("gap_opened", "gap openings", "R rose to ≥ 1.5 from a closed state: learning concentrated in k* directions (seed 001, Def. 10.4)."),
-            new("gap_collapsed", "gap collapses", "R fell to ≤ 1.2 from an open state (seed 001, Def. 10.4)."),
-            new("k_star_shift", "k* shifts", "A new k* held for 2 windows (seed 001, Def. 10.6)."),
+            new("gap_opened", "gap openings", "R rose to ≥ 1.5 from a closed state: learning concentrated in k* directions (seed 001, Def. 10.4).") { InSummary = true },
+            new("gap_collapsed", "gap collapses", "R fell to ≤ 1.2 from an open state (seed 001, Def. 10.4).") { InSummary = true },
+            new("k_star_shift", "k* shifts", "A new k* held for 2 windows (seed 001, Def. 10.6).") { InSummary = true },
             new("spectral_update_rejected", "rejected updates", "A non-finite or overflowing update was rejected; the window is unchanged."),
         ],
     };

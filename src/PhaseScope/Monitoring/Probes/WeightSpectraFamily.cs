@@ -10,6 +10,7 @@ public static class WeightSpectraFamily
         "σ₁/σ₂ of every 2-D weight and of each attention operator W_Qᵀ W_K, and the power-law exponent α of each weight's singular-value tail (seed 001, Test 7).",
         "weight spectra", "grok records them by default on evaluation steps; --cheap-only turns them off and --weight-spectra brings them back")
     {
+        VerdictGroup = "seed 001, weight spectra",
         Charts =
         [
             new("ratio12", "σ₁/σ₂ per layer", "σ₁/σ₂") { LogY = true },

@@ -1,0 +1,75 @@
+using System.Globalization;
+using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Descriptors;
+using PhaseScope.Monitoring.Probes;
+
+namespace PhaseScope.Diagnosis;
+
+/// <summary>
+/// The one way a run's diagnosis is made, live or over a stored run, and turned into its <see cref="RunSummary"/> and
+/// the findings a report lists under it. The grok threshold travels with the run: a run's writer stores it under
+/// <see cref="GrokThresholdKey"/> in the config table and a reader takes it from there (<see cref="GrokThresholdOf"/>),
+/// so a replay judges "generalised" by the threshold the run was trained with.
+/// </summary>
+public static class DiagnosisBuilder
+{
+    /// <summary>Config-table key of the test accuracy at which the run counts as grokked.</summary>
+    public const string GrokThresholdKey = "grok_threshold";
+
+    /// <summary>The grok threshold of a run that did not store one (every run before the key was written used it).</summary>
+    public const double DefaultGrokThreshold = 0.95;
+
+    /// <summary>A fresh diagnosis judging generalisation by <paramref name="grokThreshold"/>.</summary>
+    public static RunDiagnosis Create(double grokThreshold = DefaultGrokThreshold) => new() { GrokThreshold = grokThreshold };
+
+    /// <summary>The config-table value of a grok threshold (invariant culture, round-trip).</summary>
+    public static string ConfigValue(double grokThreshold) => grokThreshold.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The grok threshold a run's config table stores; <see cref="DefaultGrokThreshold"/> when it stores none or
+    /// one that is not a number in (0, 1].</summary>
+    public static double GrokThresholdOf(IReadOnlyDictionary<string, string> config) =>
+        config.TryGetValue(GrokThresholdKey, out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v <= 1
+            ? v : DefaultGrokThreshold;
+
+    /// <summary>The diagnosis of a stored run, replayed from its metrics and events (<see cref="RunDiagnosis.Replay"/>) and,
+    /// for a run that has finished (<paramref name="lastStep"/> given), closed at its last step.</summary>
+    public static RunDiagnosis Replay(IEnumerable<MetricRecord> metrics, IEnumerable<MonitorEvent> events, double grokThreshold, long? lastStep = null)
+    {
+        var diagnosis = RunDiagnosis.Replay(metrics, events, Create(grokThreshold));
+        if (lastStep is long last) diagnosis.Finish(last);
+        return diagnosis;
+    }
+
+    /// <summary>
+    /// The run summary of a diagnosis: its paragraph (with the grok sentence when the run kind has a grok criterion),
+    /// phase and spikes, the grok step and the final evaluation, and, when <paramref name="events"/> are given, the first
+    /// step of every event kind that <paramref name="families"/> (default <see cref="MetricFamilies.BuiltIn"/>) mark
+    /// <see cref="EventDescriptor.InSummary"/>, in family order.
+    /// </summary>
+    public static RunSummary Summarise(RunDiagnosis diagnosis, long? grokStep, FinalEvaluation? final = null, IReadOnlyList<MonitorEvent>? events = null,
+        IReadOnlyList<IMetricFamily>? families = null, bool grokCriterion = true) =>
+        new(diagnosis.Describe(grokStep), diagnosis.Current.Name(), diagnosis.Spikes.Select(s => s.Onset).ToList(), grokCriterion ? grokStep : null)
+        {
+            HasGrokCriterion = grokCriterion,
+            Final = final,
+            FirstEvents = events is null ? null : (families ?? MetricFamilies.BuiltIn).SelectMany(f => f.Events).Where(e => e.InSummary)
+                .Select(d => (d.Kind, events.FirstOrDefault(e => e.Kind == d.Kind)?.Step)).ToList(),
+        };
+
+    /// <summary>What the diagnosis found beyond its paragraph, one line each, for the report's first screen.</summary>
+    /// <param name="diagnosis">The run's diagnosis.</param>
+    /// <param name="stabilityMargin">The run's <see cref="CurvatureMetrics.StabilityMargin"/> series (empty: not measured).</param>
+    public static IReadOnlyList<string> Findings(RunDiagnosis diagnosis, IReadOnlyList<(long Step, double Value)> stabilityMargin) =>
+        StabilityMarginFinding(diagnosis, stabilityMargin) is { } margin ? [margin] : [];
+
+    /// <summary>
+    /// The stability-margin finding: when the margin was measured and never negative, "S = 2/η − λ_max stayed positive"
+    /// with its smallest value (seed 003 §7: plain gradient descent is stable along the top Hessian direction while
+    /// λ_max &lt; 2/η); null when it was negative somewhere (the paragraph says so) or not measured. This is the one line
+    /// to change for an optimizer-aware margin.
+    /// </summary>
+    public static string? StabilityMarginFinding(RunDiagnosis diagnosis, IReadOnlyList<(long Step, double Value)> stabilityMargin) =>
+        diagnosis.NegativeMargins.Count == 0 && stabilityMargin.Count > 0
+            ? $"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {ReadableNumber.Format(stabilityMargin.Min(p => p.Value))})."
+            : null;
+}
