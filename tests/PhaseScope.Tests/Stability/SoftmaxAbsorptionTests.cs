@@ -88,3 +88,17 @@ public class SoftmaxAbsorptionTests
         Assert.Throws<ArgumentException>(() => SoftmaxAbsorption.Measure(zeros(3, 4, ScalarType.Int64), zeros(3, ScalarType.Int64)));
     }
 }
+
+/// <summary>The live spike label's four outcomes and its boundary.</summary>
+public class SpikeCauseTests
+{
+    [Theory]
+    [InlineData(double.NaN, double.NaN, SpikeCauseKind.Unknown)]
+    [InlineData(0.01, 5.0, SpikeCauseKind.Numerical)]
+    [InlineData(0.0099, 5.0, SpikeCauseKind.Neither)]
+    [InlineData(0.0, -1.0, SpikeCauseKind.Curvature)]
+    [InlineData(0.5, -1.0, SpikeCauseKind.Both)]
+    [InlineData(double.NaN, -1.0, SpikeCauseKind.Curvature)]
+    [InlineData(0.2, double.NaN, SpikeCauseKind.Numerical)]
+    public void Labels(double absorbed, double margin, SpikeCauseKind expected) => Assert.Equal(expected, SpikeCause.Label(absorbed, margin));
+}
