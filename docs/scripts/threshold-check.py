@@ -38,7 +38,7 @@ def diverges(kind, eta, beta, w, p, nesterov=False, damp=0.0, c1=1.0):
 
 def critical(f):
     lo, hi = 1e-4, 10.0
-    for _ in range(45):
+    for _ in range(25):
         mid = math.sqrt(lo * hi)
         lo, hi = (lo, mid) if f(mid) else (mid, hi)
     return math.sqrt(lo * hi)

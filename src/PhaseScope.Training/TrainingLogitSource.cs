@@ -6,9 +6,10 @@ using static TorchSharp.torch;
 namespace PhaseScope.Training;
 
 /// <summary>
-/// <see cref="ILogitSource"/> over a task's training set: the model's logits on at most <paramref name="maxRows"/> training
-/// rows (every row when the set is smaller, else rows i·⌊n/k⌋), last position for last-position tasks, every scored position
-/// otherwise, in the dtype the training loss sees them (<paramref name="float64"/>: cast to float64 first, as
+/// <see cref="ILogitSource"/> over a task's training set: the model's logits on about <paramref name="maxRows"/> scored rows
+/// (every training sequence when the set is smaller, else sequences i·⌊n/k⌋ with k = max(1, maxRows ÷ positions per sequence)),
+/// last position for last-position tasks, every scored position otherwise (so a language model's 128-token sequences give
+/// k = 32 sequences, not 4,096), in the dtype the training loss sees them (<paramref name="float64"/>: cast to float64 first, as
 /// <see cref="Objective.Loss(Tensor, Tensor, bool, bool)"/> does under <see cref="TrainerOptions.Float64Softmax"/>). In eval mode, without a graph.
 /// </summary>
 public sealed class TrainingLogitSource(TaskData task, nn.Module<Tensor, Tensor> model, int maxRows = 4096, bool float64 = false) : ILogitSource
@@ -23,12 +24,14 @@ public sealed class TrainingLogitSource(TaskData task, nn.Module<Tensor, Tensor>
         {
             using var noGrad = no_grad();
             long n = task.TrainCount;
+            long positions = task.PerPosition && task.TrainTargets.ndim > 1 ? task.TrainTargets.shape[1] : 1;
+            long sequences = Math.Max(1, maxRows / positions);
             Tensor x, y;
-            if (n <= maxRows) (x, y) = (task.TrainInputs.alias(), task.TrainTargets.alias());
+            if (n <= sequences) (x, y) = (task.TrainInputs.alias(), task.TrainTargets.alias());
             else
             {
-                long stride = n / maxRows;
-                using var rows = arange(0L, maxRows * stride, stride, ScalarType.Int64, task.TrainInputs.device);
+                long stride = n / sequences;
+                using var rows = arange(0L, sequences * stride, stride, ScalarType.Int64, task.TrainInputs.device);
                 (x, y) = (task.TrainInputs.index_select(0, rows), task.TrainTargets.index_select(0, rows));
             }
             var logits = model.call(x);
