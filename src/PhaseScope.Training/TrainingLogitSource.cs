@@ -31,7 +31,9 @@ public sealed class TrainingLogitSource(TaskData task, nn.Module<Tensor, Tensor>
             else
             {
                 long stride = n / sequences;
-                using var rows = arange(0L, sequences * stride, stride, ScalarType.Int64, task.TrainInputs.device);
+                var picked = new long[sequences];
+                for (long i = 0; i < sequences; i++) picked[i] = i * stride;
+                using var rows = tensor(picked, device: task.TrainInputs.device);
                 (x, y) = (task.TrainInputs.index_select(0, rows), task.TrainTargets.index_select(0, rows));
             }
             var logits = model.call(x);
