@@ -9,7 +9,7 @@ namespace PhaseScope.Stability;
 /// <list type="bullet">
 /// <item>AdamW (EMA momentum m ← β₁m + (1 − β₁)g, bias correction c₁ = 1 − β₁ᵗ, decoupled decay w):
 /// λ(P⁻¹H) &lt; c₁ (1 + β₁)(2 − ηw) / ((1 − β₁) η); at w = 0 and large t this is (2 + 2β₁)/((1 − β₁)η), Cohen et al.'s
-/// threshold ("Adaptive gradient methods at the edge of stability", 2022, eq. 2), 38/η at β₁ = 0.9; 2/η at β₁ = 0.</item>
+/// threshold ("Adaptive gradient methods at the edge of stability", 2022), 38/η at β₁ = 0.9; 2/η at β₁ = 0.</item>
 /// <item>SGD, heavy ball (b ← μb + (1 − d)g, θ ← θ − ηb, coupled decay w): λ(H) + w &lt; (2 + 2μ)/((1 − d)η); 2/η without momentum.</item>
 /// <item>SGD, Nesterov (θ ← θ − η(g + μb′), d = 0): λ(H) + w &lt; 2(1 + μ)/((1 + 2μ)η).</item>
 /// <item>Muon: none (<see cref="HasThreshold"/> is false): its update O = polar(momentum) has unit singular values
