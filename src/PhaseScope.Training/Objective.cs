@@ -8,6 +8,18 @@ namespace PhaseScope.Training;
 /// <summary>Cross-entropy and accuracy for last-position or per-position targets.</summary>
 public static class Objective
 {
+    /// <summary>Mean cross-entropy; per-position targets skip <see cref="TaskData.IgnoreIndex"/>. With <paramref name="float64"/>
+    /// the logits are cast to float64 first, so the softmax, its normaliser and the loss are float64, and the loss is returned
+    /// in the logits' dtype (the backward pass casts the logits' gradient, computed in float64, back to their dtype: a
+    /// correct-class gradient of 10⁻¹⁰ survives as a float32 number); everything before the logits is unchanged.</summary>
+    public static Tensor Loss(Tensor logits, Tensor targets, bool perPosition, bool float64)
+    {
+        if (!float64 || logits.dtype == ScalarType.Float64) return Loss(logits, targets, perPosition);
+        using var wide = logits.to_type(ScalarType.Float64);
+        using var loss = Loss(wide, targets, perPosition);
+        return loss.to_type(logits.dtype);
+    }
+
     /// <summary>Mean cross-entropy; per-position targets skip <see cref="TaskData.IgnoreIndex"/>.</summary>
     public static Tensor Loss(Tensor logits, Tensor targets, bool perPosition)
     {

@@ -50,6 +50,10 @@ public sealed class Trainer
     /// Test 8 projects directions out of the update) may change the parameters here, under <c>no_grad</c>.</summary>
     public Action<int>? AfterUpdate { get; init; }
 
+    /// <summary>Called once with the optimizer, after it is created and (on resume) restored, before the first step: a probe that
+    /// reads the optimizer's state (e.g. <see cref="PhaseScope.Monitoring.Probes.StabilityProbe.Connect"/>) is given it here.</summary>
+    public Action<ITrainingOptimizer>? OptimizerReady { get; init; }
+
     /// <summary>Called after every optimizer step (cheap; for progress bars).</summary>
     public Action<long>? StepCompleted { get; init; }
 
@@ -122,8 +126,9 @@ public sealed class Trainer
         if (Monitor is not null)
         {
             Monitor.EvaluationEvery = options.EvaluateEvery;
-            Monitor.LossSource ??= new TrainingLossSource(task, model, options.BatchSize);
+            Monitor.LossSource ??= new TrainingLossSource(task, model, options.BatchSize, options.Float64Softmax == true);
         }
+        OptimizerReady?.Invoke(optimizer);
         IController[] controllers = [.. new IController?[] { AdaptiveLearningRate, EarlyStopping }.OfType<IController>()];
         var loop = new MonitoredLoop(Monitor, CurrentLearningRate, optimizer.SetLearningRate, controllers, ControlFromStep);
 
@@ -140,7 +145,7 @@ public sealed class Trainer
             var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
             var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
             if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
-            using var loss = loop.Backward(step, x, y, (xs, ys) => Objective.Loss(model.call(xs), ys, task.PerPosition));
+            using var loss = loop.Backward(step, x, y, (xs, ys) => Objective.Loss(model.call(xs), ys, task.PerPosition, options.Float64Softmax == true));
             CurrentLearningRate = loop.LearningRate;
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
             optimizer.Step();

@@ -43,6 +43,12 @@ public sealed record TrainerOptions
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public double? MuonMomentum { get; init; }
 
+    /// <summary>Compute the training loss's logits, softmax and cross-entropy in float64 (everything before the logits
+    /// unchanged): the counterfactual of docs/INSTABILITY.md, which removes float32 softmax absorption. Null (off) is not
+    /// written to JSON, so settings saved before the option existed keep their fingerprints.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Float64Softmax { get; init; }
+
     /// <summary>Names <see cref="Optimizer"/> accepts.</summary>
     public const string AdamWName = "adamw", MuonName = "muon";
 

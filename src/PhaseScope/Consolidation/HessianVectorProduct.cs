@@ -36,10 +36,13 @@ public sealed class HessianVectorProduct : IDisposable
     /// <summary>P, the length of the flat vectors.</summary>
     public long Dimension { get; }
 
+    /// <summary>The flat gradient ∇L (with its graph; owned by this object: do not dispose or modify it).</summary>
+    public Tensor Gradient => gradient;
+
     /// <summary>The data type products are computed in (the flat gradient's).</summary>
     public ScalarType DType => gradient.dtype;
 
-    /// <summary>H v for a flat vector v of length <see cref="Dimension"/> (any float dtype; the result has v's dtype); zero when
+    /// <summary>H v for a flat vector v of length <see cref="Dimension"/> (any float dtype and device; the result has v's dtype and device); zero when
     /// the loss is at most linear in the parameters.</summary>
     public Tensor Apply(Tensor v)
     {
@@ -51,12 +54,12 @@ public sealed class HessianVectorProduct : IDisposable
         Tensor[] hv;
         using (enable_grad())
         {
-            var dot = gradient.dot(v.detach().to_type(gradient.dtype));
+            var dot = gradient.dot(v.detach().to(gradient.dtype, gradient.device));
             hv = autograd.grad([dot], parameters, retain_graph: true, allow_unused: true).ToArray();
         }
         using var noGrad = no_grad();
         var flat = cat(AutogradResults.OrZeros(hv, parameters).Select(h => h.detach().flatten()).ToArray());
-        return flat.to_type(v.dtype).MoveToOuterDisposeScope();
+        return flat.to(v.dtype, v.device).MoveToOuterDisposeScope();
     }
 
     /// <summary>Releases the kept gradient graph.</summary>

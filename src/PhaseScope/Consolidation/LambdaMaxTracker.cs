@@ -50,6 +50,8 @@ public sealed class LambdaMaxTracker : IDisposable
     public double LostResidual { get; }
     /// <summary>Every this-many calls a cold check (0: never).</summary>
     public int CheckEvery { get; }
+    /// <summary>The kept vector (float64, on the device of the last call), for tests of where it lives.</summary>
+    internal Tensor? Vector => vector;
     /// <summary>Whether a vector is kept (the next call can start warm).</summary>
     public bool HasVector => vector is not null;
 
@@ -59,7 +61,8 @@ public sealed class LambdaMaxTracker : IDisposable
     /// <param name="coldIterations">Cap of a cold Lanczos.</param>
     /// <param name="tolerance">Lanczos stopping tolerance (both starts).</param>
     /// <param name="seed">Seed of a cold start's random vector.</param>
-    public TrackedLambdaMax Track(Func<Tensor, Tensor> apply, long dimension, int coldIterations, double tolerance, long seed)
+    /// <param name="device">Where the Lanczos vectors and the kept vector live (null: the CPU; <see cref="Lanczos.Run"/>).</param>
+    public TrackedLambdaMax Track(Func<Tensor, Tensor> apply, long dimension, int coldIterations, double tolerance, long seed, Device? device = null)
     {
         calls++;
         if (vector is not null && vector.shape[0] != dimension) Forget();   // the parameters changed shape
@@ -67,14 +70,14 @@ public sealed class LambdaMaxTracker : IDisposable
         LanczosResult? warm = null;
         if (vector is not null)
         {
-            warm = Lanczos.Run(apply, dimension, WarmIterations, tolerance, seed, start: vector, keepTopVector: true);
+            warm = Lanczos.Run(apply, dimension, WarmIterations, tolerance, seed, start: vector, keepTopVector: true, device: device);
             if (warm.RelativeResidual <= LostResidual && !check)
             {
                 Keep(warm.TopVector!);
                 return new TrackedLambdaMax(warm with { TopVector = null }, true, warm.Iterations, warm.LambdaMax, double.NaN);
             }
         }
-        var cold = Lanczos.Run(apply, dimension, coldIterations, tolerance, seed, keepTopVector: true);
+        var cold = Lanczos.Run(apply, dimension, coldIterations, tolerance, seed, keepTopVector: true, device: device);
         Keep(cold.TopVector!);
         warm?.TopVector?.Dispose();
         double warmValue = warm?.LambdaMax ?? double.NaN;

@@ -34,8 +34,11 @@ public static class Lanczos
     /// <param name="start">Start vector (length P, any dtype, not modified; normalised here) instead of a random one: a warm
     /// start from a previous top Ritz vector (<see cref="LambdaMaxTracker"/>). A zero or non-finite start is refused.</param>
     /// <param name="keepTopVector">Return the top Ritz vector in <see cref="LanczosResult.TopVector"/>.</param>
+    /// <param name="device">Where the basis and the vectors handed to <paramref name="apply"/> live (null: the start vector's
+    /// device, else the CPU); they are float64 wherever they are. A random start is drawn on the CPU and moved, so the same
+    /// seed gives the same start on every device.</param>
     public static LanczosResult Run(Func<Tensor, Tensor> apply, long dimension, int maxIterations = 30, double tolerance = 1e-3, long seed = 0,
-        Tensor? start = null, bool keepTopVector = false)
+        Tensor? start = null, bool keepTopVector = false, Device? device = null)
     {
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "The operator needs a positive dimension.");
         if (maxIterations < 1) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "Lanczos needs at least one iteration.");
@@ -45,10 +48,11 @@ public static class Lanczos
         using var noGrad = no_grad();
         using var generator = new Generator((ulong)seed);
         // The basis lives in one preallocated [cap, P] matrix: reorthogonalisation is two GEMVs on a view, no copies.
-        var basis = empty([cap, dimension], ScalarType.Float64);
+        var at = device ?? start?.device ?? CPU;
+        var basis = empty([cap, dimension], ScalarType.Float64, device: at);
         if (start is not null && (start.dim() != 1 || start.shape[0] != dimension))
             throw new ArgumentException($"The start vector must be 1-D of length P = {dimension}; got shape [{string.Join(", ", start.shape)}].", nameof(start));
-        var q = start is null ? randn([dimension], ScalarType.Float64, generator: generator) : start.detach().to_type(ScalarType.Float64).cpu();
+        var q = start is null ? randn([dimension], ScalarType.Float64, generator: generator).to(at) : start.detach().to(ScalarType.Float64, at);
         double qNorm = q.norm().item<double>();
         if (!(qNorm > 0) || !double.IsFinite(qNorm)) throw new ArgumentException("The start vector must be finite and non-zero.", nameof(start));
         basis[0].copy_(KeptScalar.Div(q, qNorm));
@@ -60,7 +64,7 @@ public static class Lanczos
         {
             using var inner = NewDisposeScope();
             var last = basis[m - 1];
-            var w = apply(last).to_type(ScalarType.Float64);
+            var w = apply(last).to(ScalarType.Float64, at);
             if (w.isnan().any().item<bool>() || w.isinf().any().item<bool>())
                 throw new ArithmeticException("A Hessian-vector product was not finite; the curvature is undefined here.");
             double alpha = w.dot(last).item<double>();
@@ -78,7 +82,7 @@ public static class Lanczos
                 bool converged = residual <= tolerance || beta <= 1e-12 * Math.Max(1, Math.Abs(top));
                 // The Ritz vector Q_m s of the top Ritz value (unit: Q_m has orthonormal rows, s is a unit vector).
                 Tensor? vector = keepTopVector
-                    ? filled.t().matmul(tensor(topCoefficients, ScalarType.Float64)).DetachFromDisposeScope()
+                    ? filled.t().matmul(tensor(topCoefficients, ScalarType.Float64).to(at)).DetachFromDisposeScope()
                     : null;
                 return new LanczosResult(top, values[0], m, converged, residual, values, vector);
             }

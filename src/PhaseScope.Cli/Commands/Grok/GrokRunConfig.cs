@@ -66,6 +66,13 @@ public static class GrokRunConfig
             c["lanczos_iterations"] = s.LanczosIterations.ToString(CultureInfo.InvariantCulture);
             c["lanczos_tolerance"] = F(s.LanczosTolerance);
         }
+        if (s.StabilityEvery is int se)
+        {
+            c["stability_every"] = se.ToString(CultureInfo.InvariantCulture);
+            c["stability_preconditioned_every"] = (s.StabilityPreconditionedEvery ?? 0).ToString(CultureInfo.InvariantCulture);
+            c["stability_batch"] = (s.StabilityBatch ?? 0).ToString(CultureInfo.InvariantCulture);
+        }
+        if (s.Trainer.Float64Softmax == true) c["float64_softmax"] = "true";
         if (s.ConsolidationMethodName is not null) c["tail_k"] = s.TailK.ToString(CultureInfo.InvariantCulture);
         s.Llc?.AddTo(c);
         if (s.AdaptiveLr) c["lr_bands"] = s.LrBands ?? "seed";

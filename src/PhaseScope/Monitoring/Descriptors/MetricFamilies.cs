@@ -19,6 +19,7 @@ public static class MetricFamilies
         LlcFamily.Family,
         ConsolidationFamily.Family,
         CurvatureFamily.Family,
+        StabilityFamily.Family,
         SpectralEdgeFamily.Family,
         MomentsFamily.Family,
         WeightSpectraFamily.Family,
