@@ -34,7 +34,8 @@ public static class MnistCommand
         var momentum = new NumericOption<double>("--momentum", "SGD's momentum (0: plain gradient descent).", 0, new NumberRange<double>(0, 1, MaxExclusive: true));
         var weightDecay = new NumericOption<double>("--weight-decay", "Weight decay (L2 for sgd, decoupled for adamw).", 0, NumberRange<double>.Between(0, 100));
         var steps = new NumericOption<int>("--steps", "Optimizer steps.", 2000, NumberRange<int>.Between(1, 10_000_000));
-        var seed = new NumericOption<int>("--seed", "Seed of the subset, the label noise, the initialisation and the batch order.", 42, NumberRange<int>.Any);
+        var seed = new NumericOption<int>("--seed", "Seed of the subset, the label noise, the batch order and (unless --init-seed) the initialisation.", 42, NumberRange<int>.Any);
+        var initSeed = new OptionalNumericOption<int>("--init-seed", "Seed of the initialisation θ₀ and of a random mask alone (default: --seed), so that an arm draws a fresh θ₀ on the same data.", NumberRange<int>.Any);
         var evalEvery = new NumericOption<int>("--eval-every", "Evaluate the training subset and the test set every N steps.", 100, NumberRange<int>.AtLeast(1));
         var consolidationEvery = new NumericOption<int>("--consolidation-every", "C_α every N steps (k micro-batches of the step's batch; 0: off).", 50, NumberRange<int>.AtLeast(0));
         var curvatureEvery = new NumericOption<int>("--curvature-every", "λ_max(H) by Lanczos every N steps (0: off).", 100, NumberRange<int>.AtLeast(0));
@@ -51,14 +52,14 @@ public static class MnistCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var cmd = new Command("mnist", "An MLP on a ten-class MNIST subset (widths, label noise, full-batch GD or SGD, pruning with rewinding), stored as a run with C_α, λ_max and the spectral window: the task of seed 003 §9's experiments.")
         {
-            hidden, trainSize, noise, batch, optimizer, lr, momentum, weightDecay, steps, seed, evalEvery, consolidationEvery, curvatureEvery, curvatureBatch,
+            hidden, trainSize, noise, batch, optimizer, lr, momentum, weightDecay, steps, seed, initSeed, evalEvery, consolidationEvery, curvatureEvery, curvatureBatch,
             spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json,
         };
         var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var s = new MnistSettings(ParseWidths(r.GetValue(hidden)!), r.GetValue(trainSize), r.GetValue(noise), r.GetValue(batch), ParseOptimizer(r.GetValue(optimizer)!),
-                r.GetValue(lr), r.GetValue(momentum), r.GetValue(weightDecay), r.GetValue(steps), r.GetValue(seed), r.GetValue(evalEvery), r.GetValue(consolidationEvery),
+                r.GetValue(lr), r.GetValue(momentum), r.GetValue(weightDecay), r.GetValue(steps), r.GetValue(seed), r.GetValue(initSeed) ?? r.GetValue(seed), r.GetValue(evalEvery), r.GetValue(consolidationEvery),
                 r.GetValue(curvatureEvery), r.GetValue(curvatureBatch), r.GetValue(spectralStride), r.GetValue(sparsity), r.GetValue(pruneFrom), ParseArm(r.GetValue(arm)!));
             return Run(s, r.GetValue(mnist), r.GetValue(threads), r.GetValue(outDir)!, r.GetValue(name), !r.GetValue(noReport), r.GetValue(json), r.GetValue(check));
         });
@@ -84,7 +85,7 @@ public static class MnistCommand
 
     /// <summary>The settings of one run.</summary>
     sealed record MnistSettings(int[] Hidden, int TrainSize, double LabelNoise, int BatchSize, string Optimizer, double LearningRate, double Momentum,
-        double WeightDecay, int Steps, int Seed, int EvaluateEvery, int ConsolidationEvery, int CurvatureEvery, int CurvatureBatch, int SpectralStride,
+        double WeightDecay, int Steps, int Seed, int InitSeed, int EvaluateEvery, int ConsolidationEvery, int CurvatureEvery, int CurvatureBatch, int SpectralStride,
         double Sparsity, string? PruneFrom, string Arm)
     {
         public int Batch => BatchSize == 0 ? TrainSize : BatchSize;
@@ -97,7 +98,7 @@ public static class MnistCommand
             {
                 ["task"] = "mnist", ["hidden"] = string.Join(",", Hidden.Select(I)), ["train_size"] = I(TrainSize), ["label_noise"] = F(LabelNoise),
                 ["batch_size"] = BatchSize == 0 ? "full" : I(BatchSize), ["optimizer"] = Optimizer, ["lr"] = F(LearningRate), ["momentum"] = F(Momentum),
-                ["weight_decay"] = F(WeightDecay), ["steps"] = I(Steps), ["seed"] = I(Seed), ["eval_every"] = I(EvaluateEvery),
+                ["weight_decay"] = F(WeightDecay), ["steps"] = I(Steps), ["seed"] = I(Seed), ["init_seed"] = I(InitSeed), ["eval_every"] = I(EvaluateEvery),
                 ["consolidation_every"] = I(ConsolidationEvery), ["curvature_every"] = I(CurvatureEvery), ["curvature_batch"] = I(CurvatureBatch),
                 ["spectral_stride"] = I(SpectralStride), ["sparsity"] = F(Sparsity), ["prune_from"] = PruneFrom ?? "", ["arm"] = PruneFrom is null ? "" : Arm,
             };
@@ -128,7 +129,7 @@ public static class MnistCommand
         Runtime.TorchRuntime.Initialize();
         if (threads is int t) set_num_threads(t);
         using var data = MnistSubset.Load(dir, s.TrainSize, s.LabelNoise, s.Seed);
-        manual_seed(s.Seed);
+        manual_seed(s.InitSeed);
         using var model = new LayeredMlp(784, s.Hidden, 10);
         var initial = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
         using var mask = Mask(model, s, initial);
@@ -218,7 +219,7 @@ public static class MnistCommand
         using var within = new WeightMask(model.WeightNames.ToDictionary(n => n,
             n => previousMask.TryGetValue(n, out var m) ? m : throw new UsageException($"--prune-from {TerminalText.Plain(s.PruneFrom)}: its mask lacks {n}.")));
         WeightMask next;
-        try { next = s.Arm == "random" ? MagnitudePruning.AtRandom(dense, s.Sparsity, new Generator(unchecked((ulong)(uint)s.Seed + 11))) : MagnitudePruning.ByMagnitude(final, within, s.Sparsity); }
+        try { next = s.Arm == "random" ? MagnitudePruning.AtRandom(dense, s.Sparsity, new Generator(unchecked((ulong)(uint)s.InitSeed + 11))) : MagnitudePruning.ByMagnitude(final, within, s.Sparsity); }
         catch (ArgumentException e) { throw new UsageException($"--sparsity {s.Sparsity.ToString("R", CultureInfo.InvariantCulture)}: {e.Message.Split(" (Parameter")[0]}"); }
         dense.Dispose();
         if (s.Arm == "ticket")
