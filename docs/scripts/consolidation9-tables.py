@@ -2,6 +2,8 @@
 
 python3 docs/scripts/consolidation9-tables.py dimension RUNS_DIR OUT_DIR   # consolidation9-dimension.sh's runs
 python3 docs/scripts/consolidation9-tables.py eos RUNS_DIR OUT_DIR         # consolidation9-eos.sh's runs
+python3 docs/scripts/consolidation9-tables.py lottery RUNS_DIR OUT_DIR     # consolidation9-lottery.sh's runs
+python3 docs/scripts/consolidation9-tables.py dd RUNS_DIR OUT_DIR          # consolidation9-double-descent.sh's runs
 
 Writes Markdown tables (stdout and OUT_DIR/*.md), CSV series and one SVG figure per experiment; standard library only.
 """
@@ -132,27 +134,31 @@ def dimension(root, out):
 
 
 def eos(root, out):
-    head = ("| run | 2/η | λ_max at step 25 / max (step) / mean of last 500 | first step λ_max ≥ 0.9·2/η | S = 2/η − λ_max mean of last 500 | share of S < 0 (last 500) "
-            "| p (deciding) mean of last 500 | spectral PR mean of last 500 | final train loss / acc | test acc |")
-    lines = [head, "|" + "---|" * 10]
+    head = ("| run | 2/η | λ_max at step 25 / max (step) / at the end | measurements at the edge, λ_max ≥ 0.9·2/η (steps) | min S = 2/η − λ_max "
+            "| p (deciding) at the edge / last 500 | micro-batch p at the edge | spectral PR at the edge / last 500 | gradient PR at the edge | Hill α̂ at the edge "
+            "| final train loss / acc | test acc |")
+    lines = [head, "|" + "---|" * 12]
     sharp, prs = [], []
     for i, (name, db) in enumerate(runs(root)):
-        cfg = dict(db.execute("select key, value from config").fetchall()) if db.execute("select name from sqlite_master where name='config'").fetchone() else {}
-        lr = float(cfg.get("lr", "nan"))
-        two = 2 / lr
+        cfg = dict(db.execute("select key, value from config").fetchall())
+        two = 2 / float(cfg["lr"])
         lam = series(db, "curvature/lambda_max")
         steps = max((st for st, _ in lam), default=0)
-        last = [v for st, v in lam if st > steps - 500]
-        peak = max(lam, key=lambda p: p[1]) if lam else (None, None)
-        reach = next((st for st, v in lam if v >= 0.9 * two), None)
-        s = [two - v for v in last]
+        peak = max(lam, key=lambda q: q[1]) if lam else (None, None)
+        edge = [st for st, v in lam if v >= 0.9 * two]
         p = series(db, "consolidation/p_step_unbiased")
+        pm = series(db, "consolidation/p_unbiased")
         spr = series(db, "spectral/participation_ratio")
+        gpr = series(db, "consolidation/participation_ratio")
+        alpha = series(db, "consolidation/tail_index")
+        at_edge = lambda s: mean([at(s, st) for st in edge])  # noqa: E731
         with open(os.path.join(root, name + ".json")) as fh:
             summary = json.loads(fh.read().strip().splitlines()[-1])
-        lines.append(f"| {name} | {fmt(two)} | {fmt(lam[0][1]) if lam else '–'} / {fmt(peak[1])} ({peak[0]}) / {fmt(mean(last))} | {fmt(reach)} | {fmt(mean(s))} "
-                     f"| {fmt(sum(1 for v in s if v < 0) / len(s)) if s else '–'} | {fmt(mean(within(p, steps - 500, steps + 1)))} "
-                     f"| {fmt(mean(within(spr, steps - 500, steps + 1)))} | {fmt(summary.get('train_loss'))} / {fmt(summary.get('train_acc'))} | {fmt(summary.get('test_acc'))} |")
+        span = f"{len(edge)} ({edge[0]}–{edge[-1]})" if edge else "0"
+        lines.append(f"| {name} | {fmt(two)} | {fmt(lam[0][1]) if lam else '–'} / {fmt(peak[1])} ({peak[0]}) / {fmt(lam[-1][1]) if lam else '–'} | {span} "
+                     f"| {fmt(min(two - v for _, v in lam)) if lam else '–'} | {fmt(at_edge(p))} / {fmt(mean(within(p, steps - 500, steps + 1)))} | {fmt(at_edge(pm))} "
+                     f"| {fmt(at_edge(spr))} / {fmt(mean(within(spr, steps - 500, steps + 1)))} | {fmt(at_edge(gpr))} | {fmt(at_edge(alpha))} "
+                     f"| {fmt(summary.get('train_loss'))} / {fmt(summary.get('train_acc'))} | {fmt(summary.get('test_acc'))} |")
         col = COLOURS[i % len(COLOURS)]
         sharp.append((f"λ_max {name}", col, lam))
         sharp.append((f"2/η {name}", col, [(st, two) for st, _ in lam]))
@@ -162,10 +168,81 @@ def eos(root, out):
     with open(os.path.join(out, "eos.md"), "w") as fh:
         fh.write(table + "\n")
     svg(os.path.join(out, "eos.svg"), "λ_max against 2/η over training (LeNet-300-100, 1,000 MNIST images)",
-        [("λ_max, 2/η", True, sharp), ("p (deciding)", False, prs)])
+        [("λ_max, 2/η", True, sharp), ("p (deciding)", False, prs)], height=320)
+
+
+MATCHED_LOSS = 0.2
+
+
+def lottery(root, out):
+    head = (f"| run | arm | sparsity | final test acc | final train loss | p (deciding) mean over training | p at matched train loss {MATCHED_LOSS} (step) "
+            "| C_α (deciding) mean over training | C_α mean ÷ the dense run's |")
+    lines = [head, "|" + "---|" * 9]
+    rows, dense_c = [], None
+    arms = {}
+    for name, db in runs(root):
+        cfg = dict(db.execute("select key, value from config").fetchall())
+        p = series(db, "consolidation/p_step_unbiased")
+        c = series(db, "consolidation/c_alpha_step_unbiased")
+        loss = series(db, "eval/train_loss")
+        matched = next((st for st, v in loss if v <= MATCHED_LOSS), None)
+        p_matched = mean(within(p, matched - 100, matched + 101)) if matched else float("nan")
+        with open(os.path.join(root, name + ".json")) as fh:
+            summary = json.loads(fh.read().strip().splitlines()[-1])
+        arm = cfg.get("arm") or "dense"
+        sp = float(cfg.get("sparsity", "0"))
+        c_mean = mean([v for _, v in c])
+        if arm == "dense":
+            dense_c = c_mean
+        rows.append((sp, arm, name, summary, mean([v for _, v in p]), p_matched, matched, c_mean))
+        arms.setdefault(arm, []).append((sp, mean([v for _, v in p])))
+    for sp, arm, name, summary, p_mean, p_matched, matched, c_mean in sorted(rows):
+        ratio = c_mean / dense_c if dense_c else float("nan")
+        lines.append(f"| {name} | {arm} | {sp:g} | {fmt(summary.get('test_acc'))} | {fmt(summary.get('train_loss'))} | {fmt(p_mean)} | {fmt(p_matched)} ({fmt(matched)}) "
+                     f"| {fmt(c_mean)} | {fmt(ratio)} |")
+    table = "\n".join(lines)
+    print(table)
+    with open(os.path.join(out, "lottery.md"), "w") as fh:
+        fh.write(table + "\n")
+    dense = [pt for pt in arms.get("dense", [])]
+    svg(os.path.join(out, "lottery.svg"), "p (mean over training) against sparsity, three arms (LeNet-300-100, 5,000 MNIST images)",
+        [("p (deciding)", False, [(arm, COLOURS[i], sorted(dense + pts)) for i, (arm, pts) in enumerate(sorted(arms.items())) if arm != "dense"])])
+
+
+DD_MATCHED_LOSS = 1.0
+
+
+def double_descent(root, out):
+    head = (f"| width | parameters | final train acc (noisy labels) | final test error | p (deciding) mean over training / last 500 steps "
+            f"| p at matched train loss {DD_MATCHED_LOSS} (step) | C_α (deciding) mean over training | C_α at matched loss |")
+    lines = [head, "|" + "---|" * 8]
+    rows = []
+    for name, db in runs(root):
+        cfg = dict(db.execute("select key, value from config").fetchall())
+        p = series(db, "consolidation/p_step_unbiased")
+        c = series(db, "consolidation/c_alpha_step_unbiased")
+        loss = series(db, "eval/train_loss")
+        steps = max((st for st, _ in p), default=0)
+        matched = next((st for st, v in loss if v <= DD_MATCHED_LOSS), None)
+        win = lambda s: mean(within(s, matched - 100, matched + 101)) if matched else float("nan")  # noqa: E731
+        with open(os.path.join(root, name + ".json")) as fh:
+            summary = json.loads(fh.read().strip().splitlines()[-1])
+        rows.append((int(cfg["hidden"]), summary, mean([v for _, v in p]), mean(within(p, steps - 500, steps + 1)), win(p), matched, mean([v for _, v in c]), win(c)))
+    rows.sort()
+    for w, summary, pm, pl, pmat, matched, cm, cmat in rows:
+        lines.append(f"| {w} | {summary['parameters']} | {fmt(summary.get('train_acc'))} | {fmt(1 - summary['test_acc'])} | {fmt(pm)} / {fmt(pl)} "
+                     f"| {fmt(pmat)} ({fmt(matched)}) | {fmt(cm)} | {fmt(cmat)} |")
+    table = "\n".join(lines)
+    print(table)
+    with open(os.path.join(out, "double-descent.md"), "w") as fh:
+        fh.write(table + "\n")
+    svg(os.path.join(out, "double-descent.svg"), "Test error and p against log₂ width (784-W-10, 4,000 MNIST images, 20 % noisy labels)",
+        [("test error", False, [("test error", COLOURS[1], [(math.log2(r[0]), 1 - r[1]["test_acc"]) for r in rows])]),
+         ("p (deciding)", False, [("p mean over training", COLOURS[0], [(math.log2(r[0]), r[2]) for r in rows]),
+                                  (f"p at train loss {DD_MATCHED_LOSS}", COLOURS[2], [(math.log2(r[0]), r[4]) for r in rows])])])
 
 
 if __name__ == "__main__":
     mode, root, out = sys.argv[1:4]
     os.makedirs(out, exist_ok=True)
-    {"dimension": dimension, "eos": eos}[mode](root, out)
+    {"dimension": dimension, "eos": eos, "lottery": lottery, "dd": double_descent}[mode](root, out)
