@@ -75,10 +75,11 @@ def svg(path, title, panels, width=720, height=260):
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
-def runs(root):
+def runs(root, unfinished=False):
+    """(name, connection) of each finished run under root (with unfinished: also runs still going or stopped)."""
     for name in sorted(os.listdir(root)):
         db = os.path.join(root, name, "run.db")
-        if os.path.isfile(db) and os.path.isfile(os.path.join(root, name, "report.html")):
+        if os.path.isfile(db) and (unfinished or os.path.isfile(os.path.join(root, name, "report.html"))):
             yield name, sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 
 
@@ -88,8 +89,10 @@ def dimension(root, out):
     lines = [head, "|" + "---|" * 8]
     detail = []
     panels = {"test accuracy": [], "spectral PR": [], "gradient PR": [], "α̂": [], "C_α": []}
-    for i, (name, db) in enumerate(runs(root)):
+    for i, (name, db) in enumerate(runs(root, unfinished=True)):
         acc = series(db, "eval/test_acc")
+        if not os.path.isfile(os.path.join(root, name, "report.html")):
+            name += f" (stopped at step {max(st for st, _ in series(db, 'loss'))})"
         grok = next((st for st, v in acc if v >= 0.95), None)
         jumps = [(acc[j][1] - acc[j - 1][1], acc[j - 1][0], acc[j][0]) for j in range(1, len(acc))]
         jump = max(jumps) if jumps else None
