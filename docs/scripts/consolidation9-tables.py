@@ -113,9 +113,10 @@ def dimension(root, out):
         g = grok or 10 ** 9
         wins = [(0, 500), (g - 500, g), (g + 1, g + 501)]
         trip = lambda s: " / ".join(fmt(mean(within(s, lo, hi))) for lo, hi in wins)  # noqa: E731
-        lines.append(f"| {name} | {fmt(grok)} | {fmt(jump[0]) if jump else '–'} ({jump[1]}→{jump[2]}) | {', '.join(map(str, crossings)) or '–'} "
+        lines.append(f"| {name} | {fmt(grok)} | {f'{fmt(jump[0])} ({jump[1]}→{jump[2]})' if jump else '–'} | {', '.join(map(str, crossings)) or '–'} "
                      f"| {trip(spr)} | {trip(gpr)} | {trip(alpha)} | {fmt(min(v for _, v in dh)) if dh else '–'}–{fmt(max(v for _, v in dh)) if dh else '–'} |")
-        for st in range(100, 2001, 100):
+        last = max((st for st, _ in series(db, 'loss')), default=0)
+        for st in range(100, last + 1, 100):
             detail.append([name, st, at(acc, st), at(spr, st), at(gpr, st), at(alpha, st), at(c, st), at(series(db, "consolidation/p_step_unbiased"), st)])
         col = COLOURS[i % len(COLOURS)]
         panels["test accuracy"].append((name, col, acc))
