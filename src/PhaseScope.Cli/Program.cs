@@ -35,6 +35,7 @@ root.Add(EdgeTestsCommand.Create());
 root.Add(AblateCommand.Create());
 root.Add(QueryCommand.Create());
 root.Add(AnalyzeCommand.Create());
+root.Add(MnistCommand.Create());
 
 var parse = root.Parse(DebugOutput.Strip(args));
 if (parse.Errors.Count > 0)

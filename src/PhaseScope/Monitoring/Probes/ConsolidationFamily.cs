@@ -18,7 +18,7 @@ public static class ConsolidationFamily
             new("c_alpha", "C_α", "C_α") { LogY = true },
             new("signal_noise", "Signal ‖ḡ‖² and noise Tr Σ̂", "squared norm") { LogY = true },
             new("intelligence", "Intelligence coefficient I = p·S/d_H", "I") { WhenEmpty = "I needs the curvature probe (on by default; --cheap-only turns it off, --curvature brings it back): no I recorded." },
-            new("tail", "Tail index (Hill)", "α̂"),
+            new("tail", "Tail index (Hill) and effective dimensions", "α̂, PR"),
         ],
         Metrics =
         [
@@ -38,6 +38,7 @@ public static class ConsolidationFamily
             new(M.Intelligence, "I", "I = p·S/d_H with S = 2/η − λ_max from the curvature probe (seed 003 §6).") { Chart = "intelligence" },
             new(M.TailIndex, "α̂", "Hill estimate α̂ of the tail index of |g|: 1/α̂ = (1/k) Σ log(X₍ᵢ₎/X₍ₖ₊₁₎) (seed 003 §11.5).") { Chart = "tail", Indicator = true },
             new(M.DH, "d_H = clip(α̂, 1, 2)", "d_H = min(d, clip(α̂, 1, 2)) (seed 003 §6.2).") { Chart = "tail", Dash = "dot" },
+            new(M.ParticipationRatio, "PR of Σ̂", "Participation ratio (Σλ)²/Σλ² of the gradient samples' covariance Σ̂ (from the n × n Gram of the centred samples; ≤ n − 1): the effective dimension of the gradient noise, beside seed 003 §6.2's d_H.") { Chart = "tail", Order = 1 },
             new(M.TailIndexClipped, "α̂ clipped", "α̂ clipped to [1, 2] (seed 003 §11.5)."),
             new(M.StabilityMargin, "S", "S = 2/η − λ_max as the probe used it for I."),
             new(M.State, "state", "Seed 003's state of the deciding p: 0 failing … 4 strong (§12.1)."),

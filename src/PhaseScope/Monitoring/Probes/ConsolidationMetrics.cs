@@ -18,6 +18,8 @@ public static class ConsolidationMetrics
     public const string Intelligence = "consolidation/intelligence";
     /// <summary><c>consolidation/noise</c>.</summary>
     public const string Noise = "consolidation/noise";
+    /// <summary><c>consolidation/participation_ratio</c>.</summary>
+    public const string ParticipationRatio = "consolidation/participation_ratio";
     /// <summary><c>consolidation/p</c>.</summary>
     public const string P = "consolidation/p";
     /// <summary><c>consolidation/p_smoothed</c>.</summary>

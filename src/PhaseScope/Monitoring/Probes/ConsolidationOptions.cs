@@ -20,6 +20,10 @@ public sealed record ConsolidationOptions
     public bool PerTensor { get; init; }
     /// <summary>Seed of the extra batches' draws.</summary>
     public long Seed { get; init; }
+    /// <summary>Memory allowed for keeping the n gradient samples (n·P float64 values) for the covariance's participation
+    /// ratio (<c>consolidation/participation_ratio</c>); a model whose samples do not fit is not measured (0: never).
+    /// Default 256 MiB: the reference modular transformer with k = 8 needs 19 MB.</summary>
+    public long SpectrumBytes { get; init; } = 256L << 20;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
@@ -27,6 +31,7 @@ public sealed record ConsolidationOptions
         if (Samples < 2) throw new ArgumentOutOfRangeException(nameof(Samples), Samples, "C_α needs at least 2 gradient samples (micro-batches or extra batches).");
         if (TailOrder < 1) throw new ArgumentOutOfRangeException(nameof(TailOrder), TailOrder, "The Hill estimator needs k ≥ 1 order statistics.");
         if (Smoothing < 1) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "p crossings need a smoothing window of at least 1 call.");
+        if (SpectrumBytes < 0) throw new ArgumentOutOfRangeException(nameof(SpectrumBytes), SpectrumBytes, "The memory for the gradient samples' spectrum must be ≥ 0 bytes (0: not measured).");
         if (BatchSize < 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be ≥ 0 (0: unknown).");
     }
 

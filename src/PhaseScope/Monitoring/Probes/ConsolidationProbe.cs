@@ -10,7 +10,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// <see cref="IntelligenceCoefficient"/> for why S is not the seed's 2η − λ_max).
 /// Metrics (prefix <c>consolidation/</c>): <c>signal</c>, <c>noise</c>, <c>signal_unbiased</c>, <c>c_alpha</c>,
 /// <c>c_alpha_unbiased</c>, <c>p</c>, <c>p_unbiased</c>, <c>p_smoothed</c>, <c>state</c> (0 failing … 4 strong, §12.1),
-/// <c>tail_index</c>, <c>tail_index_clipped</c>, <c>d_h</c>, <c>stability_margin</c>, <c>intelligence</c>; with micro-batches
+/// <c>tail_index</c>, <c>tail_index_clipped</c>, <c>d_h</c>, <c>participation_ratio</c> (of the samples' covariance, when they fit <see cref="ConsolidationOptions.SpectrumBytes"/>), <c>stability_margin</c>, <c>intelligence</c>; with micro-batches
 /// also <c>c_alpha_step</c>, C_α with the noise rescaled to the training batch (the samples are micro-batches of B/k
 /// examples, whose noise is k times larger), <c>p_step</c>, and their bias-corrected versions <c>c_alpha_step_unbiased</c>,
 /// <c>p_step_unbiased</c>. Per tensor (when asked): <c>c_alpha/NAME</c> and <c>p/NAME</c>.
@@ -23,6 +23,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
 {
     readonly PhaseCrossing crossing;
     MicroBatchAccumulator? micro;
+    GradientSampleGram? gram;
     int microSeen;
     long skippedStep = -1;
 
@@ -76,8 +77,12 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
             micro?.Dispose();
             micro = new MicroBatchAccumulator(Samples, BatchSize > 0 ? BatchSize / Samples : 0);
             microSeen = 0;
+            gram?.Dispose();
+            gram = NewGram(context, cumulative: true);
         }
-        micro!.Observe(Gradients(context));
+        var cumulative = Gradients(context);
+        micro!.Observe(cumulative);
+        gram?.Observe(cumulative);
         microSeen++;
     }
 
@@ -88,6 +93,15 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
         micro?.Dispose();
         micro = null;
         microSeen = 0;
+        gram?.Dispose();
+        gram = null;
+    }
+
+    /// <summary>The samples' Gram when n·P float64 values fit <see cref="ConsolidationOptions.SpectrumBytes"/>, else null.</summary>
+    GradientSampleGram? NewGram(ProbeContext context, bool cumulative)
+    {
+        long parameters = context.Parameters.Sum(p => p.Value.numel());
+        return Options.SpectrumBytes > 0 && GradientSampleGram.Bytes(Samples, parameters) <= Options.SpectrumBytes ? new GradientSampleGram(Samples, cumulative) : null;
     }
 
     /// <inheritdoc />
@@ -142,6 +156,9 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
         output.Metric(ConsolidationMetrics.TailIndex, tailIndex.Alpha);
         output.Metric(ConsolidationMetrics.TailIndexClipped, tailIndex.AlphaClipped);
         output.Metric(ConsolidationMetrics.DH, tailIndex.EffectiveDimension);
+        if (gram is not null && gram.Count == Samples) output.MetricIfFinite(ConsolidationMetrics.ParticipationRatio, gram.ParticipationRatio());
+        gram?.Dispose();
+        gram = null;
 
         double intelligence = double.NaN;
         if (context.Readings.Latest<CurvatureReading>() is { } lambda && context.LearningRate is double lr)
@@ -167,6 +184,8 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
             throw new InvalidOperationException("The consolidation probe (extra batches) needs a loss source: set monitor.LossSource (the built-in trainer does).");
         var parameters = context.Parameters.Select(p => p.Value).ToArray();
         using var accumulator = new GradientSampleAccumulator(BatchSize);
+        gram?.Dispose();
+        gram = NewGram(context, cumulative: false);
         for (int j = 0; j < Samples; j++)
         {
             using var scope = NewDisposeScope();
@@ -176,7 +195,9 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
                 var loss = source.LossOnBatch(unchecked(Seed * 1_000_003 + context.Step * 1_009 + j));
                 grads = autograd.grad([loss], parameters, retain_graph: false, allow_unused: true).ToArray();
             }
-            accumulator.Add(AutogradResults.OrZeros(grads, parameters));
+            var sample = AutogradResults.OrZeros(grads, parameters);
+            accumulator.Add(sample);
+            gram?.Observe(sample);
         }
         return accumulator.Finish();
     }
@@ -186,7 +207,11 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
             .Select(i => context.Gradient(i) ?? zeros_like(context.Parameters[i].Value)).ToArray();
 
     /// <summary>Releases a half-finished micro-batch accumulator.</summary>
-    public void Dispose() => micro?.Dispose();
+    public void Dispose()
+    {
+        micro?.Dispose();
+        gram?.Dispose();
+    }
 
     /// <inheritdoc />
     /// <remarks>Smoothed p within 0.05 of 0.5: seed 003's transition is p crossing 0.5.</remarks>

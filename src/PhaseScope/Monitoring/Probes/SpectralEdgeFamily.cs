@@ -29,6 +29,7 @@ public static class SpectralEdgeFamily
             new(M.G23, "g₂₃", "g₂₃ = σ₂² − σ₃² (seed 001, Def. 7.1).") { Indicator = true },
             new(M.Gap, "gap", "σ²_k* − σ²_k*+1 (seed 001, Def. 8.1)."),
             new(M.K95, "k₀.₉₅", "min k with Σ_j≤k σ_j² ≥ 0.95 Σσ² (seed 001, Def. 7.1).") { Integer = true },
+            new(M.ParticipationRatio, "PR", "Participation ratio (Σλ)²/Σλ² of the window's Gram eigenvalues λ_j = σ_j²: the effective dimension of the trajectory over the window (≤ W), an independent measure beside seed 003 §6.2's d_H = min(d, α).") { Chart = "k_star", Dash = "dash" },
             new(M.Rank, "rank", "Numerical rank of the window's Gram.") { Integer = true },
             new(M.DeltaSigma, "‖ΔΣ‖_F", "‖ΔΣ‖_F, the change of the window's second-moment matrix Σ = XᵀX when one row enters and one leaves (seed 001, Def. 16.1)."),
             new(M.AboveBbp, "above BBP", "Count of Gram eigenvalues above the pure-noise bulk s²(√P + √W)², s = η√(stride/B) (seed 001 §4.1).") { Integer = true },

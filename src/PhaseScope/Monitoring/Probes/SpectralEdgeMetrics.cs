@@ -30,6 +30,8 @@ public static class SpectralEdgeMetrics
     public const string LossChangeTotal = "spectral/loss_change_total";
     /// <summary><c>spectral/null_p</c>.</summary>
     public const string NullP = "spectral/null_p";
+    /// <summary><c>spectral/participation_ratio</c>.</summary>
+    public const string ParticipationRatio = "spectral/participation_ratio";
     /// <summary><c>spectral/rank</c>.</summary>
     public const string Rank = "spectral/rank";
     /// <summary><c>spectral/sketch_error</c>.</summary>

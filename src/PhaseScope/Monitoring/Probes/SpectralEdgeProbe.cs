@@ -10,7 +10,7 @@ namespace PhaseScope.Monitoring.Probes;
 /// δ_t = θ_t − θ_{t−s} of the watched tensors (flattened and concatenated in parameter order) into a
 /// <see cref="TrajectoryWindow"/>, and once W updates are held it records (prefix <c>spectral/</c>): <c>sigma_j</c>
 /// (j = 1..W), <c>k_star</c>, <c>k_star_weighted</c>, <c>gap_ratio</c>, <c>gap</c>, <c>g23</c>, <c>k95</c>, <c>rank</c>,
-/// <c>delta_sigma</c> (‖ΔΣ‖_F), <c>stability_dk_j</c> and <c>stability_half_j</c> (§16), <c>null_p</c> (Prop. 6.4),
+/// <c>delta_sigma</c> (‖ΔΣ‖_F), <c>participation_ratio</c> ((Σλ)²/Σλ² of the Gram), <c>stability_dk_j</c> and <c>stability_half_j</c> (§16), <c>null_p</c> (Prop. 6.4),
 /// <c>bbp_margin</c> and <c>above_bbp</c> (§4.1, with a batch size and learning rate), <c>adiabatic</c> and
 /// <c>adiabatic_regime</c> (0 plateau, 1 transition, 2 forgetting; Def. 34.2), <c>sketch_error</c> (sketched windows),
 /// and with <see cref="SpectralEdgeOptions.DecompositionModes"/> the loss decomposition <c>train_proj_j</c>,
@@ -98,6 +98,7 @@ public sealed class SpectralEdgeProbe : IAttachableProbe, IResumableProbe, IDisp
         output.Metric(SpectralEdgeMetrics.KStarWeighted, spectrum.KStarWeighted);
         output.Metric(SpectralEdgeMetrics.Rank, spectrum.Rank);
         output.Metric(SpectralEdgeMetrics.K95, spectrum.K95);
+        output.MetricIfFinite(SpectralEdgeMetrics.ParticipationRatio, ParticipationRatio.Of(spectrum.Lambda));
         output.MetricIfFinite(SpectralEdgeMetrics.GapRatio, spectrum.GapRatio);
         output.MetricIfFinite(SpectralEdgeMetrics.Gap, spectrum.Gap);
         output.MetricIfFinite(SpectralEdgeMetrics.G23, spectrum.G23);
