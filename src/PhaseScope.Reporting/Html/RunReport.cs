@@ -86,7 +86,8 @@ public static class RunReport
             lines.Add($"Monitor overhead: {ReadableNumber.Percent(mf.GetDouble())} of the run's wall time" + (run.Summary?.GetValueOrDefault("wall_seconds") is { ValueKind: JsonValueKind.Number } ws ? $" ({ReadableNumber.Format(ws.GetDouble())} s in all)." : "."));
         var failures = run.Events.Where(e => e.Kind is "probe_failed" or "diagnosis_failed").ToList();
         lines.Add(failures.Count == 0 ? "No probe failed." : $"{failures.Count} probe failure(s): " + string.Join("; ", failures.Select(f => $"{f.Source} at step {f.Step}")) + " (see Events).");
-        lines.AddRange(DiagnosisBuilder.Findings(diagnosis, run.Series(CurvatureMetrics.StabilityMargin)));
+        lines.AddRange(DiagnosisBuilder.Findings(diagnosis, run.Series(CurvatureMetrics.StabilityMargin), run.Series(StabilityMetrics.Margin),
+            DiagnosisBuilder.OptimizerOf(run.Config, run.Info.Kind)));
         if (run.Outcome?.Forecast is { } forecast) lines.Add($"Grok forecast {forecast}.");
         page.Raw($"<div class=\"{css}\"><p><b>Phase now: {E(diagnosis.Current.Name())}.</b> {E(diagnosis.Describe(grok))}</p><ul>" +
             string.Join("", lines.Select(l => $"<li>{E(l)}</li>")) + "</ul></div>");

@@ -58,18 +58,48 @@ public static class DiagnosisBuilder
 
     /// <summary>What the diagnosis found beyond its paragraph, one line each, for the report's first screen.</summary>
     /// <param name="diagnosis">The run's diagnosis.</param>
-    /// <param name="stabilityMargin">The run's <see cref="CurvatureMetrics.StabilityMargin"/> series (empty: not measured).</param>
-    public static IReadOnlyList<string> Findings(RunDiagnosis diagnosis, IReadOnlyList<(long Step, double Value)> stabilityMargin) =>
-        StabilityMarginFinding(diagnosis, stabilityMargin) is { } margin ? [margin] : [];
+    /// <param name="stabilityMargin">The run's <see cref="CurvatureMetrics.StabilityMargin"/> series, 2/η − λ_max(H) (empty: not measured).</param>
+    /// <param name="optimizerMargin">The run's <see cref="StabilityMetrics.Margin"/> series, the optimizer's own threshold − λ (empty: not measured).</param>
+    /// <param name="optimizer">The optimizer the run used, as its config names it (<see cref="OptimizerOf"/>; null: not known).</param>
+    public static IReadOnlyList<string> Findings(RunDiagnosis diagnosis, IReadOnlyList<(long Step, double Value)> stabilityMargin,
+        IReadOnlyList<(long Step, double Value)>? optimizerMargin = null, string? optimizer = null) =>
+        StabilityMarginFinding(diagnosis, stabilityMargin, optimizerMargin ?? [], optimizer) is { } margin ? [margin] : [];
 
     /// <summary>
-    /// The stability-margin finding: when the margin was measured and never negative, "S = 2/η − λ_max stayed positive"
-    /// with its smallest value (seed 003 §7: plain gradient descent is stable along the top Hessian direction while
-    /// λ_max &lt; 2/η); null when it was negative somewhere (the paragraph says so) or not measured. This is the one line
-    /// to change for an optimizer-aware margin.
+    /// The stability-margin finding, with the margin that fits the optimizer (docs/INSTABILITY.md, "Thresholds"):
+    /// <list type="bullet">
+    /// <item>the optimizer's own margin (<c>grok --stability</c>: AdamW's threshold on λ_max(P⁻¹H), SGD's on λ_max(H))
+    /// when it was measured: its smallest value, and how often it was negative;</item>
+    /// <item>otherwise S = 2/η − λ_max(H) when it never fell below 0: for SGD without momentum that is its threshold
+    /// (seed 003 §7); for AdamW, Muon or an optimizer not known it is only plain gradient descent's, and the line says
+    /// so (AdamW's threshold, ≈ 38/η at β₁ = 0.9, is on the preconditioned Hessian, and Muon has none);</item>
+    /// <item>null when S was negative somewhere (the diagnosis paragraph says so) or nothing was measured.</item>
+    /// </list>
     /// </summary>
-    public static string? StabilityMarginFinding(RunDiagnosis diagnosis, IReadOnlyList<(long Step, double Value)> stabilityMargin) =>
-        diagnosis.NegativeMargins.Count == 0 && stabilityMargin.Count > 0
-            ? $"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {ReadableNumber.Format(stabilityMargin.Min(p => p.Value))})."
-            : null;
+    public static string? StabilityMarginFinding(RunDiagnosis diagnosis, IReadOnlyList<(long Step, double Value)> stabilityMargin,
+        IReadOnlyList<(long Step, double Value)>? optimizerMargin = null, string? optimizer = null)
+    {
+        if (optimizerMargin is { Count: > 0 })
+        {
+            var finite = optimizerMargin.Where(p => double.IsFinite(p.Value)).ToList();
+            if (finite.Count == 0) return null;
+            var negative = finite.Where(p => p.Value < 0).ToList();
+            string smallest = ReadableNumber.Format(finite.Min(p => p.Value));
+            return negative.Count == 0
+                ? $"The optimizer's stability margin (its threshold − λ_max, docs/INSTABILITY.md) stayed positive (smallest {smallest})."
+                : $"The optimizer's stability margin (its threshold − λ_max, docs/INSTABILITY.md) was negative at {negative.Count} of {finite.Count} measurement(s), first at step {negative[0].Step} (smallest {smallest}).";
+        }
+        if (diagnosis.NegativeMargins.Count > 0 || stabilityMargin.Count == 0) return null;
+        string least = ReadableNumber.Format(stabilityMargin.Min(p => p.Value));
+        return optimizer == "sgd"
+            ? $"Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest {least})."
+            : $"λ_max(H) stayed below 2/η (smallest S = 2/η − λ_max: {least}); that is plain gradient descent's threshold, not {(optimizer is null ? "an adaptive optimizer's" : optimizer + "'s")}: AdamW's is on λ_max(P⁻¹H) (grok --stability, docs/INSTABILITY.md).";
+    }
+
+    /// <summary>The optimizer a run used, from its config: <c>optimizer</c> (grok, mnist), else <c>attach.optimizer</c>
+    /// (a session's optimizer type, lower-cased), else <c>adamw</c> for a grok run (its default), else null.</summary>
+    public static string? OptimizerOf(IReadOnlyDictionary<string, string> config, string? kind = null) =>
+        config.TryGetValue("optimizer", out var o) ? o.ToLowerInvariant()
+        : config.TryGetValue("attach.optimizer", out var a) ? a.ToLowerInvariant()
+        : kind == "grok" ? "adamw" : null;
 }

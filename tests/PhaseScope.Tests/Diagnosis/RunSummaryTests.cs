@@ -86,11 +86,43 @@ public class RunSummaryTests
     }
 
     [Fact]
+    public void ForAdamWTheGradientDescentMarginIsNotCalledItsStabilityMargin()
+    {
+        var diagnosis = DiagnosisBuilder.Create();
+        string line = DiagnosisBuilder.StabilityMarginFinding(diagnosis, [(10, 3.0), (20, 0.25)], optimizer: "adamw")!;
+        Assert.StartsWith("λ_max(H) stayed below 2/η (smallest S = 2/η − λ_max: 0.25)", line);
+        Assert.Contains("not adamw's", line);
+        Assert.DoesNotContain("Edge-of-stability margin", line);
+        Assert.Contains("an adaptive optimizer's", DiagnosisBuilder.StabilityMarginFinding(diagnosis, [(10, 1.0)])!);
+    }
+
+    [Fact]
+    public void TheOptimizersOwnMarginDecidesWhenItWasMeasuredAndCountsItsNegativeReadings()
+    {
+        // Three finite readings of threshold − λ, one negative (step 20), one NaN that is not a reading.
+        var diagnosis = DiagnosisBuilder.Create();
+        Assert.Equal("The optimizer's stability margin (its threshold − λ_max, docs/INSTABILITY.md) was negative at 1 of 3 measurement(s), first at step 20 (smallest -4).",
+            DiagnosisBuilder.StabilityMarginFinding(diagnosis, [(10, 5.0)], [(10, 12.0), (20, -4.0), (25, double.NaN), (30, 7.0)], "adamw"));
+        Assert.Equal("The optimizer's stability margin (its threshold − λ_max, docs/INSTABILITY.md) stayed positive (smallest 7).",
+            DiagnosisBuilder.StabilityMarginFinding(diagnosis, [], [(10, 12.0), (30, 7.0)], "adamw"));
+        Assert.Null(DiagnosisBuilder.StabilityMarginFinding(diagnosis, [], [(10, double.NaN)], "adamw"));
+    }
+
+    [Fact]
+    public void TheOptimizerIsReadFromTheConfigWithGroksDefault()
+    {
+        Assert.Equal("muon", DiagnosisBuilder.OptimizerOf(new Dictionary<string, string> { ["optimizer"] = "muon" }, "grok"));
+        Assert.Equal("adamw", DiagnosisBuilder.OptimizerOf(new Dictionary<string, string>(), "grok"));
+        Assert.Equal("sgd", DiagnosisBuilder.OptimizerOf(new Dictionary<string, string> { ["attach.optimizer"] = "SGD" }, "attach"));
+        Assert.Null(DiagnosisBuilder.OptimizerOf(new Dictionary<string, string>(), "analyze"));
+    }
+
+    [Fact]
     public void TheStabilityMarginFindingNamesTheSmallestMarginOnlyWhenItStayedPositive()
     {
         var diagnosis = DiagnosisBuilder.Create();
         Assert.Equal("Edge-of-stability margin S = 2/η − λ_max stayed positive (smallest 0.25).",
-            DiagnosisBuilder.StabilityMarginFinding(diagnosis, [(10, 3.0), (20, 0.25), (30, 1.0)]));
+            DiagnosisBuilder.StabilityMarginFinding(diagnosis, [(10, 3.0), (20, 0.25), (30, 1.0)], optimizer: "sgd"));
         Assert.Null(DiagnosisBuilder.StabilityMarginFinding(diagnosis, []));
         var negative = DiagnosisBuilder.Replay([new(10, "curvature/stability_margin", -1.0)], [], 0.95);
         Assert.Null(DiagnosisBuilder.StabilityMarginFinding(negative, [(10, -1.0)]));
