@@ -1,6 +1,9 @@
 """The strata tables of docs/RESULTS.md ("Breaking the weight-decay confound") from the verdicts strata.sh writes.
 
-    python3 docs/scripts/strata-table.py docs/results/strata        # reads pooled/, wd/, nowd/ verdict.json
+    python3 docs/scripts/strata-table.py docs/results/strata [RUNS]   # reads pooled/, wd/, nowd/ verdict.json
+
+With RUNS (strata.sh's OUT), first a table of every run: operation, weight decay, train fraction, steps, grok step,
+final test accuracy, and seed 000's d0 (smallest value, value at the grok step or the end) and largest m-cap.
 
 Prints Markdown: the runs per stratum, each event's hit rate and matched false positives per stratum, the lead-time
 AUROC (H = 500, run-bootstrap 95 % interval) of the combined predictor's features and the baselines per stratum, and
@@ -8,7 +11,11 @@ the combined predictor's cross-validated AUROC (leave one seed out; leave one op
 """
 import json
 import os
+import sqlite3
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rundb  # noqa: E402
 
 SETS = [("wd", "weight decay 1"), ("nowd", "no weight decay"), ("pooled", "pooled")]
 OBSERVABLES = ["step", "param_norm", "eval/test_loss", "spectral/gap_ratio", "spectral/g23", "spectral/k_star",
@@ -32,7 +39,29 @@ def auc(x):
     return f"{x['auroc']:.3f}{ci}"
 
 
+def runs_table(runs_dir):
+    print("| run | op | weight decay | train fraction | steps | grok step | final test acc | d0 min | d0 at grok (end) | m-cap max |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in sorted(os.listdir(runs_dir)):
+        if not name.endswith(".json") or name.endswith(".part"):
+            continue
+        run = os.path.join(runs_dir, name[:-5])
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(run, "run.db"), uri=True)
+        summary = json.loads(db.execute("select summary_json from runs").fetchone()[0])
+        settings = json.load(open(os.path.join(run, "settings.json")))
+        tf = settings.get("TrainFraction", "?")
+        d0 = rundb.series(db, "moments/d0")
+        mcap = rundb.series(db, "moments/m_cap")
+        g = summary.get("grok_step")
+        at = rundb.at(d0, g if g is not None else summary["steps"])
+        print(f"| {name[:-5]} | {summary.get('op')} | {summary.get('weight_decay'):g} | {tf} | {summary['steps']} | {g if g is not None else '—'} | "
+              f"{summary['final_test_acc']:.3f} | {min(v for _, v in d0):.2f} | {at:.2f} | {max(v for _, v in mcap):g} |")
+    print()
+
+
 def main(root):
+    if len(sys.argv) > 2:
+        runs_table(sys.argv[2])
     v = load(root)
     keys = [k for k, _ in SETS if k in v]
     titles = dict(SETS)
