@@ -73,7 +73,7 @@ public static class AblateCommand
                 ["arms"] = result.Arms.Select(a => new Dictionary<string, object?>
                 {
                     ["arm"] = a.Name, ["train_loss"] = a.TrainLoss, ["test_loss"] = a.TestLoss, ["test_acc"] = a.TestAccuracy,
-                    ["d_train_loss"] = a.TrainLoss - none.TrainLoss, ["d_test_loss"] = a.TestLoss - none.TestLoss, ["removed_fraction"] = a.RemovedFraction,
+                    ["d_train_loss"] = a.TrainLoss - none.TrainLoss, ["d_test_loss"] = a.TestLoss - none.TestLoss, ["removed_fraction"] = a.RemovedFraction, ["removed_norm"] = a.RemovedNorm,
                     ["mean_train_loss"] = a.MeanTrainLoss, ["mean_test_loss"] = a.MeanTestLoss, ["d_mean_test_loss"] = a.MeanTestLoss - none.MeanTestLoss,
                 }).ToList(),
             };

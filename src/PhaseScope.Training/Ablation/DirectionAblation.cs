@@ -20,9 +20,11 @@ namespace PhaseScope.Training.Ablation;
 /// <item><c>top-k</c>: A = the top k window directions; <c>only-vj</c>: v_j alone, for each j ≤ k;</item>
 /// <item><c>random-r</c>: A = k orthonormal Gaussian directions in the same tensors (r = 1 … R, different draws): the
 /// control for "removing any k directions" (unit directions, like the v_j);</item>
-/// <item><c>matched-r</c>: the same norm as top-k would remove at that step, ‖V_kᵀδ‖, subtracted along a fresh uniformly
-/// random direction: the control for "removing that much update at all" (random k-planes of a large space catch
-/// only ≈ √(k/P) of an update, so <c>random-r</c> alone would be a weak control).</item>
+/// <item><c>matched-r</c>: at the i-th step of the span, the norm the top-k arm removed at its i-th step, ‖V_kᵀδ‖ of
+/// that arm's update, subtracted along a fresh uniformly random direction: the control for "removing that much update
+/// at all" (random k-planes of a large space catch only ≈ √(k/P) of an update, so <c>random-r</c> alone would be a weak
+/// control). The norm is the top-k arm's, not ‖V_kᵀδ‖ of the matched arm's own update: an arm that keeps its top
+/// directions moves along them, its gradient there shrinks, and its own projection would remove less.</item>
 /// </list>
 /// The response of an arm is its test loss averaged over the span's evaluations minus the reference's (and the same at
 /// t₀ + span alone, with the test accuracy there). The seed
@@ -62,10 +64,12 @@ public static class DirectionAblation
     /// <param name="TestLoss">Test loss at t₀ + span.</param>
     /// <param name="TestAccuracy">Test accuracy at t₀ + span.</param>
     /// <param name="RemovedFraction">‖removed part‖ ÷ ‖update‖ of the watched tensors, summed over the span.</param>
+    /// <param name="RemovedNorm">Σ ‖removed part‖ over the span's steps (equal for <c>top-k</c> and every <c>matched-r</c>).</param>
     /// <param name="MeanTrainLoss">Train loss averaged over the span's evaluations (every span/10 steps).</param>
     /// <param name="MeanTestLoss">Test loss averaged over the span's evaluations: the response measure, robust to a loss
     /// spike that happens to fall on the last step of one arm and not another.</param>
-    public sealed record Arm(string Name, double TrainLoss, double TestLoss, double TestAccuracy, double RemovedFraction, double MeanTrainLoss, double MeanTestLoss);
+    public sealed record Arm(string Name, double TrainLoss, double TestLoss, double TestAccuracy, double RemovedFraction, double MeanTrainLoss, double MeanTestLoss,
+        double RemovedNorm = 0);
 
     /// <summary>The result: the window's singular values and every arm.</summary>
     public sealed record Result(double[] Sigma, long WatchedParameters, IReadOnlyList<Arm> Arms);
@@ -134,8 +138,10 @@ public static class DirectionAblation
         }
         for (int r = 1; r <= options.RandomRepeats; r++) arms.Add(($"matched-{r}", top, true));
         var results = new List<Arm>();
+        var topRemoved = new List<double>();   // ‖V_kᵀδ‖ of the top-k arm at each step of the span, replayed by the matched arms
         foreach (var (name, basis, matched) in arms)
         {
+            int index = 0;
             using var model = createModel();
             var parameters = Watched(model, selection);
             ModelWeights.Load(model, Path.Combine(checkpoints, point.ModelFile), "The ablation's own checkpoint of step t₀.");
@@ -153,15 +159,20 @@ public static class DirectionAblation
                     var delta = now.sub(before);
                     if (basis is not null)
                     {
-                        var coefficients = basis.matmul(delta);
                         Tensor removed;
                         if (matched)
                         {
-                            // the norm top-k would remove, in a uniformly random direction
+                            // the norm the top-k arm removed at this step of its span, in a uniformly random direction
+                            double norm = index < topRemoved.Count ? topRemoved[index] : 0;
                             var xi = randn([watched], generator: noise);
-                            removed = KeptScalar.Mul(xi, coefficients.norm().ToDouble() / Math.Max(xi.norm().ToDouble(), 1e-30));
+                            removed = KeptScalar.Mul(xi, norm / Math.Max(xi.norm().ToDouble(), 1e-30));
                         }
-                        else removed = basis.t().matmul(coefficients);
+                        else
+                        {
+                            removed = basis.t().matmul(basis.matmul(delta));
+                            if (ReferenceEquals(basis, top)) topRemoved.Add(removed.norm().ToDouble());
+                        }
+                        index++;
                         removedSum += removed.norm().ToDouble();
                         updateSum += delta.norm().ToDouble();
                         now = KeptScalar.Sum(before, delta.sub(removed));   // the parameters' new value, written below
@@ -175,7 +186,7 @@ public static class DirectionAblation
             var end = run.Evaluations[^1].Result;
             var span = run.Evaluations.Where(e => e.Step > options.At).Select(e => e.Result).ToList();
             results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, updateSum > 0 ? removedSum / updateSum : 0,
-                span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss)));
+                span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss), removedSum));
             log?.Invoke(FormattableString.Invariant($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}"));
         }
         foreach (var (_, basis, matched) in arms) if (!matched && basis is not null && !ReferenceEquals(basis, top)) basis.Dispose();
