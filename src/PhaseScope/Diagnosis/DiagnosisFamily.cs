@@ -21,7 +21,7 @@ public static partial class DiagnosisFamily
             new("loss_spike_ended", "ended loss spikes", "The loss came back to its baseline."),
             new("diverging", "divergence warnings", "The loss kept rising: the run is diverging."),
             new("phase_entered", "phase changes", "The diagnosis entered a new phase (the coloured band on top of each chart)."),
-            new("stability_margin_negative", "negative stability margins", "S = 2/η − λ_max fell below 0: steps longer than the curvature allows."),
+            new("stability_margin_negative", "negative stability margins", "S = 2/η − λ_max fell below 0: steps longer than plain gradient descent's curvature limit (AdamW's is on λ_max(P⁻¹H), docs/INSTABILITY.md)."),
             new("stability_margin_restored", "restored stability margins", "S = 2/η − λ_max is ≥ 0 again."),
             new("diagnosis_failed", "diagnosis failures", "The diagnosis threw and is off for the rest of the run."),
         ],

@@ -265,7 +265,7 @@ public sealed class RunDiagnosis
         if (spikes.Spikes.Count == 0) parts.Add("No loss spikes.");
         else parts.Add($"{spikes.Spikes.Count} loss spike{(spikes.Spikes.Count == 1 ? "" : "s")} (at {string.Join(", ", spikes.Spikes.Select(s => $"{s.Onset} ×{(s.Ratio < 1e4 ? s.Ratio.ToString("0", CultureInfo.InvariantCulture) : F(s.Ratio))}"))}).");
         if (spikes.IsDiverging && diverged is null) parts.Add("The loss is diverging.");
-        if (negativeMargins.Count > 0) parts.Add($"The stability margin S = 2/η − λ_max was negative at {negativeMargins.Count} measurement(s), first at step {negativeMargins[0].Step}.");
+        if (negativeMargins.Count > 0) parts.Add($"The stability margin S = 2/η − λ_max was negative at {negativeMargins.Count} measurement(s), first at step {negativeMargins[0].Step} (plain gradient descent's threshold; an adaptive optimizer's is on λ_max(P⁻¹H)).");
         return string.Join(" ", parts);
     }
 
