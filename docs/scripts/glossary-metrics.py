@@ -14,8 +14,7 @@ root = repo + '/src/'
 consts = {}
 for f in glob.glob(root + '**/*.cs', recursive=True):
     if '/obj/' in f or '/bin/' in f: continue
-    s = open(f).read()
-    m = re.search(r'(?:class|record)\s+(\w+)', s)
+    s = re.sub(r'^\s*//.*$', '', open(f).read(), flags=re.M)   # comments out: "correct-class gradient" is not a class
     for d in re.finditer(r'const string ([^;]*);', s):
         cls = re.findall(r'(?:class|record)\s+(\w+)', s[:d.start()])
         for c in re.finditer(r'(\w+) = "((?:[^"\\]|\\.)*)"', d.group(1)):
