@@ -1,6 +1,6 @@
 namespace PhaseScope.Stability;
 
-/// <summary>What the readings before a loss spike point to (docs/INSTABILITY.md, "Telling the causes apart").</summary>
+/// <summary>What the readings before a loss spike point to (docs/INSTABILITY.md, "The numerical cause: softmax absorption").</summary>
 public enum SpikeCauseKind
 {
     /// <summary>No reading before the spike.</summary>
