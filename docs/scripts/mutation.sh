@@ -6,7 +6,8 @@
 # mutant as it is tested) under OUT_DIR/logs/.
 # Environment: MUTATION_CONCURRENCY test runners in parallel (default 2; 1 leaves a core free);
 # MUTATION_FILES space-separated file names inside the folder (e.g. "TailIndex.cs PhaseCrossing.cs"; Folder/File.cs with
-# several folders; a Stryker line span File.cs{20..40} mutates only those lines) to mutate only those.
+# several folders; File.cs{START..END} mutates only that span of the file, in characters from its start, as Stryker
+# reads it) to mutate only those.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 folders=${1:?give a folder: Diagnosis, Consolidation or SpectralEdge (or several, comma-separated)}
@@ -27,7 +28,7 @@ concurrency=${MUTATION_CONCURRENCY:-2}
 mutate=()
 if [[ -n "${MUTATION_FILES:-}" ]]; then
   for f in $MUTATION_FILES; do
-    file=${f%%\{*}; span=${f#"$file"}   # an optional Stryker line span, e.g. TailIndex.cs{20..40}
+    file=${f%%\{*}; span=${f#"$file"}   # an optional Stryker text span, e.g. TailIndex.cs{1210..1295}
     if [[ "$file" != */* ]]; then
       (( ${#folder_list[@]} == 1 )) || { echo "mutation.sh: MUTATION_FILES: '$f' names no folder; with several folders write Folder/File.cs" >&2; exit 2; }
       file="${folder_list[0]}/$file"
