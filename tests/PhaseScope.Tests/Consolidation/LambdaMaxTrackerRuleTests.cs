@@ -1,0 +1,95 @@
+using PhaseScope.Consolidation;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Tests.Consolidation;
+
+/// <summary>
+/// <see cref="LambdaMaxTracker"/>'s bookkeeping on 2×2 and 3×3 operators whose eigen-pairs are known by hand:
+/// H₁ = diag(1, 2) (top 2 along e₂) and H₂ = [[1, 1], [1, 1]] (eigenvalues 0 and 2, top along (1, 1)/√2). From an exact
+/// eigenvector one Lanczos product is exact (Hv = λv leaves no residual); from e₂ on H₂ it gives the Rayleigh quotient
+/// e₂ᵀH₂e₂ = 1 with residual ‖H₂e₂ − e₂‖/1 = ‖(1, 0)‖ = 1, far above the 2 % at which the vector counts as lost.
+/// </summary>
+public class LambdaMaxTrackerRuleTests
+{
+    static Func<Tensor, Tensor> Apply(Tensor h) => v => h.mv(v);
+
+    [Fact]
+    public void AWarmStartFromTheTopVectorCostsOneProductAndALostOneFallsBackCold()
+    {
+        using var h1 = diag(tensor(new double[] { 1, 2 }));
+        using var h2 = ones(2, 2, ScalarType.Float64);
+        using var tracker = new LambdaMaxTracker(warmIterations: 1, lostResidual: 0.02, checkEvery: 0);
+        Assert.False(tracker.HasVector);
+
+        var first = tracker.Track(Apply(h1), 2, coldIterations: 10, tolerance: 1e-12, seed: 1);
+        Assert.False(first.Warm);
+        Assert.Equal(2.0, first.Result.LambdaMax, 12);
+        Assert.Equal(first.Result.Iterations, first.Products);   // no warm start ran
+        Assert.True(double.IsNaN(first.WarmLambdaMax) && double.IsNaN(first.TrackingError));
+        Assert.True(tracker.HasVector);
+
+        var warm = tracker.Track(Apply(h1), 2, coldIterations: 10, tolerance: 1e-12, seed: 2);
+        Assert.True(warm.Warm);
+        Assert.Equal(1, warm.Products);
+        Assert.Equal(2.0, warm.Result.LambdaMax, 12);
+        Assert.Equal(2.0, warm.WarmLambdaMax, 12);
+        Assert.True(double.IsNaN(warm.TrackingError));
+
+        // The operator turned: the warm value 1 is rejected (residual 1 > 0.02), the cold start finds 2; no check was due,
+        // so no tracking error is reported.
+        var lost = tracker.Track(Apply(h2), 2, coldIterations: 10, tolerance: 1e-12, seed: 3);
+        Assert.False(lost.Warm);
+        Assert.Equal(1.0, lost.WarmLambdaMax, 12);
+        Assert.Equal(2.0, lost.Result.LambdaMax, 12);
+        Assert.Equal(1 + lost.Result.Iterations, lost.Products);
+        Assert.True(double.IsNaN(lost.TrackingError));
+    }
+
+    [Fact]
+    public void EveryCheckEveryThCallAlsoRunsColdAndMeasuresTheWarmValueAgainstIt()
+    {
+        using var h = diag(tensor(new double[] { 1, 2 }));
+        using var tracker = new LambdaMaxTracker(warmIterations: 1, lostResidual: 0.02, checkEvery: 3);
+        var r = Enumerable.Range(1, 6).Select(t => tracker.Track(Apply(h), 2, coldIterations: 10, tolerance: 1e-12, seed: t)).ToArray();
+        Assert.Equal(new[] { false, true, false, true, true, false }, r.Select(x => x.Warm));
+        foreach (var check in new[] { r[2], r[5] })
+        {
+            // One warm product, then the cold run; both find 2, so the measured error is 0 (to rounding), not NaN.
+            Assert.Equal(1 + check.Result.Iterations, check.Products);
+            Assert.Equal(2.0, check.WarmLambdaMax, 12);
+            Assert.Equal(2.0, check.Result.LambdaMax, 12);
+            Assert.InRange(check.TrackingError, 0, 1e-12);
+        }
+        Assert.All(new[] { r[1], r[3], r[4] }, x => Assert.Equal(1, x.Products));
+    }
+
+    [Fact]
+    public void ANewDimensionOrForgetStartsCold()
+    {
+        using var h2 = diag(tensor(new double[] { 1, 2 }));
+        using var h3 = diag(tensor(new double[] { 1, 2, 3 }));
+        using var tracker = new LambdaMaxTracker(warmIterations: 1, lostResidual: 0.02, checkEvery: 0);
+        tracker.Track(Apply(h2), 2, 10, 1e-12, 1);
+        // The kept vector has length 2; for a 3-dimensional operator it is dropped, not used as a (wrong-length) start.
+        var grown = tracker.Track(Apply(h3), 3, 10, 1e-12, 2);
+        Assert.False(grown.Warm);
+        Assert.True(double.IsNaN(grown.WarmLambdaMax));
+        Assert.Equal(3.0, grown.Result.LambdaMax, 12);
+        Assert.True(tracker.Track(Apply(h3), 3, 10, 1e-12, 3).Warm);
+        tracker.Forget();
+        Assert.False(tracker.HasVector);
+        var afterForget = tracker.Track(Apply(h3), 3, 10, 1e-12, 4);
+        Assert.False(afterForget.Warm);
+        Assert.True(double.IsNaN(afterForget.WarmLambdaMax));
+    }
+
+    [Fact]
+    public void OptionsAtTheirLimits()
+    {
+        using var smallest = new LambdaMaxTracker(warmIterations: 1, checkEvery: 0);
+        Assert.Equal((1, 0), (smallest.WarmIterations, smallest.CheckEvery));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMaxTracker(lostResidual: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMaxTracker(lostResidual: double.PositiveInfinity));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMaxTracker(checkEvery: -1));
+    }
+}
