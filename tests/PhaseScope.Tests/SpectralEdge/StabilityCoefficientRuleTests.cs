@@ -43,6 +43,16 @@ public class StabilityCoefficientRuleTests
     }
 
     [Fact]
+    public void AnUnknownPerturbationLeavesEveryDirectionUndefinedEvenWithoutAGap()
+    {
+        // ‖E‖ = NaN (the perturbation could not be measured): γ is NaN for every j, including a repeated eigenvalue
+        // (δ = 0), where a known ‖E‖ would give 1 (‖E‖ = 0) or 0 (‖E‖ > 0).
+        Assert.All(StabilityCoefficient.DavisKahan([2.0, 2.0, 1.0], double.NaN), g => Assert.True(double.IsNaN(g)));
+        Assert.Equal([1.0, 1.0, 1.0], StabilityCoefficient.DavisKahan([2.0, 2.0, 1.0], 0.0));
+        Assert.Equal(0.0, StabilityCoefficient.DavisKahan([2.0, 2.0, 1.0], 0.5)[0]);
+    }
+
+    [Fact]
     public void AnOddWindowSplitsIntoTheFloorHalfAndTheRest()
     {
         // W = 5: first half (2 rows) 10·e1, 1·e2; second half (3 rows) 10·(cos θ e1 + sin θ e3), 1·e4, 0.1·e5.
