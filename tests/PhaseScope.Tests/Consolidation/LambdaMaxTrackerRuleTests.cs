@@ -14,6 +14,28 @@ public class LambdaMaxTrackerRuleTests
     static Func<Tensor, Tensor> Apply(Tensor h) => v => h.mv(v);
 
     [Fact]
+    public void AnAcceptedWarmStartKeepsItsOwnRitzVectorForTheNextCall()
+    {
+        // A = diag(3, 1, 0.5): the cold call keeps e₁. B = R A Rᵀ with R the rotation by θ = 0.5 in the (e₁, e₂) plane:
+        // its top eigenvector is v′ = (cos θ, sin θ, 0) with eigenvalue 3. From e₁ the Krylov space {e₁, Be₁} is that
+        // plane, which B maps into itself, so two products give v′ exactly (residual 0: accepted). The tracker must then
+        // hold v′ (|⟨kept, v′⟩| = 1), not the e₁ it started from (|⟨e₁, v′⟩| = cos 0.5 ≈ 0.878).
+        const double theta = 0.5;
+        double c = Math.Cos(theta), s = Math.Sin(theta);
+        using var a = diag(tensor(new double[] { 3, 1, 0.5 }));
+        using var r = tensor(new double[,] { { c, -s, 0 }, { s, c, 0 }, { 0, 0, 1 } });
+        using var b = r.mm(a).mm(r.t());
+        using var tracker = new LambdaMaxTracker(warmIterations: 2, lostResidual: 0.02, checkEvery: 0);
+        tracker.Track(Apply(a), 3, coldIterations: 10, tolerance: 1e-12, seed: 1);
+        var turned = tracker.Track(Apply(b), 3, coldIterations: 10, tolerance: 1e-12, seed: 2);
+        Assert.True(turned.Warm);
+        Assert.Equal(3.0, turned.Result.LambdaMax, 10);
+        var kept = tracker.Vector!.data<double>().ToArray();
+        double norm = Math.Sqrt(kept.Sum(x => x * x));
+        Assert.Equal(1.0, Math.Abs(kept[0] * c + kept[1] * s) / norm, 9);
+    }
+
+    [Fact]
     public void AWarmStartFromTheTopVectorCostsOneProductAndALostOneFallsBackCold()
     {
         using var h1 = diag(tensor(new double[] { 1, 2 }));
