@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using PhaseScope.Consolidation;
 using PhaseScope.Monitoring;
@@ -82,18 +83,21 @@ static class PeerBench
         Curvature(tracked), CAlpha(),
     ];
 
-    /// <summary>(PhaseScope configuration, the Cockpit configuration it is compared with, probes.)</summary>
-    static readonly (string Name, string Peer, Func<IReadOnlyList<IProbe>> Probes)[] Configs =
+    /// <summary>
+    /// (PhaseScope configuration, the Cockpit configuration it is compared with, heavy?, probes). Heavy rows (λ_max and
+    /// every family: Cockpit's cost 100–1000× a step) run <c>heavySteps</c> steps per round, the others <c>steps</c>.
+    /// </summary>
+    static readonly (string Name, string Peer, bool Heavy, Func<IReadOnlyList<IProbe>> Probes)[] Configs =
     [
-        ("cheap", "cheap", () => CheapProbes.Create(1, perTensor: true)),
-        ("C_α every step", "normtest", () => [CAlpha()]),
-        ("C_α every step", "mean_gsnr", () => [CAlpha()]),
-        ("λ_max cold", "hess_max_ev", () => [Curvature(false)]),
-        ("λ_max tracked", "hess_max_ev", () => [Curvature(true)]),
-        ("all families, λ cold", "economy", () => Everything(false)),
-        ("all families, λ tracked", "economy", () => Everything(true)),
-        ("all families, λ cold", "full", () => Everything(false)),
-        ("all families, λ tracked", "full", () => Everything(true)),
+        ("cheap", "cheap", false, () => CheapProbes.Create(1, perTensor: true)),
+        ("C_α every step", "normtest", false, () => [CAlpha()]),
+        ("C_α every step", "mean_gsnr", false, () => [CAlpha()]),
+        ("λ_max cold", "hess_max_ev", true, () => [Curvature(false)]),
+        ("λ_max tracked", "hess_max_ev", true, () => [Curvature(true)]),
+        ("all families, λ cold", "economy", true, () => Everything(false)),
+        ("all families, λ tracked", "economy", true, () => Everything(true)),
+        ("all families, λ cold", "full", true, () => Everything(false)),
+        ("all families, λ tracked", "full", true, () => Everything(true)),
     ];
 
     static double SecondsPerStep(Data data, Func<IReadOnlyList<IProbe>>? probes, int steps)
@@ -128,12 +132,12 @@ static class PeerBench
         return seconds;
     }
 
-    /// <summary>One round of the peer's script; null (with the reason on stderr) when it cannot run.</summary>
-    static Dictionary<string, double>? PeerRound(string script, int steps, int threads)
+    /// <summary>One round of the peer's rows (time per step ÷ its own plain, and its plain seconds per step); null (with the reason on stderr) when it cannot run.</summary>
+    static (Dictionary<string, double> Ratios, double Plain)? PeerRound(string script, int steps, int threads, IEnumerable<string> configs)
     {
         var json = Path.Combine(Path.GetTempPath(), $"cockpit-{Environment.ProcessId}.json");
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, "--steps", steps.ToString(), "--rounds", "1", "--threads", threads.ToString(), "--json", json }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { script, "--steps", steps.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture), "--configs", string.Join(",", configs), "--json", json }) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
         p.StandardOutput.ReadToEnd();
@@ -145,35 +149,60 @@ static class PeerBench
         }
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         File.Delete(json);
-        return doc.RootElement.GetProperty("ratios").EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetDouble());
+        return (doc.RootElement.GetProperty("ratios").EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetDouble()), doc.RootElement.GetProperty("plain_seconds").GetDouble());
     }
 
-    public static int Run(int steps, int rounds, int threads, string script)
+    /// <summary>One round of PhaseScope's rows of one weight class: ×plain per row and the plain seconds per step (mean of a plain run before and after).</summary>
+    static (Dictionary<string, double> Ratios, double Plain) OurRound(Data data, bool heavy, int steps)
     {
-        if (!File.Exists(script)) { Console.Error.WriteLine($"the peer script {script} does not exist; pass --peer PATH/overhead.py"); return 2; }
+        double before = SecondsPerStep(data, null, steps);
+        var times = Configs.Where(c => c.Heavy == heavy).Select(c => c.Name).Distinct().ToDictionary(n => n, n => SecondsPerStep(data, Configs.First(c => c.Name == n).Probes, steps));
+        double plain = (before + SecondsPerStep(data, null, steps)) / 2;
+        return (times.ToDictionary(kv => kv.Key, kv => kv.Value / plain), plain);
+    }
+
+    static string Spread(List<double> v) => $"{BenchSetup.Median(v):F2} ({v.Min():F2}–{v.Max():F2})";
+
+    /// <summary>
+    /// Light rows at <paramref name="steps"/> steps, heavy rows at <paramref name="heavySteps"/>, <paramref name="rounds"/>
+    /// interleaved rounds (PhaseScope's light and heavy rows, then the peer's, in each round) after one warm-up round of
+    /// PhaseScope's. Per row: both tools' ×plain (median, min–max over rounds), the extra milliseconds per step
+    /// (×plain − 1 times that round's plain step), and the ratio of extra costs (PhaseScope ×plain − 1) ÷ (Cockpit ×plain − 1).
+    /// </summary>
+    public static int Run(int steps, int heavySteps, int rounds, int threads, string script)
+    {
+        if (!File.Exists(script)) { Console.Error.WriteLine($"the peer script {script} does not exist; pass --peer PATH/cockpit_rows.py"); return 2; }
         using var data = new Data();
-        var distinct = Configs.Select(c => c.Name).Distinct().ToArray();
-        var ours = distinct.ToDictionary(n => n, _ => new List<double>());
-        var peer = new Dictionary<string, List<double>>();
-        Console.WriteLine($"peer bench: one-hot MLP 194-256-256-97, mod-97 addition, batch {Batch}, SGD 0.1; {steps} steps × {rounds} rounds (+1 warm-up), {threads} threads; peer {script}");
+        var ours = Configs.Select(c => c.Name).Distinct().ToDictionary(n => n, _ => new List<double>());
+        var oursMs = Configs.Select(c => c.Name).Distinct().ToDictionary(n => n, _ => new List<double>());
+        var peer = Configs.Select(c => c.Peer).Distinct().ToDictionary(n => n, _ => new List<double>());
+        var peerMs = Configs.Select(c => c.Peer).Distinct().ToDictionary(n => n, _ => new List<double>());
+        var plainMs = new List<double>();
+        Console.WriteLine($"peer bench: one-hot MLP 194-256-256-97, mod-97 addition, batch {Batch}, SGD 0.1; light rows {steps} steps, heavy rows {heavySteps} steps, {rounds} rounds (+1 warm-up), {threads} threads; peer {script}");
         SecondsPerStep(data, null, 5);
         for (int round = 0; round <= rounds; round++)
         {
-            double before = SecondsPerStep(data, null, steps);
-            var times = distinct.ToDictionary(n => n, n => SecondsPerStep(data, Configs.First(c => c.Name == n).Probes, steps));
-            double after = SecondsPerStep(data, null, steps);
+            var light = OurRound(data, heavy: false, steps);
+            var heavy = OurRound(data, heavy: true, heavySteps);
             if (round == 0) continue;
-            foreach (var n in distinct) ours[n].Add(times[n] / ((before + after) / 2));
-            var theirs = PeerRound(script, steps, threads);
-            if (theirs is null) return 1;
-            foreach (var (k, v) in theirs) (peer.TryGetValue(k, out var l) ? l : peer[k] = []).Add(v);
-            Console.WriteLine($"  round {round}: plain {1000 * (before + after) / 2:F2} ms/step; " + string.Join(", ", distinct.Select(n => $"{n} {ours[n][^1]:F2}×")) + "; peer " + string.Join(", ", theirs.Select(kv => $"{kv.Key} {kv.Value:F2}×")));
+            plainMs.Add(1000 * light.Plain);
+            foreach (var r in new[] { light, heavy })
+                foreach (var (n, x) in r.Ratios) { ours[n].Add(x); oursMs[n].Add(1000 * (x - 1) * r.Plain); }
+            var lightPeer = PeerRound(script, steps, threads, Configs.Where(c => !c.Heavy).Select(c => c.Peer).Distinct());
+            var heavyPeer = PeerRound(script, heavySteps, threads, Configs.Where(c => c.Heavy).Select(c => c.Peer).Distinct());
+            if (lightPeer is null || heavyPeer is null) return 1;
+            foreach (var r in new[] { lightPeer.Value, heavyPeer.Value })
+                foreach (var (k, x) in r.Ratios) { peer[k].Add(x); peerMs[k].Add(1000 * (x - 1) * r.Plain); }
+            Console.WriteLine($"  round {round}: plain {1000 * light.Plain:F2} ms/step (peer {1000 * lightPeer.Value.Plain:F2}); "
+                + string.Join(", ", ours.Select(kv => $"{kv.Key} {kv.Value[^1]:F2}×")) + "; peer " + string.Join(", ", peer.Select(kv => $"{kv.Key} {kv.Value[^1]:F2}×")));
         }
-        Console.WriteLine($"  {"PhaseScope",-24} {"×plain",8}   {"Cockpit",-12} {"×plain",8}   PhaseScope ÷ Cockpit");
-        foreach (var (name, peerName, _) in Configs)
+        Console.WriteLine($"  plain step: PhaseScope {Spread(plainMs)} ms");
+        Console.WriteLine("| PhaseScope | ×plain (min–max) | +ms/step | Cockpit | ×plain (min–max) | +ms/step | extra-cost ratio |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var (name, peerName, heavy, _) in Configs)
         {
-            double a = BenchSetup.Median(ours[name]), b = peer.TryGetValue(peerName, out var l) ? BenchSetup.Median(l) : double.NaN;
-            Console.WriteLine($"  {name,-24} {a,8:F2}   {peerName,-12} {b,8:F2}   {a / b,8:F3}");
+            double a = BenchSetup.Median(ours[name]), b = BenchSetup.Median(peer[peerName]);
+            Console.WriteLine($"| {name}{(heavy ? $" ({heavySteps} steps)" : $" ({steps} steps)")} | {Spread(ours[name])} | {BenchSetup.Median(oursMs[name]):F2} | {peerName} | {Spread(peer[peerName])} | {BenchSetup.Median(peerMs[peerName]):F2} | {(a - 1) / (b - 1):F3} |");
         }
         return 0;
     }

@@ -23,15 +23,17 @@ using static TorchSharp.torch;
 // fitted exponent, STREAM-triad floor) in one run; --max-params 100000000 adds P = 10⁸ to the sizes 10⁵…10⁷;
 // --suite scaling runs ScalingBench alone (with each probe's ms per step); --suite hidden runs HiddenCostBench (training
 // steps of a budgeted run against plain ones: what the monitor costs outside its stopwatches; --long-steps per run);
-// --suite peer runs PeerBench: PhaseScope's configurations and Cockpit's (--peer PATH/overhead.py, default
-// ../shared/peers/cockpit/overhead.py; install it with its install.sh) interleaved, and PhaseScope ÷ Cockpit per configuration;
+// --suite peer runs PeerBench: PhaseScope's configurations and Cockpit's (--peer PATH, default bench/peers/cockpit_rows.py;
+// install Cockpit with ../shared/peers/cockpit/install.sh) interleaved, light rows --steps steps and heavy rows --heavy-steps
+// (default 20), and the ratio of extra costs per configuration;
 // --suite hvp runs HvpCostBench (one Hessian-vector product, exact against the seed's per-tensor form and a forward
 // difference, on 8…512 examples, and the difference's accuracy; --steps products per figure).
 int steps = 100, rounds = 5;
 int? threads = null;
 string suite = "monitor";
 string? only = null;
-string peerScript = Path.Combine("..", "shared", "peers", "cockpit", "overhead.py");
+string peerScript = Path.Combine("bench", "peers", "cockpit_rows.py");
+int heavySteps = 20;
 long maxParams = 10_000_000;
 int longSteps = 2000;
 bool reference = true;
@@ -44,19 +46,20 @@ for (int i = 0; i < args.Length; i++)
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--suite": suite = args[++i]; break;
         case "--only": only = args[++i]; break;   // overhead: only the configurations whose name contains this text
-        case "--peer": peerScript = args[++i]; break;   // peer: Cockpit's overhead.py
+        case "--peer": peerScript = args[++i]; break;   // peer: the Cockpit rows script
+        case "--heavy-steps": heavySteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;   // peer: steps of the heavy rows
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--long-steps" or "--budget-steps": longSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break; // --budget-steps: its name before the defaults ran long too
         case "--no-reference": reference = false; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden|hvp|peer --max-params P --long-steps N --no-reference --only TEXT --peer PATH"); return 2;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden|hvp|peer --max-params P --long-steps N --no-reference --only TEXT --peer PATH --heavy-steps N"); return 2;
     }
 }
 if (longSteps < 100) { Console.Error.WriteLine("--long-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
-if (steps < 1 || rounds < 1 || threads is < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
+if (steps < 1 || rounds < 1 || threads is < 1 || heavySteps < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
 if (suite is not ("peer" or "hvp" or "monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun, hidden, hvp or peer"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
-if (suite == "peer") return PhaseScope.Bench.PeerBench.Run(steps, rounds, threads ?? 2, peerScript);
+if (suite == "peer") return PhaseScope.Bench.PeerBench.Run(steps, heavySteps, rounds, threads ?? 2, peerScript);
 if (suite == "moments")
 {
     PhaseScope.Bench.MomentsBench.Run(rounds, reference);
