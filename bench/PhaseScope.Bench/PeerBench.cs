@@ -25,6 +25,8 @@ namespace PhaseScope.Bench;
 /// ≈ NormTest and MeanGSNR (per-example gradients through BackPACK);</item>
 /// <item>hess_max_ev: λ_max by Lanczos every step (cold, ≤ 20 products, tolerance 1e-3) ≈ HessMaxEV; and tracked
 /// (<see cref="LambdaMaxTracker"/>: 3-product warm starts, a cold check every 10 calls);</item>
+/// <item>uᵀHu/uᵀu: the directional sharpness along the update (one Hessian-vector product on 64 or 512 examples every
+/// step), the curvature the stability family reads every step, beside HessMaxEV (a different quantity: λ_max);</item>
 /// <item>economy / full: every PhaseScope family every step (cheap, moments, spectral window, C_α, λ_max cold; and
 /// tracked) ≈ Cockpit's "economy" and "full" configurations (which add histograms, alpha, TIC, …).</item>
 /// </list>
@@ -73,6 +75,9 @@ static class PeerBench
         Tracker = tracked ? new LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null,
     });
 
+    /// <summary>The directional sharpness along the update, one Hessian-vector product every step (SGD: no preconditioned call).</summary>
+    static StabilityProbe Directional(int examples) => new(new StabilityOptions { DirectionalEvery = 1, PreconditionedEvery = 0, BatchSize = examples });
+
     static ConsolidationProbe CAlpha() => new(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(1), BatchSize = Batch });
 
     static IReadOnlyList<IProbe> Everything(bool tracked) =>
@@ -94,6 +99,8 @@ static class PeerBench
         ("C_α every step", "mean_gsnr", false, () => [CAlpha()]),
         ("λ_max cold", "hess_max_ev", true, () => [Curvature(false)]),
         ("λ_max tracked", "hess_max_ev", true, () => [Curvature(true)]),
+        ("uᵀHu/uᵀu, 64 examples", "hess_max_ev", true, () => [Directional(64)]),
+        ("uᵀHu/uᵀu, 512 examples", "hess_max_ev", true, () => [Directional(Batch)]),
         ("all families, λ cold", "economy", true, () => Everything(false)),
         ("all families, λ tracked", "economy", true, () => Everything(true)),
         ("all families, λ cold", "full", true, () => Everything(false)),
