@@ -109,6 +109,7 @@ public sealed class PhaseScopeSession : IDisposable
             [DiagnosisBuilder.GrokThresholdKey] = DiagnosisBuilder.ConfigValue(options.GrokThreshold),
         };
         var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.RunDirectory)));
+        bool existed = Directory.Exists(options.RunDirectory);
         var store = RunStore.Create(options.RunDirectory, name, options.Kind, config);
         try
         {
@@ -128,8 +129,25 @@ public sealed class PhaseScopeSession : IDisposable
         catch
         {
             store.Dispose();
+            RemoveCreated(options.RunDirectory, existed);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Removes what <see cref="RunStore.Create"/> made when attaching failed after it (a probe list the monitor refuses),
+    /// so that no run is left reading <c>running</c>: the directory itself when it did not exist before, else its
+    /// contents (it was empty: <see cref="RunStore.Create"/> refuses any other). Best effort: the attach error is the one reported.
+    /// </summary>
+    static void RemoveCreated(string directory, bool existed)
+    {
+        try
+        {
+            if (!existed) { Directory.Delete(directory, recursive: true); return; }
+            foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+                if (entry is DirectoryInfo d) d.Delete(recursive: true); else entry.Delete();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     static List<IProbe> Probes(nn.Module model, AttachOptions o, List<string> notes)

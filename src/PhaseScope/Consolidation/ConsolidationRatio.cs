@@ -44,7 +44,11 @@ public sealed record ConsolidationRatio
     /// <summary>The bias of <see cref="Signal"/>, Tr Σ̂/n of the samples as drawn (kept by <see cref="AtBatchSize"/>).</summary>
     public double SignalBias { get; init; }
 
-    /// <summary>Builds the ratio; validates n ≥ 2 and non-negative finite sums.</summary>
+    /// <summary>
+    /// Builds the ratio. Validates n ≥ 2 only; a negative noise within round-off of zero (1e-12 of the signal) is read as
+    /// zero, and other sums are kept as given: a diverged step's non-finite gradients give a non-finite ratio for the
+    /// caller to drop, rather than an exception that would turn the probe off for the rest of the run.
+    /// </summary>
     public static ConsolidationRatio From(int sampleCount, double signal, double noise, int sampleBatchSize = 0)
     {
         if (sampleCount < 2) throw new ArgumentOutOfRangeException(nameof(sampleCount), sampleCount, "C_α needs at least 2 gradient samples (the covariance of one sample is undefined).");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Probes;
 using PhaseScope.Reporting;
 using PhaseScope.Training;
 using TorchSharp;
@@ -100,5 +101,22 @@ public class PhaseScopeSessionTests
         Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName));
         Assert.Throws<ArgumentOutOfRangeException>(() => PhaseScopeSession.Attach(model, optimizer, new AttachOptions(dir.File("x")) { ProbeEvery = 0 }));
         Assert.False(Directory.Exists(dir.File("x")));
+    }
+
+    [Fact]
+    public void AProbeListTheMonitorRefusesLeavesNoRunBehind()
+    {
+        using var dir = new TempDirectory();
+        var (model, optimizer) = Model();
+        using var _ = model;
+        var twice = CheapProbes.Create(1, perTensor: false)[0];   // the same name as the session's own cheap probe
+        var fresh = dir.File("fresh");
+        Assert.Throws<ArgumentException>(() => PhaseScopeSession.Attach(model, optimizer, new AttachOptions(fresh) { CheapOnly = true, Probes = [twice] }));
+        Assert.False(Directory.Exists(fresh));
+        var empty = dir.File("empty");
+        Directory.CreateDirectory(empty);
+        Assert.Throws<ArgumentException>(() => PhaseScopeSession.Attach(model, optimizer, new AttachOptions(empty) { CheapOnly = true, Probes = [twice] }));
+        Assert.True(Directory.Exists(empty));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(empty));
     }
 }
