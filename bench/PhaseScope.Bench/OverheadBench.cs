@@ -52,7 +52,7 @@ static class OverheadBench
     /// <param name="tracked">λ_max by <see cref="PhaseScope.Consolidation.LambdaMaxTracker"/> (3-product warm starts, a cold
     /// 10-iteration check every 10 calls, and a cold restart whenever the warm residual exceeds 2 %) instead of 10 cold
     /// Lanczos iterations every step (issue 26).</param>
-    static IReadOnlyList<IProbe> Full(int? curvatureBatch, bool tracked = false)
+    public static IReadOnlyList<IProbe> Full(int? curvatureBatch, bool tracked = false)
     {
         var curvature = new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(1), MaxIterations = 10, Tolerance = 1e-12, BatchSize = curvatureBatch, Tracker = tracked ? new PhaseScope.Consolidation.LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10) : null });
         return [.. Cheap(1), curvature, new ConsolidationProbe(new ConsolidationOptions { Method = ConsolidationMethod.MicroBatches, Samples = 8, Schedule = ProbeSchedule.Every(1), BatchSize = 512 })];
@@ -61,7 +61,7 @@ static class OverheadBench
     /// <summary>The probes of <c>phasescope grok</c> with every family on by default (<c>GrokCommand.Train</c>:
     /// <c>GrokSettings.DefaultConsolidationEvery</c>, <c>DefaultCurvatureEvery</c>, <c>DefaultCurvatureBatch</c>,
     /// <c>MomentsSnapshotEvery</c>).</summary>
-    static IReadOnlyList<IProbe> Defaults()
+    public static IReadOnlyList<IProbe> Defaults()
     {
         var curvature = new CurvatureProbe(new CurvatureOptions { Schedule = ProbeSchedule.Every(2000), MaxIterations = 20, BatchSize = 64 });
         return

@@ -26,6 +26,8 @@ using static TorchSharp.torch;
 // --suite peer runs PeerBench: PhaseScope's configurations and Cockpit's (--peer PATH, default bench/peers/cockpit_rows.py;
 // install Cockpit with ../shared/peers/cockpit/install.sh) interleaved, light rows --steps steps and heavy rows --heavy-steps
 // (default 20), and the ratio of extra costs per configuration;
+// --suite memory runs MemoryBench (peak resident memory of each monitor configuration ÷ plain, one child process per
+// configuration; --steps for the every-step ones, --long-steps for the default schedules);
 // --suite hvp runs HvpCostBench (one Hessian-vector product, exact against the seed's per-tensor form and a forward
 // difference, on 8…512 examples, and the difference's accuracy; --steps products per figure).
 int steps = 100, rounds = 5;
@@ -51,12 +53,12 @@ for (int i = 0; i < args.Length; i++)
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--long-steps" or "--budget-steps": longSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break; // --budget-steps: its name before the defaults ran long too
         case "--no-reference": reference = false; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden|hvp|peer --max-params P --long-steps N --no-reference --only TEXT --peer PATH --heavy-steps N"); return 2;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden|hvp|memory|peer --max-params P --long-steps N --no-reference --only TEXT --peer PATH --heavy-steps N"); return 2;
     }
 }
 if (longSteps < 100) { Console.Error.WriteLine("--long-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
 if (steps < 1 || rounds < 1 || threads is < 1 || heavySteps < 1) { Console.Error.WriteLine("--steps, --rounds and --threads must be positive"); return 2; }
-if (suite is not ("peer" or "hvp" or "monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun, hidden, hvp or peer"); return 2; }
+if (suite is not ("memory" or "memory-child" or "peer" or "hvp" or "monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun, hidden, hvp, memory or peer"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
 if (suite == "peer") return PhaseScope.Bench.PeerBench.Run(steps, heavySteps, rounds, threads ?? 2, peerScript);
@@ -85,6 +87,8 @@ if (suite == "scaling")
 }
 
 using var task = ModularArithmetic.Create(97, ModularOperation.Add, 0.5, 42);
+if (suite == "memory") return MemoryBench.Run(steps, longSteps, threads ?? 2);
+if (suite == "memory-child") return MemoryBench.Child(task, only ?? "", steps);
 if (suite == "hvp")
 {
     HvpCostBench.Run(task, steps, trainedSteps: 1500);
