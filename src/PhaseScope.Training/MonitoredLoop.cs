@@ -80,17 +80,21 @@ public sealed class MonitoredLoop
     /// <summary>Call after <c>optimizer.step()</c>: runs the probes of the update.</summary>
     public void AfterStep(long step) => Monitor?.AfterStep(step);
 
+    /// <summary>Sets the learning rate from the next update on through the setter the loop was given, and tells the monitor
+    /// (a controller that acts outside <see cref="Backward(long, Tensor, Tensor, Func{Tensor, Tensor, ValueTuple{Tensor, Tensor}})"/>, such as <see cref="InstabilityGuard"/>).</summary>
+    public void SetLearningRate(double rate)
+    {
+        setLearningRate(rate);
+        LearningRate = rate;
+        if (Monitor is not null) Monitor.LearningRate = rate;
+    }
+
     void Decide(long step, PhaseMonitor monitor)
     {
         foreach (var controller in controllers)
         {
             if (controller.Decide(step, monitor.Readings) is not { } decision) continue;
-            if (decision.LearningRate is double rate)
-            {
-                setLearningRate(rate);
-                LearningRate = rate;
-                monitor.LearningRate = rate;
-            }
+            if (decision.LearningRate is double rate) SetLearningRate(rate);
             monitor.Emit(new MonitorEvent(step, decision.Kind, decision.Source, decision.Message));
             if (decision.Stop is { } stop) Stop ??= stop;
         }

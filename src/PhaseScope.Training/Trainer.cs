@@ -68,6 +68,9 @@ public sealed class Trainer
     /// (measured in docs/CONSOLIDATION.md), so a warm-up is usually wanted.</summary>
     public long ControlFromStep { get; init; }
 
+    /// <summary><c>--on-instability</c> and <c>--zclip</c>: acts on instability before each update (null: off).</summary>
+    public InstabilityGuard? Instability { get; init; }
+
     /// <summary>The learning rate in use (changes under <see cref="AdaptiveLearningRate"/>).</summary>
     public double CurrentLearningRate { get; private set; }
 
@@ -131,6 +134,8 @@ public sealed class Trainer
         OptimizerReady?.Invoke(optimizer);
         IController[] controllers = [.. new IController?[] { AdaptiveLearningRate, EarlyStopping }.OfType<IController>()];
         var loop = new MonitoredLoop(Monitor, CurrentLearningRate, optimizer.SetLearningRate, controllers, ControlFromStep);
+        Instability?.Attach(model, optimizer, loop, CheckpointDirectory, options.CheckpointEvery);
+        if (ResumeFrom is { } resumed) Instability?.RestoreState(resumed.Control?.Instability);
 
         double evaluationSeconds = 0;
         var watch = Stopwatch.StartNew();
@@ -146,11 +151,13 @@ public sealed class Trainer
             var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
             if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
             using var loss = loop.Backward(step, x, y, (xs, ys) => Objective.Loss(model.call(xs), ys, task.PerPosition, options.Float64Softmax == true));
+            bool update = Instability?.BeforeUpdate(step, loss) ?? true;
             CurrentLearningRate = loop.LearningRate;
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-            optimizer.Step();
+            if (update) optimizer.Step();
             AfterUpdate?.Invoke(step);
             loop.AfterStep(step);
+            Instability?.AfterUpdate(step);
             if (Divergence.Check(step, loss, named) is { } d)
             {
                 diverged = d;
@@ -268,8 +275,8 @@ public sealed class Trainer
             files.Add(monitorFile);
         }
         var window = EarlyStopping?.Recent;
-        ControlState? control = AdaptiveLearningRate is null && window is null ? null
-            : new ControlState(AdaptiveLearningRate?.BandIndex, window?.Select(x => x.P).ToList(), window?.Select(x => x.C).ToList());
+        ControlState? control = AdaptiveLearningRate is null && window is null && Instability is null ? null
+            : new ControlState(AdaptiveLearningRate?.BandIndex, window?.Select(x => x.P).ToList(), window?.Select(x => x.C).ToList()) { Instability = Instability?.SaveState() };
         ResumePoint.Write(dir, step, grokStep, CurrentLearningRate, evaluations, files, control);
     }
 

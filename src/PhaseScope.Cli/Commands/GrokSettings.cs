@@ -149,6 +149,9 @@ public sealed record GrokSettings
     /// <summary>The LLC probe (null: off; not written then, so fingerprints of older settings are unchanged).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Grok.LlcSettings? Llc { get; init; }
+    /// <summary><c>--on-instability</c> and <c>--zclip</c> (null: off; not written then, so older fingerprints are unchanged).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Grok.InstabilitySettings? Instability { get; init; }
     /// <summary>The live grok forecast's model: null the built-in one, "off" none, else a grok_predictor.json written by
     /// 'phasescope verdict' (not written when null, so older fingerprints are unchanged).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
@@ -273,6 +276,7 @@ public sealed record GrokSettings
         if (CurvatureTrack is < 1 or > 1_000_000) throw new UsageException($"--curvature-track takes the calls between cold checks, 1 to 1,000,000 (got {CurvatureTrack}).");
         if (CurvatureTrack is not null && !Curvature) throw new UsageException("--curvature-track only applies with --curvature.");
         Llc?.Validate();
+        Instability?.Validate(Trainer);
         if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
         if (!(LanczosTolerance > 0) || LanczosTolerance >= 1) throw new UsageException($"--lanczos-tolerance must lie in (0, 1) (got {LanczosTolerance}).");
         if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");

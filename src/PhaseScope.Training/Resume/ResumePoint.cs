@@ -72,16 +72,16 @@ public sealed record ResumePoint
     /// <summary>
     /// The newest complete point in <paramref name="directory"/>, or null when there is none. Points whose manifest is
     /// unreadable or whose files are missing or differ from the manifest are skipped and described in
-    /// <paramref name="skipped"/>.
+    /// <paramref name="skipped"/>; with <paramref name="steps"/>, only points at the steps it accepts are considered.
     /// </summary>
-    public static ResumePoint? Latest(string directory, out IReadOnlyList<string> skipped)
+    public static ResumePoint? Latest(string directory, out IReadOnlyList<string> skipped, Func<long, bool>? steps = null)
     {
         var notes = new List<string>();
         skipped = notes;
         if (!Directory.Exists(directory)) return null;
         var manifests = Directory.EnumerateFiles(directory, "step_*.resume.json")
             .Select(f => (File: f, Step: long.TryParse(Path.GetFileName(f)["step_".Length..^".resume.json".Length], NumberStyles.None, CultureInfo.InvariantCulture, out long s) ? s : -1))
-            .Where(m => m.Step >= 0).OrderByDescending(m => m.Step);
+            .Where(m => m.Step >= 0 && (steps?.Invoke(m.Step) ?? true)).OrderByDescending(m => m.Step);
         foreach (var (file, step) in manifests)
         {
             ResumePoint? point;
@@ -136,4 +136,9 @@ public sealed record FileStamp(long Length, string Sha256)
 /// <param name="AdaptiveBand">Band index of <c>AdaptiveLearningRate</c>, or null.</param>
 /// <param name="EarlyStopP">p of each observation in early stopping's window.</param>
 /// <param name="EarlyStopC">C_α of each observation in the window.</param>
-public sealed record ControlState(int? AdaptiveBand, IReadOnlyList<double>? EarlyStopP, IReadOnlyList<double>? EarlyStopC);
+public sealed record ControlState(int? AdaptiveBand, IReadOnlyList<double>? EarlyStopP, IReadOnlyList<double>? EarlyStopC)
+{
+    /// <summary>The state of <c>--on-instability</c> and <c>--zclip</c> (<see cref="InstabilityGuard"/>; null without them, and then not written).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PhaseScope.Control.InstabilityState? Instability { get; init; }
+}

@@ -75,6 +75,7 @@ public static class GrokRunConfig
         if (s.Trainer.Float64Softmax == true) c["float64_softmax"] = "true";
         if (s.ConsolidationMethodName is not null) c["tail_k"] = s.TailK.ToString(CultureInfo.InvariantCulture);
         s.Llc?.AddTo(c);
+        s.Instability?.AddTo(c);
         if (s.AdaptiveLr) c["lr_bands"] = s.LrBands ?? "seed";
         if (s.AdaptiveLr || s.EarlyStop) c["control_after"] = s.ControlAfter.ToString(CultureInfo.InvariantCulture);
         if (s.Task == "modular")

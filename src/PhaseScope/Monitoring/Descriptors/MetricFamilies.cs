@@ -1,3 +1,4 @@
+using PhaseScope.Control;
 using PhaseScope.Diagnosis;
 using PhaseScope.Monitoring.Probes;
 
@@ -20,6 +21,7 @@ public static class MetricFamilies
         ConsolidationFamily.Family,
         CurvatureFamily.Family,
         StabilityFamily.Family,
+        ControlFamily.Family,
         SpectralEdgeFamily.Family,
         MomentsFamily.Family,
         WeightSpectraFamily.Family,

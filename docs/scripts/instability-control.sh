@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Acting on instability, measured (docs/INSTABILITY.md, "Acting on instability, measured"): every spiking setup below
+# trained with each of {no action, --on-instability warn|reduce-lr|skip|rollback, --zclip 2.5}, then the table.
+# Resumable: a completed run is kept, an unfinished one is continued with `grok --resume`, a missing one is started.
+#   PHASESCOPE=./phasescope OUT=/tmp/control-runs STEPS=1000 bash docs/scripts/instability-control.sh
+# One run at a time, `nice -n 19`, one thread each.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PHASESCOPE=${PHASESCOPE:-$here/../../phasescope}
+OUT=${OUT:-/tmp/control-runs}
+STEPS=${STEPS:-1000}
+model="--d-model 64 --layers 1 --heads 2 --d-ff 128"
+declare -A setups=(
+  # full batch (264 training pairs), no fixed clipping: the spikes of docs/INSTABILITY.md's kind, with λ_max(P⁻¹H) every 50 steps
+  [mod-lr3e-3-b0.999]="--task modular --p 23 $model --lr 3e-3 --beta2 0.999 --clip 0 --stability --stability-every 0 --stability-preconditioned-every 50"
+  [mod-lr5e-3-b0.9999]="--task modular --p 23 $model --lr 5e-3 --beta2 0.9999 --clip 0"
+)
+declare -A actions=(
+  [none]="" [warn]="--on-instability warn" [reduce-lr]="--on-instability reduce-lr" [skip]="--on-instability skip"
+  [rollback]="--on-instability rollback" [zclip]="--zclip 2.5"
+)
+status() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select status from runs').fetchone()[0])" "$1/run.db" 2>/dev/null || echo none; }
+for setup in $(printf '%s\n' "${!setups[@]}" | sort); do
+  for action in none warn reduce-lr skip rollback zclip; do
+    dir="$OUT/$setup/$action"
+    case "$(status "$dir")" in
+      completed) continue ;;
+      none) rm -rf "$dir"; mkdir -p "$OUT/$setup"
+            # shellcheck disable=SC2086
+            nice -n 19 $PHASESCOPE grok ${setups[$setup]} ${actions[$action]} --steps "$STEPS" --cheap-only --threads 1 --no-report --json \
+              --checkpoint-every 100 --eval-every 50 --probe-every 10 --out "$OUT/$setup" --name "$action" > "$dir.json" 2> "$dir.err" || true ;;
+      *) nice -n 19 $PHASESCOPE grok --resume "$dir" --json > "$dir.json" 2> "$dir.err" || true ;;
+    esac
+    echo "$setup/$action: $(status "$dir")"
+  done
+done
+python3 "$here/instability-control.py" "$OUT" "$here/../results/instability"

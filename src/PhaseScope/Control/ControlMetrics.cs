@@ -1,0 +1,10 @@
+namespace PhaseScope.Control;
+
+/// <summary>Metric names of the training-control baselines (<see cref="ZClip"/>), defined once.</summary>
+public static class ControlMetrics
+{
+    /// <summary><c>control/zclip_norm</c>: the global gradient norm of a step ZClip clipped, before clipping.</summary>
+    public const string ZClipNorm = "control/zclip_norm";
+    /// <summary><c>control/zclip_threshold</c>: the norm it clipped to, μ + Z·σ.</summary>
+    public const string ZClipThreshold = "control/zclip_threshold";
+}
