@@ -17,7 +17,7 @@ namespace PhaseScope.Training;
 
 /// <summary>
 /// The trainer used by PhaseScope's experiments: AdamW (or Muon, <see cref="TrainerOptions.Optimizer"/>) with decoupled weight decay and gradient
-/// clipping, full- or mini-batch, periodic evaluation, and the monitor's two calls around the optimizer
+/// clipping, an optional linear warm-up (<see cref="LearningRateWarmup"/>), full- or mini-batch, periodic evaluation, and the monitor's two calls around the optimizer
 /// step. Same seed on the same machine (and thread count) gives identical metrics: initialisation is
 /// seeded with <c>torch.manual_seed</c> by the caller before building the model, batches come from a
 /// dedicated generator, so probes that draw random numbers do not change training. A run that diverges (a non-finite
@@ -100,7 +100,7 @@ public sealed class Trainer
             }
             catch (ArgumentException e) { throw new TaskConfigurationException(e.Message); }
         }
-        return new KeptAdamW(model.parameters().Where(p => p.requires_grad), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
+        return new KeptAdamW(model.parameters().Where(p => p.requires_grad), options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon ?? TrainerOptions.DefaultAdamEpsilon, options.WeightDecay);
     }
 
     /// <summary>Runs the loop.</summary>
@@ -154,6 +154,7 @@ public sealed class Trainer
             bool update = Instability?.BeforeUpdate(step, loss) ?? true;
             CurrentLearningRate = loop.LearningRate;
             if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
+            if (options.WarmupSteps is int warm && step <= warm) optimizer.SetLearningRate(loop.LearningRate * LearningRateWarmup.Factor(step, warm));
             if (update) optimizer.Step();
             AfterUpdate?.Invoke(step);
             loop.AfterStep(step);

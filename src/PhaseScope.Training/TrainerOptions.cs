@@ -49,6 +49,18 @@ public sealed record TrainerOptions
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public bool? Float64Softmax { get; init; }
 
+    /// <summary>AdamW's ε, added to √v̂ in the step's denominator (null: <see cref="DefaultAdamEpsilon"/>). Null is not
+    /// written to JSON, so settings saved before the option existed keep their fingerprints.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? AdamEpsilon { get; init; }
+    /// <summary>Linear learning-rate warm-up over this many steps (<see cref="LearningRateWarmup"/>; null: none). Null is not
+    /// written to JSON, so settings saved before the option existed keep their fingerprints.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? WarmupSteps { get; init; }
+
+    /// <summary>AdamW's ε when <see cref="AdamEpsilon"/> is null (PyTorch's and TorchSharp's default).</summary>
+    public const double DefaultAdamEpsilon = 1e-8;
+
     /// <summary>Names <see cref="Optimizer"/> accepts.</summary>
     public const string AdamWName = "adamw", MuonName = "muon";
 
@@ -74,6 +86,9 @@ public sealed record TrainerOptions
         if (MuonMomentum is double mu && !(mu is >= 0 and < 1)) throw new TaskConfigurationException($"--muon-momentum must lie in [0, 1) (got {mu}).");
         if (Optimizer == MuonName && WeightDecay > 0 && (MuonLearningRate ?? Optimizers.Muon.DefaultLearningRate) * WeightDecay >= 1)
             throw new TaskConfigurationException($"--muon-lr {MuonLearningRate ?? Optimizers.Muon.DefaultLearningRate} × --weight-decay {WeightDecay} ≥ 1: the decay would flip the hidden weights' sign each step. Choose a smaller --weight-decay.");
+        if (AdamEpsilon is double eps && !(eps > 0 && eps <= 1)) throw new TaskConfigurationException($"--adam-eps must lie in (0, 1] (got {eps}).");
+        if (AdamEpsilon is not null && Optimizer == MuonName) throw new TaskConfigurationException("--adam-eps only applies with --optimizer adamw.");
+        if (WarmupSteps is int w && w < 0) throw new TaskConfigurationException($"--warmup must be ≥ 0 steps (got {w}).");
         if (EvaluateEvery < 1) throw new TaskConfigurationException($"--eval-every must be positive (got {EvaluateEvery}).");
         if (StopAfterGrok < 0) throw new TaskConfigurationException($"--stop-after-grok must be ≥ 0 steps (got {StopAfterGrok}).");
         if (CheckpointEvery < 0) throw new TaskConfigurationException($"--checkpoint-every must be ≥ 0 (got {CheckpointEvery}).");

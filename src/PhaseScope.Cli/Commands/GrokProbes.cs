@@ -11,7 +11,7 @@ static class GrokProbes
 {
     /// <summary>The probes of a grok run, in the order the monitor runs them (curvature before consolidation, which reads
     /// its λ_max): the cheap probes, then each family the settings turn on, the per-task accuracy of a multi-task run and,
-    /// with <c>--stability</c>, the stability and softmax-absorption probes (after the optimizer step) and, with TensorBoard,
+    /// with <c>--stability</c>, the stability and softmax-absorption probes (after the optimizer step) and the instability risk they feed and, with TensorBoard,
     /// the histograms.</summary>
     internal static List<IProbe> Create(GrokSettings s, TaskData data, nn.Module<Tensor, Tensor> model, int batch, bool histograms)
     {
@@ -26,7 +26,7 @@ static class GrokProbes
         if (s.StabilityEvery is int stabilityEvery)
             probes.AddRange([
                 new StabilityProbe(new StabilityOptions { DirectionalEvery = stabilityEvery, PreconditionedEvery = s.StabilityPreconditionedEvery ?? 0, BatchSize = s.StabilityBatch ?? 64, Seed = s.Trainer.Seed }),
-                new AbsorptionProbe(new TrainingLogitSource(data, model, float64: s.Trainer.Float64Softmax == true))]);
+                new AbsorptionProbe(new TrainingLogitSource(data, model, float64: s.Trainer.Float64Softmax == true)), new InstabilityRiskProbe()]);
         if (histograms) probes.AddRange([HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()]);
         return probes;
     }

@@ -50,17 +50,26 @@ public static class MnistCommand
         var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the widths, seed and time)." };
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
+        var probeEvery = new NumericOption<int>("--probe-every", "Run the cheap probes (loss, norms) every N steps.", 10, NumberRange<int>.Between(1, 1_000_000));
+        var stabilityEvery = new NumericOption<int>("--stability-every", "uᵀHu/uᵀu along the update every N steps, with λ_max(P⁻¹H) under adamw, and the instability risk they feed (docs/INSTABILITY.md; 0: off).", 0, NumberRange<int>.Between(0, 1_000_000));
+        var stabilityPreconditioned = new NumericOption<int>("--stability-preconditioned-every", "With --stability-every and --optimizer adamw: λ_max(P⁻¹H) and its margin every N steps (0: off).", 50, NumberRange<int>.Between(0, 1_000_000));
+        var warmupEpsilon = new Grok.WarmupEpsilonChoice();
         var cmd = new Command("mnist", "An MLP on a ten-class MNIST subset (widths, label noise, full-batch GD or SGD, pruning with rewinding), stored as a run with C_α, λ_max and the spectral window: the task of seed 003 §9's experiments.")
         {
             hidden, trainSize, noise, batch, optimizer, lr, momentum, weightDecay, steps, seed, initSeed, evalEvery, consolidationEvery, curvatureEvery, curvatureBatch,
-            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json,
+            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json, probeEvery, stabilityEvery, stabilityPreconditioned,
         };
+        foreach (var o in warmupEpsilon.All) cmd.Options.Add(o);
         var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var s = new MnistSettings(ParseWidths(r.GetValue(hidden)!), r.GetValue(trainSize), r.GetValue(noise), r.GetValue(batch), ParseOptimizer(r.GetValue(optimizer)!),
                 r.GetValue(lr), r.GetValue(momentum), r.GetValue(weightDecay), r.GetValue(steps), r.GetValue(seed), r.GetValue(initSeed) ?? r.GetValue(seed), r.GetValue(evalEvery), r.GetValue(consolidationEvery),
-                r.GetValue(curvatureEvery), r.GetValue(curvatureBatch), r.GetValue(spectralStride), r.GetValue(sparsity), r.GetValue(pruneFrom), ParseArm(r.GetValue(arm)!));
+                r.GetValue(curvatureEvery), r.GetValue(curvatureBatch), r.GetValue(spectralStride), r.GetValue(sparsity), r.GetValue(pruneFrom), ParseArm(r.GetValue(arm)!))
+            {
+                AdamEpsilon = warmupEpsilon.Epsilon(r), Warmup = warmupEpsilon.Warmup(r), ProbeEvery = r.GetValue(probeEvery),
+                StabilityEvery = r.GetValue(stabilityEvery), StabilityPreconditionedEvery = r.GetValue(stabilityPreconditioned),
+            };
             return Run(s, r.GetValue(mnist), r.GetValue(threads), r.GetValue(outDir)!, r.GetValue(name), !r.GetValue(noReport), r.GetValue(json), r.GetValue(check));
         });
         return cmd;
@@ -89,12 +98,17 @@ public static class MnistCommand
         double Sparsity, string? PruneFrom, string Arm)
     {
         public int Batch => BatchSize == 0 ? TrainSize : BatchSize;
+        public double? AdamEpsilon { get; init; }
+        public int? Warmup { get; init; }
+        public int ProbeEvery { get; init; } = 10;
+        public int StabilityEvery { get; init; }
+        public int StabilityPreconditionedEvery { get; init; }
 
         public Dictionary<string, string> Config()
         {
             string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
             string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-            return new()
+            var c = new Dictionary<string, string>
             {
                 ["task"] = "mnist", ["hidden"] = string.Join(",", Hidden.Select(I)), ["train_size"] = I(TrainSize), ["label_noise"] = F(LabelNoise),
                 ["batch_size"] = BatchSize == 0 ? "full" : I(BatchSize), ["optimizer"] = Optimizer, ["lr"] = F(LearningRate), ["momentum"] = F(Momentum),
@@ -102,6 +116,11 @@ public static class MnistCommand
                 ["consolidation_every"] = I(ConsolidationEvery), ["curvature_every"] = I(CurvatureEvery), ["curvature_batch"] = I(CurvatureBatch),
                 ["spectral_stride"] = I(SpectralStride), ["sparsity"] = F(Sparsity), ["prune_from"] = PruneFrom ?? "", ["arm"] = PruneFrom is null ? "" : Arm,
             };
+            if (AdamEpsilon is double eps) c["adam_eps"] = F(eps);
+            if (Warmup is int w) c["warmup"] = I(w);
+            if (ProbeEvery != 10) c["probe_every"] = I(ProbeEvery);
+            if (StabilityEvery > 0) { c["stability_every"] = I(StabilityEvery); c["stability_preconditioned_every"] = I(StabilityPreconditionedEvery); }
+            return c;
         }
     }
 
@@ -115,6 +134,7 @@ public static class MnistCommand
                 if (!File.Exists(Path.Combine(s.PruneFrom, f)))
                     throw new UsageException($"--prune-from {TerminalText.Plain(s.PruneFrom)}: lacks {f}; give the directory of a finished mnist run.");
         }
+        if (s.AdamEpsilon is not null && s.Optimizer != "adamw") throw new UsageException("--adam-eps only applies with --optimizer adamw; add it or drop --adam-eps.");
         if (s.BatchSize > s.TrainSize) throw new UsageException($"--batch-size {s.BatchSize}: must be at most --train-size {s.TrainSize} (or 0 for the full batch).");
         if (s.ConsolidationEvery > 0 && ConsolidationOptions.DividingMicroBatches(s.Batch) is null)
             throw new UsageException($"--consolidation-every {s.ConsolidationEvery}: C_α splits the batch into 2 … 8 equal micro-batches, and no such k divides the batch of {s.Batch}; choose a batch size divisible by one of 2 … 8, or --consolidation-every 0.");
@@ -135,16 +155,16 @@ public static class MnistCommand
         using var mask = Mask(model, s, initial);
         mask.Apply(model);
         var optimizer = s.Optimizer == "adamw"
-            ? (optim.Optimizer)optim.AdamW(model.parameters(), s.LearningRate, weight_decay: s.WeightDecay)
+            ? (optim.Optimizer)new PhaseScope.Training.Optimizers.KeptAdamW(model.parameters(), s.LearningRate, 0.9, 0.999, s.AdamEpsilon ?? TrainerOptions.DefaultAdamEpsilon, s.WeightDecay)
             : optim.SGD(model.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay);
         var criterion = nn.CrossEntropyLoss();
         Tensor Loss(Tensor xs, Tensor ys) => criterion.call(model.call(xs), ys);
 
         using var run = PhaseScopeSession.Attach(model, optimizer, new AttachOptions(runDir)
         {
-            Kind = "mnist", BatchSize = s.Batch, EvaluateEvery = s.EvaluateEvery, CheapOnly = true, Seed = s.Seed, Report = report, Config = s.Config(),
+            Kind = "mnist", BatchSize = s.Batch, EvaluateEvery = s.EvaluateEvery, CheapOnly = true, Seed = s.Seed, Report = report, Config = s.Config(), ProbeEvery = s.ProbeEvery,
             LossSource = new TensorLossSource(data.TrainInputs, data.TrainLabels, Loss, Math.Min(s.TrainSize, 1000)),
-            Probes = Probes(s),
+            Probes = Probes(s, optimizer as PhaseScope.Stability.IPreconditionerSource),
         });
         Safetensors.Save(Path.Combine(runDir, "init.safetensors"), initial.Select(kv => (kv.Key, kv.Value)));
         Safetensors.Save(Path.Combine(runDir, "mask.safetensors"), mask.Masks.Select(kv => (kv.Key, kv.Value)));
@@ -163,6 +183,8 @@ public static class MnistCommand
             }
             optimizer.zero_grad();
             using var loss = run.Loop.Backward(step, x, y, Loss);
+            if (s.Warmup is int warm && step <= warm)
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = s.LearningRate * LearningRateWarmup.Factor(step, warm);
             optimizer.step();
             mask.Apply(model);
             run.Loop.AfterStep(step);
@@ -186,9 +208,14 @@ public static class MnistCommand
         return ExitCodes.Ok;
     }
 
-    static IReadOnlyList<IProbe> Probes(MnistSettings s)
+    static IReadOnlyList<IProbe> Probes(MnistSettings s, PhaseScope.Stability.IPreconditionerSource? preconditioner)
     {
         var probes = new List<IProbe>();
+        if (s.StabilityEvery > 0)
+            probes.AddRange([new StabilityProbe(new StabilityOptions
+            {
+                DirectionalEvery = s.StabilityEvery, PreconditionedEvery = preconditioner is null ? 0 : s.StabilityPreconditionedEvery, Seed = s.Seed, Preconditioner = preconditioner,
+            }), new InstabilityRiskProbe()]);
         if (s.ConsolidationEvery > 0)
             probes.Add(new ConsolidationProbe(new ConsolidationOptions
             {

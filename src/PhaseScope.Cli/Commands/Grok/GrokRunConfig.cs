@@ -73,6 +73,8 @@ public static class GrokRunConfig
             c["stability_batch"] = (s.StabilityBatch ?? 0).ToString(CultureInfo.InvariantCulture);
         }
         if (s.Trainer.Float64Softmax == true) c["float64_softmax"] = "true";
+        if (s.Trainer.AdamEpsilon is double eps) c["adam_eps"] = F(eps);
+        if (s.Trainer.WarmupSteps is int warmup) c["warmup"] = warmup.ToString(CultureInfo.InvariantCulture);
         if (s.ConsolidationMethodName is not null) c["tail_k"] = s.TailK.ToString(CultureInfo.InvariantCulture);
         s.Llc?.AddTo(c);
         s.Instability?.AddTo(c);

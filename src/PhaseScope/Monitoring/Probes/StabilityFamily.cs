@@ -19,6 +19,7 @@ public static class StabilityFamily
             new("directional", "Sharpness along the update uᵀHu/uᵀu", "uᵀHu/uᵀu"),
             new("absorption", "Softmax absorption (share of training examples)", "share"),
             new("logit_margin", "Logit margin z_c − max_{j≠c} z_j", "margin"),
+            new("risk", "Instability risk and its parts (1: a spike expected)", "risk"),
         ],
         Metrics =
         [
@@ -35,6 +36,15 @@ public static class StabilityFamily
             new(M.MedianMargin, "median logit margin", "Median over training examples of z_c − max_{j≠c} z_j.") { Chart = "logit_margin", Dash = "dot" },
             new(M.Tracked, "tracked", "1 when λ_max(P⁻¹H) came from the warm start.") { Integer = true },
             new(M.HvpProducts, "Hessian–vector products", "Products spent by the preconditioned call.") { Integer = true },
+            new(M.InstabilityRisk, "instability risk", "Largest of the three parts below; 1 is where a loss spike is expected, and reaching the warning threshold from below raises instability_warning.") { Chart = "risk", Aggregate = MetricAggregate.Max, Threshold = 1 },
+            new(M.RiskMarginPart, "margin part", "λ_max(P⁻¹H)/threshold on a least-squares line through the last 3 readings, extrapolated 100 steps ahead: ≥ 1 when the fitted margin reaches 0 within them.") { Chart = "risk", Dash = "dash" },
+            new(M.RiskDirectionalPart, "directional part", "ln(s/s̃)/ln G: s = uᵀHu/uᵀu, s̃ its median over the previous 20 readings; 1 when the sharpness along the update grew G-fold.") { Chart = "risk", Dash = "dot" },
+            new(M.RiskAbsorptionPart, "absorption part", "Absorbed share of training examples / 1 %: 1 at the numerical label's threshold.") { Chart = "risk", Dash = "dashdot" },
+            new(M.MarginCrossingStep, "margin crossing step", "The step at which the fitted line of λ_max(P⁻¹H)/threshold reaches 1 (recorded while it rises).") { Integer = true },
+        ],
+        Events =
+        [
+            new(InstabilityRiskProbe.WarningKind, "instability warnings", "The instability risk reached its warning threshold from below: the margin's trend, the sharpness along the update or softmax absorption points to a loss spike ahead; the message names the part and the cause (curvature or numerical)."),
         ],
     };
 }

@@ -29,4 +29,14 @@ public static class StabilityMetrics
     public const string LargestMargin = "stability/largest_margin";
     /// <summary><c>stability/median_margin</c>: the median of that margin.</summary>
     public const string MedianMargin = "stability/median_margin";
+    /// <summary><c>stability/instability_risk</c>: the forecast's risk, the largest of its three parts (1: a spike is expected).</summary>
+    public const string InstabilityRisk = "stability/instability_risk";
+    /// <summary><c>stability/risk_margin_part</c>: λ_max(P⁻¹H)/threshold fitted and extrapolated over the horizon.</summary>
+    public const string RiskMarginPart = "stability/risk_margin_part";
+    /// <summary><c>stability/risk_directional_part</c>: ln(s/s̃)/ln G of the directional sharpness over its recent median.</summary>
+    public const string RiskDirectionalPart = "stability/risk_directional_part";
+    /// <summary><c>stability/risk_absorption_part</c>: the absorbed share over the numerical threshold.</summary>
+    public const string RiskAbsorptionPart = "stability/risk_absorption_part";
+    /// <summary><c>stability/margin_crossing_step</c>: the step at which the fitted sharpness ratio reaches 1.</summary>
+    public const string MarginCrossingStep = "stability/margin_crossing_step";
 }
