@@ -41,18 +41,21 @@ public static class SweepCommand
     {
         /// <summary>The grid's cells in order: (run name, grok arguments).</summary>
         public IEnumerable<(string Name, string[] Args)> Cells() =>
-            from op in Task != "modular" ? ["-"] : Multitask ? [string.Join(',', Ops)] : Ops
+            from op in !HasOperations(Task) ? ["-"] : Multitask ? [string.Join(',', Ops)] : Ops
             from wd in WeightDecays
             from seed in Seeds
             select (Name(op, seed, wd), (string[])
             [
-                "grok", "--task", Task, .. Task == "modular" ? new[] { "--op", op } : [], .. Multitask ? new[] { "--multitask" } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
+                "grok", "--task", Task, .. HasOperations(Task) ? new[] { "--op", op } : [], .. Multitask ? new[] { "--multitask" } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
                 "--weight-decay", wd.ToString("R", CultureInfo.InvariantCulture), "--steps", Steps.ToString(CultureInfo.InvariantCulture),
                 .. ProbeArgs, .. ScheduleArgs(GrokArgs), .. GrokArgs,
             ]);
 
         string Name(string op, int seed, double wd) => string.Create(CultureInfo.InvariantCulture,
-            $"{Task}{(Task == "modular" ? "-" + op.Replace(',', '+') : "")}-s{seed}-wd{wd:G}");
+            $"{Task}{(HasOperations(Task) ? "-" + op.Replace(',', '+') : "")}-s{seed}-wd{wd:G}");
+
+        /// <summary>Whether <paramref name="task"/> takes operations: one cell per operation (or one multi-task cell).</summary>
+        static bool HasOperations(string task) => Grok.Tasks.GrokTasks.Named(task).HasOperations;
 
         /// <summary>Same grid and settings (order-insensitive comparison is not needed: the lists are the user's).</summary>
         public bool SameAs(SweepPlan other) => Task == other.Task && Ops.SequenceEqual(other.Ops) && Seeds.SequenceEqual(other.Seeds)
@@ -99,10 +102,10 @@ public static class SweepCommand
     public static SweepPlan Parse(string task, string ops, string seeds, string wds, int steps, string grokArgs, bool multitask = false)
     {
         task = task.ToLowerInvariant();
-        TaskDefaults.Check(task);
+        bool operations = Grok.Tasks.GrokTasks.Named(task).HasOperations;
         static string[] List(string s) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var opList = List(ops);
-        if (task == "modular")
+        if (operations)
         {
             if (opList.Length == 0) throw new UsageException("--ops needs at least one operation, e.g. --ops add,mul.");
             foreach (var op in opList)
@@ -113,10 +116,10 @@ public static class SweepCommand
         double[] wdList = WeightDecayList.Parse("--weight-decay", wds);
         if (steps < 1) throw new UsageException($"--steps must be positive (got {steps}).");
         var extra = grokArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (multitask && (task != "modular" || opList.Length < 2)) throw new UsageException("--multitask needs --task modular and two or more --ops, e.g. --ops add,mul --multitask.");
+        if (multitask && (!operations || opList.Length < 2)) throw new UsageException("--multitask needs --task modular and two or more --ops, e.g. --ops add,mul --multitask.");
         foreach (var reserved in new[] { "--task", "--op", "--multitask", "--seed", "--weight-decay", "--steps", "--out", "--name", "--json", "--resume" })
             if (extra.Contains(reserved)) throw new UsageException($"--grok-args cannot hold {reserved}: the sweep sets it for every run.");
-        var plan = new SweepPlan(task, task == "modular" ? opList : [], seedList, wdList, steps, extra, multitask);
+        var plan = new SweepPlan(task, operations ? opList : [], seedList, wdList, steps, extra, multitask);
         CheckGrokArguments(plan);
         return plan;
     }
