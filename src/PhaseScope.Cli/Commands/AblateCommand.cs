@@ -62,7 +62,7 @@ public static class AblateCommand
             result = DirectionAblation.Run(data, () =>
             {
                 manual_seed(s.Trainer.Seed);
-                return TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
+                return Grok.Tasks.GrokTasks.Of(s).Model(s, data).CreateModel();
             }, s.Trainer, options, work, json ? null : m => Console.Error.WriteLine($"phasescope: {m}"));
             Directory.Delete(Path.Combine(work, "checkpoints"), recursive: true);
             var none = result.Arms[0];

@@ -65,6 +65,49 @@ public static class AnalyzeCommand
 
     static int Run(Settings s)
     {
+        var (name, runDir) = CheckArguments(s);
+        var log = ReadLog(s.Metrics);
+        var notes = new List<string>();
+        var options = new CheckpointAnalysisOptions { Window = s.Window, Tensors = s.Tensors };
+        var checkpoints = ListCheckpoints(s, options, notes);
+        var gradients = s.Grads is null ? new Dictionary<long, string>() : GradientFiles(s.Grads, notes);
+
+        Runtime.TorchRuntime.Initialize();
+        var config = new Dictionary<string, string>
+        {
+            ["source"] = Path.GetFullPath(s.Dir), ["window"] = s.Window.ToString(CultureInfo.InvariantCulture), ["tensors"] = s.Tensors ?? "all",
+            ["grads"] = s.Grads is null ? "" : Path.GetFullPath(s.Grads), ["metrics"] = s.Metrics is null ? "" : Path.GetFullPath(s.Metrics), ["follow"] = s.Follow ? "true" : "false",
+        };
+        using var store = RunStore.Create(runDir, name, "analyze", config);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+        try
+        {
+            var readings = new LatestReadings();
+            var diagnosis = new DiagnosisSink(DiagnosisBuilder.Create(), e => { store.Write(e); readings.Write(e); });
+            readings.Diagnosis = diagnosis.Diagnosis;
+            IMonitorSink[] sinks = [store, readings, diagnosis];
+            using var analyzer = new CheckpointAnalyzer(options, sinks);
+            var feed = new LogFeed(log, sinks);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            AnalyseAll(s, runDir, checkpoints, gradients, analyzer, feed, notes, readings, cancel);
+            return Conclude(s, runDir, store, checkpoints, log, notes, analyzer, feed, diagnosis, started, cancel);
+        }
+        catch (Exception e) when (e is not UsageException)
+        {
+            return RunEpilogue.Failed(store, runDir, e);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>Checks the arguments before anything is read or written; returns the run's name and directory.</summary>
+    static (string Name, string RunDir) CheckArguments(Settings s)
+    {
         if (!Directory.Exists(s.Dir)) throw new UsageException(File.Exists(s.Dir) ? $"DIR {s.Dir} is a file; pass the directory that holds the checkpoints." : $"DIR {s.Dir} does not exist; pass a directory of checkpoints.");
         if (s.Window < 2) throw new UsageException($"--window must be at least 2 (got {s.Window}); one gap ratio needs two singular values.");
         if (s.FollowTimeout is double t && !(t > 0 && double.IsFinite(t))) throw new UsageException($"--follow-timeout must be a positive number of seconds (got {t.ToString(CultureInfo.InvariantCulture)}).");
@@ -81,10 +124,12 @@ public static class AnalyzeCommand
             throw new UsageException($"--name {name}: the run {runDir} exists already; analyze does not continue a stored run. Choose another --name, or remove {runDir} and analyse again.");
         if (Path.GetFullPath(runDir).StartsWith(Path.GetFullPath(s.Dir).TrimEnd('/') + "/", StringComparison.Ordinal) || Path.GetFullPath(runDir) == Path.GetFullPath(s.Dir).TrimEnd('/'))
             throw new UsageException($"--out {s.Out}: the run {runDir} would lie inside DIR {s.Dir}; write runs elsewhere.");
-        var log = ReadLog(s.Metrics);
-        var notes = new List<string>();
+        return (name, runDir);
+    }
 
-        // Every checkpoint present is checked (name, step, index, tensors) before the run exists.
+    /// <summary>Every checkpoint in DIR, checked (name, step, index, tensors) before the run exists, in step order.</summary>
+    static List<Checkpoint> ListCheckpoints(Settings s, CheckpointAnalysisOptions options, List<string> notes)
+    {
         var listed = CheckpointDirectory.List(s.Dir, out var skipped);
         foreach (var x in skipped) notes.Add($"{x.Name} left out: {x.Reason}");
         var checkpoints = new List<Checkpoint>();
@@ -108,7 +153,6 @@ public static class AnalyzeCommand
         checkpoints = checkpoints.OrderBy(c => c.Step).ToList();
         if (checkpoints.Count == 0 && !s.Follow)
             throw new UsageException($"DIR {s.Dir} holds no checkpoints (.safetensors, .pt, .pth, .ckpt, .bin){(skipped.Count > 0 ? $"; left out: {string.Join(", ", skipped.Take(3).Select(x => $"{x.Name} ({x.Reason})"))}" : "")}. Use --follow to wait for a training to write them.");
-        var options = new CheckpointAnalysisOptions { Window = s.Window, Tensors = s.Tensors };
         if (checkpoints.Count > 0)
         {
             using var probe = new CheckpointAnalyzer(options, []);
@@ -116,95 +160,76 @@ public static class AnalyzeCommand
             foreach (var c in checkpoints)
                 if (probe.Mismatch(CheckpointFile.ReadIndex(c.Path)) is { } mismatch) throw new UsageException($"{mismatch}.");
         }
-        var gradients = s.Grads is null ? new Dictionary<long, string>() : GradientFiles(s.Grads, notes);
+        return checkpoints;
+    }
 
-        Runtime.TorchRuntime.Initialize();
-        var config = new Dictionary<string, string>
+    /// <summary>Analyses the checkpoints in step order (and, with --follow, those that appear) under the live view.</summary>
+    static void AnalyseAll(Settings s, string runDir, List<Checkpoint> checkpoints, Dictionary<long, string> gradients, CheckpointAnalyzer analyzer, LogFeed feed,
+        List<string> notes, LatestReadings readings, CancellationTokenSource cancel)
+    {
+        var title = $"analyze {s.Dir}{(s.Follow ? " (following)" : "")} → {runDir}";
+        int total = (int)Math.Min(int.MaxValue, checkpoints.Count > 0 ? checkpoints[^1].Step : 0);
+        TrainingView.Run(TrainingView.Choose(s.Json), title, total, (onStep, onEval) =>
         {
-            ["source"] = Path.GetFullPath(s.Dir), ["window"] = s.Window.ToString(CultureInfo.InvariantCulture), ["tensors"] = s.Tensors ?? "all",
-            ["grads"] = s.Grads is null ? "" : Path.GetFullPath(s.Grads), ["metrics"] = s.Metrics is null ? "" : Path.GetFullPath(s.Metrics), ["follow"] = s.Follow ? "true" : "false",
-        };
-        using var store = RunStore.Create(runDir, name, "analyze", config);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
-        try
-        {
-            var readings = new LatestReadings();
-            var diagnosis = new DiagnosisSink(DiagnosisBuilder.Create(), e => { store.Write(e); readings.Write(e); });
-            readings.Diagnosis = diagnosis.Diagnosis;
-            IMonitorSink[] sinks = [store, readings, diagnosis];
-            using var analyzer = new CheckpointAnalyzer(options, sinks);
-            var feed = new LogFeed(log, sinks);
-            var started = System.Diagnostics.Stopwatch.StartNew();
-            var title = $"analyze {s.Dir}{(s.Follow ? " (following)" : "")} → {runDir}";
-            int total = (int)Math.Min(int.MaxValue, checkpoints.Count > 0 ? checkpoints[^1].Step : 0);
-            TrainingView.Run(TrainingView.Choose(s.Json), title, total, (onStep, onEval) =>
+            void Analyse(Checkpoint c)
             {
-                void Analyse(Checkpoint c)
-                {
-                    feed.Until(c.Step);
-                    using var file = CheckpointFile.Open(c.Path);
-                    using var grads = gradients.TryGetValue(c.Step, out var g) ? CheckpointFile.Open(g) : null;
-                    analyzer.Add(c.Step, file, grads);
-                    onStep?.Invoke(c.Step);
-                    onEval?.Invoke(Progress(c.Step, Math.Max(total, (int)Math.Min(int.MaxValue, c.Step)), feed));
-                }
-                foreach (var c in checkpoints)
-                {
-                    if (cancel.IsCancellationRequested) break;
-                    Analyse(c);
-                }
-                if (s.Follow) Follow(s, checkpoints, gradients, analyzer, feed, notes, cancel.Token, Analyse);
-                return 0;
-            }, readings);
-
-            feed.Until(long.MaxValue);
-            bool interrupted = cancel.IsCancellationRequested && !s.Follow;
-            string status = interrupted ? "cancelled" : "completed";
-            long lastStep = Math.Max(analyzer.LastStep ?? 0, feed.LastStep ?? 0);
-            diagnosis.Diagnosis.Finish(lastStep);
-            store.Write([new MetricRecord(lastStep, "monitor/seconds/analyze", started.Elapsed.TotalSeconds), new MetricRecord(lastStep, "monitor/calls/analyze", analyzer.Count)]);
-            long? grokStep = log.Where(r => r.Name == EvaluationMetrics.TestAcc && r.Value >= diagnosis.Diagnosis.GrokThreshold).Select(r => (long?)r.Step).FirstOrDefault();
-            var allNotes = notes.Concat(analyzer.Notes).Distinct().ToList();
-            if (analyzer.Count > 0 && analyzer.Windows == 0)
-                allNotes.Add($"no spectral window: {analyzer.Count} checkpoint{(analyzer.Count == 1 ? "" : "s")} give {Math.Max(0, analyzer.Count - 1)} update(s), a window needs W = {s.Window} (pass a smaller --window)");
-            var summary = DiagnosisBuilder.Summarise(diagnosis.Diagnosis, grokStep).Compose(new Dictionary<string, object?>
-            {
-                ["checkpoints"] = analyzer.Count,
-                ["first_step"] = checkpoints.Count > 0 ? checkpoints[0].Step : null,
-                ["last_step"] = analyzer.LastStep,
-                ["spectral_windows"] = analyzer.Windows,
-                ["gradient_files"] = analyzer.GradientFiles,
-                ["metrics_rows"] = log.Select(r => r.Step).Distinct().Count(),
-                ["tensors"] = analyzer.Tensors.Count,
-                ["parameters"] = analyzer.Parameters,
-                ["notes"] = allNotes,
-                ["run_dir"] = runDir,
-                ["status"] = status,
-                ["wall_seconds"] = started.Elapsed.TotalSeconds,
-            });
-            if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
-            store.Complete(status, CliJson.Serialize(summary));
-            if (s.Report) RunEpilogue.WriteReport(runDir);
-            if (s.Json) Console.WriteLine(CliJson.Serialize(summary));
-            else
-            {
-                if (summary["diagnosis"] is string answer) AnsiConsole.Write(new Panel(Markup.Escape(answer)).Header("[bold]diagnosis[/]").Expand());
-                AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis", "notes"));
-                foreach (var n in allNotes) Console.WriteLine($"note: {InspectCommand.Printable(n)}");
+                feed.Until(c.Step);
+                using var file = CheckpointFile.Open(c.Path);
+                using var grads = gradients.TryGetValue(c.Step, out var g) ? CheckpointFile.Open(g) : null;
+                analyzer.Add(c.Step, file, grads);
+                onStep?.Invoke(c.Step);
+                onEval?.Invoke(Progress(c.Step, Math.Max(total, (int)Math.Min(int.MaxValue, c.Step)), feed));
             }
-            return interrupted ? ExitCodes.Cancelled : ExitCodes.Ok;
-        }
-        catch (Exception e) when (e is not UsageException)
+            foreach (var c in checkpoints)
+            {
+                if (cancel.IsCancellationRequested) break;
+                Analyse(c);
+            }
+            if (s.Follow) Follow(s, checkpoints, gradients, analyzer, feed, notes, cancel.Token, Analyse);
+            return 0;
+        }, readings);
+    }
+
+    /// <summary>After the last checkpoint: the diagnosis closed, the summary stored, printed (or --json) and the report.</summary>
+    static int Conclude(Settings s, string runDir, RunStore store, List<Checkpoint> checkpoints, List<MetricRecord> log, List<string> notes,
+        CheckpointAnalyzer analyzer, LogFeed feed, DiagnosisSink diagnosis, System.Diagnostics.Stopwatch started, CancellationTokenSource cancel)
+    {
+        feed.Until(long.MaxValue);
+        bool interrupted = cancel.IsCancellationRequested && !s.Follow;
+        string status = interrupted ? "cancelled" : "completed";
+        long lastStep = Math.Max(analyzer.LastStep ?? 0, feed.LastStep ?? 0);
+        diagnosis.Diagnosis.Finish(lastStep);
+        store.Write([new MetricRecord(lastStep, "monitor/seconds/analyze", started.Elapsed.TotalSeconds), new MetricRecord(lastStep, "monitor/calls/analyze", analyzer.Count)]);
+        long? grokStep = log.Where(r => r.Name == EvaluationMetrics.TestAcc && r.Value >= diagnosis.Diagnosis.GrokThreshold).Select(r => (long?)r.Step).FirstOrDefault();
+        var allNotes = notes.Concat(analyzer.Notes).Distinct().ToList();
+        if (analyzer.Count > 0 && analyzer.Windows == 0)
+            allNotes.Add($"no spectral window: {analyzer.Count} checkpoint{(analyzer.Count == 1 ? "" : "s")} give {Math.Max(0, analyzer.Count - 1)} update(s), a window needs W = {s.Window} (pass a smaller --window)");
+        var summary = DiagnosisBuilder.Summarise(diagnosis.Diagnosis, grokStep).Compose(new Dictionary<string, object?>
         {
-            return RunEpilogue.Failed(store, runDir, e);
-        }
-        finally
+            ["checkpoints"] = analyzer.Count,
+            ["first_step"] = checkpoints.Count > 0 ? checkpoints[0].Step : null,
+            ["last_step"] = analyzer.LastStep,
+            ["spectral_windows"] = analyzer.Windows,
+            ["gradient_files"] = analyzer.GradientFiles,
+            ["metrics_rows"] = log.Select(r => r.Step).Distinct().Count(),
+            ["tensors"] = analyzer.Tensors.Count,
+            ["parameters"] = analyzer.Parameters,
+            ["notes"] = allNotes,
+            ["run_dir"] = runDir,
+            ["status"] = status,
+            ["wall_seconds"] = started.Elapsed.TotalSeconds,
+        });
+        if (s.Report) summary["report"] = Path.Combine(runDir, "report.html");
+        store.Complete(status, CliJson.Serialize(summary));
+        if (s.Report) RunEpilogue.WriteReport(runDir);
+        if (s.Json) Console.WriteLine(CliJson.Serialize(summary));
+        else
         {
-            Console.CancelKeyPress -= onCancel;
+            if (summary["diagnosis"] is string answer) AnsiConsole.Write(new Panel(Markup.Escape(answer)).Header("[bold]diagnosis[/]").Expand());
+            AnsiConsole.Write(SummaryTable.Of("[bold]run summary[/]", summary, "G5", "diagnosis", "notes"));
+            foreach (var n in allNotes) Console.WriteLine($"note: {InspectCommand.Printable(n)}");
         }
+        return interrupted ? ExitCodes.Cancelled : ExitCodes.Ok;
     }
 
     /// <summary>Watches DIR until cancelled or <see cref="Settings.FollowTimeout"/> seconds pass without a new checkpoint.</summary>

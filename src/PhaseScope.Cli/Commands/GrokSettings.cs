@@ -8,7 +8,7 @@ namespace PhaseScope.Cli.Commands;
 /// <summary>Everything <c>phasescope grok</c> was asked to do, validated before anything is written.</summary>
 public sealed record GrokSettings
 {
-    /// <summary>modular, dyck, scan or lm.</summary>
+    /// <summary>The task's name (<see cref="Grok.Tasks.GrokTasks"/>: modular, dyck, scan or lm).</summary>
     public required string Task { get; init; }
     /// <summary>The language model's context in tokens (lm only; null for the other tasks, and then not written, so their
     /// fingerprints are unchanged).</summary>
@@ -166,7 +166,7 @@ public sealed record GrokSettings
         // as its training mean and the probability would mean nothing, so the default forecast needs them all.
         // It was fitted on grokking tasks (P(test accuracy ≥ the grok threshold soon)); a language model never groks in
         // that sense, so the built-in forecast is off for --task lm (a model given with --grok-predictor still runs).
-        if (Forecast is null) return Task != "lm" && Moments && Spectral && Curvature && ConsolidationMethodName is not null ? PhaseScope.Diagnosis.GrokPredictor.BuiltIn() : null;
+        if (Forecast is null) return Grok.Tasks.GrokTasks.Named(Task).BuiltInForecast && Moments && Spectral && Curvature && ConsolidationMethodName is not null ? PhaseScope.Diagnosis.GrokPredictor.BuiltIn() : null;
         if (Forecast == "off") return null;
         InputPath.File(Forecast, "--grok-predictor", "pass a grok_predictor.json written by 'phasescope verdict', or 'off'");
         try { return PhaseScope.Diagnosis.GrokPredictor.FromJson(File.ReadAllText(Forecast)); }
@@ -227,7 +227,7 @@ public sealed record GrokSettings
     public string? ConsolidationMethodName => Consolidation ?? (AdaptiveLr || EarlyStop ? "micro" : null);
 
     /// <summary>k or n in effect.</summary>
-    public int ConsolidationSampleCount => ConsolidationSamples ?? (ConsolidationMethodName == "batches" ? 20 : TaskDefaults.For(Task).MicroBatches);
+    public int ConsolidationSampleCount => ConsolidationSamples ?? (ConsolidationMethodName == "batches" ? 20 : Grok.Tasks.GrokTasks.Named(Task).Defaults.MicroBatches);
 
     /// <summary>The band table (parsed; throws UsageException when malformed).</summary>
     public IReadOnlyList<PhaseScope.Control.LearningRateBand> Bands()
@@ -252,12 +252,10 @@ public sealed record GrokSettings
     /// <summary>Throws <see cref="TaskConfigurationException"/> or <see cref="UsageException"/> naming the first problem.</summary>
     public void Validate()
     {
-        TaskDefaults.Check(Task);
-        if (Task == "lm" && Context is not (>= 2 and <= 65_536)) throw new UsageException($"--context must lie in 2 … 65,536 tokens (got {Context}).");
-        if (Task != "lm" && (Context is not null || Corpus is not null)) throw new UsageException("--context and --corpus only apply with --task lm.");
-        if (Task == "scan" && ScanSplit is not ("simple" or "length" or "addprim_jump")) throw new UsageException($"--scan-split must be simple, length or addprim_jump (got '{ScanSplit}').");
-        if (Task == "modular") foreach (var op in Multitask ?? [Operation]) ModularArithmetic.Validate(P, op, TrainFraction);
-        if (Multitask is not null && (Task != "modular" || Multitask.Length < 2 || Multitask.Distinct().Count() != Multitask.Length))
+        var task = Grok.Tasks.GrokTasks.Named(Task);
+        foreach (var other in Grok.Tasks.GrokTasks.All.Where(t => t != task)) other.RefuseOwnSettings(this);
+        task.Validate(this);
+        if (Multitask is not null && (!task.HasOperations || Multitask.Length < 2 || Multitask.Distinct().Count() != Multitask.Length))
             throw new UsageException("--multitask needs --task modular and two or more different operations, e.g. --op add,mul --multitask.");
         Trainer.Validate();
         if (Threads is < 1) throw new UsageException($"--threads must be at least 1 (got {Threads}).");
@@ -302,5 +300,5 @@ public sealed record GrokSettings
 
     /// <summary>The default run name: task, operation, seed, weight decay and a UTC time stamp.</summary>
     public string RunName() => Name ?? string.Create(CultureInfo.InvariantCulture,
-        $"{(Task == "modular" ? $"mod-{OperationName}-p{P}" : Task == "scan" ? $"scan-{ScanSplit}" : Task == "lm" ? $"lm-d{DModel}-l{Layers}" : "dyck")}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}{(Trainer.Optimizer == TrainerOptions.MuonName ? "-muon" : "")}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        $"{Grok.Tasks.GrokTasks.Named(Task).RunNamePart(this)}-s{Trainer.Seed}-wd{Trainer.WeightDecay:G}{(Trainer.Optimizer == TrainerOptions.MuonName ? "-muon" : "")}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 }

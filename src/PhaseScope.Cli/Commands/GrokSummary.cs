@@ -22,7 +22,7 @@ static class GrokSummary
         ["run_dir"] = runDir,
         ["status"] = status,
         ["task"] = s.Task,
-        ["op"] = s.Task == "modular" ? s.OperationName : null,
+        ["op"] = Grok.Tasks.GrokTasks.Of(s).HasOperations ? s.OperationName : null,
         ["seed"] = s.Trainer.Seed,
         ["weight_decay"] = s.Trainer.WeightDecay,
         ["wall_seconds"] = r.WallSeconds,

@@ -98,7 +98,7 @@ public static partial class LlcCommand
         try { options.NBetaFor(data.TrainCount); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         manual_seed(s.Trainer.Seed);
-        using var model = TransformerConfig.For(data, s.Layers, s.DModel, s.Heads, s.DFf, s.Activation).CreateModel();
+        using var model = Grok.Tasks.GrokTasks.Of(s).Model(s, data).CreateModel();
         var source = new TrainingLossSource(data, model, (int)Math.Min(batch ?? s.Trainer.BatchSize, data.TrainCount));
         var parameters = model.parameters().ToArray();
         var rows = new List<(long Step, LlcEstimate Estimate)>();

@@ -41,18 +41,21 @@ public static class SweepCommand
     {
         /// <summary>The grid's cells in order: (run name, grok arguments).</summary>
         public IEnumerable<(string Name, string[] Args)> Cells() =>
-            from op in Task != "modular" ? ["-"] : Multitask ? [string.Join(',', Ops)] : Ops
+            from op in !HasOperations(Task) ? ["-"] : Multitask ? [string.Join(',', Ops)] : Ops
             from wd in WeightDecays
             from seed in Seeds
             select (Name(op, seed, wd), (string[])
             [
-                "grok", "--task", Task, .. Task == "modular" ? new[] { "--op", op } : [], .. Multitask ? new[] { "--multitask" } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
+                "grok", "--task", Task, .. HasOperations(Task) ? new[] { "--op", op } : [], .. Multitask ? new[] { "--multitask" } : [], "--seed", seed.ToString(CultureInfo.InvariantCulture),
                 "--weight-decay", wd.ToString("R", CultureInfo.InvariantCulture), "--steps", Steps.ToString(CultureInfo.InvariantCulture),
                 .. ProbeArgs, .. ScheduleArgs(GrokArgs), .. GrokArgs,
             ]);
 
         string Name(string op, int seed, double wd) => string.Create(CultureInfo.InvariantCulture,
-            $"{Task}{(Task == "modular" ? "-" + op.Replace(',', '+') : "")}-s{seed}-wd{wd:G}");
+            $"{Task}{(HasOperations(Task) ? "-" + op.Replace(',', '+') : "")}-s{seed}-wd{wd:G}");
+
+        /// <summary>Whether <paramref name="task"/> takes operations: one cell per operation (or one multi-task cell).</summary>
+        static bool HasOperations(string task) => Grok.Tasks.GrokTasks.Named(task).HasOperations;
 
         /// <summary>Same grid and settings (order-insensitive comparison is not needed: the lists are the user's).</summary>
         public bool SameAs(SweepPlan other) => Task == other.Task && Ops.SequenceEqual(other.Ops) && Seeds.SequenceEqual(other.Seeds)
@@ -99,10 +102,10 @@ public static class SweepCommand
     public static SweepPlan Parse(string task, string ops, string seeds, string wds, int steps, string grokArgs, bool multitask = false)
     {
         task = task.ToLowerInvariant();
-        TaskDefaults.Check(task);
+        bool operations = Grok.Tasks.GrokTasks.Named(task).HasOperations;
         static string[] List(string s) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var opList = List(ops);
-        if (task == "modular")
+        if (operations)
         {
             if (opList.Length == 0) throw new UsageException("--ops needs at least one operation, e.g. --ops add,mul.");
             foreach (var op in opList)
@@ -113,10 +116,10 @@ public static class SweepCommand
         double[] wdList = WeightDecayList.Parse("--weight-decay", wds);
         if (steps < 1) throw new UsageException($"--steps must be positive (got {steps}).");
         var extra = grokArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (multitask && (task != "modular" || opList.Length < 2)) throw new UsageException("--multitask needs --task modular and two or more --ops, e.g. --ops add,mul --multitask.");
+        if (multitask && (!operations || opList.Length < 2)) throw new UsageException("--multitask needs --task modular and two or more --ops, e.g. --ops add,mul --multitask.");
         foreach (var reserved in new[] { "--task", "--op", "--multitask", "--seed", "--weight-decay", "--steps", "--out", "--name", "--json", "--resume" })
             if (extra.Contains(reserved)) throw new UsageException($"--grok-args cannot hold {reserved}: the sweep sets it for every run.");
-        var plan = new SweepPlan(task, task == "modular" ? opList : [], seedList, wdList, steps, extra, multitask);
+        var plan = new SweepPlan(task, operations ? opList : [], seedList, wdList, steps, extra, multitask);
         CheckGrokArguments(plan);
         return plan;
     }
@@ -155,11 +158,7 @@ public static class SweepCommand
         var cells = plan.Cells().ToList();
         var mine = Enumerable.Range(0, cells.Count).Where(shard.Contains).ToList();
         if (shard.Count > 1) Console.WriteLine($"{shard}: {mine.Count} of the grid's {cells.Count} cells");
-        var results = new (string Name, string Status, string Detail)?[cells.Count];
-        var gate = new object();
-        int done = 0, executed = 0;
-        double executedMinutes = 0;
-        void Say(string line) { lock (gate) Console.WriteLine(line); }
+        var progress = new SweepProgress(cells.Count, mine.Count, jobs, shard);
         var children = new Dictionary<int, Process>();
         // Ctrl+C at a terminal reaches the children too (one process group); kill, Slurm and Kubernetes signal the sweep
         // alone, so every signal is passed on: each child then stores its run as interrupted, resumable.
@@ -175,64 +174,68 @@ public static class SweepCommand
             catch (OperationCanceledException) { break; }
             var (name, args) = cells[i];
             var runDir = Path.Combine(directory, name);
-            string[] invocation;
-            string action;
-            var (state, summary) = State(runDir);
-            switch (state)
+            if (Invocation(i, name, args, directory, runDir, progress) is not { } invocation)
             {
-                case RunStatus.Completed or RunStatus.Diverged:
-                    results[i] = (name, state, summary!);
-                    lock (gate) done++;
-                    Say($"[{i + 1}/{cells.Count}] {name}: already {state}, skipped");
-                    slots.Release();
-                    continue;
-                case Busy:
-                    results[i] = (name, Busy, "another process holds its run.lock (a second shard with the same I?); left alone");
-                    Say($"[{i + 1}/{cells.Count}] {name}: being written by another process, skipped");
-                    slots.Release();
-                    continue;
-                case "resumable":
-                    invocation = ["grok", "--resume", runDir, "--json"];
-                    action = "resuming";
-                    break;
-                case "restart":
-                    Directory.Delete(runDir, recursive: true);   // killed before its first checkpoint: nothing to keep
-                    goto default;
-                default:
-                    invocation = [.. args, "--out", directory, "--name", name, "--json"];
-                    action = "starting";
-                    break;
+                slots.Release();
+                continue;
             }
-            Say($"[{i + 1}/{cells.Count}] {name}: {action}");
             int index = i;
             running.Add(Task.Run(() =>
             {
-                try
-                {
-                    var watch = Stopwatch.StartNew();
-                    var (code, stderr) = RunChild(invocation, children, signals);
-                    var (after, finished) = State(runDir);
-                    string status = after is RunStatus.Completed or RunStatus.Diverged ? after
-                        : code is ExitCodes.Cancelled or ExitCodes.Terminated || signals.Stopped ? RunStatus.Interrupted : RunStatus.Failed;
-                    string detail = finished ?? $"exit {code}: {ErrorLine(stderr)}";
-                    results[index] = (name, status, detail);
-                    lock (gate)
-                    {
-                        done++;
-                        executed++;
-                        executedMinutes += watch.Elapsed.TotalMinutes;
-                        double left = executedMinutes / executed * (mine.Count - done) / jobs;
-                        Console.WriteLine($"[{index + 1}/{cells.Count}] {name}: {status} in {watch.Elapsed.TotalMinutes:F1} min — {TerminalText.Plain(detail)}");
-                        Console.WriteLine($"  grid: {done}/{mine.Count} done{(shard.Count > 1 ? $" ({shard})" : "")}{(done < mine.Count ? $", about {left:F0} min left" : "")}");
-                    }
-                }
-                finally
-                {
-                    slots.Release();
-                }
+                try { RunCell(index, name, invocation, runDir, children, signals, progress); }
+                finally { slots.Release(); }
             }));
         }
         Task.WaitAll(running);
+        return Finish(directory, created, shard, mine, progress, signals);
+    }
+
+    /// <summary>What to run for cell <paramref name="i"/>: its grok arguments (new, or killed before its first checkpoint),
+    /// <c>grok --resume</c> (a resume point), or nothing (finished, or another process is writing it: recorded as such).</summary>
+    static string[]? Invocation(int i, string name, string[] args, string directory, string runDir, SweepProgress progress)
+    {
+        string[] invocation;
+        string action;
+        var (state, summary) = State(runDir);
+        switch (state)
+        {
+            case RunStatus.Completed or RunStatus.Diverged:
+                progress.Skipped(i, name, state, summary!, $"already {state}, skipped", counts: true);
+                return null;
+            case Busy:
+                progress.Skipped(i, name, Busy, "another process holds its run.lock (a second shard with the same I?); left alone", "being written by another process, skipped", counts: false);
+                return null;
+            case "resumable":
+                invocation = ["grok", "--resume", runDir, "--json"];
+                action = "resuming";
+                break;
+            case "restart":
+                Directory.Delete(runDir, recursive: true);   // killed before its first checkpoint: nothing to keep
+                goto default;
+            default:
+                invocation = [.. args, "--out", directory, "--name", name, "--json"];
+                action = "starting";
+                break;
+        }
+        progress.Say($"[{i + 1}/{progress.Cells}] {name}: {action}");
+        return invocation;
+    }
+
+    /// <summary>Runs one cell's child and records how its run ended.</summary>
+    static void RunCell(int index, string name, string[] invocation, string runDir, Dictionary<int, Process> children, StopSignals signals, SweepProgress progress)
+    {
+        var watch = Stopwatch.StartNew();
+        var (code, stderr) = RunChild(invocation, children, signals);
+        var (after, finished) = State(runDir);
+        string status = after is RunStatus.Completed or RunStatus.Diverged ? after
+            : code is ExitCodes.Cancelled or ExitCodes.Terminated || signals.Stopped ? RunStatus.Interrupted : RunStatus.Failed;
+        progress.Finished(index, name, status, finished ?? $"exit {code}: {ErrorLine(stderr)}", watch.Elapsed);
+    }
+
+    /// <summary>After the last child: removes a sweep none of whose cells started, prints the grid's table, and returns
+    /// the exit code.</summary>
+    static int Finish(string directory, bool created, SweepShard shard, List<int> mine, SweepProgress progress, StopSignals signals)
+    {
         // a sweep none of whose cells started (a grok setting refused by each child) leaves nothing behind
         if (created && !Directory.EnumerateDirectories(directory).Any())
         {
@@ -240,6 +243,7 @@ public static class SweepCommand
             if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory);
             Console.Error.WriteLine($"phasescope: no run of the sweep started; {TerminalText.Plain(directory)} was removed.");
         }
+        var results = progress.Results;
         var table = new Table().Title($"[bold]sweep {TerminalText.Markup(directory)}{(shard.Count > 1 ? $", {shard}" : "")}[/]").AddColumns("run", "status", "result");
         foreach (var (name, status, detail) in results.OfType<(string, string, string)>()) table.AddRow(TerminalText.Markup(name), status, TerminalText.Markup(detail));
         AnsiConsole.Write(table);

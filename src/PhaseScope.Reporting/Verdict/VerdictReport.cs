@@ -179,7 +179,7 @@ public static class VerdictReport
     /// <summary>Seed 001's Test 7 tables: modular arithmetic, the attention operator's weight spectra, Dyck-1 and SCAN.</summary>
     static void Test7(StringBuilder md, IReadOnlyList<SweepRun> runs)
     {
-        var modular = runs.Where(r => r.Task == "modular").ToList();
+        var modular = runs.Where(r => r.Op is not null).ToList();   // a task with operations: modular arithmetic
         if (modular.Count > 0)
         {
             md.AppendLine("## Seed 001 Test 7, modular arithmetic: the sub-leading gap and k*").AppendLine();
@@ -208,7 +208,7 @@ public static class VerdictReport
             }
             md.AppendLine();
         }
-        var others = runs.Where(r => r.Task != "modular").ToList();
+        var others = runs.Where(r => r.Op is null).ToList();
         if (others.Count > 0)
         {
             md.AppendLine("## Seed 001 Test 7, Dyck-1 and SCAN: the gap ratio at and after grokking").AppendLine();

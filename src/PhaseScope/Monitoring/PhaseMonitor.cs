@@ -61,10 +61,7 @@ public sealed class PhaseMonitor : IDisposable
         var dup = slots.GroupBy(s => s.Probe.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Two probes are named '{dup.Key}'; probe names must be unique.", nameof(probes));
         this.sinks = new MonitorSinks(sinks, () => currentStep, events.Add);
-        var micro = slots.Select(s => s.Probe).Where(SplitsBatches).Select(p => ((IMicroBatchProbe)p).MicroBatches).Distinct().ToList();
-        if (micro.Count > 1) throw new ArgumentException($"Micro-batch probes ask for different numbers of micro-batches ({string.Join(", ", micro)}); use one k.", nameof(probes));
-        if (micro.Count == 1 && micro[0] < 2) throw new ArgumentException($"A micro-batch probe needs k ≥ 2 micro-batches (got {micro[0]}).", nameof(probes));
-        MicroBatches = micro.Count == 1 ? micro[0] : null;
+        MicroBatches = MicroBatchCount.Agreed(slots.Select(s => s.Probe).Where(SplitsBatches).Cast<IMicroBatchProbe>(), nameof(probes));
         AttachAll(0);
     }
 

@@ -9,31 +9,47 @@ namespace PhaseScope.Cli.Commands.Grok;
 /// </summary>
 public static class GrokRunConfig
 {
-    /// <summary>The settings as the run's config table.</summary>
+    /// <summary>The settings as the run's config table: the run's own settings, the optimizer's, each family's that is on,
+    /// the controllers', the task's and the activation, in that order.</summary>
     public static Dictionary<string, string> ToConfig(this GrokSettings s)
     {
-        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        var c = new Dictionary<string, string>
-        {
-            ["task"] = s.Task, ["seed"] = s.Trainer.Seed.ToString(CultureInfo.InvariantCulture), ["data_seed"] = s.DataSeed.ToString(CultureInfo.InvariantCulture),
-            ["steps"] = s.Trainer.Steps.ToString(CultureInfo.InvariantCulture), ["batch_size"] = s.Trainer.BatchSize.ToString(CultureInfo.InvariantCulture), ["lr"] = F(s.Trainer.LearningRate),
-            ["beta1"] = F(s.Trainer.Beta1), ["beta2"] = F(s.Trainer.Beta2), ["weight_decay"] = F(s.Trainer.WeightDecay),
-            ["clip"] = F(s.Trainer.GradientClip), ["eval_every"] = s.Trainer.EvaluateEvery.ToString(CultureInfo.InvariantCulture),
-            ["layers"] = s.Layers.ToString(CultureInfo.InvariantCulture), ["d_model"] = s.DModel.ToString(CultureInfo.InvariantCulture), ["heads"] = s.Heads.ToString(CultureInfo.InvariantCulture), ["d_ff"] = s.DFf.ToString(CultureInfo.InvariantCulture),
-            ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture), ["per_tensor"] = s.PerTensor ? "true" : "false",
-            ["threads"] = (s.Threads ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
-            ["tensorboard"] = s.TensorBoard ? "true" : "false",
-            ["moments"] = s.Moments ? "true" : "false",
-            ["moments_snapshots"] = s.MomentsSnapshots ? "true" : "false",
-            ["consolidation"] = s.ConsolidationMethodName ?? "off",
-            ["curvature"] = s.Curvature ? "true" : "false",
-            ["adaptive_lr"] = s.AdaptiveLr ? "true" : "false",
-            ["early_stop"] = s.EarlyStop ? s.EarlyStopCriteria : "off",
-            ["spectral"] = s.Spectral ? "true" : "false",
-            ["weight_spectra"] = s.WeightSpectra ? "true" : "false",
-            ["monitor_budget"] = s.MonitorBudget is double mb ? F(mb) : "off",
-            [PhaseScope.Diagnosis.DiagnosisBuilder.GrokThresholdKey] = PhaseScope.Diagnosis.DiagnosisBuilder.ConfigValue(s.Trainer.GrokThreshold),
-        };
+        var c = Core(s);
+        AddOptimizer(s, c);
+        AddFamilies(s, c);
+        if (s.AdaptiveLr) c["lr_bands"] = s.LrBands ?? "seed";
+        if (s.AdaptiveLr || s.EarlyStop) c["control_after"] = s.ControlAfter.ToString(CultureInfo.InvariantCulture);
+        Tasks.GrokTasks.Of(s).AddConfig(s, c);
+        if (s.Activation is not null) c["activation"] = s.Activation;
+        return c;
+    }
+
+    static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The settings every run has: task, seeds, trainer, model shape, probes switched on.</summary>
+    static Dictionary<string, string> Core(GrokSettings s) => new()
+    {
+        ["task"] = s.Task, ["seed"] = s.Trainer.Seed.ToString(CultureInfo.InvariantCulture), ["data_seed"] = s.DataSeed.ToString(CultureInfo.InvariantCulture),
+        ["steps"] = s.Trainer.Steps.ToString(CultureInfo.InvariantCulture), ["batch_size"] = s.Trainer.BatchSize.ToString(CultureInfo.InvariantCulture), ["lr"] = F(s.Trainer.LearningRate),
+        ["beta1"] = F(s.Trainer.Beta1), ["beta2"] = F(s.Trainer.Beta2), ["weight_decay"] = F(s.Trainer.WeightDecay),
+        ["clip"] = F(s.Trainer.GradientClip), ["eval_every"] = s.Trainer.EvaluateEvery.ToString(CultureInfo.InvariantCulture),
+        ["layers"] = s.Layers.ToString(CultureInfo.InvariantCulture), ["d_model"] = s.DModel.ToString(CultureInfo.InvariantCulture), ["heads"] = s.Heads.ToString(CultureInfo.InvariantCulture), ["d_ff"] = s.DFf.ToString(CultureInfo.InvariantCulture),
+        ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture), ["per_tensor"] = s.PerTensor ? "true" : "false",
+        ["threads"] = (s.Threads ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
+        ["tensorboard"] = s.TensorBoard ? "true" : "false",
+        ["moments"] = s.Moments ? "true" : "false",
+        ["moments_snapshots"] = s.MomentsSnapshots ? "true" : "false",
+        ["consolidation"] = s.ConsolidationMethodName ?? "off",
+        ["curvature"] = s.Curvature ? "true" : "false",
+        ["adaptive_lr"] = s.AdaptiveLr ? "true" : "false",
+        ["early_stop"] = s.EarlyStop ? s.EarlyStopCriteria : "off",
+        ["spectral"] = s.Spectral ? "true" : "false",
+        ["weight_spectra"] = s.WeightSpectra ? "true" : "false",
+        ["monitor_budget"] = s.MonitorBudget is double mb ? F(mb) : "off",
+        [PhaseScope.Diagnosis.DiagnosisBuilder.GrokThresholdKey] = PhaseScope.Diagnosis.DiagnosisBuilder.ConfigValue(s.Trainer.GrokThreshold),
+    };
+
+    static void AddOptimizer(GrokSettings s, Dictionary<string, string> c)
+    {
         if (s.Trainer.Optimizer is { } optimizer)
         {
             c["optimizer"] = optimizer;
@@ -43,6 +59,11 @@ public static class GrokRunConfig
                 c["muon_momentum"] = F(s.Trainer.MuonMomentum ?? PhaseScope.Training.Optimizers.Muon.DefaultMomentum);
             }
         }
+    }
+
+    /// <summary>The settings of each family that is on.</summary>
+    static void AddFamilies(GrokSettings s, Dictionary<string, string> c)
+    {
         if (s.Spectral)
         {
             c["spectral_window"] = s.SpectralWindow.ToString(CultureInfo.InvariantCulture);
@@ -78,25 +99,5 @@ public static class GrokRunConfig
         if (s.ConsolidationMethodName is not null) c["tail_k"] = s.TailK.ToString(CultureInfo.InvariantCulture);
         s.Llc?.AddTo(c);
         s.Instability?.AddTo(c);
-        if (s.AdaptiveLr) c["lr_bands"] = s.LrBands ?? "seed";
-        if (s.AdaptiveLr || s.EarlyStop) c["control_after"] = s.ControlAfter.ToString(CultureInfo.InvariantCulture);
-        if (s.Task == "modular")
-        {
-            c["op"] = s.OperationName;
-            c["p"] = s.P.ToString(CultureInfo.InvariantCulture);
-            c["train_fraction"] = F(s.TrainFraction);
-        }
-        if (s.Task == "lm")
-        {
-            c["context"] = s.Context!.Value.ToString(CultureInfo.InvariantCulture);
-            c["corpus"] = s.Corpus ?? PhaseScope.Training.Tasks.BrownCorpus.Package;
-        }
-        if (s.Task == "scan")
-        {
-            c["scan_split"] = s.ScanSplit;
-            c["scan_train"] = s.ScanTrainCount.ToString(CultureInfo.InvariantCulture);
-        }
-        if (s.Activation is not null) c["activation"] = s.Activation;
-        return c;
     }
 }
