@@ -33,6 +33,7 @@ root.Add(VerdictCommand.Create());
 root.Add(LlcCommand.Create());
 root.Add(EdgeTestsCommand.Create());
 root.Add(AblateCommand.Create());
+root.Add(DecomposeCommand.Create());
 root.Add(QueryCommand.Create());
 root.Add(AnalyzeCommand.Create());
 root.Add(MnistCommand.Create());
