@@ -41,7 +41,8 @@ public sealed class ElasticWeightConsolidation : IDisposable
             var grads = autograd.grad([chosen], parameters.ToList(), retain_graph: false, allow_unused: true);
             using (no_grad())
                 for (int j = 0; j < fisher.Length; j++)
-                    if (grads[j] is { } g && g.numel() > 0) KeptScalar.With(1.0 / n, a => fisher[j].add_(g * g, alpha: a));
+                    // a parameter the loss does not reach (another task's head) gets an empty handle: its Fisher stays 0
+                    if (grads[j] is { IsInvalid: false } g && g.numel() > 0) KeptScalar.With(1.0 / n, a => fisher[j].add_(g * g, alpha: a));
         }
         if (core is not null)
             using (no_grad())

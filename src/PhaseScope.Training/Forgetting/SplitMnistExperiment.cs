@@ -226,7 +226,7 @@ public static class SplitMnistExperiment
         model.zero_grad();
         var loss = functional.cross_entropy(model.forward(task.TrainInputs.narrow(0, 0, n)), task.TrainLabels.narrow(0, 0, n));
         loss.backward();
-        var grads = parameters.Select(p => (p.grad is { } g ? g.clone() : zeros_like(p)).MoveToOuterDisposeScope()).ToArray();
+        var grads = parameters.Select(p => (p.grad is { IsInvalid: false } g ? g.clone() : zeros_like(p)).MoveToOuterDisposeScope()).ToArray();
         model.zero_grad();
         return grads;
     }
