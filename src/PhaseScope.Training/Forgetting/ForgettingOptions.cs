@@ -14,9 +14,12 @@ namespace PhaseScope.Training.Forgetting;
 /// <param name="FisherSamples">Task-A examples behind the Fisher estimate.</param>
 /// <param name="MomentsExamples">Task examples behind the gradient of the moments readings.</param>
 /// <param name="EvaluateEvery">Evaluate both tasks' test sets every this many steps (and at the end of each task).</param>
+/// <param name="Heads">One shared 10-way head or one head per task.</param>
+/// <param name="CoreSize">Parameters in task A's extremal core for <see cref="ForgettingStrategy.EwcCore"/> (default 1000, the seed's freeze count).</param>
 public sealed record ForgettingOptions(ForgettingStrategy Strategy = ForgettingStrategy.FineTune, int Seed = 42,
     int EpochsPerTask = 2, int BatchSize = 128, double LearningRate = 1e-3, int Hidden = 256, int FreezeCount = 1000,
-    double EwcLambda = 100, int FisherSamples = 1000, int MomentsExamples = 4096, int EvaluateEvery = 50)
+    double EwcLambda = 100, int FisherSamples = 1000, int MomentsExamples = 4096, int EvaluateEvery = 50,
+    SplitMnistHeads Heads = SplitMnistHeads.Single, int CoreSize = 1000)
 {
     /// <summary>Optimizer steps of one task with <paramref name="examples"/> training examples.</summary>
     public int StepsPerTask(long examples) => EpochsPerTask * (int)((examples + BatchSize - 1) / BatchSize);
@@ -35,6 +38,8 @@ public sealed record ForgettingOptions(ForgettingStrategy Strategy = ForgettingS
         if (!(EwcLambda >= 0) || double.IsInfinity(EwcLambda)) throw new TaskConfigurationException($"--ewc-lambda must be finite and ≥ 0 (got {EwcLambda}).");
         if (FisherSamples < 1) throw new TaskConfigurationException($"--fisher-samples must be at least 1 (got {FisherSamples}).");
         if (MomentsExamples < 1) throw new TaskConfigurationException($"--moments-examples must be at least 1 (got {MomentsExamples}).");
+        if (CoreSize < 1) throw new TaskConfigurationException($"--core-size must be at least 1 (got {CoreSize}).");
+        if (!Enum.IsDefined(Heads)) throw new TaskConfigurationException($"--heads must be single or multi (got {Heads}).");
         if (EvaluateEvery < 1) throw new TaskConfigurationException($"--eval-every must be at least 1 (got {EvaluateEvery}).");
     }
 }

@@ -9,4 +9,7 @@ public enum ForgettingStrategy
     Freeze,
     /// <summary>Elastic weight consolidation: task B's loss plus λ/2 Σᵢ Fᵢ (θᵢ − θ*ᵢ)², F the Fisher diagonal of task A.</summary>
     Ewc,
+    /// <summary>EWC restricted to task A's extremal core (<see cref="ExtremalCore"/>): the same penalty with Fᵢ kept on the
+    /// core's parameters only.</summary>
+    EwcCore,
 }

@@ -13,7 +13,8 @@ namespace PhaseScope.Training.Forgetting;
 
 /// <summary>
 /// Seed 000 §5.3's continual-learning experiment: train an MLP on task A (digits 0–4), then on task B
-/// (digits 5–9) by fine-tuning, with the top-N parameters frozen, or with EWC; report both tasks' test
+/// (digits 5–9) by fine-tuning, with the top-N parameters frozen, with EWC, or with EWC restricted to task A's extremal
+/// core; with one shared head or one head per task (<see cref="SplitMnistModel"/>); report both tasks' test
 /// accuracy and the moments phase (m∩, d₀, Q̂_α) before and after the switch.
 /// </summary>
 public static class SplitMnistExperiment
@@ -39,36 +40,63 @@ public static class SplitMnistExperiment
         var clock = Stopwatch.StartNew();
         manual_seed(options.Seed);
         using var generator = new Generator((ulong)options.Seed);
-        using var model = new Mlp((int)data.TaskA.TrainInputs.shape[1], options.Hidden, 10);
+        using var net = SplitMnistModel.Create(data, options.Heads, options.Hidden);
+        var model = net.Model;
         var parameters = model.parameters().ToList();
         long total = parameters.Sum(p => p.numel());
         if (options.Strategy == ForgettingStrategy.Freeze && options.FreezeCount > total)
             throw new TaskConfigurationException($"--freeze-top {options.FreezeCount} exceeds the model's {total} parameters.");
+        if (options.Strategy == ForgettingStrategy.EwcCore && options.CoreSize > total)
+            throw new TaskConfigurationException($"--core-size {options.CoreSize} exceeds the model's {total} parameters.");
         var observer = observe(model);
         var log = observer.Log;
-        var loop = new Loop(model, parameters, data, options, generator, observer);
+        var loop = new Loop(net, parameters, options, generator, observer);
 
-        loop.Train(data.TaskA, penalty: null, freeze: null, "A");
+        loop.Train(0, penalty: null, freeze: null);
         long switchStep = loop.Step;
         var afterA = loop.LastEvaluation;
         log?.Invoke(FormattableString.Invariant($"after task A: acc A {afterA.TaskA:F4}, acc B {afterA.TaskB:F4}"));
-        var before = Reading(model, parameters, data.TaskA, options.MomentsExamples);
+        net.Use(0);
+        var before = Reading(model, parameters, net.TaskA, options.MomentsExamples);
         Record(observer.Monitor, switchStep, "before_switch", before);
         observer.Monitor?.Emit(new MonitorEvent(switchStep, "task_switch", "forget",
             FormattableString.Invariant($"Task A (digits 0–4) ends: test accuracy A {afterA.TaskA:F4}, B {afterA.TaskB:F4}; m∩ {before.Intersection}, d₀ {before.D0:G4}, {before.Phase.Label()}. Task B (digits 5–9) starts ({options.Strategy}).")));
 
-        using var ewc = options.Strategy == ForgettingStrategy.Ewc
-            ? new ElasticWeightConsolidation(x => model.forward(x), parameters, data.TaskA.TrainInputs, options.FisherSamples, options.EwcLambda, generator)
-            : null;
+        using var ewc = Consolidation(net, parameters, options, generator, log);
         using var freeze = options.Strategy == ForgettingStrategy.Freeze ? new HardFreeze(parameters, options.FreezeCount) : null;
-        loop.Train(data.TaskB, ewc, freeze, "B");
+        loop.Train(1, ewc, freeze);
         var afterB = loop.LastEvaluation;
         log?.Invoke(FormattableString.Invariant($"after task B: acc A {afterB.TaskA:F4}, acc B {afterB.TaskB:F4}"));
-        var afterTaskA = Reading(model, parameters, data.TaskA, options.MomentsExamples);
-        var afterTaskB = Reading(model, parameters, data.TaskB, options.MomentsExamples);
+        net.Use(0);
+        var afterTaskA = Reading(model, parameters, net.TaskA, options.MomentsExamples);
+        net.Use(1);
+        var afterTaskB = Reading(model, parameters, net.TaskB, options.MomentsExamples);
         Record(observer.Monitor, loop.Step, "after_switch_task_a", afterTaskA);
         Record(observer.Monitor, loop.Step, "after_switch_task_b", afterTaskB);
         return new ForgettingResult(options, afterA, afterB, before, afterTaskA, afterTaskB, clock.Elapsed.TotalSeconds, loop.Step, switchStep);
+    }
+
+    /// <summary>EWC's penalty for task B (Fisher of task A through task A's head), restricted to task A's extremal core for
+    /// <see cref="ForgettingStrategy.EwcCore"/>; null for the other strategies.</summary>
+    static ElasticWeightConsolidation? Consolidation(SplitMnistModel net, List<Parameter> parameters, ForgettingOptions options, Generator generator, Action<string>? log)
+    {
+        if (options.Strategy is not (ForgettingStrategy.Ewc or ForgettingStrategy.EwcCore)) return null;
+        net.Use(0);
+        if (options.Strategy == ForgettingStrategy.Ewc)
+            return new ElasticWeightConsolidation(x => net.Model.forward(x), parameters, net.TaskA.TrainInputs, options.FisherSamples, options.EwcLambda, generator);
+        var gradients = TaskGradient(net.Model, parameters, net.TaskA, options.MomentsExamples);
+        ExtremalCore core;
+        try
+        {
+            core = new ExtremalCore(parameters, gradients, options.CoreSize);
+        }
+        finally
+        {
+            foreach (var g in gradients) g.Dispose();
+        }
+        using var owned = core;
+        log?.Invoke(FormattableString.Invariant($"extremal core of task A: {core.Count} parameters with |θ||g| ≥ {core.Threshold:G4}"));
+        return new ElasticWeightConsolidation(x => net.Model.forward(x), parameters, net.TaskA.TrainInputs, options.FisherSamples, options.EwcLambda, generator, core.Masks);
     }
 
     static void Record(PhaseMonitor? monitor, long step, string name, PhaseReading r) => monitor?.Record(
@@ -79,18 +107,24 @@ public static class SplitMnistExperiment
     ]);
 
     /// <summary>The training loop over both tasks: one step counter, the monitor's hooks, periodic evaluation of both tasks.</summary>
-    sealed class Loop(Mlp model, List<Parameter> parameters, SplitMnist data, ForgettingOptions options, Generator generator, ForgettingObserver observer)
+    sealed class Loop(SplitMnistModel net, List<Parameter> parameters, ForgettingOptions options, Generator generator, ForgettingObserver observer)
     {
-        readonly int totalSteps = options.TotalSteps(data);
-        readonly TaskLossSource lossSource = new(model, options.BatchSize);
+        readonly Module<Tensor, Tensor> model = net.Model;
+        readonly int totalSteps = options.StepsPerTask(net.TaskA.TrainInputs.shape[0]) + options.StepsPerTask(net.TaskB.TrainInputs.shape[0]);
+        readonly TaskLossSource lossSource = new(net.Model, options.BatchSize);
+        int current;
         double lossSinceEvaluation;
         int batchesSinceEvaluation;
 
         public long Step { get; private set; }
         public TaskAccuracy LastEvaluation { get; private set; } = new(double.NaN, double.NaN);
 
-        public void Train(SplitMnist.Split task, ElasticWeightConsolidation? penalty, HardFreeze? freeze, string name)
+        /// <summary>Trains task <paramref name="index"/> (0 = A, 1 = B) through its head.</summary>
+        public void Train(int index, ElasticWeightConsolidation? penalty, HardFreeze? freeze)
         {
+            var (task, name) = index == 0 ? (net.TaskA, "A") : (net.TaskB, "B");
+            current = index;
+            net.Use(index);
             var monitor = observer.Monitor;
             using var optimizer = new KeptAdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, 0); // Adam: AdamW without decay
             if (monitor is not null)
@@ -143,8 +177,11 @@ public static class SplitMnistExperiment
 
         void Evaluate(long step)
         {
-            var (accA, lossA) = Test(model, data.TaskA);
-            var (accB, lossB) = Test(model, data.TaskB);
+            net.Use(0);
+            var (accA, lossA) = Test(model, net.TaskA);
+            net.Use(1);
+            var (accB, lossB) = Test(model, net.TaskB);
+            net.Use(current);
             LastEvaluation = new TaskAccuracy(accA, accB);
             observer.Monitor?.Record(
             [
@@ -158,8 +195,9 @@ public static class SplitMnistExperiment
         }
     }
 
-    /// <summary>Test accuracy and mean cross-entropy of <paramref name="model"/> on one task (10-way: the single head sees all digits).</summary>
-    static (double Accuracy, double Loss) Test(Mlp model, SplitMnist.Split task)
+    /// <summary>Test accuracy and mean cross-entropy of <paramref name="model"/> on one task through the head in use (with one head,
+    /// 10-way: the head sees all digits; with one head per task, 5-way within the task).</summary>
+    static (double Accuracy, double Loss) Test(Module<Tensor, Tensor> model, SplitMnist.Split task)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -169,17 +207,27 @@ public static class SplitMnistExperiment
         return (accuracy, loss);
     }
 
-    /// <summary>m∩, d₀ and Q̂_α with the gradient of the task's mean loss over its first examples.</summary>
-    static PhaseReading Reading(Mlp model, List<Parameter> parameters, SplitMnist.Split task, int examples)
+    /// <summary>m∩, d₀ and Q̂_α with the gradient of the task's mean loss over its first examples, through the head in use.</summary>
+    static PhaseReading Reading(Module<Tensor, Tensor> model, List<Parameter> parameters, SplitMnist.Split task, int examples)
+    {
+        using var scope = NewDisposeScope();
+        return PhaseReading.Of(parameters, TaskGradient(model, parameters, task, examples));
+    }
+
+    /// <summary>
+    /// The gradient of the task's mean loss over its first <paramref name="examples"/> training examples, per parameter
+    /// tensor; a tensor the loss does not reach (another task's head) has gradient 0 exactly, and is given as zeros so that
+    /// every reading covers the same n parameters. The parameters' <c>.grad</c> is left zeroed.
+    /// </summary>
+    static Tensor[] TaskGradient(Module<Tensor, Tensor> model, List<Parameter> parameters, SplitMnist.Split task, int examples)
     {
         using var scope = NewDisposeScope();
         long n = Math.Min(examples, task.TrainInputs.shape[0]);
         model.zero_grad();
         var loss = functional.cross_entropy(model.forward(task.TrainInputs.narrow(0, 0, n)), task.TrainLabels.narrow(0, 0, n));
         loss.backward();
-        var grads = parameters.Select(p => p.grad!).ToArray();
-        var reading = PhaseReading.Of(parameters, grads);
+        var grads = parameters.Select(p => (p.grad is { IsInvalid: false } g ? g.clone() : zeros_like(p)).MoveToOuterDisposeScope()).ToArray();
         model.zero_grad();
-        return reading;
+        return grads;
     }
 }

@@ -15,7 +15,7 @@ public static class MomentsFamily
         VerdictGroup = "seed 000",
         Charts =
         [
-            new("m_cap_d0", "m∩ and d₀", "value"),
+            new("m_cap_d0", "m∩, d₀, m∩(τ) and τ*", "value"),
             new("q_hat", "Q̂_α(K) = −C(K,K)/log K", "Q̂_α"),
             new("rank", "Rank correlation and origin mass", "value") { WhenEmpty = "No Spearman/origin-mass series (the moments probe ran without snapshots)." },
         ],
@@ -24,6 +24,10 @@ public static class MomentsFamily
             new(M.MCap, "m∩", "m∩ = |J_max ∩ I_max|: parameters of largest |θ| that also have the largest |g|; ≥ 1 is the ordered phase (seed 000, Thm 4.7).") { Chart = "m_cap_d0", Integer = true, Indicator = true, Compared = true, Terminal = "m∩" },
             new(M.D0, "d₀", "d₀ = log(θ_max g_max) − max_i log(|θ_i||g_i|); for m∩ = 0, C(k,k)/k → −d₀ (seed 000).") { Chart = "m_cap_d0", Indicator = true, Compared = true, Terminal = "d0" },
             new(M.QHatPrefix + "*", "K = *", "Q̂_α(K) = −C(K,K)/log K of order K (seed 000, Cor. 6.4); a sudden rise signals phase reversal (§6.3).") { Chart = "q_hat", Indicator = true },
+            new(M.MCapTolPrefix + "*", "m∩(τ = *)", "m∩(τ) = |J_max(τ) ∩ I_max(τ)| with J_max(τ) = {i : |θ_i| ≥ (1−τ)θ_max}, I_max(τ) likewise for |g|: the strict m∩ of seed 000's Thm 4.8 is τ = 0.") { Chart = "m_cap_d0", Order = 2, Dash = "dash", Integer = true },
+            new(M.MTolPrefix + "*", "|J_max(τ = *)|", "|J_max(τ)| = |{i : |θ_i| ≥ (1−τ)θ_max}|, the parameters within τ of the largest magnitude.") { Integer = true },
+            new(M.MGTolPrefix + "*", "|I_max(τ = *)|", "|I_max(τ)| = |{i : |g_i| ≥ (1−τ)g_max}|, the gradients within τ of the largest.") { Integer = true },
+            new(M.TauStar, "τ*", "τ* = 1 − max_i min(|θ_i|/θ_max, |g_i|/g_max): the smallest relative tolerance with m∩(τ) ≥ 1; 1 − e^(−d₀/2) ≤ τ* ≤ 1 − e^(−d₀).") { Chart = "m_cap_d0", Order = 3, Dash = "dot" },
             new(M.Spearman, "Spearman ρ(|θ|, |g|)", "Spearman's rank correlation of |θ| and |g| (seed 000, fig. 4).") { Chart = "rank" },
             new(M.OriginMass, "mass at the plane's origin cell", "Share of (θ, g) pairs in the spectral plane's origin cell (seed 000, fig. 5).") { Chart = "rank", Dash = "dot" },
             new(M.CDiagPrefix + "*", "C(*, *)", "Diagonal coupling C(K, K) of order K (seed 000)."),

@@ -25,6 +25,14 @@ public static class MomentsMetrics
     public const string QHatPrefix = "moments/q_hat@";
     /// <summary>Prefix of <c>moments/C_diag@K</c>.</summary>
     public const string CDiagPrefix = "moments/C_diag@";
+    /// <summary>Prefix of <c>moments/m_cap_tol@τ</c>: m∩(τ) = |J_max(τ) ∩ I_max(τ)|.</summary>
+    public const string MCapTolPrefix = "moments/m_cap_tol@";
+    /// <summary>Prefix of <c>moments/m_tol@τ</c>: |J_max(τ)|.</summary>
+    public const string MTolPrefix = "moments/m_tol@";
+    /// <summary>Prefix of <c>moments/m_g_tol@τ</c>: |I_max(τ)|.</summary>
+    public const string MGTolPrefix = "moments/m_g_tol@";
+    /// <summary><c>moments/tau_star</c>: the smallest relative tolerance at which the extremal sets meet.</summary>
+    public const string TauStar = "moments/tau_star";
     /// <summary>Snapshot of the spectral plane.</summary>
     public const string PlaneSnapshot = "moments/plane";
     /// <summary>Snapshot of the rank–rank sample.</summary>

@@ -9,7 +9,10 @@ namespace PhaseScope.Monitoring.Probes;
 /// per-tensor partials (<see cref="ExtremalPartial"/>, <see cref="CouplingPartial"/>):
 /// <c>moments/m_cap</c> (m∩, Thm 4.7), <c>moments/d0</c>, <c>moments/beta</c>, <c>moments/beta_g</c>,
 /// <c>moments/topological</c>, <c>moments/phase</c> (0 ordered, 1 quasi-ordered, 2 disordered: <see cref="PhaseReading"/>), the diagonal coupling <c>moments/C_diag@K</c> = C(K, K) and
-/// <c>moments/q_hat@K</c> = Q̂_α(K) = −C(K,K)/log K (Cor. 6.4) for each K &gt; 1 of <see cref="Orders"/>.
+/// <c>moments/q_hat@K</c> = Q̂_α(K) = −C(K,K)/log K (Cor. 6.4) for each K &gt; 1 of <see cref="Orders"/>. Beside the strict
+/// m∩ of Thm 4.8, globally: <c>moments/m_cap_tol@τ</c>, <c>moments/m_tol@τ</c>, <c>moments/m_g_tol@τ</c> (m∩(τ), |J_max(τ)|,
+/// |I_max(τ)|) for each relative tolerance τ of <see cref="MomentsOptions.Tolerances"/>, and <c>moments/tau_star</c>, the
+/// smallest τ at which the sets meet (<see cref="ToleranceAlignment"/>; one more read of θ and g).
 /// NaN or ±Inf in θ or g gives a <c>non_finite_values</c> event and no metrics for that call; training goes on.
 /// Events: <c>order_gained</c> / <c>order_lost</c> when the global m∩ changes between 0 and ≥ 1 (the
 /// ordered/disordered phases of §5), and <c>q_hat_jump</c> when Q̂_α at the largest order changes between
@@ -99,7 +102,7 @@ public sealed class MomentsProbe : IResumableProbe
             }
             if (whole is { } w)
             {
-                Conclude(output, w.Extremal, w.Diagonal, null, context.Step);
+                Conclude(output, w.Extremal, w.Diagonal, null, all, context.Step);
                 return;
             }
         }
@@ -145,15 +148,19 @@ public sealed class MomentsProbe : IResumableProbe
         }
         if (extremal is null || diagonal is null) return;
         // Finite θ and g are established by the extremal partials above.
-        Conclude(output, extremal, diagonal, snapshot ? pairs.Select(p => (p.Label, p.Theta, p.Gradient)).ToList() : null, context.Step);
+        Conclude(output, extremal, diagonal, snapshot ? pairs.Select(p => (p.Label, p.Theta, p.Gradient)).ToList() : null,
+            pairs.Select(p => (p.Theta, p.Gradient)).ToList(), context.Step);
     }
 
-    /// <summary>The global metrics, snapshots (of <paramref name="snapshotShards"/>, when given) and events from the merged partials.</summary>
+    /// <summary>The global metrics, snapshots (of <paramref name="snapshotShards"/>, when given) and events from the merged partials;
+    /// the tolerance counts from <paramref name="pairs"/>, the (θ, g) pairs behind them.</summary>
     void Conclude(ProbeOutput output, ExtremalPartial extremal, DiagonalCoupling diagonal,
-        List<(string Name, TorchSharp.torch.Tensor Theta, TorchSharp.torch.Tensor Grad)>? snapshotShards, long step)
+        List<(string Name, TorchSharp.torch.Tensor Theta, TorchSharp.torch.Tensor Grad)>? snapshotShards,
+        List<(TorchSharp.torch.Tensor Theta, TorchSharp.torch.Tensor Grad)> pairs, long step)
     {
         var x = extremal.Finish();
         if (snapshotShards is not null) WriteSnapshots(output, x, snapshotShards, step);
+        if (Options.Tolerances.Count > 0 && !x.Degenerate) WriteTolerances(output, ToleranceAlignment.Of(pairs, x, Options.Tolerances));
         var diag = diagonal.Finish();
         var qHat = Write(output, "", x, diag);
         if (diag.Any(p => p.Order > 1) && !x.Degenerate)   // all-zero θ or g: no phase to plot
@@ -190,6 +197,18 @@ public sealed class MomentsProbe : IResumableProbe
             k = SurfaceOrders, l = SurfaceOrders,
             c = Enumerable.Range(0, SurfaceOrders.Length).Select(i => Enumerable.Range(0, SurfaceOrders.Length).Select(j => Finite(surface.Coupling(i, j))).ToArray()).ToArray(),
         });
+    }
+
+    static void WriteTolerances(ProbeOutput output, ToleranceAlignment a)
+    {
+        for (int j = 0; j < a.Tolerances.Length; j++)
+        {
+            var tau = a.Tolerances[j].ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+            output.Metric(MomentsMetrics.MCapTolPrefix + tau, a.Sets[j].Intersection);
+            output.Metric(MomentsMetrics.MTolPrefix + tau, a.Sets[j].Multiplicity);
+            output.Metric(MomentsMetrics.MGTolPrefix + tau, a.Sets[j].GradMultiplicity);
+        }
+        output.Metric(MomentsMetrics.TauStar, a.SmallestTolerance);
     }
 
     /// <summary>Writes one set of metrics; returns Q̂_α at the largest order &gt; 1 (NaN if none).</summary>
