@@ -3,7 +3,7 @@
 # MNIST subset at three learning rates, one mini-batch SGD contrast arm (batch 48, divisible by k = 8), and full-batch
 # AdamW (β = 0.9, 0.999, no weight decay) at ADAMW_LRS with the stability probe: λ_max(P⁻¹H) with AdamW's preconditioner
 # P = diag(√v̂ + ε) against its threshold c₁(2 + 2β₁)/((1 − β₁)η) (docs/INSTABILITY.md) and the directional sharpness,
-# every 25 steps on the whole subset. λ_max(H) by Lanczos every 25 steps on the whole subset, C_α by k = 8 micro-batches
+# every 5 steps on the whole subset (AdamW fits the subset within ~100 steps, so the rise is early). λ_max(H) by Lanczos every 25 steps on the whole subset, C_α by k = 8 micro-batches
 # every 25 steps, the spectral window over every weight (stride 20, W = 10).
 # Scaled down from the issue's ≈ 1 h: 1,000 images, 1,500 steps, seed 42 only. One run at a time, niced, one thread; a run
 # that has its report is skipped (a killed one is started again: mnist runs have no resume point); a diverged run
@@ -12,7 +12,7 @@
 set -euo pipefail
 PHASESCOPE=${PHASESCOPE:-./phasescope}
 OUT=${OUT:-runs/consolidation9-eos}
-ADAMW_LRS=${ADAMW_LRS:-0.0003 0.001 0.003}
+ADAMW_LRS=${ADAMW_LRS:-0.0001 0.001 0.01}
 mkdir -p "$OUT"
 run() {
   local name=$1; shift
@@ -27,5 +27,5 @@ run() {
 for lr in 0.04 0.1 0.2; do run gd-lr$lr --optimizer sgd --batch-size 0 --lr $lr; done
 run sgd-b48-lr0.1 --optimizer sgd --batch-size 48 --lr 0.1
 for lr in $ADAMW_LRS; do
-  run adamw-lr$lr --optimizer adamw --batch-size 0 --lr $lr --stability-every 25 --stability-preconditioned-every 25 --stability-batch 1000
+  run adamw-lr$lr --optimizer adamw --batch-size 0 --lr $lr --stability-every 5 --stability-preconditioned-every 5 --stability-batch 1000
 done
