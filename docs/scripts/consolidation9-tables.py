@@ -112,11 +112,12 @@ def spread(values):
 
 
 def fmt_spread(values, digits=3):
-    """'mean (min … max)' over seeds, a single value as itself, '–' for none; ', n of N' when only n of the N seeds have one."""
+    """'mean (min … max)' over seeds, one value (or equal ones) as itself, '–' for none; ', n of N' when only n of the N
+    seeds have one."""
     m, lo, hi, n = spread(values)
     if n == 0:
         return "–"
-    text = fmt(m, digits) if n == 1 else f"{fmt(m, digits)} ({fmt(lo, digits)} … {fmt(hi, digits)})"
+    text = fmt(m, digits) if fmt(lo, digits) == fmt(hi, digits) else f"{fmt(m, digits)} ({fmt(lo, digits)} … {fmt(hi, digits)})"
     return text if n == len(values) else f"{text}, {n} of {len(values)}"
 
 
@@ -194,8 +195,8 @@ def sharpness_of(db, cfg):
 
 
 def eos(root, out):
-    head = ("| run | λ of | threshold (2/η; AdamW: at the end) | λ_max at step 25 / max (step) / at the end | measurements at the edge, λ_max ≥ 0.9·threshold (steps) "
-            "| min S = threshold − λ_max | max λ_max / threshold | p (deciding) at the edge / last 500 | micro-batch p at the edge | spectral PR at the edge / last 500 "
+    head = ("| run | λ of | threshold (2/η; AdamW: at the end) | λ_max at the first measurement / max (step) / at the end | measurements at the edge, λ_max ≥ 0.9·threshold (steps) "
+            "| min S = threshold − λ_max | max λ_max / threshold (step) | p (deciding) at the edge / last 500 | micro-batch p at the edge | spectral PR at the edge / last 500 "
             "| gradient PR at the edge | Hill α̂ at the edge | final train loss / acc | test acc |")
     lines = [head, "|" + "---|" * 14]
     sharp, ratios, prs = [], [], []
@@ -207,6 +208,7 @@ def eos(root, out):
         peak = max(lam, key=lambda q: q[1]) if lam else (None, None)
         ratio = [(st, v / threshold[st]) for st, v in lam if st in threshold]
         edge = [st for st, r in ratio if r >= 0.9]
+        top = max(ratio, key=lambda q: q[1]) if ratio else (None, None)
         p = series(db, "consolidation/p_step_unbiased")
         pm = series(db, "consolidation/p_unbiased")
         spr = series(db, "spectral/participation_ratio")
@@ -217,7 +219,7 @@ def eos(root, out):
         span = f"{len(edge)} ({edge[0]}–{edge[-1]})" if edge else "0"
         margin = min((threshold[st] - v for st, v in lam if st in threshold), default=None)
         lines.append(f"| {name} | {which} | {fmt(thr[-1][1]) if thr else '–'} | {fmt(lam[0][1]) if lam else '–'} / {fmt(peak[1])} ({peak[0]}) / {fmt(lam[-1][1]) if lam else '–'} "
-                     f"| {span} | {fmt(margin)} | {fmt(max((r for _, r in ratio), default=None))} | {fmt(at_edge(p))} / {fmt(mean(within(p, steps - 500, steps + 1)))} "
+                     f"| {span} | {fmt(margin)} | {fmt(top[1])} ({fmt(top[0])}) | {fmt(at_edge(p))} / {fmt(mean(within(p, steps - 500, steps + 1)))} "
                      f"| {fmt(at_edge(pm))} | {fmt(at_edge(spr))} / {fmt(mean(within(spr, steps - 500, steps + 1)))} | {fmt(at_edge(gpr))} | {fmt(at_edge(alpha))} "
                      f"| {fmt(summary.get('train_loss'))} / {fmt(summary.get('train_acc'))} | {fmt(summary.get('test_acc'))} |")
         col = COLOURS[i % len(COLOURS)]
