@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Seed 003 §9.4, edge of stability: full-batch gradient descent (plain, no momentum) on LeNet-300-100 over a 1,000-image
 # MNIST subset at three learning rates, one mini-batch SGD contrast arm (batch 48, divisible by k = 8), and full-batch
-# AdamW (β = 0.9, 0.999, no weight decay) at ADAMW_LRS with the stability probe: λ_max(P⁻¹H) with AdamW's preconditioner
-# P = diag(√v̂ + ε) against its threshold c₁(2 + 2β₁)/((1 − β₁)η) (docs/INSTABILITY.md) and the directional sharpness,
-# every 5 steps on the whole subset (AdamW fits the subset within ~100 steps, so the rise is early). λ_max(H) by Lanczos every 25 steps on the whole subset, C_α by k = 8 micro-batches
-# every 25 steps, the spectral window over every weight (stride 20, W = 10).
+# AdamW (β = 0.9, 0.999, no weight decay) at ADAMW_LRS with the stability probe every 5 steps on the whole subset:
+# λ_max(P⁻¹H) with AdamW's preconditioner P = diag(√v̂ + ε) against its threshold c₁(2 + 2β₁)/((1 − β₁)η)
+# (docs/INSTABILITY.md) and the directional sharpness (AdamW fits the subset within ~100 steps, so the rise is early).
+# Every run: λ_max(H) by Lanczos every 25 steps on the whole subset, C_α by k = 8 micro-batches every 25 steps, the
+# spectral window over every weight (stride 20, W = 10).
 # Scaled down from the issue's ≈ 1 h: 1,000 images, 1,500 steps, seed 42 only. One run at a time, niced, one thread; a run
 # that has its report is skipped (a killed one is started again: mnist runs have no resume point); a diverged run
 # (exit 4) is a result and is kept.
