@@ -268,7 +268,7 @@ def lottery(root, out):
     for (sp, arm), rs in grouped(rows, lambda r: (r["sparsity"], r["arm"])):
         lines.append(f"| {arm} | {sp:g} | {', '.join(str(r['seed']) for r in sorted(rs, key=lambda r: r['seed']))} | {fmt_spread([r['test_acc'] for r in rs])} "
                      f"| {fmt_spread([r['train_loss'] for r in rs])} | {fmt_spread([r['p_mean'] for r in rs])} | {fmt_spread([r['p_matched'] for r in rs])} "
-                     f"| {fmt_spread([r['matched'] for r in rs], 4)} | {fmt_spread([r['c_mean'] for r in rs])} | {fmt_spread([r['c_ratio'] for r in rs])} |")
+                     f"| {fmt_spread([r['matched'] for r in rs])} | {fmt_spread([r['c_mean'] for r in rs])} | {fmt_spread([r['c_ratio'] for r in rs])} |")
         by_arm.setdefault(arm, []).append((sp, spread([r["p_mean"] for r in rs])))
     table = "\n".join(lines)
     print(table)
@@ -330,7 +330,7 @@ def double_descent(root, out):
         col = lambda k: [r[k] for r in rs]  # noqa: E731
         lines.append(f"| {w} | {rs[0]['parameters']} | {', '.join(str(r['seed']) for r in sorted(rs, key=lambda r: r['seed']))} | {fmt_spread(col('train_acc'))} "
                      f"| {fmt_spread(col('test_error'))} | {fmt_spread(col('p_mean'))} | {fmt_spread(col('p_last500'))} | {fmt_spread(col('p_matched'))} "
-                     f"| {fmt_spread(col('matched'), 4)} | {fmt_spread(col('c_mean'))} | {fmt_spread(col('c_matched'))} |")
+                     f"| {fmt_spread(col('matched'))} | {fmt_spread(col('c_mean'))} | {fmt_spread(col('c_matched'))} |")
         points.append((math.log2(w), spread(col("test_error")), spread(col("p_mean")), spread(col("p_matched"))))
     table = "\n".join(lines)
     print(table)
