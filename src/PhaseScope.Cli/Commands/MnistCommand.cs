@@ -1,11 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using PhaseScope.Checkpoints;
+using PhaseScope.Cli.Commands.Mnist;
 using PhaseScope.Cli.Options;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
+using PhaseScope.Reporting;
+using PhaseScope.Stability;
 using PhaseScope.Training;
 using PhaseScope.Training.Mnist;
+using PhaseScope.Training.Optimizers;
 using PhaseScope.Training.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,7 +20,9 @@ namespace PhaseScope.Cli.Commands;
 /// <c>phasescope mnist</c>: an MLP (default LeNet-300-100) on a ten-class MNIST training subset, the task that seed 003
 /// §9's experiments share — hidden widths (double descent), label noise, full-batch gradient descent or mini-batch SGD
 /// (edge of stability), and a pruning mask with rewinding (lottery tickets) — stored as a run with the monitor attached:
-/// the cheap probes, C_α by micro-batches, λ_max by Lanczos and the spectral window over every weight. The run directory
+/// the cheap probes, C_α by micro-batches, λ_max by Lanczos, the spectral window over every weight and, on request, the
+/// stability probe (λ_max(P⁻¹H) against AdamW's threshold, the directional sharpness: <see cref="MnistStabilityChoice"/>).
+/// A run whose loss or weights turn non-finite stops there and is stored as diverged (exit 4). The run directory
 /// also holds <c>init.safetensors</c> (θ₀ before the mask), <c>mask.safetensors</c> and <c>final.safetensors</c>, so a
 /// later run prunes from it (<c>--prune-from</c>).
 /// </summary>
@@ -51,24 +57,24 @@ public static class MnistCommand
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var probeEvery = new NumericOption<int>("--probe-every", "Run the cheap probes (loss, norms) every N steps.", 10, NumberRange<int>.Between(1, 1_000_000));
-        var stabilityEvery = new NumericOption<int>("--stability-every", "uᵀHu/uᵀu along the update every N steps, with λ_max(P⁻¹H) under adamw, and the instability risk they feed (docs/INSTABILITY.md; 0: off).", 0, NumberRange<int>.Between(0, 1_000_000));
-        var stabilityPreconditioned = new NumericOption<int>("--stability-preconditioned-every", "With --stability-every and --optimizer adamw: λ_max(P⁻¹H) and its margin every N steps (0: off).", 50, NumberRange<int>.Between(0, 1_000_000));
         var warmupEpsilon = new Grok.WarmupEpsilonChoice();
+        var stability = new MnistStabilityChoice();
         var cmd = new Command("mnist", "An MLP on a ten-class MNIST subset (widths, label noise, full-batch GD or SGD, pruning with rewinding), stored as a run with C_α, λ_max and the spectral window: the task of seed 003 §9's experiments.")
         {
             hidden, trainSize, noise, batch, optimizer, lr, momentum, weightDecay, steps, seed, initSeed, evalEvery, consolidationEvery, curvatureEvery, curvatureBatch,
-            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json, probeEvery, stabilityEvery, stabilityPreconditioned,
+            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json, probeEvery,
         };
-        foreach (var o in warmupEpsilon.All) cmd.Options.Add(o);
+        foreach (var option in stability.All.Concat(warmupEpsilon.All)) cmd.Add(option);
         var check = CheckMode.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var s = new MnistSettings(ParseWidths(r.GetValue(hidden)!), r.GetValue(trainSize), r.GetValue(noise), r.GetValue(batch), ParseOptimizer(r.GetValue(optimizer)!),
+            var chosen = ParseOptimizer(r.GetValue(optimizer)!);
+            var s = new MnistSettings(ParseWidths(r.GetValue(hidden)!), r.GetValue(trainSize), r.GetValue(noise), r.GetValue(batch), chosen,
                 r.GetValue(lr), r.GetValue(momentum), r.GetValue(weightDecay), r.GetValue(steps), r.GetValue(seed), r.GetValue(initSeed) ?? r.GetValue(seed), r.GetValue(evalEvery), r.GetValue(consolidationEvery),
-                r.GetValue(curvatureEvery), r.GetValue(curvatureBatch), r.GetValue(spectralStride), r.GetValue(sparsity), r.GetValue(pruneFrom), ParseArm(r.GetValue(arm)!))
+                r.GetValue(curvatureEvery), r.GetValue(curvatureBatch), r.GetValue(spectralStride), r.GetValue(sparsity), r.GetValue(pruneFrom), ParseArm(r.GetValue(arm)!),
+                stability.Bind(r, chosen, r.GetValue(trainSize)))
             {
                 AdamEpsilon = warmupEpsilon.Epsilon(r), Warmup = warmupEpsilon.Warmup(r), ProbeEvery = r.GetValue(probeEvery),
-                StabilityEvery = r.GetValue(stabilityEvery), StabilityPreconditionedEvery = r.GetValue(stabilityPreconditioned),
             };
             return Run(s, r.GetValue(mnist), r.GetValue(threads), r.GetValue(outDir)!, r.GetValue(name), !r.GetValue(noReport), r.GetValue(json), r.GetValue(check));
         });
@@ -95,20 +101,18 @@ public static class MnistCommand
     /// <summary>The settings of one run.</summary>
     sealed record MnistSettings(int[] Hidden, int TrainSize, double LabelNoise, int BatchSize, string Optimizer, double LearningRate, double Momentum,
         double WeightDecay, int Steps, int Seed, int InitSeed, int EvaluateEvery, int ConsolidationEvery, int CurvatureEvery, int CurvatureBatch, int SpectralStride,
-        double Sparsity, string? PruneFrom, string Arm)
+        double Sparsity, string? PruneFrom, string Arm, MnistStability? Stability)
     {
         public int Batch => BatchSize == 0 ? TrainSize : BatchSize;
         public double? AdamEpsilon { get; init; }
         public int? Warmup { get; init; }
         public int ProbeEvery { get; init; } = 10;
-        public int StabilityEvery { get; init; }
-        public int StabilityPreconditionedEvery { get; init; }
 
         public Dictionary<string, string> Config()
         {
             string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
             string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-            var c = new Dictionary<string, string>
+            var config = new Dictionary<string, string>
             {
                 ["task"] = "mnist", ["hidden"] = string.Join(",", Hidden.Select(I)), ["train_size"] = I(TrainSize), ["label_noise"] = F(LabelNoise),
                 ["batch_size"] = BatchSize == 0 ? "full" : I(BatchSize), ["optimizer"] = Optimizer, ["lr"] = F(LearningRate), ["momentum"] = F(Momentum),
@@ -116,33 +120,17 @@ public static class MnistCommand
                 ["consolidation_every"] = I(ConsolidationEvery), ["curvature_every"] = I(CurvatureEvery), ["curvature_batch"] = I(CurvatureBatch),
                 ["spectral_stride"] = I(SpectralStride), ["sparsity"] = F(Sparsity), ["prune_from"] = PruneFrom ?? "", ["arm"] = PruneFrom is null ? "" : Arm,
             };
-            if (AdamEpsilon is double eps) c["adam_eps"] = F(eps);
-            if (Warmup is int w) c["warmup"] = I(w);
-            if (ProbeEvery != 10) c["probe_every"] = I(ProbeEvery);
-            if (StabilityEvery > 0) { c["stability_every"] = I(StabilityEvery); c["stability_preconditioned_every"] = I(StabilityPreconditionedEvery); }
-            return c;
+            foreach (var (key, value) in Stability?.Config() ?? []) config[key] = value;
+            if (AdamEpsilon is double eps) config["adam_eps"] = F(eps);
+            if (Warmup is int w) config["warmup"] = I(w);
+            if (ProbeEvery != 10) config["probe_every"] = I(ProbeEvery);
+            return config;
         }
     }
 
     static int Run(MnistSettings s, string? mnistDir, int? threads, string outDirectory, string? name, bool report, bool json, bool check)
     {
-        if (s.Sparsity > 0 && s.PruneFrom is null) throw new UsageException("--sparsity prunes the final weights of an earlier run: add --prune-from RUN_DIR (or leave --sparsity at 0).");
-        if (s.PruneFrom is not null)
-        {
-            InputPath.Directory(s.PruneFrom, "--prune-from", "give the directory of a finished mnist run");
-            foreach (var f in new[] { "init.safetensors", "final.safetensors", "mask.safetensors" })
-                if (!File.Exists(Path.Combine(s.PruneFrom, f)))
-                    throw new UsageException($"--prune-from {TerminalText.Plain(s.PruneFrom)}: lacks {f}; give the directory of a finished mnist run.");
-        }
-        if (s.AdamEpsilon is not null && s.Optimizer != "adamw") throw new UsageException("--adam-eps only applies with --optimizer adamw; add it or drop --adam-eps.");
-        if (s.BatchSize > s.TrainSize) throw new UsageException($"--batch-size {s.BatchSize}: must be at most --train-size {s.TrainSize} (or 0 for the full batch).");
-        if (s.ConsolidationEvery > 0 && ConsolidationOptions.DividingMicroBatches(s.Batch) is null)
-            throw new UsageException($"--consolidation-every {s.ConsolidationEvery}: C_α splits the batch into 2 … 8 equal micro-batches, and no such k divides the batch of {s.Batch}; choose a batch size divisible by one of 2 … 8, or --consolidation-every 0.");
-        RunName.Check(name);
-        OutputGuard.Directory(outDirectory, "--out");
-        if (mnistDir is not null) InputPath.Directory(mnistDir, "--mnist", "give the directory that holds the four MNIST IDX files");
-        var runDir = Path.Combine(outDirectory, name ?? string.Create(CultureInfo.InvariantCulture, $"mnist-{string.Join("-", s.Hidden)}-s{s.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
-        if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
+        var runDir = Validate(s, mnistDir, outDirectory, name);
         if (check) return CheckMode.Print(new { settings = s, run_dir = runDir, mnist = mnistDir });
 
         var dir = MnistSource.Locate(mnistDir, line => Console.Error.WriteLine(line));
@@ -154,21 +142,56 @@ public static class MnistCommand
         var initial = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
         using var mask = Mask(model, s, initial);
         mask.Apply(model);
-        var optimizer = s.Optimizer == "adamw"
-            ? (optim.Optimizer)new PhaseScope.Training.Optimizers.KeptAdamW(model.parameters(), s.LearningRate, 0.9, 0.999, s.AdamEpsilon ?? TrainerOptions.DefaultAdamEpsilon, s.WeightDecay)
+        using var optimizer = s.Optimizer == "adamw"   // TorchSharp's AdamW defaults (β = 0.9, 0.999; ε = 1e-8), its preconditioner readable
+            ? (optim.Optimizer)new KeptAdamW(model.parameters(), s.LearningRate, 0.9, 0.999, s.AdamEpsilon ?? TrainerOptions.DefaultAdamEpsilon, s.WeightDecay)
             : optim.SGD(model.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay);
         var criterion = nn.CrossEntropyLoss();
         Tensor Loss(Tensor xs, Tensor ys) => criterion.call(model.call(xs), ys);
 
+        var probes = Probes(s);
+        probes.OfType<StabilityProbe>().FirstOrDefault()?.Connect(optimizer as IPreconditionerSource);
         using var run = PhaseScopeSession.Attach(model, optimizer, new AttachOptions(runDir)
         {
             Kind = "mnist", BatchSize = s.Batch, EvaluateEvery = s.EvaluateEvery, CheapOnly = true, Seed = s.Seed, Report = report, Config = s.Config(), ProbeEvery = s.ProbeEvery,
             LossSource = new TensorLossSource(data.TrainInputs, data.TrainLabels, Loss, Math.Min(s.TrainSize, 1000)),
-            Probes = Probes(s, optimizer as PhaseScope.Stability.IPreconditionerSource),
+            Probes = probes,
         });
         Safetensors.Save(Path.Combine(runDir, "init.safetensors"), initial.Select(kv => (kv.Key, kv.Value)));
         Safetensors.Save(Path.Combine(runDir, "mask.safetensors"), mask.Masks.Select(kv => (kv.Key, kv.Value)));
+        var (last, diverged) = Train(s, run, model, optimizer, mask, data, Loss, json);
+        foreach (var v in initial.Values) v.Dispose();
+        return Conclude(run, model, mask, last, diverged);
+    }
 
+    /// <summary>The checks of the settings that need no tensors (bad input: exit 2, nothing written); returns the run directory.</summary>
+    static string Validate(MnistSettings s, string? mnistDir, string outDirectory, string? name)
+    {
+        if (s.AdamEpsilon is not null && s.Optimizer != "adamw") throw new UsageException("--adam-eps only applies with --optimizer adamw; add it or drop --adam-eps.");
+        if (s.Sparsity > 0 && s.PruneFrom is null) throw new UsageException("--sparsity prunes the final weights of an earlier run: add --prune-from RUN_DIR (or leave --sparsity at 0).");
+        if (s.PruneFrom is not null)
+        {
+            InputPath.Directory(s.PruneFrom, "--prune-from", "give the directory of a finished mnist run");
+            foreach (var f in new[] { "init.safetensors", "final.safetensors", "mask.safetensors" })
+                if (!File.Exists(Path.Combine(s.PruneFrom, f)))
+                    throw new UsageException($"--prune-from {TerminalText.Plain(s.PruneFrom)}: lacks {f}; give the directory of a finished mnist run that did not diverge.");
+        }
+        if (s.BatchSize > s.TrainSize) throw new UsageException($"--batch-size {s.BatchSize}: must be at most --train-size {s.TrainSize} (or 0 for the full batch).");
+        if (s.ConsolidationEvery > 0 && ConsolidationOptions.DividingMicroBatches(s.Batch) is null)
+            throw new UsageException($"--consolidation-every {s.ConsolidationEvery}: C_α splits the batch into 2 … 8 equal micro-batches, and no such k divides the batch of {s.Batch}; choose a batch size divisible by one of 2 … 8, or --consolidation-every 0.");
+        RunName.Check(name);
+        OutputGuard.Directory(outDirectory, "--out");
+        if (mnistDir is not null) InputPath.Directory(mnistDir, "--mnist", "give the directory that holds the four MNIST IDX files");
+        var runDir = Path.Combine(outDirectory, name ?? string.Create(CultureInfo.InvariantCulture, $"mnist-{string.Join("-", s.Hidden)}-s{s.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+        if (Directory.Exists(runDir)) throw new UsageException($"Run directory {runDir} already exists; choose another --name.");
+        return runDir;
+    }
+
+    /// <summary>The training loop: the steps, the mask after each update, the evaluations; it stops at the first step that
+    /// diverges (<see cref="Divergence"/>: a non-finite loss or parameter), with the <c>diverged</c> event, as grok's trainer does.</summary>
+    static (EvaluationResult? Last, Divergence? Diverged) Train(MnistSettings s, PhaseScopeSession run, LayeredMlp model, optim.Optimizer optimizer, WeightMask mask,
+        MnistSubset data, Func<Tensor, Tensor, Tensor> loss, bool json)
+    {
+        var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
         using var generator = new Generator(unchecked((ulong)(uint)s.Seed + 7));
         EvaluationResult? last = null;
         for (int step = 1; step <= s.Steps && run.Loop.Stop is null; step++)
@@ -182,12 +205,17 @@ public static class MnistCommand
                 y = data.TrainLabels.index_select(0, rows);
             }
             optimizer.zero_grad();
-            using var loss = run.Loop.Backward(step, x, y, Loss);
+            using var batchLoss = run.Loop.Backward(step, x, y, loss);
             if (s.Warmup is int warm && step <= warm)
                 foreach (var g in optimizer.ParamGroups) g.LearningRate = s.LearningRate * LearningRateWarmup.Factor(step, warm);
             optimizer.step();
             mask.Apply(model);
             run.Loop.AfterStep(step);
+            if (Divergence.Check(step, batchLoss, named) is { } d)
+            {
+                run.Monitor.Emit(new MonitorEvent(step, Divergence.EventKind, "trainer", d.Describe()));
+                return (last, d);
+            }
             if (step % s.EvaluateEvery == 0 || step == s.Steps)
             {
                 last = Evaluate(model, data);
@@ -195,27 +223,32 @@ public static class MnistCommand
                 if (!json) Console.Error.WriteLine(FormattableString.Invariant($"step {step,7}/{s.Steps}  train loss {last.TrainLoss:G4}  train acc {last.TrainAccuracy:F3}  test acc {last.TestAccuracy:F3}"));
             }
         }
-        Safetensors.Save(Path.Combine(runDir, "final.safetensors"), model.named_parameters().Select(p => (p.name, p.parameter.detach())));
-        var outcome = run.Finish();
+        return (last, null);
+    }
+
+    /// <summary>Ends the run: <c>final.safetensors</c> (not for a diverged run: its weights are not finite), the store's status
+    /// (completed, or diverged with the step), the summary on stdout, and the exit code (4 for a diverged run).</summary>
+    static int Conclude(PhaseScopeSession run, LayeredMlp model, WeightMask mask, EvaluationResult? last, Divergence? diverged)
+    {
+        if (diverged is null)
+            Safetensors.Save(Path.Combine(run.RunDirectory, "final.safetensors"), model.named_parameters().Select(p => (p.name, p.parameter.detach())));
+        var outcome = run.Finish(diverged is null ? RunStatus.Completed : RunStatus.Diverged);
         var summary = new Dictionary<string, object?>
         {
-            ["run_dir"] = runDir, ["status"] = outcome.Status, ["diagnosis"] = outcome.Diagnosis, ["report"] = outcome.ReportPath,
+            ["run_dir"] = outcome.RunDirectory, ["status"] = outcome.Status, ["diagnosis"] = outcome.Diagnosis, ["report"] = outcome.ReportPath,
             ["train_loss"] = last?.TrainLoss, ["train_acc"] = last?.TrainAccuracy, ["test_loss"] = last?.TestLoss, ["test_acc"] = last?.TestAccuracy,
             ["sparsity"] = mask.GlobalSparsity, ["parameters"] = model.parameters().Sum(p => p.numel()),
         };
+        if (diverged is not null) summary["diverged_at"] = diverged.Step;
         Console.WriteLine(CliJson.Serialize(summary));
-        foreach (var v in initial.Values) v.Dispose();
-        return ExitCodes.Ok;
+        if (diverged is null) return ExitCodes.Ok;
+        Console.Error.WriteLine($"phasescope: {diverged.Describe()} The run is stored in {outcome.RunDirectory} (status diverged); try a smaller --lr.");
+        return ExitCodes.Diverged;
     }
 
-    static IReadOnlyList<IProbe> Probes(MnistSettings s, PhaseScope.Stability.IPreconditionerSource? preconditioner)
+    static List<IProbe> Probes(MnistSettings s)
     {
         var probes = new List<IProbe>();
-        if (s.StabilityEvery > 0)
-            probes.AddRange([new StabilityProbe(new StabilityOptions
-            {
-                DirectionalEvery = s.StabilityEvery, PreconditionedEvery = preconditioner is null ? 0 : s.StabilityPreconditionedEvery, Seed = s.Seed, Preconditioner = preconditioner,
-            }), new InstabilityRiskProbe()]);
         if (s.ConsolidationEvery > 0)
             probes.Add(new ConsolidationProbe(new ConsolidationOptions
             {
@@ -228,6 +261,7 @@ public static class MnistCommand
             }));
         if (s.SpectralStride > 0)
             probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = s.SpectralStride, Tensors = null, BatchSize = s.Batch, Seed = s.Seed }));
+        if (s.Stability is { } stability) probes.AddRange([stability.Probe(s.Seed), new InstabilityRiskProbe()]);   // after the update, as in grok
         return probes;
     }
 

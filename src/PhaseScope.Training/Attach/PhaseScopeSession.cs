@@ -204,12 +204,13 @@ public sealed class PhaseScopeSession : IDisposable
     /// the store with the summary (status <paramref name="status"/>) and writes <c>report.html</c>. Once only; a session
     /// disposed without it is completed as <c>cancelled</c>.
     /// </summary>
-    /// <param name="status">The run's status: completed, cancelled or failed.</param>
+    /// <param name="status">The run's status: completed, diverged (the loop stopped at a non-finite loss or parameter, after
+    /// emitting <see cref="Divergence.EventKind"/> with <see cref="Divergence.Describe"/>), cancelled or failed.</param>
     public RunOutcome Finish(string status = "completed")
     {
         ObjectDisposedException.ThrowIf(finished, this);
-        if (status is not ("completed" or "cancelled" or "failed"))
-            throw new ArgumentException($"The status is completed, cancelled or failed (got '{status}').", nameof(status));
+        if (status is not (RunStatus.Completed or RunStatus.Diverged or RunStatus.Cancelled or RunStatus.Failed))
+            throw new ArgumentException($"The status is completed, diverged, cancelled or failed (got '{status}').", nameof(status));
         finished = true;
         long last = Math.Max(lastStep, Monitor.CurrentStep);
         double wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -268,7 +269,7 @@ public sealed class PhaseScopeSession : IDisposable
 
 /// <summary>How a session's run ended.</summary>
 /// <param name="RunDirectory">The run's folder.</param>
-/// <param name="Status">completed, cancelled or failed.</param>
+/// <param name="Status">completed, diverged, cancelled or failed.</param>
 /// <param name="Diagnosis">The diagnosis in one paragraph (as <c>grok</c> prints it).</param>
 /// <param name="ReportPath">The report written (null: none, or it could not be made).</param>
 /// <param name="ReportProblem">Why the report could not be made (null: it was, or none was asked for).</param>
