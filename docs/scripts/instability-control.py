@@ -24,7 +24,7 @@ def read(run):
     for step, kind, _, message in acted:
         m = re.search(r"\((?:[^;()]*); (\d+) steps lost\)", message)
         lost += int(m.group(1)) if m else (1 if kind in ("instability_step_skipped", "instability_rolled_back") else 0)
-    rates = [float(x) for _, _, _, msg in acted for x in re.findall(r"→ ([0-9.eE+\-]+)", msg)]
+    rates = [float(x) for _, _, _, msg in acted for x in re.findall(r"→ ([0-9.eE+\-]*[0-9])", msg)]
     spikes = [e for e in events if e[1] == "loss_spike"]
     return {
         "status": status, "steps": s.get("steps"), "final_train_loss": s.get("final_train_loss"), "final_test_loss": s.get("final_test_loss"),
