@@ -72,26 +72,7 @@ public static partial class LlcCommand
         if (threads is < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
         InputPath.Directory(runDir, "", "pass a run directory written by 'phasescope grok'");
         var s = GrokSettingsFile.Load(runDir);
-        var checkpoints = Path.Combine(runDir, "checkpoints");
-        var available = Directory.Exists(checkpoints)
-            ? Directory.GetFiles(checkpoints).Select(f => ModelFile().Match(Path.GetFileName(f))).Where(m => m.Success)
-                .ToDictionary(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m => Path.Combine(checkpoints, m.Value))
-            : [];
-        if (available.Count == 0)
-            throw new UsageException($"{runDir} has no model checkpoints (checkpoints/step_N.safetensors); run grok with --checkpoint-every N to write them.");
-        List<long> chosen;
-        if (stepList is null) chosen = available.Keys.Order().ToList();
-        else
-        {
-            chosen = [];
-            foreach (var st in CheckpointSteps.Parse("--steps", stepList))
-            {
-                if (!available.ContainsKey(st))
-                    throw new UsageException($"--steps {st}: no checkpoint at that step; {runDir} has {string.Join(", ", available.Keys.Order())}.");
-                chosen.Add(st);
-            }
-            if (chosen.Count == 0) throw new UsageException("--steps is empty; name at least one checkpoint step.");
-        }
+        var (available, chosen) = ChosenCheckpoints(runDir, stepList);
 
         TorchRuntime.Initialize(threads ?? s.Threads);
         using var data = GrokCommand.CreateData(s);
@@ -133,6 +114,32 @@ public static partial class LlcCommand
             }));
         else foreach (var (step, message) in turns) Console.WriteLine($"  turn (known at step {step}): {TerminalText.Plain(message)}");
         return rows.All(r => r.Estimate.Diverged == 0) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>The run's model checkpoints by step, and the steps to estimate at (<c>--steps</c>, else all of them).</summary>
+    static (Dictionary<long, string> Available, List<long> Chosen) ChosenCheckpoints(string runDir, string? stepList)
+    {
+        var checkpoints = Path.Combine(runDir, "checkpoints");
+        var available = Directory.Exists(checkpoints)
+            ? Directory.GetFiles(checkpoints).Select(f => ModelFile().Match(Path.GetFileName(f))).Where(m => m.Success)
+                .ToDictionary(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m => Path.Combine(checkpoints, m.Value))
+            : [];
+        if (available.Count == 0)
+            throw new UsageException($"{runDir} has no model checkpoints (checkpoints/step_N.safetensors); run grok with --checkpoint-every N to write them.");
+        List<long> chosen;
+        if (stepList is null) chosen = available.Keys.Order().ToList();
+        else
+        {
+            chosen = [];
+            foreach (var st in CheckpointSteps.Parse("--steps", stepList))
+            {
+                if (!available.ContainsKey(st))
+                    throw new UsageException($"--steps {st}: no checkpoint at that step; {runDir} has {string.Join(", ", available.Keys.Order())}.");
+                chosen.Add(st);
+            }
+            if (chosen.Count == 0) throw new UsageException("--steps is empty; name at least one checkpoint step.");
+        }
+        return (available, chosen);
     }
 
     static void Validate(LlcOptions options)

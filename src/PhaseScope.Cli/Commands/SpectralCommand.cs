@@ -80,47 +80,12 @@ public static class SpectralCommand
 
         // Validate every header before any tensor is read: same names, shapes and floating dtypes everywhere.
         var indexes = files.Select(f => CheckpointInput.Index(f, "--checkpoints")).ToList();
-        var steps = new List<(long? Step, string Source)>();
-        string? stepProblem = null;
-        foreach (var index in indexes)
-        {
-            var step = CheckpointStep.Of(index.Path, index.Metadata, out var problem, out var source);
-            stepProblem ??= problem;
-            steps.Add((step, source));
-        }
-        var order = Enumerable.Range(0, files.Count).ToArray();
-        if (steps.All(s => s.Step is not null))
-        {
-            var dup = order.GroupBy(i => steps[i].Step).FirstOrDefault(g => g.Count() > 1);
-            if (dup is not null)
-                throw new UsageException($"Checkpoints {string.Join(" and ", dup.Select(i => files[i]))} are both at training step {dup.Key}; pass one checkpoint per step.");
-            var sorted = order.OrderBy(i => steps[i].Step).ToArray();
-            if (!sorted.SequenceEqual(order)) notes.Add("checkpoints taken in training-step order (parsed from their names), not in the order given");
-            order = sorted;
-        }
-        else notes.Add($"'step' is null ({stepProblem}); the checkpoints are taken in the order given and 'index' numbers them");
+        var (order, steps) = StepOrder(files, indexes, notes);
         files = order.Select(i => files[i]).ToList();
         indexes = order.Select(i => indexes[i]).ToList();
         steps = order.Select(i => steps[i]).ToList();
 
-        var first = indexes[0];
-        var candidates = CheckpointInput.ParameterEntries(first, pattern, notes);
-        int[] picked;
-        try { picked = selection.Select(candidates.Select(e => e.Name).ToArray()); }
-        catch (ArgumentException e) { throw new UsageException($"--tensors in {files[0]}: {e.Message}"); }
-        var expected = picked.Select(i => candidates[i]).ToArray();
-        foreach (var index in indexes)   // the first file too: its own names and shapes match trivially
-        {
-            foreach (var e in expected)
-            {
-                var other = index.Find(e.Name)
-                    ?? throw new UsageException($"Checkpoint {index.Path} has no tensor '{e.Name}' (present in {files[0]}); all checkpoints must hold the same tensors.");
-                if (!other.Shape.SequenceEqual(e.Shape))
-                    throw new UsageException($"Tensor '{e.Name}' has shape [{string.Join(", ", other.Shape)}] in {index.Path} but [{string.Join(", ", e.Shape)}] in {files[0]}.");
-                if (!other.IsFloatingPoint)
-                    throw new UsageException($"Tensor '{e.Name}' in {index.Path} has dtype {other.DType}; parameters must be floating point.");
-            }
-        }
+        var expected = ExpectedTensors(files, indexes, pattern, selection, notes);
         long p = expected.Sum(e => e.Elements);
         if (p < 1) throw new UsageException("The selected tensors hold no elements.");
         foreach (var n in notes.Distinct()) Console.Error.WriteLine($"phasescope: {n}");
@@ -155,6 +120,56 @@ public static class SpectralCommand
         if (json) Console.WriteLine(CliJson.Serialize(results));
         else Print(results, selection, p, w);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The order the checkpoints are taken in (by training step when every one has a step, each step once; else as
+    /// given) and each one's step and where it was read.</summary>
+    static (int[] Order, List<(long? Step, string Source)> Steps) StepOrder(List<string> files, List<CheckpointIndex> indexes, List<string> notes)
+    {
+        var steps = new List<(long? Step, string Source)>();
+        string? stepProblem = null;
+        foreach (var index in indexes)
+        {
+            var step = CheckpointStep.Of(index.Path, index.Metadata, out var problem, out var source);
+            stepProblem ??= problem;
+            steps.Add((step, source));
+        }
+        var order = Enumerable.Range(0, files.Count).ToArray();
+        if (steps.All(s => s.Step is not null))
+        {
+            var dup = order.GroupBy(i => steps[i].Step).FirstOrDefault(g => g.Count() > 1);
+            if (dup is not null)
+                throw new UsageException($"Checkpoints {string.Join(" and ", dup.Select(i => files[i]))} are both at training step {dup.Key}; pass one checkpoint per step.");
+            var sorted = order.OrderBy(i => steps[i].Step).ToArray();
+            if (!sorted.SequenceEqual(order)) notes.Add("checkpoints taken in training-step order (parsed from their names), not in the order given");
+            order = sorted;
+        }
+        else notes.Add($"'step' is null ({stepProblem}); the checkpoints are taken in the order given and 'index' numbers them");
+        return (order, steps);
+    }
+
+    /// <summary>The selected tensors of the first checkpoint, checked in every one: same names, shapes and floating dtypes.</summary>
+    static CheckpointEntry[] ExpectedTensors(List<string> files, List<CheckpointIndex> indexes, string? pattern, TensorSelection selection, List<string> notes)
+    {
+        var first = indexes[0];
+        var candidates = CheckpointInput.ParameterEntries(first, pattern, notes);
+        int[] picked;
+        try { picked = selection.Select(candidates.Select(e => e.Name).ToArray()); }
+        catch (ArgumentException e) { throw new UsageException($"--tensors in {files[0]}: {e.Message}"); }
+        var expected = picked.Select(i => candidates[i]).ToArray();
+        foreach (var index in indexes)   // the first file too: its own names and shapes match trivially
+        {
+            foreach (var e in expected)
+            {
+                var other = index.Find(e.Name)
+                    ?? throw new UsageException($"Checkpoint {index.Path} has no tensor '{e.Name}' (present in {files[0]}); all checkpoints must hold the same tensors.");
+                if (!other.Shape.SequenceEqual(e.Shape))
+                    throw new UsageException($"Tensor '{e.Name}' has shape [{string.Join(", ", other.Shape)}] in {index.Path} but [{string.Join(", ", e.Shape)}] in {files[0]}.");
+                if (!other.IsFloatingPoint)
+                    throw new UsageException($"Tensor '{e.Name}' in {index.Path} has dtype {other.DType}; parameters must be floating point.");
+            }
+        }
+        return expected;
     }
 
     static Dictionary<string, object?> Describe(int index, long? step, string? stepSource, string file, TrajectoryWindow window, PushResult push)

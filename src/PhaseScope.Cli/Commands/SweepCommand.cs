@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text.Json;
 using PhaseScope.IO;
 using PhaseScope.Monitoring;
+using PhaseScope.Monitoring.Descriptors;
 using PhaseScope.Reporting;
 using PhaseScope.Runtime;
 using PhaseScope.Training.Tasks;
@@ -14,7 +15,7 @@ namespace PhaseScope.Cli.Commands;
 
 /// <summary>
 /// <c>phasescope sweep</c>: runs a grid of grok runs (operations × seeds × weight decays) with every probe
-/// (<c>--moments --spectral --consolidation micro --curvature</c>, C_α every 10 steps and λ_max every 100 unless the grok
+/// (each family's verdict arguments, <see cref="ProbeArgs"/>; C_α every 10 steps and λ_max every 100 unless the grok
 /// arguments say otherwise: <see cref="VerdictSchedules"/>), one child process per run, into
 /// one sweep directory. Resumable: <c>SWEEP_DIR/sweep.json</c> records the grid; run again with the same options and
 /// completed and diverged runs are skipped, runs with a resume point continue (<c>grok --resume</c>), runs killed before
@@ -24,12 +25,14 @@ namespace PhaseScope.Cli.Commands;
 /// </summary>
 public static class SweepCommand
 {
-    /// <summary>Probes every sweep run carries.</summary>
-    public static readonly string[] ProbeArgs = ["--moments", "--spectral", "--consolidation", "micro", "--curvature"];
+    /// <summary>Probes every sweep run carries: each built-in family's <see cref="IMetricFamily.VerdictArguments"/>
+    /// (<c>--consolidation micro --curvature --spectral --moments</c>).</summary>
+    public static readonly string[] ProbeArgs = [.. MetricFamilies.BuiltIn.SelectMany(f => f.VerdictArguments)];
 
-    /// <summary>The schedules the verdict's indicators are scored at: C_α every 10 steps and λ_max every 100,
-    /// denser than grok's defaults (chosen for ≤ 3 % overhead). Each is added unless the grok arguments set it.</summary>
-    public static readonly (string Option, string Value)[] VerdictSchedules = [("--consolidation-every", "10"), ("--curvature-every", "100")];
+    /// <summary>The schedules the verdict's indicators are scored at, each family's <see cref="IMetricFamily.VerdictSchedules"/>
+    /// (C_α every 10 steps and λ_max every 100, denser than grok's defaults, chosen for ≤ 3 % overhead). Each is added
+    /// unless the grok arguments set it.</summary>
+    public static readonly (string Option, string Value)[] VerdictSchedules = [.. MetricFamilies.BuiltIn.SelectMany(f => f.VerdictSchedules)];
 
     /// <summary>The verdict schedules that <paramref name="grokArgs"/> leave unset, as arguments.</summary>
     public static string[] ScheduleArgs(IReadOnlyList<string> grokArgs) =>

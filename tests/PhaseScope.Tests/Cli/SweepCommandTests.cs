@@ -1,3 +1,4 @@
+using PhaseScope.Cli.Commands;
 using PhaseScope.Reporting;
 
 namespace PhaseScope.Tests.Cli;
@@ -11,6 +12,18 @@ public class SweepCommandTests
         "sweep", "--task", "modular", "--ops", "add", "--seeds", seeds, "--weight-decay", "1.0", "--steps", "40", "--out", dir,
         "--grok-args", "--p 23 --d-model 32 --heads 2 --d-ff 64 --layers 1 --threads 1 --batch-size 64 --checkpoint-every 20 --eval-every 20 --no-report --spectral-stride 10 --curvature-every 20",
     ];
+
+    /// <summary>The probes a sweep cell carries come from the families' descriptors: every family the verdict scores at
+    /// settings of its own (seed 003's consolidation with micro-batches and curvature, seed 001's spectral edge, seed 000's
+    /// moments) is asked for explicitly, and the verdict's two schedules are added unless the grok arguments set them.</summary>
+    [Fact]
+    public void CellsCarryTheFamiliesVerdictArguments()
+    {
+        var plan = SweepCommand.Parse("dyck", "add", "1", "1.0", 50, "--curvature-every 7");
+        var args = Assert.Single(plan.Cells()).Args;
+        Assert.Equal(["grok", "--task", "dyck", "--seed", "1", "--weight-decay", "1", "--steps", "50"], args[..9]);
+        Assert.Equal(["--consolidation", "micro", "--curvature", "--spectral", "--moments", "--consolidation-every", "10", "--curvature-every", "7"], args[9..]);
+    }
 
     [Fact]
     public void GridRunsOnceAndResumesWhereItStopped()

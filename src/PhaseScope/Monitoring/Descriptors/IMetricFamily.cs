@@ -39,4 +39,13 @@ public interface IMetricFamily
     /// <summary>The group the verdict files the family's indicators under (<c>baseline</c> for series that need no theory,
     /// <c>seed 003</c>); null: the family's <see cref="Title"/>.</summary>
     string? VerdictGroup => null;
+
+    /// <summary>The <c>grok</c> arguments that record this family explicitly, at the settings the verdict scores its
+    /// indicators at: a verdict sweep (<c>phasescope sweep</c>) gives them to every run. Empty: the sweep needs none (the
+    /// family is always recorded, or is not part of the verdict's sweep).</summary>
+    IReadOnlyList<string> VerdictArguments => [];
+
+    /// <summary>The schedules (option, value) at which the verdict scores this family's indicators, denser than grok's
+    /// defaults: a verdict sweep adds each one its grok arguments leave unset.</summary>
+    IReadOnlyList<(string Option, string Value)> VerdictSchedules => [];
 }

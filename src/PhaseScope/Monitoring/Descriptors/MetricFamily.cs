@@ -17,4 +17,10 @@ public sealed record MetricFamily(string Id, string Title, string Intro, string 
 
     /// <inheritdoc />
     public string? VerdictGroup { get; init; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> VerdictArguments { get; init; } = [];
+
+    /// <inheritdoc />
+    public IReadOnlyList<(string Option, string Value)> VerdictSchedules { get; init; } = [];
 }

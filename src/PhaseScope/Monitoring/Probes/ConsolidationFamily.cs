@@ -12,6 +12,7 @@ public static class ConsolidationFamily
         "consolidation metrics", "grok runs the consolidation probe by default (--consolidation micro|batches chooses how); --cheap-only turns it off")
     {
         VerdictGroup = "seed 003",
+        VerdictArguments = ["--consolidation", "micro"], VerdictSchedules = [("--consolidation-every", "10")],
         Charts =
         [
             new("p", "p = C_α / (1 + C_α)", "p"),

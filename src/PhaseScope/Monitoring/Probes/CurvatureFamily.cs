@@ -12,6 +12,7 @@ public static class CurvatureFamily
         "curvature metrics", "grok runs the curvature probe by default; --cheap-only turns it off and --curvature brings it back")
     {
         VerdictGroup = "seed 003",
+        VerdictArguments = ["--curvature"], VerdictSchedules = [("--curvature-every", "100")],
         Charts =
         [
             new("lambda", "Curvature λ_max(H)", "λ_max") { LogY = true },

@@ -13,6 +13,7 @@ public static class MomentsFamily
         "moments metrics", "grok runs the moments probe by default; --cheap-only turns it off and --moments brings it back")
     {
         VerdictGroup = "seed 000",
+        VerdictArguments = ["--moments"],
         Charts =
         [
             new("m_cap_d0", "m∩, d₀, m∩(τ) and τ*", "value"),

@@ -12,6 +12,7 @@ public static class SpectralEdgeFamily
         "spectral-edge metrics", "grok runs the spectral-edge probe by default; --cheap-only turns it off and --spectral brings it back")
     {
         VerdictGroup = "seed 001, update Gram",
+        VerdictArguments = ["--spectral"],
         Charts =
         [
             new("sigma", "σ_j of each window", "σ_j") { LogY = true },

@@ -1,0 +1,90 @@
+using PhaseScope.Cli;
+using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.Grok;
+using PhaseScope.Cli.Commands.Grok.Tasks;
+using PhaseScope.Tests.Training;
+using PhaseScope.Training;
+using static TorchSharp.torch;
+
+namespace PhaseScope.Tests.Cli;
+
+/// <summary>The task registry: every task <c>grok</c> knows is one <see cref="GrokTask"/>, found by name, whose settings,
+/// data and model go together.</summary>
+public class GrokTaskRegistryTests
+{
+    /// <summary>Tiny settings of <paramref name="task"/> (1 layer of width 16), with a corpus folder for the language model.</summary>
+    static GrokSettings Tiny(GrokTask task, string dir) => new()
+    {
+        Task = task.Name, Trainer = new TrainerOptions(), OutDirectory = dir, P = 7, TrainFraction = 0.5, DataSeed = 3,
+        Layers = 1, DModel = 16, Heads = 2, DFf = 32, ScanTrainCount = 16, ProbeEvery = 10,
+        Context = task.Defaults.Context > 0 ? 16 : null, Corpus = task.Defaults.Context > 0 ? Path.Combine(dir, "corpus") : null,
+    };
+
+    [Fact]
+    public void TheRegistryHoldsTheFourTasksInTheHelpsOrder()
+    {
+        Assert.Equal(["modular", "dyck", "scan", "lm"], GrokTasks.Names);
+        foreach (var task in GrokTasks.All) Assert.Same(task, GrokTasks.Named(task.Name));
+        Assert.Equal("Unknown task 'foo'. Use --task modular, dyck, scan or lm.", Assert.Throws<UsageException>(() => GrokTasks.Named("foo")).Message);
+        Assert.Equal(["modular"], GrokTasks.All.Where(t => t.HasOperations).Select(t => t.Name));
+    }
+
+    /// <summary>Seed 003's k micro-batches split a training batch into equal parts, so each task's default k divides its
+    /// default batch (Dyck's full batch of 50 gets 5, not 8).</summary>
+    [Fact]
+    public void EachTasksDefaultMicroBatchesDivideItsDefaultBatch()
+    {
+        foreach (var task in GrokTasks.All) Assert.True(task.Defaults.BatchSize % task.Defaults.MicroBatches == 0, task.Name);
+        Assert.Equal(5, GrokTasks.Named("dyck").Defaults.MicroBatches);
+    }
+
+    /// <summary>Each task's settings validate, name the run and fill the config table with its own keys only; its data and
+    /// model go together: a batch of four training rows through the untrained model gives one logit per class and a
+    /// cross-entropy near ln K (uniform guessing over K classes), accuracies within [0, 1].</summary>
+    [Fact]
+    public void EachTaskBuildsATinyModelAndABatch()
+    {
+        using var dir = new TempDirectory();
+        LanguageModelTaskTests.WriteCorpus(Path.Combine(dir.Path, "corpus"), 10);
+        var ownKeys = new Dictionary<string, string[]>
+        {
+            ["modular"] = ["op", "p", "train_fraction"], ["dyck"] = [], ["scan"] = ["scan_split", "scan_train"], ["lm"] = ["context", "corpus"],
+        };
+        var names = new Dictionary<string, string> { ["modular"] = "mod-add-p7-s42-", ["dyck"] = "dyck-s42-", ["scan"] = "scan-simple-s42-", ["lm"] = "lm-d16-l1-s42-" };
+        foreach (var task in GrokTasks.All)
+        {
+            var s = Tiny(task, dir.Path);
+            s.Validate();
+            Assert.StartsWith(names[task.Name], s.RunName());
+            var config = s.ToConfig();
+            foreach (var other in ownKeys.Where(k => k.Key != task.Name).SelectMany(k => k.Value)) Assert.DoesNotContain(other, config.Keys);
+            foreach (var own in ownKeys[task.Name]) Assert.Contains(own, config.Keys);
+
+            using var scope = NewDisposeScope();
+            using var data = task.CreateData(s);
+            manual_seed(1);
+            using var model = task.Model(s, data).CreateModel();
+            var x = data.TrainInputs.narrow(0, 0, 4);
+            var y = data.TrainTargets.narrow(0, 0, 4);
+            using (no_grad()) Assert.Equal(data.ClassCount, model.call(x).shape[^1]);
+            var (loss, token, sequence) = Objective.Measure(model, x, y, data.PerPosition);
+            double uniform = Math.Log(data.ClassCount);
+            Assert.InRange(loss, 0.5 * uniform, 1.5 * uniform);
+            Assert.InRange(token, 0, 1);
+            Assert.InRange(sequence, 0, token);
+        }
+    }
+
+    /// <summary>A setting only the language model takes is refused under another task, and a task's own check runs.</summary>
+    [Fact]
+    public void ASettingOfAnotherTaskIsRefused()
+    {
+        using var dir = new TempDirectory();
+        var dyck = Tiny(GrokTasks.Named("dyck"), dir.Path);
+        Assert.Equal("--context and --corpus only apply with --task lm.", Assert.Throws<UsageException>(() => (dyck with { Context = 32 }).Validate()).Message);
+        var scan = Tiny(GrokTasks.Named("scan"), dir.Path) with { ScanSplit = "around" };
+        Assert.Equal("--scan-split must be simple, length or addprim_jump (got 'around').", Assert.Throws<UsageException>(() => scan.Validate()).Message);
+        var lm = Tiny(GrokTasks.Named("lm"), dir.Path) with { Context = 1 };
+        Assert.Equal("--context must lie in 2 … 65,536 tokens (got 1).", Assert.Throws<UsageException>(() => lm.Validate()).Message);
+    }
+}
