@@ -2,7 +2,8 @@
 """Scores the instability forecast on the runs of instability-forecast.sh (docs/INSTABILITY.md, "The instability
 forecast, measured").
 
-Reads every run under RUNS through `phasescope query` (CSV). Ground truth, independent of every predictor: a spike onset
+Reads every run under RUNS from its run.db (sqlite3, immutable; the tables `phasescope query` serves; load_by_query is
+the same through `phasescope query` CSV, slower on a loaded machine). Ground truth, independent of every predictor: a spike onset
 is a step whose mini-batch loss is >= 10x the median of the previous 20 observations (100 steps at --probe-every 5),
 found again only after the loss fell back below 3x that baseline; a non-finite loss or a `diverged` event is an onset
 too. The target at step t is "an onset in (t, t + H]" (H = 100); steps inside a spike (onset to end) are left out.
