@@ -2,7 +2,8 @@
 """Scores the instability forecast on the runs of instability-forecast.sh (docs/INSTABILITY.md, "The instability
 forecast, measured").
 
-Reads every run under RUNS through `phasescope query` (CSV). Ground truth, independent of every predictor: a spike onset
+Reads every run under RUNS from its run.db (sqlite3, immutable; the tables `phasescope query` serves; load_by_query is
+the same through `phasescope query` CSV, slower on a loaded machine). Ground truth, independent of every predictor: a spike onset
 is a step whose mini-batch loss is >= 10x the median of the previous 20 observations (100 steps at --probe-every 5),
 found again only after the loss fell back below 3x that baseline; a non-finite loss or a `diverged` event is an onset
 too. The target at step t is "an onset in (t, t + H]" (H = 100); steps inside a spike (onset to end) are left out.
@@ -44,6 +45,22 @@ def num(v):
 
 
 def load():
+    """Each run's run.db read directly (sqlite3, immutable): the same tables `phasescope query` serves, without DuckDB's load."""
+    import sqlite3
+    runs = defaultdict(lambda: {"m": defaultdict(dict), "events": []})
+    for name in sorted(os.listdir(RUNS)):
+        db = os.path.join(RUNS, name, "run.db")
+        if not os.path.exists(db):
+            continue
+        c = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+        for n, step, v in c.execute("SELECT n.name, m.step, m.value FROM metrics m JOIN metric_names n ON m.name_id = n.id WHERE n.name IN (%s)" % ",".join("?" * len(NAMES)), NAMES):
+            runs[name]["m"][n][int(step)] = num(v)
+        for step, kind in c.execute("SELECT step, kind FROM events WHERE kind IN ('loss_spike', 'diverged', 'instability_warning')"):
+            runs[name]["events"].append((int(step), kind))
+    return runs
+
+
+def load_by_query():
     runs = defaultdict(lambda: {"m": defaultdict(dict), "events": []})
     names = ",".join(f"'{n}'" for n in NAMES)
     for r in query(f"SELECT run, step, name, value FROM metrics WHERE name IN ({names}) ORDER BY run, step"):
@@ -134,11 +151,11 @@ def auroc(pairs):
     pos = [s for s, y in pairs if y]; neg = [s for s, y in pairs if not y]
     if not pos or not neg:
         return float("nan")
-    ranked = sorted((s, y) for s, y in pairs)
+    ranked = sorted((s if math.isfinite(s) else -math.inf, y) for s, y in pairs)   # no reading yet: the lowest score
     rank, i, sum_pos = {}, 0, 0.0
     while i < len(ranked):
         j = i
-        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+        while j < len(ranked) and (ranked[j][0] == ranked[i][0] or j == i):
             j += 1
         r = (i + j + 1) / 2
         sum_pos += r * sum(1 for k in range(i, j) if ranked[k][1])
