@@ -72,7 +72,7 @@ public static class DecomposeCommand
                 if (window.FirstMissing(available) is not long missing) continue;
                 var (min, max) = DecompositionWindow.TimepointRange(w, stride, first, last);
                 string fits = min <= max ? $"choose t in {min} … {max} on the --stride grid" : "no timepoint fits: use a smaller --stride or --windows";
-                throw new UsageException($"--timepoints {t}: W = {w} at --stride {stride} needs the checkpoints at steps {window.Start} … {window.NextEnd} every {stride}; step {missing} is not in {runDir}/checkpoints (steps {first} … {last}): {fits}.");
+                throw new UsageException($"--timepoints {t}: W = {w} at --stride {stride} needs the checkpoints at steps {window.Start} … {window.End} every {stride}; step {missing} is not in {runDir}/checkpoints (steps {first} … {last}): {fits}.");
             }
     }
 

@@ -25,7 +25,8 @@ public static class TrajectoryDecomposition
         double LossChangeHalf, double LossChangeNext, double TestLoss);
 
     /// <summary>Every (t, W) in order of t, then W. <paramref name="checkpoint"/> names the model file at a step; every
-    /// step the windows need must exist (the caller checks: <see cref="DecompositionWindow.FirstMissing"/>).</summary>
+    /// step the windows need must exist (the caller checks: <see cref="DecompositionWindow.FirstMissing"/>); where the next
+    /// window's end does not, its figures are NaN.</summary>
     public static List<Row> Run(CheckpointGradients gradients, Func<long, string> checkpoint, IReadOnlyList<long> timepoints,
         IReadOnlyList<int> windows, long stride, double learningRate, Action<string>? progress = null)
     {
@@ -46,7 +47,7 @@ public static class TrajectoryDecomposition
                     foreach (int w in windows)
                     {
                         var window = DecompositionWindow.Of(t, w, stride);
-                        rows.Add(Score(window, At, LossAt, trainGradient, testGradient, learningRate));
+                        rows.Add(Score(window, checkpoint, At, LossAt, trainGradient, testGradient, learningRate));
                         progress?.Invoke($"t = {t}, W = {w}: ρ with γ̂ {rows[^1].Importance.RhoWith:F3}, without {rows[^1].Importance.RhoWithout:F3}");
                     }
                 }
@@ -59,7 +60,7 @@ public static class TrajectoryDecomposition
         return rows;
     }
 
-    static Row Score(DecompositionWindow window, Func<long, Tensor> theta, Func<long, double> loss, Tensor trainGradient, Tensor testGradient, double learningRate)
+    static Row Score(DecompositionWindow window, Func<long, string> checkpointPath, Func<long, Tensor> theta, Func<long, double> loss, Tensor trainGradient, Tensor testGradient, double learningRate)
     {
         var steps = window.WindowSteps();
         using var trajectory = new TrajectoryWindow(window.Size, trainGradient.shape[0], ScalarType.Float64);
@@ -71,12 +72,13 @@ public static class TrajectoryDecomposition
         }
         var centre = theta(window.Timepoint);
         using var half = theta(window.End).sub(centre);
-        using var next = theta(window.NextEnd).sub(centre);
+        bool hasNext = File.Exists(checkpointPath(window.NextEnd));
+        using var next = hasNext ? theta(window.NextEnd).sub(centre) : null;
         var importance = DirectionImportance.Score(trajectory.Gram(), trajectory.Project(trainGradient), trajectory.Project(testGradient),
-            trajectory.Project(half), trajectory.Project(next), learningRate, trajectory.RankTolerance);
+            trajectory.Project(half), next is null ? null : trajectory.Project(next), learningRate, trajectory.RankTolerance);
         double Dot(Tensor a, Tensor b) { using var d = a.dot(b); return d.item<double>(); }
         double l0 = loss(window.Timepoint);
-        return new Row(window.Timepoint, window.Size, importance, Dot(testGradient, half), Dot(testGradient, next),
-            loss(window.End) - l0, loss(window.NextEnd) - l0, l0);
+        return new Row(window.Timepoint, window.Size, importance, Dot(testGradient, half), next is null ? double.NaN : Dot(testGradient, next),
+            loss(window.End) - l0, hasNext ? loss(window.NextEnd) - l0 : double.NaN, l0);
     }
 }

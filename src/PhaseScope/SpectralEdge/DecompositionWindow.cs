@@ -5,7 +5,8 @@ namespace PhaseScope.SpectralEdge;
 /// parameter updates centred at t"): with checkpoints s steps apart, the window's W updates run from checkpoint
 /// t − (W/2)·s to checkpoint t + (W/2)·s (W + 1 checkpoints, W/2 updates on each side of t, so the two half-windows of the
 /// split-half stability are the updates before and after t). The actual change is measured over two horizons after t:
-/// the forward half (t → t + (W/2)·s, inside the window) and the next window (t → t + W·s, half of it beyond the window).
+/// the forward half (t → t + (W/2)·s, inside the window) and the next window (t → t + W·s, half of it beyond the window;
+/// optional: near the end of a run its checkpoint may not exist).
 /// W must be even (the halves are equal) and at least 4 (each half holds two updates, one ratio of singular values).
 /// </summary>
 /// <param name="Timepoint">t, a checkpoint's step.</param>
@@ -37,13 +38,11 @@ public sealed record DecompositionWindow(long Timepoint, int Size, long Stride)
     /// <summary>The W + 1 checkpoint steps of the window, oldest first.</summary>
     public long[] WindowSteps() => Enumerable.Range(0, Size + 1).Select(i => Start + i * Stride).ToArray();
 
-    /// <summary>Every checkpoint step the decomposition reads: the window's and the next window's end.</summary>
-    public long[] RequiredSteps() => [.. WindowSteps(), NextEnd];
-
-    /// <summary>The first required step that <paramref name="available"/> lacks, or null when all are there.</summary>
-    public long? FirstMissing(IReadOnlySet<long> available) => RequiredSteps().Cast<long?>().FirstOrDefault(s => !available.Contains(s!.Value));
+    /// <summary>The first step of the window that <paramref name="available"/> lacks, or null when all are there (the next
+    /// window's end is not required).</summary>
+    public long? FirstMissing(IReadOnlySet<long> available) => WindowSteps().Cast<long?>().FirstOrDefault(s => !available.Contains(s!.Value));
 
     /// <summary>The timepoints whose window fits checkpoints from <paramref name="first"/> to <paramref name="last"/>:
-    /// t ∈ [first + (W/2)·s, last − W·s] (empty when the minimum exceeds the maximum).</summary>
-    public static (long Min, long Max) TimepointRange(int size, long stride, long first, long last) => (first + size / 2 * stride, last - size * stride);
+    /// t ∈ [first + (W/2)·s, last − (W/2)·s] (empty when the minimum exceeds the maximum).</summary>
+    public static (long Min, long Max) TimepointRange(int size, long stride, long first, long last) => (first + size / 2 * stride, last - size / 2 * stride);
 }

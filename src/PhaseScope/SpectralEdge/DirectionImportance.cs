@@ -12,7 +12,7 @@ namespace PhaseScope.SpectralEdge;
 /// <item>predicted per-direction change of the test loss, Thm. 17.1 (eq. 80) as <see cref="LossDecomposition"/>
 /// reconstructs it: −η·γ̂_j·a_j·g_j with the stability coefficient and −η·a_j·g_j without it;</item>
 /// <item>actual first-order per-direction change (step 5): g_j·⟨Δθ, v_j⟩ with Δθ = θ_{t+h} − θ_t, over the forward
-/// half (h = (W/2)·s) and over the next window (h = W·s).</item>
+/// half (h = (W/2)·s) and over the next window (h = W·s; NaN when its checkpoint is absent).</item>
 /// </list>
 /// Spearman's ρ (<see cref="RankCorrelation"/>) ranks the signed changes of the m directions. A γ̂_j that is NaN (a
 /// half-window singular value at rounding level) counts as 1, as <see cref="LossDecomposition.Compute"/> does.
@@ -44,11 +44,11 @@ public sealed record DirectionImportance(double[] Sigma, double[] Stability, dou
     /// <param name="trainGradient">X·∇L_train(θ_t) (W values, oldest first: <see cref="TrajectoryWindow.Project"/>).</param>
     /// <param name="testGradient">X·∇L_test(θ_t).</param>
     /// <param name="halfStep">X·(θ_{t+(W/2)s} − θ_t).</param>
-    /// <param name="nextStep">X·(θ_{t+Ws} − θ_t).</param>
+    /// <param name="nextStep">X·(θ_{t+Ws} − θ_t), or null when θ_{t+Ws} is not known.</param>
     /// <param name="learningRate">η.</param>
     /// <param name="rankTolerance">σ below this share of σ₁ is rounding noise (<see cref="WindowSpectrum.Of"/>).</param>
     public static DirectionImportance Score(double[,] gram, IReadOnlyList<double> trainGradient, IReadOnlyList<double> testGradient,
-        IReadOnlyList<double> halfStep, IReadOnlyList<double> nextStep, double learningRate, double? rankTolerance = 1e-7)
+        IReadOnlyList<double> halfStep, IReadOnlyList<double>? nextStep, double learningRate, double? rankTolerance = 1e-7)
     {
         int w = gram.GetLength(0);
         if (w < 4 || w % 2 != 0) throw new ArgumentException($"The decomposition needs an even window of at least 4 updates; got {w}.", nameof(gram));
@@ -60,11 +60,11 @@ public sealed record DirectionImportance(double[] Sigma, double[] Stability, dou
         var without = LossDecomposition.Compute(spectrum, trainGradient, testGradient, ones, learningRate, m);
         // ⟨Δθ, v_j⟩ is the "train" projection of a decomposition whose first vector is X·Δθ; the second is X·∇L_test again.
         var half = LossDecomposition.Compute(spectrum, halfStep, testGradient, ones, 1, m);
-        var next = LossDecomposition.Compute(spectrum, nextStep, testGradient, ones, 1, m);
+        var next = nextStep is null ? null : LossDecomposition.Compute(spectrum, nextStep, testGradient, ones, 1, m);
         var g = with.ValidationProjection;
         return new DirectionImportance(spectrum.Sigma.Take(m).ToArray(), gamma.Take(m).ToArray(), with.TrainProjection, g,
             with.LossChange, without.LossChange,
             half.TrainProjection.Select((d, j) => d * g[j]).ToArray(),
-            next.TrainProjection.Select((d, j) => d * g[j]).ToArray());
+            next?.TrainProjection.Select((d, j) => d * g[j]).ToArray() ?? Enumerable.Repeat(double.NaN, m).ToArray());
     }
 }

@@ -36,12 +36,21 @@ public class DecomposeCommandTests
         Assert.Equal(l40 - l20, rows[0].GetProperty("loss_change_next").GetDouble(), 6);
         Assert.Equal(new[] { 4, 6 }, j.RootElement.GetProperty("summary").EnumerateArray().Select(s => s.GetProperty("window").GetInt32()));
         Assert.True(File.Exists(Path.Combine(outDir, "decomposition.md")) && File.Exists(Path.Combine(outDir, "decomposition.json")));
+
+        // at t = 70 the window (60 … 80) fits the run, the next window's end (90) does not: its figures are null
+        var edge = CliRunner.Run(dir.Path, "decompose", run, "--timepoints", "70", "--stride", "5", "--windows", "4", "--threads", "1", "--json");
+        Assert.True(edge.ExitCode == 0, edge.Stderr);
+        using var e = JsonDocument.Parse(edge.Stdout);
+        var row = e.RootElement.GetProperty("rows")[0];
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("loss_change_next").ValueKind);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("first_order_next").ValueKind);
+        Assert.Equal(JsonValueKind.Number, row.GetProperty("loss_change_half").ValueKind);
     }
 
     [Theory]
     [InlineData("--windows", "5", "--windows 5: must be even")]
     [InlineData("--windows", "2", "--windows")]
-    [InlineData("--timepoints", "70", "--timepoints 70: W = 4 at --stride 5 needs the checkpoints at steps 60 … 90")]
+    [InlineData("--timepoints", "75", "--timepoints 75: W = 4 at --stride 5 needs the checkpoints at steps 65 … 85")]
     [InlineData("--timepoints", "10", "step 0 is not in")]
     [InlineData("--stride", "7", "needs the checkpoints at steps")]
     [InlineData("--stride", "0", "--stride 0")]

@@ -72,17 +72,18 @@ public class DirectionImportanceTests
         var w = DecompositionWindow.Of(500, 10, 50);
         Assert.Equal((250L, 750L, 1000L, 500L), (w.Start, w.End, w.NextEnd, w.Span));
         Assert.Equal(new long[] { 250, 300, 350, 400, 450, 500, 550, 600, 650, 700, 750 }, w.WindowSteps());
-        Assert.Equal(1000, w.RequiredSteps()[^1]);
         var grid = Enumerable.Range(1, 20).Select(i => 50L * i).ToHashSet();               // checkpoints 50 … 1000
         Assert.Null(w.FirstMissing(grid));
-        Assert.Equal(1000L, w.FirstMissing(grid.Where(s => s < 1000).ToHashSet()));        // the next window's end is past the run
+        Assert.Null(w.FirstMissing(grid.Where(s => s <= 750).ToHashSet()));                // the next window's end is optional
+        Assert.Equal(750L, w.FirstMissing(grid.Where(s => s < 750).ToHashSet()));         // the window's end is past the run
         Assert.Equal(250L, w.FirstMissing(grid.Where(s => s > 250).ToHashSet()));          // the window starts before the first checkpoint
         Assert.Equal(350L, w.FirstMissing(grid.Where(s => s != 350).ToHashSet()));         // a hole inside
-        // t ∈ [first + (W/2)s, last − Ws]
-        Assert.Equal((1050L, 10000L), DecompositionWindow.TimepointRange(40, 50, 50, 12000));
-        Assert.Equal(DecompositionWindow.TimepointRange(10, 50, 50, 1000), (300L, 500L));
+        // t ∈ [first + (W/2)s, last − (W/2)s]
+        Assert.Equal((1050L, 11000L), DecompositionWindow.TimepointRange(40, 50, 50, 12000));
+        Assert.Equal((300L, 750L), DecompositionWindow.TimepointRange(10, 50, 50, 1000));
         Assert.Null(DecompositionWindow.Of(300, 10, 50).FirstMissing(grid));
-        Assert.Equal(1050L, DecompositionWindow.Of(550, 10, 50).FirstMissing(grid));      // one stride past the last timepoint that fits
+        Assert.Null(DecompositionWindow.Of(750, 10, 50).FirstMissing(grid));
+        Assert.Equal(1050L, DecompositionWindow.Of(800, 10, 50).FirstMissing(grid));      // one stride past the last timepoint that fits
         Assert.Equal(0L, DecompositionWindow.Of(250, 10, 50).FirstMissing(grid));          // step 0 (θ₀) is needed and absent
         Assert.Null(DecompositionWindow.Of(250, 10, 50).FirstMissing(grid.Append(0).ToHashSet()));
         Assert.Throws<ArgumentOutOfRangeException>(() => DecompositionWindow.Of(500, 9, 50));
