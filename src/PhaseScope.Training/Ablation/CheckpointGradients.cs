@@ -1,4 +1,5 @@
 using PhaseScope.Checkpoints;
+using PhaseScope.Runtime;
 using PhaseScope.Training.Resume;
 using PhaseScope.Training.Tasks;
 using static TorchSharp.torch;
@@ -86,7 +87,7 @@ public sealed class CheckpointGradients(nn.Module<Tensor, Tensor> model, TaskDat
             var chunkLoss = Objective.Loss(model.call(inputs.narrow(0, start, len)), targets.narrow(0, start, len), data.PerPosition, float64: true);
             double share = (double)len / n;
             loss += chunkLoss.item<float>() * share;
-            chunkLoss.mul(share).backward();
+            KeptScalar.Mul(chunkLoss, share).backward();
         }
         using var outer = NewDisposeScope();
         var grads = new List<Tensor>();

@@ -77,7 +77,7 @@ public sealed class ZClip
         using var noGrad = no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return null;
-        double norm = Math.Sqrt(stack(grads.Select(g => g.to_type(ScalarType.Float64).square().sum()).ToArray()).sum().item<double>());
+        double norm = Math.Sqrt(stack(grads.Select(g => { var d = g.to_type(ScalarType.Float64); return d.mul(d).sum(); }).ToArray()).sum().item<double>());
         if (Observe(norm) is not double c) return null;
         double coefficient = c / (norm + 1e-6);
         foreach (var g in grads) KeptScalar.With(coefficient, s => g.mul_(s));
