@@ -45,4 +45,18 @@ static class CliRunner
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>
+    /// Runs the CLI on bad input and asserts the refusal the house requires: exit 2, <paramref name="expected"/> in the
+    /// message, no stack trace or exception name, and nothing written under <paramref name="outDir"/>.
+    /// </summary>
+    public static void AssertRefused(string workingDirectory, string outDir, string[] args, string expected)
+    {
+        var (code, _, stderr) = Run(workingDirectory, args);
+        Xunit.Assert.Equal(2, code);
+        Xunit.Assert.Contains(expected, stderr);
+        Xunit.Assert.DoesNotContain("   at ", stderr);
+        Xunit.Assert.DoesNotContain("Exception", stderr);
+        Xunit.Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "a run directory was created");
+    }
 }

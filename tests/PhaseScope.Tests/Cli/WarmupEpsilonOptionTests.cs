@@ -29,12 +29,7 @@ public class WarmupEpsilonOptionTests
         using var tmp = new TempDirectory();
         var outDir = Path.Combine(tmp.Path, "runs");
         string[] data = bad[0] == "mnist" ? ["--mnist", tmp.Path] : [];
-        var (code, _, stderr) = CliRunner.Run(tmp.Path, [.. bad, "--steps", "5", "--out", outDir, .. data]);
-        Assert.Equal(2, code);
-        Assert.Contains(expected, stderr);
-        Assert.DoesNotContain("   at ", stderr);
-        Assert.DoesNotContain("Exception", stderr);
-        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "a run directory was created");
+        CliRunner.AssertRefused(tmp.Path, outDir, [.. bad, "--steps", "5", "--out", outDir, .. data], expected);
     }
 
     /// <summary>settings.json as PhaseScope wrote it before the options existed, and the fingerprint stored with it in that
