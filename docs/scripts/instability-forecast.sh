@@ -18,7 +18,7 @@ grok_common=(--steps "$STEPS" --cheap-only --threads 1 --probe-every 5 --stabili
 modular=(grok --task modular --p 23 --layers 1 --d-model 64 --heads 2 --d-ff 128 --weight-decay 1)
 lm=(grok --task lm --context 32 --layers 1 --d-model 64 --heads 2 --d-ff 128 --batch-size 16)
 mnist=(mnist --hidden 64 --train-size 2000 --batch-size 128 --optimizer adamw --steps "$STEPS" --threads 1 --probe-every 5
-  --stability-every 5 --stability-preconditioned-every 25 --consolidation-every 0 --curvature-every 0 --spectral-stride 0 --no-report)
+  --stability-every 5 --stability-preconditioned-every 25 --stability-batch 64 --consolidation-every 0 --curvature-every 0 --spectral-stride 0 --no-report)
 
 run() {   # NAME ARGS...
   local name="$1"; shift
