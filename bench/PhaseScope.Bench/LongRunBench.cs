@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Training;
 using PhaseScope.Training.Models;
 using PhaseScope.Training.Tasks;

@@ -145,7 +145,7 @@ var configs = new (string Name, Func<double> StepsPerSecond)[]
         var dir = Path.Combine(Path.GetTempPath(), "phasescope-bench", Guid.NewGuid().ToString("N"));
         try
         {
-            using var store = PhaseScope.Reporting.RunStore.Create(dir, "bench", "bench", new Dictionary<string, string>());
+            using var store = PhaseScope.Reporting.Store.RunStore.Create(dir, "bench", "bench", new Dictionary<string, string>());
             return Trainer(m => new PhaseMonitor(m, CheapProbes.Create(every: 1, perTensor: true), [store]));
         }
         finally { Directory.Delete(dir, recursive: true); }

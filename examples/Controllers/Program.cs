@@ -3,7 +3,7 @@ using System.Globalization;
 using PhaseScope.Control;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Runtime;
 using PhaseScope.Training;
 using TorchSharp;

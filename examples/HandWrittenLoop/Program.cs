@@ -2,7 +2,7 @@
 using System.Globalization;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

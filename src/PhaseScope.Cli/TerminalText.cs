@@ -1,4 +1,4 @@
-using PhaseScope.Reporting.Text;
+using PhaseScope.Reporting.Outputs.Text;
 
 namespace PhaseScope.Cli;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting.Html;
+using PhaseScope.Reporting.Outputs.Html;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Reporting;
 

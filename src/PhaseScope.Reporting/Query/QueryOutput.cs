@@ -2,13 +2,13 @@ using System.Collections;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
-using PhaseScope.Reporting.Text;
+using PhaseScope.Reporting.Outputs.Text;
 using System.Text.Json;
 
 namespace PhaseScope.Reporting.Query;
 
 /// <summary>
-/// Writes a <see cref="QueryResult"/> as an aligned text table, CSV (<see cref="Text.CsvText"/>: RFC 4180, formula-neutralised
+/// Writes a <see cref="QueryResult"/> as an aligned text table, CSV (<see cref="CsvText"/>: RFC 4180, formula-neutralised
 /// text) or JSON (an array of objects, one per row). Numbers are invariant-culture round-trip; NULL is <c>NULL</c> in the
 /// table, an empty cell in CSV and <c>null</c> in JSON, where NaN and ±∞ (which JSON cannot hold) are <c>null</c> too; lists,
 /// maps and structs are JSON text in the table and CSV.

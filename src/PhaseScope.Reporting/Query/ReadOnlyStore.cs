@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Reporting.Query;
 

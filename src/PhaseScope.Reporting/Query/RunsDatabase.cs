@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using DuckDB.NET.Data;
 using Microsoft.Data.Sqlite;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Reporting.Query;
 

@@ -9,6 +9,7 @@ using PhaseScope.Reporting;
 using PhaseScope.Runtime;
 using PhaseScope.SpectralEdge;
 using TorchSharp;
+using PhaseScope.Reporting.Store;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Training;

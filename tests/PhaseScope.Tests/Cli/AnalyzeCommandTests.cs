@@ -3,7 +3,7 @@ using System.Text.Json;
 using PhaseScope.Checkpoints;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Tests.Checkpoints;
 using static TorchSharp.torch;
 

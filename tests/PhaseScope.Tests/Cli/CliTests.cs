@@ -1,5 +1,5 @@
 using System.Text.Json;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Cli;
 
@@ -139,7 +139,7 @@ public class CliTests
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal("diverged", json.RootElement.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("final_train_loss").ValueKind);
-        using var run = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "diverged"));
+        using var run = PhaseScope.Reporting.Store.RunReader.Open(Path.Combine(dir.Path, "diverged"));
         Assert.Contains(run.Series("loss"), p => !double.IsFinite(p.Value));
     }
 }

@@ -122,7 +122,7 @@ public class ConsolidationCommandTests
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(40, json.RootElement.GetProperty("steps").GetInt32());
-        using var reader = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "ctl"));
+        using var reader = PhaseScope.Reporting.Store.RunReader.Open(Path.Combine(dir.Path, "ctl"));
         Assert.Contains(reader.Events(), e => e.Event.Kind == "lr_changed" && e.Event.Step == 5);
         Assert.Equal(8, reader.Series("consolidation/p_step").Count);
         Assert.Equal(2, reader.Series("curvature/lambda_max").Count);
@@ -142,7 +142,7 @@ public class ConsolidationCommandTests
         var (code, _, stderr) = CliRunner.Run(dir.Path, ["grok", "--p", "13", "--steps", "2", "--batch-size", "32", "--d-model", "32", "--curvature",
             "--checkpoint-every", "0", "--no-report", "--out", dir.Path, "--name", "d", .. args]);
         Assert.True(code == 0, stderr);
-        using var reader = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "d"));
+        using var reader = PhaseScope.Reporting.Store.RunReader.Open(Path.Combine(dir.Path, "d"));
         Assert.Equal(every, reader.Config()["consolidation_every"]);
         Assert.Equal("2000", reader.Config()["curvature_every"]);
     }

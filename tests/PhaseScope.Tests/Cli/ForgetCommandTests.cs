@@ -1,5 +1,5 @@
 using System.Text.Json;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Training.Tasks;
 
 namespace PhaseScope.Tests.Cli;

@@ -1,4 +1,4 @@
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Training;
 
 namespace PhaseScope.Tests.Cli;

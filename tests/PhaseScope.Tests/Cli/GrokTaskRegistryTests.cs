@@ -1,5 +1,4 @@
 using PhaseScope.Cli;
-using PhaseScope.Cli.Commands;
 using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Cli.Commands.Grok.Tasks;
 using PhaseScope.Tests.Training;

@@ -67,7 +67,7 @@ public class InternalErrorInputTests
     [Fact]
     public void AnOrderGridWithAHugeFiniteEndIsFinite()
     {
-        Assert.Equal([0, 5e307, 1e308], PhaseScope.Cli.Commands.MomentsCommand.ParseOrders("0:1e308:3"));
-        Assert.Equal([0, 16, 32, 48, 64], PhaseScope.Cli.Commands.MomentsCommand.ParseOrders("0:64:5"));
+        Assert.Equal([0, 5e307, 1e308], PhaseScope.Cli.Commands.Checkpoints.MomentsCommand.ParseOrders("0:1e308:3"));
+        Assert.Equal([0, 16, 32, 48, 64], PhaseScope.Cli.Commands.Checkpoints.MomentsCommand.ParseOrders("0:64:5"));
     }
 }

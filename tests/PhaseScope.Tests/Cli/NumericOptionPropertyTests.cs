@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using CsCheck;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Cli.Options;
 
 namespace PhaseScope.Tests.Cli;

@@ -1,5 +1,5 @@
 using PhaseScope.Cli;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Cli.Commands.Grok.Tasks;
 using PhaseScope.Training.Models;
 using PhaseScope.Training.Tasks;

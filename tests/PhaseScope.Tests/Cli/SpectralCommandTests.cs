@@ -114,7 +114,7 @@ public class CorrelateCommandTests
         var runDir = Path.Combine(dir.Path, "run");
         var rng = new Random(3);
         var x = Enumerable.Range(0, 30).Select(_ => rng.NextDouble()).ToArray();
-        using (var store = PhaseScope.Reporting.RunStore.Create(runDir, "run", "test", new Dictionary<string, string>()))
+        using (var store = PhaseScope.Reporting.Store.RunStore.Create(runDir, "run", "test", new Dictionary<string, string>()))
         {
             for (int i = 0; i < 30; i++)
             {

@@ -1,5 +1,5 @@
-using PhaseScope.Cli.Commands;
-using PhaseScope.Reporting;
+using PhaseScope.Cli.Commands.Sweep;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Cli;
 

@@ -1,5 +1,5 @@
 using PhaseScope.Cli;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.Sweep;
 using PhaseScope.IO;
 
 namespace PhaseScope.Tests.Cli;

@@ -1,4 +1,3 @@
-using PhaseScope.Cli.Commands;
 using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Training;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using PhaseScope.Diagnosis;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
-using PhaseScope.Reporting.Html;
+using PhaseScope.Reporting.Store;
+using PhaseScope.Reporting.Outputs.Html;
 
 namespace PhaseScope.Tests.Diagnosis;
 

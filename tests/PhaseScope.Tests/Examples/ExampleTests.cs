@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Examples;
 

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
-using PhaseScope.Reporting.Text;
+using PhaseScope.Reporting.Store;
+using PhaseScope.Reporting.Outputs.Text;
 
 namespace PhaseScope.Tests.Reliability;
 

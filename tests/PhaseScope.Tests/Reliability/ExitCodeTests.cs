@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Training.Resume;
 
 namespace PhaseScope.Tests.Reliability;

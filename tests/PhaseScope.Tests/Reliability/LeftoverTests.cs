@@ -1,7 +1,7 @@
 using PhaseScope.Cli;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.TrainingRun;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
 
 namespace PhaseScope.Tests.Reliability;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using PhaseScope.IO;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Reliability;
 

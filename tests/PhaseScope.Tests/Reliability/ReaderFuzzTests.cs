@@ -1,6 +1,6 @@
 using PhaseScope.Checkpoints;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Training.Tasks;
 using static TorchSharp.torch;
 
@@ -136,7 +136,7 @@ public class ReaderFuzzTests
     }
 
     /// <summary>
-    /// TensorBoard event files as <c>grok --resume</c> reads them (<see cref="PhaseScope.Reporting.TensorBoard.TensorBoardSink.ForgetAfter"/>):
+    /// TensorBoard event files as <c>grok --resume</c> reads them (<see cref="PhaseScope.Reporting.Outputs.TensorBoard.TensorBoardSink.ForgetAfter"/>):
     /// 500 mutants; the reader keeps the intact records before the first damaged one and never throws. Every record it
     /// keeps was written by the sink (CRCs checked), so a kept file is a prefix of the original's records.
     /// </summary>
@@ -146,21 +146,21 @@ public class ReaderFuzzTests
         using var dir = new TempDirectory();
         var rng = new Random(17);
         string original;
-        using (var sink = new PhaseScope.Reporting.TensorBoard.TensorBoardSink(Path.Combine(dir.Path, "src")))
+        using (var sink = new PhaseScope.Reporting.Outputs.TensorBoard.TensorBoardSink(Path.Combine(dir.Path, "src")))
         {
             original = sink.FilePath;
             for (int s = 1; s <= 60; s++) sink.Write([new MetricRecord(s, "loss", 1.0 / s), new MetricRecord(s, "grad_norm", s)]);
         }
         var bytes = File.ReadAllBytes(original);
-        var records = new PhaseScope.Reporting.TensorBoard.TfRecordReader(bytes).Records().ToList();
+        var records = new PhaseScope.Reporting.Outputs.TensorBoard.TfRecordReader(bytes).Records().ToList();
         for (int i = 0; i < 500; i++)
         {
             var mutantDir = Path.Combine(dir.Path, $"tb{i}");
             Directory.CreateDirectory(mutantDir);
             var path = Path.Combine(mutantDir, "events.out.tfevents.1.host");
             File.WriteAllBytes(path, Mutate(bytes, rng));
-            PhaseScope.Reporting.TensorBoard.TensorBoardSink.ForgetAfter(mutantDir, 30 + rng.Next(40));
-            var kept = new PhaseScope.Reporting.TensorBoard.TfRecordReader(File.ReadAllBytes(path)).Records().ToList();
+            PhaseScope.Reporting.Outputs.TensorBoard.TensorBoardSink.ForgetAfter(mutantDir, 30 + rng.Next(40));
+            var kept = new PhaseScope.Reporting.Outputs.TensorBoard.TfRecordReader(File.ReadAllBytes(path)).Records().ToList();
             Assert.True(kept.Count <= records.Count, $"mutant {i}: more records than written");
             for (int r = 0; r < kept.Count; r++)
                 Assert.True(kept[r].AsSpan().SequenceEqual(records[r]), $"mutant {i}: record {r} is not the sink's");

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Reliability;
 

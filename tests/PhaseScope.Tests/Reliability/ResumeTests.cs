@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Training.Resume;
 
 using PhaseScope.Tests.Reporting;
@@ -143,7 +143,7 @@ public class ResumeTests
     /// <summary>Every TensorBoard scalar of a run, from all its event files, timings and the end-of-run summary (wall times,
     /// event counts) left out (as in <see cref="Contents"/>).</summary>
     static List<TensorBoardSinkTests.Scalar> TensorBoardScalars(string runDir) =>
-        Directory.GetFiles(PhaseScope.Reporting.TensorBoard.TensorBoardSink.DirectoryOf(runDir), "events.out.tfevents.*")
+        Directory.GetFiles(PhaseScope.Reporting.Outputs.TensorBoard.TensorBoardSink.DirectoryOf(runDir), "events.out.tfevents.*")
             .SelectMany(f => TensorBoardSinkTests.Parse(File.ReadAllBytes(f)).Scalars)
             .Where(x => !x.Tag.StartsWith("monitor/", StringComparison.Ordinal) && !x.Tag.StartsWith("summary/", StringComparison.Ordinal)).ToList();
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Cli.Commands.Grok;
-using PhaseScope.Reporting;
 using PhaseScope.Training;
 
 namespace PhaseScope.Tests.Reliability;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Reliability;
 

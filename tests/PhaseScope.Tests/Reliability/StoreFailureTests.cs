@@ -1,8 +1,8 @@
 using Microsoft.Data.Sqlite;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.TrainingRun;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
-using PhaseScope.Reporting;
 using PhaseScope.Tests.Monitoring;
 using PhaseScope.Training;
 using PhaseScope.Training.Models;

@@ -1,5 +1,6 @@
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Outputs.Export;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Reporting;
 

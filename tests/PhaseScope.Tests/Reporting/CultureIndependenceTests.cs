@@ -1,7 +1,8 @@
 using System.Globalization;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
-using PhaseScope.Reporting.Html;
+using PhaseScope.Reporting.Outputs.Export;
+using PhaseScope.Reporting.Store;
+using PhaseScope.Reporting.Outputs.Html;
 
 namespace PhaseScope.Tests.Reporting;
 

@@ -2,7 +2,8 @@ using System.Text.Json;
 using DuckDB.NET.Data;
 using Parquet;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Outputs.Export;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Reporting;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Reporting;
 

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.TrainingRun;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Descriptors;
-using PhaseScope.Reporting;
-using PhaseScope.Reporting.Html;
+using PhaseScope.Reporting.Outputs.Html;
 
 namespace PhaseScope.Tests.Reporting;
 

@@ -1,7 +1,7 @@
 using Parquet;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
-using PhaseScope.Reporting.Html;
+using PhaseScope.Reporting.Store;
+using PhaseScope.Reporting.Outputs.Html;
 
 namespace PhaseScope.Tests.Reporting;
 

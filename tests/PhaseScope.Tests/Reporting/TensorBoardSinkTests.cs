@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Probes;
-using PhaseScope.Reporting;
-using PhaseScope.Reporting.TensorBoard;
-using PhaseScope.Reporting.TensorBoard.Proto;
+using PhaseScope.Reporting.Store;
+using PhaseScope.Reporting.Outputs.TensorBoard;
+using PhaseScope.Reporting.Outputs.TensorBoard.Proto;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Tests.Reporting;

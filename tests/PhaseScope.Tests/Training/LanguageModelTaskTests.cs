@@ -107,7 +107,7 @@ public class LanguageModelTaskTests
     [Fact]
     public void TheBuiltInForecastIsOffForTheLanguageModel()
     {
-        var lm = new PhaseScope.Cli.Commands.GrokSettings
+        var lm = new PhaseScope.Cli.Commands.Grok.GrokSettings
         {
             Task = "lm", Context = 128, Trainer = new PhaseScope.Training.TrainerOptions(), OutDirectory = "runs",
             Moments = true, Spectral = true, Curvature = true, Consolidation = "micro",

@@ -1,5 +1,5 @@
 using PhaseScope.Checkpoints;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.Mnist;
 using PhaseScope.Training.Mnist;
 using PhaseScope.Training.Tasks;
 using static TorchSharp.torch;

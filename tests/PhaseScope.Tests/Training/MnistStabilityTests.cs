@@ -1,5 +1,5 @@
 using System.Text.Json;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Training;
 

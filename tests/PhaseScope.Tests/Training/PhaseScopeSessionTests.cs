@@ -4,6 +4,7 @@ using PhaseScope.Monitoring.Probes;
 using PhaseScope.Reporting;
 using PhaseScope.Training;
 using TorchSharp;
+using PhaseScope.Reporting.Store;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Tests.Training;

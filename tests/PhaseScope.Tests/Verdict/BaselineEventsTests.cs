@@ -1,4 +1,4 @@
-using PhaseScope.Reporting.Verdict;
+using PhaseScope.Reporting.Evaluation;
 
 namespace PhaseScope.Tests.Verdict;
 

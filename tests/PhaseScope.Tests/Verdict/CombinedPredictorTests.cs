@@ -1,6 +1,6 @@
 using PhaseScope.Diagnosis;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting.Verdict;
+using PhaseScope.Reporting.Evaluation;
 
 namespace PhaseScope.Tests.Verdict;
 

@@ -1,5 +1,5 @@
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting.Verdict;
+using PhaseScope.Reporting.Evaluation;
 
 namespace PhaseScope.Tests.Verdict;
 

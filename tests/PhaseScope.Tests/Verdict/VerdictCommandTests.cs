@@ -1,6 +1,6 @@
 using System.Text.Json;
 using PhaseScope.Monitoring;
-using PhaseScope.Reporting;
+using PhaseScope.Reporting.Store;
 
 namespace PhaseScope.Tests.Verdict;
 

@@ -97,5 +97,5 @@ public class MetricDescriptorTests
     [InlineData("weights/blocks.0.wq/ratio12", true), InlineData("weights/blocks.0.wq/alpha", true), InlineData("attn_op/block0/ratio23", true), InlineData("attn_op/block0/sigma_3", true)]
     [InlineData("eval/acc_gap", false), InlineData("moments/q_hat@2/blocks.0.wq", false), InlineData("grad_norm", false), InlineData("dist_from_init", false), InlineData("loss", false), InlineData("monitor/seconds/loss", false)]
     public void TheVerdictLoadsTheIndicatorsTheDescriptorsFlag(string name, bool loaded) =>
-        Assert.Equal(loaded, PhaseScope.Reporting.Verdict.VerdictObservables.Includes(name));
+        Assert.Equal(loaded, PhaseScope.Reporting.Evaluation.VerdictObservables.Includes(name));
 }

@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
-using PhaseScope.Cli.Commands;
+using PhaseScope.Cli.Commands.TrainingRun;
+using PhaseScope.Reporting.Store;
 using PhaseScope.Monitoring;
 using PhaseScope.Monitoring.Descriptors;
-using PhaseScope.Reporting;
-using PhaseScope.Reporting.Html;
-using PhaseScope.Reporting.TensorBoard;
-using PhaseScope.Reporting.Verdict;
+using PhaseScope.Reporting.Outputs.Html;
+using PhaseScope.Reporting.Outputs.TensorBoard;
+using PhaseScope.Reporting.Evaluation;
 using PhaseScope.Tests.Reporting;
 using static TorchSharp.torch;
 
