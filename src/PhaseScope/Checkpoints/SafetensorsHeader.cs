@@ -55,6 +55,18 @@ public sealed class SafetensorsHeader
 
     internal static SafetensorsHeader Read(FileStream fs, string path)
     {
+        var headerBytes = ReadHeaderBytes(fs, path);
+        long dataLength = fs.Length - 8 - headerBytes.Length;
+        using var doc = ParseJson(path, headerBytes);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(path, "header JSON is not an object");
+        var (entries, metadata) = ParseEntries(path, doc.RootElement);
+        CheckCoverage(path, entries, dataLength);
+        return new SafetensorsHeader { Entries = entries, Metadata = metadata, DataOffset = 8 + (long)headerBytes.Length };
+    }
+
+    /// <summary>The N header bytes after the 8-byte length, once N is checked against the limit and the file's length.</summary>
+    static byte[] ReadHeaderBytes(FileStream fs, string path)
+    {
         long fileLength = fs.Length;
         if (fileLength < 8)
             throw Bad(path, $"file is {fileLength} bytes, shorter than the 8-byte header length; it is truncated or not safetensors");
@@ -64,61 +76,67 @@ public sealed class SafetensorsHeader
         if (n == 0) throw Bad(path, "header length is 0; a header holds at least '{}'");
         if (n > MaxHeaderBytes) throw Bad(path, $"header length {n} exceeds the {MaxHeaderBytes}-byte limit; the file is corrupt or not safetensors");
         if ((long)n > fileLength - 8) throw Bad(path, $"header length {n} runs past the end of the {fileLength}-byte file; it is truncated");
-
         var headerBytes = new byte[n];
         fs.ReadExactly(headerBytes);
-        long dataLength = fileLength - 8 - (long)n;
+        return headerBytes;
+    }
 
-        JsonDocument doc;
+    /// <summary>The header as JSON: strict UTF-8, at most 16 levels deep.</summary>
+    static JsonDocument ParseJson(string path, byte[] headerBytes)
+    {
         try
         {
             var text = new UTF8Encoding(false, true).GetString(headerBytes);
-            doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 16 });
+            return JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (Exception e) when (e is JsonException or DecoderFallbackException)
         {
             throw Bad(path, $"header is not valid UTF-8 JSON ({e.Message})");
         }
+    }
 
-        using (doc)
+    /// <summary>The tensors sorted by their data offsets, and the <c>__metadata__</c> strings; a name may appear once.</summary>
+    static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata) ParseEntries(string path, JsonElement root)
+    {
+        var entries = new List<SafetensorsEntry>();
+        var metadata = new Dictionary<string, string>();
+        var seen = new HashSet<string>();
+        foreach (var prop in root.EnumerateObject())
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(path, "header JSON is not an object");
-            var entries = new List<SafetensorsEntry>();
-            var metadata = new Dictionary<string, string>();
-            var seen = new HashSet<string>();
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (!seen.Add(prop.Name)) throw Bad(path, $"name '{prop.Name}' appears twice in the header");
-                if (prop.Name == "__metadata__")
-                {
-                    if (prop.Value.ValueKind != JsonValueKind.Object) throw Bad(path, "__metadata__ is not an object of strings");
-                    foreach (var m in prop.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw Bad(path, $"__metadata__['{m.Name}'] is not a string");
-                        metadata[m.Name] = m.Value.GetString()!;
-                    }
-                    continue;
-                }
-                entries.Add(ParseEntry(path, prop));
-            }
-
-            entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            long expected = 0;
-            foreach (var e in entries)
-            {
-                if (e.Begin != expected)
-                    throw Bad(path, e.Begin > expected
-                        ? $"tensor '{e.Name}' starts at {e.Begin} but the previous data ends at {expected}: the data buffer has a hole"
-                        : $"tensor '{e.Name}' starts at {e.Begin}, overlapping data that ends at {expected}");
-                if (e.End > dataLength)
-                    throw Bad(path, $"tensor '{e.Name}' data_offsets end at {e.End}, past the end of the {dataLength}-byte data buffer; the file is truncated");
-                expected = e.End;
-            }
-            if (expected != dataLength)
-                throw Bad(path, $"the tensors cover {expected} bytes but the data buffer holds {dataLength}: trailing bytes are not indexed");
-
-            return new SafetensorsHeader { Entries = entries, Metadata = metadata, DataOffset = 8 + (long)n };
+            if (!seen.Add(prop.Name)) throw Bad(path, $"name '{prop.Name}' appears twice in the header");
+            if (prop.Name == "__metadata__") ParseMetadata(path, prop.Value, metadata);
+            else entries.Add(ParseEntry(path, prop));
         }
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        return (entries, metadata);
+    }
+
+    static void ParseMetadata(string path, JsonElement value, Dictionary<string, string> metadata)
+    {
+        if (value.ValueKind != JsonValueKind.Object) throw Bad(path, "__metadata__ is not an object of strings");
+        foreach (var m in value.EnumerateObject())
+        {
+            if (m.Value.ValueKind != JsonValueKind.String) throw Bad(path, $"__metadata__['{m.Name}'] is not a string");
+            metadata[m.Name] = m.Value.GetString()!;
+        }
+    }
+
+    /// <summary>The sorted entries cover the data buffer exactly: no hole, no overlap, nothing past its end or after the last.</summary>
+    static void CheckCoverage(string path, List<SafetensorsEntry> entries, long dataLength)
+    {
+        long expected = 0;
+        foreach (var e in entries)
+        {
+            if (e.Begin != expected)
+                throw Bad(path, e.Begin > expected
+                    ? $"tensor '{e.Name}' starts at {e.Begin} but the previous data ends at {expected}: the data buffer has a hole"
+                    : $"tensor '{e.Name}' starts at {e.Begin}, overlapping data that ends at {expected}");
+            if (e.End > dataLength)
+                throw Bad(path, $"tensor '{e.Name}' data_offsets end at {e.End}, past the end of the {dataLength}-byte data buffer; the file is truncated");
+            expected = e.End;
+        }
+        if (expected != dataLength)
+            throw Bad(path, $"the tensors cover {expected} bytes but the data buffer holds {dataLength}: trailing bytes are not indexed");
     }
 
     static SafetensorsEntry ParseEntry(string path, JsonProperty prop)
