@@ -76,68 +76,10 @@ internal sealed class TorchPickle : IDisposable
             if (format == CheckpointFormat.TorchZip)
             {
                 zip = new ZipArchive(fs, ZipArchiveMode.Read, leaveOpen: false);
-                var pkl = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
-                if (pkl.Count != 1)
-                    throw Bad(path, pkl.Count == 0 ? "the zip archive has no PREFIX/data.pkl; it is not a torch.save file" : "the zip archive has more than one data.pkl");
-                prefix = pkl[0].FullName[..^"data.pkl".Length];
-                if (zip.GetEntry(prefix + "byteorder") is { } order)
-                {
-                    using var r = new StreamReader(order.Open());
-                    var text = r.ReadToEnd().Trim();
-                    if (text != "little") throw Bad(path, $"its tensors are stored {text}-endian; PhaseScope reads little-endian files (load and save it again on a little-endian machine)");
-                }
-                using (var s = pkl[0].Open())
-                using (var u = new StateDictUnpickler(storages, legacy: false))
-                    root = u.load(s);
-                foreach (var st in storages.Values)
-                {
-                    var entry = zip.GetEntry(prefix + "data/" + st.Key) ?? throw Bad(path, $"storage {st.Key} is missing from the archive");
-                    if (entry.Length != st.Elements * Size(st.DType))
-                        throw Bad(path, $"storage {st.Key} holds {entry.Length} bytes but {st.Elements} {st.DType} elements need {st.Elements * Size(st.DType)}");
-                }
+                (root, prefix) = ReadZip(path, zip, storages);
             }
-            else
-            {
-                using (var u = new Unpickler())
-                    if (Convert.ToString(u.load(fs), CultureInfo.InvariantCulture) != LegacyMagic) throw Bad(path, "it starts with a pickle but not with torch.save's magic number; it is a pickle of something else");
-                using (var u = new Unpickler())
-                    if (u.load(fs) is not (int or long)) throw Bad(path, "its protocol version is not a number");
-                using (var u = new Unpickler())
-                    if (u.load(fs) is Hashtable info && info["little_endian"] is false)
-                        throw Bad(path, "it was written on a big-endian machine; PhaseScope reads little-endian files");
-                using (var u = new StateDictUnpickler(storages, legacy: true))
-                    root = u.load(fs);
-                object keysObject;
-                using (var u = new Unpickler())
-                    keysObject = u.load(fs);
-                if (keysObject is not ArrayList keys || keys.Cast<object>().Any(k => k is not string))
-                    throw Bad(path, "the list of storage keys after the object is missing or malformed");
-                long pos = fs.Position;
-                Span<byte> count = stackalloc byte[8];
-                foreach (string key in keys)
-                {
-                    if (!storages.TryGetValue(key, out var st)) throw Bad(path, $"storage {key} is listed but no tensor uses it");
-                    if (pos + 8 > fs.Length) throw Bad(path, $"it ends before storage {key}; the file is truncated");
-                    fs.Position = pos;
-                    fs.ReadExactly(count);
-                    long n = BinaryPrimitives.ReadInt64LittleEndian(count);
-                    if (n != st.Elements) throw Bad(path, $"storage {key} says {n} elements where its tensor says {st.Elements}");
-                    offsets[key] = pos + 8;
-                    pos += 8 + n * Size(st.DType);
-                    if (pos > fs.Length) throw Bad(path, $"storage {key} runs past the end of the {fs.Length}-byte file; the file is truncated");
-                }
-                if (storages.Keys.FirstOrDefault(k => !offsets.ContainsKey(k)) is { } missing) throw Bad(path, $"storage {missing} is used but not stored; the file is truncated or corrupt");
-                if (pos != fs.Length) throw Bad(path, $"{fs.Length - pos} bytes follow the last storage; the file is corrupt");
-            }
-
-            var (dict, note, metadata) = StateDict(path, root);
-            var entries = dict.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-                .Select(kv => new CheckpointEntry(kv.Key, kv.Value.Storage.DType, TypeOf(kv.Value.Storage.DType), kv.Value.Shape)).ToList();
-            foreach (var (name, t) in dict) CheckBounds(path, name, t);
-            var index = new CheckpointIndex { Path = path, Format = format, Entries = entries, Metadata = metadata, Note = note };
-            var result = new TorchPickle(path, zip, prefix, zip is null ? fs : null, dict, index);
-            foreach (var (k, v) in offsets) result.legacyOffsets[k] = v;
-            return result;
+            else root = ReadLegacy(path, fs, storages, offsets);
+            return Indexed(path, format, root, zip, prefix, fs, offsets);
         }
         // The pickle is untrusted input parsed by a third-party reader: whatever it throws on a malformed stream (a cast,
         // a missing key, an opcode's length claiming more memory than exists) is this file's fault, said as such.
@@ -161,6 +103,93 @@ internal sealed class TorchPickle : IDisposable
             fs?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The zip format: the one <c>PREFIX/data.pkl</c> unpickled (its storages collected into
+    /// <paramref name="storages"/>), after a little-endian <c>byteorder</c> check, and every storage's entry of the right size.</summary>
+    static (object Root, string Prefix) ReadZip(string path, ZipArchive zip, Dictionary<string, TorchStorageRef> storages)
+    {
+        var pkl = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
+        if (pkl.Count != 1)
+            throw Bad(path, pkl.Count == 0 ? "the zip archive has no PREFIX/data.pkl; it is not a torch.save file" : "the zip archive has more than one data.pkl");
+        var prefix = pkl[0].FullName[..^"data.pkl".Length];
+        if (zip.GetEntry(prefix + "byteorder") is { } order)
+        {
+            using var r = new StreamReader(order.Open());
+            var text = r.ReadToEnd().Trim();
+            if (text != "little") throw Bad(path, $"its tensors are stored {text}-endian; PhaseScope reads little-endian files (load and save it again on a little-endian machine)");
+        }
+        object root;
+        using (var s = pkl[0].Open())
+        using (var u = new StateDictUnpickler(storages, legacy: false))
+            root = u.load(s);
+        foreach (var st in storages.Values)
+        {
+            var entry = zip.GetEntry(prefix + "data/" + st.Key) ?? throw Bad(path, $"storage {st.Key} is missing from the archive");
+            if (entry.Length != st.Elements * Size(st.DType))
+                throw Bad(path, $"storage {st.Key} holds {entry.Length} bytes but {st.Elements} {st.DType} elements need {st.Elements * Size(st.DType)}");
+        }
+        return (root, prefix);
+    }
+
+    /// <summary>The legacy format: magic number, protocol and little-endian system info, then the object (its storages
+    /// collected into <paramref name="storages"/>), then the storage keys and each storage's data offset into
+    /// <paramref name="offsets"/>.</summary>
+    static object ReadLegacy(string path, FileStream fs, Dictionary<string, TorchStorageRef> storages, Dictionary<string, long> offsets)
+    {
+        using (var u = new Unpickler())
+            if (Convert.ToString(u.load(fs), CultureInfo.InvariantCulture) != LegacyMagic) throw Bad(path, "it starts with a pickle but not with torch.save's magic number; it is a pickle of something else");
+        using (var u = new Unpickler())
+            if (u.load(fs) is not (int or long)) throw Bad(path, "its protocol version is not a number");
+        using (var u = new Unpickler())
+            if (u.load(fs) is Hashtable info && info["little_endian"] is false)
+                throw Bad(path, "it was written on a big-endian machine; PhaseScope reads little-endian files");
+        object root;
+        using (var u = new StateDictUnpickler(storages, legacy: true))
+            root = u.load(fs);
+        object keysObject;
+        using (var u = new Unpickler())
+            keysObject = u.load(fs);
+        if (keysObject is not ArrayList keys || keys.Cast<object>().Any(k => k is not string))
+            throw Bad(path, "the list of storage keys after the object is missing or malformed");
+        LegacyStorageOffsets(path, fs, keys, storages, offsets);
+        return root;
+    }
+
+    /// <summary>After the keys, per key an int64 element count that must match its tensor's storage, then the elements:
+    /// each storage's data offset into <paramref name="offsets"/>; every used storage stored, nothing after the last.</summary>
+    static void LegacyStorageOffsets(string path, FileStream fs, ArrayList keys, Dictionary<string, TorchStorageRef> storages, Dictionary<string, long> offsets)
+    {
+        long pos = fs.Position;
+        Span<byte> count = stackalloc byte[8];
+        foreach (string key in keys)
+        {
+            if (!storages.TryGetValue(key, out var st)) throw Bad(path, $"storage {key} is listed but no tensor uses it");
+            if (pos + 8 > fs.Length) throw Bad(path, $"it ends before storage {key}; the file is truncated");
+            fs.Position = pos;
+            fs.ReadExactly(count);
+            long n = BinaryPrimitives.ReadInt64LittleEndian(count);
+            if (n != st.Elements) throw Bad(path, $"storage {key} says {n} elements where its tensor says {st.Elements}");
+            offsets[key] = pos + 8;
+            pos += 8 + n * Size(st.DType);
+            if (pos > fs.Length) throw Bad(path, $"storage {key} runs past the end of the {fs.Length}-byte file; the file is truncated");
+        }
+        if (storages.Keys.FirstOrDefault(k => !offsets.ContainsKey(k)) is { } missing) throw Bad(path, $"storage {missing} is used but not stored; the file is truncated or corrupt");
+        if (pos != fs.Length) throw Bad(path, $"{fs.Length - pos} bytes follow the last storage; the file is corrupt");
+    }
+
+    /// <summary>The reader over an unpickled <paramref name="root"/>: its state dict (<see cref="StateDict"/>), every tensor's
+    /// view checked against its storage, and the index with its entries in name order.</summary>
+    static TorchPickle Indexed(string path, CheckpointFormat format, object root, ZipArchive? zip, string prefix, FileStream fs, Dictionary<string, long> offsets)
+    {
+        var (dict, note, metadata) = StateDict(path, root);
+        var entries = dict.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new CheckpointEntry(kv.Key, kv.Value.Storage.DType, TypeOf(kv.Value.Storage.DType), kv.Value.Shape)).ToList();
+        foreach (var (name, t) in dict) CheckBounds(path, name, t);
+        var index = new CheckpointIndex { Path = path, Format = format, Entries = entries, Metadata = metadata, Note = note };
+        var result = new TorchPickle(path, zip, prefix, zip is null ? fs : null, dict, index);
+        foreach (var (k, v) in offsets) result.legacyOffsets[k] = v;
+        return result;
     }
 
     /// <summary>Reads tensor <paramref name="name"/> (a contiguous CPU copy of its view of the storage).</summary>
