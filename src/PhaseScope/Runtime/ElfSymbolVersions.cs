@@ -47,6 +47,23 @@ internal sealed class ElfSymbolVersions
 
     internal static ElfSymbolVersions Parse(string path, byte[] b)
     {
+        var sections = SectionHeaders(path, b);
+        var needs = new List<VersionNeed>();
+        var defs = new List<string>();
+        Section? versym = null;
+        foreach (var s in sections)
+        {
+            if (s.Type == ShtGnuVerneed) ReadNeeds(b, sections, s, path, needs);
+            else if (s.Type == ShtGnuVerdef) ReadDefinitions(b, sections, s, path, defs);
+            else if (s.Type == ShtGnuVersym) versym = s;
+        }
+        var symbols = ReadSymbols(b, sections, versym, path);
+        return new ElfSymbolVersions { Path = path, Needs = needs, Definitions = defs, Symbols = symbols };
+    }
+
+    /// <summary>The section header table, once the ELF identification says 64-bit little-endian.</summary>
+    static Section[] SectionHeaders(string path, byte[] b)
+    {
         if (b.Length < 64 || b[0] != 0x7f || b[1] != (byte)'E' || b[2] != (byte)'L' || b[3] != (byte)'F')
             throw new InvalidDataException($"{path} is not an ELF file.");
         if (b[4] != 2 || b[5] != 1)
@@ -65,55 +82,56 @@ internal sealed class ElfSymbolVersions
             sections[i] = new Section(U32(b, o + 4, path), (long)U64(b, o + 24, path), (long)U64(b, o + 32, path),
                 U32(b, o + 40, path), U32(b, o + 44, path));
         }
+        return sections;
+    }
 
-        var needs = new List<VersionNeed>();
-        var defs = new List<string>();
-        var symbols = new List<DynamicSymbol>();
-        Section? versym = null;
-        foreach (var s in sections)
+    /// <summary>A <c>.gnu.version_r</c> section's <c>Verneed</c> chain (<c>sh_info</c> entries), each with its <c>Vernaux</c> chain.</summary>
+    static void ReadNeeds(byte[] b, Section[] sections, Section s, string path, List<VersionNeed> needs)
+    {
+        var strtab = StringTable(sections, s.Link, path);
+        long o = s.Offset;
+        for (uint i = 0; i < s.Info; i++)
         {
-            if (s.Type == ShtGnuVerneed)
+            Check(b, o, 16, path);
+            int cnt = U16(b, o + 2, path);
+            string file = Str(b, strtab, U32(b, o + 4, path), path);
+            long a = o + U32(b, o + 8, path);
+            for (int j = 0; j < cnt; j++)
             {
-                var strtab = StringTable(sections, s.Link, path);
-                long o = s.Offset;
-                for (uint i = 0; i < s.Info; i++)
-                {
-                    Check(b, o, 16, path);
-                    int cnt = U16(b, o + 2, path);
-                    string file = Str(b, strtab, U32(b, o + 4, path), path);
-                    long a = o + U32(b, o + 8, path);
-                    for (int j = 0; j < cnt; j++)
-                    {
-                        Check(b, a, 16, path);
-                        needs.Add(new VersionNeed(file, Str(b, strtab, U32(b, a + 8, path), path),
-                            U16(b, a + 4, path), U16(b, a + 6, path), a + 4));
-                        uint nextAux = U32(b, a + 12, path);
-                        if (nextAux == 0) break;
-                        a += nextAux;
-                    }
-                    uint next = U32(b, o + 12, path);
-                    if (next == 0) break;
-                    o += next;
-                }
+                Check(b, a, 16, path);
+                needs.Add(new VersionNeed(file, Str(b, strtab, U32(b, a + 8, path), path),
+                    U16(b, a + 4, path), U16(b, a + 6, path), a + 4));
+                uint nextAux = U32(b, a + 12, path);
+                if (nextAux == 0) break;
+                a += nextAux;
             }
-            else if (s.Type == ShtGnuVerdef)
-            {
-                var strtab = StringTable(sections, s.Link, path);
-                long o = s.Offset;
-                for (uint i = 0; i < s.Info; i++)
-                {
-                    Check(b, o, 20, path);
-                    long aux = o + U32(b, o + 12, path);
-                    Check(b, aux, 8, path);
-                    defs.Add(Str(b, strtab, U32(b, aux, path), path));
-                    uint next = U32(b, o + 16, path);
-                    if (next == 0) break;
-                    o += next;
-                }
-            }
-            else if (s.Type == ShtGnuVersym) versym = s;
+            uint next = U32(b, o + 12, path);
+            if (next == 0) break;
+            o += next;
         }
+    }
 
+    /// <summary>A <c>.gnu.version_d</c> section's <c>Verdef</c> chain: each definition's first <c>Verdaux</c> name.</summary>
+    static void ReadDefinitions(byte[] b, Section[] sections, Section s, string path, List<string> defs)
+    {
+        var strtab = StringTable(sections, s.Link, path);
+        long o = s.Offset;
+        for (uint i = 0; i < s.Info; i++)
+        {
+            Check(b, o, 20, path);
+            long aux = o + U32(b, o + 12, path);
+            Check(b, aux, 8, path);
+            defs.Add(Str(b, strtab, U32(b, aux, path), path));
+            uint next = U32(b, o + 16, path);
+            if (next == 0) break;
+            o += next;
+        }
+    }
+
+    /// <summary>Each <c>.dynsym</c> entry with its <c>.gnu.version</c> index (none without both sections).</summary>
+    static List<DynamicSymbol> ReadSymbols(byte[] b, Section[] sections, Section? versym, string path)
+    {
+        var symbols = new List<DynamicSymbol>();
         var dynsym = sections.FirstOrDefault(s => s.Type == ShtDynsym);
         if (dynsym.Type == ShtDynsym && versym is { } vs)
         {
@@ -127,8 +145,7 @@ internal sealed class ElfSymbolVersions
                 symbols.Add(new DynamicSymbol(Str(b, strtab, U32(b, o, path), path), ver, U16(b, o + 6, path) == 0));
             }
         }
-
-        return new ElfSymbolVersions { Path = path, Needs = needs, Definitions = defs, Symbols = symbols };
+        return symbols;
     }
 
     static Section StringTable(Section[] sections, uint index, string path) =>
