@@ -109,17 +109,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
     {
         if (Method == ConsolidationMethod.MicroBatches && skippedStep == context.Step) return;   // a short batch: nothing to measure
         var gradients = Gradients(context);
-        ConsolidationPartial[] partials;
-        if (Method == ConsolidationMethod.MicroBatches)
-        {
-            if (micro is null || microSeen != Samples)
-                throw new InvalidOperationException($"The consolidation probe saw {microSeen} of {Samples} micro-batches at step {context.Step}: the training loop must split the batch when monitor.MicroBatchesDue(step) > 1 and call monitor.AfterMicroBatch after each part.");
-            partials = micro.Finish(gradients);
-            micro.Dispose();
-            micro = null;
-            microSeen = 0;
-        }
-        else partials = ExtraBatches(context);
+        var partials = Method == ConsolidationMethod.MicroBatches ? FinishMicroBatches(context, gradients) : ExtraBatches(context);
 
         var global = ConsolidationPartial.MergeAll(partials).Finish();
         if (double.IsNaN(global.CAlpha))
@@ -127,22 +117,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
             output.Event("consolidation_undefined", $"The gradient samples are not finite (signal {global.Signal}, noise {global.Noise}); C_α is skipped at this step.");
             return;
         }
-        output.Metric(ConsolidationMetrics.Signal, global.Signal);
-        output.Metric(ConsolidationMetrics.Noise, global.Noise);
-        output.Metric(ConsolidationMetrics.SignalUnbiased, global.SignalUnbiased);
-        output.Metric(ConsolidationMetrics.CAlpha, global.CAlpha);
-        output.Metric(ConsolidationMetrics.CAlphaUnbiased, global.CAlphaUnbiased);
-        output.Metric(ConsolidationMetrics.P, global.P);
-        output.Metric(ConsolidationMetrics.PUnbiased, global.PUnbiased);
-        var (decidingP, decidingC) = ConsolidationAnalysis.Deciding(global, Method == ConsolidationMethod.MicroBatches, BatchSize, out var step);
-        if (step is not null)
-        {
-            output.Metric(ConsolidationMetrics.CAlphaStep, step.CAlpha);
-            output.Metric(ConsolidationMetrics.PStep, step.P);
-            output.Metric(ConsolidationMetrics.CAlphaStepUnbiased, step.CAlphaUnbiased);
-            output.Metric(ConsolidationMetrics.PStepUnbiased, step.PUnbiased);
-        }
-        output.Metric(ConsolidationMetrics.State, (int)ConsolidationStates.Classify(decidingP));
+        var (decidingP, decidingC) = WriteRatios(global, output);
         if (PerTensor)
             for (int i = 0; i < partials.Length; i++)
             {
@@ -150,15 +125,7 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
                 output.Metric($"consolidation/c_alpha/{context.Parameters[i].Name}", r.CAlpha);
                 output.Metric($"consolidation/p/{context.Parameters[i].Name}", r.P);
             }
-
-        // One top-k over the concatenated gradient (a handful of kernels) instead of one per tensor.
-        var tailIndex = TailPartial.Of(cat(gradients.Select(g => g.flatten()).ToArray()), TailOrder).Finish();
-        output.Metric(ConsolidationMetrics.TailIndex, tailIndex.Alpha);
-        output.Metric(ConsolidationMetrics.TailIndexClipped, tailIndex.AlphaClipped);
-        output.Metric(ConsolidationMetrics.DH, tailIndex.EffectiveDimension);
-        if (gram is not null && gram.Count == Samples) output.MetricIfFinite(ConsolidationMetrics.ParticipationRatio, gram.ParticipationRatio());
-        gram?.Dispose();
-        gram = null;
+        var tailIndex = WriteTail(gradients, output);
 
         double intelligence = double.NaN;
         if (context.Readings.Latest<CurvatureReading>() is { } lambda && context.LearningRate is double lr)
@@ -175,6 +142,57 @@ public sealed class ConsolidationProbe : IMicroBatchProbe, IResumableProbe, ITra
             output.Event(ev.Upward ? "p_crossed_up" : "p_crossed_down",
                 FormattableString.Invariant($"p (mean of the last {crossing.Window} measurements) crossed 0.5 {(ev.Upward ? "upward" : "downward")}: {ev.Before:F3} → {ev.Smoothed:F3} (C_α = {decidingC:G4})."));
         if (!double.IsNaN(crossing.Smoothed)) output.Metric(ConsolidationMetrics.PSmoothed, crossing.Smoothed);
+    }
+
+    /// <summary>The step's k micro-batch partials (<see cref="ObserveMicroBatch"/> saw every one), finished against the
+    /// step's gradient.</summary>
+    ConsolidationPartial[] FinishMicroBatches(ProbeContext context, Tensor[] gradients)
+    {
+        if (micro is null || microSeen != Samples)
+            throw new InvalidOperationException($"The consolidation probe saw {microSeen} of {Samples} micro-batches at step {context.Step}: the training loop must split the batch when monitor.MicroBatchesDue(step) > 1 and call monitor.AfterMicroBatch after each part.");
+        var partials = micro.Finish(gradients);
+        micro.Dispose();
+        micro = null;
+        microSeen = 0;
+        return partials;
+    }
+
+    /// <summary>Writes the whole model's ratios (the seed's, bias-corrected, and with micro-batches those at the training
+    /// batch) and the state; returns the p and C_α that decide (<see cref="ConsolidationAnalysis.Deciding"/>).</summary>
+    (double P, double CAlpha) WriteRatios(ConsolidationRatio global, ProbeOutput output)
+    {
+        output.Metric(ConsolidationMetrics.Signal, global.Signal);
+        output.Metric(ConsolidationMetrics.Noise, global.Noise);
+        output.Metric(ConsolidationMetrics.SignalUnbiased, global.SignalUnbiased);
+        output.Metric(ConsolidationMetrics.CAlpha, global.CAlpha);
+        output.Metric(ConsolidationMetrics.CAlphaUnbiased, global.CAlphaUnbiased);
+        output.Metric(ConsolidationMetrics.P, global.P);
+        output.Metric(ConsolidationMetrics.PUnbiased, global.PUnbiased);
+        var deciding = ConsolidationAnalysis.Deciding(global, Method == ConsolidationMethod.MicroBatches, BatchSize, out var step);
+        if (step is not null)
+        {
+            output.Metric(ConsolidationMetrics.CAlphaStep, step.CAlpha);
+            output.Metric(ConsolidationMetrics.PStep, step.P);
+            output.Metric(ConsolidationMetrics.CAlphaStepUnbiased, step.CAlphaUnbiased);
+            output.Metric(ConsolidationMetrics.PStepUnbiased, step.PUnbiased);
+        }
+        output.Metric(ConsolidationMetrics.State, (int)ConsolidationStates.Classify(deciding.P));
+        return deciding;
+    }
+
+    /// <summary>Writes the step gradient's Hill tail index and d_H, and the samples' participation ratio when their Gram
+    /// was kept (then released).</summary>
+    TailIndex WriteTail(Tensor[] gradients, ProbeOutput output)
+    {
+        // One top-k over the concatenated gradient (a handful of kernels) instead of one per tensor.
+        var tailIndex = TailPartial.Of(cat(gradients.Select(g => g.flatten()).ToArray()), TailOrder).Finish();
+        output.Metric(ConsolidationMetrics.TailIndex, tailIndex.Alpha);
+        output.Metric(ConsolidationMetrics.TailIndexClipped, tailIndex.AlphaClipped);
+        output.Metric(ConsolidationMetrics.DH, tailIndex.EffectiveDimension);
+        if (gram is not null && gram.Count == Samples) output.MetricIfFinite(ConsolidationMetrics.ParticipationRatio, gram.ParticipationRatio());
+        gram?.Dispose();
+        gram = null;
+        return tailIndex;
     }
 
     /// <summary>Seed 003 §11.1: n gradients of extra batches at the current θ (the step's <c>.grad</c> is not touched).</summary>
