@@ -181,54 +181,68 @@ public sealed class CheckpointAnalyzer : IDisposable
 
     void Moments(long step, List<Tensor> thetas, CheckpointFile? gradients, List<MetricRecord> records, List<MonitorEvent> events)
     {
-        List<Tensor>? grads = null;
-        List<Tensor>? samples = null;
-        if (gradients is not null)
-        {
-            var problem = GradientShapes(gradients.Index, out bool areSamples);
-            if (problem is not null) throw new ArgumentException($"{gradients.Index.Path}: {problem}.");
-            var loaded = gradients.LoadAll(expected!.Select(e => e.Name));
-            var list = expected!.Select(e => loaded[e.Name]).ToList();
-            if (areSamples) { samples = list; grads = list.Select(t => t.to_type(ScalarType.Float64).mean([0])).ToList(); }
-            else grads = list;
-            GradientFiles++;
-        }
+        List<Tensor>? grads = null, samples = null;
+        if (gradients is not null) (grads, samples) = LoadGradients(gradients);
         try
         {
-            if (grads is null)
-            {
-                ExtremalPartial? ex = null;
-                foreach (var t in thetas) ex = ex is null ? ExtremalPartial.Of(t, null) : ex.Merge(ExtremalPartial.Of(t, null));
-                var x = ex!.Finish();
-                if (!x.ThetaAllZero) records.Add(new(step, MomentsMetrics.Beta, x.Beta));
-            }
-            else
-            {
-                var reading = PhaseReading.Of(thetas, grads.Cast<Tensor?>().ToList(), options.Orders);
-                var x = reading.Extremal;
-                records.Add(new(step, MomentsMetrics.MCap, x.Intersection));
-                records.Add(new(step, MomentsMetrics.D0, x.D0));
-                records.Add(new(step, MomentsMetrics.Beta, x.Beta));
-                records.Add(new(step, MomentsMetrics.BetaG, x.BetaGrad));
-                Finite(records, step, MomentsMetrics.Topological, x.TopologicalConstant);
-                for (int i = 0; i < reading.Orders.Length; i++)
-                {
-                    Finite(records, step, $"{MomentsMetrics.CDiagPrefix}{reading.Orders[i]:G}", reading.Diagonal[i]);
-                    Finite(records, step, $"{MomentsMetrics.QHatPrefix}{reading.Orders[i]:G}", reading.QHat[i]);
-                }
-                if (!x.Degenerate) records.Add(new(step, MomentsMetrics.Phase, (int)reading.Phase));
-                if (lastIntersection is long before && (before == 0) != (x.Intersection == 0))
-                    events.Add(new MonitorEvent(step, x.Intersection > 0 ? "order_gained" : "order_lost", "moments", x.Intersection > 0
-                        ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
-                        : $"m∩ = 0: the largest parameters and the largest gradients are disjoint (disordered phase); d₀ = {x.D0:G4}."));
-                lastIntersection = x.Intersection;
-            }
+            if (grads is null) ParameterMoments(step, thetas, records);
+            else CoupledMoments(step, thetas, grads, records, events);
         }
         catch (NonFiniteValuesException e)
         {
             Note($"moments not measured at step {step}: {e.Message}");
         }
-        if (samples is null) return;
+        if (samples is not null) SampleConsolidation(step, samples, records);
+    }
+
+    /// <summary>The gradient file's tensors in the selected order: one gradient, or samples with their mean ḡ as the gradient.</summary>
+    (List<Tensor> Grads, List<Tensor>? Samples) LoadGradients(CheckpointFile gradients)
+    {
+        var problem = GradientShapes(gradients.Index, out bool areSamples);
+        if (problem is not null) throw new ArgumentException($"{gradients.Index.Path}: {problem}.");
+        var loaded = gradients.LoadAll(expected!.Select(e => e.Name));
+        var list = expected!.Select(e => loaded[e.Name]).ToList();
+        GradientFiles++;
+        return areSamples ? (list.Select(t => t.to_type(ScalarType.Float64).mean([0])).ToList(), list) : (list, null);
+    }
+
+    /// <summary>Without a gradient: β = log max|θ| over every selected tensor (none when θ is all zero).</summary>
+    static void ParameterMoments(long step, List<Tensor> thetas, List<MetricRecord> records)
+    {
+        ExtremalPartial? ex = null;
+        foreach (var t in thetas) ex = ex is null ? ExtremalPartial.Of(t, null) : ex.Merge(ExtremalPartial.Of(t, null));
+        var x = ex!.Finish();
+        if (!x.ThetaAllZero) records.Add(new(step, MomentsMetrics.Beta, x.Beta));
+    }
+
+    /// <summary>With a gradient: the phase reading's m∩, d₀, β, β_g, topological constant, C(K, K), Q̂_α(K) and phase, and
+    /// <c>order_gained</c>/<c>order_lost</c> when m∩ leaves or reaches 0.</summary>
+    void CoupledMoments(long step, List<Tensor> thetas, List<Tensor> grads, List<MetricRecord> records, List<MonitorEvent> events)
+    {
+        var reading = PhaseReading.Of(thetas, grads.Cast<Tensor?>().ToList(), options.Orders);
+        var x = reading.Extremal;
+        records.Add(new(step, MomentsMetrics.MCap, x.Intersection));
+        records.Add(new(step, MomentsMetrics.D0, x.D0));
+        records.Add(new(step, MomentsMetrics.Beta, x.Beta));
+        records.Add(new(step, MomentsMetrics.BetaG, x.BetaGrad));
+        Finite(records, step, MomentsMetrics.Topological, x.TopologicalConstant);
+        for (int i = 0; i < reading.Orders.Length; i++)
+        {
+            Finite(records, step, $"{MomentsMetrics.CDiagPrefix}{reading.Orders[i]:G}", reading.Diagonal[i]);
+            Finite(records, step, $"{MomentsMetrics.QHatPrefix}{reading.Orders[i]:G}", reading.QHat[i]);
+        }
+        if (!x.Degenerate) records.Add(new(step, MomentsMetrics.Phase, (int)reading.Phase));
+        if (lastIntersection is long before && (before == 0) != (x.Intersection == 0))
+            events.Add(new MonitorEvent(step, x.Intersection > 0 ? "order_gained" : "order_lost", "moments", x.Intersection > 0
+                ? $"m∩ = {x.Intersection}: a parameter of largest magnitude now also has the largest gradient (ordered phase, seed 000 Thm 4.8)."
+                : $"m∩ = 0: the largest parameters and the largest gradients are disjoint (disordered phase); d₀ = {x.D0:G4}."));
+        lastIntersection = x.Intersection;
+    }
+
+    /// <summary>With gradient samples: seed 003's C_α, p (and bias-corrected), signal, noise and Hill tail index, in the
+    /// samples' own units (the analysis's power-of-two rescaling undone).</summary>
+    void SampleConsolidation(long step, List<Tensor> samples, List<MetricRecord> records)
+    {
         try
         {
             var c = ConsolidationAnalysis.OfSamples(expected!.Select((e, i) => (e.Name, samples[i])).ToList(), 0, options.TailK);

@@ -35,7 +35,6 @@ public class HouseSizeTests
     {
         ["PhaseScope.Training/Trainer.cs:Trainer.Run"] = "the loop every grok option reaches; split once the options being added to it have landed",
         ["PhaseScope.Training/Ablation/DirectionAblation.cs:DirectionAblation.Run"] = "Test 8's ablation, being extended; split with it",
-        ["PhaseScope/Checkpoints/CheckpointAnalyzer.cs:CheckpointAnalyzer.Moments"] = "not split yet",
     };
 
     static string Source => Path.Combine(ExampleRunner.Repository, "src");
