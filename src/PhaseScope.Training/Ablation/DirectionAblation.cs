@@ -90,41 +90,77 @@ public static class DirectionAblation
         var selection = new TensorSelection(options.TensorPattern);
 
         // 1. train to t₀, keeping the watched tensors at the window's steps t₀ − W·s, …, t₀.
-        double[] sigma;
-        Tensor directions;   // [W, P]: rows of Vᵀ, by decreasing σ
-        long watched;
-        using (var model = createModel())
-        {
-            var parameters = Watched(model, selection);
-            watched = parameters.Sum(p => p.numel());
-            var snapshots = new List<Tensor>();
-            long first = options.At - (long)options.Window * options.Stride;
-            var t = new Trainer(task, model, trainer with { Steps = options.At, CheckpointEvery = options.At, StopAfterGrok = null })
-            {
-                CheckpointDirectory = checkpoints, WriteResumePoints = true,
-                AfterUpdate = step =>
-                {
-                    if (step >= first && (step - first) % options.Stride == 0) snapshots.Add(Flatten(parameters).DetachFromDisposeScope());
-                },
-            };
-            if (first == 0) snapshots.Add(Flatten(parameters));
-            log?.Invoke(FormattableString.Invariant($"training to step {options.At} ({watched:N0} watched parameters)"));
-            t.Run();
-            using var stacked = stack(snapshots);
-            using var rows = stacked.narrow(0, 1, options.Window).sub(stacked.narrow(0, 0, options.Window));
-            using var rows64 = rows.to(float64);
-            var (u, s, vh) = linalg.svd(rows64, fullMatrices: false);
-            sigma = s.data<double>().ToArray();
-            directions = vh.to(float32).DetachFromDisposeScope();
-            u.Dispose();
-            s.Dispose();
-            vh.Dispose();
-            foreach (var snapshot in snapshots) snapshot.Dispose();
-        }
+        var (sigma, directions, watched) = TrainToWindow(task, createModel, trainer, options, checkpoints, selection, log);
         var point = ResumePoint.Latest(checkpoints, out _) ?? throw new InvalidOperationException($"No resume point was written at step {options.At}.");
 
         // 2. the arms, each from the same point.
         var top = directions.narrow(0, 0, options.TopK);
+        var arms = ArmBases(directions, top, watched, options);
+        var results = new List<Arm>();
+        var topRemoved = new List<double>();   // ‖V_kᵀδ‖ of the top-k arm at each step of the span, replayed by the matched arms
+        foreach (var (name, basis, matched) in arms)
+        {
+            using var model = createModel();
+            var parameters = Watched(model, selection);
+            ModelWeights.Load(model, Path.Combine(checkpoints, point.ModelFile), "The ablation's own checkpoint of step t₀.");
+            using var projection = new ArmProjection(parameters, basis, matched, ReferenceEquals(basis, top), topRemoved, watched,
+                new Generator((ulong)(options.Seed + 7919 * results.Count + 1)));
+            var t = new Trainer(task, model, trainer with { Steps = options.At + options.Span, CheckpointEvery = 0, StopAfterGrok = null, EvaluateEvery = Math.Max(1, options.Span / 10) })
+            {
+                CheckpointDirectory = checkpoints, ResumeFrom = point, AfterUpdate = projection.AfterUpdate,
+            };
+            var run = t.Run();
+            var end = run.Evaluations[^1].Result;
+            var span = run.Evaluations.Where(e => e.Step > options.At).Select(e => e.Result).ToList();
+            results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, projection.UpdateSum > 0 ? projection.RemovedSum / projection.UpdateSum : 0,
+                span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss), projection.RemovedSum));
+            log?.Invoke(FormattableString.Invariant($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}"));
+        }
+        foreach (var (_, basis, matched) in arms) if (!matched && basis is not null && !ReferenceEquals(basis, top)) basis.Dispose();
+        top.Dispose();
+        directions.Dispose();
+        return new Result(sigma, watched, results);
+    }
+
+    /// <summary>Step 1: trains a fresh model to t₀ (writing the resume point the arms start from) while keeping the watched
+    /// tensors at t₀ − W·s, …, t₀; returns the window's singular values, its directions (rows of Vᵀ, [W, P], by decreasing
+    /// σ) and P.</summary>
+    static (double[] Sigma, Tensor Directions, long Watched) TrainToWindow(TaskData task, Func<nn.Module<Tensor, Tensor>> createModel,
+        TrainerOptions trainer, Options options, string checkpoints, TensorSelection selection, Action<string>? log)
+    {
+        using var model = createModel();
+        var parameters = Watched(model, selection);
+        long watched = parameters.Sum(p => p.numel());
+        var snapshots = new List<Tensor>();
+        long first = options.At - (long)options.Window * options.Stride;
+        var t = new Trainer(task, model, trainer with { Steps = options.At, CheckpointEvery = options.At, StopAfterGrok = null })
+        {
+            CheckpointDirectory = checkpoints, WriteResumePoints = true,
+            AfterUpdate = step =>
+            {
+                if (step >= first && (step - first) % options.Stride == 0) snapshots.Add(Flatten(parameters).DetachFromDisposeScope());
+            },
+        };
+        if (first == 0) snapshots.Add(Flatten(parameters));
+        log?.Invoke(FormattableString.Invariant($"training to step {options.At} ({watched:N0} watched parameters)"));
+        t.Run();
+        using var stacked = stack(snapshots);
+        using var rows = stacked.narrow(0, 1, options.Window).sub(stacked.narrow(0, 0, options.Window));
+        using var rows64 = rows.to(float64);
+        var (u, s, vh) = linalg.svd(rows64, fullMatrices: false);
+        var sigma = s.data<double>().ToArray();
+        var directions = vh.to(float32).DetachFromDisposeScope();
+        u.Dispose();
+        s.Dispose();
+        vh.Dispose();
+        foreach (var snapshot in snapshots) snapshot.Dispose();
+        return (sigma, directions, watched);
+    }
+
+    /// <summary>The arms in order: none, top-k, each v_j alone (when k &gt; 1), R random orthonormal k-planes (QR of a
+    /// Gaussian, drawn from the options' seed), R matched arms.</summary>
+    static List<(string Name, Tensor? Basis, bool Matched)> ArmBases(Tensor directions, Tensor top, long watched, Options options)
+    {
         var arms = new List<(string Name, Tensor? Basis, bool Matched)> { ("none", null, false), ($"top-{options.TopK}", top, false) };
         if (options.TopK > 1) for (int j = 0; j < options.TopK; j++) arms.Add(($"only-v{j + 1}", directions.narrow(0, j, 1), false));
         var generator = new Generator((ulong)options.Seed);
@@ -137,62 +173,65 @@ public static class DirectionAblation
             q.Dispose();
         }
         for (int r = 1; r <= options.RandomRepeats; r++) arms.Add(($"matched-{r}", top, true));
-        var results = new List<Arm>();
-        var topRemoved = new List<double>();   // ‖V_kᵀδ‖ of the top-k arm at each step of the span, replayed by the matched arms
-        foreach (var (name, basis, matched) in arms)
+        return arms;
+    }
+
+    /// <summary>One arm's intervention after every optimizer step: δ ← δ − V_A V_Aᵀ δ on the watched tensors' update (or,
+    /// matched, the top-k arm's removed norm at this step of the span along a fresh random direction), with the sums of
+    /// ‖removed‖ and ‖δ‖ over the span. The top-k arm records its removed norms for the matched arms after it.</summary>
+    sealed class ArmProjection : IDisposable
+    {
+        readonly Parameter[] parameters;
+        readonly Tensor? basis;
+        readonly bool matched, isTop;
+        readonly List<double> topRemoved;
+        readonly long watched;
+        readonly Generator noise;
+        readonly Tensor before;
+        int index;
+
+        public ArmProjection(Parameter[] parameters, Tensor? basis, bool matched, bool isTop, List<double> topRemoved, long watched, Generator noise)
         {
-            int index = 0;
-            using var model = createModel();
-            var parameters = Watched(model, selection);
-            ModelWeights.Load(model, Path.Combine(checkpoints, point.ModelFile), "The ablation's own checkpoint of step t₀.");
-            Tensor before = Flatten(parameters).DetachFromDisposeScope();
-            double removedSum = 0, updateSum = 0;
-            var noise = new Generator((ulong)(options.Seed + 7919 * results.Count + 1));
-            var t = new Trainer(task, model, trainer with { Steps = options.At + options.Span, CheckpointEvery = 0, StopAfterGrok = null, EvaluateEvery = Math.Max(1, options.Span / 10) })
-            {
-                CheckpointDirectory = checkpoints, ResumeFrom = point,
-                AfterUpdate = step =>
-                {
-                    using var scope = NewDisposeScope();
-                    using var _ = no_grad();
-                    var now = Flatten(parameters);
-                    var delta = now.sub(before);
-                    if (basis is not null)
-                    {
-                        Tensor removed;
-                        if (matched)
-                        {
-                            // the norm the top-k arm removed at this step of its span, in a uniformly random direction
-                            double norm = index < topRemoved.Count ? topRemoved[index] : 0;
-                            var xi = randn([watched], generator: noise);
-                            removed = KeptScalar.Mul(xi, norm / Math.Max(xi.norm().ToDouble(), 1e-30));
-                        }
-                        else
-                        {
-                            removed = basis.t().matmul(basis.matmul(delta));
-                            if (ReferenceEquals(basis, top)) topRemoved.Add(removed.norm().ToDouble());
-                        }
-                        index++;
-                        removedSum += removed.norm().ToDouble();
-                        updateSum += delta.norm().ToDouble();
-                        now = KeptScalar.Sum(before, delta.sub(removed));   // the parameters' new value, written below
-                        Unflatten(parameters, now);
-                    }
-                    before.copy_(now);
-                },
-            };
-            var run = t.Run();
-            before.Dispose();
-            var end = run.Evaluations[^1].Result;
-            var span = run.Evaluations.Where(e => e.Step > options.At).Select(e => e.Result).ToList();
-            results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, updateSum > 0 ? removedSum / updateSum : 0,
-                span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss), removedSum));
-            log?.Invoke(FormattableString.Invariant($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}"));
+            (this.parameters, this.basis, this.matched, this.isTop, this.topRemoved, this.watched, this.noise) = (parameters, basis, matched, isTop, topRemoved, watched, noise);
+            before = Flatten(parameters).DetachFromDisposeScope();
         }
-        foreach (var (_, basis, matched) in arms) if (!matched && basis is not null && !ReferenceEquals(basis, top)) basis.Dispose();
-        top.Dispose();
-        directions.Dispose();
-        return new Result(sigma, watched, results);
+
+        /// <summary>Σ ‖removed part‖ over the span's steps.</summary>
+        public double RemovedSum { get; private set; }
+        /// <summary>Σ ‖δ‖ over the span's steps (counted only where something is removed).</summary>
+        public double UpdateSum { get; private set; }
+
+        public void AfterUpdate(int step)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var now = Flatten(parameters);
+            var delta = now.sub(before);
+            if (basis is not null)
+            {
+                Tensor removed;
+                if (matched)
+                {
+                    // the norm the top-k arm removed at this step of its span, in a uniformly random direction
+                    double norm = index < topRemoved.Count ? topRemoved[index] : 0;
+                    var xi = randn([watched], generator: noise);
+                    removed = KeptScalar.Mul(xi, norm / Math.Max(xi.norm().ToDouble(), 1e-30));
+                }
+                else
+                {
+                    removed = basis.t().matmul(basis.matmul(delta));
+                    if (isTop) topRemoved.Add(removed.norm().ToDouble());
+                }
+                index++;
+                RemovedSum += removed.norm().ToDouble();
+                UpdateSum += delta.norm().ToDouble();
+                now = KeptScalar.Sum(before, delta.sub(removed));   // the parameters' new value, written below
+                Unflatten(parameters, now);
+            }
+            before.copy_(now);
+        }
+
+        public void Dispose() => before.Dispose();
     }
 
     static Parameter[] Watched(nn.Module<Tensor, Tensor> model, TensorSelection selection)

@@ -34,7 +34,6 @@ public class HouseSizeTests
     static readonly Dictionary<string, string> ToSplit = new(StringComparer.Ordinal)
     {
         ["PhaseScope.Training/Trainer.cs:Trainer.Run"] = "the loop every grok option reaches; split once the options being added to it have landed",
-        ["PhaseScope.Training/Ablation/DirectionAblation.cs:DirectionAblation.Run"] = "Test 8's ablation, being extended; split with it",
     };
 
     static string Source => Path.Combine(ExampleRunner.Repository, "src");
