@@ -109,23 +109,76 @@ public sealed class Trainer
         ValidateControl();
         var parameters = model.parameters().ToList();
         var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
-        Divergence? diverged = null;
         CurrentLearningRate = options.LearningRate;
         using var optimizer = CreateOptimizer();
         using var generator = new Generator((ulong)options.Seed);
         var sampler = new BatchSampler(task.TrainCount, options.BatchSize, generator);
-        var evaluations = new List<EvaluationPoint>();
-        long? grokStep = null;
-        int first = 1;
-        if (ResumeFrom is { } point)
+        var run = new RunProgress();
+        int first = ResumeFrom is { } point ? Resume(point, optimizer, sampler, run) : 1;
+        var loop = Connect(optimizer);
+
+        var watch = Stopwatch.StartNew();
+        int step = 0;
+        bool PastGrokMargin(int next) => run.GrokStep is long g && options.StopAfterGrok is int margin && next > g + margin;
+        model.train();
+        for (step = first; step <= options.Steps && loop.Stop is null && run.Diverged is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
         {
-            Restore(point, optimizer, sampler);
-            evaluations.AddRange(point.Evaluations);
-            grokStep = point.GrokStep;
-            CurrentLearningRate = point.LearningRate;
-            RestoreControl(point, optimizer);
-            first = checked((int)point.Step + 1);
+            using var scope = NewDisposeScope();
+            using var loss = TrainStep(step, optimizer, sampler, loop, parameters);
+            if (Divergence.Check(step, loss, named) is { } d)
+            {
+                run.Diverged = d;
+                Monitor?.Emit(new MonitorEvent(step, Divergence.EventKind, "trainer", d.Describe()));
+                StepCompleted?.Invoke(step);
+                continue;   // no evaluation and no checkpoint of the non-finite weights: the loop ends here
+            }
+
+            if (step % options.EvaluateEvery == 0 || step == options.Steps) EvaluateAt(step, loss, run);
+            if (CheckpointDirectory is not null && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)
+                SaveCheckpoint(step, optimizer, run.Evaluations, run.GrokStep);
+            StepCompleted?.Invoke(step);
         }
+        int taken = step - 1;
+        if (CheckpointDirectory is not null && run.Diverged is null && taken >= first && (options.CheckpointEvery == 0 || taken % options.CheckpointEvery != 0))
+            SaveCheckpoint(taken, optimizer, run.Evaluations, run.GrokStep);
+        watch.Stop();
+        if (run.Evaluations.Count == 0 || run.Evaluations[^1].Step != taken)
+            run.Evaluations.Add(new EvaluationPoint(taken, Evaluate()));
+
+        return new TrainResult
+        {
+            StoppedEarly = loop.Stop, Diverged = run.Diverged,
+            Steps = taken, GrokStep = run.GrokStep, Evaluations = run.Evaluations,
+            WallSeconds = watch.Elapsed.TotalSeconds, EvaluationSeconds = run.EvaluationSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
+        };
+    }
+
+    /// <summary>What a run gathers as it goes: its evaluations, the grok step, the divergence that ended it, the seconds
+    /// spent evaluating.</summary>
+    sealed class RunProgress
+    {
+        public List<EvaluationPoint> Evaluations { get; } = [];
+        public long? GrokStep { get; set; }
+        public Divergence? Diverged { get; set; }
+        public double EvaluationSeconds { get; set; }
+    }
+
+    /// <summary>Continues from <paramref name="point"/>: model, optimizer, batch order, evaluations, grok step, learning
+    /// rate and the controllers' state; returns the first step to train.</summary>
+    int Resume(ResumePoint point, ITrainingOptimizer optimizer, BatchSampler sampler, RunProgress run)
+    {
+        Restore(point, optimizer, sampler);
+        run.Evaluations.AddRange(point.Evaluations);
+        run.GrokStep = point.GrokStep;
+        CurrentLearningRate = point.LearningRate;
+        RestoreControl(point, optimizer);
+        return checked((int)point.Step + 1);
+    }
+
+    /// <summary>Connects the monitor, the optimizer's readers, the controllers and the instability guard to the loop
+    /// protocol, the guard restored on resume.</summary>
+    MonitoredLoop Connect(ITrainingOptimizer optimizer)
+    {
         if (Monitor is not null)
         {
             Monitor.EvaluationEvery = options.EvaluateEvery;
@@ -136,69 +189,47 @@ public sealed class Trainer
         var loop = new MonitoredLoop(Monitor, CurrentLearningRate, optimizer.SetLearningRate, controllers, ControlFromStep);
         Instability?.Attach(model, optimizer, loop, CheckpointDirectory, options.CheckpointEvery);
         if (ResumeFrom is { } resumed) Instability?.RestoreState(resumed.Control?.Instability);
+        return loop;
+    }
 
-        double evaluationSeconds = 0;
-        var watch = Stopwatch.StartNew();
-        int step = 0;
-        bool PastGrokMargin(int next) => grokStep is long g && options.StopAfterGrok is int margin && next > g + margin;
-        model.train();
-        for (step = first; step <= options.Steps && loop.Stop is null && diverged is null && !cancel.IsCancellationRequested && !PastGrokMargin(step); step++)
+    /// <summary>One step through the loop protocol: the batch, the backward pass with the gradient probes and controllers,
+    /// the instability guard, clipping, warm-up, the update, the intervention and the update probes; returns the step's
+    /// loss (the caller disposes it).</summary>
+    Tensor TrainStep(int step, ITrainingOptimizer optimizer, BatchSampler sampler, MonitoredLoop loop, List<Parameter> parameters)
+    {
+        optimizer.ZeroGrad();
+        using var idx = sampler.Next();
+        var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
+        var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
+        if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
+        var loss = loop.Backward(step, x, y, (xs, ys) => Objective.Loss(model.call(xs), ys, task.PerPosition, options.Float64Softmax == true));
+        bool update = Instability?.BeforeUpdate(step, loss) ?? true;
+        CurrentLearningRate = loop.LearningRate;
+        if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
+        if (options.WarmupSteps is int warm && step <= warm) optimizer.SetLearningRate(loop.LearningRate * LearningRateWarmup.Factor(step, warm));
+        if (update) optimizer.Step();
+        AfterUpdate?.Invoke(step);
+        loop.AfterStep(step);
+        Instability?.AfterUpdate(step);
+        return loss;
+    }
+
+    /// <summary>The evaluation at <paramref name="step"/>: stored, given to the monitor, the grok step and its event the
+    /// first time the test accuracy reaches the threshold, and the progress callback.</summary>
+    void EvaluateAt(int step, Tensor loss, RunProgress run)
+    {
+        long evalStart = Stopwatch.GetTimestamp();
+        var result = Evaluate();
+        run.EvaluationSeconds += Stopwatch.GetElapsedTime(evalStart).TotalSeconds;
+        run.Evaluations.Add(new EvaluationPoint(step, result));
+        Monitor?.OnEvaluation(step, result);
+        if (run.GrokStep is null && result.TestAccuracy >= options.GrokThreshold)
         {
-            using var scope = NewDisposeScope();
-            optimizer.ZeroGrad();
-            using var idx = sampler.Next();
-            var x = idx is null ? task.TrainInputs.alias() : task.TrainInputs.index_select(0, idx);
-            var y = idx is null ? task.TrainTargets.alias() : task.TrainTargets.index_select(0, idx);
-            if (task.TrailingPaddingTrimmable) (x, y) = Objective.TrimTrailingPadding(x, y, task.SourceLength);
-            using var loss = loop.Backward(step, x, y, (xs, ys) => Objective.Loss(model.call(xs), ys, task.PerPosition, options.Float64Softmax == true));
-            bool update = Instability?.BeforeUpdate(step, loss) ?? true;
-            CurrentLearningRate = loop.LearningRate;
-            if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-            if (options.WarmupSteps is int warm && step <= warm) optimizer.SetLearningRate(loop.LearningRate * LearningRateWarmup.Factor(step, warm));
-            if (update) optimizer.Step();
-            AfterUpdate?.Invoke(step);
-            loop.AfterStep(step);
-            Instability?.AfterUpdate(step);
-            if (Divergence.Check(step, loss, named) is { } d)
-            {
-                diverged = d;
-                Monitor?.Emit(new MonitorEvent(step, Divergence.EventKind, "trainer", d.Describe()));
-                StepCompleted?.Invoke(step);
-                continue;   // no evaluation and no checkpoint of the non-finite weights: the loop ends here
-            }
-
-            if (step % options.EvaluateEvery == 0 || step == options.Steps)
-            {
-                long evalStart = Stopwatch.GetTimestamp();
-                var result = Evaluate();
-                evaluationSeconds += Stopwatch.GetElapsedTime(evalStart).TotalSeconds;
-                evaluations.Add(new EvaluationPoint(step, result));
-                Monitor?.OnEvaluation(step, result);
-                if (grokStep is null && result.TestAccuracy >= options.GrokThreshold)
-                {
-                    grokStep = step;
-                    Monitor?.Emit(new MonitorEvent(step, "grokked", "trainer",
-                        FormattableString.Invariant($"Test accuracy {result.TestAccuracy:F4} reached {options.GrokThreshold} at step {step}.")));
-                }
-                Progress?.Invoke(new TrainProgress(step, options.Steps, loss.item<float>(), result, grokStep));
-            }
-            if (CheckpointDirectory is not null && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)
-                SaveCheckpoint(step, optimizer, evaluations, grokStep);
-            StepCompleted?.Invoke(step);
+            run.GrokStep = step;
+            Monitor?.Emit(new MonitorEvent(step, "grokked", "trainer",
+                FormattableString.Invariant($"Test accuracy {result.TestAccuracy:F4} reached {options.GrokThreshold} at step {step}.")));
         }
-        int taken = step - 1;
-        if (CheckpointDirectory is not null && diverged is null && taken >= first && (options.CheckpointEvery == 0 || taken % options.CheckpointEvery != 0))
-            SaveCheckpoint(taken, optimizer, evaluations, grokStep);
-        watch.Stop();
-        if (evaluations.Count == 0 || evaluations[^1].Step != taken)
-            evaluations.Add(new EvaluationPoint(taken, Evaluate()));
-
-        return new TrainResult
-        {
-            StoppedEarly = loop.Stop, Diverged = diverged,
-            Steps = taken, GrokStep = grokStep, Evaluations = evaluations,
-            WallSeconds = watch.Elapsed.TotalSeconds, EvaluationSeconds = evaluationSeconds, MonitorSeconds = Monitor?.TotalSeconds ?? 0,
-        };
+        Progress?.Invoke(new TrainProgress(step, options.Steps, loss.item<float>(), result, run.GrokStep));
     }
 
     void ValidateControl()
