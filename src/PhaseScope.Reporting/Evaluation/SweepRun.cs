@@ -12,7 +12,7 @@ namespace PhaseScope.Reporting.Evaluation;
 /// <see cref="VerdictObservables"/> names (Test 7 tables, lead-time ROC, combined predictor).
 /// </summary>
 /// <param name="Name">Run name (directory name).</param>
-/// <param name="Task">modular, dyck or scan.</param>
+/// <param name="Task">The run's task (<c>grok --task</c>).</param>
 /// <param name="Op">Modular operation (null for other tasks).</param>
 /// <param name="Seed">Training seed.</param>
 /// <param name="WeightDecay">AdamW weight decay.</param>

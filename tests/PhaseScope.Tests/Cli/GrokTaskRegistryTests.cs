@@ -1,8 +1,10 @@
 using PhaseScope.Cli;
 using PhaseScope.Cli.Commands.Grok;
 using PhaseScope.Cli.Commands.Grok.Tasks;
+using PhaseScope.Cli.Commands.Sweep;
 using PhaseScope.Tests.Training;
 using PhaseScope.Training;
+using PhaseScope.Training.Tasks;
 using static TorchSharp.torch;
 
 namespace PhaseScope.Tests.Cli;
@@ -85,5 +87,34 @@ public class GrokTaskRegistryTests
         Assert.Equal("--scan-split must be simple, length or addprim_jump (got 'around').", Assert.Throws<UsageException>(() => scan.Validate()).Message);
         var lm = Tiny(GrokTasks.Named("lm"), dir.Path) with { Context = 1 };
         Assert.Equal("--context must lie in 2 … 65,536 tokens (got 1).", Assert.Throws<UsageException>(() => lm.Validate()).Message);
+    }
+
+    /// <summary><c>sweep --task</c> lists the registry's tasks, so a task added to it is offered there too.</summary>
+    [Fact]
+    public void SweepsTaskHelpListsEveryTask()
+    {
+        var task = SweepCommand.Create().Options.Single(o => o.Name == "--task");
+        Assert.Equal("modular, dyck, scan or lm.", task.Description);
+    }
+
+    /// <summary>A task brings its own probes: the per-task accuracy comes with a multi-task modular run (one probe,
+    /// <c>task_accuracy</c>), not with a single operation nor with another task.</summary>
+    [Fact]
+    public void OnlyAMultitaskModularRunBringsThePerTaskAccuracyProbe()
+    {
+        using var dir = new TempDirectory();
+        using var scope = NewDisposeScope();
+        var modular = GrokTasks.Named("modular");
+        var single = Tiny(modular, dir.Path);
+        var multi = single with { Multitask = [ModularOperation.Add, ModularOperation.Mul] };
+        var dyck = Tiny(GrokTasks.Named("dyck"), dir.Path);
+        (GrokSettings Settings, string[] Expected)[] cases = [(single, []), (multi, ["task_accuracy"]), (dyck, [])];
+        foreach (var (s, expected) in cases)
+        {
+            var task = GrokTasks.Of(s);
+            using var data = task.CreateData(s);
+            using var model = task.Model(s, data).CreateModel();
+            Assert.Equal(expected, task.Probes(s, data, model).Select(p => p.Name));
+        }
     }
 }

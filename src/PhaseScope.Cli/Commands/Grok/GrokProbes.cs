@@ -10,7 +10,7 @@ namespace PhaseScope.Cli.Commands.Grok;
 static class GrokProbes
 {
     /// <summary>The probes of a grok run, in the order the monitor runs them (curvature before consolidation, which reads
-    /// its λ_max): the cheap probes, then each family the settings turn on, the per-task accuracy of a multi-task run and,
+    /// its λ_max): the cheap probes, then each family the settings turn on, the task's own (<see cref="Tasks.GrokTask.Probes"/>) and,
     /// with <c>--stability</c>, the stability and softmax-absorption probes (after the optimizer step) and the instability risk they feed and, with TensorBoard,
     /// the histograms.</summary>
     internal static List<IProbe> Create(GrokSettings s, TaskData data, nn.Module<Tensor, Tensor> model, int batch, bool histograms)
@@ -22,7 +22,7 @@ static class GrokProbes
         if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions(batch)));
         if (s.WeightSpectra) probes.Add(new WeightSpectraProbe());
         if (s.Llc is { } llcSettings) probes.Add(llcSettings.Probe(data.TrainCount, s.Trainer.Seed));
-        if (data.TestGroups is not null) probes.Add(new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold));
+        probes.AddRange(Tasks.GrokTasks.Of(s).Probes(s, data, model));
         if (s.StabilityEvery is int stabilityEvery)
             probes.AddRange([
                 new StabilityProbe(new StabilityOptions { DirectionalEvery = stabilityEvery, PreconditionedEvery = s.StabilityPreconditionedEvery ?? 0, BatchSize = s.StabilityBatch ?? 64, Seed = s.Trainer.Seed }),

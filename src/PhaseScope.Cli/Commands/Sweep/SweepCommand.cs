@@ -69,7 +69,7 @@ public static class SweepCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "modular, dyck or scan.", DefaultValueFactory = _ => "modular" };
+        var task = new Option<string>("--task") { Description = $"{Grok.Tasks.GrokTasks.NameList}.", DefaultValueFactory = _ => "modular" };
         var ops = new Option<string>("--ops") { Description = "Comma-separated modular operations (add, sub, mul, div, x2_y2).", DefaultValueFactory = _ => "add,sub,mul,x2_y2" };
         var seeds = SeedList.Option("--seeds", "Comma-separated seeds.", "42,137,2024");
         var wds = WeightDecayList.Option("--weight-decay", "Comma-separated weight decays (1.0 groks; 0.0 is the control).", "1.0,0.0");

@@ -1,5 +1,7 @@
+using PhaseScope.Monitoring;
 using PhaseScope.Training.Models;
 using PhaseScope.Training.Tasks;
+using static TorchSharp.torch;
 
 namespace PhaseScope.Cli.Commands.Grok.Tasks;
 
@@ -45,6 +47,9 @@ public abstract class GrokTask
 
     /// <summary>The task's training and test data for <paramref name="s"/>.</summary>
     public abstract TaskData CreateData(GrokSettings s);
+
+    /// <summary>The probes this task adds to a run of it, after the families' (none by default).</summary>
+    public virtual IEnumerable<IProbe> Probes(GrokSettings s, TaskData data, nn.Module<Tensor, Tensor> model) => [];
 
     /// <summary>The model trained on <paramref name="data"/>: the reference transformer of the data's shape
     /// (<see cref="TransformerConfig.For"/>) with the settings' widths and activation.</summary>

@@ -9,13 +9,16 @@ public static class GrokTasks
     /// <summary>The tasks' names.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(t => t.Name)];
 
+    /// <summary>The tasks' names as a reader sees them listed: <c>modular, dyck, scan or lm</c>.</summary>
+    public static string NameList => $"{string.Join(", ", Names.Take(Names.Count - 1))} or {Names[^1]}";
+
     /// <summary>Every task's presets' names.</summary>
     public static IReadOnlyList<string> Presets { get; } = [.. All.SelectMany(t => t.Presets).Select(p => p.Name)];
 
     /// <summary>The task named <paramref name="name"/>.</summary>
     /// <exception cref="UsageException">No task has that name; the message lists the known ones.</exception>
     public static GrokTask Named(string name) => All.FirstOrDefault(t => t.Name == name)
-        ?? throw new UsageException($"Unknown task '{name}'. Use --task {string.Join(", ", Names.Take(Names.Count - 1))} or {Names[^1]}.");
+        ?? throw new UsageException($"Unknown task '{name}'. Use --task {NameList}.");
 
     /// <summary>The task of a run's settings.</summary>
     public static GrokTask Of(GrokSettings s) => Named(s.Task);

@@ -1,5 +1,8 @@
 using System.Globalization;
+using PhaseScope.Monitoring;
+using PhaseScope.Training;
 using PhaseScope.Training.Tasks;
+using static TorchSharp.torch;
 
 namespace PhaseScope.Cli.Commands.Grok.Tasks;
 
@@ -47,6 +50,10 @@ public sealed class ModularGrokTask : GrokTask
         config["p"] = s.P.ToString(CultureInfo.InvariantCulture);
         config["train_fraction"] = s.TrainFraction.ToString("R", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>With <c>--multitask</c>, each operation's test accuracy and grok step (<see cref="TaskAccuracyProbe"/>).</summary>
+    public override IEnumerable<IProbe> Probes(GrokSettings s, TaskData data, nn.Module<Tensor, Tensor> model) =>
+        s.Multitask is null ? [] : [new TaskAccuracyProbe(data, model, s.Trainer.GrokThreshold)];
 
     /// <inheritdoc />
     public override TaskData CreateData(GrokSettings s) => s.Multitask is { } ops
