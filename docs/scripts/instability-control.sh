@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Acting on instability, measured (docs/INSTABILITY.md, "Acting on instability, measured"): every spiking setup below
-# trained with each of {no action, --on-instability warn|reduce-lr|skip|rollback, --zclip 2.5}, then the table.
+# trained with each of {no action, --on-instability warn|reduce-lr|skip|rollback, --zclip 2.5} on the default triggers, and
+# reduce-lr, skip and rollback on the forecast's warning alone (--instability-trigger warning, with the stability probe's
+# uᵀHu/uᵀu every step and λ_max(P⁻¹H) every 50 steps feeding the risk), then the table.
 # Resumable: a completed run is kept, an unfinished one is continued with `grok --resume`, a missing one is started.
 #   PHASESCOPE=./phasescope OUT=/tmp/control-runs STEPS=1000 bash docs/scripts/instability-control.sh
 # One run at a time, `nice -n 19`, one thread each.
@@ -12,22 +14,33 @@ STEPS=${STEPS:-1000}
 model="--d-model 64 --layers 1 --heads 2 --d-ff 128"
 declare -A setups=(
   # full batch (264 training pairs), no fixed clipping: the spikes of docs/INSTABILITY.md's kind, with λ_max(P⁻¹H) every 50 steps
-  [mod-lr3e-3-b0.999]="--task modular --p 23 $model --lr 3e-3 --beta2 0.999 --clip 0 --stability --stability-every 0 --stability-preconditioned-every 50"
+  [mod-lr3e-3-b0.999]="--task modular --p 23 $model --lr 3e-3 --beta2 0.999 --clip 0"
   [mod-lr5e-3-b0.9999]="--task modular --p 23 $model --lr 5e-3 --beta2 0.9999 --clip 0"
 )
+# the stability probes of each setup's arms on the default triggers (setup 1: the margin trigger joins), and of the warning arms
+declare -A probes=(
+  [mod-lr3e-3-b0.999]="--stability --stability-every 0 --stability-preconditioned-every 50"
+  [mod-lr5e-3-b0.9999]=""
+)
+forecast="--stability --stability-every 1 --stability-preconditioned-every 50"
 declare -A actions=(
   [none]="" [warn]="--on-instability warn" [reduce-lr]="--on-instability reduce-lr" [skip]="--on-instability skip"
   [rollback]="--on-instability rollback" [zclip]="--zclip 2.5"
+  [warning-reduce-lr]="--on-instability reduce-lr --instability-trigger warning"
+  [warning-skip]="--on-instability skip --instability-trigger warning"
+  [warning-rollback]="--on-instability rollback --instability-trigger warning"
 )
+arms="${ARMS:-none warn reduce-lr skip rollback zclip warning-reduce-lr warning-skip warning-rollback}"
 status() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select status from runs').fetchone()[0])" "$1/run.db" 2>/dev/null || echo none; }
 for setup in $(printf '%s\n' "${!setups[@]}" | sort); do
-  for action in none warn reduce-lr skip rollback zclip; do
+  for action in $arms; do
     dir="$OUT/$setup/$action"
+    case "$action" in warning-*) stab=$forecast ;; *) stab=${probes[$setup]} ;; esac
     case "$(status "$dir")" in
       completed) continue ;;
       none) rm -rf "$dir"; mkdir -p "$OUT/$setup"
             # shellcheck disable=SC2086
-            nice -n 19 $PHASESCOPE grok ${setups[$setup]} ${actions[$action]} --steps "$STEPS" --cheap-only --threads 1 --no-report --json \
+            nice -n 19 $PHASESCOPE grok ${setups[$setup]} $stab ${actions[$action]} --steps "$STEPS" --cheap-only --threads 1 --no-report --json \
               --checkpoint-every 100 --eval-every 50 --probe-every 10 --out "$OUT/$setup" --name "$action" > "$dir.json" 2> "$dir.err" || true ;;
       *) nice -n 19 $PHASESCOPE grok --resume "$dir" --json > "$dir.json" 2> "$dir.err" || true ;;
     esac

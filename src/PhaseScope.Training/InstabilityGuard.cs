@@ -14,9 +14,11 @@ namespace PhaseScope.Training;
 /// to the controller and applies its decision, recorded as its event: a new learning rate through the loop
 /// (<see cref="MonitoredLoop.SetLearningRate"/>), or the update withheld (skip), or the model and optimizer state of the
 /// newest resume point on the <c>--checkpoint-every</c> schedule loaded and the update withheld (rollback; without such a
-/// point yet, the update is withheld only). After the update's probes, <see cref="AfterUpdate"/> lets the reading triggers
+/// point yet, the update is withheld only). A rate the controller sets (a cut, each recovery step) is recorded as
+/// <c>control/instability_lr</c>. After the update's probes, <see cref="AfterUpdate"/> lets the reading triggers
 /// see what was published. A rolled-back run goes on counting steps and drawing batches from where it was; the monitor's
-/// probes are not rolled back (the update they see at that step is the jump back). Resume points written off the
+/// probes go back with the model to the point's state (<see cref="PhaseMonitor.LoadState"/> with <c>rollBack</c>), and
+/// the update probes skip the rollback step, whose update was undone; the series already stored stay. Resume points written off the
 /// schedule (a run stopped by a signal) are never rollback targets, so a resumed run rolls back to the same point as
 /// the uninterrupted one. <see cref="SaveState"/> travels in the resume point's control state.
 /// </summary>
@@ -60,14 +62,18 @@ public sealed class InstabilityGuard(InstabilityController? controller, ZClip? z
         double value = loss.detach().cpu().to_type(ScalarType.Float64).item<double>();   // as the loss probe records it
         if (Controller.BeforeUpdate(step, value, l.LearningRate) is not { } decision) return true;
         string message = decision.Message;
-        if (decision.RollBack) message += " " + RollBack(step, o);
-        if (decision.LearningRate is double rate) l.SetLearningRate(rate);
-        l.Monitor!.Emit(new MonitorEvent(step, decision.Kind, "on_instability", message));
+        if (decision.RollBack) message += " " + RollBack(step, o, l.Monitor!);
+        if (decision.LearningRate is double rate)
+        {
+            l.SetLearningRate(rate);
+            l.Monitor!.Record([new MetricRecord(step, ControlMetrics.InstabilityLearningRate, rate)]);
+        }
+        if (decision.Kind is { } kind) l.Monitor!.Emit(new MonitorEvent(step, kind, "on_instability", message));
         return !decision.SkipUpdate;
     }
 
-    /// <summary>Loads the newest scheduled resume point; says what was restored.</summary>
-    string RollBack(long step, ITrainingOptimizer o)
+    /// <summary>Loads the newest scheduled resume point (model, optimizer, the probes' state); says what was restored.</summary>
+    string RollBack(long step, ITrainingOptimizer o, PhaseMonitor monitor)
     {
         var point = checkpoints is null || checkpointEvery <= 0 ? null
             : ResumePoint.Latest(checkpoints, out _, s => s % checkpointEvery == 0 && s < step);
@@ -75,14 +81,14 @@ public sealed class InstabilityGuard(InstabilityController? controller, ZClip? z
         try
         {
             ModelWeights.Load(model!, Path.Combine(checkpoints!, point.ModelFile), "The run's checkpoints no longer fit its model.");
-            using var s = File.OpenRead(Path.Combine(checkpoints!, point.OptimizerFile));
-            o.LoadState(s);
+            using (var s = File.OpenRead(Path.Combine(checkpoints!, point.OptimizerFile))) o.LoadState(s);
+            if (point.HasMonitorState) monitor.LoadState(Path.Combine(checkpoints!, point.MonitorFile), step, rollBack: true);
         }
         catch (Exception e) when (e is ResumeException or IOException or InvalidDataException)
         {
             throw new ResumeException($"--on-instability rollback: the resume point of step {point.Step} could not be restored ({e.Message}).", e);
         }
-        return $"Restored the resume point of step {point.Step} (model and optimizer state; {step - point.Step} steps lost).";
+        return $"Restored the resume point of step {point.Step} (model, optimizer and probe state; {step - point.Step} steps lost).";
     }
 
     /// <summary>After step <paramref name="step"/>'s update and its probes.</summary>

@@ -91,7 +91,25 @@ public sealed class LambdaMaxTracker : IDisposable
         vector = v;
     }
 
-    /// <summary>Drops the kept vector: the next call starts cold (after a resume, or when the operator changed size).</summary>
+    /// <summary>Calls so far (the count the periodic cold check is scheduled by).</summary>
+    public long Calls => calls;
+
+    /// <summary>A copy of the kept vector on the CPU (null: none), for a resume point.</summary>
+    public Tensor? CopyOfVector() => vector?.detach().cpu().clone();
+
+    /// <summary>Returns to the state of a tracker that had made <paramref name="callsSoFar"/> calls and kept
+    /// <paramref name="kept"/> (copied; null: none), so its next call starts and checks as that tracker's would.</summary>
+    /// <exception cref="ArgumentException">A negative count, or a kept vector that is not 1-D.</exception>
+    public void Restore(Tensor? kept, long callsSoFar)
+    {
+        if (callsSoFar < 0) throw new ArgumentException($"A tracker's call count is ≥ 0 (got {callsSoFar}).", nameof(callsSoFar));
+        if (kept is not null && kept.dim() != 1) throw new ArgumentException($"A kept vector is 1-D (got {kept.dim()} dimensions).", nameof(kept));
+        Forget();
+        if (kept is not null) vector = kept.detach().to_type(ScalarType.Float64).clone().DetachFromDisposeScope();
+        calls = callsSoFar;
+    }
+
+    /// <summary>Drops the kept vector: the next call starts cold (when the operator changed size, or the state was lost).</summary>
     public void Forget()
     {
         vector?.Dispose();

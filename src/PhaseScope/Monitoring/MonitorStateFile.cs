@@ -53,11 +53,12 @@ internal static class MonitorStateFile
     /// <summary>
     /// Restores a state written by <see cref="Save"/> into the same probes (attached to the same parameters); each restored
     /// probe republishes its readings. A probe whose state does not fit is reported (<c>probe_state_lost</c>) and starts
-    /// afresh; <paramref name="loaded"/> runs once the file was read.
+    /// afresh; <paramref name="loaded"/> runs once the file was read. With <paramref name="probesOnly"/> (a rollback) only the
+    /// probes' own states are taken back: their call counts, seconds and disabled flags and the budget's account stay as they are.
     /// </summary>
-    /// <returns>The monitor's own bookkeeping seconds and calls, when stored.</returns>
+    /// <returns>The monitor's own bookkeeping seconds and calls, when stored (null with <paramref name="probesOnly"/>).</returns>
     public static (double? BookkeepingSeconds, long? BookkeepingCalls) Load(string path, long step, IReadOnlyList<ProbeSlot> slots, MonitorBudget? budget,
-        MonitorReadings readings, Action<MonitorEvent> emit, long ticksPerSecond, Action loaded)
+        MonitorReadings readings, Action<MonitorEvent> emit, long ticksPerSecond, Action loaded, bool probesOnly = false)
     {
         var tensors = Checkpoints.Safetensors.Load(path, out var metadata);
         // The values (and, for a probe, the tensors) stored under "prefix/", with the prefix taken off.
@@ -76,9 +77,9 @@ internal static class MonitorStateFile
             foreach (var slot in slots)
             {
                 string name = slot.Probe.Name;
-                if (own.Long($"calls/{name}") is long calls) slot.Calls = calls;
-                if (own.Double($"seconds/{name}") is double secs) slot.Ticks = (long)(secs * ticksPerSecond);
-                if (own.Flag($"disabled/{name}") == true) slot.Disabled = true;
+                if (!probesOnly && own.Long($"calls/{name}") is long calls) slot.Calls = calls;
+                if (!probesOnly && own.Double($"seconds/{name}") is double secs) slot.Ticks = (long)(secs * ticksPerSecond);
+                if (!probesOnly && own.Flag($"disabled/{name}") == true) slot.Disabled = true;
                 if (slot.Disabled || slot.Probe is not IResumableProbe resumable) continue;
                 var state = StateUnder(name + "/", withTensors: true);
                 try
@@ -92,6 +93,7 @@ internal static class MonitorStateFile
                         $"Probe '{name}' could not take back its state from {Path.GetFileName(path)} ({e.Message}); it starts afresh."));
                 }
             }
+            if (probesOnly) return (null, null);
             if (budget is not null)
             {
                 try

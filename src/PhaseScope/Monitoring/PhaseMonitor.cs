@@ -378,11 +378,12 @@ public sealed class PhaseMonitor : IDisposable
     /// Restores a state written by <see cref="SaveState"/> (the same probes, attached to the same parameters) and the
     /// events emitted before it (<paramref name="earlierEvents"/>, kept in <see cref="Events"/> but not sent to the
     /// sinks again). A probe whose state does not fit is reported (<c>probe_state_lost</c>) and starts afresh.
+    /// <paramref name="rollBack"/> (the model was restored to that point mid-run): only the probes go back; timings, budget and events stay, and the update probes skip this step.
     /// </summary>
-    public void LoadState(string path, long step, IEnumerable<MonitorEvent>? earlierEvents = null)
+    public void LoadState(string path, long step, IEnumerable<MonitorEvent>? earlierEvents = null, bool rollBack = false)
     {
-        var (bookkeepingSeconds, calls) = MonitorStateFile.Load(path, step, slots, Budget, Readings, Emit, Clock.TimestampFrequency,
-            () => events.AddRange(earlierEvents ?? []));
+        var (bookkeepingSeconds, calls) = MonitorStateFile.Load(path, step, slots, Budget, Readings, Emit, Clock.TimestampFrequency, () => events.AddRange(earlierEvents ?? []), rollBack);
+        if (rollBack) snapshot.Invalidate();
         if (bookkeepingSeconds is double b) bookkeepingTicks = (long)(b * Clock.TimestampFrequency);
         if (calls is long bc) bookkeepingCalls = bc;
         currentStep = step;

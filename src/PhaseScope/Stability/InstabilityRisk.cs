@@ -89,6 +89,27 @@ public sealed class InstabilityRisk
         return (intercept + slope * (step + Options.Horizon), (1 - intercept) / slope);
     }
 
+    /// <summary>Everything the rule remembers (<see cref="InstabilityRiskState"/>).</summary>
+    public InstabilityRiskState SaveState() => new([.. ratios.Select(r => r.Step)], [.. ratios.Select(r => r.Ratio)], [.. directional],
+        marginPart, directionalPart, absorptionPart, crossing, lastRisk, lastWarning, Latest);
+
+    /// <summary>Returns to a state written by <see cref="SaveState"/> of a rule with the same options.</summary>
+    /// <exception cref="ArgumentException">The state holds more readings than these options keep, or steps and ratios do not pair up.</exception>
+    public void RestoreState(InstabilityRiskState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.RatioSteps.Count != state.Ratios.Count)
+            throw new ArgumentException($"An instability-risk state pairs each ratio with its step; got {state.RatioSteps.Count} steps and {state.Ratios.Count} ratios.", nameof(state));
+        if (state.Ratios.Count > Options.MarginReadings || state.Directional.Count > Options.DirectionalWindow)
+            throw new ArgumentException($"An instability-risk state with {state.Ratios.Count} ratios and {state.Directional.Count} directional readings does not fit K = {Options.MarginReadings}, W = {Options.DirectionalWindow}.", nameof(state));
+        ratios.Clear();
+        ratios.AddRange(state.RatioSteps.Zip(state.Ratios));
+        directional.Clear();
+        directional.AddRange(state.Directional);
+        (marginPart, directionalPart, absorptionPart, crossing, lastRisk, lastWarning, Latest) =
+            (state.MarginPart, state.DirectionalPart, state.AbsorptionPart, state.Crossing, state.LastRisk, state.LastWarning, state.Latest);
+    }
+
     static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();

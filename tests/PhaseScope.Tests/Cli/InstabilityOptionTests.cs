@@ -19,6 +19,16 @@ public class InstabilityOptionTests
         { ["--zclip", "-2.5"], "--zclip -2.5: must be" },
         { ["--zclip", "1e9"], "--zclip 1e9: must be" },
         { ["--on-instability", "rollback", "--checkpoint-every", "0"], "give --checkpoint-every N > 0" },
+        { ["--on-instability", "skip", "--instability-trigger", "spike,bogus"], "--instability-trigger spike,bogus: must be a comma-separated list of spike, margin, warning" },
+        { ["--on-instability", "skip", "--instability-trigger", ""], "--instability-trigger : must be a comma-separated list" },
+        { ["--on-instability", "skip", "--instability-trigger", "warning"], "--instability-trigger warning reads the instability risk, which --stability computes: add --stability" },
+        { ["--on-instability", "skip", "--instability-trigger", "margin", "--stability", "--stability-preconditioned-every", "0"], "--instability-trigger margin reads λ_max(P⁻¹H)" },
+        { ["--instability-trigger", "spike"], "--instability-trigger only applies with --on-instability" },
+        { ["--instability-quiet", "5"], "--instability-quiet only applies with --on-instability" },
+        { ["--on-instability", "skip", "--instability-lr-floor", "1e-5"], "--instability-lr-floor only applies with --on-instability reduce-lr or rollback" },
+        { ["--on-instability", "reduce-lr", "--lr", "1e-3", "--instability-lr-floor", "0.01"], "--instability-lr-floor 0.01: must be a rate in (0, --lr 0.001]" },
+        { ["--on-instability", "reduce-lr", "--instability-lr-floor", "0"], "--instability-lr-floor" },
+        { ["--on-instability", "reduce-lr", "--instability-quiet", "0"], "--instability-quiet" },
     };
 
     [Theory]
@@ -59,6 +69,29 @@ public class InstabilityOptionTests
         Assert.Equal(("reduce-lr", "0.25", "2.5"), (config["on_instability"], config["instability_lr_factor"], config["zclip"]));
         var resumed = CliRunner.Run(tmp.Path, "grok", "--resume", Path.Combine(tmp.Path, "r"), "--json");
         Assert.Equal(2, resumed.ExitCode);   // completed: nothing to resume, and said so
+    }
+
+    /// <summary>The trigger list, the floor and the quiet steps are stored (the list in canonical order, each name once) and
+    /// listed; a settings.json with the action alone, as written before them, keeps its fingerprint (they are not written
+    /// when absent).</summary>
+    [Fact]
+    public void TriggersFloorAndQuietAreStoredOnlyWhenGiven()
+    {
+        using var tmp = new TempDirectory();
+        var (code, _, stderr) = CliRunner.Run(tmp.Path, "grok", "--task", "modular", "--p", "7", "--steps", "12", "--d-model", "8", "--layers", "1",
+            "--heads", "1", "--d-ff", "8", "--cheap-only", "--threads", "1", "--no-report", "--json", "--out", tmp.Path, "--name", "r",
+            "--stability", "--stability-preconditioned-every", "4", "--on-instability", "rollback", "--instability-trigger", "Warning, spike,warning",
+            "--instability-lr-floor", "1e-5", "--instability-quiet", "7", "--checkpoint-every", "4", "--probe-every", "2");
+        Assert.True(code == 0, stderr);
+        var s = GrokSettingsFile.Load(Path.Combine(tmp.Path, "r"));
+        Assert.Equal(new InstabilitySettings("rollback", null, null) { Triggers = "spike,warning", LearningRateFloor = 1e-5, QuietSteps = 7 }, s.Instability);
+        var config = s.ToConfig();
+        Assert.Equal(("spike,warning", "1E-05", "7"), (config["instability_trigger"], config["instability_lr_floor"], config["instability_quiet"]));
+        var json = File.ReadAllText(Path.Combine(tmp.Path, "r", GrokSettingsFile.FileName));
+        Assert.Contains("\"Triggers\": \"spike,warning\"", json);
+
+        var plain = System.Text.Json.JsonSerializer.Serialize(new InstabilitySettings("reduce-lr", null, null));
+        Assert.Equal("{\"Action\":\"reduce-lr\",\"LearningRateFactor\":null,\"ZClip\":null}", plain);
     }
 
     const string BeforeTheOptions = @"{

@@ -114,4 +114,36 @@ public class LambdaMaxTrackerRuleTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMaxTracker(lostResidual: double.PositiveInfinity));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMaxTracker(checkEvery: -1));
     }
+    /// <summary>A tracker restored from another's kept vector and call count (3 calls made; cold checks every 4th) makes the
+    /// same next calls: the 4th is the cold check in both (its tracking error measured against the same warm value), the 5th
+    /// starts warm in both, with the same λ_max to the bit. A fresh tracker's first call is cold instead, with no error.</summary>
+    [Fact]
+    public void ARestoredTrackerStartsWarmAndChecksOnTheSameCallsAsTheOriginal()
+    {
+        using var a = diag(tensor(new double[] { 3, 1, 0.5 }));
+        const double theta = 0.3;
+        using var r = tensor(new double[,] { { Math.Cos(theta), -Math.Sin(theta), 0 }, { Math.Sin(theta), Math.Cos(theta), 0 }, { 0, 0, 1 } });
+        using var b = r.mm(a).mm(r.t());
+        using var original = new LambdaMaxTracker(warmIterations: 2, lostResidual: 0.5, checkEvery: 4);
+        for (int i = 0; i < 3; i++) original.Track(Apply(a), 3, coldIterations: 10, tolerance: 1e-12, seed: i);
+        using var restored = new LambdaMaxTracker(warmIterations: 2, lostResidual: 0.5, checkEvery: 4);
+        using (var kept = original.CopyOfVector()) restored.Restore(kept, original.Calls);
+        Assert.Equal(3, restored.Calls);
+        var checkA = original.Track(Apply(b), 3, 10, 1e-12, seed: 7);
+        var checkB = restored.Track(Apply(b), 3, 10, 1e-12, seed: 7);
+        Assert.False(checkB.Warm);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(checkA.TrackingError), BitConverter.DoubleToInt64Bits(checkB.TrackingError));
+        Assert.False(double.IsNaN(checkB.TrackingError));
+        var nextA = original.Track(Apply(b), 3, 10, 1e-12, seed: 8);
+        var nextB = restored.Track(Apply(b), 3, 10, 1e-12, seed: 8);
+        Assert.True(nextB.Warm);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(nextA.Result.LambdaMax), BitConverter.DoubleToInt64Bits(nextB.Result.LambdaMax));
+        using var fresh = new LambdaMaxTracker(warmIterations: 2, lostResidual: 0.5, checkEvery: 4);
+        var cold = fresh.Track(Apply(b), 3, 10, 1e-12, seed: 7);
+        Assert.False(cold.Warm);
+        Assert.True(double.IsNaN(cold.TrackingError));
+        Assert.Throws<ArgumentException>(() => fresh.Restore(null, -1));
+        fresh.Restore(null, 5);
+        Assert.False(fresh.HasVector);
+    }
 }

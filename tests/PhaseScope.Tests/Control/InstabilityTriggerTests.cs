@@ -89,4 +89,38 @@ public class InstabilityTriggerTests
         Assert.True(restored.AfterUpdate(60, readings)!.Onset);
         Assert.Null(new StabilityMarginTrigger().AfterUpdate(60, new MonitorReadings()));
     }
+    /// <summary>The warning trigger: an onset exactly where the risk reading raises a warning, further signals (no onset)
+    /// while fresh readings stay at or above the threshold, nothing for a stale or NaN reading, quiet below it.</summary>
+    [Fact]
+    public void WarningTriggerActsOnTheForecastsWarning()
+    {
+        var trigger = new InstabilityWarningTrigger(1);
+        var readings = new MonitorReadings();
+        InstabilitySignal? At(long step, double risk, bool warning)
+        {
+            readings.Publish(new PhaseScope.Stability.InstabilityRiskReading(step, risk, risk, double.NaN, double.NaN, double.NaN, warning));
+            return trigger.AfterUpdate(step, readings);
+        }
+        Assert.Null(trigger.AfterUpdate(1, readings));
+        Assert.Null(trigger.BeforeUpdate(1, 1e9));   // the loss is not its business
+        Assert.Null(At(10, 0.5, false));
+        Assert.False(trigger.Active);
+        var onset = At(20, 1.3, true)!;
+        Assert.True(onset.Onset);
+        Assert.Equal((20L, "instability_warning"), (onset.Step, onset.Trigger));
+        Assert.True(trigger.Active);
+        Assert.Null(trigger.AfterUpdate(21, readings));   // the same reading: not fresh
+        Assert.False(At(30, 1.0, false)!.Onset);          // at the threshold: still unstable
+        Assert.Null(At(40, double.NaN, false));
+        Assert.True(trigger.Active);
+        Assert.Null(At(50, 0.99, false));
+        Assert.False(trigger.Active);
+
+        var restored = new InstabilityWarningTrigger(1);
+        restored.RestoreState(trigger.SaveState());
+        readings.Publish(new PhaseScope.Stability.InstabilityRiskReading(50, 2, 2, double.NaN, double.NaN, double.NaN, true));
+        Assert.Null(restored.AfterUpdate(50, readings));   // step 50 was seen before the save
+        Assert.Throws<ArgumentException>(() => restored.RestoreState([1.5, 0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InstabilityWarningTrigger(0));
+    }
 }

@@ -120,4 +120,39 @@ public class InstabilityRiskTests
         Assert.Equal(0.042 * 24, sink.Value(19, StabilityMetrics.InstabilityRisk), 9);
         Assert.Equal(1 / 0.042, sink.Value(19, StabilityMetrics.MarginCrossingStep), 6);
     }
+    /// <summary>A sequence of readings with every part moving (a rising ratio, a jumping directional sharpness, absorption)
+    /// and two warnings: the readings after a save and restore into a fresh rule (and, through the probe's text state, a
+    /// fresh probe) are those of the rule that went on, to the bit.</summary>
+    [Fact]
+    public void ARestoredRuleReadsOnAsTheOriginalToTheBit()
+    {
+        var options = new InstabilityRiskOptions { Horizon = 10, Refractory = 20, DirectionalWindow = 4 };
+        (long Step, double Ratio, double S, double A) At(int i) => (10 * i, i % 4 == 0 ? N : 0.2 + 0.01 * (i % 7), 1 + (i % 5 == 0 ? 40 : i % 3), i % 6 == 0 ? 0.0001 * i : N);
+        var original = new InstabilityRisk(options);
+        var probe = new InstabilityRiskProbe(options);
+        for (int i = 1; i <= 12; i++) { var x = At(i); original.Observe(x.Step, x.Ratio, x.S, x.A); probe.Rule.Observe(x.Step, x.Ratio, x.S, x.A); }
+        var restored = new InstabilityRisk(options);
+        restored.RestoreState(original.SaveState());
+        var state = new ProbeState();
+        probe.SaveState(state);
+        var fromText = new InstabilityRiskProbe(options);
+        fromText.LoadState(state);
+        Assert.Equal(original.Latest, fromText.Rule.Latest);
+        var went = new List<InstabilityRiskReading>();
+        var back = new List<InstabilityRiskReading>();
+        var text = new List<InstabilityRiskReading>();
+        for (int i = 13; i <= 40; i++)
+        {
+            var x = At(i);
+            went.Add(original.Observe(x.Step, x.Ratio, x.S, x.A));
+            back.Add(restored.Observe(x.Step, x.Ratio, x.S, x.A));
+            text.Add(fromText.Rule.Observe(x.Step, x.Ratio, x.S, x.A));
+        }
+        Assert.True(went.Count(r => r.Warning) >= 2, $"{went.Count(r => r.Warning)} warnings");
+        Assert.Equal(went, back);
+        Assert.Equal(went, text);
+        var fresh = new InstabilityRisk(options);
+        Assert.NotEqual(went, Enumerable.Range(13, 28).Select(i => { var x = At(i); return fresh.Observe(x.Step, x.Ratio, x.S, x.A); }).ToList());
+        Assert.Throws<ArgumentException>(() => new InstabilityRisk(options with { MarginReadings = 2 }).RestoreState(original.SaveState()));
+    }
 }

@@ -239,7 +239,7 @@ public static class GrokCommand
                     AdaptiveLearningRate = s.AdaptiveLr ? new PhaseScope.Control.AdaptiveLearningRate(s.Trainer.LearningRate, s.Bands()) : null,
                     EarlyStopping = s.EarlyStopping(), ControlFromStep = s.ControlAfter,
                     OptimizerReady = o => stability?.Connect(o as PhaseScope.Stability.IPreconditionerSource),
-                    Instability = s.Instability?.Guard(s.ProbeEvery, s.StabilityEvery is not null && s.StabilityPreconditionedEvery > 0),
+                    Instability = s.Instability?.Guard(s.ProbeEvery, s.StabilityEvery is not null && s.StabilityPreconditionedEvery > 0, s.Trainer.LearningRate),
                 }.Run(signals.Token), readings);
 
             return Conclude(s, result, runDir, store, tensorboard, monitor, diagnosis.Diagnosis, forecast, signals, json);

@@ -274,7 +274,7 @@ public sealed record GrokSettings
         if (CurvatureTrack is < 1 or > 1_000_000) throw new UsageException($"--curvature-track takes the calls between cold checks, 1 to 1,000,000 (got {CurvatureTrack}).");
         if (CurvatureTrack is not null && !Curvature) throw new UsageException("--curvature-track only applies with --curvature.");
         Llc?.Validate();
-        Instability?.Validate(Trainer);
+        Instability?.Validate(Trainer, StabilityEvery is not null, StabilityEvery is not null && StabilityPreconditionedEvery > 0);
         if (LanczosIterations < 1) throw new UsageException($"--lanczos-iterations must be at least 1 (got {LanczosIterations}).");
         if (!(LanczosTolerance > 0) || LanczosTolerance >= 1) throw new UsageException($"--lanczos-tolerance must lie in (0, 1) (got {LanczosTolerance}).");
         if (PowerIterations < 0) throw new UsageException($"--power-iterations must be ≥ 0 (got {PowerIterations}).");

@@ -8,10 +8,10 @@ namespace PhaseScope.Control;
 /// the readings the probes have just published. It returns a signal for each fresh observation that says "unstable"
 /// (null otherwise) and says through <see cref="Active"/> whether its latest observation still does. Triggers never
 /// reference a probe: a reading trigger reads a published type such as <c>StabilityReading</c>.
-/// <para>The built-in triggers are <see cref="LossSpikeTrigger"/> (the diagnosis's loss-spike rule) and
-/// <see cref="StabilityMarginTrigger"/> (the optimizer's stability margin below 0). A forecast published as a reading (an
-/// instability-risk reading with its warning) is one more class of this interface, read in <see cref="AfterUpdate"/>
-/// like the margin, and one more entry in the list the controller is given.</para>
+/// <para>The built-in triggers are <see cref="LossSpikeTrigger"/> (the diagnosis's loss-spike rule),
+/// <see cref="StabilityMarginTrigger"/> (the optimizer's stability margin below 0) and <see cref="InstabilityWarningTrigger"/>
+/// (the instability forecast's warning, read in <see cref="AfterUpdate"/> like the margin). Another is one more class of this
+/// interface and one more entry in the list the controller is given.</para>
 /// </summary>
 public interface IInstabilityTrigger
 {

@@ -6,12 +6,13 @@ public enum InstabilityAction
 {
     /// <summary>Record an event; change nothing.</summary>
     Warn,
-    /// <summary>Multiply the learning rate by the factor at every unstable observation until the triggers recover; then hold it.</summary>
+    /// <summary>Cut the learning rate once per episode, to max(floor, factor × rate); after the episode it returns to the
+    /// schedule's geometrically (<see cref="InstabilityController"/>).</summary>
     ReduceLearningRate,
     /// <summary>Do not apply this step's update: parameters and optimizer state stay as they were before the step.</summary>
     Skip,
-    /// <summary>Restore the model and optimizer of the last scheduled resume point, multiply the learning rate by the
-    /// factor, and do not apply this step's update.</summary>
+    /// <summary>Restore the model, optimizer and probes of the last scheduled resume point, cut the learning rate as
+    /// reduce-lr does, and do not apply this step's update.</summary>
     Rollback,
 }
 

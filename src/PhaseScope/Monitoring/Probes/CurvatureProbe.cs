@@ -124,17 +124,26 @@ public sealed class CurvatureProbe : IResumableProbe
     }
 
     /// <inheritdoc />
-    /// <remarks>The latest λ_max, which the consolidation probe's I uses until the next curvature step.</remarks>
+    /// <remarks>The latest λ_max, which the consolidation probe's I uses until the next curvature step, and with a tracker
+    /// its kept vector and call count (so a resumed run's next call starts warm and its cold checks fall on the same calls).</remarks>
     public void SaveState(ProbeState state)
     {
+        if (Tracker is { } t)
+        {
+            state.Set("tracker_calls", t.Calls);
+            using var kept = t.CopyOfVector();
+            if (kept is not null) state.SetTensor("tracker_vector", kept);
+        }
         if (Latest is not { } l) return;
         state.Set("latest_step", l.Step);
         state.Set("latest_lambda_max", l.LambdaMax);
     }
 
     /// <inheritdoc />
+    /// <remarks>What the state lacks starts afresh (a point written before the first call, or before trackers were saved).</remarks>
     public void LoadState(ProbeState state)
     {
-        if (state.Long("latest_step") is long s && state.Double("latest_lambda_max") is double l) Latest = (s, l);
+        Tracker?.Restore(state.Tensor("tracker_vector"), state.Long("tracker_calls") ?? 0);
+        Latest = state.Long("latest_step") is long s && state.Double("latest_lambda_max") is double l ? (s, l) : null;
     }
 }

@@ -8,9 +8,11 @@ namespace PhaseScope.Monitoring.Probes;
 /// <see cref="StabilityReading"/> (λ_max(P⁻¹H)/threshold when measured, uᵀHu/uᵀu) and the latest
 /// <see cref="AbsorptionReading"/> to <see cref="InstabilityRisk"/> and records the risk, its three parts and the margin's
 /// crossing step (<see cref="StabilityMetrics"/>), and an <c>instability_warning</c> event when the rule raises one.
-/// Arithmetic on published readings only: no tensor, no graph. Its history restarts on a resumed run.
+/// Arithmetic on published readings only: no tensor, no graph. Resumable (<see cref="IResumableProbe"/>): the rule's whole
+/// history (<see cref="InstabilityRiskState"/>) travels with a resume point and its latest reading is republished, so a resumed
+/// run forecasts and warns as the uninterrupted one; a rollback takes the history back to the point's.
 /// </summary>
-public sealed class InstabilityRiskProbe(InstabilityRiskOptions? options = null) : IProbe
+public sealed class InstabilityRiskProbe(InstabilityRiskOptions? options = null) : IResumableProbe
 {
     /// <summary>The event kind of a warning.</summary>
     public const string WarningKind = "instability_warning";
@@ -50,6 +52,44 @@ public sealed class InstabilityRiskProbe(InstabilityRiskOptions? options = null)
         context.Readings.Publish(r);
         if (r.Warning) output.Event(WarningKind, Describe(r, risk.Options));
     }
+
+    /// <inheritdoc />
+    /// <remarks>Doubles as "R" text (exact); the lists comma-separated; the latest reading as its seven fields.</remarks>
+    public void SaveState(ProbeState state)
+    {
+        var r = risk.SaveState();
+        state.Set("ratio_steps", string.Join(",", r.RatioSteps.Select(x => x.ToString(CultureInfo.InvariantCulture))));
+        state.Set("ratios", Join(r.Ratios));
+        state.Set("directional", Join(r.Directional));
+        state.Set("parts", Join([r.MarginPart, r.DirectionalPart, r.AbsorptionPart, r.Crossing, r.LastRisk]));
+        state.SetOptional("last_warning", r.LastWarning);
+        if (r.Latest is { } l) state.Set("latest", Join([l.Step, l.Risk, l.MarginPart, l.DirectionalPart, l.AbsorptionPart, l.CrossingStep, l.Warning ? 1 : 0]));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A state without the rule's keys (a point written before the probe kept one) starts the rule afresh.</remarks>
+    public void LoadState(ProbeState state)
+    {
+        double[] parts = Split(state.Text("parts")), latest = Split(state.Text("latest"));
+        if (parts.Length is not (0 or 5) || latest.Length is not (0 or 7))
+            throw new InvalidDataException($"An instability-risk state holds 5 parts and a 7-field reading; got {parts.Length} and {latest.Length} numbers.");
+        if (parts.Length == 0) parts = [double.NaN, double.NaN, double.NaN, double.NaN, double.NaN];
+        var reading = latest.Length == 0 ? null
+            : new InstabilityRiskReading(checked((long)latest[0]), latest[1], latest[2], latest[3], latest[4], latest[5], latest[6] == 1);
+        risk.RestoreState(new InstabilityRiskState([.. Split(state.Text("ratio_steps")).Select(x => checked((long)x))], Split(state.Text("ratios")),
+            Split(state.Text("directional")), parts[0], parts[1], parts[2], parts[3], parts[4], state.Long("last_warning"), reading));
+    }
+
+    /// <inheritdoc />
+    public void Republish(MonitorReadings readings)
+    {
+        if (risk.Latest is { } r) readings.Publish(r);
+    }
+
+    static string Join(IEnumerable<double> values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+    static double[] Split(string? text) => string.IsNullOrEmpty(text) ? []
+        : [.. text.Split(',').Select(x => double.Parse(x, NumberStyles.Float, CultureInfo.InvariantCulture))];
 
     /// <summary>The warning's one-line message: the risk, the part that raised it and the cause it points to.</summary>
     public static string Describe(InstabilityRiskReading r, InstabilityRiskOptions o)

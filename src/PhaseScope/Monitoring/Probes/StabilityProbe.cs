@@ -17,8 +17,11 @@ namespace PhaseScope.Monitoring.Probes;
 /// Vectors live on the parameters' device: the update and D in the parameters' dtype, the Lanczos basis and kept vector in
 /// float64. Metrics: <see cref="StabilityMetrics"/>; reading: <see cref="StabilityReading"/>. The parameters, their
 /// <c>.grad</c>, the optimizer state and the global RNG are untouched (the Hessian's loss has its own graph).
+/// Resumable (<see cref="IResumableProbe"/>): the tracker's kept vector and call count and the latest reading travel with a
+/// resume point, so a resumed run starts the next λ_max(P⁻¹H) warm, checks it cold on the same calls and republishes the
+/// reading, as the uninterrupted run does; a rollback takes them back to the point's.
 /// </summary>
-public sealed class StabilityProbe : IProbe, IDisposable
+public sealed class StabilityProbe : IResumableProbe, IDisposable
 {
     readonly LambdaMaxTracker tracker = new(warmIterations: 3, lostResidual: 0.02, checkEvery: 10);
     IPreconditionerSource? preconditioner;
@@ -127,6 +130,40 @@ public sealed class StabilityProbe : IProbe, IDisposable
             parts[i] = d.flatten();
         }
         return cat(parts);
+    }
+
+    /// <inheritdoc />
+    public void SaveState(ProbeState state)
+    {
+        state.Set("tracker_calls", tracker.Calls);
+        using (var kept = tracker.CopyOfVector()) if (kept is not null) state.SetTensor("tracker_vector", kept);
+        if (Latest is not { } r) return;
+        state.Set("latest_step", r.Step);
+        state.Set("latest_lambda_max", r.PreconditionedLambdaMax);
+        state.Set("latest_margin", r.Margin);
+        if (r.Directional is not { } d) return;
+        state.Set("latest_sharpness", d.Sharpness);
+        state.Set("latest_slope", d.Slope);
+        state.Set("latest_curvature", d.Curvature);
+        state.Set("latest_squared_norm", d.SquaredNorm);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>What the state lacks starts afresh (a point written before the probe's first call): no kept vector, no reading.</remarks>
+    public void LoadState(ProbeState state)
+    {
+        tracker.Restore(state.Tensor("tracker_vector"), state.Long("tracker_calls") ?? 0);
+        Latest = state.Long("latest_step") is long step
+            ? new StabilityReading(step, state.Double("latest_lambda_max") ?? double.NaN, state.Double("latest_margin") ?? double.NaN,
+                state.Double("latest_sharpness") is double s ? new DirectionalReading(s, state.Double("latest_slope") ?? double.NaN,
+                    state.Double("latest_curvature") ?? double.NaN, state.Double("latest_squared_norm") ?? double.NaN) : null)
+            : null;
+    }
+
+    /// <inheritdoc />
+    public void Republish(MonitorReadings readings)
+    {
+        if (Latest is { } r) readings.Publish(r);
     }
 
     /// <summary>Releases the tracker's kept vector.</summary>
