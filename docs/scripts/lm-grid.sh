@@ -4,15 +4,20 @@
 #
 #   1. tune:  Muon at --muon-lr 0.007, 0.02 (the default) and 0.06, seed 42, TUNE_STEPS steps (default 100); the rate
 #             with the lowest validation loss at the end (mean of the last three evaluations) is used in step 2.
-#   2. grid:  AdamW (--lr 1e-3, the task's default, not tuned) and Muon at the tuned rate, for each seed in SEEDS,
-#             STEPS steps (default 400), validation every 10 steps, seed 001's spectral probe (window 10 of updates every 10 steps
-#             over the attention projections), a resume point every 100 steps.
+#   2. grid:  AdamW (--lr 1e-3, the task's default, not tuned) for ADAMW_STEPS (default 500) and Muon at the tuned
+#             rate for MUON_STEPS (default 250: Muon reaches AdamW's final loss in about half the steps, and the matched
+#             levels must lie below both optimizers' loss at their first full window), for each seed in SEEDS;
+#             validation every 10 steps on 64 windows of each split (--eval-windows 64: a quarter of the task's 256, so
+#             that evaluating every 10 steps costs ≈ 20 % of the run, not ≈ 100 %); seed 001's spectral probe (window
+#             10 of updates every 10 steps over the attention projections: one window reading per evaluation); a resume
+#             point every 100 steps.
 #   3. long:  one AdamW run continued to LONG_STEPS (0: none) for §33's three phases.
 #   4. tables: docs/scripts/lm-grid.py (matched-loss k*, Test 4 detrended with a permutation baseline, phases) and
 #             `phasescope edge-tests` over the grid runs, into docs/results/lm-grid/.
 #
-# Usage: SEEDS="42 137" STEPS=400 TUNE_STEPS=100 LONG_STEPS=0 bash docs/scripts/lm-grid.sh [OUT]
-# (≈ 3 s a step on the loaded 2-core machine at nice 19: 20 minutes a grid run; ≈ 0.3 s a step alone.)
+# Usage: SEEDS="42 137" ADAMW_STEPS=500 MUON_STEPS=250 TUNE_STEPS=100 LONG_STEPS=0 bash docs/scripts/lm-grid.sh [OUT]
+# (The lm task trains at ≈ 3 steps/s on a quiet 2-core machine, docs/COMMANDS.md; at nice 19 on the loaded machine
+# these runs made ≈ 0.3–0.5 steps/s, and one evaluation of 256 windows per split took ≈ 20 s.)
 # Resumable: a completed run is skipped, an interrupted one continues from its last resume point (`grok --resume`).
 # One run at a time, one thread, at the lowest priority. PHASESCOPE=path/to/PhaseScope.Cli.dll reuses a build.
 set -euo pipefail
@@ -20,7 +25,8 @@ cd "$(dirname "$0")/../.."
 out=${1:-runs/lm-grid}
 seeds=${SEEDS:-42 137}
 long=${LONG_STEPS:-0}
-steps=${STEPS:-400}
+adamw_steps=${ADAMW_STEPS:-500}
+muon_steps=${MUON_STEPS:-250}
 tune_steps=${TUNE_STEPS:-100}
 results=docs/results/lm-grid
 if [ -n "${PHASESCOPE:-}" ]; then ps=(nice -n 19 dotnet "$PHASESCOPE"); else ps=(nice -n 19 ./phasescope); fi
@@ -50,15 +56,15 @@ python3 docs/scripts/lm-grid.py tune "$out" --markdown "$results/tune.md"
 muon_lr=$(python3 docs/scripts/lm-grid.py tune "$out" --best)
 
 # 2. The grid: AdamW and tuned Muon, seed by seed (so a stopped grid has whole pairs).
-spectral=(--steps "$steps" --eval-every 10 --cheap-only --spectral --spectral-window 10 --spectral-stride 10 --checkpoint-every 100)
+spectral=(--eval-every 10 --eval-windows 64 --cheap-only --spectral --spectral-window 10 --spectral-stride 10 --checkpoint-every 100)
 for seed in $seeds; do
-  run "adamw-s$seed" "${spectral[@]}" --seed "$seed"
-  run "muon-s$seed" "${spectral[@]}" --seed "$seed" --optimizer muon --muon-lr "$muon_lr"
+  run "adamw-s$seed" --steps "$adamw_steps" "${spectral[@]}" --seed "$seed"
+  run "muon-s$seed" --steps "$muon_steps" "${spectral[@]}" --seed "$seed" --optimizer muon --muon-lr "$muon_lr"
 done
 
-# 3. The long run: AdamW seed 42 to LONG_STEPS, as its own run (the grid's runs stay at STEPS).
+# 3. The long run: AdamW seed 42 to LONG_STEPS, as its own run.
 if [ "$long" -gt 0 ]; then
-  run "long-adamw-s42" --steps "$long" --eval-every 10 --cheap-only --spectral --spectral-window 10 --spectral-stride 10 --checkpoint-every 100
+  run "long-adamw-s42" --steps "$long" --eval-every 10 --eval-windows 64 --cheap-only --spectral --spectral-window 10 --spectral-stride 10 --checkpoint-every 100
 fi
 
 # 4. Tables.
