@@ -10,7 +10,8 @@
 #             levels must lie below both optimizers' loss at their first full window), for each seed in SEEDS;
 #             validation every 10 steps on 64 windows of each split (--eval-windows 64: a quarter of the task's 256, so
 #             that evaluating every 10 steps costs ≈ 20 % of the run, not ≈ 100 %); seed 001's spectral probe (window
-#             10 of updates every 10 steps over the attention projections: one window reading per evaluation); a resume
+#             W = 10 of updates every s = 5 steps over the attention projections, so the first window is full at step
+#             50: tuned Muon is below AdamW's final loss by step 100, where W = 10 × s = 10 would first read); a resume
 #             point every 100 steps.
 #   3. long:  one AdamW run continued to LONG_STEPS (0: none) for §33's three phases.
 #   4. tables: docs/scripts/lm-grid.py (matched-loss k*, Test 4 detrended with a permutation baseline, phases) and
@@ -57,7 +58,7 @@ python3 docs/scripts/lm-grid.py tune "$out" --markdown "$results/tune.md"
 muon_lr=$(python3 docs/scripts/lm-grid.py tune "$out" --best)
 
 # 2. The grid: AdamW and tuned Muon, seed by seed (so a stopped grid has whole pairs).
-spectral=(--eval-every 10 --eval-windows 64 --cheap-only --spectral --spectral-window 10 --spectral-stride 10 --checkpoint-every 100)
+spectral=(--eval-every 10 --eval-windows 64 --cheap-only --spectral --spectral-window 10 --spectral-stride 5 --checkpoint-every 100)
 for seed in $seeds; do
   run "adamw-s$seed" --steps "$adamw_steps" "${spectral[@]}" --seed "$seed"
   run "muon-s$seed" --steps "$muon_steps" "${spectral[@]}" --seed "$seed" --optimizer muon --muon-lr "$muon_lr"
@@ -65,7 +66,7 @@ done
 
 # 3. The long run: AdamW seed 42 to LONG_STEPS, as its own run.
 if [ "$long" -gt 0 ]; then
-  run "long-adamw-s42" --seed 42 --steps "$long" --eval-every 10 --eval-windows 64 --cheap-only --spectral --spectral-window 10 --spectral-stride 10 --checkpoint-every 100
+  run "long-adamw-s42" --seed 42 --steps "$long" --eval-every 10 --eval-windows 64 --cheap-only --spectral --spectral-window 10 --spectral-stride 5 --checkpoint-every 100
 fi
 
 # 4. Tables.
