@@ -10,6 +10,8 @@ import importlib.util
 import math
 import os
 import random
+import sqlite3
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -143,6 +145,48 @@ class Phases(unittest.TestCase):
         p = g.phases(ratio, loss)
         self.assertEqual(p["peak"], 10)
         self.assertAlmostEqual(p["share_at_peak"], 0.5)
+
+
+def make_run(root, name, config, metrics):
+    """root/name/run.db holding config and metrics {name: [(step, value)]}, as the run store lays them out."""
+    folder = os.path.join(root, name)
+    os.makedirs(folder)
+    db = sqlite3.connect(os.path.join(folder, "run.db"))
+    db.executescript("create table config (key text primary key, value text not null);"
+                     "create table metric_names (id integer primary key, name text not null unique);"
+                     "create table metrics (step integer not null, name_id integer not null, value real, wall_time real not null);")
+    db.executemany("insert into config values (?, ?)", list(config.items()))
+    for i, (metric, points) in enumerate(metrics.items(), start=1):
+        db.execute("insert into metric_names values (?, ?)", (i, metric))
+        db.executemany("insert into metrics values (?, ?, ?, 0)", [(st, i, v) for st, v in points])
+    db.commit()
+    db.close()
+    return folder
+
+
+class MatchedLoss(unittest.TestCase):
+    def test_k_star_at_the_first_step_each_run_reaches_the_level(self):
+        with tempfile.TemporaryDirectory() as root:
+            steps = [10, 20, 30, 40, 50]
+            a = make_run(root, "a", {"optimizer": "adamw", "seed": "42"}, {
+                g.VAL_LOSS: list(zip(steps, [3.0, 2.8, 2.6, 2.4, 2.2])),
+                g.K_STAR: list(zip(steps[1:], [1, 1, 2, 2])), g.ABOVE_BBP: list(zip(steps[1:], [10, 10, 9, 10])),
+                g.GAP_RATIO: list(zip(steps[1:], [1.5, 1.6, 1.7, 1.8]))})
+            b = make_run(root, "b", {"optimizer": "muon", "seed": "42"}, {
+                g.VAL_LOSS: list(zip(steps, [2.9, 2.5, 2.3, 2.1, 2.0])),
+                g.K_STAR: list(zip(steps[1:], [3, 2, 2, 1])), g.GAP_RATIO: list(zip(steps[1:], [1.2, 1.3, 1.2, 1.1]))})
+            runs = [g.Run(a), g.Run(b)]
+            # Levels: the runs' losses at their first window (step 20) are 2.8 and 2.5, the final ones 2.2 and 2.0:
+            # evenly inside (2.2, 2.5) -> 2.425, 2.35, 2.275.
+            text = g.matched_loss(runs, g.levels_between(2.5, 2.2))
+            # 2.425: a first at step 40 (2.4; k* 2, BBP 9, the last windows' k* 1, 1, 2: mode 1), b at step 30 (2.3;
+            # k* 2, windows 3, 2: a tie; no BBP count recorded).
+            self.assertIn("| 2.425 | a | adamw | 42 | 40 | 2 | 1 | 9 | 1.700 |", text)
+            self.assertIn("| 2.425 | b | muon | 42 | 30 | 2 | 2/3 | – | 1.300 |", text)
+            # 2.275: a first at 50 (2.2; k* 2), b at 40 (2.1; k* 2); the mean steps are 50 and 40.
+            self.assertIn("| 2.275 | a | adamw | 42 | 50 | 2 |", text)
+            self.assertIn("| 2.275 | adamw | 1 | 50 | 2 | 10 |", text)
+            self.assertIn("| 2.275 | muon | 1 | 40 | 2 | – |", text)
 
 
 class Levels(unittest.TestCase):
