@@ -82,7 +82,7 @@ public class GrokTaskRegistryTests
     {
         using var dir = new TempDirectory();
         var dyck = Tiny(GrokTasks.Named("dyck"), dir.Path);
-        Assert.Equal("--context and --corpus only apply with --task lm.", Assert.Throws<UsageException>(() => (dyck with { Context = 32 }).Validate()).Message);
+        Assert.Equal("--context, --corpus and --eval-windows only apply with --task lm.", Assert.Throws<UsageException>(() => (dyck with { Context = 32 }).Validate()).Message);
         var scan = Tiny(GrokTasks.Named("scan"), dir.Path) with { ScanSplit = "around" };
         Assert.Equal("--scan-split must be simple, length or addprim_jump (got 'around').", Assert.Throws<UsageException>(() => scan.Validate()).Message);
         var lm = Tiny(GrokTasks.Named("lm"), dir.Path) with { Context = 1 };

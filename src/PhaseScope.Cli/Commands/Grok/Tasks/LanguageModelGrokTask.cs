@@ -6,7 +6,8 @@ namespace PhaseScope.Cli.Commands.Grok.Tasks;
 /// <summary>
 /// The language model (<c>--task lm</c>): a small byte-level GPT on the Brown corpus (or <c>--corpus DIR</c>) with
 /// nanoGPT's character-level settings scaled to two cores: 4 layers, d_model 128, 4 heads, d_ff 512, context 128,
-/// batch 32, lr 1e-3, weight decay 0.1. It owns <c>--context</c> and <c>--corpus</c>.
+/// batch 32, lr 1e-3, weight decay 0.1. It owns <c>--context</c>, <c>--corpus</c> and <c>--eval-windows</c> (the windows of
+/// each split an evaluation reads).
 /// </summary>
 public sealed class LanguageModelGrokTask : GrokTask
 {
@@ -45,7 +46,7 @@ public sealed class LanguageModelGrokTask : GrokTask
     /// <inheritdoc />
     public override void RefuseOwnSettings(GrokSettings s)
     {
-        if (s.Context is not null || s.Corpus is not null) throw new UsageException("--context and --corpus only apply with --task lm.");
+        if (s.Context is not null || s.Corpus is not null || s.EvalWindows is not null) throw new UsageException("--context, --corpus and --eval-windows only apply with --task lm.");
     }
 
     /// <inheritdoc />
@@ -53,10 +54,12 @@ public sealed class LanguageModelGrokTask : GrokTask
     {
         config["context"] = s.Context!.Value.ToString(CultureInfo.InvariantCulture);
         config["corpus"] = s.Corpus ?? BrownCorpus.Package;
+        if (s.EvalWindows is int windows) config["eval_windows"] = windows.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <inheritdoc />
     public override TaskData CreateData(GrokSettings s) =>
         LanguageModelTask.Create(BrownCorpus.Load(s.Corpus, m => Console.Error.WriteLine($"phasescope: {m}")), s.Context!.Value,
-            s.Corpus is null ? "lm Brown corpus (byte-level)" : $"lm {s.Corpus} (byte-level)");
+            s.Corpus is null ? "lm Brown corpus (byte-level)" : $"lm {s.Corpus} (byte-level)",
+            s.EvalWindows ?? LanguageModelTask.DefaultEvaluationRows);
 }
