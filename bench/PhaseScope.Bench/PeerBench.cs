@@ -89,25 +89,55 @@ static class PeerBench
     ];
 
     /// <summary>
-    /// (PhaseScope configuration, the Cockpit configuration it is compared with, heavy?, probes). Heavy rows (λ_max and
-    /// every family: Cockpit's cost 100–1000× a step) run <c>heavySteps</c> steps per round, the others <c>steps</c>.
+    /// Every family at every step with the curvature that costs one Hessian-vector product a step: the cheap set, moments,
+    /// the spectral window (stride 1), C_α by 8 micro-batches, the directional sharpness uᵀHu/uᵀu on 64 examples, and
+    /// λ_max tracked (warm starts) at the curvature probe's own schedule (every 100 steps) instead of every step.
     /// </summary>
-    static readonly (string Name, string Peer, bool Heavy, Func<IReadOnlyList<IProbe>> Probes)[] Configs =
+    static IReadOnlyList<IProbe> EveryStep() =>
     [
-        ("cheap", "cheap", false, () => CheapProbes.Create(1, perTensor: true)),
-        ("C_α every step", "normtest", false, () => [CAlpha()]),
-        ("C_α every step", "mean_gsnr", false, () => [CAlpha()]),
-        ("λ_max cold", "hess_max_ev", true, () => [Curvature(false)]),
-        ("λ_max tracked", "hess_max_ev", true, () => [Curvature(true)]),
-        ("uᵀHu/uᵀu, 64 examples", "hess_max_ev", true, () => [Directional(64)]),
-        ("uᵀHu/uᵀu, 512 examples", "hess_max_ev", true, () => [Directional(Batch)]),
-        ("all families, λ cold", "economy", true, () => Everything(false)),
-        ("all families, λ tracked", "economy", true, () => Everything(true)),
-        ("all families, λ cold", "full", true, () => Everything(false)),
-        ("all families, λ tracked", "full", true, () => Everything(true)),
+        .. CheapProbes.Create(1, perTensor: true),
+        new MomentsProbe(new MomentsOptions { Schedule = ProbeSchedule.Every(1) }),
+        new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = 1, Window = 10, Tensors = "all", BatchSize = Batch }),
+        new CurvatureProbe(new CurvatureOptions
+        {
+            Schedule = ProbeSchedule.Every(100), MaxIterations = 20, Tolerance = 1e-3,
+            Tracker = new LambdaMaxTracker(warmIterations: 3, lostResidual: 0.02, checkEvery: 10),
+        }),
+        CAlpha(), Directional(64),
     ];
 
-    static double SecondsPerStep(Data data, Func<IReadOnlyList<IProbe>>? probes, int steps)
+    /// <summary>
+    /// (PhaseScope configuration, the Cockpit configuration it is compared with, heavy?, peer heavy?, probes). Heavy rows (λ_max and
+    /// every family: Cockpit's cost 100–1000× a step) run <c>heavySteps</c> steps per round, the others <c>steps</c>; a peer
+    /// is run with the heavy rows when it is heavy (Cockpit's economy beside the light every-step row, whose λ_max runs
+    /// every 100 steps and so needs the light rows' length).
+    /// </summary>
+    static readonly (string Name, string Peer, bool Heavy, bool PeerHeavy, Func<IReadOnlyList<IProbe>> Probes)[] AllConfigs =
+    [
+        ("cheap", "cheap", false, false, () => CheapProbes.Create(1, perTensor: true)),
+        ("C_α every step", "normtest", false, false, () => [CAlpha()]),
+        ("C_α every step", "mean_gsnr", false, false, () => [CAlpha()]),
+        ("every family every step, uᵀHu, λ tracked every 100", "economy", false, true, EveryStep),
+        ("λ_max cold", "hess_max_ev", true, true, () => [Curvature(false)]),
+        ("λ_max tracked", "hess_max_ev", true, true, () => [Curvature(true)]),
+        ("uᵀHu/uᵀu, 64 examples", "hess_max_ev", true, true, () => [Directional(64)]),
+        ("uᵀHu/uᵀu, 512 examples", "hess_max_ev", true, true, () => [Directional(Batch)]),
+        ("all families, λ cold", "economy", true, true, () => Everything(false)),
+        ("all families, λ tracked", "economy", true, true, () => Everything(true)),
+        ("all families, λ cold", "full", true, true, () => Everything(false)),
+        ("all families, λ tracked", "full", true, true, () => Everything(true)),
+    ];
+
+    /// <summary>The rows this run measures (<c>--only</c>: those whose name contains one of its comma-separated texts).</summary>
+    static (string Name, string Peer, bool Heavy, bool PeerHeavy, Func<IReadOnlyList<IProbe>> Probes)[] Configs = AllConfigs;
+
+    /// <summary>Per probe of a row, its stopwatch ms per step in each round, plus "(outside the probes)": the row's extra
+    /// time per step less the probes' own (the split step of the micro-batch probes, the snapshot, the bookkeeping).</summary>
+    static readonly Dictionary<string, Dictionary<string, List<double>>> Breakdown = [];
+
+    static double SecondsPerStep(Data data, Func<IReadOnlyList<IProbe>>? probes, int steps) => Timed(data, probes, steps).Seconds;
+
+    static (double Seconds, IReadOnlyList<ProbeTiming> Timings) Timed(Data data, Func<IReadOnlyList<IProbe>>? probes, int steps)
     {
         manual_seed(0);
         using var model = Mlp();
@@ -136,7 +166,7 @@ static class PeerBench
         // Checked after the timed loop: a disabled probe would make its configuration look cheap.
         if (monitor?.Timings.FirstOrDefault(t => t.Disabled) is { } failed)
             throw new InvalidOperationException($"probe {failed.Name} failed in the peer bench: {monitor.Events.LastOrDefault(e => e.Kind == "probe_failed")?.Message}");
-        return seconds;
+        return (seconds, monitor?.Timings ?? []);
     }
 
     /// <summary>One round of the peer's rows (time per step ÷ its own plain, and its plain seconds per step); null (with the reason on stderr) when it cannot run.</summary>
@@ -163,9 +193,28 @@ static class PeerBench
     static (Dictionary<string, double> Ratios, double Plain) OurRound(Data data, bool heavy, int steps)
     {
         double before = SecondsPerStep(data, null, steps);
-        var times = Configs.Where(c => c.Heavy == heavy).Select(c => c.Name).Distinct().ToDictionary(n => n, n => SecondsPerStep(data, Configs.First(c => c.Name == n).Probes, steps));
+        var runs = Configs.Where(c => c.Heavy == heavy).Select(c => c.Name).Distinct().ToDictionary(n => n, n => Timed(data, Configs.First(c => c.Name == n).Probes, steps));
         double plain = (before + SecondsPerStep(data, null, steps)) / 2;
-        return (times.ToDictionary(kv => kv.Key, kv => kv.Value / plain), plain);
+        foreach (var (name, run) in runs)
+        {
+            if (!Breakdown.TryGetValue(name, out var rows)) Breakdown[name] = rows = [];
+            double inside = 0;
+            foreach (var t in run.Timings)
+            {
+                (rows.TryGetValue(t.Name, out var l) ? l : rows[t.Name] = []).Add(1000 * t.TotalSeconds / steps);
+                inside += t.TotalSeconds / steps;
+            }
+            (rows.TryGetValue("(outside the probes)", out var o) ? o : rows["(outside the probes)"] = []).Add(1000 * (run.Seconds - plain - inside));
+        }
+        return (runs.ToDictionary(kv => kv.Key, kv => kv.Value.Seconds / plain), plain);
+    }
+
+    /// <summary>Per row, the probes' ms per step (median over rounds) from the largest down.</summary>
+    static void PrintBreakdown()
+    {
+        foreach (var (name, rows) in Breakdown)
+            Console.WriteLine($"  {name}: " + string.Join(", ", rows.OrderByDescending(r => BenchSetup.Median(r.Value))
+                .Select(r => FormattableString.Invariant($"{r.Key} {BenchSetup.Median(r.Value):F2}"))) + " ms/step");
     }
 
     static string Spread(List<double> v) => $"{BenchSetup.Median(v):F2} ({v.Min():F2}–{v.Max():F2})";
@@ -176,13 +225,19 @@ static class PeerBench
     /// PhaseScope's. Per row: both tools' ×plain (median, min–max over rounds), the extra milliseconds per step
     /// (×plain − 1 times that round's plain step), and the ratio of extra costs (PhaseScope ×plain − 1) ÷ (Cockpit ×plain − 1).
     /// </summary>
-    public static int Run(int steps, int heavySteps, int rounds, int threads, string script)
+    public static int Run(int steps, int heavySteps, int rounds, int threads, string script, string? only = null, bool peer = true)
     {
-        if (!File.Exists(script)) { Console.Error.WriteLine($"the peer script {script} does not exist; pass --peer PATH/cockpit_rows.py"); return 2; }
+        if (peer && !File.Exists(script)) { Console.Error.WriteLine($"the peer script {script} does not exist; pass --peer PATH/cockpit_rows.py"); return 2; }
+        if (only is not null)
+        {
+            var texts = only.Split(',', StringSplitOptions.RemoveEmptyEntries);
+            Configs = AllConfigs.Where(c => texts.Any(t => c.Name.Contains(t, StringComparison.Ordinal))).ToArray();
+            if (Configs.Length == 0) { Console.Error.WriteLine($"--only {only}: no peer row's name contains it; the rows are: {string.Join("; ", AllConfigs.Select(c => c.Name).Distinct())}"); return 2; }
+        }
         using var data = new Data();
         var ours = Configs.Select(c => c.Name).Distinct().ToDictionary(n => n, _ => new List<double>());
         var oursMs = Configs.Select(c => c.Name).Distinct().ToDictionary(n => n, _ => new List<double>());
-        var peer = Configs.Select(c => c.Peer).Distinct().ToDictionary(n => n, _ => new List<double>());
+        var peers = Configs.Select(c => c.Peer).Distinct().ToDictionary(n => n, _ => new List<double>());
         var peerMs = Configs.Select(c => c.Peer).Distinct().ToDictionary(n => n, _ => new List<double>());
         var plainMs = new List<double>();
         Console.WriteLine($"peer bench: one-hot MLP 194-256-256-97, mod-97 addition, batch {Batch}, SGD 0.1; light rows {steps} steps, heavy rows {heavySteps} steps, {rounds} rounds (+1 warm-up), {threads} threads; peer {script}");
@@ -195,21 +250,33 @@ static class PeerBench
             plainMs.Add(1000 * light.Plain);
             foreach (var r in new[] { light, heavy })
                 foreach (var (n, x) in r.Ratios) { ours[n].Add(x); oursMs[n].Add(1000 * (x - 1) * r.Plain); }
-            var lightPeer = PeerRound(script, steps, threads, Configs.Where(c => !c.Heavy).Select(c => c.Peer).Distinct());
-            var heavyPeer = PeerRound(script, heavySteps, threads, Configs.Where(c => c.Heavy).Select(c => c.Peer).Distinct());
-            if (lightPeer is null || heavyPeer is null) return 1;
-            foreach (var r in new[] { lightPeer.Value, heavyPeer.Value })
-                foreach (var (k, x) in r.Ratios) { peer[k].Add(x); peerMs[k].Add(1000 * (x - 1) * r.Plain); }
-            Console.WriteLine($"  round {round}: plain {1000 * light.Plain:F2} ms/step (peer {1000 * lightPeer.Value.Plain:F2}); "
-                + string.Join(", ", ours.Select(kv => $"{kv.Key} {kv.Value[^1]:F2}×")) + "; peer " + string.Join(", ", peer.Select(kv => $"{kv.Key} {kv.Value[^1]:F2}×")));
+            string peerPlain = "not run";
+            if (peer)
+            {
+                var lightConfigs = Configs.Where(c => !c.PeerHeavy).Select(c => c.Peer).Distinct().ToList();
+                var heavyConfigs = Configs.Where(c => c.PeerHeavy).Select(c => c.Peer).Distinct().ToList();
+                var lightPeer = lightConfigs.Count == 0 ? (Ratios: new Dictionary<string, double>(), Plain: double.NaN) : PeerRound(script, steps, threads, lightConfigs);
+                var heavyPeer = heavyConfigs.Count == 0 ? (Ratios: new Dictionary<string, double>(), Plain: double.NaN) : PeerRound(script, heavySteps, threads, heavyConfigs);
+                if (lightPeer is null || heavyPeer is null) return 1;
+                foreach (var r in new[] { lightPeer.Value, heavyPeer.Value })
+                    foreach (var (k, x) in r.Ratios) { peers[k].Add(x); peerMs[k].Add(1000 * (x - 1) * r.Plain); }
+                peerPlain = $"{1000 * (double.IsNaN(lightPeer.Value.Plain) ? heavyPeer.Value.Plain : lightPeer.Value.Plain):F2}";
+            }
+            Console.WriteLine($"  round {round}: plain {1000 * light.Plain:F2} ms/step (peer {peerPlain}); "
+                + string.Join(", ", ours.Select(kv => $"{kv.Key} {(kv.Value.Count > 0 ? kv.Value[^1] : double.NaN):F2}×")) + "; peer " + string.Join(", ", peers.Where(kv => kv.Value.Count > 0).Select(kv => $"{kv.Key} {kv.Value[^1]:F2}×")));
         }
+        Console.WriteLine("  per probe (stopwatch ms/step, median over rounds):");
+        PrintBreakdown();
         Console.WriteLine($"  plain step: PhaseScope {Spread(plainMs)} ms");
         Console.WriteLine("| PhaseScope | ×plain (min–max) | +ms/step | Cockpit | ×plain (min–max) | +ms/step | extra-cost ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var (name, peerName, heavy, _) in Configs)
+        foreach (var (name, peerName, heavy, _, _) in Configs)
         {
-            double a = BenchSetup.Median(ours[name]), b = BenchSetup.Median(peer[peerName]);
-            Console.WriteLine($"| {name}{(heavy ? $" ({heavySteps} steps)" : $" ({steps} steps)")} | {Spread(ours[name])} | {BenchSetup.Median(oursMs[name]):F2} | {peerName} | {Spread(peer[peerName])} | {BenchSetup.Median(peerMs[peerName]):F2} | {(a - 1) / (b - 1):F3} |");
+            if (ours[name].Count == 0) continue;
+            double a = BenchSetup.Median(ours[name]);
+            string theirs = peers[peerName].Count == 0 ? $"{peerName} | not run | — | —"
+                : $"{peerName} | {Spread(peers[peerName])} | {BenchSetup.Median(peerMs[peerName]):F2} | {(a - 1) / (BenchSetup.Median(peers[peerName]) - 1):F3}";
+            Console.WriteLine($"| {name}{(heavy ? $" ({heavySteps} steps)" : $" ({steps} steps)")} | {Spread(ours[name])} | {BenchSetup.Median(oursMs[name]):F2} | {theirs} |");
         }
         return 0;
     }

@@ -25,7 +25,8 @@ using static TorchSharp.torch;
 // steps of a budgeted run against plain ones: what the monitor costs outside its stopwatches; --long-steps per run);
 // --suite peer runs PeerBench: PhaseScope's configurations and Cockpit's (--peer PATH, default bench/peers/cockpit_rows.py;
 // install Cockpit with ../shared/peers/cockpit/install.sh) interleaved, light rows --steps steps and heavy rows --heavy-steps
-// (default 20), and the ratio of extra costs per configuration;
+// (default 20), and the ratio of extra costs per configuration (--only TEXT,TEXT keeps the rows whose name contains one of
+// the texts, with their peers; --no-peer runs PhaseScope's rows alone);
 // --suite memory runs MemoryBench (peak resident memory of each monitor configuration ÷ plain, one child process per
 // configuration; --steps for the every-step ones, --long-steps for the default schedules);
 // --suite hvp runs HvpCostBench (one Hessian-vector product, exact against the seed's per-tensor form and a forward
@@ -39,6 +40,7 @@ int heavySteps = 20;
 long maxParams = 10_000_000;
 int longSteps = 2000;
 bool reference = true;
+bool noPeer = false;   // peer: PhaseScope's rows only (Cockpit's figures taken from an earlier run)
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -53,7 +55,8 @@ for (int i = 0; i < args.Length; i++)
         case "--max-params": maxParams = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--long-steps" or "--budget-steps": longSteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break; // --budget-steps: its name before the defaults ran long too
         case "--no-reference": reference = false; break;
-        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden|hvp|memory|peer --max-params P --long-steps N --no-reference --only TEXT --peer PATH --heavy-steps N"); return 2;
+        case "--no-peer": noPeer = true; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}; use --steps N --rounds R --threads T --suite monitor|consolidation|spectral|moments|overhead|scaling|longrun|hidden|hvp|memory|peer --max-params P --long-steps N --no-reference --only TEXT --peer PATH --heavy-steps N --no-peer"); return 2;
     }
 }
 if (longSteps < 100) { Console.Error.WriteLine("--long-steps must be at least 100 (the budget's warm-up is 20 steps)"); return 2; }
@@ -61,7 +64,7 @@ if (steps < 1 || rounds < 1 || threads is < 1 || heavySteps < 1) { Console.Error
 if (suite is not ("memory" or "memory-child" or "peer" or "hvp" or "monitor" or "consolidation" or "spectral" or "moments" or "overhead" or "scaling" or "longrun" or "hidden")) { Console.Error.WriteLine($"unknown suite '{suite}'; use monitor, consolidation, spectral, moments, overhead, scaling, longrun, hidden, hvp, memory or peer"); return 2; }
 if (maxParams < 100_000) { Console.Error.WriteLine("--max-params must be at least 100000"); return 2; }
 TorchRuntime.Initialize(threads);
-if (suite == "peer") return PhaseScope.Bench.PeerBench.Run(steps, heavySteps, rounds, threads ?? 2, peerScript);
+if (suite == "peer") return PhaseScope.Bench.PeerBench.Run(steps, heavySteps, rounds, threads ?? 2, peerScript, only, peer: !noPeer);
 if (suite == "moments")
 {
     PhaseScope.Bench.MomentsBench.Run(rounds, reference);

@@ -29,17 +29,25 @@ public static class MicroBatchBackward
         {
             long part = b / k;
             double total = 0;
+            var dtype = ScalarType.Float32;
             for (int j = 0; j < k; j++)
             {
                 using (NewDisposeScope())   // the part's activations go once its backward is done
                 {
                     var (o, loss) = objective(x.narrow(0, j * part, part), y.narrow(0, j * part, part));
                     KeptScalar.Div(o, k).backward();
-                    total += loss.item<float>();
+                    // Read in the loss's own dtype (a float64 model's loss is float64; item<float> would throw there).
+                    dtype = loss.dtype;
+                    total += dtype switch
+                    {
+                        ScalarType.Float32 => loss.item<float>(),
+                        ScalarType.Float64 => loss.item<double>(),
+                        _ => loss.detach().to_type(ScalarType.Float32).item<float>(),
+                    };
                 }
                 monitor!.AfterMicroBatch(step, j);
             }
-            return tensor(total / k, ScalarType.Float32);
+            return tensor(total / k, dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32);
         }
         if (k > 1) monitor!.MicroBatchesUnavailable(step);
         using var whole = NewDisposeScope();

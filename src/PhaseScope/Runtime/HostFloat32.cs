@@ -85,6 +85,72 @@ public static class HostFloat32
         return total;
     }
 
+    /// <summary>Σ a², Σ (a − b)² and Σ (a − c)² in float64 over one read of each of three host float32 tensors of equal length
+    /// (see the class remarks); a null <paramref name="b"/> or <paramref name="c"/> is not read and its sum is 0. Null when a
+    /// given tensor is not a host float32 tensor or the lengths differ. NaN or ±Inf in a tensor gives a non-finite sum.</summary>
+    public static unsafe (double A, double AB, double AC)? SquaredSums(Tensor a, Tensor? b, Tensor? c)
+    {
+        if (!Applies(a) || b is not null && (!Applies(b) || b.numel() != a.numel()) || c is not null && (!Applies(c) || c.numel() != a.numel()))
+            return null;
+        long n = a.numel();
+        float* pa = Pointer(a), pb = b is null ? null : Pointer(b), pc = c is null ? null : Pointer(c);
+        int count = (int)((n + ChunkElements - 1) / ChunkElements);
+        var parts = new (double A, double AB, double AC)[count];
+        Run(count, n, k =>
+        {
+            long s = (long)k * ChunkElements;
+            parts[k] = SquaredSums(pa + s, pb is null ? null : pb + s, pc is null ? null : pc + s, (int)Math.Min(ChunkElements, n - s));
+        });
+        double ta = 0, tb = 0, tc = 0;
+        foreach (var (pA, pAB, pAC) in parts) { ta += pA; tb += pAB; tc += pAC; }
+        return (ta, tb, tc);
+    }
+
+    /// <summary>Σ a², Σ (a − b)², Σ (a − c)² over <paramref name="n"/> elements in one read (null b or c: not read, sum 0):
+    /// float32 blocks of <see cref="BlockElements"/>, float64 between blocks.</summary>
+    internal static unsafe (double A, double AB, double AC) SquaredSums(float* a, float* b, float* c, int n)
+    {
+        if (b is null && c is not null) { var (sa, sc, _) = SquaredSums(a, c, null, n); return (sa, 0, sc); }
+        double ta = 0, tb = 0, tc = 0;
+        int w = Vector<float>.Count;
+        for (int block = 0; block < n; block += BlockElements)
+        {
+            int end = Math.Min(n, block + BlockElements), i = block;
+            Vector<float> va = Vector<float>.Zero, vb = Vector<float>.Zero, vc = Vector<float>.Zero;
+            if (c is not null)
+                for (; i + w <= end; i += w)
+                {
+                    var x = Unsafe.ReadUnaligned<Vector<float>>(a + i);
+                    var db = x - Unsafe.ReadUnaligned<Vector<float>>(b + i);
+                    var dc = x - Unsafe.ReadUnaligned<Vector<float>>(c + i);
+                    va += x * x; vb += db * db; vc += dc * dc;
+                }
+            else if (b is not null)
+                for (; i + w <= end; i += w)
+                {
+                    var x = Unsafe.ReadUnaligned<Vector<float>>(a + i);
+                    var db = x - Unsafe.ReadUnaligned<Vector<float>>(b + i);
+                    va += x * x; vb += db * db;
+                }
+            else
+                for (; i + w <= end; i += w)
+                {
+                    var x = Unsafe.ReadUnaligned<Vector<float>>(a + i);
+                    va += x * x;
+                }
+            double sa = Vector.Sum(va), sb = Vector.Sum(vb), sc2 = Vector.Sum(vc);
+            for (; i < end; i++)
+            {
+                float x = a[i];
+                sa += x * x;
+                if (b is not null) { float d = x - b[i]; sb += d * d; }
+                if (c is not null) { float d = x - c[i]; sc2 += d * d; }
+            }
+            ta += sa; tb += sb; tc += sc2;
+        }
+        return (ta, tb, tc);
+    }
+
     /// <summary>Runs <paramref name="chunk"/>(start, length) over [0, n) in chunks of <see cref="ChunkElements"/> and returns
     /// the sum of the chunks' results taken in chunk order.</summary>
     internal static double ForChunks(long n, Func<long, int, double> chunk)

@@ -9,17 +9,32 @@ namespace PhaseScope.Monitoring.Probes;
 /// parameter set of memory on the parameters' device. When the watched set changes (the monitor attaches again),
 /// tensors that keep their name and shape keep their θ_0; a new tensor's θ_0 is its value when it appeared.
 /// </summary>
-public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool perTensor = true) : IAttachableProbe, IResumableProbe, IDisposable
+public sealed class DistanceFromInitProbe : IAttachableProbe, IResumableProbe, IDisposable
 {
+    readonly NormPass pass;
+    readonly bool perTensor;
     Tensor[]? initial;
     string[] names = [];
+
+    /// <summary>Creates the probe (every step unless <paramref name="schedule"/> says otherwise).</summary>
+    public DistanceFromInitProbe(ProbeSchedule? schedule = null, bool perTensor = true) : this(schedule, perTensor, null) { }
+
+    /// <summary>Creates the probe measuring through <paramref name="pass"/>, shared with the other norm probes (null: its own).</summary>
+    internal DistanceFromInitProbe(ProbeSchedule? schedule, bool perTensor, NormPass? pass)
+    {
+        Schedule = schedule ?? ProbeSchedule.Every(1);
+        this.perTensor = perTensor;
+        this.pass = pass ?? new NormPass();
+        this.pass.Join(NormQuantity.FromInit, Schedule);
+        this.pass.UseInitial(i => initial is { } t && i < t.Length ? t[i] : null);
+    }
 
     /// <inheritdoc />
     public string Name => "dist_from_init";
     /// <inheritdoc />
     public ProbeNeeds Needs => ProbeNeeds.None;
     /// <inheritdoc />
-    public ProbeSchedule Schedule { get; } = schedule ?? ProbeSchedule.Every(1);
+    public ProbeSchedule Schedule { get; }
 
     /// <inheritdoc />
     public void Attach(IReadOnlyList<NamedParameter> parameters)
@@ -49,7 +64,7 @@ public sealed class DistanceFromInitProbe(ProbeSchedule? schedule = null, bool p
     {
         if (initial is null || initial.Length != context.Parameters.Count)
             throw new InvalidOperationException("The parameter set changed since the monitor was created; distance from initialisation is undefined.");
-        Norms.WriteDistances(output, "dist_from_init", context.Parameters, i => context.Parameters[i].Value, i => initial[i], perTensor);
+        Norms.Write(output, "dist_from_init", context.Parameters, pass.Of(context, NormQuantity.FromInit), perTensor);
     }
 
     /// <inheritdoc />
