@@ -34,7 +34,6 @@ public class HouseSizeTests
     static readonly Dictionary<string, string> ToSplit = new(StringComparer.Ordinal)
     {
         ["PhaseScope.Training/Trainer.cs:Trainer.Run"] = "the loop every grok option reaches; split once the options being added to it have landed",
-        ["PhaseScope.Training/Ablation/DirectionAblation.cs:DirectionAblation.Run"] = "Test 8's ablation, being extended; split with it",
         ["PhaseScope/Checkpoints/CheckpointAnalyzer.cs:CheckpointAnalyzer.Moments"] = "not split yet",
         ["PhaseScope/Checkpoints/SafetensorsHeader.cs:SafetensorsHeader.Read"] = "a format parser, not split yet",
         ["PhaseScope/Checkpoints/TorchPickle.cs:TorchPickle.Open"] = "a format parser, not split yet",
