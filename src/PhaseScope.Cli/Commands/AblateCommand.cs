@@ -103,9 +103,9 @@ public static class AblateCommand
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"\n**Test 8 — {MarkdownText.Of(Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir)))} ({MarkdownText.Of(s.Task)}, {MarkdownText.Of(s.Trainer.Optimizer ?? "adamw")}): top-{o.TopK} window directions vs random, ")
          .Append(CultureInfo.InvariantCulture, $"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
-         .Append("| arm | mean test loss over the span | Δ mean test loss | mean train loss | test loss at end | Δ at end | test acc at end | removed ‖·‖ share |\n|---|---|---|---|---|---|---|---|\n");
+         .Append("| arm | mean test loss over the span | Δ mean test loss | mean train loss | test loss at end | Δ at end | test acc at end | removed ‖·‖ share | removed ‖·‖, summed |\n|---|---|---|---|---|---|---|---|---|\n");
         foreach (var a in r.Arms)
-            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(a.Name)} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
+            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(a.Name)} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} | {F(a.RemovedNorm)} |\n");
         var top = r.Arms[1];
         foreach (var kind in new[] { "random", "matched" })
         {
