@@ -47,14 +47,14 @@ plan=(
   "sub-s42-wd1-tf03|wd-nogrok|--op sub --seed 42 --weight-decay 1 --train-fraction 0.3 --steps 600"
   "sub-s42-wd0|nowd-nogrok|--op sub --seed 42 --weight-decay 0 --steps 600"
   "x2-s2024-wd1|wd-grok|--op x2_y2 --seed 2024 --weight-decay 1 --steps 2000 --stop-after-grok 100"
-  "add-s42-wd0-tf09|nowd-grok|--op add --seed 42 --weight-decay 0 --train-fraction 0.9 --steps 2000 --stop-after-grok 100"
   "x2-s7-wd1|wd-grok|--op x2_y2 --seed 7 --weight-decay 1 --steps 2000 --stop-after-grok 100"
   "add-s137-wd1-tf03|wd-nogrok|--op add --seed 137 --weight-decay 1 --train-fraction 0.3 --steps 600"
   "add-s137-wd0|nowd-nogrok|--op add --seed 137 --weight-decay 0 --steps 600"
-  "add-s137-wd0-tf09|nowd-grok|--op add --seed 137 --weight-decay 0 --train-fraction 0.9 --steps 2000 --stop-after-grok 100"
+  "add-s42-wd0-tf095|nowd-grok|--op add --seed 42 --weight-decay 0 --train-fraction 0.95 --steps 2000 --stop-after-grok 100"
   "x2-s8-wd1|wd-grok|--op x2_y2 --seed 8 --weight-decay 1 --steps 2000 --stop-after-grok 100"
   "mul-s137-wd1-tf03|wd-nogrok|--op mul --seed 137 --weight-decay 1 --train-fraction 0.3 --steps 600"
   "mul-s137-wd0|nowd-nogrok|--op mul --seed 137 --weight-decay 0 --steps 600"
+  "add-s137-wd0-tf095|nowd-grok|--op add --seed 137 --weight-decay 0 --train-fraction 0.95 --steps 2000 --stop-after-grok 100"
 )
 
 if [ -z "${ONLY_VERDICT:-}" ]; then
