@@ -20,11 +20,11 @@ namespace PhaseScope.Training.Ablation;
 /// <item><c>top-k</c>: A = the top k window directions; <c>only-vj</c>: v_j alone, for each j ≤ k;</item>
 /// <item><c>random-r</c>: A = k orthonormal Gaussian directions in the same tensors (r = 1 … R, different draws): the
 /// control for "removing any k directions" (unit directions, like the v_j);</item>
-/// <item><c>matched-r</c>: at the i-th step of the span, the norm the top-k arm removed at its i-th step, ‖V_kᵀδ‖ of
-/// that arm's update, subtracted along a fresh uniformly random direction: the control for "removing that much update
-/// at all" (random k-planes of a large space catch only ≈ √(k/P) of an update, so <c>random-r</c> alone would be a weak
-/// control). The norm is the top-k arm's, not ‖V_kᵀδ‖ of the matched arm's own update: an arm that keeps its top
-/// directions moves along them, its gradient there shrinks, and its own projection would remove less.</item>
+/// <item><c>matched-r</c>: k random directions in the window's span, removing at the i-th step of the span exactly the
+/// norm the top-k arm removed at its i-th step (<see cref="NormMatchedRemoval"/>): the control for "removing that much
+/// update at all" (random k-planes of the whole space catch only ≈ √(k/P) of an update, so <c>random-r</c> alone would be
+/// a weak control). The norm is the top-k arm's, not a projection of the matched arm's own update: an arm that keeps its
+/// top directions moves along them, its gradient there shrinks, and its own projection would remove less.</item>
 /// </list>
 /// The response of an arm is its test loss averaged over the span's evaluations minus the reference's (and the same at
 /// t₀ + span alone, with the test accuracy there). The seed
@@ -88,43 +88,33 @@ public static class DirectionAblation
         var checkpoints = Path.Combine(workDirectory, "checkpoints");
         Directory.CreateDirectory(checkpoints);
         var selection = new TensorSelection(options.TensorPattern);
-
-        // 1. train to t₀, keeping the watched tensors at the window's steps t₀ − W·s, …, t₀.
         var (sigma, directions, watched) = TrainToWindow(task, createModel, trainer, options, checkpoints, selection, log);
         var point = ResumePoint.Latest(checkpoints, out _) ?? throw new InvalidOperationException($"No resume point was written at step {options.At}.");
-
-        // 2. the arms, each from the same point.
-        var top = directions.narrow(0, 0, options.TopK);
-        var arms = ArmBases(directions, top, watched, options);
+        var arms = PlanArms(directions, options, watched);
         var results = new List<Arm>();
         var topRemoved = new List<double>();   // ‖V_kᵀδ‖ of the top-k arm at each step of the span, replayed by the matched arms
-        foreach (var (name, basis, matched) in arms)
+        var context = new ArmContext(task, createModel, trainer, options, checkpoints, point, selection);
+        foreach (var arm in arms)
         {
-            using var model = createModel();
-            var parameters = Watched(model, selection);
-            ModelWeights.Load(model, Path.Combine(checkpoints, point.ModelFile), "The ablation's own checkpoint of step t₀.");
-            using var projection = new ArmProjection(parameters, basis, matched, ReferenceEquals(basis, top), topRemoved, watched,
-                new Generator((ulong)(options.Seed + 7919 * results.Count + 1)));
-            var t = new Trainer(task, model, trainer with { Steps = options.At + options.Span, CheckpointEvery = 0, StopAfterGrok = null, EvaluateEvery = Math.Max(1, options.Span / 10) })
-            {
-                CheckpointDirectory = checkpoints, ResumeFrom = point, AfterUpdate = projection.AfterUpdate,
-            };
-            var run = t.Run();
-            var end = run.Evaluations[^1].Result;
-            var span = run.Evaluations.Where(e => e.Step > options.At).Select(e => e.Result).ToList();
-            results.Add(new Arm(name, end.TrainLoss, end.TestLoss, end.TestAccuracy, projection.UpdateSum > 0 ? projection.RemovedSum / projection.UpdateSum : 0,
-                span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss), projection.RemovedSum));
-            log?.Invoke(FormattableString.Invariant($"arm {name}: train loss {end.TrainLoss:G4}, test loss {end.TestLoss:G4}, test accuracy {end.TestAccuracy:F3}"));
+            var result = RunArm(context, arm, topRemoved);
+            results.Add(result);
+            log?.Invoke(FormattableString.Invariant($"arm {result.Name}: train loss {result.TrainLoss:G4}, test loss {result.TestLoss:G4}, test accuracy {result.TestAccuracy:F3}"));
         }
-        foreach (var (_, basis, matched) in arms) if (!matched && basis is not null && !ReferenceEquals(basis, top)) basis.Dispose();
-        top.Dispose();
+        foreach (var arm in arms) arm.Basis?.Dispose();
         directions.Dispose();
         return new Result(sigma, watched, results);
     }
 
-    /// <summary>Step 1: trains a fresh model to t₀ (writing the resume point the arms start from) while keeping the watched
-    /// tensors at t₀ − W·s, …, t₀; returns the window's singular values, its directions (rows of Vᵀ, [W, P], by decreasing
-    /// σ) and P.</summary>
+    /// <summary>What every arm shares: the data, the model, the settings and the resume point at t₀.</summary>
+    sealed record ArmContext(TaskData Task, Func<nn.Module<Tensor, Tensor>> CreateModel, TrainerOptions Trainer, Options Options,
+        string Checkpoints, ResumePoint Point, TensorSelection Selection);
+
+    /// <summary>One arm to run: its name, the plane projected out (none for the reference), whether it is a matched arm
+    /// (removing the top-k arm's norm), and whether it is the top-k arm (whose norms the matched arms replay).</summary>
+    sealed record ArmPlan(string Name, Tensor? Basis, bool Matched = false, bool Top = false);
+
+    /// <summary>Step 1: trains to t₀, keeping the watched tensors at the window's steps t₀ − W·s, …, t₀, and returns the
+    /// window's singular values, its directions (rows of Vᵀ, by decreasing σ, [W, P]) and the watched count P.</summary>
     static (double[] Sigma, Tensor Directions, long Watched) TrainToWindow(TaskData task, Func<nn.Module<Tensor, Tensor>> createModel,
         TrainerOptions trainer, Options options, string checkpoints, TensorSelection selection, Action<string>? log)
     {
@@ -157,81 +147,71 @@ public static class DirectionAblation
         return (sigma, directions, watched);
     }
 
-    /// <summary>The arms in order: none, top-k, each v_j alone (when k &gt; 1), R random orthonormal k-planes (QR of a
-    /// Gaussian, drawn from the options' seed), R matched arms.</summary>
-    static List<(string Name, Tensor? Basis, bool Matched)> ArmBases(Tensor directions, Tensor top, long watched, Options options)
+    /// <summary>Step 2's arms in order: none, top-k, each v_j alone, the random planes of the whole space (generator
+    /// seeded with the options' seed), then the matched planes in the window's span (seed + 1).</summary>
+    static List<ArmPlan> PlanArms(Tensor directions, Options options, long watched)
     {
-        var arms = new List<(string Name, Tensor? Basis, bool Matched)> { ("none", null, false), ($"top-{options.TopK}", top, false) };
-        if (options.TopK > 1) for (int j = 0; j < options.TopK; j++) arms.Add(($"only-v{j + 1}", directions.narrow(0, j, 1), false));
+        var arms = new List<ArmPlan> { new("none", null), new($"top-{options.TopK}", directions.narrow(0, 0, options.TopK).clone(), Top: true) };
+        if (options.TopK > 1) for (int j = 0; j < options.TopK; j++) arms.Add(new($"only-v{j + 1}", directions.narrow(0, j, 1).clone()));
         var generator = new Generator((ulong)options.Seed);
         for (int r = 1; r <= options.RandomRepeats; r++)
         {
             using var gaussian = randn([watched, options.TopK], generator: generator);
             var (q, rr) = linalg.qr(gaussian);
             rr.Dispose();
-            arms.Add(($"random-{r}", q.t().contiguous().DetachFromDisposeScope(), false));
+            arms.Add(new($"random-{r}", q.t().contiguous().DetachFromDisposeScope()));
             q.Dispose();
         }
-        for (int r = 1; r <= options.RandomRepeats; r++) arms.Add(($"matched-{r}", top, true));
+        var inSpan = new Generator((ulong)options.Seed + 1);
+        for (int r = 1; r <= options.RandomRepeats; r++)
+            arms.Add(new($"matched-{r}", NormMatchedRemoval.RandomPlaneInSpan(directions, options.TopK, inSpan).DetachFromDisposeScope(), Matched: true));
         return arms;
     }
 
-    /// <summary>One arm's intervention after every optimizer step: δ ← δ − V_A V_Aᵀ δ on the watched tensors' update (or,
-    /// matched, the top-k arm's removed norm at this step of the span along a fresh random direction), with the sums of
-    /// ‖removed‖ and ‖δ‖ over the span. The top-k arm records its removed norms for the matched arms after it.</summary>
-    sealed class ArmProjection : IDisposable
+    /// <summary>Step 2, one arm: from the resume point at t₀, trains the span, after every optimizer step removing from
+    /// the watched update δ its part along the arm's plane (for a matched arm, the top-k arm's norm of that step).</summary>
+    static Arm RunArm(ArmContext c, ArmPlan arm, List<double> topRemoved)
     {
-        readonly Parameter[] parameters;
-        readonly Tensor? basis;
-        readonly bool matched, isTop;
-        readonly List<double> topRemoved;
-        readonly long watched;
-        readonly Generator noise;
-        readonly Tensor before;
-        int index;
-
-        public ArmProjection(Parameter[] parameters, Tensor? basis, bool matched, bool isTop, List<double> topRemoved, long watched, Generator noise)
+        int index = 0;
+        using var model = c.CreateModel();
+        var parameters = Watched(model, c.Selection);
+        ModelWeights.Load(model, Path.Combine(c.Checkpoints, c.Point.ModelFile), "The ablation's own checkpoint of step t₀.");
+        Tensor before = Flatten(parameters).DetachFromDisposeScope();
+        double removedSum = 0, updateSum = 0;
+        var t = new Trainer(c.Task, model, c.Trainer with
         {
-            (this.parameters, this.basis, this.matched, this.isTop, this.topRemoved, this.watched, this.noise) = (parameters, basis, matched, isTop, topRemoved, watched, noise);
-            before = Flatten(parameters).DetachFromDisposeScope();
-        }
-
-        /// <summary>Σ ‖removed part‖ over the span's steps.</summary>
-        public double RemovedSum { get; private set; }
-        /// <summary>Σ ‖δ‖ over the span's steps (counted only where something is removed).</summary>
-        public double UpdateSum { get; private set; }
-
-        public void AfterUpdate(int step)
+            Steps = c.Options.At + c.Options.Span, CheckpointEvery = 0, StopAfterGrok = null, EvaluateEvery = Math.Max(1, c.Options.Span / 10),
+        })
         {
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            var now = Flatten(parameters);
-            var delta = now.sub(before);
-            if (basis is not null)
+            CheckpointDirectory = c.Checkpoints, ResumeFrom = c.Point,
+            AfterUpdate = step =>
             {
-                Tensor removed;
-                if (matched)
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var now = Flatten(parameters);
+                var delta = now.sub(before);
+                if (arm.Basis is not null)
                 {
-                    // the norm the top-k arm removed at this step of its span, in a uniformly random direction
-                    double norm = index < topRemoved.Count ? topRemoved[index] : 0;
-                    var xi = randn([watched], generator: noise);
-                    removed = KeptScalar.Mul(xi, norm / Math.Max(xi.norm().ToDouble(), 1e-30));
+                    var removed = arm.Matched
+                        ? NormMatchedRemoval.Removed(arm.Basis, delta, index < topRemoved.Count ? topRemoved[index] : 0)
+                        : arm.Basis.t().matmul(arm.Basis.matmul(delta));
+                    double norm = removed.norm().ToDouble();
+                    if (arm.Top) topRemoved.Add(norm);
+                    index++;
+                    removedSum += norm;
+                    updateSum += delta.norm().ToDouble();
+                    now = KeptScalar.Sum(before, delta.sub(removed));   // the parameters' new value, written below
+                    Unflatten(parameters, now);
                 }
-                else
-                {
-                    removed = basis.t().matmul(basis.matmul(delta));
-                    if (isTop) topRemoved.Add(removed.norm().ToDouble());
-                }
-                index++;
-                RemovedSum += removed.norm().ToDouble();
-                UpdateSum += delta.norm().ToDouble();
-                now = KeptScalar.Sum(before, delta.sub(removed));   // the parameters' new value, written below
-                Unflatten(parameters, now);
-            }
-            before.copy_(now);
-        }
-
-        public void Dispose() => before.Dispose();
+                before.copy_(now);
+            },
+        };
+        var run = t.Run();
+        before.Dispose();
+        var end = run.Evaluations[^1].Result;
+        var span = run.Evaluations.Where(e => e.Step > c.Options.At).Select(e => e.Result).ToList();
+        return new Arm(arm.Name, end.TrainLoss, end.TestLoss, end.TestAccuracy, updateSum > 0 ? removedSum / updateSum : 0,
+            span.Average(e => e.TrainLoss), span.Average(e => e.TestLoss), removedSum);
     }
 
     static Parameter[] Watched(nn.Module<Tensor, Tensor> model, TensorSelection selection)

@@ -8,7 +8,7 @@ public class AblateCommandTests
     /// <summary>The reference arm is the run itself: retrained to t₀ and continued without intervention, it ends with the
     /// original run's final test loss to the bit (an independent process, the grok command). The top-k arm removes most of
     /// each update of the watched tensors (their updates live near the window's top directions), unit random planes
-    /// almost nothing, and the matched control the same order of norm as top-k; the run directory gains only its
+    /// almost nothing, and the matched controls the same summed norm as top-k (shown in the table); the run directory gains only its
     /// ablation folder.</summary>
     [Fact]
     public void ReferenceArmReproducesTheRunAndTopDirectionsCarryTheUpdate()
@@ -31,6 +31,9 @@ public class AblateCommandTests
         Assert.True(Share("top-2") > 0.5, $"top-2 removed {Share("top-2")}");
         Assert.True(Share("random-1") < 0.1 && Share("random-2") < 0.1, $"random removed {Share("random-1")}, {Share("random-2")}");
         Assert.InRange(Share("matched-1"), 0.3, 1.0);
+        double Removed(string arm) => arms[arm].GetProperty("removed_norm").GetDouble();
+        Assert.All(new[] { "matched-1", "matched-2" }, m => Assert.Equal(1.0, Removed(m) / Removed("top-2"), 4));   // the same norm, step by step
+        Assert.Contains("| removed ‖·‖, summed |", File.ReadAllText(Path.Combine(run, "ablation-60", "ablation.md")), StringComparison.Ordinal);
         Assert.NotEqual(arms["none"].GetProperty("train_loss").GetDouble(), arms["top-2"].GetProperty("train_loss").GetDouble());
 
         var after = Directory.GetFileSystemEntries(run).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();

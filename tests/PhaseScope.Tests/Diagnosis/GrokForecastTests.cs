@@ -27,6 +27,39 @@ public class GrokForecastTests
         Assert.Equal($"P(grok within 500 steps) {p.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} (experimental; fitted on: not recorded; held-out score: not measured)", sink.Describe());
     }
 
+    /// <summary>The built-in model says where it may be trusted: the tasks it was fitted on, and a held-out score measured
+    /// on operations outside them (its interval containing it), so the terminal, summary and report never show it with
+    /// only its fitting sweep's reliability.</summary>
+    [Fact]
+    public void TheBuiltInModelCarriesItsFittingTasksAndAScoreOnOthers()
+    {
+        var model = GrokPredictor.BuiltIn();
+        var fitted = Assert.IsType<string[]>(model.FittedOn);
+        Assert.NotEmpty(fitted);
+        var held = Assert.IsType<GrokPredictor.HeldOutScore>(model.HeldOut);
+        var ops = Assert.IsType<string[]>(held.Ops);
+        Assert.NotEmpty(ops);
+        Assert.Empty(ops.Intersect(fitted.Select(t => t[(t.LastIndexOf('/') + 1)..])));   // "modular/add" fits op "add"
+        Assert.InRange(held.Auroc, held.CiLow, held.CiHigh);
+        Assert.Contains($"held-out AUROC {held.Auroc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}", model.ScoreText());
+    }
+
+    /// <summary>The terminal's progress line shows the forecast with the tasks it was fitted on and its held-out score,
+    /// whether or not a held-out score was measured.</summary>
+    [Fact]
+    public void TheProgressLineShowsWhereTheForecastWasFitted()
+    {
+        var bare = new GrokPredictor(["a"], [0], [1], [0, 1], 500, [], "t") { FittedOn = ["modular/add"] };
+        var scored = bare with { HeldOut = new GrokPredictor.HeldOutScore(0.61, 0.4, 0.8, ["sub"]) };
+        foreach (var (model, said) in new[] { (bare, "fitted on modular/add; held-out score: not measured"), (scored, "fitted on modular/add; held-out AUROC 0.61 (95 % CI 0.40–0.80) on sub") })
+        {
+            var forecast = new GrokForecastSink(model, _ => { }, _ => { });
+            var readings = new PhaseScope.Cli.Commands.LatestReadings([]) { Forecast = forecast };
+            forecast.Write([new MetricRecord(100, "eval/test_acc", 0.1)]);   // z = 0: P = σ(0) = 0.5
+            Assert.Equal($"  P(grok≤500) 0.50 ({said})", readings.Describe());
+        }
+    }
+
     /// <summary>A throwing record callback is reported once as an event and the sink falls silent.</summary>
     [Fact]
     public void AFailureIsReportedOnceAndTrainingGoesOn()

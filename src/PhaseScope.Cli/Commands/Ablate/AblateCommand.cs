@@ -15,7 +15,8 @@ namespace PhaseScope.Cli.Commands.Ablate;
 /// <c>phasescope ablate RUN --at T0 --span S [--k 3] [--random 3] [--window 10] [--stride 10]</c>: seed 001's Test 8 as
 /// an intervention (<see cref="DirectionAblation"/>) on the setup of a grok run (its settings.json: task, model,
 /// optimizer, seed). The run is retrained without the monitor to T0, the window's top-k update directions are projected
-/// out of every update for S steps, and the loss response is compared with removing k random directions. Writes
+/// out of every update for S steps, and the loss response is compared with removing k random directions
+/// and with removing the same norm along random directions of the window's span. Writes
 /// RUN/ablation-T0/ablation.json and ablation.md; the run itself is only read.
 /// </summary>
 public static class AblateCommand
@@ -27,7 +28,7 @@ public static class AblateCommand
         var at = new OptionalNumericOption<int>("--at", "t₀: the step whose window gives the directions; the arms start here.", NumberRange<int>.AtLeast(1)) { Required = true };
         var span = new NumericOption<int>("--span", "Steps each arm trains after t₀.", 200, NumberRange<int>.AtLeast(1).CappedAt(100_000_000, "training steps of each arm"));
         var k = new NumericOption<int>("--k", "Top window directions removed.", 3, NumberRange<int>.AtLeast(1).CappedAt(10_000, "directions removed (at most W)"));
-        var random = new NumericOption<int>("--random", "Arms removing k random orthonormal directions (the control).", 3, NumberRange<int>.AtLeast(0).CappedAt(1000, "control arms, each a retraining of --span steps"));
+        var random = new NumericOption<int>("--random", "Control arms of each kind: k random orthonormal directions of the whole space, and k random directions of the window's span removing the top-k arm's norm at each step.", 3, NumberRange<int>.AtLeast(0).CappedAt(1000, "control arms, each a retraining of --span steps"));
         var window = new NumericOption<int>("--window", "Updates in the window.", 10, NumberRange<int>.AtLeast(2).CappedAt(10_000, "the updates kept in memory, one copy of the watched parameters each"));
         var stride = new NumericOption<int>("--stride", "Steps per update.", 10, NumberRange<int>.AtLeast(1));
         var threads = new OptionalNumericOption<int>("--threads", "Intra-op threads (default: the run's).", NumberRange<int>.AtLeast(1).CappedAt(4096, "CPU threads"));
@@ -102,9 +103,9 @@ public static class AblateCommand
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"\n**Test 8 — {MarkdownText.Of(Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir)))} ({MarkdownText.Of(s.Task)}, {MarkdownText.Of(s.Trainer.Optimizer ?? "adamw")}): top-{o.TopK} window directions vs random, ")
          .Append(CultureInfo.InvariantCulture, $"t₀ = {o.At}, span {o.Span}, W = {o.Window}, s = {o.Stride}, {r.WatchedParameters:N0} watched parameters; σ = {string.Join(", ", r.Sigma.Take(5).Select(v => F(v, "G3")))}**\n\n")
-         .Append("| arm | mean test loss over the span | Δ mean test loss | mean train loss | test loss at end | Δ at end | test acc at end | removed ‖·‖ share |\n|---|---|---|---|---|---|---|---|\n");
+         .Append("| arm | mean test loss over the span | Δ mean test loss | mean train loss | test loss at end | Δ at end | test acc at end | removed ‖·‖ share | removed ‖·‖, summed |\n|---|---|---|---|---|---|---|---|---|\n");
         foreach (var a in r.Arms)
-            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(a.Name)} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} |\n");
+            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Of(a.Name)} | {F(a.MeanTestLoss)} | {Signed(a.MeanTestLoss - none.MeanTestLoss)} | {F(a.MeanTrainLoss)} | {F(a.TestLoss)} | {Signed(a.TestLoss - none.TestLoss)} | {F(a.TestAccuracy, "F3")} | {F(a.RemovedFraction, "F3")} | {F(a.RemovedNorm)} |\n");
         var top = r.Arms[1];
         foreach (var kind in new[] { "random", "matched" })
         {

@@ -52,12 +52,13 @@ public sealed class LatestReadings(IReadOnlyList<IMetricFamily>? families = null
         return parts;
     }
 
-    /// <summary>"  p 0.81  λmax 24.1  last: grokked@1500", or empty when nothing is known yet.</summary>
+    /// <summary>"  p 0.81  λmax 24.1  last: grokked@1500", or empty when nothing is known yet; a forecast shows beside its
+    /// probability the tasks it was fitted on and its held-out score (<see cref="PhaseScope.Diagnosis.GrokPredictor.ScoreText"/>).</summary>
     public string Describe()
     {
         var parts = Readings().Select(r => $"{r.Label} {r.Value}").ToList();
         if (Diagnosis is { } d) parts.Insert(0, $"phase {PhaseScope.Diagnosis.RunPhaseNames.Name(d.Current)}");
-        if (Forecast?.Latest is { } f) parts.Add($"P(grok≤{Forecast.Model.Horizon}) {f.Probability.ToString("F2", CultureInfo.InvariantCulture)} ({(Forecast.Model.HeldOut is null ? "held-out score: not measured" : Forecast.Model.ScoreText())})");
+        if (Forecast?.Latest is { } f) parts.Add($"P(grok≤{Forecast.Model.Horizon}) {f.Probability.ToString("F2", CultureInfo.InvariantCulture)} ({Forecast.Model.ScoreText()})");
         if (lastEvent is { } e) parts.Add($"last: {e.Kind}@{e.Step}");
         return parts.Count == 0 ? "" : "  " + string.Join("  ", parts);
     }

@@ -1,0 +1,44 @@
+"""The summary table of docs/scripts/ablate-matched.sh: one row per seed from the ablate --json outputs it stores.
+
+    python3 docs/scripts/ablate-matched-table.py docs/results/ablate-matched
+
+Per seed: the Δ mean test loss over the span (arm minus the reference arm) of the top-k arm, of the random planes of the
+whole space (mean of the arms) and of the norm-matched arms (mean), and the summed removed norm of the top-k arm and of
+each matched arm (equal by construction). Then the mean and sample sd over seeds of each Δ, and of top-k minus matched.
+"""
+import json
+import os
+import statistics
+import sys
+
+
+def main(root):
+    rows = []
+    for name in sorted(os.listdir(root)):
+        if not (name.startswith("s") and name.endswith(".json")):
+            continue
+        d = json.load(open(os.path.join(root, name)))
+        arms = {a["arm"]: a for a in d["arms"]}
+        top = arms[f"top-{d['k']}"]
+        rand = [a for n, a in arms.items() if n.startswith("random-")]
+        match = [a for n, a in arms.items() if n.startswith("matched-")]
+        rows.append((name[1:-5], top, rand, match, arms["none"]))
+    print("| seed | test acc at t0 + span (reference) | Δ top-3 | Δ random (mean of 2) | Δ matched (mean of 2) | removed ‖·‖ top-3 | removed ‖·‖ matched |")
+    print("|---|---|---|---|---|---|---|")
+    tops, rands, matches, diffs = [], [], [], []
+    for seed, top, rand, match, none in rows:
+        dr = statistics.mean(a["d_mean_test_loss"] for a in rand)
+        dm = statistics.mean(a["d_mean_test_loss"] for a in match)
+        tops.append(top["d_mean_test_loss"]); rands.append(dr); matches.append(dm); diffs.append(top["d_mean_test_loss"] - dm)
+        print(f"| {seed} | {none['test_acc']:.3f} | {top['d_mean_test_loss']:+.3f} | {dr:+.3f} | {dm:+.3f} | {top['removed_norm']:.4g} | "
+              + ", ".join(f"{a['removed_norm']:.4g}" for a in match) + " |")
+    if len(rows) > 1:
+        sd = lambda xs: f"{statistics.stdev(xs):.3f}"
+        print(f"| mean ± sd over {len(rows)} seeds | | {statistics.mean(tops):+.3f} ± {sd(tops)} | {statistics.mean(rands):+.3f} ± {sd(rands)} | "
+              f"{statistics.mean(matches):+.3f} ± {sd(matches)} | | |")
+        print()
+        print(f"top-3 minus matched, per seed: {', '.join(f'{x:+.3f}' for x in diffs)}; mean {statistics.mean(diffs):+.3f} ± {sd(diffs)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
