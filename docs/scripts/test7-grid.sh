@@ -3,6 +3,7 @@
 #   modular: the seed's 1-layer ≈ 400K-parameter model (--preset seed001-test7), p = 97, all four of the seed's
 #            operations (add, sub, mul, x2_y2) × seeds 42, 137, 2024 × weight decay 1.0 / 0.0;
 #   dyck:    Dyck-1 at the seed's ≈ 150K parameters (2 layers, d_model DYCK_D, d_ff 2·DYCK_D) × the same seeds × 1.0 / 0.0.
+#   init:    the modular model after one step, evaluated at step 1: the attention operator's spectrum at initialisation.
 # Every run: the cheap probes, seed 001's spectral-edge probe at its authors' settings (the update-window Gram:
 # modular W = 10 every 100 steps, Dyck W = 3 every 200) and the weight spectra of every 2-D weight and of the attention
 # operator W_Qᵀ W_K at every evaluation (every 100 steps). One thread per run, one run at a time, under nice.
@@ -14,7 +15,7 @@
 # sweep continues with the run it was in (that run starts again). Environment: STEPS (modular with weight decay,
 # default 3000), CONTROL_STEPS (modular without, default 2000), AFTER (modular steps kept after the grok step, default
 # 200), DYCK_STEPS (default 2000), DYCK_AFTER (default 1000), DYCK_D (default 96),
-# SEEDS (default "42 137 2024"), OPS (default "add sub mul x2_y2"), PARTS (default "modular dyck"),
+# SEEDS (default "42 137 2024"), OPS (default "add sub mul x2_y2"), PARTS (default "init modular dyck"),
 # PHASESCOPE (default: a copy of the built tool in OUT/.bin).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +28,7 @@ DYCK_AFTER="${DYCK_AFTER:-1000}"
 DYCK_D="${DYCK_D:-96}"
 SEEDS="${SEEDS:-42 137 2024}"
 OPS="${OPS:-add sub mul x2_y2}"
-PARTS="${PARTS:-modular dyck}"
+PARTS="${PARTS:-init modular dyck}"
 mkdir -p "$OUT"
 if [ -z "${PHASESCOPE:-}" ]; then   # a private copy of the tool, so a rebuild of the sources cannot change a sweep midway
   if [ ! -f "$OUT/.bin/PhaseScope.Cli.dll" ]; then
@@ -67,6 +68,8 @@ pick() { for o in $OPS; do for w in $1; do [ "$o" = "$w" ] && printf '%s ' "$o";
 # runs, the x²+y² control (never run on this model before; it groks without weight decay on the 2-layer model), Dyck,
 # the sub control, then the add and mul controls (run before on this model for 3000 steps: docs/results/issue22-test7).
 for seed in $SEEDS; do
+  if has init; then run "init-s$seed" --task modular --preset seed001-test7 --op add --p 97 --seed "$seed" --weight-decay 1.0 \
+    --steps 1 --eval-every 1; fi
   if has modular; then modular 1.0 "$seed" "$OPS"; modular 0.0 "$seed" "$(pick x2_y2)"; fi
   if has dyck; then dyck 1.0 "$seed"; dyck 0.0 "$seed"; fi
   if has modular; then modular 0.0 "$seed" "$(pick 'sub add mul')"; fi

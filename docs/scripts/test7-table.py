@@ -31,13 +31,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rundb import at, series  # noqa: E402
 
 WINDOW = 1000
-args = [a for a in sys.argv[1:]]
-json_out = None
-if "--json" in args:
-    i = args.index("--json")
-    json_out = args[i + 1]
-    del args[i:i + 2]
-out = args[0] if args else "runs/test7"
+L0 = "layers.0.attn"
+ORDER = {"add": 0, "sub": 1, "mul": 2, "x2_y2": 3, "dyck": 4}
 
 
 def fmt(v, f="{:.3g}"):
@@ -84,12 +79,30 @@ def q_gap_opened(q):
     return None
 
 
+def parameter_count(run_dir):
+    """Trainable values in the run's last model checkpoint (the safetensors header's shapes)."""
+    ckpt = os.path.join(run_dir, "checkpoints")
+    files = sorted(f for f in os.listdir(ckpt) if f.endswith(".safetensors") and ".monitor." not in f) if os.path.isdir(ckpt) else []
+    if not files:
+        return None
+    with open(os.path.join(ckpt, files[-1]), "rb") as f:
+        header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+    total = 0
+    for name, t in header.items():
+        if name != "__metadata__":
+            n = 1
+            for d in t["shape"]:
+                n *= d
+            total += n
+    return total
+
+
 def read(r):
     db = sqlite3.connect(f"file:{os.path.join(r['run_dir'], 'run.db')}?mode=ro", uri=True)
     names = [n for (n,) in db.execute("select name from metric_names")]
     task = r["task"]
     row = dict(task=task, op=r.get("op") or task, seed=r["seed"], wd=r["weight_decay"], grok=r["grok_step"],
-               steps=r["steps"], params=r.get("parameters"), run_dir=r["run_dir"])
+               steps=r["steps"], params=parameter_count(r["run_dir"]), run_dir=r["run_dir"])
     acc = series(db, "eval/test_acc")
     row["last_step"] = acc[-1][0] if acc else None
     row["test_acc_end"] = acc[-1][1] if acc else None
@@ -108,7 +121,8 @@ def derive(row, ref):
         sig = [s.get(f"attn_op/{b}/sigma_{j}", []) for j in range(1, 5)]
         ks = weight_kstar(sig)
         op12 = s.get(f"attn_op/{b}/ratio12", [])
-        g23 = [(st, v2 * v2 - dict(sig[2]).get(st) ** 2) for st, v2 in sig[1] if dict(sig[2]).get(st) is not None]
+        third = dict(sig[2])
+        g23 = [(st, v2 * v2 - third[st] ** 2) for st, v2 in sig[1] if st in third]
         g_before = [v for st, v in g23 if st <= ref]
         drops = [b2 < a2 for a2, b2 in zip(g_before, g_before[1:])]
         q = s.get(f"weights/{b.replace('.attn', '')}.attn.q_proj.weight/ratio12", [])
@@ -135,20 +149,31 @@ def derive(row, ref):
     row["weights_first"] = {n.split("/")[1]: v[0][1] for n, v in s.items() if n.startswith("weights/") and v}
 
 
-runs = [read(json.loads(line)) for line in open(os.path.join(out, "results.jsonl")) if line.strip()]
-grok_of = {(r["task"], r["op"], r["seed"]): r["grok"] for r in runs if r["wd"] > 0 and r["grok"] is not None}
-for r in runs:
-    if r["grok"] is not None:
-        derive(r, r["grok"])
-    else:
-        matched = grok_of.get((r["task"], r["op"], r["seed"]))
-        derive(r, matched if matched is not None and matched <= r["last_step"] else r["last_step"])
+def load(out):
+    """(init, runs): each seed's operator at step 1 from the init runs, and every other run read and derived."""
+    runs = [read(json.loads(line)) for line in open(os.path.join(out, "results.jsonl")) if line.strip()]
+    return split_and_derive(runs)
 
-order = {"add": 0, "sub": 1, "mul": 2, "x2_y2": 3, "dyck": 4}
-runs.sort(key=lambda x: (x["task"] != "modular", -x["wd"], order.get(x["op"], 9), x["seed"]))
-mod = [r for r in runs if r["task"] == "modular"]
-dyck = [r for r in runs if r["task"] == "dyck"]
-L0 = "layers.0.attn"
+
+def split_and_derive(runs):
+    """The init runs apart (one step, evaluated at step 1); every other run derived at its reference step."""
+    init = {}
+    for r in [r for r in runs if os.path.basename(r["run_dir"]).startswith("init-")]:
+        sig = [r["series"].get(f"attn_op/{L0}/sigma_{j}", []) for j in range(1, 5)]
+        ks = weight_kstar(sig)
+        init[r["seed"]] = dict(k=ks[0][1] if ks else None,
+                               op12=sig[0][0][1] / sig[1][0][1] if sig[0] and sig[1] else None,
+                               ratios=[sig[j][0][1] / sig[j + 1][0][1] for j in range(3)] if all(sig) else None)
+    runs = [r for r in runs if not os.path.basename(r["run_dir"]).startswith("init-")]
+    grok_of = {(r["task"], r["op"], r["seed"]): r["grok"] for r in runs if r["wd"] > 0 and r["grok"] is not None}
+    for r in runs:
+        if r["grok"] is not None:
+            derive(r, r["grok"])
+        else:
+            matched = grok_of.get((r["task"], r["op"], r["seed"]))
+            derive(r, matched if matched is not None and matched <= r["last_step"] else r["last_step"])
+    runs.sort(key=lambda x: (x["task"] != "modular", -x["wd"], ORDER.get(x["op"], 9), x["seed"]))
+    return init, runs
 
 
 def rng(vals, f="{:.3g}"):
@@ -159,55 +184,65 @@ def rng(vals, f="{:.3g}"):
     return f.format(lo) if f.format(lo) == f.format(hi) else f"{f.format(lo)}–{f.format(hi)}"
 
 
-if mod:
-    print("\n### Modular, the seed's 1-layer model: attention operator W_Qᵀ W_K and the Gram window\n")
-    print("Reference step: the grok step, or for a run that did not grok the grok step of its weight-decay twin "
-          "(same op and seed), else its last evaluation.\n")
-    print("| op | seed | wd | grok step | ref | test acc end | M σ₁/σ₂ first → ref → end | weight k* first → ref → end | "
-          "k* = 1 from | g₂₃ first → ref | g₂₃ closed (≤ ½) | g₂₃ falls (share of steps) | Gram k* first → ref | "
-          "Gram gap_opened / gap_collapsed in window |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for x in mod:
-        b = x["blocks"].get(L0, {})
-        print(f"| {x['op']} | {x['seed']} | {x['wd']:g} | {fmt(x['grok'], '{}')} | {x['ref']} | {fmt(x['test_acc_end'])} | "
-              f"{fmt(b.get('op12_first'))} → {fmt(b.get('op12_ref'))} → {fmt(b.get('op12_end'))} | "
-              f"{fmt(b.get('k_first'), '{}')} → {fmt(b.get('k_ref'), '{}')} → {fmt(b.get('k_end'), '{}')} | "
-              f"{fmt(b.get('k_one_from'), '{}')} | {fmt(b.get('g23_first'))} → {fmt(b.get('g23_ref'))} | "
-              f"{'yes' if b.get('g23_closed') else 'no'} | {fmt(b.get('g23_monotone'), '{:.0%}')} | "
-              f"{fmt(x['gram_k_first'], '{:.0f}')} → {fmt(x['gram_k_ref'], '{:.0f}')} | "
-              f"{'yes' if x['gap_opened_in_window'] else 'no'} / {'yes' if x['gap_collapsed_in_window'] else 'no'} |")
+def print_tables(init, mod, dyck):
+    """The markdown tables."""
+    if init:
+        print("\n### Modular, the seed's 1-layer model at initialisation (step 1)\n")
+        print("| seed | M σ₁/σ₂, σ₂/σ₃, σ₃/σ₄ | weight k* |")
+        print("|---|---|---|")
+        for seed in sorted(init):
+            i = init[seed]
+            print(f"| {seed} | {', '.join(fmt(v) for v in i['ratios']) if i['ratios'] else '—'} | {fmt(i['k'], '{}')} |")
 
-    print("\n### Modular: σ₁/σ₂ of every weight matrix (range over runs)\n")
-    groups = [("weight decay, grokked", [x for x in mod if x["wd"] > 0 and x["grok"] is not None]),
-              ("no weight decay, grokked", [x for x in mod if x["wd"] == 0 and x["grok"] is not None]),
-              ("no weight decay, not grokked", [x for x in mod if x["wd"] == 0 and x["grok"] is None]),
-              ("weight decay, not grokked", [x for x in mod if x["wd"] > 0 and x["grok"] is None])]
-    groups = [(n, g) for n, g in groups if g]
-    weights = sorted({w for x in mod for w in x["weights_ref"]})
-    print("| weight | " + " | ".join(f"{n} ({len(g)}): first → ref → end" for n, g in groups) + " |")
-    print("|---|" + "---|" * len(groups))
-    for w in weights:
-        cells = [f"{rng([x['weights_first'].get(w) for x in g])} → {rng([x['weights_ref'].get(w) for x in g])} → "
-                 f"{rng([x['weights_end'].get(w) for x in g])}" for _, g in groups]
-        print(f"| {w} | " + " | ".join(cells) + " |")
-    cells = [f"{rng([x['blocks'][L0]['op12_first'] for x in g])} → {rng([x['blocks'][L0]['op12_ref'] for x in g])} → "
-             f"{rng([x['blocks'][L0]['op12_end'] for x in g])}" for _, g in groups]
-    print("| attention operator W_Qᵀ W_K | " + " | ".join(cells) + " |")
+    if mod:
+        print("\n### Modular, the seed's 1-layer model: attention operator W_Qᵀ W_K and the Gram window\n")
+        print("Reference step: the grok step, or for a run that did not grok the grok step of its weight-decay twin "
+              "(same op and seed), else its last evaluation.\n")
+        print("| op | seed | wd | grok step | ref | test acc end | M σ₁/σ₂ first → ref → end | weight k* first → ref → end | "
+              "k* = 1 from | g₂₃ first → ref | g₂₃ closed (≤ ½) | g₂₃ falls (share of steps) | Gram k* first → ref | "
+              "Gram gap_opened / gap_collapsed in window |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for x in mod:
+            b = x["blocks"].get(L0, {})
+            print(f"| {x['op']} | {x['seed']} | {x['wd']:g} | {fmt(x['grok'], '{}')} | {x['ref']} | {fmt(x['test_acc_end'])} | "
+                  f"{fmt(b.get('op12_first'))} → {fmt(b.get('op12_ref'))} → {fmt(b.get('op12_end'))} | "
+                  f"{fmt(b.get('k_first'), '{}')} → {fmt(b.get('k_ref'), '{}')} → {fmt(b.get('k_end'), '{}')} | "
+                  f"{fmt(b.get('k_one_from'), '{}')} | {fmt(b.get('g23_first'))} → {fmt(b.get('g23_ref'))} | "
+                  f"{'yes' if b.get('g23_closed') else 'no'} | {fmt(b.get('g23_monotone'), '{:.0%}')} | "
+                  f"{fmt(x['gram_k_first'], '{:.0f}')} → {fmt(x['gram_k_ref'], '{:.0f}')} | "
+                  f"{'yes' if x['gap_opened_in_window'] else 'no'} / {'yes' if x['gap_collapsed_in_window'] else 'no'} |")
 
-if dyck:
-    print("\n### Dyck-1 at ≈ 150K parameters: query projections\n")
-    blocks = sorted({b for x in dyck for b in x["blocks"]})
-    head = " | ".join(f"{b.split('.')[1]}: W_Q σ₁/σ₂ at ref, max after, end | {b.split('.')[1]}: W_Q gap opened (> 1.5)"
-                      for b in blocks)
-    print(f"| seed | wd | params | grok step | ref | test acc end | {head} | M σ₁/σ₂ layer 0 first → ref → end | Gram k* first → ref |")
-    print("|---|---|---|---|---|---|" + "---|---|" * len(blocks) + "---|---|")
-    for x in dyck:
-        cells = " | ".join(f"{fmt(x['blocks'][b]['q_ref'])}, {fmt(x['blocks'][b]['q_max_after'])}, {fmt(x['blocks'][b]['q_end'])}"
-                           f" | {fmt(x['blocks'][b]['q_opened'], '{}')}" for b in blocks)
-        b0 = x["blocks"].get(L0, {})
-        print(f"| {x['seed']} | {x['wd']:g} | {fmt(x['params'], '{}')} | {fmt(x['grok'], '{}')} | {x['ref']} | {fmt(x['test_acc_end'])} | {cells} | "
-              f"{fmt(b0.get('op12_first'))} → {fmt(b0.get('op12_ref'))} → {fmt(b0.get('op12_end'))} | "
-              f"{fmt(x['gram_k_first'], '{:.0f}')} → {fmt(x['gram_k_ref'], '{:.0f}')} |")
+        print("\n### Modular: σ₁/σ₂ of every weight matrix (range over runs)\n")
+        groups = [("weight decay, grokked", [x for x in mod if x["wd"] > 0 and x["grok"] is not None]),
+                  ("no weight decay, grokked", [x for x in mod if x["wd"] == 0 and x["grok"] is not None]),
+                  ("no weight decay, not grokked", [x for x in mod if x["wd"] == 0 and x["grok"] is None]),
+                  ("weight decay, not grokked", [x for x in mod if x["wd"] > 0 and x["grok"] is None])]
+        groups = [(n, g) for n, g in groups if g]
+        weights = sorted({w for x in mod for w in x["weights_ref"]})
+        print("| weight | " + " | ".join(f"{n} ({len(g)}): first → ref → end" for n, g in groups) + " |")
+        print("|---|" + "---|" * len(groups))
+        for w in weights:
+            cells = [f"{rng([x['weights_first'].get(w) for x in g])} → {rng([x['weights_ref'].get(w) for x in g])} → "
+                     f"{rng([x['weights_end'].get(w) for x in g])}" for _, g in groups]
+            print(f"| {w} | " + " | ".join(cells) + " |")
+        cells = [f"{rng([x['blocks'][L0]['op12_first'] for x in g])} → {rng([x['blocks'][L0]['op12_ref'] for x in g])} → "
+                 f"{rng([x['blocks'][L0]['op12_end'] for x in g])}" for _, g in groups]
+        print("| attention operator W_Qᵀ W_K | " + " | ".join(cells) + " |")
+
+    if dyck:
+        print("\n### Dyck-1 at ≈ 150K parameters: query projections\n")
+        blocks = sorted({b for x in dyck for b in x["blocks"]})
+        head = " | ".join(f"{b.split('.')[1]}: W_Q σ₁/σ₂ at ref, max after, end | {b.split('.')[1]}: W_Q gap opened (> 1.5)"
+                          for b in blocks)
+        print(f"| seed | wd | params | grok step | ref | test acc end | {head} | M σ₁/σ₂ layer 0 first → ref → end | Gram k* first → ref |")
+        print("|---|---|---|---|---|---|" + "---|---|" * len(blocks) + "---|---|")
+        for x in dyck:
+            cells = " | ".join(f"{fmt(x['blocks'][b]['q_ref'])}, {fmt(x['blocks'][b]['q_max_after'])}, {fmt(x['blocks'][b]['q_end'])}"
+                               f" | {fmt(x['blocks'][b]['q_opened'], '{}')}" for b in blocks)
+            b0 = x["blocks"].get(L0, {})
+            print(f"| {x['seed']} | {x['wd']:g} | {fmt(x['params'], '{}')} | {fmt(x['grok'], '{}')} | {x['ref']} | {fmt(x['test_acc_end'])} | {cells} | "
+                  f"{fmt(b0.get('op12_first'))} → {fmt(b0.get('op12_ref'))} → {fmt(b0.get('op12_end'))} | "
+                  f"{fmt(x['gram_k_first'], '{:.0f}')} → {fmt(x['gram_k_ref'], '{:.0f}')} |")
 
 
 def score(rs, label):
@@ -219,7 +254,7 @@ def score(rs, label):
     b = lambda x: x["blocks"].get(L0, {})  # noqa: E731
     print(f"\n**{label}, scored.** grokked with weight decay {n(wd1, lambda x: x['grok'] is not None)}, without "
           f"{n(wd0, lambda x: x['grok'] is not None)}; grok steps with weight decay "
-          + ", ".join(f"{op} {rng([x['grok'] for x in g1 if x['op'] == op], '{:.0f}')}" for op in sorted({x['op'] for x in g1}, key=lambda o: order.get(o, 9)))
+          + ", ".join(f"{op} {rng([x['grok'] for x in g1 if x['op'] == op], '{:.0f}')}" for op in sorted({x['op'] for x in g1}, key=lambda o: ORDER.get(o, 9)))
           + (f"; without: " + ", ".join(f"{x['op']} s{x['seed']} {x['grok']}" for x in wd0 if x["grok"] is not None) if any(x["grok"] is not None for x in wd0) else "")
           + ".")
     if label.startswith("Modular"):
@@ -241,14 +276,29 @@ def score(rs, label):
               f"controls at the matched step {rng([b(x).get('q_ref') for x in c0])}, max {rng([b(x).get('q_max_after') for x in c0])}.")
 
 
-if mod:
-    score(mod, "Modular, seed's 1-layer model")
-if dyck:
-    score(dyck, "Dyck-1, ≈ 150K parameters")
+def main(argv):
+    args = list(argv)
+    json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i:i + 2]
+    init, runs = load(args[0] if args else "runs/test7")
+    mod = [r for r in runs if r["task"] == "modular"]
+    dyck = [r for r in runs if r["task"] == "dyck"]
+    print_tables(init, mod, dyck)
+    if mod:
+        score(mod, "Modular, seed's 1-layer model")
+    if dyck:
+        score(dyck, "Dyck-1, ≈ 150K parameters")
 
-if json_out:
-    keep = [{k: v for k, v in x.items() if k not in ("series", "weights_first", "weights_ref", "weights_end")}
-            | {"weights_ratio12": {w: [x["weights_first"].get(w), x["weights_ref"].get(w), x["weights_end"].get(w)]
-                                   for w in x["weights_ref"]}} for x in runs]
-    with open(json_out, "w") as f:
-        json.dump(keep, f, indent=1, sort_keys=True)
+    if json_out:
+        keep = [{k: v for k, v in x.items() if k not in ("series", "weights_first", "weights_ref", "weights_end")}
+                | {"weights_ratio12": {w: [x["weights_first"].get(w), x["weights_ref"].get(w), x["weights_end"].get(w)]
+                                       for w in x["weights_ref"]}} for x in runs]
+        with open(json_out, "w") as f:
+            json.dump(keep, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
