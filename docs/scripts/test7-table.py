@@ -212,22 +212,16 @@ def print_tables(init, mod, dyck):
                   f"{fmt(x['gram_k_first'], '{:.0f}')} → {fmt(x['gram_k_ref'], '{:.0f}')} | "
                   f"{'yes' if x['gap_opened_in_window'] else 'no'} / {'yes' if x['gap_collapsed_in_window'] else 'no'} |")
 
-        print("\n### Modular: σ₁/σ₂ of every weight matrix (range over runs)\n")
-        groups = [("weight decay, grokked", [x for x in mod if x["wd"] > 0 and x["grok"] is not None]),
-                  ("no weight decay, grokked", [x for x in mod if x["wd"] == 0 and x["grok"] is not None]),
-                  ("no weight decay, not grokked", [x for x in mod if x["wd"] == 0 and x["grok"] is None]),
-                  ("weight decay, not grokked", [x for x in mod if x["wd"] > 0 and x["grok"] is None])]
-        groups = [(n, g) for n, g in groups if g]
+        print("\n### Modular: σ₁/σ₂ of every weight matrix, at ref / at the end\n")
         weights = sorted({w for x in mod for w in x["weights_ref"]})
-        print("| weight | " + " | ".join(f"{n} ({len(g)}): first → ref → end" for n, g in groups) + " |")
-        print("|---|" + "---|" * len(groups))
+        label = lambda x: f"{x['op']} s{x['seed']} wd {x['wd']:g}"  # noqa: E731
+        print("| weight | first evaluation, all runs | " + " | ".join(label(x) for x in mod) + " |")
+        print("|---|---|" + "---|" * len(mod))
         for w in weights:
-            cells = [f"{rng([x['weights_first'].get(w) for x in g])} → {rng([x['weights_ref'].get(w) for x in g])} → "
-                     f"{rng([x['weights_end'].get(w) for x in g])}" for _, g in groups]
-            print(f"| {w} | " + " | ".join(cells) + " |")
-        cells = [f"{rng([x['blocks'][L0]['op12_first'] for x in g])} → {rng([x['blocks'][L0]['op12_ref'] for x in g])} → "
-                 f"{rng([x['blocks'][L0]['op12_end'] for x in g])}" for _, g in groups]
-        print("| attention operator W_Qᵀ W_K | " + " | ".join(cells) + " |")
+            cells = [f"{fmt(x['weights_ref'].get(w))} / {fmt(x['weights_end'].get(w))}" for x in mod]
+            print(f"| {w} | {rng([x['weights_first'].get(w) for x in mod])} | " + " | ".join(cells) + " |")
+        cells = [f"{fmt(x['blocks'][L0]['op12_ref'])} / {fmt(x['blocks'][L0]['op12_end'])}" for x in mod]
+        print(f"| attention operator W_Qᵀ W_K | {rng([x['blocks'][L0]['op12_first'] for x in mod])} | " + " | ".join(cells) + " |")
 
     if dyck:
         print("\n### Dyck-1 at ≈ 150K parameters: query projections\n")
