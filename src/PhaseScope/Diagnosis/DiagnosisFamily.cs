@@ -16,7 +16,7 @@ public static partial class DiagnosisFamily
         ShownWhenAbsent = false,
         Events =
         [
-            new("loss_spike", "loss spikes", "The training loss rose above its threshold × the median of the previous measurements (and enough robust standard deviations of log loss).")
+            new("loss_spike", "loss spikes", "The training loss rose above its threshold × the median of the previous measurements (and enough robust standard deviations of log loss about its trend).")
                 { Magnitude = SpikeRatio, MagnitudeFormat = "×{0}" },
             new("loss_spike_ended", "ended loss spikes", "The loss came back to its baseline."),
             new("diverging", "divergence warnings", "The loss kept rising: the run is diverging."),

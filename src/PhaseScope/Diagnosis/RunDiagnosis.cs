@@ -145,7 +145,7 @@ public sealed class RunDiagnosis
         }
         if (change.HasFlag(LossSpikeDetector.Change.SpikeStarted) && spikes.Current is { } s)
         {
-            string what = $"training loss {F(s.PeakLoss)} at step {step} is {F(s.Ratio)}× its median {F(s.BaselineLoss)} over the previous {spikes.Window} measurements (threshold {F(spikes.Factor)}×, and {F(spikes.MadMultiple)} robust standard deviations of log loss)";
+            string what = $"training loss {F(s.PeakLoss)} at step {step} is {F(s.Ratio)}× its median {F(s.BaselineLoss)} over the previous {spikes.Window} measurements (threshold {F(spikes.Factor)}×, and {F(spikes.MadMultiple)} robust standard deviations of log loss about its trend)";
             pending.Add(new MonitorEvent(step, "loss_spike", Source, $"Loss spike: {what}."));
             Enter(RunPhase.Unstable, step, $"Loss spike: {what}.");
         }

@@ -4,8 +4,8 @@ namespace PhaseScope.Tests.Diagnosis;
 
 /// <summary>
 /// Each rule of <see cref="LossSpikeDetector"/>'s summary checked at its boundary, on series whose baseline median,
-/// MAD and onset threshold are worked out by hand from the rule (log L; median of an even count is the mean of the
-/// middle two; robust σ = 1.4826·MAD; onset = max(log Factor, MadMultiple·σ)). These pin the constants and the
+/// scatter and onset threshold are worked out by hand from the rule (log L; median of an even count is the mean of the
+/// middle two; σ̂ = 1.4826·MAD(d)/√2 of the step-to-step changes d; onset = max(log Factor, MadMultiple·σ̂)). These pin the constants and the
 /// comparisons that the planted-spike tests cannot see (mutation testing found them unchecked).
 /// </summary>
 public class LossSpikeDetectorRuleTests
@@ -38,20 +38,34 @@ public class LossSpikeDetectorRuleTests
         return s.Detector;
     }
 
-    /// <summary>Ten baseline observations: five at log L = 0 and five at log L = 1 (interleaved).</summary>
-    static double[] TwoLevelBaseline => [0, 1, 0, 1, 0, 1, 0, 1, 0, 1];
+    /// <summary>Ten baseline observations falling by 1 per observation on average, their step-to-step changes
+    /// d = −1, −0.8, −1.2, −0.6, −1.4, −0.4, −1.6, −0.2, −1.8 (−1 plus 0, ±0.2, ±0.4, ±0.6, ±0.8): log L = 0, −1, −1.8,
+    /// −3.0, −3.6, −5.0, −5.4, −7.0, −7.2, −9.0.</summary>
+    static double[] SteepFall => [0, -1, -1.8, -3.0, -3.6, -5.0, -5.4, -7.0, -7.2, -9.0];
 
     [Fact]
-    public void OnsetUsesTheRobustSigmaOfTheBaseline()
+    public void OnsetUsesTheRobustSigmaOfTheStepToStepChanges()
     {
-        // Median of {0×5, 1×5} = (0 + 1)/2 = 0.5; |x − 0.5| = 0.5 for all ten, so MAD = 0.5 and σ = 1.4826·0.5 = 0.7413.
-        // Onset = max(log 4 = 1.386, 6·0.7413 = 4.4478): a spike needs log L ≥ 0.5 + 4.4478 = 4.9478.
-        // With σ = MAD (no 1.4826) the onset would be 0.5 + 3.0 = 3.5, so log L = 4.5 tells the two apart.
-        Assert.Empty(Feed([.. TwoLevelBaseline, 4.5]).Spikes);
-        Assert.Empty(Feed([.. TwoLevelBaseline, 4.94]).Spikes);
-        var spike = Assert.Single(Feed([.. TwoLevelBaseline, 4.96]).Spikes);
+        // Median of the ten (even count): (−5.0 − 3.6)/2 = −4.3. Changes: median −1, |d + 1| = {0, .2, .2, .4, .4, .6, .6,
+        // .8, .8} → MAD 0.4, σ̂ = 1.4826·0.4/√2 = 0.41935, onset = max(log 4 = 1.386, 6·0.41935 = 2.5161): a spike needs
+        // log L ≥ −4.3 + 2.5161 = −1.7839. Without the √2 the onset would be 3.558; without 1.4826, 1.697; from the MAD of
+        // log L itself (|x + 4.3| → MAD 2.6) 23.1. So −1.80 is no spike and −1.77 is one, and each variant would
+        // decide one of the two otherwise.
+        Assert.Empty(Feed([.. SteepFall, -1.80]).Spikes);
+        var spike = Assert.Single(Feed([.. SteepFall, -1.77]).Spikes);
         Assert.Equal(11, spike.Onset);
-        Assert.Equal(Math.Exp(0.5), spike.BaselineLoss, 12);   // the even-count median, not either middle value
+        Assert.Equal(Math.Exp(-4.3), spike.BaselineLoss, 12);   // the even-count median, not either middle value
+    }
+
+    [Fact]
+    public void AStraightFallHasNoScatter()
+    {
+        // log L falling by exactly 0.5 per observation: every change is −0.5, the MAD of the changes 0, so the onset is
+        // the factor's log 4 above the median of 0, −0.5, …, −4.5 (−2.25). From the MAD of log L (1.25 here) it would be
+        // 11.1: a jump to −0.8 (4.3× the median, e^{3.7} ≈ 40× the last loss) would be missed.
+        double[] fall = [.. Enumerable.Range(0, 10).Select(i => -0.5 * i)];
+        Assert.Empty(Feed([.. fall, -0.87]).Spikes);   // −0.87 + 2.25 = 1.38 < 1.386
+        Assert.Equal(11, Assert.Single(Feed([.. fall, -0.8]).Spikes).Onset);
     }
 
     [Fact]
@@ -66,15 +80,15 @@ public class LossSpikeDetectorRuleTests
     [Fact]
     public void TheBaselineMedianOfAnOddCountIsItsMiddleValue()
     {
-        // Eleven observations 0..10 (log L) form the baseline (the eleventh, checked against 0..9, is no spike: onset
-        // there is 6·1.4826·2.5 = 22.2). Against 0..10: median 5, |x − 5| = {5,4,3,2,1,0,1,2,3,4,5} → MAD 3,
-        // σ = 4.4478, onset 26.687: log L = 31.7 is a spike, 31.6 is not. Treated as an even count (the mean of the
-        // middle two) the median would be 4.5 and the MAD 2.5, onset 22.24, and 31.6 would be one.
-        double[] ramp = [.. Enumerable.Range(0, 11).Select(i => (double)i)];
-        var spike = Assert.Single(Feed([.. ramp, 31.7]).Spikes);
+        // Eleven observations 10, 9, …, 0 (log L) form the baseline (the eleventh, 0, is below its predecessors); every
+        // change is −1, so σ̂ = 0 and the onset is log 4 = 1.3863. Their median is 5 (odd count): log L = 6.39 is a spike
+        // and 6.38 is not. Treated as an even count (the mean of the middle two, 4 and 5) the median would be 4.5 and
+        // 6.38 would be one.
+        double[] ramp = [.. Enumerable.Range(0, 11).Select(i => 10.0 - i)];
+        var spike = Assert.Single(Feed([.. ramp, 6.39]).Spikes);
         Assert.Equal(12, spike.Onset);
         Assert.Equal(Math.Exp(5), spike.BaselineLoss, 9);
-        Assert.Empty(Feed([.. ramp, 31.6]).Spikes);
+        Assert.Empty(Feed([.. ramp, 6.38]).Spikes);
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public static class MnistCommand
         var batch = new NumericOption<int>("--batch-size", "Mini-batch size; 0: full-batch gradient descent on the whole training subset.", 128, NumberRange<int>.Between(0, 60_000));
         var optimizer = new Option<string>("--optimizer") { Description = "sgd (plain gradient descent with optional momentum) or adamw.", DefaultValueFactory = _ => "sgd" };
         var lr = new NumericOption<double>("--lr", "Learning rate η.", 0.1, new NumberRange<double>(0, TrainerOptions.MaxLearningRate, MinExclusive: true));
+        var beta2 = new OptionalNumericOption<double>("--beta2", "AdamW's β₂, the decay of its second-moment average (default 0.999, TorchSharp's).", new NumberRange<double>(0, 1, MaxExclusive: true));
         var momentum = new NumericOption<double>("--momentum", "SGD's momentum (0: plain gradient descent).", 0, new NumberRange<double>(0, 1, MaxExclusive: true));
         var weightDecay = new NumericOption<double>("--weight-decay", "Weight decay (L2 for sgd, decoupled for adamw).", 0, NumberRange<double>.Between(0, 100));
         var steps = new NumericOption<int>("--steps", "Optimizer steps.", 2000, NumberRange<int>.Between(1, 10_000_000));
@@ -61,7 +62,7 @@ public static class MnistCommand
         var cmd = new Command("mnist", "An MLP on a ten-class MNIST subset (widths, label noise, full-batch GD or SGD, pruning with rewinding), stored as a run with C_α, λ_max and the spectral window: the task of seed 003 §9's experiments.")
         {
             hidden, trainSize, noise, batch, optimizer, lr, momentum, weightDecay, steps, seed, initSeed, evalEvery, consolidationEvery, curvatureEvery, curvatureBatch,
-            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json, probeEvery,
+            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json, probeEvery, beta2,
         };
         foreach (var option in stability.All.Concat(warmupEpsilon.All)) cmd.Add(option);
         var check = CheckMode.AddTo(cmd);
@@ -74,6 +75,7 @@ public static class MnistCommand
                 stability.Bind(r, chosen, r.GetValue(trainSize)))
             {
                 AdamEpsilon = warmupEpsilon.Epsilon(r), Warmup = warmupEpsilon.Warmup(r), ProbeEvery = r.GetValue(probeEvery),
+                Beta2 = r.GetValue(beta2) is double b2 && b2 != DefaultBeta2 ? b2 : null,
             };
             return Run(s, r.GetValue(mnist), r.GetValue(threads), r.GetValue(outDir)!, r.GetValue(name), !r.GetValue(noReport), r.GetValue(json), r.GetValue(check));
         });
@@ -97,6 +99,10 @@ public static class MnistCommand
     static string ParseArm(string s) => s.ToLowerInvariant() is "ticket" or "reinit" or "random" ? s.ToLowerInvariant()
         : throw new UsageException($"--arm {TerminalText.Plain(s)}: must be ticket, reinit or random.");
 
+    /// <summary>AdamW's β₂ when <c>--beta2</c> is not given (TorchSharp's default); given, it is stored only when it differs,
+    /// so a run that does not change it keeps its settings and fingerprint.</summary>
+    const double DefaultBeta2 = 0.999;
+
     /// <summary>The settings of one run.</summary>
     sealed record MnistSettings(int[] Hidden, int TrainSize, double LabelNoise, int BatchSize, string Optimizer, double LearningRate, double Momentum,
         double WeightDecay, int Steps, int Seed, int InitSeed, int EvaluateEvery, int ConsolidationEvery, int CurvatureEvery, int CurvatureBatch, int SpectralStride,
@@ -105,6 +111,7 @@ public static class MnistCommand
         public int Batch => BatchSize == 0 ? TrainSize : BatchSize;
         public double? AdamEpsilon { get; init; }
         public int? Warmup { get; init; }
+        public double? Beta2 { get; init; }
         public int ProbeEvery { get; init; } = 10;
 
         public Dictionary<string, string> Config()
@@ -122,6 +129,7 @@ public static class MnistCommand
             foreach (var (key, value) in Stability?.Config() ?? []) config[key] = value;
             if (AdamEpsilon is double eps) config["adam_eps"] = F(eps);
             if (Warmup is int w) config["warmup"] = I(w);
+            if (Beta2 is double b2) config["beta2"] = F(b2);
             if (ProbeEvery != 10) config["probe_every"] = I(ProbeEvery);
             return config;
         }
@@ -141,8 +149,8 @@ public static class MnistCommand
         var initial = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
         using var mask = Mask(model, s, initial);
         mask.Apply(model);
-        using var optimizer = s.Optimizer == "adamw"   // TorchSharp's AdamW defaults (β = 0.9, 0.999; ε = 1e-8), its preconditioner readable
-            ? (optim.Optimizer)new KeptAdamW(model.parameters(), s.LearningRate, 0.9, 0.999, s.AdamEpsilon ?? TrainerOptions.DefaultAdamEpsilon, s.WeightDecay)
+        using var optimizer = s.Optimizer == "adamw"   // TorchSharp's AdamW defaults unless --beta2/--adam-eps (β = 0.9, 0.999; ε = 1e-8), its preconditioner readable
+            ? (optim.Optimizer)new KeptAdamW(model.parameters(), s.LearningRate, 0.9, s.Beta2 ?? DefaultBeta2, s.AdamEpsilon ?? TrainerOptions.DefaultAdamEpsilon, s.WeightDecay)
             : optim.SGD(model.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay);
         var criterion = nn.CrossEntropyLoss();
         Tensor Loss(Tensor xs, Tensor ys) => criterion.call(model.call(xs), ys);
@@ -166,6 +174,7 @@ public static class MnistCommand
     static string Validate(MnistSettings s, string? mnistDir, string outDirectory, string? name)
     {
         if (s.AdamEpsilon is not null && s.Optimizer != "adamw") throw new UsageException("--adam-eps only applies with --optimizer adamw; add it or drop --adam-eps.");
+        if (s.Beta2 is double b2 && s.Optimizer != "adamw") throw new UsageException($"--beta2 {b2.ToString("R", CultureInfo.InvariantCulture)}: only applies with --optimizer adamw; add it or drop --beta2.");
         if (s.Sparsity > 0 && s.PruneFrom is null) throw new UsageException("--sparsity prunes the final weights of an earlier run: add --prune-from RUN_DIR (or leave --sparsity at 0).");
         if (s.PruneFrom is not null)
         {
