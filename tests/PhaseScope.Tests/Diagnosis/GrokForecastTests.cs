@@ -54,7 +54,7 @@ public class GrokForecastTests
         foreach (var (model, said) in new[] { (bare, "fitted on modular/add; held-out score: not measured"), (scored, "fitted on modular/add; held-out AUROC 0.61 (95 % CI 0.40–0.80) on sub") })
         {
             var forecast = new GrokForecastSink(model, _ => { }, _ => { });
-            var readings = new PhaseScope.Cli.Commands.LatestReadings([]) { Forecast = forecast };
+            var readings = new PhaseScope.Cli.Commands.TrainingRun.LatestReadings([]) { Forecast = forecast };
             forecast.Write([new MetricRecord(100, "eval/test_acc", 0.1)]);   // z = 0: P = σ(0) = 0.5
             Assert.Equal($"  P(grok≤500) 0.50 ({said})", readings.Describe());
         }

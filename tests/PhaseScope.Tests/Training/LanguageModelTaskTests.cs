@@ -120,8 +120,8 @@ public class LanguageModelTaskTests
         using var a = System.Text.Json.JsonDocument.Parse(all.Stdout);
         using var b = System.Text.Json.JsonDocument.Parse(one.Stdout);
         Assert.NotEqual(a.RootElement.GetProperty("final_test_loss").GetDouble(), b.RootElement.GetProperty("final_test_loss").GetDouble());
-        using var ra = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "all"));
-        using var rb = PhaseScope.Reporting.RunReader.Open(Path.Combine(dir.Path, "one"));
+        using var ra = PhaseScope.Reporting.Store.RunReader.Open(Path.Combine(dir.Path, "all"));
+        using var rb = PhaseScope.Reporting.Store.RunReader.Open(Path.Combine(dir.Path, "one"));
         Assert.Equal(ra.Series("loss")[^1].Value, rb.Series("loss")[^1].Value);
         Assert.Equal("1", rb.Config()["eval_windows"]);
         Assert.False(ra.Config().ContainsKey("eval_windows"));
