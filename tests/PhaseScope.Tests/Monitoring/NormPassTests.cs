@@ -73,6 +73,33 @@ public class NormPassTests
     }
 
     [Fact]
+    public void AQuantityThePassDidNotExpectIsMeasuredWhenAsked()
+    {
+        // The pass expects a probe at a step by its schedule alone (evaluation interval unknown): the parameter-norm probe on
+        // the evaluation schedule is not expected at step 4, but the monitor (evaluation every 2) runs it there after the
+        // update probe has had the pass measure ‖θ − θ_{t−1}‖ alone; its norm must still be this step's ‖θ‖.
+        var pass = new NormPass();
+        var p = new Parameter(tensor(new double[] { 3, 4 }));
+        var sink = new CollectingSink();
+        IProbe[] probes = [new UpdateSizeProbe(ProbeSchedule.Every(1), true, pass), new ParameterNormProbe(ProbeSchedule.OnEvaluation, true, pass)];
+        using var monitor = new PhaseMonitor([new NamedParameter("p", p)], probes, [sink]) { EvaluationEvery = 2 };
+        using var sgd = optim.SGD([p], 0.5);
+        using var c = tensor(new double[] { 2, -2 });
+        for (int step = 1; step <= 4; step++)
+        {
+            sgd.zero_grad();
+            (p * c).sum().backward();   // g = c, so θ moves by −0.5·c = (−1, 1) each step
+            monitor.AfterBackward(step);
+            sgd.step();
+            monitor.AfterStep(step);
+        }
+        Assert.Equal(Math.Sqrt(2), sink.Value(3, "update_norm"), 12);
+        Assert.Equal(Math.Sqrt(1 * 1 + 6 * 6), sink.Value(2, "param_norm/p"), 12);   // θ₂ = (1, 6)
+        Assert.Equal(Math.Sqrt(1 + 64), sink.Value(4, "param_norm"), 12);            // θ₄ = (−1, 8)
+        Assert.DoesNotContain(sink.Metrics, m => m.Name == "param_norm" && m.Step % 2 == 1);
+    }
+
+    [Fact]
     public void TheHostKernelMatchesAFloat64ReferenceOverManyBlocksAndChunks()
     {
         // 3·2¹⁶ + 1001 elements: several chunks (run in parallel), many 512-element blocks and a ragged tail.
