@@ -123,8 +123,8 @@ public class SettingsSchemaTests
         Assert.Equal(3, json["curvature"]!["CurvatureTrack"]!.GetValue<int>());
     }
 
-    /// <summary>Every property grok stores is in exactly one section (or the run's own), so a new setting cannot be lost
-    /// between the two schemas.</summary>
+    /// <summary>Every property grok stores is claimed by exactly one section, and only the run's own settings are left to
+    /// the <c>run</c> section: a new setting must be placed in its module's section (a failure here names it).</summary>
     [Fact]
     public void EveryStoredPropertyHasOneSection()
     {
@@ -133,6 +133,8 @@ public class SettingsSchemaTests
         var properties = typeof(GrokSettings).GetProperties().Select(p => p.Name).ToHashSet();
         Assert.All(claimed, p => Assert.Contains(p, properties));
         Assert.Equal(GrokSettingsSchema.Sections.Select(s => s.Name).Distinct().Count(), GrokSettingsSchema.Sections.Count);
+        string[] runsOwn = ["Threads", "OutDirectory", "Name", "ProbeEvery", "TensorBoard", "PerTensor", "Report", "MonitorBudget", "Forecast"];
+        Assert.Equal(runsOwn.Order(), properties.Except(claimed).Order());
     }
 
     [Theory]
