@@ -21,15 +21,16 @@ python3 - "$out" "$until" "$mode" <<'PY'
 import json, sqlite3, sys
 out, until, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = json.load(open(f"{out}/settings.json"))
-s["Trainer"]["Steps"] = until
-if mode == "float64": s["Trainer"]["Float64Softmax"] = True
+trainer = s["trainer"] if s.get("schema") == 2 else s["Trainer"]   # settings.json schema 2 nests by section (docs/RUNS.md)
+trainer["Steps"] = until
+if mode == "float64": trainer["Float64Softmax"] = True
 json.dump(s, open(f"{out}/settings.json", "w"), indent=2)
 # A finished run cannot be resumed: the copy is marked interrupted so that --resume continues it from the point.
 db = sqlite3.connect(f"{out}/run.db")
 db.execute("update runs set status = 'interrupted', finished_utc = NULL, summary_json = NULL")
 db.commit()
 PY
-allow=""; [ "$until" != "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Trainer"]["Steps"])' "$run/settings.json")" ] && allow="steps"
+allow=""; [ "$until" != "$(python3 -c 'import json,sys; s = json.load(open(sys.argv[1])); print((s["trainer"] if s.get("schema") == 2 else s["Trainer"])["Steps"])' "$run/settings.json")" ] && allow="steps"
 [ "$mode" = float64 ] && allow="${allow:+$allow,}float64_softmax"
 # Keys an earlier resume already changed (e.g. stability_every when the run was resumed with --stability): EXTRA_ALLOW.
 [ -n "${EXTRA_ALLOW:-}" ] && allow="${allow:+$allow,}$EXTRA_ALLOW"

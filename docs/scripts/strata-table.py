@@ -49,7 +49,7 @@ def runs_table(runs_dir):
         db = sqlite3.connect("file:%s?mode=ro" % os.path.join(run, "run.db"), uri=True)
         summary = json.loads(db.execute("select summary_json from runs").fetchone()[0])
         settings = json.load(open(os.path.join(run, "settings.json")))
-        tf = settings.get("TrainFraction", "?")
+        tf = settings.get("task", settings).get("TrainFraction", "?")   # schema 2 nests it under "task"
         d0 = rundb.series(db, "moments/d0")
         mcap = rundb.series(db, "moments/m_cap")
         g = summary.get("grok_step")

@@ -41,7 +41,7 @@ public class ResumeSettingsTests
 
         // reformatting alone changes nothing that ran: not an edit (the resume then finds no steps left to refuse over)
         Edit(run, _ => { });
-        Edit(run, j => j["Trainer"]!["Steps"] = 90);
+        Edit(run, j => j["trainer"]!["Steps"] = 90);
         var refused = CliRunner.Run(dir.Path, "grok", "--resume", run, "--json");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("steps 60 → 90", refused.Stderr);
@@ -60,9 +60,9 @@ public class ResumeSettingsTests
     }
 
     [Theory]
-    [InlineData("Trainer", null, "required setting")]
-    [InlineData("Activation", "\"swish\"", "activation")]
-    [InlineData("Operation", "\"Frobnicate\"", "not readable settings")]
+    [InlineData("trainer", null, "required setting")]
+    [InlineData("model.Activation", "\"swish\"", "activation")]
+    [InlineData("task.Operation", "\"Frobnicate\"", "not readable settings")]
     public void DamagedSettingsAreAClearError(string key, string? value, string expected)
     {
         using var dir = new TempDirectory();
@@ -70,7 +70,7 @@ public class ResumeSettingsTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         var run = Path.Combine(dir.Path, "run");
         MarkUnfinished(run);
-        Edit(run, j => j[key] = value is null ? null : JsonNode.Parse(value));
+        Edit(run, j => { var (section, name) = key.Contains('.') ? (j[key.Split('.')[0]]!.AsObject(), key.Split('.')[1]) : (j, key); section[name] = value is null ? null : JsonNode.Parse(value); });
         var resumed = CliRunner.Run(dir.Path, "grok", "--resume", run, "--allow-settings-change", "activation,op", "--json");
         Assert.Equal(2, resumed.ExitCode);
         Assert.Contains(expected, resumed.Stderr);

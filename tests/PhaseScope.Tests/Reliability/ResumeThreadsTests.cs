@@ -27,7 +27,7 @@ public class ResumeThreadsTests
         return run;
     }
 
-    static int? StoredThreads(string run) => JsonNode.Parse(File.ReadAllText(Path.Combine(run, "settings.json")))!["Threads"]?.GetValue<int>();
+    static int? StoredThreads(string run) => JsonNode.Parse(File.ReadAllText(Path.Combine(run, "settings.json")))!["run"]!["Threads"]?.GetValue<int>();
 
     static (string Resumed, List<string> Changed) Events(string run)
     {
@@ -58,7 +58,7 @@ public class ResumeThreadsTests
     {
         using var dir = new TempDirectory();
         var run = Resumable(dir, "--threads", "1");
-        ResumeSettingsTests.Edit(run, j => j["Threads"] = null);
+        ResumeSettingsTests.Edit(run, j => j["run"]!["Threads"] = null);
         var resumed = CliRunner.Run(dir.Path, "grok", "--resume", run, "--json");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         var (message, changed) = Events(run);
@@ -85,7 +85,7 @@ public class ResumeThreadsTests
         using var dir = new TempDirectory();
         var run = Resumable(dir, "--threads", "1");
         int cores = Environment.ProcessorCount;
-        ResumeSettingsTests.Edit(run, j => j["Threads"] = cores + 1);
+        ResumeSettingsTests.Edit(run, j => j["run"]!["Threads"] = cores + 1);
         var resumed = CliRunner.Run(dir.Path, "grok", "--resume", run, "--json");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains($"threads {cores + 1} → {cores} on resume", resumed.Stderr);
@@ -101,7 +101,7 @@ public class ResumeThreadsTests
     {
         using var dir = new TempDirectory();
         var run = Resumable(dir, "--threads", "1");
-        ResumeSettingsTests.Edit(run, j => j["Threads"] = Environment.ProcessorCount + 1);
+        ResumeSettingsTests.Edit(run, j => j["run"]!["Threads"] = Environment.ProcessorCount + 1);
         var resumed = CliRunner.Run(dir.Path, "grok", "--resume", run, "--threads", "1", "--json");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         var (message, changed) = Events(run);

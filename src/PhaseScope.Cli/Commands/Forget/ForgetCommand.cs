@@ -273,7 +273,7 @@ public static class ForgetCommand
             ["freeze_top"] = o.FreezeCount.ToString(CultureInfo.InvariantCulture), ["ewc_lambda"] = F(o.EwcLambda),
             ["fisher_samples"] = o.FisherSamples.ToString(CultureInfo.InvariantCulture), ["moments_examples"] = o.MomentsExamples.ToString(CultureInfo.InvariantCulture),
             ["eval_every"] = o.EvaluateEvery.ToString(CultureInfo.InvariantCulture), ["probe_every"] = s.ProbeEvery.ToString(CultureInfo.InvariantCulture),
-            ["moments_snapshots"] = s.MomentsSnapshots ? "every moments step" : s.AllFamilies ? $"every {GrokSettings.MomentsSnapshotEvery}th moments step" : "false", ["tensorboard"] = s.TensorBoard ? "true" : "false",
+            ["moments_snapshots"] = s.MomentsSnapshots ? "every moments step" : s.AllFamilies ? $"every {Grok.MomentsChoice.SnapshotEvery}th moments step" : "false", ["tensorboard"] = s.TensorBoard ? "true" : "false",
             ["all_families"] = s.AllFamilies ? "true" : "false",
             ["adaptive_lr"] = s.AdaptiveLr ? "true" : "false", ["early_stop"] = s.EarlyStop ? "low-p,falling-c,negative-i" : "off", ["control_after"] = s.ControlAfter.ToString(CultureInfo.InvariantCulture),
         };

@@ -7,10 +7,12 @@ namespace PhaseScope.Cli.Commands.Grok;
 
 /// <summary>
 /// The options of <c>phasescope grok</c>, in the order its help lists them: the run's own (task, model, trainer,
-/// output, resume), then each family's option group (<see cref="LlcSettings"/>, <see cref="SpectralChoice"/>,
-/// <see cref="CurvatureChoice"/>, <see cref="ConsolidationChoice"/>, <see cref="OptimizerChoice"/>,
-/// <see cref="StabilityChoice"/>), the forecast, the language model's and the preset; <see cref="Bind"/> turns a parse
-/// result into <see cref="GrokSettings"/> over the task's defaults.
+/// output, resume) with the moments module's among them, then each module's (<see cref="Modules"/>: the LLC, spectral,
+/// curvature, consolidation, optimizer, stability, instability and warm-up modules), the forecast, the language model's
+/// and the preset. <see cref="Bind"/> turns a parse result into <see cref="GrokSettings"/> over the task's defaults: the
+/// run's own settings here, then every module binds its own: first those stored with the trainer (the optimizer, then
+/// the warm-up and ε, which depend on it), then the families in help order, so that of two refused options the same one
+/// is named as before the modules existed. A new option of a family goes on its module (<see cref="IGrokModule"/>), not here.
 /// </summary>
 public sealed class GrokOptions
 {
@@ -40,9 +42,7 @@ public sealed class GrokOptions
     readonly NumericOption<int> probeEvery = new NumericOption<int>("--probe-every", "Run the monitor's cheap probes every N steps.", 10, NumberRange<int>.AtLeast(1));
     readonly Option<bool> noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
     readonly Option<bool> noPerTensor = new Option<bool>("--no-per-tensor") { Description = "Record global metrics only, not one per parameter tensor (norms, and C_α and p with --consolidation)." };
-    readonly Option<bool> momentsSnapshots = new Option<bool>("--moments-snapshots") { Description = "With the moments probe: also record Spearman's ρ, the spectral plane, the rank–rank sample and the coupling surface at each moments step (for the report; on by default)." };
     readonly Option<bool> cheapOnly = new Option<bool>("--cheap-only") { Description = "Only the cheap probes (loss, norms, update size, distance from init): turn off the three families and weight spectra, which are on by default." };
-    readonly Option<bool> moments = new Option<bool>("--moments") { Description = "Seed 000's moments probe (m∩, d0, C(K,K), Q̂_α; log-spaced schedule) and its order_gained/order_lost/q_hat_jump events (on by default; with --cheap-only, adds it)." };
     readonly Option<bool> tensorboard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files in RUN_DIR (scalars, histograms, hparams, the diagnosis; tensorboard --logdir names the run NAME)." };
     readonly NumericOption<int> ckptEvery = new NumericOption<int>("--checkpoint-every", "Safetensors checkpoint (and resume point) every N steps (0: final only).", 1000, NumberRange<int>.AtLeast(0));
     readonly Option<bool> multitask = new Option<bool>("--multitask") { Description = "Modular arithmetic with several operations in one model (--op add,mul): per-task accuracy and task_grokked events." };
@@ -52,14 +52,7 @@ public sealed class GrokOptions
     readonly OptionalNumericOption<double> budget = new OptionalNumericOption<double>("--monitor-budget", "Keep the monitor within this share of training time (e.g. 0.05): probe intervals follow their measured cost, base schedules return while a transition is under way; chosen intervals are logged (event budget_intervals).", new NumberRange<double>(0, 1, MinExclusive: true));
     readonly Option<string?> resume = new Option<string?>("--resume") { Description = "Continue the killed or interrupted run in RUN_DIR from its last resume point, with the settings it was started with and the thread count it ran with (no other option but --json, --allow-settings-change and --threads, which forces another count and is recorded: results then differ from an uninterrupted run)." };
     readonly Option<string?> allowChange = new Option<string?>("--allow-settings-change") { Description = "With --resume: accept these edited settings (config keys, comma-separated, e.g. steps,monitor_budget) in RUN_DIR/settings.json; the change is recorded as a settings_changed event. Any other edit is refused." };
-    readonly LlcSettings.CommandOptions llc = new LlcSettings.CommandOptions();
-    readonly SpectralChoice spectralOptions = new SpectralChoice();
-    readonly CurvatureChoice curvatureOptions = new CurvatureChoice();
-    readonly ConsolidationChoice consolidationOptions = new ConsolidationChoice();
-    readonly OptimizerChoice optimizer = new OptimizerChoice();
-    readonly StabilityChoice stabilityOptions = new StabilityChoice();
-    readonly InstabilityChoice instabilityOptions = new InstabilityChoice();
-    readonly WarmupEpsilonChoice warmupEpsilon = new WarmupEpsilonChoice();
+    readonly MomentsChoice moments = new MomentsChoice();
     readonly Option<string?> forecast = new Option<string?>("--grok-predictor") { Description = "Live forecast P(grok within 500 steps) (experimental): a grok_predictor.json written by 'phasescope verdict', or 'off'; default: the built-in model." };
     readonly OptionalNumericOption<int> context = new OptionalNumericOption<int>("--context", "lm: context length in byte tokens (default 128).", NumberRange<int>.Between(2, 65_536).CappedAt(65_536, "the tokens of one sequence; attention memory grows with its square"));
     readonly OptionalNumericOption<int> evalWindows = new OptionalNumericOption<int>("--eval-windows", $"lm: context windows of each split an evaluation reads, evenly spread (default {PhaseScope.Training.Tasks.LanguageModelTask.DefaultEvaluationRows}; fewer is faster and coarser).", NumberRange<int>.Between(1, 1_048_576));
@@ -75,25 +68,48 @@ public sealed class GrokOptions
     /// <summary><c>--threads N</c>.</summary>
     public OptionalNumericOption<int> Threads => threads;
 
+    /// <summary>The modules after the run's own options, in the order the help lists them. The moments module's options
+    /// sit among the run's own.</summary>
+    public IReadOnlyList<IGrokModule> Modules { get; } =
+    [
+        new LlcSettings.CommandOptions(), new SpectralChoice(), new CurvatureChoice(), new ConsolidationChoice(), new OptimizerChoice(),
+        new StabilityChoice(), new InstabilityChoice(), new WarmupEpsilonChoice(),
+    ];
+
+    /// <summary>Every module, the moments module first: what <see cref="Bind"/> asks and settings.json's sections come from.</summary>
+    public IEnumerable<IGrokModule> AllModules => [moments, .. Modules];
+
+    /// <summary>The sections of settings.json that hold the run's own settings (the task's, the model's, the trainer's);
+    /// every property no section claims is stored under <see cref="SettingsSection.RunName"/>.</summary>
+    public static IReadOnlyList<SettingsSection> OwnSections { get; } =
+    [
+        SettingsSection.Of("task", nameof(GrokSettings.Task), nameof(GrokSettings.Context), nameof(GrokSettings.Corpus), nameof(GrokSettings.ScanSplit),
+            nameof(GrokSettings.ScanTrainCount), nameof(GrokSettings.Operation), nameof(GrokSettings.Multitask), nameof(GrokSettings.OperationName),
+            nameof(GrokSettings.P), nameof(GrokSettings.TrainFraction), nameof(GrokSettings.DataSeed), nameof(GrokSettings.EvalWindows)),
+        SettingsSection.Of("model", nameof(GrokSettings.Layers), nameof(GrokSettings.DModel), nameof(GrokSettings.Heads), nameof(GrokSettings.DFf),
+            nameof(GrokSettings.Activation)),
+        SettingsSection.Object("trainer", nameof(GrokSettings.Trainer)),
+    ];
+
     /// <summary>Every option, in the order the command's help lists them.</summary>
     public IEnumerable<Option> All =>
     [
         task, op, p, frac, seed, dataSeed, wd, lr, beta1, beta2, clip, steps, batch, evalEvery, layers, dModel, heads, dFf, act,
-        threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, moments, momentsSnapshots,
+        threads, outDir, name, json, probeEvery, noPerTensor, noReport, ckptEvery, tensorboard, cheapOnly, .. moments.All,
         budget, stopAfterGrok, scanSplit, scanTrain, multitask, resume, allowChange,
-        .. llc.All, .. spectralOptions.All, .. curvatureOptions.All, .. consolidationOptions.All, .. optimizer.All, .. stabilityOptions.All, .. instabilityOptions.All, .. warmupEpsilon.All,
+        .. Modules.SelectMany(m => m.All),
         forecast, context, corpus, evalWindows, preset,
     ];
 
     /// <summary>The settings a new run was asked for: each option given, else the task's defaults (with its preset).</summary>
-    /// <exception cref="UsageException">Unknown task or preset, or a malformed operation.</exception>
+    /// <exception cref="UsageException">Unknown task or preset, a malformed operation, or a module's option that its other
+    /// settings do not allow.</exception>
     public GrokSettings Bind(ParseResult r)
     {
         var taskName = r.GetValue(task)!.ToLowerInvariant();
         var kind = Tasks.GrokTasks.Named(taskName);
         var defaults = kind.Defaults;
         if (r.GetValue(preset) is { } presetName) defaults = Tasks.GrokTasks.WithPreset(kind, presetName, defaults);
-        bool all = !r.GetValue(cheapOnly);
         var s = new GrokSettings
         {
             Task = taskName,
@@ -103,19 +119,20 @@ public sealed class GrokOptions
                 ? r.GetValue(op)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModularArithmetic.ParseOperation).ToArray()
                 : null,
             P = r.GetValue(p), TrainFraction = r.GetValue(frac), ScanSplit = r.GetValue(scanSplit)!.ToLowerInvariant(), ScanTrainCount = r.GetValue(scanTrain), DataSeed = r.GetValue(dataSeed) ?? r.GetValue(seed),
-            Trainer = warmupEpsilon.Bind(r, optimizer.Bind(r, new TrainerOptions
+            Trainer = new TrainerOptions
             {
                 Steps = r.GetValue(steps), BatchSize = r.GetValue(batch) ?? defaults.BatchSize,
                 LearningRate = r.GetValue(lr) ?? defaults.LearningRate, Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), WeightDecay = r.GetValue(wd) ?? defaults.WeightDecay,
                 GradientClip = r.GetValue(clip), EvaluateEvery = r.GetValue(evalEvery), Seed = r.GetValue(seed),
                 CheckpointEvery = r.GetValue(ckptEvery), StopAfterGrok = r.GetValue(stopAfterGrok),
-            })),
+            },
             Layers = r.GetValue(layers) ?? defaults.Layers, DModel = r.GetValue(dModel) ?? defaults.DModel, Heads = r.GetValue(heads) ?? defaults.Heads, DFf = r.GetValue(dFf) ?? defaults.DFf,
             Activation = r.GetValue(act), Threads = r.GetValue(threads), OutDirectory = r.GetValue(outDir)!, Name = r.GetValue(name),
             ProbeEvery = r.GetValue(probeEvery), PerTensor = !r.GetValue(noPerTensor), Report = !r.GetValue(noReport), TensorBoard = r.GetValue(tensorboard),
-            Moments = all || r.GetValue(moments) || r.GetValue(momentsSnapshots), MomentsSnapshots = all || r.GetValue(momentsSnapshots),
-            MonitorBudget = r.GetValue(budget), Llc = llc.Bind(r), Forecast = r.GetValue(forecast), Instability = instabilityOptions.Bind(r),
+            MonitorBudget = r.GetValue(budget), Forecast = r.GetValue(forecast),
         };
-        return stabilityOptions.Bind(r, consolidationOptions.Bind(r, curvatureOptions.Bind(r, spectralOptions.Bind(r, s, all, defaults), all), all));
+        var binding = new ModuleBinding(!r.GetValue(cheapOnly), defaults);
+        IEnumerable<IGrokModule> order = [.. AllModules.Where(m => m.Section is null), .. AllModules.Where(m => m.Section is not null)];
+        return order.Aggregate(s, (bound, module) => module.Bind(r, bound, binding));
     }
 }

@@ -16,7 +16,7 @@ static class GrokProbes
     internal static List<IProbe> Create(GrokSettings s, TaskData data, nn.Module<Tensor, Tensor> model, int batch, bool histograms)
     {
         var probes = CheapProbes.Create(s.ProbeEvery, s.PerTensor).ToList();
-        if (s.Moments) probes.Add(new MomentsProbe(new MomentsOptions { Snapshots = s.MomentsSnapshots, SnapshotEvery = GrokSettings.MomentsSnapshotEvery }));
+        if (s.Moments) probes.Add(new MomentsProbe(Grok.MomentsChoice.ProbeOptions(s.MomentsSnapshots)));
         if (s.Curvature) probes.Add(new CurvatureProbe(s.CurvatureOptions()));
         if (s.ConsolidationMethodName is { } method) probes.Add(new ConsolidationProbe(s.ConsolidationOptions(method, batch)));
         if (s.Spectral) probes.Add(new SpectralEdgeProbe(s.SpectralOptions(batch)));
@@ -25,7 +25,7 @@ static class GrokProbes
         probes.AddRange(Tasks.GrokTasks.Of(s).Probes(s, data, model));
         if (s.StabilityEvery is int stabilityEvery)
             probes.AddRange([
-                new StabilityProbe(new StabilityOptions { DirectionalEvery = stabilityEvery, PreconditionedEvery = s.StabilityPreconditionedEvery ?? 0, BatchSize = s.StabilityBatch ?? 64, Seed = s.Trainer.Seed }),
+                new StabilityProbe(new StabilityOptions { DirectionalEvery = stabilityEvery, PreconditionedEvery = s.StabilityPreconditionedEvery ?? 0, BatchSize = s.StabilityBatch ?? Grok.StabilityChoice.DefaultBatch, Seed = s.Trainer.Seed }),
                 new AbsorptionProbe(new TrainingLogitSource(data, model, float64: s.Trainer.Float64Softmax == true)), new InstabilityRiskProbe()]);
         if (histograms) probes.AddRange([HistogramProbe.ForWeightsAndGradients(), HistogramProbe.ForUpdates()]);
         return probes;

@@ -71,28 +71,16 @@ public sealed record GrokSettings
     public string? Consolidation { get; init; }
     /// <summary>k micro-batches or n extra batches (null: 8 or 20).</summary>
     public int? ConsolidationSamples { get; init; }
-    /// <summary>Interval of the consolidation probe (<see cref="DefaultConsolidationEvery"/> unless set).</summary>
-    public int ConsolidationEvery { get; init; } = DefaultConsolidationEvery(control: false);
-
-    /// <summary>
-    /// The default interval of C_α: 100 steps, or 10 when a controller (<c>--adaptive-lr</c>, <c>--early-stop</c>) acts on
-    /// it. One call costs ≈ 0.75 of a training step on the reference model (8 micro-batches of 64 instead of one pass of
-    /// 512: docs/PERFORMANCE.md), so every 10 steps is 7.5 % of training, more than the ≤ 3 % the default schedules
-    /// promise; a controller's decisions need the denser series, and that cost is the price of control.
-    /// </summary>
-    public static int DefaultConsolidationEvery(bool control) => control ? 10 : 100;
-
-    /// <summary>The default interval of λ_max: one Lanczos call on the training batch costs ≈ 20–25 training steps on the
-    /// reference model (docs/PERFORMANCE.md), so every 2,000 steps is ≈ 1.1 % of training (every 100 would be ≈ 25 %).</summary>
-    public const int DefaultCurvatureEvery = 2000;
+    /// <summary>Interval of the consolidation probe (<see cref="ConsolidationChoice.DefaultEvery"/> unless set).</summary>
+    public int ConsolidationEvery { get; init; } = ConsolidationChoice.DefaultEvery(control: false);
     /// <summary>Calls of the consolidation probe averaged before a p crossing counts.</summary>
-    public int ConsolidationSmoothing { get; init; } = 5;
+    public int ConsolidationSmoothing { get; init; } = ConsolidationChoice.DefaultSmoothing;
     /// <summary>Seed 003's curvature probe (Lanczos λ_max).</summary>
     public bool Curvature { get; init; }
     /// <summary>Interval of the curvature probe.</summary>
-    public int CurvatureEvery { get; init; } = DefaultCurvatureEvery;
+    public int CurvatureEvery { get; init; } = CurvatureChoice.DefaultEvery;
     /// <summary>Lanczos iteration cap.</summary>
-    public int LanczosIterations { get; init; } = 20;
+    public int LanczosIterations { get; init; } = CurvatureChoice.DefaultLanczosIterations;
     /// <summary>Examples in the curvature probe's batch (null: the training batch size).</summary>
     public int? CurvatureBatch { get; init; }
     /// <summary>Track λ_max with warm starts, a cold check every this-many curvature calls (null: cold Lanczos every call,
@@ -110,13 +98,13 @@ public sealed record GrokSettings
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? StabilityBatch { get; init; }
     /// <summary>Lanczos relative residual tolerance.</summary>
-    public double LanczosTolerance { get; init; } = 1e-3;
+    public double LanczosTolerance { get; init; } = CurvatureChoice.DefaultLanczosTolerance;
     /// <summary>Power-iteration cap for comparison with Lanczos (0: off).</summary>
     public int PowerIterations { get; init; }
     /// <summary>Hutchinson probes for the Hessian trace (0: off).</summary>
     public int HutchinsonSamples { get; init; }
     /// <summary>Order statistics of the Hill estimator.</summary>
-    public int TailK { get; init; } = 100;
+    public int TailK { get; init; } = ConsolidationChoice.DefaultTailK;
     /// <summary>Seed 003 §11.3 adaptive learning rate.</summary>
     public bool AdaptiveLr { get; init; }
     /// <summary>Band table for the adaptive learning rate (null: the seed's).</summary>
@@ -126,24 +114,24 @@ public sealed record GrokSettings
     /// <summary>Seed 003 §11.4 early stopping.</summary>
     public bool EarlyStop { get; init; }
     /// <summary>Observations per early-stopping window.</summary>
-    public int EarlyStopWindow { get; init; } = 10;
+    public int EarlyStopWindow { get; init; } = ConsolidationChoice.DefaultEarlyStopWindow;
     /// <summary>Comma-separated criteria: low-p, falling-c, negative-i.</summary>
-    public string EarlyStopCriteria { get; init; } = "low-p,falling-c,negative-i";
+    public string EarlyStopCriteria { get; init; } = ConsolidationChoice.DefaultEarlyStopCriteria;
 
     /// <summary>Seed 001's spectral-edge probe.</summary>
     public bool Spectral { get; init; }
     /// <summary>W.</summary>
-    public int SpectralWindow { get; init; } = 10;
+    public int SpectralWindow { get; init; } = SpectralChoice.DefaultWindow;
     /// <summary>Steps per update.</summary>
-    public int SpectralStride { get; init; } = 100;
+    public int SpectralStride { get; init; } = SpectralChoice.DefaultStride;
     /// <summary>attention, all, or a regular expression.</summary>
-    public string SpectralTensors { get; init; } = "attention";
+    public string SpectralTensors { get; init; } = SpectralChoice.DefaultTensors;
     /// <summary>Sketch dimension (null: exact).</summary>
     public long? SpectralSketch { get; init; }
     /// <summary>Gap-opening threshold.</summary>
-    public double GapOpen { get; init; } = 1.5;
+    public double GapOpen { get; init; } = SpectralChoice.DefaultGapOpen;
     /// <summary>Gap-collapse threshold.</summary>
-    public double GapCollapse { get; init; } = 1.2;
+    public double GapCollapse { get; init; } = SpectralChoice.DefaultGapCollapse;
     /// <summary>Loss-decomposition directions (0: off).</summary>
     public int SpectralDecompose { get; init; }
     /// <summary>Weight-spectra probe on evaluation steps.</summary>
@@ -181,36 +169,17 @@ public sealed record GrokSettings
     /// is withheld, so no BBP margin is recorded: seed 001's noise bulk edge (§4.1) models an update as η√(s/B) of isotropic
     /// gradient noise per coordinate, Adam's scale; Muon's orthogonalised updates have another noise law, and the margins
     /// it gave (≈ 100, docs/SPECTRAL.md) meant nothing.</summary>
-    public PhaseScope.Monitoring.Probes.SpectralEdgeOptions SpectralOptions(int batchSize) => new()
-    {
-        Window = SpectralWindow, Stride = SpectralStride, Tensors = SpectralTensors, SketchDimension = SpectralSketch,
-        GapOpen = GapOpen, GapCollapse = GapCollapse, DecompositionModes = SpectralDecompose, Seed = Trainer.Seed,
-        BatchSize = Trainer.Optimizer == TrainerOptions.MuonName ? 0 : batchSize,
-    };
+    public PhaseScope.Monitoring.Probes.SpectralEdgeOptions SpectralOptions(int batchSize) => SpectralChoice.ProbeOptions(SpectralTensors,
+        Trainer.Optimizer == TrainerOptions.MuonName ? 0 : batchSize, Trainer.Seed, SpectralWindow, SpectralStride, SpectralSketch, GapOpen, GapCollapse, SpectralDecompose);
 
     /// <summary>The consolidation probe's options for <paramref name="method"/> (micro or batches) and training batches of
     /// <paramref name="batchSize"/>.</summary>
-    public PhaseScope.Monitoring.Probes.ConsolidationOptions ConsolidationOptions(string method, int batchSize) => new()
-    {
-        Method = method == "micro" ? PhaseScope.Monitoring.Probes.ConsolidationMethod.MicroBatches : PhaseScope.Monitoring.Probes.ConsolidationMethod.ExtraBatches,
-        Samples = ConsolidationSampleCount, Schedule = PhaseScope.Monitoring.ProbeSchedule.Every(ConsolidationEvery), TailOrder = TailK,
-        Smoothing = ConsolidationSmoothing, BatchSize = batchSize, PerTensor = PerTensor, Seed = Trainer.Seed,
-    };
+    public PhaseScope.Monitoring.Probes.ConsolidationOptions ConsolidationOptions(string method, int batchSize) => ConsolidationChoice.ProbeOptions(
+        method == "micro", ConsolidationSampleCount, ConsolidationEvery, batchSize, Trainer.Seed, PerTensor, TailK, ConsolidationSmoothing);
 
     /// <summary>The curvature probe's options (a fresh λ_max tracker with --curvature-track).</summary>
-    public PhaseScope.Monitoring.Probes.CurvatureOptions CurvatureOptions() => new()
-    {
-        Schedule = PhaseScope.Monitoring.ProbeSchedule.Every(CurvatureEvery), MaxIterations = LanczosIterations, Tolerance = LanczosTolerance,
-        PowerIterations = PowerIterations, HutchinsonSamples = HutchinsonSamples, Seed = Trainer.Seed, BatchSize = CurvatureBatch,
-        Tracker = CurvatureTrack is int every ? new PhaseScope.Consolidation.LambdaMaxTracker(checkEvery: every) : null,
-    };
-
-    /// <summary>Moments snapshots are written every this many moments calls (each costs ≈ 10× a plain call).</summary>
-    public const int MomentsSnapshotEvery = 4;
-
-    /// <summary>Examples in the Hessian batch of a curvature probe that is on by default (not asked for by --curvature):
-    /// ≈ 8× cheaper than the 512-example training batch, a noisier λ_max (README).</summary>
-    public const int DefaultCurvatureBatch = 64;
+    public PhaseScope.Monitoring.Probes.CurvatureOptions CurvatureOptions() => CurvatureChoice.ProbeOptions(CurvatureEvery, Trainer.Seed,
+        CurvatureBatch, LanczosIterations, LanczosTolerance, PowerIterations, HutchinsonSamples, CurvatureTrack);
 
     /// <summary>The consolidation probe is on because every family is by default (not asked for by --consolidation or
     /// --consolidation-samples): its micro-batch count may then follow the batch (<see cref="WithDefaultMicroBatches"/>).</summary>
@@ -231,7 +200,7 @@ public sealed record GrokSettings
     public string? ConsolidationMethodName => Consolidation ?? (AdaptiveLr || EarlyStop ? "micro" : null);
 
     /// <summary>k or n in effect.</summary>
-    public int ConsolidationSampleCount => ConsolidationSamples ?? (ConsolidationMethodName == "batches" ? 20 : Tasks.GrokTasks.Named(Task).Defaults.MicroBatches);
+    public int ConsolidationSampleCount => ConsolidationSamples ?? (ConsolidationMethodName == "batches" ? ConsolidationChoice.DefaultExtraBatches : Tasks.GrokTasks.Named(Task).Defaults.MicroBatches);
 
     /// <summary>The band table (parsed; throws UsageException when malformed).</summary>
     public IReadOnlyList<PhaseScope.Control.LearningRateBand> Bands()

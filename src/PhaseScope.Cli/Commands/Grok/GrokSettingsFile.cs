@@ -1,11 +1,13 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace PhaseScope.Cli.Commands.Grok;
 
 /// <summary>
 /// <see cref="GrokSettings"/> on disk: RUN_DIR/settings.json (written atomically, read back for <c>grok --resume</c>,
-/// <c>llc</c> and <c>ablate</c>) and the fingerprint that tells whether a resumed run still has its settings.
+/// <c>llc</c>, <c>decompose</c> and <c>ablate</c>) and the fingerprint that tells whether a resumed run still has its
+/// settings. The file is written in schema 2 (nested by module) and read in schema 1 or 2 (<see cref="GrokSettingsSchema"/>).
 /// </summary>
 public static class GrokSettingsFile
 {
@@ -18,10 +20,11 @@ public static class GrokSettingsFile
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Writes RUN_DIR/settings.json (atomically).</summary>
+    /// <summary>Writes RUN_DIR/settings.json (atomically), in schema 2.</summary>
     public static void Save(this GrokSettings settings, string runDirectory)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(settings, Json);
+        var nested = GrokSettingsSchema.Nest(JsonSerializer.SerializeToNode(settings, Json)!.AsObject());
+        var bytes = System.Text.Encoding.UTF8.GetBytes(nested.ToJsonString(Json));
         PhaseScope.IO.AtomicFile.Write(Path.Combine(runDirectory, FileName), f => f.Write(bytes));
     }
 
@@ -29,9 +32,10 @@ public static class GrokSettingsFile
     public const string FingerprintKey = "settings_sha256";
 
     /// <summary>
-    /// SHA-256 of the settings that decide what a run computes, serialised canonically: the output directory, the name
-    /// and the thread count (where and how fast, not what) are left out, so a moved run or a reformatted settings.json
-    /// keeps its fingerprint and any edit of a setting changes it (<c>grok --resume</c> compares it).
+    /// SHA-256 of the settings that decide what a run computes, serialised canonically: the record flat, as schema 1 stored
+    /// it (indented UTF-8 JSON, enums as names, properties in declaration order), with the output directory, the name and
+    /// the thread count (where and how fast, not what) left out, so a moved run, a reformatted settings.json or one
+    /// migrated to schema 2 keeps its fingerprint and any edit of a setting changes it (<c>grok --resume</c> compares it).
     /// </summary>
     public static string Fingerprint(this GrokSettings settings)
     {
@@ -47,7 +51,12 @@ public static class GrokSettingsFile
             throw new UsageException($"{runDirectory} has no {FileName}: it is not a grok run, or was started by a PhaseScope without --resume support; start it again.");
         InputPath.File(path, "", "the run's settings must be a regular file");
         GrokSettings? s;
-        try { s = JsonSerializer.Deserialize<GrokSettings>(File.ReadAllBytes(path), Json); }
+        try
+        {
+            s = JsonNode.Parse(File.ReadAllBytes(path)) is JsonObject stored
+                ? GrokSettingsSchema.Flatten(stored, path).Deserialize<GrokSettings>(Json)
+                : throw new JsonException("the file holds no JSON object");
+        }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
             throw new UsageException($"{path} is not readable settings ({PhaseScope.Monitoring.EventText.OneLine(e.Message)}); the run cannot be resumed.");

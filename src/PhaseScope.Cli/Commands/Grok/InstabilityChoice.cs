@@ -11,8 +11,11 @@ namespace PhaseScope.Cli.Commands.Grok;
 /// <c>--instability-lr-floor</c>, <c>--instability-quiet</c>, and the ZClip baseline <c>--zclip Z</c>. Off by default: nothing
 /// is then written to settings.json, so fingerprints do not change.
 /// </summary>
-public sealed class InstabilityChoice
+public sealed class InstabilityChoice : IGrokModule
 {
+    /// <inheritdoc/>
+    public SettingsSection Section { get; } = SettingsSection.Object("instability", nameof(GrokSettings.Instability));
+
     readonly Option<string?> action = new("--on-instability") { Description = "Act when the loss spikes (the diagnosis's rule) or, with --stability, the stability margin turns negative (or on --instability-trigger): warn (an event only), reduce-lr (× --instability-lr-factor once per episode, not below --instability-lr-floor, then back to --lr), skip (withhold that step's update), rollback (restore the last resume point, lower the rate). Off by default (docs/INSTABILITY.md)." };
     readonly Option<double?> factor = new OptionalNumericOption<double>("--instability-lr-factor", $"With --on-instability reduce-lr or rollback: multiply the learning rate by this (default {InstabilitySettings.DefaultLearningRateFactor}).", new NumberRange<double>(0, 1, MinExclusive: true, MaxExclusive: true));
     readonly Option<string?> trigger = new("--instability-trigger") { Description = "With --on-instability: what it acts on, comma-separated: spike (the diagnosis's loss-spike rule), margin (λ_max(P⁻¹H) above the optimizer's threshold; needs --stability), warning (the instability forecast's instability_warning, before a spike; needs --stability). Default: spike, with margin when --stability measures λ_max(P⁻¹H)." };
@@ -22,6 +25,9 @@ public sealed class InstabilityChoice
 
     /// <summary>The options, to add to the command.</summary>
     public IEnumerable<Option> All => [action, trigger, factor, floor, quiet, zclip];
+
+    /// <inheritdoc/>
+    public GrokSettings Bind(ParseResult r, GrokSettings s, ModuleBinding b) => s with { Instability = Bind(r) };
 
     /// <summary>The settings asked for (null: all off).</summary>
     public InstabilitySettings? Bind(ParseResult r)

@@ -21,8 +21,17 @@ namespace PhaseScope.Cli.Commands.Grok;
 /// <param name="Draws">Draws per chain.</param>
 /// <param name="BurnIn">Burn-in steps per chain.</param>
 public sealed record LlcSettings(int Every, double StepSize = LlcSettings.DefaultStepSize, double Localization = LlcSettings.DefaultLocalization,
-    int Batch = 64, int Chains = 2, int Draws = 100, int BurnIn = 100)
+    int Batch = LlcSettings.DefaultBatch, int Chains = LlcSettings.DefaultChains, int Draws = LlcSettings.DefaultDraws, int BurnIn = LlcSettings.DefaultBurnIn)
 {
+    /// <summary>Examples per SGLD batch.</summary>
+    public const int DefaultBatch = 64;
+    /// <summary>SGLD chains per estimate.</summary>
+    public const int DefaultChains = 2;
+    /// <summary>Draws per chain.</summary>
+    public const int DefaultDraws = 100;
+    /// <summary>Burn-in steps per chain.</summary>
+    public const int DefaultBurnIn = 100;
+
     /// <summary>Tuned ε (see the summary).</summary>
     public const double DefaultStepSize = 3e-6;
     /// <summary>Tuned γ (see the summary).</summary>
@@ -56,17 +65,23 @@ public sealed record LlcSettings(int Every, double StepSize = LlcSettings.Defaul
     }
 
     /// <summary>The grok command's LLC options, bound in one place.</summary>
-    public sealed class CommandOptions
+    public sealed class CommandOptions : IGrokModule
     {
+        /// <inheritdoc/>
+        public SettingsSection Section { get; } = SettingsSection.Object("llc", nameof(GrokSettings.Llc));
+
         readonly Option<int?> every = new OptionalNumericOption<int>("--llc", "Estimate the local learning coefficient (SGLD) every N steps; off by default (a call costs ≈ 100 training steps at the defaults).", NumberRange<int>.AtLeast(1));
         readonly Option<double> stepSize = new NumericOption<double>("--llc-step-size", "SGLD step size ε of the LLC probe.", DefaultStepSize, NumberRange<double>.Above(0));
         readonly Option<double> localization = new NumericOption<double>("--llc-localization", "Localisation γ of the LLC probe.", DefaultLocalization, NumberRange<double>.AtLeast(0));
-        readonly Option<int> batch = new NumericOption<int>("--llc-batch", "Examples per SGLD batch of the LLC probe.", 64, NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the examples of one SGLD step"));
-        readonly Option<int> chains = new NumericOption<int>("--llc-chains", "SGLD chains per LLC estimate.", 2, NumberRange<int>.AtLeast(1).CappedAt(10_000, "SGLD chains per estimate"));
-        readonly Option<int> draws = new NumericOption<int>("--llc-draws", "Draws per chain (after a burn-in of 100 steps).", 100, NumberRange<int>.AtLeast(1).CappedAt(10_000_000, "SGLD steps per chain"));
+        readonly Option<int> batch = new NumericOption<int>("--llc-batch", "Examples per SGLD batch of the LLC probe.", DefaultBatch, NumberRange<int>.AtLeast(1).CappedAt(1 << 20, "the examples of one SGLD step"));
+        readonly Option<int> chains = new NumericOption<int>("--llc-chains", "SGLD chains per LLC estimate.", DefaultChains, NumberRange<int>.AtLeast(1).CappedAt(10_000, "SGLD chains per estimate"));
+        readonly Option<int> draws = new NumericOption<int>("--llc-draws", $"Draws per chain (after a burn-in of {DefaultBurnIn} steps).", DefaultDraws, NumberRange<int>.AtLeast(1).CappedAt(10_000_000, "SGLD steps per chain"));
 
         /// <summary>The options, to add to the command.</summary>
         public IEnumerable<Option> All => [every, stepSize, localization, batch, chains, draws];
+
+        /// <inheritdoc/>
+        public GrokSettings Bind(ParseResult r, GrokSettings s, ModuleBinding b) => s with { Llc = Bind(r) };
 
         /// <summary>The settings the user asked for (null: probe off). Tuning options without --llc are refused.</summary>
         public LlcSettings? Bind(ParseResult r)

@@ -11,8 +11,11 @@ namespace PhaseScope.Cli.Commands.Grok;
 /// (<see cref="LearningRateWarmup"/>). The defaults (ε = 10⁻⁸, no warm-up) are stored as absent, and so is a value the user
 /// gives that equals them, so every run that does not change them keeps its settings and fingerprint.
 /// </summary>
-public sealed class WarmupEpsilonChoice
+public sealed class WarmupEpsilonChoice : IGrokModule
 {
+    /// <inheritdoc/>
+    public SettingsSection? Section => null;   // stored with the trainer's settings
+
     readonly Option<double?> epsilon = new OptionalNumericOption<double>("--adam-eps",
         $"AdamW's ε in θ ← θ − η·m̂/(√v̂ + ε) (default {TrainerOptions.DefaultAdamEpsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}); a small ε lets parameters with tiny gradients take full-size steps.",
         new NumberRange<double>(0, 1, MinExclusive: true));
@@ -22,6 +25,10 @@ public sealed class WarmupEpsilonChoice
 
     /// <summary>The options, to add to the command.</summary>
     public IEnumerable<Option> All => [epsilon, warmup];
+
+    /// <inheritdoc/>
+    /// <exception cref="UsageException">--adam-eps with --optimizer muon (bind <see cref="OptimizerChoice"/> first).</exception>
+    public GrokSettings Bind(ParseResult r, GrokSettings s, ModuleBinding b) => s with { Trainer = Bind(r, s.Trainer) };
 
     /// <summary>ε asked for (null: the default, given or not).</summary>
     public double? Epsilon(ParseResult r) => r.GetValue(epsilon) is double e && e != TrainerOptions.DefaultAdamEpsilon ? e : null;
