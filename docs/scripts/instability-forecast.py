@@ -61,8 +61,8 @@ def load():
     runs = defaultdict(lambda: {"m": defaultdict(dict), "events": []})
     for name in sorted(os.listdir(RUNS)):
         db = os.path.join(RUNS, name, "run.db")
-        if not os.path.exists(db):
-            continue
+        if not os.path.exists(db) or not os.path.exists(os.path.join(RUNS, name + ".json")):
+            continue   # not a run, or one still running or failed (instability-forecast.sh writes NAME.json when it finishes)
         c = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
         for n, step, v in c.execute("SELECT n.name, m.step, m.value FROM metrics m JOIN metric_names n ON m.name_id = n.id WHERE n.name IN (%s)" % ",".join("?" * len(NAMES)), NAMES):
             runs[name]["m"][n][int(step)] = num(v)
