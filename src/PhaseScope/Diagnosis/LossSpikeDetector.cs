@@ -18,13 +18,18 @@ public sealed record LossSpike(long Onset, long Peak, double PeakLoss, double Ba
 /// <see cref="Window"/> observations outside spikes; a spike starts when x − b ≥ max(log <see cref="Factor"/>,
 /// <see cref="MadMultiple"/>·σ̂) (the loss is at least Factor times its recent median and far outside its scatter), lasts
 /// while x − b ≥ half that threshold, and ends at the first observation below. The baseline is frozen during a spike.
-/// <para>The scatter σ̂ is taken from the step-to-step changes d_i = x_i − x_{i−1} of the baseline's observations, not
-/// from x itself: σ̂ = 1.4826·MAD(d)/√2, MAD about the median of d. With x_i = μ_i + σε_i (a smooth trend μ, white noise
-/// of scale σ) d_i = (μ_i − μ_{i−1}) + σ(ε_i − ε_{i−1}); the trend's change per observation is nearly the same across the
-/// window, so subtracting the median of d removes it, and ε_i − ε_{i−1} has √2 times the scale of ε, so σ̂ estimates σ
-/// (1.4826·MAD is the normal's σ). The MAD of x itself also counts the trend: while the loss is still falling fast, a
-/// window spanning a fall of Δ in log L has MAD ≈ Δ/4 whatever the noise, and the onset threshold 6·1.4826·Δ/4 ≈ 2.2Δ
-/// hid every spike smaller than e^{2.2Δ} (on small modular runs at lr 0.01–0.03 it flagged 1 of 9 spikes of ≥ 10×).</para>
+/// <para>The scatter σ̂ is taken from the step-to-step changes d_i = x_i − x_{i−1} of the baseline's consecutive
+/// observations, not from x itself: σ̂ = 1.4826·median|d_i − c|/√2, c the Hodges–Lehmann centre of the changes (the
+/// median of the pairwise means (d_i + d_j)/2, i ≤ j). With x_i = μ_i + σε_i (a smooth trend μ, white noise of scale σ),
+/// d_i = (μ_i − μ_{i−1}) + σ(ε_i − ε_{i−1}): the trend's change per observation is nearly the same across the window, so
+/// subtracting c removes it, and ε_i − ε_{i−1} has √2 times the scale of ε, so σ̂ estimates σ (1.4826·median|·| is a
+/// normal's σ). The centre is neither the median nor the mean of d: a period-2 oscillation of amplitude δ has changes
+/// ±δ, whose median is one of them when rises outnumber falls (then |d − median| is mostly 0 and a high point is
+/// flagged as a spike), while most pairwise means are 0, so c ≈ 0 and |d − c| = δ; and one large change (the first fall
+/// of training) drags the mean, and with it every |d − mean|, but not the Hodges–Lehmann centre. The MAD of x itself
+/// also counts the trend: while the loss is still falling fast, a window spanning a fall of Δ in log L has MAD ≈ Δ/4
+/// whatever the noise, and the onset threshold 6·1.4826·Δ/4 ≈ 2.2Δ hid every spike smaller than e^{2.2Δ} (on the small
+/// modular runs of the instability forecast it flagged 1 of their 9 spikes of ≥ 10×).</para>
 /// <para>A run can also come back from a spike to another level than before it (measured in the README run
 /// with every family on: a ×4.8e4 spike at step 5240 fell back to 1e-4 within 200 steps, then relaxed slowly to
 /// 1.6e-5 at step 6000, still 13× its old baseline of 1.2e-6, with accuracy 1.0 throughout). So a spike that has
@@ -164,16 +169,20 @@ public sealed class LossSpikeDetector
         return Median(during.Skip(during.Count - n)) - Median(during.Skip(during.Count - 2 * n).Take(n));
     }
 
-    /// <summary>σ̂ = 1.4826·MAD(d)/√2 of the step-to-step changes d of <paramref name="values"/> (in order), MAD about the
-    /// median of d: the noise scale of log L with its trend removed (see the class summary).</summary>
+    /// <summary>σ̂ = 1.4826·median|d_i − c|/√2 of the step-to-step changes d_i = x_i − x_{i−1} of
+    /// <paramref name="values"/> (in order), c the median of their pairwise means (d_i + d_j)/2, i ≤ j: the noise scale of
+    /// log L with its trend removed (see the class summary); 0 with fewer than two values.</summary>
     static double Scatter(IEnumerable<double> values)
     {
         var x = values.ToArray();
         if (x.Length < 2) return 0;
         var d = new double[x.Length - 1];
         for (int i = 1; i < x.Length; i++) d[i - 1] = x[i] - x[i - 1];
-        double m = Median(d);
-        return 1.4826 * Median(d.Select(v => Math.Abs(v - m))) / Math.Sqrt(2);
+        var pairs = new List<double>(d.Length * (d.Length + 1) / 2);
+        for (int i = 0; i < d.Length; i++)
+            for (int j = i; j < d.Length; j++) pairs.Add(0.5 * (d[i] + d[j]));
+        double c = Median(pairs);
+        return 1.4826 * Median(d.Select(v => Math.Abs(v - c))) / Math.Sqrt(2);
     }
 
     void Push(double x)

@@ -5,7 +5,7 @@ namespace PhaseScope.Tests.Diagnosis;
 
 /// <summary>
 /// Spikes while the loss is still falling steeply: the case where the MAD of log L itself (the trend counted as
-/// scatter) hid them and the scatter of the step-to-step changes does not (<see cref="LossSpikeDetector"/>).
+/// scatter) hid them and the scatter of its step-to-step changes does not (<see cref="LossSpikeDetector"/>).
 /// </summary>
 public class LossSpikeDetectorFallTests
 {
@@ -32,8 +32,8 @@ public class LossSpikeDetectorFallTests
     {
         // One-observation spikes ×50 at i = 20, 45 (log L still falling by 0.1 per observation), 80 (the knee) and 150
         // (flat). The baseline is the median of the previous 30 observations (all of them before i = 30), which lags the
-        // falling loss by ≈ 15 observations: e^{−1.5} ≈ 0.22, so ×50 is ×13–19 over it (×46 once flat), above the ×4 floor; the scatter of
-        // the changes (the wiggle's, σ̂ ≈ 0.07) puts 6σ̂ below log 4. The MAD of log L over a window spanning a fall of
+        // falling loss by ≈ 15 observations: e^{−1.5} ≈ 0.22, so ×50 is ×13–19 over it (×46 once flat), above the ×4
+        // floor; the scatter of the changes about their centre (the wiggle's, σ̂ ≈ 0.07) puts 6σ̂ below log 4. The MAD of log L over a window spanning a fall of
         // 3 in log L is ≈ 0.75, and its threshold 6·1.4826·0.75 ≈ 6.7 (×800) would hide the first three.
         int[] at = [20, 45, 80, 150];
         var loss = Decay(0.1);
@@ -55,10 +55,22 @@ public class LossSpikeDetectorFallTests
     public void TheFallAloneRaisesNoAlarm(double wiggle)
     {
         // The same decay with no spike, through the knee where the slope of log L changes from −0.1 to 0: the changes'
-        // spread there (≤ 0.1) stays far below log 4; a wiggle of 0.3 (changes up to ±0.29, σ̂ 0.18–0.24) raises the threshold, not an alarm.
+        // spread about their centre there (σ̂ ≤ 0.02 without the wiggle) stays far below log 4; a wiggle of 0.3 raises σ̂
+        // (to ≈ 0.2) and the threshold, not an alarm.
         var detector = Observe(Decay(wiggle));
         Assert.Empty(detector.Spikes);
         Assert.False(detector.IsDiverging);
+    }
+
+    [Fact]
+    public void APeriodTwoOscillationIsScatterNotASpike()
+    {
+        // log L alternating 0, 3 (×20) for 40 observations: the changes are ±3, most of their pairwise means 0, so their
+        // centre is 0, |d − 0| = 3, σ̂ = 1.4826·3/√2 = 3.15 and the onset 18.9; a high point is 1.5 above the window's
+        // median 1.5, no spike. (Centred on their median, ±3 with one sign in the majority, the changes have MAD 0: onset log 4, and a
+        // high point would be one.)
+        var detector = Observe([.. Enumerable.Range(0, 40).Select(i => Math.Exp(i % 2 == 0 ? 3.0 : 0.0))]);
+        Assert.Empty(detector.Spikes);
     }
 
     /// <summary>The stored training loss (every 5 steps, 600 steps) of the four runs of the instability forecast's

@@ -5,7 +5,8 @@ namespace PhaseScope.Tests.Diagnosis;
 /// <summary>
 /// Each rule of <see cref="LossSpikeDetector"/>'s summary checked at its boundary, on series whose baseline median,
 /// scatter and onset threshold are worked out by hand from the rule (log L; median of an even count is the mean of the
-/// middle two; σ̂ = 1.4826·MAD(d)/√2 of the step-to-step changes d; onset = max(log Factor, MadMultiple·σ̂)). These pin the constants and the
+/// middle two; σ̂ = 1.4826·median|d − c|/√2 of the step-to-step changes d about their Hodges–Lehmann centre c; onset =
+/// max(log Factor, MadMultiple·σ̂)). These pin the constants and the
 /// comparisons that the planted-spike tests cannot see (mutation testing found them unchecked).
 /// </summary>
 public class LossSpikeDetectorRuleTests
@@ -39,28 +40,29 @@ public class LossSpikeDetectorRuleTests
     }
 
     /// <summary>Ten baseline observations falling by 1 per observation on average, their step-to-step changes
-    /// d = −1, −0.8, −1.2, −0.6, −1.4, −0.4, −1.6, −0.2, −1.8 (−1 plus 0, ±0.2, ±0.4, ±0.6, ±0.8): log L = 0, −1, −1.8,
-    /// −3.0, −3.6, −5.0, −5.4, −7.0, −7.2, −9.0.</summary>
-    static double[] SteepFall => [0, -1, -1.8, -3.0, -3.6, -5.0, -5.4, -7.0, -7.2, -9.0];
+    /// d = −1, −0.6, −1.4, −0.2, −1.8, 0.2, −2.2, 0.6, −2.6 (−1 plus 0, ±0.4, ±0.8, ±1.2, ±1.6): log L = 0, −1, −1.6,
+    /// −3.0, −3.2, −5.0, −4.8, −7.0, −6.4, −9.0.</summary>
+    static double[] SteepFall => [0, -1, -1.6, -3.0, -3.2, -5.0, -4.8, -7.0, -6.4, -9.0];
 
     [Fact]
     public void OnsetUsesTheRobustSigmaOfTheStepToStepChanges()
     {
-        // Median of the ten (even count): (−5.0 − 3.6)/2 = −4.3. Changes: median −1, |d + 1| = {0, .2, .2, .4, .4, .6, .6,
-        // .8, .8} → MAD 0.4, σ̂ = 1.4826·0.4/√2 = 0.41935, onset = max(log 4 = 1.386, 6·0.41935 = 2.5161): a spike needs
-        // log L ≥ −4.3 + 2.5161 = −1.7839. Without the √2 the onset would be 3.558; without 1.4826, 1.697; from the MAD of
-        // log L itself (|x + 4.3| → MAD 2.6) 23.1. So −1.80 is no spike and −1.77 is one, and each variant would
-        // decide one of the two otherwise.
-        Assert.Empty(Feed([.. SteepFall, -1.80]).Spikes);
-        var spike = Assert.Single(Feed([.. SteepFall, -1.77]).Spikes);
+        // Median of the ten (even count): (−4.8 − 3.2)/2 = −4.0. Changes: symmetric about −1, so their Hodges–Lehmann
+        // centre (median of the pairwise means) is c = −1, |d + 1| = {0, .4, .4,
+        // .8, .8, 1.2, 1.2, 1.6, 1.6} → median 0.8, σ̂ = 1.4826·0.8/√2 = 0.83869, onset = max(log 4 = 1.386,
+        // 6·0.83869 = 5.0321): a spike needs log L ≥ −4.0 + 5.0321 = 1.0321. Without the √2 the onset would be 7.116;
+        // without 1.4826, 3.394; from the MAD of log L itself (|x + 4| → MAD 2.4) 21.3. So 1.00 is no spike and 1.06 is
+        // one, and each variant would decide one of the two otherwise.
+        Assert.Empty(Feed([.. SteepFall, 1.00]).Spikes);
+        var spike = Assert.Single(Feed([.. SteepFall, 1.06]).Spikes);
         Assert.Equal(11, spike.Onset);
-        Assert.Equal(Math.Exp(-4.3), spike.BaselineLoss, 12);   // the even-count median, not either middle value
+        Assert.Equal(Math.Exp(-4.0), spike.BaselineLoss, 12);   // the even-count median, not either middle value
     }
 
     [Fact]
     public void AStraightFallHasNoScatter()
     {
-        // log L falling by exactly 0.5 per observation: every change is −0.5, the MAD of the changes 0, so the onset is
+        // log L falling by exactly 0.5 per observation: every change is −0.5, so is their centre, σ̂ = 0 and the onset is
         // the factor's log 4 above the median of 0, −0.5, …, −4.5 (−2.25). From the MAD of log L (1.25 here) it would be
         // 11.1: a jump to −0.8 (4.3× the median, e^{3.7} ≈ 40× the last loss) would be missed.
         double[] fall = [.. Enumerable.Range(0, 10).Select(i => -0.5 * i)];
@@ -81,7 +83,7 @@ public class LossSpikeDetectorRuleTests
     public void TheBaselineMedianOfAnOddCountIsItsMiddleValue()
     {
         // Eleven observations 10, 9, …, 0 (log L) form the baseline (the eleventh, 0, is below its predecessors); every
-        // change is −1, so σ̂ = 0 and the onset is log 4 = 1.3863. Their median is 5 (odd count): log L = 6.39 is a spike
+        // change is −1, so is their centre, σ̂ = 0 and the onset is log 4 = 1.3863. Their median is 5 (odd count): log L = 6.39 is a spike
         // and 6.38 is not. Treated as an even count (the mean of the middle two, 4 and 5) the median would be 4.5 and
         // 6.38 would be one.
         double[] ramp = [.. Enumerable.Range(0, 11).Select(i => 10.0 - i)];
@@ -115,7 +117,9 @@ public class LossSpikeDetectorRuleTests
     }
 
     /// <summary>Ten baseline observations whose first is e¹⁰ (training starts high, so the ×10 divergence rule needs
-    /// log L > 12.3) and the rest 0: median 0, MAD 0, onset log 4 = 1.386, a spike lasts while log L ≥ 0.693.</summary>
+    /// log L > 12.3) and the rest 0: median 0; changes −10, 0 ×8, whose pairwise means are −10 (1), −5 (8) and 0 (36), so
+    /// their centre is 0 and median|d − 0| = 0: σ̂ = 0, onset log 4 = 1.386 (about their mean −1.11 the spread would be
+    /// 1.11, onset 6.99), a spike lasts while log L ≥ 0.693.</summary>
     static double[] HighStart => [10, .. Enumerable.Repeat(0.0, 9)];
 
     [Fact]
