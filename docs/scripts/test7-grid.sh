@@ -72,5 +72,5 @@ for seed in $SEEDS; do
     --steps 1 --eval-every 1; fi
   if has modular; then modular 1.0 "$seed" "$OPS"; modular 0.0 "$seed" "$(pick x2_y2)"; fi
   if has dyck; then dyck 1.0 "$seed"; dyck 0.0 "$seed"; fi
-  if has modular; then modular 0.0 "$seed" "$(pick 'sub add mul')"; fi
+  if has modular; then modular 0.0 "$seed" "$(pick sub)"; modular 0.0 "$seed" "$(pick 'add mul')"; fi
 done
