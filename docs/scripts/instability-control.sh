@@ -5,6 +5,7 @@
 # uᵀHu/uᵀu every step and λ_max(P⁻¹H) every 50 steps feeding the risk), then the table.
 # Resumable: a completed run is kept, an unfinished one is continued with `grok --resume`, a missing one is started.
 #   PHASESCOPE=./phasescope OUT=/tmp/control-runs STEPS=1000 bash docs/scripts/instability-control.sh
+# ARMS="none reduce-lr …" runs only those arms; RESULTS=DIR is where the table goes (default docs/results/instability).
 # One run at a time, `nice -n 19`, one thread each.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,4 +48,4 @@ for setup in $(printf '%s\n' "${!setups[@]}" | sort); do
     echo "$setup/$action: $(status "$dir")"
   done
 done
-python3 "$here/instability-control.py" "$OUT" "$here/../results/instability"
+python3 "$here/instability-control.py" "$OUT" "${RESULTS:-$here/../results/instability}"

@@ -88,6 +88,19 @@ public class InstabilityControllerTests
         Assert.Equal(InstabilityEvents.Recovered, d[9]!.Kind);
     }
 
+    /// <summary>Two onsets in one episode (steps 5 and 7, N = 3): warn and skip act at both, rollback at the first only (it
+    /// cuts the rate: once per episode); a later episode (onset at 12, after the recovery at 10) rolls back again.</summary>
+    [Theory]
+    [InlineData(InstabilityAction.Warn, new[] { 4, 6, 9, 11 })]
+    [InlineData(InstabilityAction.Skip, new[] { 4, 6, 9, 11 })]
+    [InlineData(InstabilityAction.Rollback, new[] { 4, 9, 11 })]
+    public void RollbackActsOncePerEpisodeWarnAndSkipAtEveryOnset(InstabilityAction action, int[] decided)
+    {
+        var d = Run(new InstabilityController(action, [new ScriptedTrigger(5, 7, 12)], quietSteps: 3), 13);
+        Assert.Equal(decided, d.Select((x, i) => (x, i)).Where(p => p.x is not null).Select(p => p.i));
+        Assert.Equal(InstabilityEvents.Recovered, d[9]!.Kind);
+    }
+
     /// <summary>warn, skip and rollback act at the episode's onset only (step 5), not at step 6 while it lasts.</summary>
     [Theory]
     [InlineData(InstabilityAction.Warn, InstabilityEvents.Noticed, false, false, null)]

@@ -11,11 +11,12 @@ namespace PhaseScope.Control;
 /// <item>An <b>episode</b> starts with the first action and ends at the N-th step in a row (N = <see cref="QuietSteps"/>) at
 /// which no trigger signalled and none was <see cref="IInstabilityTrigger.Active"/>; its end records
 /// <c>instability_recovered</c>.</item>
-/// <item>warn, skip and rollback act at every onset (a signal with <see cref="InstabilitySignal.Onset"/>): warn records
-/// <c>instability_noticed</c>; skip drops this step's update; rollback restores the last scheduled resume point, cuts the
-/// rate and drops the update.</item>
-/// <item>reduce-lr cuts the rate <b>once per episode</b>, at its first signal (onset or not); later signals of the same
-/// episode change nothing.</item>
+/// <item>warn and skip act at every onset (a signal with <see cref="InstabilitySignal.Onset"/>): warn records
+/// <c>instability_noticed</c>; skip drops this step's update.</item>
+/// <item>The actions that cut the rate act <b>once per episode</b>: reduce-lr at the episode's first signal (onset or not),
+/// rollback at its first onset (it restores the last scheduled resume point, cuts the rate and drops the update); later
+/// signals of the same episode change nothing. A rollback takes the forecast's history back too, so on the replayed
+/// trajectory the warning rises again within steps: acting on each such onset would roll back over and over.</item>
 /// <item>A <b>cut</b> (reduce-lr, rollback) sets η ← max(η_floor, f·η) with f = <see cref="LearningRateFactor"/> and
 /// η_floor = <see cref="LearningRateFloor"/> (a rate already at or below the floor is kept).</item>
 /// <item><b>Recovery</b>: from the step after an episode ends, the rate returns to the schedule's η₀
@@ -90,7 +91,7 @@ public sealed class InstabilityController
         var signals = pending.ToList();
         pending.Clear();
         if (signals.Count > 0 || Triggers.Any(t => t.Active)) lastUnstable = step;
-        var acting = Action == InstabilityAction.ReduceLearningRate ? (cut ? [] : signals) : signals.Where(s => s.Onset).ToList();
+        var acting = cut ? [] : Action == InstabilityAction.ReduceLearningRate ? signals : signals.Where(s => s.Onset).ToList();
         if (acting.Count > 0) return Act(step, acting, learningRate);
         if (episode) return step - lastUnstable >= QuietSteps ? EndEpisode(step, learningRate) : null;
         return recovering ? Recover(step, learningRate) : null;
@@ -100,7 +101,7 @@ public sealed class InstabilityController
     {
         episode = true;
         recovering = false;
-        cut |= Action == InstabilityAction.ReduceLearningRate;
+        cut |= Action is InstabilityAction.ReduceLearningRate or InstabilityAction.Rollback;
         string why = string.Join("; ", acting.Select(s => $"{s.Trigger}: {s.Message}"));
         double lower = learningRate <= LearningRateFloor ? learningRate : Math.Max(LearningRateFloor, learningRate * LearningRateFactor);
         string floor = lower == LearningRateFloor ? " (the floor)" : "";
@@ -181,7 +182,7 @@ public sealed record InstabilityState
     /// <summary>The last step at which a trigger signalled or was active (-1: none; absent in older points).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public long? LastUnstable { get; init; }
-    /// <summary>reduce-lr has cut the rate in the running episode.</summary>
+    /// <summary>reduce-lr or rollback has cut the rate in the running episode.</summary>
     public bool Cut { get; init; }
     /// <summary>The rate is returning to the schedule's after an episode.</summary>
     public bool Recovering { get; init; }
