@@ -174,6 +174,12 @@ def levels_between(high, low, count=3):
     return [round(high - (high - low) * (i + 1) / (count + 1), 3) for i in range(count)]
 
 
+def refuse(message):
+    """Bad input: the message on stderr, exit code 2, nothing written."""
+    print("lm-grid.py: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
 # --- reading runs -------------------------------------------------------------------------------------------------
 
 class Run:
@@ -182,6 +188,8 @@ class Run:
     def __init__(self, path):
         self.path = path.rstrip("/")
         self.name = os.path.basename(self.path)
+        if not os.path.isfile(os.path.join(self.path, "run.db")):
+            refuse(f"{path} is not a run directory (no run.db); give directories written by 'phasescope grok'.")
         db = sqlite3.connect(f"file:{os.path.join(self.path, 'run.db')}?mode=ro", uri=True)
         self.config = dict(db.execute("select key, value from config").fetchall())
         self.loss = rundb.series(db, VAL_LOSS)
@@ -215,7 +223,7 @@ def tune(args):
         rows.append((float(run.config.get("muon_lr", "nan")), run, statistics.mean(tail) if tail else math.nan))
     rows.sort(key=lambda r: r[0])
     if not rows:
-        sys.exit("lm-grid.py: no tune-muon-lr* runs under " + args.out)
+        refuse("no tune-muon-lr* runs under " + args.out)
     best = min(rows, key=lambda r: r[2] if not math.isnan(r[2]) else math.inf)
     if args.best:
         print(format(best[0], "g"))
@@ -311,6 +319,9 @@ def phase_table(runs):
 def tables(args):
     runs = [Run(p) for p in args.runs]
     grid = [r for r in runs if not r.name.startswith("long-")]
+    bare = [r.name for r in runs if not r.k_star or not r.loss]
+    if bare or not grid:
+        refuse(f"{', '.join(bare) or 'no grid run'}: needs runs recorded with --spectral and evaluations.")
     if args.levels:
         levels = [float(v) for v in args.levels.split(",")]
     else:
