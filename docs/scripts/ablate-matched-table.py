@@ -18,9 +18,8 @@ def signed(x):
 
 def main(root):
     rows = []
-    for name in sorted(os.listdir(root)):
-        if not (name.startswith("s") and name.endswith(".json")):
-            continue
+    names = [n for n in os.listdir(root) if n.startswith("s") and n.endswith(".json") and n[1:-5].isdigit()]
+    for name in sorted(names, key=lambda n: int(n[1:-5])):
         d = json.load(open(os.path.join(root, name)))
         arms = {a["arm"]: a for a in d["arms"]}
         top = arms[f"top-{d['k']}"]
