@@ -12,11 +12,14 @@ import statistics
 import sys
 
 
+def signed(x):
+    return ("−" if x < 0 else "+") + f"{abs(x):.3f}"
+
+
 def main(root):
     rows = []
-    for name in sorted(os.listdir(root)):
-        if not (name.startswith("s") and name.endswith(".json")):
-            continue
+    names = [n for n in os.listdir(root) if n.startswith("s") and n.endswith(".json") and n[1:-5].isdigit()]
+    for name in sorted(names, key=lambda n: int(n[1:-5])):
         d = json.load(open(os.path.join(root, name)))
         arms = {a["arm"]: a for a in d["arms"]}
         top = arms[f"top-{d['k']}"]
@@ -30,14 +33,14 @@ def main(root):
         dr = statistics.mean(a["d_mean_test_loss"] for a in rand)
         dm = statistics.mean(a["d_mean_test_loss"] for a in match)
         tops.append(top["d_mean_test_loss"]); rands.append(dr); matches.append(dm); diffs.append(top["d_mean_test_loss"] - dm)
-        print(f"| {seed} | {none['test_acc']:.3f} | {top['d_mean_test_loss']:+.3f} | {dr:+.3f} | {dm:+.3f} | {top['removed_norm']:.4g} | "
+        print(f"| {seed} | {none['test_acc']:.3f} | {signed(top['d_mean_test_loss'])} | {signed(dr)} | {signed(dm)} | {top['removed_norm']:.4g} | "
               + ", ".join(f"{a['removed_norm']:.4g}" for a in match) + " |")
     if len(rows) > 1:
         sd = lambda xs: f"{statistics.stdev(xs):.3f}"
-        print(f"| mean ± sd over {len(rows)} seeds | | {statistics.mean(tops):+.3f} ± {sd(tops)} | {statistics.mean(rands):+.3f} ± {sd(rands)} | "
-              f"{statistics.mean(matches):+.3f} ± {sd(matches)} | | |")
+        print(f"| mean ± sd over {len(rows)} seeds | | {signed(statistics.mean(tops))} ± {sd(tops)} | {signed(statistics.mean(rands))} ± {sd(rands)} | "
+              f"{signed(statistics.mean(matches))} ± {sd(matches)} | | |")
         print()
-        print(f"top-3 minus matched, per seed: {', '.join(f'{x:+.3f}' for x in diffs)}; mean {statistics.mean(diffs):+.3f} ± {sd(diffs)}")
+        print(f"top-3 minus matched, per seed: {', '.join(signed(x) for x in diffs)}; mean {signed(statistics.mean(diffs))} ± {sd(diffs)}")
 
 
 if __name__ == "__main__":

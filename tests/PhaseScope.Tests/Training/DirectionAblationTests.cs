@@ -107,4 +107,19 @@ public class DirectionAblationTests
             Assert.Equal(0.9, r1.norm().item<float>() + r2.norm().item<float>(), 5);
         }
     }
+
+    /// <summary>Hostile inputs to the removal rule are refused in C# before any native call (a mismatched matmul would
+    /// abort the process): an update of the wrong length, a plane with more directions than the span, and a non-finite
+    /// norm (removes nothing).</summary>
+    [Fact]
+    public void MatchedRemovalRefusesMismatchedShapesBeforeTorch()
+    {
+        using var plane = eye(2, 4);
+        using var shortDelta = tensor(new float[] { 1, 2, 3 });
+        Assert.Throws<ArgumentException>(() => NormMatchedRemoval.Removed(plane, shortDelta, 1));
+        using var delta = tensor(new float[] { 1, 2, 3, 4 });
+        using var nan = NormMatchedRemoval.Removed(plane, delta, double.NaN);
+        Assert.Equal(0.0, nan.abs().sum().item<float>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => NormMatchedRemoval.RandomPlaneInSpan(plane, 3, new TorchSharp.torch.Generator(1)));
+    }
 }
