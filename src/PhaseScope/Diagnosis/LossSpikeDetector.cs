@@ -101,6 +101,20 @@ public sealed class LossSpikeDetector
     /// <summary>Whether the loss is diverging now.</summary>
     public bool IsDiverging { get; private set; }
 
+    /// <summary>Starts the baseline again at <paramref name="step"/>, where the loss becomes another function's (split
+    /// MNIST's task switch: task B's loss is not task A's, so its first values are no spike against task A's baseline). A
+    /// running spike ends at <paramref name="step"/>; the window, the scatter and the divergence reference (the largest of
+    /// the first <see cref="MinHistory"/> observations) are rebuilt from the observations after it; the spikes found stay.</summary>
+    public void Restart(long step)
+    {
+        if (Current is { } running) spikes[^1] = running with { End = step };
+        recent.Clear();
+        during.Clear();
+        observations = 0;
+        startLoss = 0;
+        IsDiverging = false;
+    }
+
     /// <summary>Observes the loss at <paramref name="step"/> (steps increasing).</summary>
     public Change Observe(long step, double loss)
     {

@@ -117,7 +117,11 @@ public sealed class RunDiagnosis
             Enter(RunPhase.Unstable, e.Step, $"Non-finite values ({e.Kind}, step {e.Step}).");
         }
         else if (e.Kind.StartsWith("finite_", StringComparison.Ordinal)) nonFinite = false;
-        else if (e.Kind == "task_switch") switchStep = e.Step;
+        else if (e.Kind == "task_switch")
+        {
+            switchStep = e.Step;
+            spikes.Restart(e.Step);   // task B's loss is measured against its own baseline
+        }
     }
 
     /// <summary>The event a trainer emits at the step a run diverged (PhaseScope.Training's <c>Divergence</c>: a non-finite
