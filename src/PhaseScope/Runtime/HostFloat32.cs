@@ -55,35 +55,9 @@ public static class HostFloat32
         t.numel() == 0 ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, float>(t.bytes)));
 
     /// <summary>Σ (a_i − b_i)² in float64 for two host float32 tensors of equal length (see the class remarks), or null when
-    /// either is not a host float32 tensor or their lengths differ. NaN or ±Inf in either gives a non-finite sum.</summary>
-    public static unsafe double? SquaredDistance(Tensor a, Tensor b)
-    {
-        if (!Applies(a) || !Applies(b) || a.numel() != b.numel()) return null;
-        long n = a.numel();
-        float* pa = Pointer(a), pb = Pointer(b);
-        return ForChunks(n, (start, length) => SquaredDistance(pa + start, pb + start, length));
-    }
-
-    /// <summary>Σ (a_i − b_i)² over <paramref name="n"/> elements: float32 blocks of <see cref="BlockElements"/>, float64 between blocks.</summary>
-    internal static unsafe double SquaredDistance(float* a, float* b, int n)
-    {
-        double total = 0;
-        int w = Vector<float>.Count;
-        for (int block = 0; block < n; block += BlockElements)
-        {
-            int end = Math.Min(n, block + BlockElements), i = block;
-            var acc = Vector<float>.Zero;
-            for (; i + w <= end; i += w)
-            {
-                var d = Unsafe.ReadUnaligned<Vector<float>>(a + i) - Unsafe.ReadUnaligned<Vector<float>>(b + i);
-                acc += d * d;
-            }
-            double s = Vector.Sum(acc);
-            for (; i < end; i++) { float d = a[i] - b[i]; s += d * d; }
-            total += s;
-        }
-        return total;
-    }
+    /// either is not a host float32 tensor or their lengths differ. NaN or ±Inf in either gives a non-finite sum. It is
+    /// <see cref="SquaredSums(Tensor, Tensor, Tensor)"/>'s Σ (a − b)², the same sums in the same order.</summary>
+    public static double? SquaredDistance(Tensor a, Tensor b) => SquaredSums(a, b, null)?.AB;
 
     /// <summary>Σ a², Σ (a − b)² and Σ (a − c)² in float64 over one read of each of three host float32 tensors of equal length
     /// (see the class remarks); a null <paramref name="b"/> or <paramref name="c"/> is not read and its sum is 0. Null when a
@@ -149,18 +123,6 @@ public static class HostFloat32
             ta += sa; tb += sb; tc += sc2;
         }
         return (ta, tb, tc);
-    }
-
-    /// <summary>Runs <paramref name="chunk"/>(start, length) over [0, n) in chunks of <see cref="ChunkElements"/> and returns
-    /// the sum of the chunks' results taken in chunk order.</summary>
-    internal static double ForChunks(long n, Func<long, int, double> chunk)
-    {
-        int count = (int)((n + ChunkElements - 1) / ChunkElements);
-        var parts = new double[count];
-        Run(count, n, c => parts[c] = chunk((long)c * ChunkElements, (int)Math.Min(ChunkElements, n - (long)c * ChunkElements)));
-        double sum = 0;
-        foreach (var p in parts) sum += p;
-        return sum;
     }
 
     /// <summary>Runs chunks 0…count−1 of at most <see cref="ChunkElements"/> elements each, <paramref name="elements"/> in
