@@ -55,6 +55,10 @@ plan=(
   "mul-s137-wd1-tf03|wd-nogrok|--op mul --seed 137 --weight-decay 1 --train-fraction 0.3 --steps 600"
   "mul-s137-wd0|nowd-nogrok|--op mul --seed 137 --weight-decay 0 --steps 600"
   "add-s137-wd0-tf095|nowd-grok|--op add --seed 137 --weight-decay 0 --train-fraction 0.95 --steps 2000 --stop-after-grok 100"
+  "sub-s42-wd0-tf095|nowd-grok|--op sub --seed 42 --weight-decay 0 --train-fraction 0.95 --steps 3000 --stop-after-grok 100"
+  "mul-s42-wd0-tf095|nowd-grok|--op mul --seed 42 --weight-decay 0 --train-fraction 0.95 --steps 3000 --stop-after-grok 100"
+  "add-s2024-wd0-tf095|nowd-grok|--op add --seed 2024 --weight-decay 0 --train-fraction 0.95 --steps 3000 --stop-after-grok 100"
+  "sub-s137-wd0-tf095|nowd-grok|--op sub --seed 137 --weight-decay 0 --train-fraction 0.95 --steps 3000 --stop-after-grok 100"
 )
 
 if [ -z "${ONLY_VERDICT:-}" ]; then
