@@ -25,6 +25,9 @@ public enum ModularOperation
 /// </summary>
 public static class ModularArithmetic
 {
+    /// <summary>Every operation's canonical name, in the enum's order: <c>add, sub, mul, div, x2_y2</c>.</summary>
+    public static string NameList => string.Join(", ", Enum.GetValues<ModularOperation>().Select(NameOf));
+
     /// <summary>Parses an operation name (<c>add, sub, mul, div, x2_y2</c>).</summary>
     public static ModularOperation ParseOperation(string name) => name.ToLowerInvariant() switch
     {
@@ -33,7 +36,7 @@ public static class ModularArithmetic
         "mul" => ModularOperation.Mul,
         "div" => ModularOperation.Div,
         "x2_y2" or "x2+y2" => ModularOperation.X2Y2,
-        _ => throw new TaskConfigurationException($"Unknown modular operation '{name}'. Use one of: add, sub, mul, div, x2_y2."),
+        _ => throw new TaskConfigurationException($"Unknown modular operation '{name}'. Use one of: {NameList}."),
     };
 
     /// <summary>The canonical name of an operation.</summary>

@@ -30,6 +30,21 @@ public class GrokTaskRegistryTests
         Assert.Equal(["modular"], GrokTasks.All.Where(t => t.HasOperations).Select(t => t.Name));
     }
 
+    /// <summary>The help's lists come from the registries: grok's <c>--task</c> line names the four tasks with lm's gloss, and
+    /// grok's <c>--op</c> and sweep's <c>--ops</c> name the enum's five operations, as an unknown operation's error does.</summary>
+    [Fact]
+    public void TheHelpListsTheRegisteredTasksAndOperations()
+    {
+        Assert.Equal("modular, dyck, scan or lm (a byte-level GPT on the Brown corpus)", GrokTasks.HelpList);
+        Assert.Equal("add, sub, mul, div, x2_y2", ModularArithmetic.NameList);
+        Assert.Equal(Enum.GetValues<ModularOperation>().Length, ModularArithmetic.NameList.Split(", ").Length);
+        Assert.Contains("Use one of: add, sub, mul, div, x2_y2.", Assert.Throws<TaskConfigurationException>(() => ModularArithmetic.ParseOperation("pow")).Message);
+        var grok = CliRunner.Run(Path.GetTempPath(), "grok", "--help").Stdout;
+        Assert.Contains("modular, dyck, scan or lm (a byte-level GPT on the Brown corpus). [default: modular]", grok);
+        Assert.Contains("Modular operation: add, sub, mul, div, x2_y2 (with --multitask", grok);
+        Assert.Contains("Comma-separated modular operations (add, sub, mul, div, x2_y2).", CliRunner.Run(Path.GetTempPath(), "sweep", "--help").Stdout);
+    }
+
     /// <summary>Seed 003's k micro-batches split a training batch into equal parts, so each task's default k divides its
     /// default batch (Dyck's full batch of 50 gets 5, not 8).</summary>
     [Fact]

@@ -16,8 +16,8 @@ namespace PhaseScope.Cli.Commands.Grok;
 /// </summary>
 public sealed class GrokOptions
 {
-    readonly Option<string> task = new Option<string>("--task") { Description = "modular, dyck, scan or lm (a byte-level GPT on the Brown corpus).", DefaultValueFactory = _ => "modular" };
-    readonly Option<string> op = new Option<string>("--op") { Description = "Modular operation: add, sub, mul, div, x2_y2 (with --multitask: a comma-separated set).", DefaultValueFactory = _ => "add" };
+    readonly Option<string> task = new Option<string>("--task") { Description = $"{Tasks.GrokTasks.HelpList}.", DefaultValueFactory = _ => "modular" };
+    readonly Option<string> op = new Option<string>("--op") { Description = $"Modular operation: {ModularArithmetic.NameList} (with --multitask: a comma-separated set).", DefaultValueFactory = _ => "add" };
     readonly NumericOption<int> p = new NumericOption<int>("--p", "Modulus.", 97, NumberRange<int>.AtLeast(2).CappedAt(2000, "the p² examples of the modular task"));
     readonly NumericOption<double> frac = new NumericOption<double>("--train-fraction", "Share of the pairs used for training.", 0.5, new NumberRange<double>(0, 1, MinExclusive: true, MaxExclusive: true));
     readonly NumericOption<int> seed = new NumericOption<int>("--seed", "Seed for initialisation and batch order.", 42, NumberRange<int>.Any);

@@ -70,7 +70,7 @@ public static class SweepCommand
     public static Command Create()
     {
         var task = new Option<string>("--task") { Description = $"{Grok.Tasks.GrokTasks.NameList}.", DefaultValueFactory = _ => "modular" };
-        var ops = new Option<string>("--ops") { Description = "Comma-separated modular operations (add, sub, mul, div, x2_y2).", DefaultValueFactory = _ => "add,sub,mul,x2_y2" };
+        var ops = new Option<string>("--ops") { Description = $"Comma-separated modular operations ({ModularArithmetic.NameList}).", DefaultValueFactory = _ => "add,sub,mul,x2_y2" };
         var seeds = SeedList.Option("--seeds", "Comma-separated seeds.", "42,137,2024");
         var wds = WeightDecayList.Option("--weight-decay", "Comma-separated weight decays (1.0 groks; 0.0 is the control).", "1.0,0.0");
         var steps = new NumericOption<int>("--steps", "Steps per run.", 6000, NumberRange<int>.AtLeast(1).CappedAt(100_000_000, "training work per run: one forward and backward pass per step"));

@@ -18,6 +18,10 @@ public abstract class GrokTask
     /// <summary>The <c>--task</c> value, also the config table's and the summary's <c>task</c>.</summary>
     public abstract string Name { get; }
 
+    /// <summary>A few words after the name in <c>grok --task</c>'s help, where the name alone does not say what the task
+    /// is; null for none.</summary>
+    public virtual string? Gloss => null;
+
     /// <summary>The reference setup's defaults, used for every option the user leaves out.</summary>
     public abstract TaskDefaults Defaults { get; }
 

@@ -12,6 +12,17 @@ public static class GrokTasks
     /// <summary>The tasks' names as a reader sees them listed: <c>modular, dyck, scan or lm</c>.</summary>
     public static string NameList => $"{string.Join(", ", Names.Take(Names.Count - 1))} or {Names[^1]}";
 
+    /// <summary>The tasks listed for <c>grok --task</c>'s help: <see cref="NameList"/> with each task's
+    /// <see cref="GrokTask.Gloss"/> in brackets after its name.</summary>
+    public static string HelpList
+    {
+        get
+        {
+            var named = All.Select(t => t.Gloss is null ? t.Name : $"{t.Name} ({t.Gloss})").ToList();
+            return $"{string.Join(", ", named.Take(named.Count - 1))} or {named[^1]}";
+        }
+    }
+
     /// <summary>Every task's presets' names.</summary>
     public static IReadOnlyList<string> Presets { get; } = [.. All.SelectMany(t => t.Presets).Select(p => p.Name)];
 

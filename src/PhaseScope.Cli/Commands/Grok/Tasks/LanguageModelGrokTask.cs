@@ -15,6 +15,9 @@ public sealed class LanguageModelGrokTask : GrokTask
     public override string Name => "lm";
 
     /// <inheritdoc />
+    public override string Gloss => "a byte-level GPT on the Brown corpus";
+
+    /// <inheritdoc />
     public override TaskDefaults Defaults { get; } = new(4, 128, 4, 512, 1e-3, 32, 10, 25, 8, WeightDecay: 0.1, Context: 128);
 
     /// <summary>
