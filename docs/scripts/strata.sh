@@ -15,7 +15,8 @@
 # at step 250; the sweeps used W = 10, 100 apart, whose first window at step 1000 would come after most grok steps).
 # The first 15 runs are the first round; the 8 after them were planned to fill every stratum to 6, in an order that
 # keeps the strata balanced wherever the sweep stops (they gave 6, 6, 4 and 7: of the two add runs without weight decay
-# at train fraction 0.95, seed 137 groks at step 600 and seed 42 plateaus at test accuracy 0.89 for 2000 steps).
+# at train fraction 0.95, seed 137 groks at step 600 and seed 42 plateaus at test accuracy 0.89 for 2000 steps); the last
+# 4 fill the stratum without weight decay that groks with other operations at train fraction 0.95 (all 4 grok: 6, 6, 8, 7).
 set -euo pipefail
 out="${OUT:-runs/strata}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
