@@ -3,7 +3,8 @@
     python3 docs/scripts/instability-control.py RUN_ROOT OUT_DIR     # writes OUT_DIR/control.md and OUT_DIR/control.csv
 
 For each setup (a folder of RUN_ROOT) and each arm (a run in it: none, warn, reduce-lr, skip, rollback, zclip on the
-default triggers; warning-reduce-lr, warning-skip, warning-rollback on --instability-trigger warning):
+default triggers; warning-reduce-lr, warning-skip, warning-rollback on --instability-trigger warning; fixed-lr-half and
+fixed-lr-tenth, no action at η₀/2 and η₀/10):
 the final training and test loss and test accuracy of the run's summary, the loss spikes the diagnosis found (its
 loss_spike events) and how many fewer than with no action, the actions taken (the on_instability events), the
 steps lost (a skipped update is one step; a rollback loses the steps since the resume point it restored, read from
@@ -12,7 +13,8 @@ last value; the rates in the events' text for runs that lack the metric), and th
 """
 import csv, json, os, re, sqlite3, sys
 
-ACTIONS = ["none", "warn", "reduce-lr", "skip", "rollback", "zclip", "warning-reduce-lr", "warning-skip", "warning-rollback"]
+ACTIONS = ["none", "warn", "reduce-lr", "skip", "rollback", "zclip", "warning-reduce-lr", "warning-skip", "warning-rollback",
+           "fixed-lr-half", "fixed-lr-tenth"]
 
 
 def read(run):

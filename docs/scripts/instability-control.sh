@@ -6,6 +6,9 @@
 # Resumable: a completed run is kept, an unfinished one is continued with `grok --resume`, a missing one is started.
 #   PHASESCOPE=./phasescope OUT=/tmp/control-runs STEPS=1000 bash docs/scripts/instability-control.sh
 # ARMS="none reduce-lr …" runs only those arms; RESULTS=DIR is where the table goes (default docs/results/instability).
+# The arms fixed-lr-half and fixed-lr-tenth take no action but train at η₀/2 and η₀/10 throughout: the baseline an
+# action must beat, since every action that lowers the rate trains more slowly. SEEDS="42 137" repeats every arm per
+# seed (seed 42 in OUT/SETUP, another seed S in OUT/SETUP-sS, each its own row of the table).
 # One run at a time, `nice -n 19`, one thread each.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,22 +33,29 @@ declare -A actions=(
   [warning-reduce-lr]="--on-instability reduce-lr --instability-trigger warning"
   [warning-skip]="--on-instability skip --instability-trigger warning"
   [warning-rollback]="--on-instability rollback --instability-trigger warning"
+  [fixed-lr-half]="" [fixed-lr-tenth]=""
 )
+# setup's arguments with its learning rate divided by $2 (the fixed-rate baselines)
+slower() { python3 -c "import re,sys; print(re.sub(r'--lr (\S+)', lambda m: '--lr %g' % (float(m.group(1)) / float(sys.argv[2])), sys.argv[1]))" "$1" "$2"; }
 arms="${ARMS:-none warn reduce-lr skip rollback zclip warning-reduce-lr warning-skip warning-rollback}"
 status() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select status from runs').fetchone()[0])" "$1/run.db" 2>/dev/null || echo none; }
+for seed in ${SEEDS:-42}; do
 for setup in $(printf '%s\n' "${!setups[@]}" | sort); do
+  folder=$setup; [ "$seed" = 42 ] || folder="$setup-s$seed"
   for action in $arms; do
-    dir="$OUT/$setup/$action"
+    dir="$OUT/$folder/$action"
     case "$action" in warning-*) stab=$forecast ;; *) stab=${probes[$setup]} ;; esac
+    case "$action" in fixed-lr-half) args=$(slower "${setups[$setup]}" 2) ;; fixed-lr-tenth) args=$(slower "${setups[$setup]}" 10) ;; *) args=${setups[$setup]} ;; esac
     case "$(status "$dir")" in
       completed) continue ;;
-      none) rm -rf "$dir"; mkdir -p "$OUT/$setup"
+      none) rm -rf "$dir"; mkdir -p "$OUT/$folder"
             # shellcheck disable=SC2086
-            nice -n 19 $PHASESCOPE grok ${setups[$setup]} $stab ${actions[$action]} --steps "$STEPS" --cheap-only --threads 1 --no-report --json \
-              --checkpoint-every 100 --eval-every 50 --probe-every 10 --out "$OUT/$setup" --name "$action" > "$dir.json" 2> "$dir.err" || true ;;
+            nice -n 19 $PHASESCOPE grok $args $stab ${actions[$action]} --seed "$seed" --steps "$STEPS" --cheap-only --threads 1 --no-report --json \
+              --checkpoint-every 100 --eval-every 50 --probe-every 10 --out "$OUT/$folder" --name "$action" > "$dir.json" 2> "$dir.err" || true ;;
       *) nice -n 19 $PHASESCOPE grok --resume "$dir" --json > "$dir.json" 2> "$dir.err" || true ;;
     esac
-    echo "$setup/$action: $(status "$dir")"
+    echo "$folder/$action: $(status "$dir")"
   done
+done
 done
 python3 "$here/instability-control.py" "$OUT" "${RESULTS:-$here/../results/instability}"
