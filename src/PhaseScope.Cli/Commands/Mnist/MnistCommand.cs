@@ -20,7 +20,8 @@ namespace PhaseScope.Cli.Commands.Mnist;
 /// §9's experiments share — hidden widths (double descent), label noise, full-batch gradient descent or mini-batch SGD
 /// (edge of stability), and a pruning mask with rewinding (lottery tickets) — stored as a run with the monitor attached:
 /// the cheap probes, C_α by micro-batches, λ_max by Lanczos, the spectral window over every weight and, on request, the
-/// stability probe (λ_max(P⁻¹H) against AdamW's threshold, the directional sharpness: <see cref="MnistStabilityChoice"/>).
+/// stability probe (λ_max(P⁻¹H) against AdamW's threshold, the directional sharpness: <see cref="MnistStabilityChoice"/>) with
+/// the softmax absorption of the training rows and the instability risk.
 /// A run whose loss or weights turn non-finite stops there and is stored as diverged (exit 4). The run directory
 /// also holds <c>init.safetensors</c> (θ₀ before the mask), <c>mask.safetensors</c> and <c>final.safetensors</c>, so a
 /// later run prunes from it (<c>--prune-from</c>).
@@ -155,7 +156,7 @@ public static class MnistCommand
         var criterion = nn.CrossEntropyLoss();
         Tensor Loss(Tensor xs, Tensor ys) => criterion.call(model.call(xs), ys);
 
-        var probes = Probes(s);
+        var probes = Probes(s, model, data);
         probes.OfType<StabilityProbe>().FirstOrDefault()?.Connect(optimizer as IPreconditionerSource);
         using var run = PhaseScopeSession.Attach(model, optimizer, new AttachOptions(runDir)
         {
@@ -254,7 +255,10 @@ public static class MnistCommand
         return ExitCodes.Diverged;
     }
 
-    static List<IProbe> Probes(MnistSettings s)
+    /// <summary>The run's probes: C_α, λ_max and the spectral window when their intervals are set and, with the stability probe,
+    /// the softmax-absorption probe on the MLP's logits over at most 4,096 training rows (every evaluation; float32, mnist's
+    /// loss dtype) and the instability risk they feed, after the update, as in grok.</summary>
+    static List<IProbe> Probes(MnistSettings s, LayeredMlp model, MnistSubset data)
     {
         var probes = new List<IProbe>();
         if (s.ConsolidationEvery > 0)
@@ -269,7 +273,8 @@ public static class MnistCommand
             }));
         if (s.SpectralStride > 0)
             probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = s.SpectralStride, Tensors = null, BatchSize = s.Batch, Seed = s.Seed }));
-        if (s.Stability is { } stability) probes.AddRange([stability.Probe(s.Seed), new InstabilityRiskProbe()]);   // after the update, as in grok
+        if (s.Stability is { } stability)
+            probes.AddRange([stability.Probe(s.Seed), new AbsorptionProbe(new ClassifierLogitSource(data.TrainInputs, data.TrainLabels, model)), new InstabilityRiskProbe()]);
         return probes;
     }
 
