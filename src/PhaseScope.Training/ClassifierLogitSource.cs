@@ -6,10 +6,10 @@ namespace PhaseScope.Training;
 /// <summary>
 /// <see cref="ILogitSource"/> over a classifier's training rows: a model that maps inputs [N, …] to logits [N, C] (the mnist
 /// MLP), on about <paramref name="maxRows"/> rows (every row when the set is no larger, else rows i·⌊N/k⌋, i = 0 … k − 1,
-/// k = <paramref name="maxRows"/>: the row rule of <see cref="TrainingLogitSource"/>), in the dtype the model returns
-/// them, which is the dtype its cross-entropy loss sees. In eval mode, without a graph; the model's mode is restored.
+/// k = <paramref name="maxRows"/>: the row rule of <see cref="TrainingLogitSource"/>), in the dtype its cross-entropy loss
+/// sees them: the model's own, or float64 (<paramref name="float64"/>: cast first, as a float64 softmax does). In eval mode, without a graph; the model's mode is restored.
 /// </summary>
-public sealed class ClassifierLogitSource(Tensor inputs, Tensor targets, nn.Module<Tensor, Tensor> model, int maxRows = 4096) : ILogitSource
+public sealed class ClassifierLogitSource(Tensor inputs, Tensor targets, nn.Module<Tensor, Tensor> model, int maxRows = 4096, bool float64 = false) : ILogitSource
 {
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException">The row bound below 1.</exception>
@@ -25,14 +25,16 @@ public sealed class ClassifierLogitSource(Tensor inputs, Tensor targets, nn.Modu
         {
             using var noGrad = no_grad();
             long n = targets.shape[0];
-            if (n <= maxRows) return (model.call(inputs), targets.alias());
+            if (n <= maxRows) return (InLossDtype(model.call(inputs)), targets.alias());
             long stride = n / maxRows;
             using var rows = arange(0, maxRows * stride, stride, dtype: ScalarType.Int64, device: inputs.device);
-            return (model.call(inputs.index_select(0, rows)), targets.index_select(0, rows));
+            return (InLossDtype(model.call(inputs.index_select(0, rows))), targets.index_select(0, rows));
         }
         finally
         {
             if (training) model.train();
         }
     }
+
+    Tensor InLossDtype(Tensor logits) => float64 && logits.dtype != ScalarType.Float64 ? logits.to_type(ScalarType.Float64) : logits;
 }

@@ -64,6 +64,20 @@ public class ClassifierLogitSourceTests
         Assert.Equal(30.0, r.LargestMargin);
     }
 
+    /// <summary>In float64 the gap must reach 53 ln 2 = 36.74: of the same rows only x = 40 is absorbed.</summary>
+    [Fact]
+    public void AFloat64SoftmaxAbsorbsOnlyBeyond53Ln2()
+    {
+        using var scope = NewDisposeScope();
+        using var model = HandSet();
+        var (z, y) = new ClassifierLogitSource(tensor(Inputs, [Inputs.Length, 1]), tensor(Targets), model, float64: true).TrainingLogits();
+        Assert.Equal(ScalarType.Float64, z.dtype);
+        var r = SoftmaxAbsorption.Measure(z, y);
+        Assert.Equal(1 / 10.0, r.AbsorbedFraction);
+        Assert.Equal(1 / 10.0, r.RuleFraction);
+        Assert.Equal(40.0, r.LargestMargin);
+    }
+
     [Fact]
     public void MismatchedRowsAndABadBoundAreRefusedBeforeTheModelRuns()
     {

@@ -54,6 +54,35 @@ public class MnistAbsorptionTests
         Assert.Empty(reader.Series("stability/instability_risk"));
     }
 
+    /// <summary>--float64-softmax is recorded (and only when given, so other runs keep their config), trains, and the
+    /// absorption is then read in float64: on these small margins nothing is absorbed.</summary>
+    [Fact]
+    public void AFloat64SoftmaxRunIsRecordedAsSuch()
+    {
+        using var tmp = new TempDirectory();
+        MnistPruningTests.FakeMnist(tmp.Path);
+        var r = CliRunner.Run(tmp.Path, [.. Tiny(tmp.Path), "--name", "f64", "--stability-every", "5", "--probe-every", "1", "--float64-softmax"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var plain = CliRunner.Run(tmp.Path, [.. Tiny(tmp.Path), "--name", "f32", "--stability-every", "5", "--probe-every", "1"]);
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        (long Step, double Value) first64;
+        using (var reader = RunReader.Open(Path.Combine(tmp.Path, "f64")))
+        {
+            Assert.Equal("true", reader.Config()["float64_softmax"]);
+            Assert.All(reader.Series("stability/absorbed_fraction"), x => Assert.Equal(0.0, x.Value));
+            first64 = reader.Series("loss")[0];
+        }
+        using (var reader = RunReader.Open(Path.Combine(tmp.Path, "f32")))
+        {
+            Assert.False(reader.Config().ContainsKey("float64_softmax"));
+            // Step 1: the same θ₀ and batch, so the same cross-entropy up to float32 rounding of a loss near ln 10.
+            var first32 = reader.Series("loss")[0];
+            Assert.Equal(1L, first32.Step);
+            Assert.Equal(first32.Step, first64.Step);
+            Assert.Equal(first32.Value, first64.Value, 5);
+        }
+    }
+
     static (double Largest, double RuleShare) FromFinalWeights(string mnistDir, string runDir)
     {
         using var scope = NewDisposeScope();
