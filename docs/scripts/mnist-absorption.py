@@ -7,11 +7,16 @@ chose on its tuning runs (G = 3, θ = 3); then the absorbed-share scale A chosen
 G = 10, θ = 1) and scored on the even ones. Per onset: the first evaluation with absorbed share ≥ 1 % and ≥ 50 %, the first
 step with loss < 1e-7, the first warning in the 100 steps before, the live label (SpikeCause.Label: absorbed share at the
 last evaluation before the onset, stability margin at the last reading before it) and the cause the warnings name.
-  python3 docs/scripts/mnist-absorption.py NEW_RUNS [OLD_RUNS] > docs/results/instability/mnist-absorption/forecast.md"""
+With COUNTERFACTUAL=DIR (the spike arms again with --float64-softmax, mnist-absorption.sh EXTRA=--float64-softmax ARMS=spikeb),
+each run's onsets there beside its onsets here: a spike that float64 removes was numerical. OLD_LABEL names the OLD_RUNS set,
+NEW_LABEL (env) the NEW_RUNS set.
+  python3 docs/scripts/mnist-absorption.py NEW_RUNS [OLD_RUNS [OLD_LABEL]] > docs/results/instability/mnist-absorption/forecast.md"""
 import importlib.util, math, os, re, sqlite3, sys
 
 NEW = sys.argv[1] if len(sys.argv) > 1 else "/tmp/absorb-runs"
 OLD = sys.argv[2] if len(sys.argv) > 2 else None
+OLD_LABEL = sys.argv[3] if len(sys.argv) > 3 else "without (recorded before)"
+COUNTERFACTUAL = os.environ.get("COUNTERFACTUAL")
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("forecast", os.path.join(here, "instability-forecast.py"))
 fc = importlib.util.module_from_spec(spec)
@@ -115,13 +120,39 @@ def per_onset(directory, runs):
 
 def stable_absorption(runs):
     print("\nAbsorbed share at each evaluation, runs without an onset (the false alarms' source):\n")
-    print("| run | absorbed share at steps 100, 200, … |")
-    print("|---|---|")
+    print("| run | evaluations (first, every) | absorbed share at each |")
+    print("|---|---|---|")
     for n, r in runs.items():
         if fc.onsets(r["m"].get("loss", {}), [])[0]:
             continue
         a = r["m"].get(ABSORBED, {})
-        print(f"| {n} | {', '.join(f'{a[s]:.3g}' for s in sorted(a))} |")
+        steps = sorted(a)
+        print(f"| {n} | {steps[0]}, {steps[1] - steps[0] if len(steps) > 1 else '—'} | {', '.join(f'{a[s]:.3g}' for s in steps)} |")
+
+
+def onsets_with_size(r):
+    loss = r["m"].get("loss", {})
+    found, _ = fc.onsets(loss, [s for s, k in r["events"] if k == "diverged"])
+    out = []
+    for o in found:
+        ks = sorted(k for k in loss if k < o)[-5:]
+        pre = sorted(loss[k] for k in ks)[len(ks) // 2] if ks else math.nan
+        peak = max(v for k, v in loss.items() if o <= k <= o + 100)
+        out.append(f"{o} (×{peak / pre:.3g})")
+    return out
+
+
+def counterfactual(runs, directory):
+    other = load(directory)
+    print(f"\nThe counterfactual: the spike arms again with --float64-softmax ({directory}; everything else unchanged, from step 0):\n")
+    print("| run | onsets, float32 softmax (× loss before) | onsets, float64 softmax | final loss, float32 / float64 (last recorded) | float64 absorbed share (float64 rule) at the end |")
+    print("|---|---|---|---|---|")
+    for n in sorted(other):
+        if n not in runs:
+            continue
+        last = lambda r: r["m"]["loss"][max(r["m"]["loss"])]
+        a = other[n]["m"].get(ABSORBED, {})
+        print(f"| {n} | {', '.join(onsets_with_size(runs[n])) or '—'} | {', '.join(onsets_with_size(other[n])) or '—'} | {last(runs[n]):.3g} / {last(other[n]):.3g} | {fmt(a[max(a)]) if a else '—'} |")
 
 
 def checks(new, old):
@@ -154,10 +185,12 @@ def checks(new, old):
 
 new = load(NEW)
 old = load(OLD) if OLD else None
-sets = [("with absorption", new)] + ([("without (recorded before)", old)] if old else [])
+sets = [(os.environ.get("NEW_LABEL", "with absorption"), new)] + ([(OLD_LABEL, old)] if old else [])
 print(f"Runs: {NEW} ({len(new)} mnist runs)" + (f", and the same arms recorded without the absorption probe in {OLD}" if OLD else "") + f"; H = {fc.H}, truth ≥ 10× the median of the previous {fc.TRUTH_REF} observations.\n")
 table(sets)
 checks(new, old)
 tuned(new)
 per_onset(NEW, new)
+if COUNTERFACTUAL:
+    counterfactual(new, COUNTERFACTUAL)
 stable_absorption(new)
