@@ -161,7 +161,7 @@ def checks(new, old):
     print(f"\nReplay of the risk rule against the stored `stability/instability_risk` (G = 10, θ = 1): max |Δ| = {fmt(max(gaps) if gaps else math.nan)} over {len(gaps)} readings.")
     if old:
         same = [n for n in new if n in old and new[n]["m"].get("loss") == old[n]["m"].get("loss")]
-        print(f"Training loss identical, step for step, to the run recorded without the absorption probe: {len(same)} of {len(new)} runs.")
+        print(f"Training loss identical, step for step, to the same run {OLD_LABEL}: {len(same)} of {len(new)} runs.")
     p = fc.score(new, list(new), 10, 1)["auroc_per_run_median"]
     print(f"Median of each spiking run's own AUROC, G = 10, θ = 1 (risk / grad-norm z / loss z / detector): "
           f"{fmt(p.get('risk'))} / {fmt(p.get('grad_z'))} / {fmt(p.get('loss_z'))} / {fmt(p.get('detector'))}.")
@@ -186,7 +186,7 @@ def checks(new, old):
 new = load(NEW)
 old = load(OLD) if OLD else None
 sets = [(os.environ.get("NEW_LABEL", "with absorption"), new)] + ([(OLD_LABEL, old)] if old else [])
-print(f"Runs: {NEW} ({len(new)} mnist runs)" + (f", and the same arms recorded without the absorption probe in {OLD}" if OLD else "") + f"; H = {fc.H}, truth ≥ 10× the median of the previous {fc.TRUTH_REF} observations.\n")
+print(f"Runs: {NEW} ({len(new)} mnist runs)" + (f", beside the same arms {OLD_LABEL}: {OLD}" if OLD else "") + f"; H = {fc.H}, truth ≥ 10× the median of the previous {fc.TRUTH_REF} observations.\n")
 table(sets)
 checks(new, old)
 tuned(new)
