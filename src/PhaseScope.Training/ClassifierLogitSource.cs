@@ -7,7 +7,8 @@ namespace PhaseScope.Training;
 /// <see cref="ILogitSource"/> over a classifier's training rows: a model that maps inputs [N, …] to logits [N, C] (the mnist
 /// MLP), on about <paramref name="maxRows"/> rows (every row when the set is no larger, else rows i·⌊N/k⌋, i = 0 … k − 1,
 /// k = <paramref name="maxRows"/>: the row rule of <see cref="TrainingLogitSource"/>), in the dtype its cross-entropy loss
-/// sees them: the model's own, or float64 (<paramref name="float64"/>: cast first, as a float64 softmax does). In eval mode, without a graph; the model's mode is restored.
+/// sees them: the model's own, or float64 (<paramref name="float64"/>: cast first, as a float64 softmax does). In eval
+/// mode, without a graph; the model's mode is restored.
 /// </summary>
 public sealed class ClassifierLogitSource(Tensor inputs, Tensor targets, nn.Module<Tensor, Tensor> model, int maxRows = 4096, bool float64 = false) : ILogitSource
 {
