@@ -20,7 +20,8 @@ namespace PhaseScope.Cli.Commands.Mnist;
 /// §9's experiments share — hidden widths (double descent), label noise, full-batch gradient descent or mini-batch SGD
 /// (edge of stability), and a pruning mask with rewinding (lottery tickets) — stored as a run with the monitor attached:
 /// the cheap probes, C_α by micro-batches, λ_max by Lanczos, the spectral window over every weight and, on request, the
-/// stability probe (λ_max(P⁻¹H) against AdamW's threshold, the directional sharpness: <see cref="MnistStabilityChoice"/>).
+/// stability probe (λ_max(P⁻¹H) against AdamW's threshold, the directional sharpness: <see cref="MnistStabilityChoice"/>) with
+/// the softmax absorption of the training rows and the instability risk.
 /// A run whose loss or weights turn non-finite stops there and is stored as diverged (exit 4). The run directory
 /// also holds <c>init.safetensors</c> (θ₀ before the mask), <c>mask.safetensors</c> and <c>final.safetensors</c>, so a
 /// later run prunes from it (<c>--prune-from</c>).
@@ -57,12 +58,13 @@ public static class MnistCommand
         var noReport = new Option<bool>("--no-report") { Description = "Do not write RUN_DIR/report.html at the end of the run." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout, nothing else." };
         var probeEvery = new NumericOption<int>("--probe-every", "Run the cheap probes (loss, norms) every N steps.", 10, NumberRange<int>.Between(1, 1_000_000));
+        var float64Softmax = new Option<bool>("--float64-softmax") { Description = "Compute the training loss's softmax and cross-entropy in float64 from the float32 logits (the MLP itself unchanged): removes float32 softmax absorption, for the counterfactual run of a spike." };
         var warmupEpsilon = new Grok.WarmupEpsilonChoice();
         var stability = new MnistStabilityChoice();
         var cmd = new Command("mnist", "An MLP on a ten-class MNIST subset (widths, label noise, full-batch GD or SGD, pruning with rewinding), stored as a run with C_α, λ_max and the spectral window: the task of seed 003 §9's experiments.")
         {
             hidden, trainSize, noise, batch, optimizer, lr, momentum, weightDecay, steps, seed, initSeed, evalEvery, consolidationEvery, curvatureEvery, curvatureBatch,
-            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json, probeEvery, beta2,
+            spectralStride, sparsity, pruneFrom, arm, mnist, threads, outDir, name, noReport, json, probeEvery, beta2, float64Softmax,
         };
         foreach (var option in stability.All.Concat(warmupEpsilon.All)) cmd.Add(option);
         var check = CheckMode.AddTo(cmd);
@@ -75,7 +77,7 @@ public static class MnistCommand
                 stability.Bind(r, chosen, r.GetValue(trainSize)))
             {
                 AdamEpsilon = warmupEpsilon.Epsilon(r), Warmup = warmupEpsilon.Warmup(r), ProbeEvery = r.GetValue(probeEvery),
-                Beta2 = r.GetValue(beta2) is double b2 && b2 != DefaultBeta2 ? b2 : null,
+                Beta2 = r.GetValue(beta2) is double b2 && b2 != DefaultBeta2 ? b2 : null, Float64Softmax = r.GetValue(float64Softmax),
             };
             return Run(s, r.GetValue(mnist), r.GetValue(threads), r.GetValue(outDir)!, r.GetValue(name), !r.GetValue(noReport), r.GetValue(json), r.GetValue(check));
         });
@@ -113,6 +115,9 @@ public static class MnistCommand
         public int? Warmup { get; init; }
         public double? Beta2 { get; init; }
         public int ProbeEvery { get; init; } = 10;
+        /// <summary>The training loss's softmax and cross-entropy in float64 (<see cref="Float64CrossEntropy"/>); the evaluations'
+        /// losses stay float32.</summary>
+        public bool Float64Softmax { get; init; }
 
         public Dictionary<string, string> Config()
         {
@@ -131,6 +136,7 @@ public static class MnistCommand
             if (Warmup is int w) config["warmup"] = I(w);
             if (Beta2 is double b2) config["beta2"] = F(b2);
             if (ProbeEvery != 10) config["probe_every"] = I(ProbeEvery);
+            if (Float64Softmax) config["float64_softmax"] = "true";
             return config;
         }
     }
@@ -153,9 +159,9 @@ public static class MnistCommand
             ? (optim.Optimizer)new KeptAdamW(model.parameters(), s.LearningRate, 0.9, s.Beta2 ?? DefaultBeta2, s.AdamEpsilon ?? TrainerOptions.DefaultAdamEpsilon, s.WeightDecay)
             : optim.SGD(model.parameters(), s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay);
         var criterion = nn.CrossEntropyLoss();
-        Tensor Loss(Tensor xs, Tensor ys) => criterion.call(model.call(xs), ys);
+        Tensor Loss(Tensor xs, Tensor ys) => s.Float64Softmax ? Float64CrossEntropy(criterion, model.call(xs), ys) : criterion.call(model.call(xs), ys);
 
-        var probes = Probes(s);
+        var probes = Probes(s, model, data);
         probes.OfType<StabilityProbe>().FirstOrDefault()?.Connect(optimizer as IPreconditionerSource);
         using var run = PhaseScopeSession.Attach(model, optimizer, new AttachOptions(runDir)
         {
@@ -168,6 +174,16 @@ public static class MnistCommand
         var (last, diverged) = Train(s, run, model, optimizer, mask, data, Loss, json);
         foreach (var v in initial.Values) v.Dispose();
         return Conclude(run, model, mask, last, diverged);
+    }
+
+    /// <summary>Cross-entropy with the logits cast to float64 first, so the softmax, its normaliser and the loss are float64, the
+    /// loss returned in the logits' dtype (the backward pass casts the logits' gradient back: a correct-class gradient of 10⁻¹⁰
+    /// survives as a float32 number); the MLP itself is unchanged. Grok's <c>--float64-softmax</c> rule, for [N, C] logits.</summary>
+    static Tensor Float64CrossEntropy(nn.Module<Tensor, Tensor, Tensor> criterion, Tensor logits, Tensor targets)
+    {
+        using var wide = logits.to_type(ScalarType.Float64);
+        using var loss = criterion.call(wide, targets);
+        return loss.to_type(logits.dtype);
     }
 
     /// <summary>The checks of the settings that need no tensors (bad input: exit 2, nothing written); returns the run directory.</summary>
@@ -254,7 +270,10 @@ public static class MnistCommand
         return ExitCodes.Diverged;
     }
 
-    static List<IProbe> Probes(MnistSettings s)
+    /// <summary>The run's probes: C_α, λ_max and the spectral window when their intervals are set and, with the stability probe,
+    /// the softmax-absorption probe on the MLP's logits over at most 4,096 training rows (every evaluation; float32, mnist's
+    /// loss dtype, or float64 with --float64-softmax) and the instability risk they feed, after the update, as in grok.</summary>
+    static List<IProbe> Probes(MnistSettings s, LayeredMlp model, MnistSubset data)
     {
         var probes = new List<IProbe>();
         if (s.ConsolidationEvery > 0)
@@ -269,7 +288,8 @@ public static class MnistCommand
             }));
         if (s.SpectralStride > 0)
             probes.Add(new SpectralEdgeProbe(new SpectralEdgeOptions { Stride = s.SpectralStride, Tensors = null, BatchSize = s.Batch, Seed = s.Seed }));
-        if (s.Stability is { } stability) probes.AddRange([stability.Probe(s.Seed), new InstabilityRiskProbe()]);   // after the update, as in grok
+        if (s.Stability is { } stability)
+            probes.AddRange([stability.Probe(s.Seed), new AbsorptionProbe(new ClassifierLogitSource(data.TrainInputs, data.TrainLabels, model, float64: s.Float64Softmax)), new InstabilityRiskProbe()]);
         return probes;
     }
 

@@ -11,7 +11,8 @@ namespace PhaseScope.Cli.Commands.Mnist;
 /// margin to (2 + 2β₁)/((1 − β₁)η) (c₁ and the decoupled decay included, <see cref="StabilityMargin"/>) every N steps, and
 /// needs <c>--optimizer adamw</c> (for SGD the curvature probe's λ_max(H) against 2/η is that reading). H is the Hessian
 /// of the loss on one fixed batch of <c>--stability-batch</c> training images (0: the whole subset up to 1,000, the
-/// curvature probe's batch).
+/// curvature probe's batch). Either interval also attaches, as grok's <c>--stability</c> does, the softmax-absorption probe
+/// (the absorbed share of the training rows at every evaluation) and the instability risk that reads both.
 /// </summary>
 public sealed class MnistStabilityChoice
 {
