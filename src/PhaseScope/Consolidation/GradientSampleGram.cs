@@ -42,8 +42,8 @@ public sealed class GradientSampleGram : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         long length = gradients.Sum(g => g.numel());
-        if (rows is null)
-            rows = zeros([samples, length], ScalarType.Float64, gradients[0].device).DetachFromDisposeScope();
+        if (rows is null)   // every row is written before it is read (Eigenvalues needs all of them): no zero fill
+            rows = empty([samples, length], ScalarType.Float64, gradients[0].device).DetachFromDisposeScope();
         else if (length != rows.shape[1])
             throw new ArgumentException($"The gradient sample has {length} values but the first had {rows.shape[1]}.", nameof(gradients));
         // Each tensor is cast into its slice of the row by one copy (read once, written once as float64): no float64
@@ -65,13 +65,18 @@ public sealed class GradientSampleGram : IDisposable
         if (observed != samples || rows is null) throw new InvalidOperationException($"Expected {samples} gradient samples; observed {observed}.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = rows;
+        Tensor centred;
         if (cumulative)
         {
-            var previous = cat([zeros([1, rows.shape[1]], ScalarType.Float64, rows.device), rows.narrow(0, 0, samples - 1)]);
-            x = KeptScalar.Mul(rows.sub(previous), samples);
+            // The samples k (G_j − G_{j−1}), G_0 = 0, formed in one new buffer: the same float64 differences and products
+            // as subtracting a shifted copy, without the copy.
+            var x = empty_like(rows);
+            x[0].copy_(rows[0]);
+            x.narrow(0, 1, samples - 1).copy_(rows.narrow(0, 1, samples - 1)).sub_(rows.narrow(0, 0, samples - 1));
+            KeptScalar.With((double)samples, k => x.mul_(k));
+            centred = x.sub_(x.mean([0L], keepdim: true));
         }
-        var centred = x.sub(x.mean([0L], keepdim: true));
+        else centred = rows.sub(rows.mean([0L], keepdim: true));
         var gram = KeptScalar.Div(centred.matmul(centred.t()), samples - 1.0).cpu().data<double>().ToArray();
         var matrix = new double[samples, samples];
         for (int i = 0; i < samples; i++)
