@@ -81,18 +81,17 @@ public sealed record MomentsAnalysis(ExtremalStatistics Extremal, double[] Order
     public static (SpectralPlane Plane, RankSample? Sample) PlaneAndSample(IEnumerable<(string Name, Tensor Theta, Tensor Grad)> shards,
         ExtremalStatistics extremal, double displayWidth, int sampleSize, ulong seed)
     {
-        SpectralPlanePartial? histogram = null;
+        var histograms = new List<SpectralPlanePartial>();
         RankSamplePartial? sample = null;
         foreach (var (name, theta, grad) in shards)
         {
-            var h = SpectralPlanePartial.Of(theta, grad);
-            histogram = histogram is null ? h : histogram.Merge(h);
+            histograms.Add(SpectralPlanePartial.Of(theta, grad));
             if (sampleSize == 0) continue;
             var s = RankSamplePartial.Of(theta, grad, sampleSize, RankSamplePartial.ShardSeed(name, seed));
             sample = sample is null ? s : sample.Merge(s);
         }
-        if (histogram is null) throw new ArgumentException("No shards: the spectral plane of an empty set is undefined.", nameof(shards));
-        return (histogram.Finish(extremal, displayWidth), sample?.Finish());
+        if (histograms.Count == 0) throw new ArgumentException("No shards: the spectral plane of an empty set is undefined.", nameof(shards));
+        return (SpectralPlanePartial.Union(histograms).Finish(extremal, displayWidth), sample?.Finish());
     }
 }
 

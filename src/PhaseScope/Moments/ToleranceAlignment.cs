@@ -51,11 +51,18 @@ public sealed record ToleranceAlignment(double[] Tolerances, ToleranceSets[] Set
         return new ToleranceAlignment(taus, sets, v[0]);
     }
 
-    /// <summary>The counts of a whole parameter set: one pass per (θ, g) pair against <paramref name="extremal"/>'s maxima.</summary>
+    /// <summary>The counts of a whole parameter set: one pass per (θ, g) pair against <paramref name="extremal"/>'s maxima.
+    /// When every θ and g is a contiguous float32 CPU tensor the pass is one host read of them all
+    /// (<see cref="ToleranceHostPass"/>: the same float64 comparisons and quotients as the tensor path, so the same counts and
+    /// the same τ*, with no float64 copies and no kernel per tensor and tolerance).</summary>
     public static ToleranceAlignment Of(IEnumerable<(Tensor Theta, Tensor Gradient)> pairs, ExtremalStatistics extremal, IReadOnlyList<double> tolerances)
     {
+        var list = pairs as IReadOnlyList<(Tensor Theta, Tensor Gradient)> ?? pairs.ToList();
+        if (list.Count > 0 && extremal.ThetaMax > 0 && extremal.GradMax > 0
+            && ToleranceHostPass.Of(list, extremal.ThetaMax, extremal.GradMax, tolerances) is { } host)
+            return new ToleranceAlignment(tolerances.ToArray(), host.Sets, host.Closeness);
         ToleranceAlignment? all = null;
-        foreach (var (theta, g) in pairs)
+        foreach (var (theta, g) in list)
         {
             var one = Of(theta, g, extremal.ThetaMax, extremal.GradMax, tolerances);
             all = all is null ? one : all.Merge(one);
