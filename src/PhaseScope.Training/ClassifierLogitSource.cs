@@ -28,7 +28,9 @@ public sealed class ClassifierLogitSource(Tensor inputs, Tensor targets, nn.Modu
             long n = targets.shape[0];
             if (n <= maxRows) return (InLossDtype(model.call(inputs)), targets.alias());
             long stride = n / maxRows;
-            using var rows = arange(0, maxRows * stride, stride, dtype: ScalarType.Int64, device: inputs.device);
+            var picked = new long[maxRows];
+            for (long i = 0; i < maxRows; i++) picked[i] = i * stride;
+            using var rows = tensor(picked, ScalarType.Int64, inputs.device);
             return (InLossDtype(model.call(inputs.index_select(0, rows))), targets.index_select(0, rows));
         }
         finally

@@ -26,12 +26,7 @@ static class ToleranceHostPass
         double thetaMax, double gradMax, IReadOnlyList<double> tolerances)
     {
         if (!(thetaMax > 0) || !(gradMax > 0) || tolerances.Any(tau => !(tau >= 0 && tau < 1))) return null;
-        foreach (var (theta, gradient) in pairs)
-            if (!HostFloat32.Applies(theta) || !HostFloat32.Applies(gradient) || theta.numel() != gradient.numel()) return null;
-        var spans = HostFloat32.Chunks(pairs.Select(p => p.Theta).ToList());
-        if (spans.Length == 0) return null;
-        var t = pairs.Select(p => (nint)HostFloat32.Pointer(p.Theta)).ToArray();
-        var g = pairs.Select(p => (nint)HostFloat32.Pointer(p.Gradient)).ToArray();
+        if (HostFloat32.Paired(pairs) is not (var spans, var t, var g)) return null;
         int m = tolerances.Count;
         // The thresholds exactly as the tensor path forms them.
         var thresholdT = tolerances.Select(tau => (1 - tau) * thetaMax).ToArray();

@@ -45,6 +45,18 @@ public static class HostFloat32
         return chunks.ToArray();
     }
 
+    /// <summary>The chunks of paired tensors (θ_i with g_i, paired index by index; the chunks follow the first of each pair)
+    /// and the two tensors' data addresses per pair, or null when a pass over them does not apply: a tensor not
+    /// <see cref="Applies">contiguous float32 on the CPU</see>, a pair of unequal lengths, or no elements at all.</summary>
+    internal static unsafe (Chunk[] Spans, nint[] First, nint[] Second)? Paired(IReadOnlyList<(Tensor First, Tensor Second)> pairs)
+    {
+        foreach (var (first, second) in pairs)
+            if (!Applies(first) || !Applies(second) || first.numel() != second.numel()) return null;
+        var spans = Chunks(pairs.Select(p => p.First).ToList());
+        if (spans.Length == 0) return null;
+        return (spans, pairs.Select(p => (nint)Pointer(p.First)).ToArray(), pairs.Select(p => (nint)Pointer(p.Second)).ToArray());
+    }
+
     /// <summary>Whether <paramref name="t"/> is a contiguous float32 tensor on the CPU (the host passes apply).</summary>
     public static bool Applies(Tensor t) =>
         t.device_type == TorchSharp.DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous() && t.numel() <= int.MaxValue;

@@ -61,13 +61,8 @@ static class SummaryPass
     public static unsafe (ExtremalPartial Extremal, double[] LogM, double[] LogG, double[] LogZ)? Of(IReadOnlyList<(Tensor Theta, Tensor Gradient)> pairs, IReadOnlyList<double> orders)
     {
         if (!Doubling(orders) || pairs.Count == 0) return null;
-        foreach (var (theta, gradient) in pairs)
-            if (!HostFloat32.Applies(theta) || !HostFloat32.Applies(gradient) || theta.numel() != gradient.numel()) return null;
         // Chunks of at most ChunkElements pairs, in the order of the pairs: the merge below adds them in this order.
-        var spans = HostFloat32.Chunks(pairs.Select(p => p.Theta).ToList());
-        if (spans.Length == 0) return null;
-        var t = pairs.Select(p => (nint)HostFloat32.Pointer(p.Theta)).ToArray();
-        var g = pairs.Select(p => (nint)HostFloat32.Pointer(p.Gradient)).ToArray();
+        if (HostFloat32.Paired(pairs) is not (var spans, var t, var g)) return null;
         int k0 = (int)orders[0], L = orders.Count, count = spans.Length;
         var chunks = new Chunk[count];
         HostFloat32.Run(spans, c => chunks[c] = Summarise((float*)t[spans[c].Part] + spans[c].Start, (float*)g[spans[c].Part] + spans[c].Start, spans[c].Length, k0));
