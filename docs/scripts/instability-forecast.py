@@ -261,7 +261,7 @@ def main():
             ("scoring, spiking runs only", result["scoring_spiking"]), ("scoring, defaults G=10 θ=1", result["scoring_defaults"])]
     for label, s in rows + [(f"scoring, {k}", v) for k, v in result["by_task"].items()]:
         a = s["auroc"]
-        lines.append(f"| {s['runs']} | {label} | {s['spikes']} | {fmt(s['hit_rate'])} ({s['hits']}) | {fmt(s['lead_median'])} ({fmt(s['lead_q1'])}–{fmt(s['lead_q3'])}) | {fmt(s['false_alarms_per_1000'])} ({s['false_alarms']} of {s['warnings']}) | {fmt(a['risk'])} | {fmt(a['grad_z'])} | {fmt(a['loss_z'])} | {fmt(a['detector'])} |")
+        lines.append(f"| {s['runs']} | {label} | {s['spikes']} | {fmt(s['hit_rate'])} ({s['hits']}) | {fmt(s['lead_median'])} ({fmt(s['lead_q1'])}–{fmt(s['lead_q3'])}) | {fmt(s['false_alarms_per_1000'])} ({s['false_alarms']} of {s['warnings']}) | {fmt(a.get('risk'))} | {fmt(a.get('grad_z'))} | {fmt(a.get('loss_z'))} | {fmt(a.get('detector'))} |")
     lines += ["", "Median over the spiking runs of each run's own AUROC (risk / grad-norm z / loss z / detector):", ""]
     for label, s in [("tuning", result["tuning"]), ("scoring", result["scoring"])]:
         p = s["auroc_per_run_median"]

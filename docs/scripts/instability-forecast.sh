@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The instability forecast's runs (docs/INSTABILITY.md, "The instability forecast, measured"): small runs on three tasks,
 # half set up to spike (high learning rate, AdamW ε = 1e-12, β₂ = 0.999, no warm-up, no clipping), half to stay stable
-# (lr 1e-3, ε = 1e-8, β₂ = 0.98, 100 warm-up steps, clipping at 1). mnist has no β₂ or clipping option: its AdamW
-# runs at β₂ = 0.999 without clipping in both arms, so there the arms differ in lr, ε and warm-up only. Resumable: a run whose NAME.json exists is skipped; a
+# (lr 1e-3, ε = 1e-8, β₂ = 0.98, 100 warm-up steps, clipping at 1). the first mnist arms keep its AdamW at
+# β₂ = 0.999 without clipping (mnist has no clipping option; `--beta2` came later and is used by the spikeb arms below), so there the arms differ in lr, ε and warm-up only. Resumable: a run whose NAME.json exists is skipped; a
 # run directory without it (a killed run) is removed and run again. Then: python3 docs/scripts/instability-forecast.py.
 # The lm and mnist spike arms above did not spike at this size; the arms after the first loop do (docs/INSTABILITY.md,
 # "Spikes that happen"): mnist with β₂ = 0.95 and batch 500 (spikes once its loss reaches ≈ 1e-8), and lm on a 4 KB slice

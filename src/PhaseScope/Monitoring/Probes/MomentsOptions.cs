@@ -26,8 +26,9 @@ public sealed record MomentsOptions
     public int SampleSize { get; init; } = 500;
     /// <summary>Orders k = l of the surface snapshot (null: 0, 4, …, 32).</summary>
     public IReadOnlyList<double>? SurfaceOrders { get; init; }
-    /// <summary>With snapshots: write them at the first call and every this many calls after it (a snapshot costs ≈ 10× a
-    /// plain call; grok's default 4 keeps ≈ 23 of the reference run's 92 calls).</summary>
+    /// <summary>With snapshots: write them at the first call and every this many calls after it (a snapshot adds the plane,
+    /// rank-sample and surface passes to the call, docs/PERFORMANCE.md; grok's default 4 keeps ≈ 23 of the reference run's
+    /// 92 calls).</summary>
     public int SnapshotEvery { get; init; } = 1;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
