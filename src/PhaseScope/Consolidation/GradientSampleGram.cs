@@ -68,7 +68,9 @@ public sealed class GradientSampleGram : IDisposable
         // One float64 GEMM over the rows, S = R Rᵀ (n × n), then C Cᵀ = A S Aᵀ with the n × n matrix A that forms the samples
         // (k (G_j − G_{j−1}) with micro-batches, else the rows) and centres them: the same matrix as centring the P-wide samples
         // and multiplying them, in one read of the rows instead of four passes over them. Rounding: S holds the rows' squared
-        // norms, so the centred Gram's error is ≈ 2⁻⁵² · n · (‖G‖ / ‖g_j − ḡ‖)² relative, far below float32 gradients' own.
+        // norms and A's entries are ±k with micro-batches (1 without), so the centred Gram's error is ≈ 2⁻⁵² · n · k² ·
+        // (‖G‖ / ‖g_j − ḡ‖)² relative (GradientSampleGramTests: 1.7·10⁻⁸ measured where the bound gives 6·10⁻⁸), far below
+        // float32 gradients' own.
         var s = rows.matmul(rows.t()).cpu().data<double>().ToArray();
         var gram = Centred(s, samples, cumulative);
         var matrix = new double[samples, samples];
