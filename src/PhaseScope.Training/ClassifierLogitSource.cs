@@ -6,7 +6,7 @@ namespace PhaseScope.Training;
 /// <summary>
 /// <see cref="ILogitSource"/> over a classifier's training rows: a model that maps inputs [N, …] to logits [N, C] (the mnist
 /// MLP), on about <paramref name="maxRows"/> rows (every row when the set is no larger, else rows i·⌊N/k⌋, i = 0 … k − 1,
-/// k = <paramref name="maxRows"/>: the row rule of <see cref="TrainingLogitSource"/>), in the dtype its cross-entropy loss
+/// k = <paramref name="maxRows"/>: <see cref="RowSample"/>, as <see cref="TrainingLogitSource"/>), in the dtype its cross-entropy loss
 /// sees them: the model's own, or float64 (<paramref name="float64"/>: cast first, as a float64 softmax does). In eval
 /// mode, without a graph; the model's mode is restored.
 /// </summary>
@@ -25,13 +25,8 @@ public sealed class ClassifierLogitSource(Tensor inputs, Tensor targets, nn.Modu
         try
         {
             using var noGrad = no_grad();
-            long n = targets.shape[0];
-            if (n <= maxRows) return (InLossDtype(model.call(inputs)), targets.alias());
-            long stride = n / maxRows;
-            var picked = new long[maxRows];
-            for (long i = 0; i < maxRows; i++) picked[i] = i * stride;
-            using var rows = tensor(picked, ScalarType.Int64, inputs.device);
-            return (InLossDtype(model.call(inputs.index_select(0, rows))), targets.index_select(0, rows));
+            var (x, y) = RowSample.Of(inputs, targets, maxRows);
+            return (InLossDtype(model.call(x)), y);
         }
         finally
         {

@@ -23,19 +23,8 @@ public sealed class TrainingLogitSource(TaskData task, nn.Module<Tensor, Tensor>
         try
         {
             using var noGrad = no_grad();
-            long n = task.TrainCount;
             long positions = task.PerPosition && task.TrainTargets.ndim > 1 ? task.TrainTargets.shape[1] : 1;
-            long sequences = Math.Max(1, maxRows / positions);
-            Tensor x, y;
-            if (n <= sequences) (x, y) = (task.TrainInputs.alias(), task.TrainTargets.alias());
-            else
-            {
-                long stride = n / sequences;
-                var picked = new long[sequences];
-                for (long i = 0; i < sequences; i++) picked[i] = i * stride;
-                using var rows = tensor(picked, device: task.TrainInputs.device);
-                (x, y) = (task.TrainInputs.index_select(0, rows), task.TrainTargets.index_select(0, rows));
-            }
+            var (x, y) = RowSample.Of(task.TrainInputs, task.TrainTargets, Math.Max(1, maxRows / positions));
             var logits = model.call(x);
             if (float64) logits = logits.to_type(ScalarType.Float64);
             if (!task.PerPosition) return (logits.select(1, -1), y);

@@ -6,8 +6,8 @@ namespace PhaseScope.Moments;
 /// <summary>
 /// <see cref="SpectralPlanePartial.Of"/> for a contiguous float32 CPU shard in one host read, with no float64 copies, no
 /// index tensors and no sort of n keys: each pair's cell (⌊log|θ_i| / h⌋, ⌊log|g_i| / h⌋), <see cref="SpectralPlanePartial.Zero"/>
-/// for an exact zero, is counted in a table (dense over the local index range while it is at most min(2²⁴, max(2¹⁶, 4n)), the tensor
-/// path's own rule, else hashed), and the occupied cells are listed in ascending (θ cell, g cell) order with
+/// for an exact zero, is counted in a table (dense over the local index range where the tensor path counts densely,
+/// <see cref="SpectralPlanePartial.CountsDensely"/>, else hashed), and the occupied cells are listed in ascending (θ cell, g cell) order with
 /// zeros first, the order in which the tensor path's dense count or sorted unique hands them over, so the partial and
 /// everything computed from it (<see cref="SpectralPlanePartial.Spearman"/>'s sums) are the same. The logarithm is .NET's
 /// (<see cref="Math.Log(double)"/>) of the value widened to float64, the tensor path's is libtorch's: both are within an
@@ -45,7 +45,7 @@ static class SpectralPlaneHostPass
             if (!finiteG) NonFiniteValuesException.ThrowIfNonFinite(double.NaN, "g");
             // Local indices as the tensor path forms them: 0 for a zero, 1 + (cell − min) otherwise.
             long spanT = minT > maxT ? 1 : (long)maxT - minT + 2, spanG = minG > maxG ? 1 : (long)maxG - minG + 2;
-            return spanT * spanG <= Math.Min(1L << 24, Math.Max(1L << 16, 4L * n))
+            return SpectralPlanePartial.CountsDensely(spanT * spanG, n)
                 ? Dense(cellT, cellG, n, minT, minG, spanT, spanG)
                 : Sparse(cellT, cellG, n);
         }

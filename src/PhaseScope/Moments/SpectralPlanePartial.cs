@@ -31,6 +31,10 @@ public sealed class SpectralPlanePartial
     /// <summary>Largest dense index range handed to bincount before falling back to unique (sort).</summary>
     const long DenseLimit = 1L << 24;
 
+    /// <summary>Whether a shard of <paramref name="n"/> pairs whose local index ranges span <paramref name="cells"/> cells is
+    /// counted in a dense table (at most min(2²⁴, max(2¹⁶, 4n)) cells) rather than by sorted keys; the host pass follows it.</summary>
+    internal static bool CountsDensely(long cells, long n) => cells <= Math.Min(DenseLimit, Math.Max(1L << 16, 4 * n));
+
     readonly Dictionary<(int Theta, int Grad), long> cells;
 
     SpectralPlanePartial(double binWidth, long count, Dictionary<(int, int), long> cells)
@@ -69,7 +73,7 @@ public sealed class SpectralPlanePartial
         Tensor values, counts;
         // Dense counting only while the index range is comparable to n; wide ranges (e.g. gradients over 30 decades)
         // would allocate millions of counters for a few thousand pairs: sort instead.
-        if (spanA * spanB <= Math.Min(DenseLimit, Math.Max(1L << 16, 4 * theta.numel())))
+        if (CountsDensely(spanA * spanB, theta.numel()))
         {
             var dense = key.bincount(null!, spanA * spanB);
             values = dense.nonzero().flatten();

@@ -10,18 +10,14 @@ public static class GrokTasks
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(t => t.Name)];
 
     /// <summary>The tasks' names as a reader sees them listed: <c>modular, dyck, scan or lm</c>.</summary>
-    public static string NameList => $"{string.Join(", ", Names.Take(Names.Count - 1))} or {Names[^1]}";
+    public static string NameList => Listed(Names);
 
     /// <summary>The tasks listed for <c>grok --task</c>'s help: <see cref="NameList"/> with each task's
     /// <see cref="GrokTask.Gloss"/> in brackets after its name.</summary>
-    public static string HelpList
-    {
-        get
-        {
-            var named = All.Select(t => t.Gloss is null ? t.Name : $"{t.Name} ({t.Gloss})").ToList();
-            return $"{string.Join(", ", named.Take(named.Count - 1))} or {named[^1]}";
-        }
-    }
+    public static string HelpList => Listed([.. All.Select(t => t.Gloss is null ? t.Name : $"{t.Name} ({t.Gloss})")]);
+
+    /// <summary><c>a, b, c or d</c>.</summary>
+    static string Listed(IReadOnlyList<string> items) => $"{string.Join(", ", items.Take(items.Count - 1))} or {items[^1]}";
 
     /// <summary>Every task's presets' names.</summary>
     public static IReadOnlyList<string> Presets { get; } = [.. All.SelectMany(t => t.Presets).Select(p => p.Name)];
